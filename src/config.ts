@@ -1,0 +1,180 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { ConfigError } from "./errors.ts";
+
+export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+export type MmnConfig = Partial<Record<ConfigKey, string>>;
+
+export interface LoadedConfig {
+  config: MmnConfig;
+  /** Where each value came from: a file path, `$MMN_URL`, `--url`… Never the value. */
+  sources: Partial<Record<ConfigKey, string>>;
+  /** Files that existed and were read, lowest precedence first. */
+  files: string[];
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  cwd?: string;
+  home?: string;
+  env?: Record<string, string | undefined>;
+  /** A file to use instead of the seed's file and the rc files (`--config`). */
+  configFile?: string;
+  /** Highest precedence, e.g. command-line flags; undefined values are ignored. */
+  overrides?: MmnConfig;
+}
+
+/** The seed's key names, and the obvious spellings people write by hand. */
+const ALIASES: Record<string, ConfigKey> = { team_name: "team", user_name: "user", channel_name: "channel", server: "url" };
+const ENV_KEYS: Record<string, ConfigKey> = {
+  MMN_URL: "url",
+  MMN_TOKEN: "token",
+  MMN_TEAM: "team",
+  MMN_USER: "user",
+  MMN_CHANNEL: "channel",
+  MMN_PROXY: "proxy",
+  MMN_CA: "ca",
+};
+
+/**
+ * `key=value` lines, tolerant where the seed crashed: blank lines, `#` comments, spaces
+ * around `=`, `=` inside a value, CRLF, quotes; keys in any case (`URL`, `TEAM_NAME`).
+ */
+export function parseConfigText(text: string): MmnConfig {
+  const config: MmnConfig = {};
+  for (const raw of text.replace(/^\uFEFF/, "").split(/\r?\n|\r/)) {
+    const line = raw.trim();
+    const eq = line.indexOf("=");
+    if (!line || line.startsWith("#") || line.startsWith(";") || eq <= 0) continue;
+    const name = line.slice(0, eq).trim().toLowerCase().replace(/^export\s+/, "");
+    const key = ALIASES[name] ?? (CONFIG_KEYS as readonly string[]).find((k) => k === name);
+    if (!key) continue;
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && /^(["']).*\1$/.test(value)) value = value.slice(1, -1);
+    config[key as ConfigKey] = value;
+  }
+  return config;
+}
+
+export function serializeConfig(config: MmnConfig): string {
+  const lines = ["# mmn configuration (key=value). The token is a secret: keep this file mode 0600."];
+  for (const key of CONFIG_KEYS) {
+    const value = config[key];
+    if (value !== undefined && value !== "") lines.push(`${key}=${value}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
+export function userConfigPath(env: Record<string, string | undefined> = process.env, home = homedir()): string {
+  const xdg = env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
+  return xdg && existsSync(xdg) ? xdg : join(home, ".mmnrc");
+}
+
+/** The files read, lowest precedence first; named here so nothing walks up the tree. */
+export function configFiles(options: LoadOptions = {}): string[] {
+  const env = options.env ?? process.env;
+  const explicit = options.configFile ?? env.MMN_CONFIG;
+  if (explicit) return [resolve(options.cwd ?? process.cwd(), explicit)];
+  const home = options.home ?? homedir();
+  const cwd = options.cwd ?? process.cwd();
+  const files = [join(home, ".mattermost_notify"), join(cwd, ".mattermost_notify"), userConfigPath(env, home), join(cwd, ".mmnrc")];
+  return [...new Set(files)];
+}
+
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const explicit = options.configFile ?? env.MMN_CONFIG;
+  const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
+  const merge = (values: MmnConfig, source: string) => {
+    for (const [key, value] of Object.entries(values) as Array<[ConfigKey, string | undefined]>) {
+      if (value === undefined || value === "") continue;
+      result.config[key] = value;
+      result.sources[key] = source;
+    }
+  };
+  for (const file of configFiles(options)) {
+    const text = readConfigFile(file, Boolean(explicit));
+    if (text === undefined) continue;
+    const values = parseConfigText(text);
+    result.files.push(file);
+    if (values.token && isReadableByOthers(file)) {
+      result.warnings.push(`${file} holds a token and other users can read it: run \`chmod 600 ${file}\``);
+    }
+    merge(values, file);
+  }
+  for (const [name, key] of Object.entries(ENV_KEYS)) merge({ [key]: env[name] }, `$${name}`);
+  if (options.overrides) {
+    for (const [key, value] of Object.entries(options.overrides)) merge({ [key]: value }, `--${key}`);
+  }
+  return result;
+}
+
+function readConfigFile(file: string, required: boolean): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !required) return undefined;
+    if (code === "EISDIR" && !required) return undefined;
+    throw new ConfigError(`cannot read config file ${file}: ${code ?? error}`);
+  }
+}
+
+function isReadableByOthers(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o044) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export interface Connection {
+  url: string;
+  token: string;
+  team?: string;
+}
+
+/** The URL and token a client needs, or a ConfigError that says how to provide them. */
+export function requireConnection(loaded: LoadedConfig): Connection {
+  const { url, token, team } = loaded.config;
+  const hint = "run `mmn setup`, or set MMN_URL and MMN_TOKEN";
+  if (!url) throw new ConfigError("no Mattermost server URL is configured", { hint });
+  if (!token) throw new ConfigError("no access token is configured", { hint });
+  return { url: normalizeUrl(url, loaded.sources.url), token, ...(team ? { team } : {}) };
+}
+
+/** `chat.example.org/` or `https://chat.example.org/api/v4` → `https://chat.example.org`. */
+export function normalizeUrl(raw: string, source = "the URL"): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(`invalid server URL ${JSON.stringify(raw)} (from ${source})`, {
+      hint: "use the address you open in a browser, like https://chat.example.org",
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`invalid server URL ${JSON.stringify(raw)} (from ${source}): use http:// or https://`);
+  }
+  url.search = "";
+  url.hash = "";
+  return url.toString().replace(/\/+$/, "").replace(/\/api\/v4$/, "");
+}
+
+/** Written whole with mode 0600 through a temp file, so a token is never briefly world-readable. */
+export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temp, serializeConfig(config), { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new ConfigError(`cannot write config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}

@@ -1,0 +1,73 @@
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { UsageError } from "./errors.ts";
+import type { UploadFile } from "./mattermost/multipart.ts";
+
+/** A path, or a path with the name the file should have in Mattermost. */
+export type FileInput = string | { path: string; name?: string; offset?: number; size?: number };
+
+/** The server takes at most this many files on one post. */
+export const MAX_FILES_PER_POST = 10;
+/** Files smaller than this share an upload request; a larger one goes alone (the server limits a request, not a file). */
+const SHARED_UPLOAD_BYTES = 8 * 1024 * 1024;
+
+/** Check every file before anything is sent: a typo must not leave half a message behind. */
+export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<UploadFile[]> {
+  const files: UploadFile[] = [];
+  for (const input of inputs) {
+    const spec = typeof input === "string" ? { path: input } : input;
+    let info;
+    try {
+      info = await stat(spec.path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);
+      throw new UsageError(`cannot attach ${spec.path}: ${why}`);
+    }
+    if (!info.isFile()) {
+      throw new UsageError(`cannot attach ${spec.path}: not a regular file`, {
+        hint: info.isDirectory() ? "attach the files inside it, or an archive of it (tar czf)" : undefined,
+      });
+    }
+    const offset = Math.min(spec.offset ?? 0, info.size);
+    const size = Math.min(spec.size ?? info.size - offset, info.size - offset);
+    files.push({ path: spec.path, name: spec.name || basename(spec.path), size, offset });
+  }
+  return files;
+}
+
+/** Upload requests: small files together (at most a post's worth), large ones alone. */
+export function uploadBatches(files: readonly UploadFile[]): UploadFile[][] {
+  const batches: UploadFile[][] = [];
+  let current: UploadFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const full = current.length >= MAX_FILES_PER_POST || bytes + file.size > SHARED_UPLOAD_BYTES;
+    if (current.length > 0 && full) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += file.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

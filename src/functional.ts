@@ -1,0 +1,94 @@
+import type { Post } from "@mattermost/types/posts";
+import { loadConfig, requireConnection, type LoadOptions, type MmnConfig } from "./config.ts";
+import { UsageError } from "./errors.ts";
+import type { FileInput } from "./files.ts";
+import type { MessageHook } from "./hooks.ts";
+import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
+
+export interface WakeupOptions {
+  /** Send to this user when `notify()` names no target. */
+  alwaysSendToUser?: string;
+  /** Send to this channel when `notify()` names no target. */
+  alwaysSendToChannel?: string;
+  /**
+   * Where the connection comes from: a config file path, values that override the
+   * configuration files and environment, or how to load them.
+   */
+  config?: string | MmnConfig | LoadOptions;
+  /** Extra client options (timeouts, hook store…). */
+  client?: Partial<NotifyOptions>;
+}
+
+export interface NotifyCallOptions {
+  user?: string;
+  channel?: string;
+  files?: FileInput[];
+  id?: string;
+}
+
+let client: Notify | undefined;
+let defaults: { user?: string; channel?: string } = {};
+
+/** Connect with the user's configuration, as the seed's `wakeup()` does. Returns the client. */
+export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
+  if (options.alwaysSendToUser && options.alwaysSendToChannel) {
+    throw new UsageError("give alwaysSendToUser or alwaysSendToChannel, not both");
+  }
+  const load: LoadOptions =
+    typeof options.config === "string"
+      ? { configFile: options.config }
+      : isLoadOptions(options.config)
+        ? options.config
+        : { overrides: options.config };
+  const loaded = loadConfig(load);
+  const connection = requireConnection(loaded);
+  const { proxy, ca } = loaded.config;
+  client = new Notify({ ...connection, ...(proxy ? { proxy } : {}), ...(ca ? { ca } : {}), ...options.client });
+  const user = options.alwaysSendToUser ?? (options.alwaysSendToChannel ? undefined : loaded.config.user);
+  const channel = options.alwaysSendToChannel ?? (options.alwaysSendToUser ? undefined : loaded.config.channel);
+  defaults = { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) };
+  if (defaults.channel) client.setDefaultChannel(defaults.channel);
+  return client;
+}
+
+function isLoadOptions(value: WakeupOptions["config"]): value is LoadOptions {
+  return typeof value === "object" && ("overrides" in value || "configFile" in value || "cwd" in value || "env" in value || "home" in value);
+}
+
+function awake(): Notify {
+  if (!client) throw new UsageError("not connected: call wakeup() first");
+  return client;
+}
+
+/**
+ * Send to a user or channel (or the default target). When `id` names a message sent
+ * before, that message is updated instead: the seed's rule.
+ */
+export async function notify(message: string, options: NotifyCallOptions = {}): Promise<Post> {
+  const notifier = awake();
+  const { user, channel, files, id } = options;
+  if (user && channel) throw new UsageError("give a user or a channel, not both");
+  if (id !== undefined && (await notifier.hooks.get(id))) {
+    return notifier.sendUpdate(message, { id, ...(files ? { files } : {}) });
+  }
+  const send = { ...(files ? { files } : {}), ...(id !== undefined ? { id } : {}) };
+  const targetUser = user ?? (channel ? undefined : defaults.user);
+  const targetChannel = channel ?? (user ? undefined : defaults.channel);
+  if (targetUser) return notifier.sendToUser(message, targetUser, send);
+  if (targetChannel) return notifier.sendToChannel(message, targetChannel, send);
+  throw new UsageError("no user or channel to send to", {
+    hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",
+  });
+}
+
+export const notifyUser = (message: string, user: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>
+  awake().sendToUser(message, user, options);
+
+export const notifyChannel = (message: string, channel: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>
+  awake().sendToChannel(message, channel, options);
+
+export const sendUpdate = (message: string, options: UpdateOptions): Promise<Post> => awake().sendUpdate(message, options);
+
+export const exportHook = (id: string, path: string): Promise<void> => awake().writeMessageHookToFile(id, path);
+
+export const importHook = (path: string): Promise<MessageHook> => awake().readMessageHookFromFile(path);

@@ -1,0 +1,193 @@
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "./errors.ts";
+
+/** Where a sent message lives, so that it can be edited later, from any process. */
+export interface MessageHook {
+  id: string;
+  channelId: string;
+  postId: string;
+  /** Server URL the post lives on (mmn's fifth line; absent in the seed's files). */
+  server?: string;
+  /** Thread root when the post is a reply, so that follow-ups land in the same thread. */
+  rootId?: string;
+  /** ISO 8601 time the message was first sent. */
+  createdAt?: string;
+}
+
+const HEADER = "[Mattermost-Notify Message Hook]";
+const MAX_ID_BYTES = 200;
+
+/** An id names a file in the hook store: it must never reach outside it. */
+export function validateId(id: string): string {
+  const problem =
+    id.length === 0
+      ? "is empty"
+      : Buffer.byteLength(id) > MAX_ID_BYTES
+        ? `is longer than ${MAX_ID_BYTES} bytes`
+        : /[/\\]/.test(id)
+          ? "contains a slash"
+          : id.includes("..")
+            ? 'contains ".."'
+            : id.startsWith(".")
+              ? 'starts with "."'
+              : /[\p{Cc}]/u.test(id)
+                ? "contains a control character"
+                : undefined;
+  if (problem) {
+    throw new UsageError(`invalid message id ${JSON.stringify(id)}: it ${problem}`, {
+      hint: "an id is a name like `train-42` or `job.123`, not a path",
+    });
+  }
+  return id;
+}
+
+/** The seed's four lines, plus one line of JSON with what the seed lacks. */
+export function formatHook(hook: MessageHook): string {
+  const lines = [HEADER, hook.id, hook.channelId, hook.postId];
+  const extra: Record<string, string> = {};
+  if (hook.server) extra.server = hook.server;
+  if (hook.rootId) extra.root_id = hook.rootId;
+  if (hook.createdAt) extra.created_at = hook.createdAt;
+  if (Object.keys(extra).length > 0) lines.push(JSON.stringify(extra));
+  return lines.join("\n");
+}
+
+export function parseHook(text: string, source: string): MessageHook {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  if (lines[0]?.trim() !== HEADER) {
+    throw new UsageError(`${source} is not a message hook file: its first line is not ${HEADER}`);
+  }
+  const [id, channelId, postId] = lines.slice(1, 4).map((line) => line.trim());
+  if (!id || !channelId || !postId) {
+    throw new UsageError(`${source} is not a complete message hook: it needs an id, a channel id and a post id`, {
+      hint: "a hook file has four lines: the header, the id, the channel id and the post id",
+    });
+  }
+  const hook: MessageHook = { id: validateId(id), channelId, postId };
+  const extra = parseExtra(lines[4]);
+  if (typeof extra.server === "string") hook.server = extra.server;
+  if (typeof extra.root_id === "string" && extra.root_id) hook.rootId = extra.root_id;
+  if (typeof extra.created_at === "string") hook.createdAt = extra.created_at;
+  return hook;
+}
+
+function parseExtra(line: string | undefined): Record<string, unknown> {
+  if (!line?.trim().startsWith("{")) return {};
+  try {
+    const value: unknown = JSON.parse(line);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export async function readHookFile(path: string): Promise<MessageHook> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read hook file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  return parseHook(text, path);
+}
+
+/** Temp file and rename: a reader, or a second writer of the same id, never sees half a file. */
+export async function writeHookFile(path: string, hook: MessageHook): Promise<void> {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(temp, formatHook(hook), { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new UsageError(`cannot write hook file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
+
+/** Where hooks are kept by id. The library keeps them in memory, the CLI on disk. */
+export interface HookStore {
+  get(id: string): Promise<MessageHook | undefined>;
+  set(hook: MessageHook): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  list(): Promise<MessageHook[]>;
+}
+
+export class MemoryHookStore implements HookStore {
+  readonly #hooks = new Map<string, MessageHook>();
+
+  async get(id: string) {
+    return this.#hooks.get(id);
+  }
+  async set(hook: MessageHook) {
+    this.#hooks.set(hook.id, hook);
+  }
+  async delete(id: string) {
+    return this.#hooks.delete(id);
+  }
+  async list() {
+    return [...this.#hooks.values()];
+  }
+}
+
+/** One file per id, in the seed's format; on clusters the home directory is shared between nodes. */
+export class DirectoryHookStore implements HookStore {
+  constructor(readonly dir: string) {}
+
+  #path(id: string): string {
+    return join(this.dir, `${validateId(id)}.msg`);
+  }
+
+  async get(id: string) {
+    const path = this.#path(id);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new UsageError(`cannot read hook ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+    return parseHook(text, path);
+  }
+
+  async set(hook: MessageHook) {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeHookFile(this.#path(hook.id), hook);
+  }
+
+  async delete(id: string) {
+    const path = this.#path(id);
+    try {
+      await rm(path);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  async list() {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const hooks: MessageHook[] = [];
+    for (const name of names.filter((n) => n.endsWith(".msg")).sort()) {
+      try {
+        hooks.push(parseHook(await readFile(join(this.dir, name), "utf8"), name));
+      } catch {
+        // A foreign or broken file in the store must not hide the others.
+      }
+    }
+    return hooks;
+  }
+}
+
+/** `$MMN_HOOK_DIR`, else `$XDG_STATE_HOME/mmn/hooks`, else `~/.local/state/mmn/hooks`. */
+export function defaultHookDir(env: Record<string, string | undefined> = process.env, home = homedir()): string {
+  if (env.MMN_HOOK_DIR) return env.MMN_HOOK_DIR;
+  const state = env.XDG_STATE_HOME || join(home, ".local", "state");
+  return join(state, "mmn", "hooks");
+}

@@ -1,0 +1,77 @@
+import type { Channel } from "@mattermost/types/channels";
+import type { FileUploadResponse } from "@mattermost/types/files";
+import type { Post } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+import type { Api } from "./http.ts";
+import { multipartUpload, type UploadFile } from "./multipart.ts";
+
+/** The fields of `POST posts` we send. */
+export interface NewPost {
+  channel_id: string;
+  message: string;
+  root_id?: string;
+  file_ids?: string[];
+  props?: Record<string, unknown>;
+}
+
+export interface PostPatch {
+  message?: string;
+  props?: Record<string, unknown>;
+}
+
+/** `config/client?format=old`: every value is a string. */
+export interface ClientConfigOld {
+  Version?: string;
+  BuildNumber?: string;
+  SiteName?: string;
+  MaxFileSize?: string;
+  [key: string]: string | undefined;
+}
+
+const seg = encodeURIComponent;
+/** Bytes per second we assume an upload gets at least, to size its timeout. */
+const MIN_UPLOAD_RATE = 512 * 1024;
+
+export const getMe = (api: Api) => api.request<UserProfile>("GET", "/users/me");
+
+export const getMyTeams = (api: Api) => api.request<Team[]>("GET", "/users/me/teams");
+
+export const getUserByUsername = (api: Api, username: string) =>
+  api.request<UserProfile>("GET", `/users/username/${seg(username)}`);
+
+export const getTeamByName = (api: Api, name: string) => api.request<Team>("GET", `/teams/name/${seg(name)}`);
+
+export const getChannelByName = (api: Api, team: string, channel: string) =>
+  api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`);
+
+/** Returns the existing channel when there is one, so repeating it is harmless. */
+export const createDirectChannel = (api: Api, userIds: [string, string]) =>
+  api.request<Channel>("POST", "/channels/direct", { body: userIds, idempotent: true });
+
+/** A repeat may leave an unattached file on the server, which nobody sees: harmless. */
+export function uploadFiles(api: Api, channelId: string, files: readonly UploadFile[]) {
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  return api.request<FileUploadResponse>("POST", "/files", {
+    bodyFactory: () => multipartUpload(channelId, files),
+    idempotent: true,
+    timeoutMs: 30_000 + (bytes / MIN_UPLOAD_RATE) * 1000,
+  });
+}
+
+/** The server deduplicates by `pending_post_id` (at most 64 runes), which makes a repeat harmless. */
+export const createPost = (api: Api, post: NewPost) =>
+  api.request<Post>("POST", "/posts", {
+    body: { ...post, pending_post_id: `mmn:${crypto.randomUUID()}` },
+    idempotent: true,
+  });
+
+export const patchPost = (api: Api, postId: string, patch: PostPatch) =>
+  api.request<Post>("PUT", `/posts/${seg(postId)}/patch`, { body: patch });
+
+export const getPost = (api: Api, postId: string) => api.request<Post>("GET", `/posts/${seg(postId)}`);
+
+export const getClientConfig = (api: Api) =>
+  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" } });
+
+export const ping = (api: Api) => api.request<{ status: string }>("GET", "/system/ping");

@@ -1,0 +1,199 @@
+import { ofetch, type FetchResponse } from "ofetch";
+import { NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
+import { USER_AGENT } from "../version.ts";
+import { hintFor } from "./hints.ts";
+import { retryDelay, sleep } from "./retry.ts";
+
+export interface ApiOptions {
+  /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
+  url: string;
+  token: string;
+  /** Limit of one attempt, in milliseconds. */
+  timeoutMs?: number;
+  /** Attempts after the first one, for failures a repeat can fix. */
+  retries?: number;
+  /** Longest wait for a rate limit to reset before giving up, in milliseconds. */
+  maxRetryWaitMs?: number;
+  userAgent?: string;
+  /** HTTP(S) proxy URL; Bun also honours HTTPS_PROXY and friends on its own. */
+  proxy?: string;
+  /** PEM text of extra CA certificates to trust. */
+  ca?: string;
+  /** Called before each repeat, so a caller can tell the user why it waits. */
+  onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Called per attempt: a stream body cannot be sent twice. */
+  bodyFactory?: () => { body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+  query?: Record<string, string>;
+  /**
+   * Whether repeating the request after it may have reached the server is harmless.
+   * GET and PUT are; a POST is only where the endpoint deduplicates (e.g. `pending_post_id`).
+   */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The error body of Mattermost's REST API (model.AppError). */
+interface AppErrorBody {
+  id?: string;
+  message?: string;
+  detailed_error?: string;
+  request_id?: string;
+  status_code?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_RETRIES = 3;
+const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+
+/** The one place that talks HTTP to Mattermost. Endpoint functions sit on top of `request`. */
+export class Api {
+  readonly baseUrl: string;
+  readonly #options: ApiOptions;
+
+  constructor(options: ApiOptions) {
+    this.#options = options;
+    this.baseUrl = `${options.url.replace(/\/+$/, "")}/api/v4`;
+  }
+
+  get serverUrl(): string {
+    return this.#options.url.replace(/\/+$/, "");
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const info: RequestInfo = { method, path };
+    const retries = this.#options.retries ?? DEFAULT_RETRIES;
+    const idempotent = options.idempotent ?? method !== "POST";
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(info, options);
+      if (outcome.ok) return outcome.data as T;
+      const delay = retryDelay(outcome, { attempt, retries, idempotent, maxWaitMs: this.#maxWait });
+      if (delay === undefined || options.signal?.aborted) throw outcome.error;
+      this.#options.onRetry?.({ attempt: attempt + 1, waitMs: delay, reason: outcome.error.message, request: info });
+      await sleep(delay, options.signal);
+    }
+  }
+
+  get #maxWait(): number {
+    return this.#options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
+  }
+
+  async #attempt(info: RequestInfo, options: RequestOptions): Promise<AttemptOutcome> {
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#options.token}`,
+      "user-agent": this.#options.userAgent ?? USER_AGENT,
+      "x-requested-with": "XMLHttpRequest",
+    };
+    let body = options.body;
+    if (options.bodyFactory) {
+      const made = options.bodyFactory();
+      body = made.body;
+      Object.assign(headers, made.headers);
+    }
+    let response: FetchResponse<unknown>;
+    try {
+      response = await ofetch.raw(this.baseUrl + info.path, {
+        method: info.method,
+        headers,
+        body: body as ReadableStream<Uint8Array> | Record<string, unknown> | undefined,
+        query: options.query,
+        signal,
+        retry: false,
+        ignoreResponseError: true,
+        ...this.#runtimeOptions(),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      const timedOut = timeout.aborted && !options.signal?.aborted;
+      return { ok: false, error: this.#networkError(info, cause, timedOut, timeoutMs), reachedServer: !isRefused(cause) };
+    }
+    if (response.ok) return { ok: true, data: response._data };
+    return {
+      ok: false,
+      error: this.#serverError(info, response),
+      reachedServer: true,
+      status: response.status,
+      retryAfterMs: retryAfterMs(response.headers),
+    };
+  }
+
+  #runtimeOptions(): Record<string, unknown> {
+    const extra: Record<string, unknown> = {};
+    if (this.#options.proxy) extra.proxy = this.#options.proxy;
+    if (this.#options.ca) extra.tls = { ca: this.#options.ca };
+    return extra;
+  }
+
+  #serverError(info: RequestInfo, response: FetchResponse<unknown>): ServerError {
+    const data = response._data;
+    const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
+    const text = body.message ?? (typeof data === "string" && data.trim() ? data.trim() : response.statusText);
+    return new ServerError(this.#clean(`${text || "request failed"} (HTTP ${response.status})`), {
+      status: response.status,
+      serverId: body.id,
+      requestId: body.request_id ?? response.headers.get("x-request-id") ?? undefined,
+      request: info,
+      hint: hintFor(response.status, body.id),
+    });
+  }
+
+  #networkError(info: RequestInfo, cause: unknown, timedOut: boolean, timeoutMs: number): NetworkError {
+    const host = safeHost(this.baseUrl);
+    const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
+    return new NetworkError(this.#clean(`could not reach ${host}: ${reason}`), {
+      request: info,
+      cause,
+      hint: timedOut ? undefined : "check the URL, your network and any proxy (HTTPS_PROXY)",
+    });
+  }
+
+  #clean(text: string): string {
+    return redact(text, [this.#options.token]);
+  }
+}
+
+export type AttemptOutcome =
+  | { ok: true; data: unknown }
+  | { ok: false; error: ServerError | NetworkError; reachedServer: boolean; status?: number; retryAfterMs?: number };
+
+function retryAfterMs(headers: Headers): number | undefined {
+  for (const name of ["x-ratelimit-reset", "retry-after"]) {
+    const value = Number(headers.get(name));
+    if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
+  }
+  return undefined;
+}
+
+function errorCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function isRefused(cause: unknown): boolean {
+  const code = errorCode(cause);
+  return code === "ECONNREFUSED" || code === "ConnectionRefused" || code === "ENOTFOUND";
+}
+
+function describeCause(cause: unknown): string {
+  const code = errorCode(cause);
+  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
+  if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
+  if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+/**
+ * Ids that names resolved to (a user's DM channel, a team's channel), so that a repeated
+ * send to the same target costs one request. A stale entry costs one failed request: the
+ * caller drops it and resolves again.
+ */
+export interface NameCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, id: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export class MemoryNameCache implements NameCache {
+  readonly #entries = new Map<string, string>();
+  async get(key: string) {
+    return this.#entries.get(key);
+  }
+  async set(key: string, id: string) {
+    this.#entries.set(key, id);
+  }
+  async delete(key: string) {
+    this.#entries.delete(key);
+  }
+}
+
+/** One small JSON file in the state directory; a lost update only costs a lookup later. */
+export class FileNameCache implements NameCache {
+  #entries: Record<string, string> | undefined;
+
+  constructor(readonly path: string) {}
+
+  async #load(): Promise<Record<string, string>> {
+    if (this.#entries) return this.#entries;
+    try {
+      const parsed: unknown = JSON.parse(await readFile(this.path, "utf8"));
+      this.#entries = parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
+    } catch {
+      this.#entries = {};
+    }
+    return this.#entries;
+  }
+
+  async #save(): Promise<void> {
+    const temp = `${this.path}.${process.pid}.tmp`;
+    try {
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await writeFile(temp, JSON.stringify(this.#entries), { mode: 0o600 });
+      await rename(temp, this.path);
+    } catch {
+      // A cache that cannot be written only makes the next send slower.
+    }
+  }
+
+  async get(key: string) {
+    return (await this.#load())[key];
+  }
+  async set(key: string, id: string) {
+    const entries = await this.#load();
+    if (entries[key] === id) return;
+    entries[key] = id;
+    await this.#save();
+  }
+  async delete(key: string) {
+    const entries = await this.#load();
+    if (!(key in entries)) return;
+    delete entries[key];
+    await this.#save();
+  }
+}
+
+/** `$XDG_STATE_HOME/mmn/names.json`, else `~/.local/state/mmn/names.json`. */
+export function defaultNameCachePath(env: Record<string, string | undefined> = process.env, home = homedir()): string {
+  return join(env.XDG_STATE_HOME || join(home, ".local", "state"), "mmn", "names.json");
+}

@@ -1,0 +1,216 @@
+import type { Post } from "@mattermost/types/posts";
+import type { UserProfile } from "@mattermost/types/users";
+import { ServerError, UsageError } from "./errors.ts";
+import { chunk, formatBytes, MAX_FILES_PER_POST, prepareFiles, uploadBatches, type FileInput } from "./files.ts";
+import { MemoryHookStore, readHookFile, validateId, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
+import * as rest from "./mattermost/endpoints.ts";
+import { Api, type ApiOptions } from "./mattermost/http.ts";
+import type { UploadFile } from "./mattermost/multipart.ts";
+import { MemoryNameCache, type NameCache } from "./names.ts";
+import { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";
+import { Targets, type Target } from "./targets.ts";
+
+export interface NotifyOptions extends ApiOptions {
+  /** Team of the channels named in `sendToChannel`; not needed for direct messages. */
+  team?: string;
+  /** Where message hooks are kept; in memory by default, like the seed. */
+  hooks?: HookStore;
+  /** Where resolved names are kept; in memory by default. */
+  names?: NameCache;
+  maxMessageRunes?: number;
+}
+
+export interface SendOptions {
+  files?: FileInput[];
+  /** Remember the message under this id, so that it can be updated later. */
+  id?: string;
+  /** Post as a reply in this thread (a post id). */
+  rootId?: string;
+  /** Post props, e.g. `{ attachments: [...] }` for a coloured card. */
+  props?: Record<string, unknown>;
+}
+
+export interface UpdateOptions {
+  id: string;
+  /** Attached with a reply in the message's thread: edits do not carry files on older servers. */
+  files?: FileInput[];
+  /** Add to the message on the server instead of replacing it. */
+  append?: boolean;
+  /** Replaces all the post's props. */
+  props?: Record<string, unknown>;
+}
+
+export interface ReplyOptions {
+  id: string;
+  files?: FileInput[];
+  props?: Record<string, unknown>;
+}
+
+/** A connection to one Mattermost server as the token's user (usually a bot). */
+export class Notify {
+  readonly api: Api;
+  readonly hooks: HookStore;
+  readonly #targets: Targets;
+  readonly #maxRunes: number;
+  #defaultChannel: string | undefined;
+
+  constructor(options: NotifyOptions) {
+    this.api = new Api(options);
+    this.hooks = options.hooks ?? new MemoryHookStore();
+    this.#targets = new Targets(this.api, options.names ?? new MemoryNameCache(), options.team);
+    this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
+  }
+
+  /** The token's own user: DMs are opened between it and the recipient. */
+  me(): Promise<UserProfile> {
+    return this.#targets.me();
+  }
+
+  setDefaultChannel(channel: string): void {
+    this.#defaultChannel = channel;
+  }
+
+  async sendToUser(message: string, user: string, options: SendOptions = {}): Promise<Post> {
+    return this.#send(message, this.#targets.user(user), options);
+  }
+
+  async sendToChannel(message: string, channel?: string, options: SendOptions = {}): Promise<Post> {
+    const name = channel ?? this.#defaultChannel;
+    if (!name) throw new UsageError("no channel given and no default channel set");
+    return this.#send(message, this.#targets.channel(name), options);
+  }
+
+  async sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
+    const hook = await this.#hook(options.id);
+    const files = await prepareFiles(options.files);
+    let text = message;
+    if (options.append) {
+      const current = await this.#withPostContext(hook, rest.getPost(this.api, hook.postId));
+      text = current.message ? `${current.message}\n${message}` : message;
+    }
+    const [first = "", ...more] = splitMessage(text, this.#maxRunes);
+    const patch: rest.PostPatch = { message: first };
+    if (options.props) patch.props = options.props;
+    const post = await this.#withPostContext(hook, rest.patchPost(this.api, hook.postId, patch));
+    await this.#followUps(hook.channelId, hook.rootId || hook.postId, more, files);
+    return post;
+  }
+
+  /** A new post in the thread of a known message: unlike an edit, it notifies people. */
+  async reply(message: string, options: ReplyOptions): Promise<Post> {
+    const hook = await this.#hook(options.id);
+    const files = await prepareFiles(options.files);
+    return this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+  }
+
+  async writeMessageHookToFile(id: string, path: string): Promise<void> {
+    await writeHookFile(path, await this.#hook(id));
+  }
+
+  async readMessageHookFromFile(path: string): Promise<MessageHook> {
+    const hook = await readHookFile(path);
+    await this.hooks.set(hook);
+    return hook;
+  }
+
+  async #hook(id: string): Promise<MessageHook> {
+    const hook = await this.hooks.get(validateId(id));
+    if (!hook) {
+      throw new UsageError(`no message with id ${JSON.stringify(id)} is known`, {
+        hint: "send one with this id first, or import its hook file",
+      });
+    }
+    return hook;
+  }
+
+  async #send(message: string, target: Target, options: SendOptions): Promise<Post> {
+    if (options.id !== undefined) validateId(options.id);
+    const files = await prepareFiles(options.files);
+    if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
+    const post = await this.#targets.deliver(target, (channelId) =>
+      this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
+    );
+    if (options.id !== undefined) {
+      await this.hooks.set({
+        id: options.id,
+        channelId: post.channel_id,
+        postId: post.id,
+        server: this.api.serverUrl,
+        ...(post.root_id ? { rootId: post.root_id } : {}),
+        createdAt: new Date(post.create_at || Date.now()).toISOString(),
+      });
+    }
+    return post;
+  }
+
+  /** Uploads come first, so that a refused file leaves nothing behind in the channel. */
+  async #post(
+    channelId: string,
+    message: string,
+    files: UploadFile[],
+    options: { rootId?: string; props?: Record<string, unknown> },
+  ): Promise<Post> {
+    const [first = "", ...more] = splitMessage(message, this.#maxRunes);
+    const [firstFiles = [], ...moreFiles] = chunk(await this.#upload(channelId, files), MAX_FILES_PER_POST);
+    const post = await rest.createPost(this.api, {
+      channel_id: channelId,
+      message: first,
+      ...(options.rootId ? { root_id: options.rootId } : {}),
+      ...(firstFiles.length ? { file_ids: firstFiles } : {}),
+      ...(options.props ? { props: options.props } : {}),
+    });
+    await this.#followUps(channelId, options.rootId || post.id, more, [], moreFiles);
+    return post;
+  }
+
+  /** The rest of a long message, and files beyond a post's ten, as replies in the thread. */
+  async #followUps(
+    channelId: string,
+    rootId: string,
+    pieces: string[],
+    files: UploadFile[],
+    fileIdGroups: string[][] = [],
+  ): Promise<void> {
+    for (const message of pieces) await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId });
+    const groups = [...fileIdGroups, ...chunk(await this.#upload(channelId, files), MAX_FILES_PER_POST)];
+    for (const ids of groups) {
+      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids });
+    }
+  }
+
+  async #upload(channelId: string, files: UploadFile[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const batch of uploadBatches(files)) {
+      try {
+        const result = await rest.uploadFiles(this.api, channelId, batch);
+        ids.push(...result.file_infos.map((info) => info.id));
+      } catch (error) {
+        if (!(error instanceof ServerError && error.status === 413)) throw error;
+        if (batch.length > 1) {
+          for (const file of batch) ids.push(...(await this.#upload(channelId, [file])));
+          continue;
+        }
+        const file = batch[0]!;
+        throw error.rephrase(
+          `the server refused ${file.name} (${formatBytes(file.size)}): it is larger than the server accepts`,
+          "attach a smaller file, compress it, or ask the administrator about the upload limit (MaxFileSize)",
+        );
+      }
+    }
+    return ids;
+  }
+
+  async #withPostContext<T>(hook: MessageHook, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (error instanceof ServerError && (error.status === 403 || error.status === 404)) {
+        throw error.rephrase(
+          `message ${JSON.stringify(hook.id)} (post ${hook.postId}) cannot be edited: ${error.message}`,
+          "it was deleted, lives on another server, or the bot lost access to its channel",
+        );
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import type { UserProfile } from "@mattermost/types/users";
+import { ConfigError, ServerError, UsageError } from "./errors.ts";
+import * as rest from "./mattermost/endpoints.ts";
+import type { Api } from "./mattermost/http.ts";
+import type { NameCache } from "./names.ts";
+
+/** A user or channel by name, resolved to a channel id on first use. */
+export interface Target {
+  /** Cache key: server, kind and name. */
+  key: string;
+  /** How the user wrote it: `@alice`, `~town-square`. */
+  label: string;
+  resolve(): Promise<string>;
+}
+
+/** Resolves names to channel ids, through a cache that is trusted until the server disagrees. */
+export class Targets {
+  #me: Promise<UserProfile> | undefined;
+
+  constructor(
+    private readonly api: Api,
+    private readonly names: NameCache,
+    private readonly team: string | undefined,
+  ) {}
+
+  me(): Promise<UserProfile> {
+    this.#me ??= rest.getMe(this.api).catch((error: unknown) => {
+      this.#me = undefined;
+      throw error;
+    });
+    return this.#me;
+  }
+
+  user(raw: string): Target {
+    const name = raw.trim().replace(/^@/, "");
+    if (!name) throw new UsageError("the user name is empty");
+    return {
+      key: `${this.api.serverUrl} dm ${name}`,
+      label: `@${name}`,
+      resolve: async () => {
+        const [me, user] = await Promise.all([this.me(), this.#lookup(rest.getUserByUsername(this.api, name), 404, `no user named @${name} on this server`, "check the spelling: it is the username, not the display name")]);
+        const channel = await rest.createDirectChannel(this.api, [me.id, user.id]);
+        return channel.id;
+      },
+    };
+  }
+
+  channel(raw: string): Target {
+    const trimmed = raw.trim().replace(/^~/, "");
+    const slash = trimmed.indexOf("/");
+    const team = slash > 0 ? trimmed.slice(0, slash) : this.team;
+    const name = slash > 0 ? trimmed.slice(slash + 1) : trimmed;
+    if (!name) throw new UsageError("the channel name is empty");
+    if (!team) {
+      throw new ConfigError(`no team is configured to find ~${name} in`, {
+        hint: "set team in your configuration (mmn setup), MMN_TEAM, or write the channel as team/channel",
+      });
+    }
+    return {
+      key: `${this.api.serverUrl} channel ${team}/${name}`,
+      label: `~${name}`,
+      resolve: async () => {
+        const channel = await this.#lookup(
+          rest.getChannelByName(this.api, team, name),
+          404,
+          `no channel ~${name} in team ${team} that the bot can see`,
+          "check the names; a private channel is visible only after the bot is added to it",
+        );
+        return channel.id;
+      },
+    };
+  }
+
+  /**
+   * Run `send` with the target's channel id. A cached id the server refuses (403/404) may be
+   * stale: it is dropped and the name resolved once more before the error counts.
+   */
+  async deliver<T>(target: Target, send: (channelId: string) => Promise<T>): Promise<T> {
+    const cached = await this.names.get(target.key);
+    if (cached) {
+      try {
+        return await send(cached);
+      } catch (error) {
+        if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+        await this.names.delete(target.key);
+      }
+    }
+    const channelId = await target.resolve();
+    await this.names.set(target.key, channelId);
+    try {
+      return await send(channelId);
+    } catch (error) {
+      if (error instanceof ServerError && error.status === 403) {
+        const bot = (await this.me().catch(() => undefined))?.username ?? "the-bot";
+        throw error.rephrase(
+          `the bot may not post in ${target.label}: ${error.message}`,
+          `add the bot to ${target.label} (in Mattermost: /invite @${bot})`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #lookup<T>(request: Promise<T>, status: number, message: string, hint: string): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (error instanceof ServerError && error.status === status) {
+        throw error.rephrase(message, hint);
+      }
+      throw error;
+    }
+  }
+}
