@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig, normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "../../src/index.ts";
+
+function dirs() {
+  const root = mkdtempSync(join(tmpdir(), "mmn-config-"));
+  const home = join(root, "home");
+  const cwd = join(root, "work");
+  mkdirSync(home);
+  mkdirSync(cwd);
+  return { root, home, cwd };
+}
+
+describe("parsing", () => {
+  test("the seed's file with blank lines, spaces around =, = in a value and CRLF", () => {
+    const text = "\r\nURL = https://chat.example.org \r\n\r\nTEAM_NAME=research\r\nTOKEN= abc=def==\r\n";
+    expect(parseConfigText(text)).toEqual({ url: "https://chat.example.org", team: "research", token: "abc=def==" });
+  });
+
+  test("rc lines with comments, quotes and unknown keys", () => {
+    const text = '# comment\nurl="https://x"\nuser=alice\nunknown=1\nnot a line\nchannel = \'ops\'\n';
+    expect(parseConfigText(text)).toEqual({ url: "https://x", user: "alice", channel: "ops" });
+  });
+});
+
+describe("precedence", () => {
+  test("seed file in home < seed file in cwd < ~/.mmnrc < ./.mmnrc < env < overrides", () => {
+    const { home, cwd } = dirs();
+    writeFileSync(join(home, ".mattermost_notify"), "URL=https://home-seed\nTEAM_NAME=t-home\nTOKEN=tok-home-seed\n");
+    writeFileSync(join(cwd, ".mattermost_notify"), "URL=https://cwd-seed\n");
+    writeFileSync(join(home, ".mmnrc"), "url=https://home-rc\nuser=alice\n");
+    writeFileSync(join(cwd, ".mmnrc"), "user=bob\n");
+    const env = { MMN_TEAM: "t-env" };
+    const loaded = loadConfig({ home, cwd, env, overrides: { channel: "ops", user: undefined } });
+    expect(loaded.config).toEqual({ url: "https://home-rc", team: "t-env", token: "tok-home-seed", user: "bob", channel: "ops" });
+    expect(loaded.sources).toEqual({
+      url: join(home, ".mmnrc"),
+      team: "$MMN_TEAM",
+      token: join(home, ".mattermost_notify"),
+      user: join(cwd, ".mmnrc"),
+      channel: "--channel",
+    });
+    expect(loaded.files).toHaveLength(4);
+  });
+
+  test("MMN_CONFIG replaces the files, and a missing one is an error", () => {
+    const { root, home, cwd } = dirs();
+    writeFileSync(join(home, ".mmnrc"), "url=https://ignored\n");
+    writeFileSync(join(root, "alt"), "url=https://alt\n");
+    expect(loadConfig({ home, cwd, env: { MMN_CONFIG: join(root, "alt") } }).config).toEqual({ url: "https://alt" });
+    expect(() => loadConfig({ home, cwd, env: {}, configFile: join(root, "missing") })).toThrow(ConfigError);
+  });
+
+  test("$XDG_CONFIG_HOME/.mmnrc is used only when it exists", () => {
+    const { root, home } = dirs();
+    const xdg = join(root, "xdg");
+    mkdirSync(xdg);
+    expect(userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(home, ".mmnrc"));
+    writeFileSync(join(xdg, ".mmnrc"), "");
+    expect(userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(xdg, ".mmnrc"));
+  });
+
+  test("warns when a file holding a token is readable by others, without showing it", () => {
+    const { home, cwd } = dirs();
+    const file = join(home, ".mmnrc");
+    writeFileSync(file, "token=sekrit-token-123\n");
+    chmodSync(file, 0o644);
+    const loaded = loadConfig({ home, cwd, env: {} });
+    expect(loaded.warnings).toEqual([`${file} holds a token and other users can read it: run \`chmod 600 ${file}\``]);
+    chmodSync(file, 0o600);
+    expect(loadConfig({ home, cwd, env: {} }).warnings).toEqual([]);
+  });
+});
+
+describe("connection", () => {
+  test("missing URL or token is a ConfigError that says what to do", () => {
+    expect(() => requireConnection({ config: { token: "t" }, sources: {}, files: [], warnings: [] })).toThrow(/no Mattermost server URL/);
+    expect(() => requireConnection({ config: { url: "https://x" }, sources: {}, files: [], warnings: [] })).toThrow(/no access token/);
+  });
+
+  test("URLs are normalised", () => {
+    expect(normalizeUrl("chat.example.org/")).toBe("https://chat.example.org");
+    expect(normalizeUrl("https://chat.example.org/api/v4/")).toBe("https://chat.example.org");
+    expect(normalizeUrl("http://127.0.0.1:8065/mm/")).toBe("http://127.0.0.1:8065/mm");
+    expect(() => normalizeUrl("ftp://x")).toThrow(ConfigError);
+    expect(() => normalizeUrl("https://")).toThrow(ConfigError);
+  });
+});
+
+test("writeConfigFile writes mode 0600 and round-trips", async () => {
+  const { root } = dirs();
+  const path = join(root, "sub", ".mmnrc");
+  await writeConfigFile(path, { url: "https://x", token: "t0k", team: "research", user: "alice" });
+  expect(statSync(path).mode & 0o777).toBe(0o600);
+  expect(parseConfigText(readFileSync(path, "utf8"))).toEqual({ url: "https://x", token: "t0k", team: "research", user: "alice" });
+});
