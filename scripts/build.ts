@@ -1,0 +1,69 @@
+/**
+ * `bun run build`: dist/mmn for this machine and dist/lib/ (the library for Node).
+ * `bun run build --all`: also the release binaries for the other platforms.
+ */
+import { $ } from "bun";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const DIST = join(ROOT, "dist");
+
+const TARGETS = [
+  { target: "bun-linux-x64", out: "mmn-linux-x64" },
+  // Old cluster nodes lack AVX2, which the default x64 build needs.
+  { target: "bun-linux-x64-baseline", out: "mmn-linux-x64-baseline" },
+  { target: "bun-linux-arm64", out: "mmn-linux-arm64" },
+  { target: "bun-linux-x64-musl", out: "mmn-linux-x64-musl" },
+  { target: "bun-darwin-arm64", out: "mmn-darwin-arm64" },
+];
+
+/**
+ * The binary must never read `.env` or `bunfig.toml` from the directory it runs in: the
+ * first leaks into the wrapped command's environment, the second runs `preload` scripts.
+ * `--use-system-ca` makes the CA store of RHEL-style systems (/etc/pki) trusted.
+ */
+async function compile(outfile: string, target?: string): Promise<void> {
+  const args = [
+    "build", "src/cli/main.ts", "--compile", "--minify", "--bytecode", "--format=esm",
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
+    "--compile-exec-argv=--use-system-ca",
+    `--outfile=${outfile}`,
+    ...(target ? [`--target=${target}`] : []),
+  ];
+  const proc = Bun.spawn(["bun", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  // A failed bytecode pass still exits 0 and leaves a binary that crashes at start.
+  if (code !== 0 || /Failed to generate bytecode/i.test(out + err)) {
+    throw new Error(`bun build ${target ?? "(host)"} failed:\n${out}${err}`);
+  }
+}
+
+async function buildLibrary(): Promise<void> {
+  const lib = join(DIST, "lib");
+  await rm(lib, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(ROOT, "src/index.ts")],
+    outdir: lib,
+    target: "node",
+    format: "esm",
+    packages: "external",
+  });
+  if (!result.success) throw new AggregateError(result.logs, "library build failed");
+  await $`bunx tsc -p tsconfig.lib.json`.cwd(ROOT).quiet();
+  // Declarations keep our `.ts` import specifiers; consumers resolve `.js`.
+  for (const file of await readdir(lib, { recursive: true })) {
+    if (!file.endsWith(".d.ts")) continue;
+    const path = join(lib, file);
+    const text = await readFile(path, "utf8");
+    await writeFile(path, text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
+  }
+}
+
+const all = process.argv.includes("--all");
+await buildLibrary();
+await compile(join(DIST, "mmn"));
+if (all) for (const { target, out } of TARGETS) await compile(join(DIST, out), target);
+const sizes = await $`ls -l ${DIST}`.text();
+console.log(sizes.trim());
