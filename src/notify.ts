@@ -41,7 +41,10 @@ export interface UpdateOptions {
 }
 
 export interface ReplyOptions {
-  id: string;
+  /** Id of the message whose thread gets the reply. */
+  to: string;
+  /** Remember the reply under this id. */
+  id?: string;
   files?: FileInput[];
   props?: Record<string, unknown>;
 }
@@ -98,9 +101,12 @@ export class Notify {
 
   /** A new post in the thread of a known message: unlike an edit, it notifies people. */
   async reply(message: string, options: ReplyOptions): Promise<Post> {
-    const hook = await this.#hook(options.id);
+    if (options.id !== undefined) validateId(options.id);
+    const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
-    return this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+    const post = await this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+    if (options.id !== undefined) await this.#remember(options.id, post);
+    return post;
   }
 
   async writeMessageHookToFile(id: string, path: string): Promise<void> {
@@ -130,17 +136,19 @@ export class Notify {
     const post = await this.#targets.deliver(target, (channelId) =>
       this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
     );
-    if (options.id !== undefined) {
-      await this.hooks.set({
-        id: options.id,
-        channelId: post.channel_id,
-        postId: post.id,
-        server: this.api.serverUrl,
-        ...(post.root_id ? { rootId: post.root_id } : {}),
-        createdAt: new Date(post.create_at || Date.now()).toISOString(),
-      });
-    }
+    if (options.id !== undefined) await this.#remember(options.id, post);
     return post;
+  }
+
+  async #remember(id: string, post: Post): Promise<void> {
+    await this.hooks.set({
+      id,
+      channelId: post.channel_id,
+      postId: post.id,
+      server: this.api.serverUrl,
+      ...(post.root_id ? { rootId: post.root_id } : {}),
+      createdAt: new Date(post.create_at || Date.now()).toISOString(),
+    });
   }
 
   /** Uploads come first, so that a refused file leaves nothing behind in the channel. */

@@ -1,5 +1,5 @@
 import { ofetch, type FetchResponse } from "ofetch";
-import { NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
+import { ConfigError, NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import { hintFor } from "./hints.ts";
 import { retryDelay, sleep } from "./retry.ts";
@@ -21,6 +21,8 @@ export interface ApiOptions {
   ca?: string;
   /** Called before each repeat, so a caller can tell the user why it waits. */
   onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
+  /** Called after each attempt with its outcome (status 0: no answer), for `--verbose`. */
+  onAttempt?: (info: { request: RequestInfo; status: number; ms: number }) => void;
 }
 
 export interface RequestOptions {
@@ -69,7 +71,10 @@ export class Api {
     const retries = this.#options.retries ?? DEFAULT_RETRIES;
     const idempotent = options.idempotent ?? method !== "POST";
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       const outcome = await this.#attempt(info, options);
+      const status = outcome.ok ? outcome.status : (outcome.status ?? 0);
+      this.#options.onAttempt?.({ request: info, status, ms: performance.now() - started });
       if (outcome.ok) return outcome.data as T;
       const delay = retryDelay(outcome, { attempt, retries, idempotent, maxWaitMs: this.#maxWait });
       if (delay === undefined || options.signal?.aborted) throw outcome.error;
@@ -114,7 +119,7 @@ export class Api {
       const timedOut = timeout.aborted && !options.signal?.aborted;
       return { ok: false, error: this.#networkError(info, cause, timedOut, timeoutMs), reachedServer: !isRefused(cause) };
     }
-    if (response.ok) return { ok: true, data: response._data };
+    if (response.ok) return { ok: true, data: response._data, status: response.status };
     return {
       ok: false,
       error: this.#serverError(info, response),
@@ -131,10 +136,16 @@ export class Api {
     return extra;
   }
 
-  #serverError(info: RequestInfo, response: FetchResponse<unknown>): ServerError {
+  /** A 401 is the configured token being wrong: a configuration error, whatever the call. */
+  #serverError(info: RequestInfo, response: FetchResponse<unknown>): ServerError | ConfigError {
     const data = response._data;
     const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
     const text = body.message ?? (typeof data === "string" && data.trim() ? data.trim() : response.statusText);
+    if (response.status === 401) {
+      return new ConfigError(this.#clean(`the server rejected the token: ${text || "unauthorized"} (HTTP 401)`), {
+        hint: hintFor(401, body.id),
+      });
+    }
     return new ServerError(this.#clean(`${text || "request failed"} (HTTP ${response.status})`), {
       status: response.status,
       serverId: body.id,
@@ -160,8 +171,8 @@ export class Api {
 }
 
 export type AttemptOutcome =
-  | { ok: true; data: unknown }
-  | { ok: false; error: ServerError | NetworkError; reachedServer: boolean; status?: number; retryAfterMs?: number };
+  | { ok: true; data: unknown; status: number }
+  | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number };
 
 function retryAfterMs(headers: Headers): number | undefined {
   for (const name of ["x-ratelimit-reset", "retry-after"]) {

@@ -1,0 +1,52 @@
+import type { ArgsDef, CommandDef } from "citty";
+import { UsageError } from "../errors.ts";
+import type { CliContext } from "./context.ts";
+
+/** Flags more than one command takes, defined once so help and parsing agree. */
+export const targetArgs = {
+  user: { type: "string", alias: "u", description: "send to this user (a direct message)", valueHint: "NAME" },
+  channel: { type: "string", alias: "c", description: "send to this channel (team/channel for another team)", valueHint: "NAME" },
+} satisfies ArgsDef;
+
+export const fileArg = {
+  file: { type: "string", alias: "f", description: "attach a file (repeat for more)", valueHint: "PATH" },
+} satisfies ArgsDef;
+
+export const jsonArg = {
+  json: { type: "boolean", description: "print one JSON object on stdout: {id, post_id, channel_id, …}" },
+} satisfies ArgsDef;
+
+export const messageArg = {
+  message: { type: "positional", required: false, description: "the message (Markdown); - or none reads stdin when it is not a terminal", valueHint: "MESSAGE" },
+} satisfies ArgsDef;
+
+/**
+ * A citty command with its argument types erased: our commands parse their flags strictly
+ * themselves (argv.ts), so the table in commands.ts can hold them all as one type.
+ */
+export function command<T extends ArgsDef>(def: CommandDef<T>): CommandDef {
+  return def as unknown as CommandDef;
+}
+
+/** citty hands `data` through untyped; every command gets it from main. */
+export function contextOf(data: unknown): CliContext {
+  return data as CliContext;
+}
+
+/** At most one of -u and -c; none means the configured default. */
+export function chooseTarget(user: string | undefined, channel: string | undefined): { user?: string; channel?: string } {
+  if (user !== undefined && channel !== undefined) throw new UsageError("give -u/--user or -c/--channel, not both");
+  if (user === "") throw new UsageError("-u/--user needs a user name");
+  if (channel === "") throw new UsageError("-c/--channel needs a channel name");
+  return { ...(user ? { user } : {}), ...(channel ? { channel } : {}) };
+}
+
+/** A flag that must not appear more than once, or the extra positional that was meant as one. */
+export function onePositional(positionals: string[], what: string): string | undefined {
+  if (positionals.length > 1) {
+    throw new UsageError(`expected one ${what}, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(" ")}`, {
+      hint: "quote a message with spaces: mmn send \"my message\"",
+    });
+  }
+  return positionals[0];
+}

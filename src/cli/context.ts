@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { loadConfig, requireConnection, type LoadedConfig, type MmnConfig } from "../config.ts";
+import { ConfigError } from "../errors.ts";
+import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
+import { FileNameCache, defaultNameCachePath } from "../names.ts";
+import { Notify, type NotifyOptions } from "../notify.ts";
+import type { GlobalFlags } from "./argv.ts";
+import { ui } from "./ui.ts";
+
+/** What main hands every command besides its own flags. */
+export interface CliContext {
+  globals: GlobalFlags;
+  /** The arguments after `--`, for `mmn run`. */
+  rest: string[] | undefined;
+}
+
+export function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): LoadedConfig {
+  const loaded = loadConfig({ ...(ctx.globals.config ? { configFile: ctx.globals.config } : {}), overrides });
+  for (const warning of loaded.warnings) ui.warn(warning);
+  ui.debug(`config: ${loaded.files.length ? loaded.files.join(", ") : "no files"}`);
+  return loaded;
+}
+
+/** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
+export function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
+  const loaded = cliConfig(ctx, overrides);
+  const connection = requireConnection(loaded);
+  const { proxy, ca } = loaded.config;
+  const notify = new Notify({
+    ...connection,
+    ...(proxy ? { proxy } : {}),
+    ...(ca ? { ca: readCa(ca) } : {}),
+    hooks: new DirectoryHookStore(defaultHookDir()),
+    names: new FileNameCache(defaultNameCachePath()),
+    onRetry: ({ waitMs, reason }) => ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`),
+    onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+    ...options,
+  });
+  return { notify, config: loaded };
+}
+
+/** `ca` names a PEM file; fetch wants its text. */
+function readCa(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read the CA bundle ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}

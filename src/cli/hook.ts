@@ -1,0 +1,69 @@
+import { UsageError } from "../errors.ts";
+import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile } from "../hooks.ts";
+import { command, contextOf, jsonArg } from "./_shared.ts";
+import { parseFlags } from "./argv.ts";
+import { ui } from "./ui.ts";
+
+const args = {
+  action: { type: "positional", required: false, description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" },
+  ...jsonArg,
+} as const;
+
+export const examples = `  mmn hook list
+  mmn hook show nightly
+  mmn hook export nightly nightly.msg     # a file the Python package reads too
+  mmn hook import nightly.msg             # then: mmn update --id nightly "…"
+  mmn hook rm nightly`;
+
+const ARITY: Record<string, number> = { list: 0, show: 1, export: 2, import: 1, rm: 1 };
+
+export default command({
+  meta: { name: "mmn hook", description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.` },
+  args,
+  async run({ rawArgs, data }) {
+    contextOf(data);
+    const { values, positionals } = parseFlags(rawArgs, args);
+    const [action = "list", ...operands] = positionals;
+    const arity = ARITY[action];
+    if (arity === undefined) throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, { hint: "use list, show, export, import or rm" });
+    if (operands.length !== arity) throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, { hint: "see mmn hook --help" });
+    const store = new DirectoryHookStore(defaultHookDir());
+    const json = values.json === true;
+    const need = async (id: string) => {
+      const hook = await store.get(validateId(id));
+      if (!hook) throw new UsageError(`no hook with id ${JSON.stringify(id)} in ${store.dir}`);
+      return hook;
+    };
+    switch (action) {
+      case "list": {
+        const hooks = await store.list();
+        if (json) process.stdout.write(`${JSON.stringify(hooks)}\n`);
+        else if (hooks.length === 0) ui.info(`no hooks in ${store.dir}`);
+        else for (const h of hooks) process.stdout.write(`${h.id}\t${h.createdAt ?? "-"}\t${h.server ?? "-"}\tpost ${h.postId}\n`);
+        return 0;
+      }
+      case "show": {
+        const hook = await need(operands[0]!);
+        process.stdout.write(json ? `${JSON.stringify(hook)}\n` : `${formatHook(hook)}\n`);
+        return 0;
+      }
+      case "export": {
+        await writeHookFile(operands[1]!, await need(operands[0]!));
+        ui.success(`hook ${JSON.stringify(operands[0])} written to ${operands[1]}`);
+        return 0;
+      }
+      case "import": {
+        const hook = await readHookFile(operands[0]!);
+        await store.set(hook);
+        ui.success(`imported hook ${JSON.stringify(hook.id)}: \`mmn update --id ${hook.id}\` edits that message now`);
+        return 0;
+      }
+      default: {
+        const id = validateId(operands[0]!);
+        if (!(await store.delete(id))) throw new UsageError(`no hook with id ${JSON.stringify(id)} in ${store.dir}`);
+        ui.success(`removed hook ${JSON.stringify(id)} (the message itself stays)`);
+        return 0;
+      }
+    }
+  },
+});

@@ -1,0 +1,66 @@
+import type { Post } from "@mattermost/types/posts";
+import { UsageError } from "../errors.ts";
+import { validateId } from "../hooks.ts";
+import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs } from "./_shared.ts";
+import { list, parseFlags, str } from "./argv.ts";
+import { connect } from "./context.ts";
+import { readMessage } from "./input.ts";
+import { printResult } from "./output.ts";
+
+const args = {
+  ...messageArg,
+  ...targetArgs,
+  ...fileArg,
+  id: { type: "string", description: "remember the message under this id; if the id exists, update that message instead", valueHint: "ID" },
+  "save-hook": { type: "string", alias: "s", description: "also write the message's hook to this file", valueHint: "FILE" },
+  "reply-to": { type: "string", description: "reply in the thread of the message with this id", valueHint: "ID" },
+  ...jsonArg,
+} as const;
+
+export const examples = `  mmn send "build finished"                      # to the default user or channel
+  mmn send "results" -u alice -f plot.png -f log.txt
+  mmn send -c town-square --id nightly "nightly: running"
+  mmn send --id nightly "nightly: done ✔"         # same id: edits that message
+  tail -n 50 train.log | mmn send -u alice        # message from stdin
+  mmn send --reply-to nightly "details" -f report.pdf`;
+
+export default command({
+  meta: { name: "mmn send", description: "Send a message, with files, to a user or a channel." },
+  args,
+  async run({ rawArgs, data }) {
+    const ctx = contextOf(data);
+    const { values, positionals } = parseFlags(rawArgs, args, ["file"]);
+    const target = chooseTarget(str(values.user), str(values.channel));
+    const id = str(values.id) === undefined ? undefined : validateId(str(values.id)!);
+    const replyTo = str(values["reply-to"]);
+    if (replyTo !== undefined) validateId(replyTo);
+    if (replyTo !== undefined && (target.user || target.channel)) {
+      throw new UsageError("--reply-to posts in that message's thread: drop -u/-c");
+    }
+    const files = list(values.file);
+    const { notify, config } = connect(ctx);
+    const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
+
+    let post: Post;
+    let action = "sent";
+    if (id !== undefined && (await notify.hooks.get(id))) {
+      post = await notify.sendUpdate(message, { id, files });
+      action = "updated";
+    } else if (replyTo !== undefined) {
+      post = await notify.reply(message, { to: replyTo, files, ...(id !== undefined ? { id } : {}) });
+    } else {
+      const user = target.user ?? (target.channel ? undefined : config.config.user);
+      const channel = target.channel ?? (target.user ? undefined : config.config.channel);
+      const options = { files, ...(id !== undefined ? { id } : {}) };
+      if (user) post = await notify.sendToUser(message, user, options);
+      else if (channel) post = await notify.sendToChannel(message, channel, options);
+      else {
+        throw new UsageError("no recipient: nobody to send to", {
+          hint: "give -u NAME or -c CHANNEL, or set a default user or channel with `mmn setup`",
+        });
+      }
+    }
+    await printResult({ notify, post, id, action, saveHook: str(values["save-hook"]), json: values.json === true });
+    return 0;
+  },
+});

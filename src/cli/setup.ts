@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import type { Team } from "@mattermost/types/teams";
+import { normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import * as rest from "../mattermost/endpoints.ts";
+import { Api } from "../mattermost/http.ts";
+import { chooseTarget, command, contextOf } from "./_shared.ts";
+import { parseFlags, str } from "./argv.ts";
+import { cliConfig } from "./context.ts";
+import { ask, askSecret, choose } from "./prompt.ts";
+import { ui } from "./ui.ts";
+
+const args = {
+  url: { type: "string", description: "server address, as in the browser", valueHint: "URL" },
+  team: { type: "string", description: "team whose channels -c names", valueHint: "TEAM" },
+  "token-file": { type: "string", description: "read the token from this file (- for stdin)", valueHint: "FILE" },
+  token: { type: "string", description: "the token itself (visible to other users in ps: prefer --token-file)", valueHint: "TOKEN" },
+  user: { type: "string", alias: "u", description: "default recipient of direct messages", valueHint: "NAME" },
+  channel: { type: "string", alias: "c", description: "default channel instead", valueHint: "NAME" },
+  yes: { type: "boolean", alias: "y", description: "ask nothing: take flags and the current configuration" },
+} as const;
+
+export const examples = `  mmn setup                                        # asks for everything
+  mmn setup --url https://chat.example.org --team research --token-file ~/.mm-token -u alice --yes
+  pass show mattermost/bot | mmn setup --url chat.example.org --token-file - -c hpc-jobs --yes`;
+
+export default command({
+  meta: { name: "mmn setup", description: "Write the configuration (~/.mmnrc, mode 0600) after checking it against the server: address, bot token, team, default recipient." },
+  args,
+  async run({ rawArgs, data }) {
+    const ctx = contextOf(data);
+    const { values } = parseFlags(rawArgs, args);
+    const target = chooseTarget(str(values.user), str(values.channel));
+    const current = cliConfig(ctx).config;
+    const interactive = values.yes !== true && process.stdin.isTTY === true;
+    if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
+
+    const rawUrl = str(values.url) ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
+    if (!rawUrl) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
+    const url = normalizeUrl(rawUrl, "--url");
+    const token = await readToken(str(values["token-file"]), str(values.token), interactive, current.token);
+    const api = new Api({ url, token, retries: 1 });
+
+    await rest.ping(api);
+    ui.success(`${url} answers`);
+    const me = await rest.getMe(api);
+    ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
+
+    const team = await pickTeam(api, str(values.team) ?? current.team, interactive, str(values.team) !== undefined);
+    const config: MmnConfig = { ...current, url, token, ...(team ? { team } : {}) };
+    const recipient = target.user || target.channel ? target : interactive ? await askRecipient(current) : {};
+    if (recipient.user || recipient.channel) {
+      delete config.user;
+      delete config.channel;
+      Object.assign(config, recipient);
+    }
+    const path = ctx.globals.config ?? userConfigPath();
+    await writeConfigFile(path, config);
+    ui.success(`configuration written to ${path} (mode 0600)`);
+    ui.info(`next: mmn test, then mmn send "hello from $(hostname)"`);
+    return 0;
+  },
+});
+
+async function readToken(file: string | undefined, flag: string | undefined, interactive: boolean, current?: string): Promise<string> {
+  let token = flag;
+  if (file !== undefined) {
+    try {
+      token = file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  }
+  if (token === undefined && interactive) token = await askSecret(`Access token${current ? " (Enter keeps the current one)" : ""}:`);
+  token = token?.trim() || current;
+  if (!token) throw new UsageError("no token: give --token-file FILE (or - for stdin)", { hint: "create one in Mattermost: Integrations → Bot Accounts" });
+  if (/\s/.test(token)) throw new UsageError("the token contains spaces or line breaks: is that the right file?");
+  return token;
+}
+
+async function pickTeam(api: Api, wanted: string | undefined, interactive: boolean, explicit: boolean): Promise<string | undefined> {
+  const teams: Team[] = await rest.getMyTeams(api);
+  if (wanted) {
+    if (teams.some((t) => t.name === wanted)) return wanted;
+    if (explicit || !interactive) {
+      throw new UsageError(`the bot is not in a team named ${JSON.stringify(wanted)}`, { hint: `its teams: ${teams.map((t) => t.name).join(", ") || "none (add it to one)"}` });
+    }
+  }
+  if (teams.length === 0) {
+    ui.warn("the bot is in no team: direct messages work, channels need a team (add the bot to one and run setup again)");
+    return undefined;
+  }
+  if (teams.length === 1 || !interactive) return teams[0]!.name;
+  return choose("Team for channels:", teams.map((t) => t.name));
+}
+
+async function askRecipient(current: MmnConfig): Promise<{ user?: string; channel?: string }> {
+  const initial = current.user ? `@${current.user}` : current.channel ? `~${current.channel}` : "";
+  const answer = await ask("Send to whom by default? (@user or ~channel, empty for nobody)", initial);
+  if (!answer) return {};
+  return answer.startsWith("~") ? { channel: answer.slice(1) } : { user: answer.replace(/^@/, "") };
+}
