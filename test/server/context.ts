@@ -1,0 +1,46 @@
+// What a route handler gets, and what it gives back.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { UserProfile } from "@mattermost/types/users";
+import type { Store } from "./store.ts";
+import type { RecordedRequest } from "./types.ts";
+
+export interface ServerConfig {
+  maxFileSize: number;
+  version: string;
+  buildNumber: string;
+  strictMultipartOrder: boolean;
+  /** Filled in once the server listens. */
+  url: string;
+}
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: RecordedRequest;
+  requestId: string;
+  path: string;
+  query: URLSearchParams;
+  /** Named groups of the matched route. */
+  params: Record<string, string>;
+  /** The session's user; always set for routes that require a session. */
+  user: UserProfile | undefined;
+  store: Store;
+  config: ServerConfig;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;
+
+/** The session user of a route that requires one. */
+export function sessionUser(ctx: Ctx): UserProfile {
+  if (!ctx.user) throw new Error(`route ${ctx.path} used without a session`);
+  return ctx.user;
+}
+
+export function param(ctx: Ctx, name: string): string {
+  return ctx.params[name] ?? "";
+}

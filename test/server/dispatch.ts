@@ -1,0 +1,131 @@
+// One request, start to end: record it, apply faults and rate limiting, authenticate, route.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AppError, sessionExpired } from "./app-error.ts";
+import { MAX_JSON_BODY, readBody } from "./body.ts";
+import type { Ctx, ServerConfig } from "./context.ts";
+import type { Faults } from "./faults.ts";
+import { newId } from "./ids.ts";
+import { setRateLimitHeaders, type RateLimiter } from "./rate-limit.ts";
+import { sendError, sendJson, sendNotFound, sendPlain, type ResponseMeta } from "./respond.ts";
+import { matchRoute } from "./routes.ts";
+import type { Store } from "./store.ts";
+import { versionId } from "./system.ts";
+import type { Fault, RecordedRequest } from "./types.ts";
+
+export interface DispatchDeps {
+  store: Store;
+  config: ServerConfig;
+  faults: Faults;
+  limiter: RateLimiter | undefined;
+  requests: RecordedRequest[];
+  /** Responses kept open by "hang" faults, ended by close(). */
+  hanging: Set<ServerResponse>;
+  sleep: (ms: number) => Promise<void>;
+  onRequest: ((r: RecordedRequest) => void) | undefined;
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+/** app.ParseAuthTokenFromRequest, header form: "Bearer <token>" or "Token <token>", any case. */
+function tokenOf(req: IncomingMessage): string {
+  const m = /^(bearer|token)\s+(\S+)/i.exec(req.headers.authorization ?? "");
+  return m?.[2] ?? "";
+}
+
+function record(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse, url: URL): RecordedRequest {
+  const rec: RecordedRequest = {
+    method: req.method ?? "GET",
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: flatHeaders(req),
+    body: undefined,
+    status: 0,
+    at: Date.now(),
+  };
+  deps.requests.push(rec);
+  let reported = false;
+  const report = (): void => {
+    if (reported) return;
+    reported = true;
+    deps.onRequest?.(rec);
+  };
+  res.on("finish", () => {
+    rec.status = res.statusCode;
+    report();
+  });
+  res.on("close", report);
+  return rec;
+}
+
+/** Handles an injected fault; true when the request is done with. */
+async function applyFault(fault: Fault, deps: DispatchDeps, req: IncomingMessage, res: ServerResponse, meta: ResponseMeta, rec: RecordedRequest): Promise<boolean> {
+  switch (fault.kind) {
+    case "reset":
+      req.socket.destroy();
+      return true;
+    case "hang":
+      deps.hanging.add(res);
+      res.on("close", () => deps.hanging.delete(res));
+      return true;
+    case "delay":
+      await deps.sleep(fault.ms ?? 0);
+      return false;
+    case "status": {
+      const raw = await readBody(req, MAX_JSON_BODY).catch(() => undefined);
+      try {
+        if (raw && raw.length > 0) rec.body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        // not JSON
+      }
+      const status = fault.status ?? 500;
+      if (typeof fault.body === "string") {
+        res.setHeader("X-Request-Id", meta.requestId);
+        res.statusCode = status;
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        res.end(fault.body);
+      } else if (fault.body !== undefined) {
+        sendJson(res, meta, status, fault.body);
+      } else {
+        sendError(res, meta, new AppError("api.test_server.injected_fault.app_error", status, {}, "injected by a test"));
+      }
+      return true;
+    }
+  }
+}
+
+export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const rec = record(deps, req, res, url);
+  const meta: ResponseMeta = { requestId: newId(), versionId: versionId(deps.config), method: rec.method };
+  try {
+    const fault = deps.faults.take(rec.method, rec.path);
+    if (fault && (await applyFault(fault, deps, req, res, meta, rec))) return;
+
+    const token = tokenOf(req);
+    if (deps.limiter) {
+      const result = deps.limiter.take(token || (req.socket.remoteAddress ?? ""));
+      setRateLimitHeaders(res, result);
+      if (result.limited) return sendPlain(res, 429, "limit exceeded");
+    }
+
+    const found = matchRoute(rec.method, rec.path);
+    if (!found) return sendNotFound(res, meta, rec.path);
+    const user = token ? deps.store.userOfToken(token) : undefined;
+    if (found.route.session && !user) return sendError(res, meta, sessionExpired());
+
+    const ctx: Ctx = { req, res, record: rec, requestId: meta.requestId, path: rec.path, query: url.searchParams, params: found.params, user, store: deps.store, config: deps.config };
+    const reply = await found.route.handler(ctx);
+    sendJson(res, meta, reply.status, reply.body);
+  } catch (err) {
+    if (err instanceof AppError) return sendError(res, meta, err);
+    const detail = err instanceof Error ? err.message : String(err);
+    sendError(res, meta, new AppError("api.test_server.internal.app_error", 500, {}, detail));
+  } finally {
+    // Whatever was not read is drained, so that the client can read the answer and reuse the connection.
+    if (!req.readableEnded && !req.destroyed && !deps.hanging.has(res)) req.resume();
+  }
+}

@@ -1,0 +1,93 @@
+// A Mattermost-compatible HTTP server for tests: the REST v4 calls mmn makes, fixtures, request
+// recording, injected faults and an optional rate limiter. Runs on node:http in Bun and Node.
+import type { ServerResponse } from "node:http";
+import type { Channel } from "@mattermost/types/channels";
+import type { UserProfile } from "@mattermost/types/users";
+import type { ServerConfig } from "./context.ts";
+import { dispatch, type DispatchDeps } from "./dispatch.ts";
+import { Faults } from "./faults.ts";
+import { makeChannel, makeUser } from "./fixtures.ts";
+import { Listener } from "./listener.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { seed } from "./seed.ts";
+import { Store } from "./store.ts";
+import type { RecordedRequest, TestServer, TestServerOptions } from "./types.ts";
+
+export type { Fault, RecordedMultipart, RecordedRequest, StoredFile, TestServer, TestServerOptions } from "./types.ts";
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const store = new Store();
+  const fixtures = seed(store);
+  const config: ServerConfig = {
+    maxFileSize: opts.maxFileSize ?? 100 * 1024 * 1024,
+    version: opts.version ?? "10.5.0",
+    buildNumber: "test",
+    strictMultipartOrder: opts.strictMultipartOrder ?? true,
+    url: "",
+  };
+  const requests: RecordedRequest[] = [];
+  const faults = new Faults();
+  const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
+  const hanging = new Set<ServerResponse>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+  const deps: DispatchDeps = { store, config, faults, limiter, requests, hanging, sleep, onRequest: opts.onRequest };
+  const listener = new Listener((req, res) => void dispatch(deps, req, res));
+  const port = await listener.listen(opts.port ?? 0);
+  config.url = `http://127.0.0.1:${port}`;
+
+  const server: TestServer = {
+    url: config.url,
+    port,
+    token: store.tokenFor(fixtures.bot.id),
+    bot: fixtures.bot,
+    team: fixtures.team,
+    users: fixtures.users,
+    channels: fixtures.channels,
+    requests,
+    posts: store.posts,
+    files: store.files,
+    fault: (f) => faults.add(f),
+    clearFaults: () => faults.clear(),
+    reset() {
+      requests.length = 0;
+      faults.clear();
+      limiter?.clear();
+      store.clearActivity();
+    },
+    refuse: () => listener.stop(),
+    accept: async () => {
+      await listener.listen(port);
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await listener.close();
+      hanging.clear();
+    },
+    addUser(username: string): UserProfile {
+      if (store.userByName(username)) throw new Error(`user ${username} exists`);
+      const user = store.addUser(makeUser(username));
+      store.addTeamMember(fixtures.team.id, user.id);
+      return user;
+    },
+    addChannel(name: string, o: { type: "O" | "P"; members: string[] }): Channel {
+      if (store.channelByName(fixtures.team.id, name)) throw new Error(`channel ${name} exists`);
+      return store.addChannel(makeChannel(fixtures.team.id, name, o.type, fixtures.users.alice.id), o.members);
+    },
+    tokenFor(userId: string): string {
+      if (!store.users.has(userId)) throw new Error(`no user ${userId}`);
+      return store.tokenFor(userId);
+    },
+    postsIn: (channelId: string) => store.postsIn(channelId),
+    dmChannelWith: (userId: string) => store.findDirectChannel(fixtures.bot.id, userId),
+  };
+  return server;
+}

@@ -1,0 +1,97 @@
+// Public types of the Mattermost-compatible test server.
+import type { Channel } from "@mattermost/types/channels";
+import type { FileInfo } from "@mattermost/types/files";
+import type { Post } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+
+export interface TestServerOptions {
+  /** FileSettings.MaxFileSize in bytes (default 100 MiB); reported as a string by config/client. */
+  maxFileSize?: number;
+  /** Server version (default "10.5.0"): config/client `Version` and the start of `X-Version-Id`. */
+  version?: string;
+  /** Off by default. When on: a GCRA token bucket per token (per IP without a token), like the real server's throttled limiter. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  /**
+   * Default true: a multipart upload whose first `files` part comes before any `channel_id` field is
+   * answered 400. The real server is lenient here (it falls back to buffering the whole form); the
+   * strict mode makes sure clients use the streaming order. Set false to accept either order.
+   */
+  strictMultipartOrder?: boolean;
+  /** Called once per request when it is finished (answered, destroyed or closed by close()). */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+export interface RecordedMultipart {
+  fields: Array<{ name: string; value: string }>;
+  files: Array<{ field: string; filename: string; size: number; contentType: string }>;
+  /** Part names in arrival order. */
+  order: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query, e.g. "/api/v4/posts". */
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names; values as received (the Authorization header included). */
+  headers: Record<string, string>;
+  /** Parsed JSON for JSON bodies, undefined otherwise. */
+  body: unknown;
+  multipart?: RecordedMultipart;
+  /** The status the server answered, 0 if the connection was destroyed (or is still hanging). */
+  status: number;
+  /** Date.now() when received. */
+  at: number;
+}
+
+export interface Fault {
+  /** Which requests it applies to; default: every request under /api/v4. */
+  method?: string;
+  path?: string | RegExp;
+  kind: "status" | "delay" | "hang" | "reset";
+  /** For "status": default 500 with a JSON AppError body. A string body is sent as text/plain. */
+  status?: number;
+  body?: unknown;
+  /** For "delay": wait this long, then handle the request normally. */
+  ms?: number;
+  /** How many matching requests it applies to (default Infinity). */
+  times?: number;
+}
+
+export interface StoredFile {
+  info: FileInfo;
+  content: Buffer;
+}
+
+export interface TestServer {
+  /** "http://127.0.0.1:PORT", no trailing slash. */
+  url: string;
+  port: number;
+  /** The bot's valid token (26 random characters, like a real personal access token). */
+  token: string;
+  bot: UserProfile;
+  team: Team;
+  users: { alice: UserProfile; bob: UserProfile };
+  channels: { townSquare: Channel; general: Channel; noBot: Channel; secret: Channel };
+  requests: RecordedRequest[];
+  posts: Map<string, Post>;
+  files: Map<string, StoredFile>;
+  fault(f: Fault): void;
+  clearFaults(): void;
+  /** Clears requests, posts, files, faults, DM channels, pending post ids and rate-limit state. */
+  reset(): void;
+  /** Stops listening and drops open connections; the port stays reserved for accept(). */
+  refuse(): Promise<void>;
+  accept(): Promise<void>;
+  close(): Promise<void>;
+  /** A new user, member of the team "research". */
+  addUser(username: string): UserProfile;
+  addChannel(name: string, opts: { type: "O" | "P"; members: string[] }): Channel;
+  /** A valid session token for any user (created on first use). */
+  tokenFor(userId: string): string;
+  postsIn(channelId: string): Post[];
+  dmChannelWith(userId: string): Channel | undefined;
+}
