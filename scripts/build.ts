@@ -1,6 +1,7 @@
 /**
  * `bun run build`: dist/mmn for this machine and dist/lib/ (the library for Node).
  * `bun run build --all`: also the release binaries for the other platforms.
+ * `bun run build --lib`: only dist/lib/.
  */
 import { $ } from "bun";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -63,6 +64,7 @@ async function buildLibrary(): Promise<void> {
 
 const all = process.argv.includes("--all");
 await buildLibrary();
+if (process.argv.includes("--lib")) process.exit(0);
 await compile(join(DIST, "mmn"));
 if (all) for (const { target, out } of TARGETS) await compile(join(DIST, out), target);
 const sizes = await $`ls -l ${DIST}`.text();

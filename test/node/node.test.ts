@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../server/index.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  // Always from the current source: a stale dist/ must not pass for the library.
+  const build = Bun.spawnSync(["bun", "scripts/build.ts", "--lib"], { cwd: ROOT, stderr: "pipe" });
+  if (build.exitCode !== 0) throw new Error(`library build failed: ${build.stderr.toString()}`);
+}, 60_000);
+afterAll(() => server.close());
+
+test("Node >= 20 imports the built library by its package name and DMs a user", async () => {
+  const script = `
+    import { Notify, VERSION } from "mattermost-notify";
+    const client = new Notify({ url: process.env.URL, token: process.env.TOKEN, team: "research" });
+    const post = await client.sendToUser("hello from node " + process.version, "alice", { id: "node-1" });
+    const edited = await client.sendUpdate("edited from node", { id: "node-1" });
+    console.log(JSON.stringify({ version: VERSION, id: post.id, same: edited.id === post.id }));
+  `;
+  // Async: the server answers from this process's event loop.
+  const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { ...process.env, URL: server.url, TOKEN: server.token },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(node.stdout).text(), new Response(node.stderr).text(), node.exited]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const version = Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
+  expect(Number(/^v(\d+)/.exec(version)?.[1])).toBeGreaterThanOrEqual(20);
+  const out = JSON.parse(stdout);
+  expect(out.same).toBe(true);
+  const post = server.posts.get(out.id)!;
+  expect(post.message).toBe("edited from node");
+  expect(post.channel_id).toBe(server.dmChannelWith(server.users.alice.id)!.id);
+  expect(server.requests.every((r) => r.headers["user-agent"]?.startsWith("mmn/"))).toBe(true);
+}, 30_000);
