@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+let server: TestServer;
+let box: Sandbox;
+const calls = () => server.requests.map((r) => `${r.method} ${r.path.replace("/api/v4", "")}`);
+
+beforeAll(async () => {
+  server = await startTestServer({ maxFileSize: 512 * 1024 });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server);
+});
+
+describe("mmn send", () => {
+  test("a DM with two files (-f repeated), one post", async () => {
+    const a = box.write("a.txt", "alpha\n");
+    const b = box.write("b.txt", "beta\n");
+    const r = await mmn(box, ["send", "hi", "-u", "alice", "-f", a, "-f", b]);
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(r.stderr).toMatch(/^✔ sent \(post [a-z0-9]{26}\)\n$/);
+    const [post] = server.postsIn(server.dmChannelWith(server.users.alice.id)!.id);
+    expect(post?.message).toBe("hi");
+    expect(post?.file_ids?.map((id) => server.files.get(id)!.info.name)).toEqual(["a.txt", "b.txt"]);
+  });
+
+  test("--json prints one object on stdout", async () => {
+    const r = await mmn(box, ["send", "hi", "-c", "town-square", "--id", "j1", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const post = server.postsIn(server.channels.townSquare.id)[0]!;
+    expect(out).toEqual({ id: "j1", post_id: post.id, channel_id: server.channels.townSquare.id, root_id: null, action: "sent" });
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("the message from stdin, with - or piped", async () => {
+    await mmn(box, ["send", "-", "-u", "alice"], { stdin: "from stdin\nline 2\n" });
+    await mmn(box, ["send", "-u", "bob"], { stdin: "piped" });
+    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id)[0]?.message).toBe("from stdin\nline 2");
+    expect(server.postsIn(server.dmChannelWith(server.users.bob.id)!.id)[0]?.message).toBe("piped");
+  });
+
+  test("the configured default user is used when no target is given", async () => {
+    const withDefault = sandbox(server, { user: "bob" });
+    expect((await mmn(withDefault, ["send", "to the default"])).code).toBe(0);
+    expect(server.postsIn(server.dmChannelWith(server.users.bob.id)!.id)[0]?.message).toBe("to the default");
+  });
+
+  test("a repeated send to the same user costs exactly one request", async () => {
+    await mmn(box, ["send", "first", "-u", "alice"]);
+    server.requests.length = 0;
+    const r = await mmn(box, ["send", "second", "-u", "alice"]);
+    expect(r.code).toBe(0);
+    expect(calls()).toEqual(["POST /posts"]);
+  });
+
+  test("a repeated send to a channel, too; a stale cache entry is refreshed once", async () => {
+    await mmn(box, ["send", "first", "-c", "general"]);
+    server.requests.length = 0;
+    await mmn(box, ["send", "second", "-c", "general"]);
+    expect(calls()).toEqual(["POST /posts"]);
+    const cache = join(box.home, ".local/state/mmn/names.json");
+    const entries = JSON.parse(readFileSync(cache, "utf8"));
+    for (const key of Object.keys(entries)) entries[key] = "stale0000000000000000000000";
+    await Bun.write(cache, JSON.stringify(entries));
+    server.requests.length = 0;
+    expect((await mmn(box, ["send", "third", "-c", "general"])).code).toBe(0);
+    expect(calls()).toEqual(["POST /posts", "GET /teams/name/research/channels/name/general", "POST /posts"]);
+    expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["first", "second", "third"]);
+  });
+
+  test("--id twice: the second send updates the first message (the seed's rule)", async () => {
+    await mmn(box, ["send", "running", "-u", "alice", "--id", "job-7"]);
+    const r = await mmn(box, ["send", "done", "--id", "job-7", "--json"]);
+    expect(JSON.parse(r.stdout).action).toBe("updated");
+    const posts = server.postsIn(server.dmChannelWith(server.users.alice.id)!.id);
+    expect(posts.map((p) => p.message)).toEqual(["done"]);
+    expect(existsSync(join(box.home, ".local/state/mmn/hooks/job-7.msg"))).toBe(true);
+  });
+
+  test("-s writes a hook file the seed can read, and --reply-to answers in the thread", async () => {
+    const hookFile = join(box.cwd, "job.msg");
+    const r = await mmn(box, ["send", "root", "-c", "town-square", "--id", "root", "-s", hookFile]);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(hookFile, "utf8").split("\n");
+    const root = server.postsIn(server.channels.townSquare.id)[0]!;
+    expect(lines.slice(0, 4)).toEqual(["[Mattermost-Notify Message Hook]", "root", root.channel_id, root.id]);
+    expect(readFileSync(hookFile, "utf8")).not.toContain(server.token);
+    expect((await mmn(box, ["send", "reply", "--reply-to", "root"])).code).toBe(0);
+    expect(server.postsIn(server.channels.townSquare.id)[1]?.root_id).toBe(root.id);
+  });
+
+  test("a message over 16383 characters is delivered in the thread, not refused", async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `row ${i} ${"x".repeat(10)}`).join("\n");
+    const r = await mmn(box, ["send", "-u", "alice"], { stdin: text });
+    expect(r.code).toBe(0);
+    const posts = server.postsIn(server.dmChannelWith(server.users.alice.id)!.id);
+    expect(posts.length).toBeGreaterThan(1);
+    expect(posts.map((p) => p.message).join("")).toBe(text);
+  });
+});
+
+describe("mmn send: bad input, nothing sent", () => {
+  const rows: Array<[string, string[], number, RegExp]> = [
+    ["an id with a slash", ["send", "x", "-u", "alice", "--id", "a/b"], 2, /invalid message id "a\/b": it contains a slash/],
+    ["an id with ..", ["send", "x", "-u", "alice", "--id", "../x"], 2, /invalid message id/],
+    ["a missing file", ["send", "x", "-u", "alice", "-f", "/nonexistent/f.txt"], 2, /cannot attach \/nonexistent\/f.txt: no such file/],
+    ["both -u and -c", ["send", "x", "-u", "alice", "-c", "general"], 2, /give -u\/--user or -c\/--channel, not both/],
+    ["an unknown flag", ["send", "x", "-u", "alice", "--colour", "red"], 2, /unknown option --colour/],
+    ["a flag without its value", ["send", "x", "--id"], 2, /--id needs a value/],
+    ["no recipient", ["send", "x"], 2, /no recipient/],
+    ["an unquoted message", ["send", "two", "words", "-u", "alice"], 2, /expected one message, got 2/],
+    ["an unknown command", ["sned", "x"], 2, /unknown command "sned"/],
+  ];
+  for (const [name, args, code, message] of rows) {
+    test(name, async () => {
+      const r = await mmn(box, args);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+      expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
+    });
+  }
+
+  test("an unknown user: exit 1, the server's verdict in one line", async () => {
+    const r = await mmn(box, ["send", "x", "-u", "nobody"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n");
+    expect(server.posts.size).toBe(0);
+  });
+
+  test("a channel the bot is not in: exit 1 and how to fix it", async () => {
+    const r = await mmn(box, ["send", "x", "-c", "no-bot"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: the bot may not post in ~no-bot");
+    expect(r.stderr).toContain("hint: add the bot to ~no-bot (in Mattermost: /invite @notify-bot)");
+  });
+
+  test("a bad token: exit 3, and the bad token is not shown either", async () => {
+    const bad = "badtoken-abcdefghijklmnop";
+    box.secrets.push(bad);
+    const r = await mmn(box, ["send", "x", "-u", "alice"], { env: { MMN_TOKEN: bad } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("the server rejected the token");
+  });
+
+  test("no configuration at all: exit 3 and what to do", async () => {
+    const empty = sandbox();
+    const r = await mmn(empty, ["send", "x", "-u", "alice"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe("error: no Mattermost server URL is configured\nhint: run `mmn setup`, or set MMN_URL and MMN_TOKEN\n");
+  });
+
+  test("a file over the server's limit: exit 1, nothing posted", async () => {
+    const big = box.write("big.bin", new Uint8Array(600 * 1024));
+    const r = await mmn(box, ["send", "x", "-u", "alice", "-f", big]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the server refused big.bin (600 KiB): it is larger than the server accepts");
+    expect(server.posts.size).toBe(0);
+  });
+
+  test("--verbose shows each request path and status", async () => {
+    const r = await mmn(box, ["send", "x", "-u", "nobody", "--verbose"]);
+    expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 \(\d+ ms\)/);
+    expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 app\.user\.get_by_username\.app_error/);
+  });
+});

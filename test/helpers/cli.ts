@@ -1,0 +1,71 @@
+import { expect } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TestServer } from "../server/index.ts";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+
+/** The compiled binary when MMN_BIN names it (CI), else the source through Bun. */
+export const MMN: string[] = process.env.MMN_BIN ? [resolve(ROOT, process.env.MMN_BIN)] : ["bun", join(ROOT, "src/cli/main.ts")];
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  home: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** Strings no output may contain: the server's token, and any a test adds. */
+  secrets: string[];
+  write(name: string, content: string | Uint8Array): string;
+}
+
+/** A temporary HOME (and working dir) configured for the server, like a user after `mmn setup`. */
+export function sandbox(server?: TestServer, config: Record<string, string> = {}): Sandbox {
+  const home = mkdtempSync(join(tmpdir(), "mmn-home-"));
+  const cwd = mkdtempSync(join(tmpdir(), "mmn-cwd-"));
+  if (server) {
+    const values = { url: server.url, token: server.token, team: "research", ...config };
+    writeFileSync(join(home, ".mmnrc"), Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  }
+  const env: Record<string, string> = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", LANG: "C.UTF-8" };
+  return {
+    home,
+    cwd,
+    env,
+    secrets: server ? [server.token] : [],
+    write(name, content) {
+      const path = join(cwd, name);
+      writeFileSync(path, content);
+      return path;
+    },
+  };
+}
+
+/**
+ * Run mmn as a user would. Async, because the test server answers from this process.
+ * Every run is checked for the token: it must never reach stdout or stderr.
+ */
+export async function mmn(
+  box: Sandbox,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
+  const proc = Bun.spawn([...MMN, ...args], {
+    cwd: box.cwd,
+    env: { ...box.env, ...options.env },
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  for (const secret of box.secrets) {
+    expect(stdout).not.toContain(secret);
+    expect(stderr).not.toContain(secret);
+  }
+  return { code, stdout, stderr };
+}
