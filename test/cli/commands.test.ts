@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+let server: TestServer;
+let box: Sandbox;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server);
+});
+
+describe("mmn update", () => {
+  test("by --id, with --append, and files as a reply", async () => {
+    await mmn(box, ["send", "step 1", "-u", "alice", "--id", "u1"]);
+    const post = [...server.posts.values()][0]!;
+    expect((await mmn(box, ["update", "--id", "u1", "--append", "step 2"])).code).toBe(0);
+    expect(server.posts.get(post.id)?.message).toBe("step 1\nstep 2");
+    const f = box.write("out.csv", "1,2\n");
+    const r = await mmn(box, ["update", "--id", "u1", "-f", f, "--json"]);
+    expect(r.code).toBe(0);
+    expect(server.posts.get(post.id)?.message).toBe("step 1\nstep 2");
+    const reply = server.postsIn(post.channel_id)[1]!;
+    expect(reply.root_id).toBe(post.id);
+    expect(JSON.parse(r.stdout).post_id).toBe(reply.id);
+  });
+
+  test("by --hook FILE written elsewhere (the seed's format)", async () => {
+    await mmn(box, ["send", "v1", "-c", "general", "--id", "shared", "-s", join(box.cwd, "shared.msg")]);
+    const other = sandbox(server);
+    const r = await mmn(other, ["update", "--hook", join(box.cwd, "shared.msg"), "v2"]);
+    expect(r.code).toBe(0);
+    expect(server.postsIn(server.channels.general.id)[0]?.message).toBe("v2");
+  });
+
+  test("an unknown id: exit 2, nothing sent", async () => {
+    const r = await mmn(box, ["update", "--id", "never", "x"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no message with id "never" is known here');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("neither or both of --id and --hook: exit 2", async () => {
+    expect((await mmn(box, ["update", "x"])).code).toBe(2);
+    expect((await mmn(box, ["update", "x", "--id", "a", "--hook", "b"])).code).toBe(2);
+    const r = await mmn(box, ["update", "--hook", "/nonexistent.msg", "x"]);
+    expect(r).toMatchObject({ code: 2 });
+    expect(r.stderr).toContain("cannot read hook file /nonexistent.msg: ENOENT");
+  });
+
+  test("a hook file with 3 lines is refused", async () => {
+    const path = box.write("short.msg", "[Mattermost-Notify Message Hook]\nid\nchannel");
+    const r = await mmn(box, ["update", "--hook", path, "x"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is not a complete message hook");
+  });
+});
+
+describe("mmn hook", () => {
+  test("list, show, export, import, rm", async () => {
+    await mmn(box, ["send", "x", "-u", "alice", "--id", "h1"]);
+    const list = await mmn(box, ["hook", "list"]);
+    expect(list.stdout).toMatch(/^h1\t\d{4}-\d\d-\d\dT[^\t]+\thttp:\/\/127\.0\.0\.1:\d+\tpost [a-z0-9]{26}\n$/);
+    const show = await mmn(box, ["hook", "show", "h1"]);
+    expect(show.stdout.split("\n")[0]).toBe("[Mattermost-Notify Message Hook]");
+    expect((await mmn(box, ["hook", "export", "h1", "h1.msg"])).code).toBe(0);
+    expect((await mmn(box, ["hook", "rm", "h1"])).code).toBe(0);
+    expect((await mmn(box, ["hook", "show", "h1"])).code).toBe(2);
+    expect((await mmn(box, ["hook", "import", "h1.msg"])).code).toBe(0);
+    expect(JSON.parse((await mmn(box, ["hook", "show", "h1", "--json"])).stdout).id).toBe("h1");
+    expect((await mmn(box, ["update", "--id", "h1", "again"])).code).toBe(0);
+  });
+
+  test("MMN_HOOK_DIR moves the store", async () => {
+    const dir = join(box.cwd, "hooks");
+    await mmn(box, ["send", "x", "-u", "alice", "--id", "moved"], { env: { MMN_HOOK_DIR: dir } });
+    expect(statSync(join(dir, "moved.msg")).isFile()).toBe(true);
+  });
+
+  test("bad actions and arities: exit 2", async () => {
+    expect((await mmn(box, ["hook", "frobnicate"])).code).toBe(2);
+    expect((await mmn(box, ["hook", "show"])).code).toBe(2);
+    expect((await mmn(box, ["hook", "rm", "../x"])).code).toBe(2);
+  });
+});
+
+describe("mmn test", () => {
+  test("reports server, token, version, team and default target", async () => {
+    const withUser = sandbox(server, { user: "alice" });
+    const r = await mmn(withUser, ["test", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, url: server.url, version: "10.5.0", team: "research", default_user: "alice", user: { username: "notify-bot", is_bot: true } });
+    expect(out.checks.map((c: { name: string }) => c.name)).toEqual(["server", "token", "version", "team", "default user"]);
+    expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
+  });
+
+  test("a bad token or unreachable server fails with exit 1 and says which", async () => {
+    const r = await mmn(box, ["test"], { env: { MMN_TOKEN: "nope-nope-nope" } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/✔ server/);
+    expect(r.stderr).toMatch(/✖ token +the server rejected the token/);
+    const down = await mmn(box, ["test"], { env: { MMN_URL: "http://127.0.0.1:1" } });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/✖ server +could not reach 127\.0\.0\.1:1: connection refused/);
+  });
+});
+
+describe("mmn setup (non-interactive)", () => {
+  test("writes ~/.mmnrc with mode 0600 after checking the server; never prints the token", async () => {
+    const fresh = sandbox();
+    fresh.secrets.push(server.token);
+    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: `${server.token}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("authenticated as @notify-bot (bot)");
+    const path = join(fresh.home, ".mmnrc");
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain(`url=${server.url}\n`);
+    expect(text).toContain(`token=${server.token}\n`);
+    expect(text).toContain("team=research\n");
+    expect(text).toContain("user=alice\n");
+    expect((await mmn(fresh, ["send", "configured"])).code).toBe(0);
+  });
+
+  test("a bad token is one line, exit 3, nothing written", async () => {
+    const fresh = sandbox();
+    fresh.secrets.push("wrongwrongwrongwrong");
+    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "--yes"], { stdin: "wrongwrongwrongwrong" });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("error: the server rejected the token");
+    expect(() => statSync(join(fresh.home, ".mmnrc"))).toThrow();
+  });
+
+  test("an unknown team or missing token: exit 2", async () => {
+    const fresh = sandbox();
+    const team = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "--team", "nope", "--yes"], { stdin: server.token });
+    expect(team.code).toBe(2);
+    expect(team.stderr).toContain('the bot is not in a team named "nope"');
+    const none = await mmn(fresh, ["setup", "--url", server.url, "--yes"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("no token");
+  });
+});
+
+describe("help and version", () => {
+  test("--version, --help, and help for a command with examples", async () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dir, "../../package.json"), "utf8"));
+    expect((await mmn(box, ["--version"])).stdout).toBe(`${pkg.version}\n`);
+    const help = await mmn(box, ["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Commands:");
+    const sendHelp = await mmn(box, ["send", "--help"]);
+    expect(sendHelp.stdout).toContain("--reply-to");
+    expect(sendHelp.stdout).toContain("Examples:");
+    expect(sendHelp.stdout).not.toContain("\x1b[");
+  });
+});
