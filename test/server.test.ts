@@ -340,6 +340,7 @@ describe("posts", () => {
     expect(p.create_at).toBeGreaterThanOrEqual(before);
     expect(s.posts.get(p.id)).toEqual(p);
     expect(s.postsIn(s.channels.general.id).map((x) => x.id)).toEqual([p.id]);
+    expect(s.channels.general).toMatchObject({ last_post_at: p.create_at, last_root_post_at: p.create_at, total_msg_count: 1, total_msg_count_root: 1 });
   });
 
   test("files are attached: file_ids, metadata.files and the FileInfo's post_id", async () => {

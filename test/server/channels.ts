@@ -1,5 +1,5 @@
 // Channels: by name (with the team's name or id) and POST channels/direct.
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import { AppError, invalidParam, invalidUrlParam, permissionError } from "./app-error.ts";
 import { readBody, MAX_JSON_BODY } from "./body.ts";
 import { param, sessionUser, type Ctx, type Reply } from "./context.ts";
@@ -14,7 +14,7 @@ function isValidChannelName(name: string): boolean {
 const channelMissing = (): AppError => new AppError("app.channel.get_by_name.missing.app_error", 404);
 
 /** The read check of getChannelByName*: 403 for a public channel, 404 (hide it) for a private one. */
-function visibleChannel(ctx: Ctx, channel: Channel | undefined): Reply {
+function visibleChannel(ctx: Ctx, channel: ServerChannel | undefined): Reply {
   if (!channel) throw channelMissing();
   if (!ctx.store.canRead(channel, sessionUser(ctx).id)) {
     throw channel.type === "O" ? permissionError() : channelMissing();

@@ -1,5 +1,5 @@
 // Builders for the entities the server returns, shaped like the real server's JSON.
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import type { Team } from "@mattermost/types/teams";
 import type { UserNotifyProps, UserProfile } from "@mattermost/types/users";
 import { newId } from "./ids.ts";
@@ -79,7 +79,7 @@ function displayNameOf(name: string): string {
     .join(" ");
 }
 
-export function makeChannel(teamId: string, name: string, type: "O" | "P", creatorId: string, now = Date.now()): Channel {
+export function makeChannel(teamId: string, name: string, type: "O" | "P", creatorId: string, now = Date.now()): ServerChannel {
   return {
     id: newId(),
     create_at: now,
@@ -93,6 +93,8 @@ export function makeChannel(teamId: string, name: string, type: "O" | "P", creat
     purpose: "",
     last_post_at: 0,
     last_root_post_at: 0,
+    total_msg_count: 0,
+    total_msg_count_root: 0,
     creator_id: creatorId,
     scheme_id: "",
     group_constrained: false,
@@ -105,7 +107,7 @@ export function dmName(a: string, b: string): string {
   return a < b ? `${a}__${b}` : `${b}__${a}`;
 }
 
-export function makeDirectChannel(a: string, b: string, now = Date.now()): Channel {
+export function makeDirectChannel(a: string, b: string, now = Date.now()): ServerChannel {
   return {
     ...makeChannel("", dmName(a, b), "O", a, now),
     type: "D",

@@ -1,7 +1,7 @@
 // A Mattermost-compatible HTTP server for tests: the REST v4 calls mmn makes, fixtures, request
 // recording, injected faults and an optional rate limiter. Runs on node:http in Bun and Node.
 import type { ServerResponse } from "node:http";
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import type { UserProfile } from "@mattermost/types/users";
 import type { ServerConfig } from "./context.ts";
 import { dispatch, type DispatchDeps } from "./dispatch.ts";
@@ -78,7 +78,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       store.addTeamMember(fixtures.team.id, user.id);
       return user;
     },
-    addChannel(name: string, o: { type: "O" | "P"; members: string[] }): Channel {
+    addChannel(name: string, o: { type: "O" | "P"; members: string[] }): ServerChannel {
       if (store.channelByName(fixtures.team.id, name)) throw new Error(`channel ${name} exists`);
       return store.addChannel(makeChannel(fixtures.team.id, name, o.type, fixtures.users.alice.id), o.members);
     },

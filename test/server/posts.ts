@@ -106,8 +106,10 @@ export async function createPost(ctx: Ctx): Promise<Reply> {
     post.reply_count = root.reply_count;
   } else {
     channel.last_root_post_at = now;
+    channel.total_msg_count_root += 1;
   }
   channel.last_post_at = now;
+  channel.total_msg_count += 1;
   if (pendingPostId) ctx.store.rememberPending(me.id, pendingPostId, post.id);
   return { status: 201, body: withMetadata(ctx, post) };
 }

@@ -1,5 +1,5 @@
 // The fixtures every test server starts with.
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { makeChannel, makeTeam, makeUser } from "./fixtures.ts";
@@ -9,7 +9,7 @@ export interface Seed {
   bot: UserProfile;
   team: Team;
   users: { alice: UserProfile; bob: UserProfile };
-  channels: { townSquare: Channel; general: Channel; noBot: Channel; secret: Channel };
+  channels: { townSquare: ServerChannel; general: ServerChannel; noBot: ServerChannel; secret: ServerChannel };
 }
 
 /**
@@ -22,7 +22,7 @@ export function seed(store: Store): Seed {
   const bob = store.addUser(makeUser("bob"));
   const everyone = [bot.id, alice.id, bob.id];
   const team = store.addTeam(makeTeam("research", "Research"), everyone);
-  const channel = (name: string, type: "O" | "P", members: string[]): Channel =>
+  const channel = (name: string, type: "O" | "P", members: string[]): ServerChannel =>
     store.addChannel(makeChannel(team.id, name, type, alice.id), members);
   return {
     bot,

@@ -1,5 +1,5 @@
 // In-memory state: users, teams, channels, memberships, sessions, posts and files.
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
@@ -10,7 +10,7 @@ import type { StoredFile } from "./types.ts";
 export class Store {
   readonly users = new Map<string, UserProfile>();
   readonly teams = new Map<string, Team>();
-  readonly channels = new Map<string, Channel>();
+  readonly channels = new Map<string, ServerChannel>();
   /** Every post by id, in creation order. */
   readonly posts = new Map<string, Post>();
   readonly files = new Map<string, StoredFile>();
@@ -48,13 +48,13 @@ export class Store {
     return [...this.teams.values()].filter((t) => this.teamMembers.get(t.id)?.has(userId));
   }
 
-  addChannel(channel: Channel, members: string[]): Channel {
+  addChannel(channel: ServerChannel, members: string[]): ServerChannel {
     this.channels.set(channel.id, channel);
     this.channelMembers.set(channel.id, new Set(members));
     return channel;
   }
 
-  channelByName(teamId: string, name: string): Channel | undefined {
+  channelByName(teamId: string, name: string): ServerChannel | undefined {
     for (const c of this.channels.values()) if (c.team_id === teamId && c.name === name) return c;
     return undefined;
   }
@@ -64,19 +64,19 @@ export class Store {
   }
 
   /** Members read any channel; team members also read the team's public channels. */
-  canRead(channel: Channel, userId: string): boolean {
+  canRead(channel: ServerChannel, userId: string): boolean {
     if (this.isMember(channel.id, userId)) return true;
     return channel.type === "O" && channel.team_id !== "" && (this.teamMembers.get(channel.team_id)?.has(userId) ?? false);
   }
 
   /** The direct channel of two users, created on first use. */
-  directChannel(a: string, b: string): Channel {
+  directChannel(a: string, b: string): ServerChannel {
     const name = dmName(a, b);
     for (const c of this.channels.values()) if (c.type === "D" && c.name === name) return c;
     return this.addChannel(makeDirectChannel(a, b), [a, b]);
   }
 
-  findDirectChannel(a: string, b: string): Channel | undefined {
+  findDirectChannel(a: string, b: string): ServerChannel | undefined {
     const name = dmName(a, b);
     for (const c of this.channels.values()) if (c.type === "D" && c.name === name) return c;
     return undefined;
@@ -119,6 +119,8 @@ export class Store {
       } else {
         c.last_post_at = 0;
         c.last_root_post_at = 0;
+        c.total_msg_count = 0;
+        c.total_msg_count_root = 0;
       }
     }
   }

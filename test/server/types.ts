@@ -1,5 +1,5 @@
 // Public types of the Mattermost-compatible test server.
-import type { Channel } from "@mattermost/types/channels";
+import type { ServerChannel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
@@ -75,7 +75,7 @@ export interface TestServer {
   bot: UserProfile;
   team: Team;
   users: { alice: UserProfile; bob: UserProfile };
-  channels: { townSquare: Channel; general: Channel; noBot: Channel; secret: Channel };
+  channels: { townSquare: ServerChannel; general: ServerChannel; noBot: ServerChannel; secret: ServerChannel };
   requests: RecordedRequest[];
   posts: Map<string, Post>;
   files: Map<string, StoredFile>;
@@ -89,9 +89,9 @@ export interface TestServer {
   close(): Promise<void>;
   /** A new user, member of the team "research". */
   addUser(username: string): UserProfile;
-  addChannel(name: string, opts: { type: "O" | "P"; members: string[] }): Channel;
+  addChannel(name: string, opts: { type: "O" | "P"; members: string[] }): ServerChannel;
   /** A valid session token for any user (created on first use). */
   tokenFor(userId: string): string;
   postsIn(channelId: string): Post[];
-  dmChannelWith(userId: string): Channel | undefined;
+  dmChannelWith(userId: string): ServerChannel | undefined;
 }
