@@ -286,6 +286,11 @@ describe("files", () => {
       expect(file.body).toEqual(
         appError("api.file.upload_file.too_large_detailed.app_error", "Unable to upload file big.log. 1001 bytes exceeds the maximum allowed 1000 bytes.", 413),
       );
+      // Far over the limit: still the per-file answer, however the body is cut into chunks.
+      const huge = await call("POST", "/files", { server: small, raw: form([["channel_id", small.channels.general.id], ["files", new Blob([new Uint8Array(5_000_000)]), "huge.log"]]) });
+      expect(huge.body).toEqual(
+        appError("api.file.upload_file.too_large_detailed.app_error", "Unable to upload file huge.log. 1001 bytes exceeds the maximum allowed 1000 bytes.", 413),
+      );
       const exact = await call("POST", "/files", { server: small, raw: form([["channel_id", small.channels.general.id], ["files", new Blob([new Uint8Array(1000)]), "ok.log"]]) });
       expect(exact.status).toBe(201);
       // Two files of 900 bytes: each under the limit, the request over it.

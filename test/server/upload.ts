@@ -38,9 +38,15 @@ export async function uploadFiles(ctx: Ctx): Promise<Reply> {
     };
     const onData = (chunk: Buffer): void => {
       try {
+        // Like http.MaxBytesReader: the parser sees the body up to the limit, not a byte more.
+        const allowed = Math.max(0, requestLimit(ctx) - received);
         received += chunk.length;
-        if (received > requestLimit(ctx)) throw form.tooLarge();
-        parser.write(chunk);
+        if (chunk.length <= allowed) {
+          parser.write(chunk);
+          return;
+        }
+        if (allowed > 0) parser.write(chunk.subarray(0, allowed));
+        throw form.tooLarge();
       } catch (err) {
         stop(err);
       }
