@@ -1,0 +1,104 @@
+import { formatBytes } from "../files.ts";
+import { jobContextFields, type JobContext } from "./context.ts";
+import { codeBlock } from "./fence.ts";
+
+export type Phase = "running" | "succeeded" | "failed" | "killed";
+
+/** Everything a status message shows; rendered anew on every edit. */
+export interface RunState {
+  phase: Phase;
+  id: string;
+  title: string | undefined;
+  /** The command as shown, or undefined with --hide-command. */
+  command: string | undefined;
+  host: string;
+  cwd: string;
+  startedAt: Date;
+  /** Now while running, the end time after. */
+  at: Date;
+  outputBytes: number;
+  tail: string[];
+  exitCode?: number;
+  signal?: string;
+  /** Why the command could not be started. */
+  startError?: string;
+  job: JobContext | undefined;
+}
+
+const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
+const ICONS: Record<Phase, string> = { running: "⏳", succeeded: "✅", failed: "❌", killed: "🛑" };
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m ${String(sec).padStart(2, "0")}s`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, "0")}s`;
+  return `${sec}s`;
+}
+
+/** Quote argv for display the way a shell user would type it back. */
+export function displayCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+function name(state: RunState): string {
+  return state.title ?? (state.command ? `\`${shorten(state.command, 120)}\`` : state.id);
+}
+
+/** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
+export function outcome(state: RunState): string {
+  if (state.startError) return `could not start: ${state.startError}`;
+  if (state.phase === "killed") return `killed by ${state.signal ?? "a signal"}`;
+  if (state.phase === "failed") return `failed with exit code ${state.exitCode}`;
+  return state.phase;
+}
+
+/** The one line that says it all; push notifications and narrow screens show only this. */
+export function headline(state: RunState): string {
+  const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
+  if (state.phase === "running") return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed})`;
+  return `${ICONS[state.phase]} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
+}
+
+/** The edited status post: headline, then the last lines of output in a code block. */
+export function statusMessage(state: RunState): string {
+  const parts = [headline(state)];
+  const lines = state.tail.length ? state.tail.join("\n") : state.phase === "running" ? "(no output yet)" : "(no output)";
+  parts.push(codeBlock(lines));
+  return parts.join("\n");
+}
+
+/** The coloured card beside the message: details as fields. A patch replaces it whole. */
+export function statusProps(state: RunState): Record<string, unknown> {
+  const fields: Array<{ title: string; value: string; short: boolean }> = [];
+  if (state.command) fields.push({ title: "Command", value: `\`${shorten(state.command, 300)}\``, short: false });
+  fields.push({ title: "Status", value: state.phase === "running" ? "running" : outcome(state), short: true });
+  fields.push({ title: state.phase === "running" ? "Elapsed" : "Duration", value: formatDuration(state.at.getTime() - state.startedAt.getTime()), short: true });
+  fields.push({ title: "Host", value: state.host, short: true });
+  fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
+  if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
+  fields.push({ title: "Directory", value: `\`${shorten(state.cwd, 200)}\``, short: false });
+  return {
+    attachments: [
+      {
+        fallback: headline(state).replace(/\*\*/g, ""),
+        color: COLORS[state.phase],
+        fields,
+        footer: `mmn run · id ${state.id} · started ${state.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC`,
+      },
+    ],
+  };
+}
+
+/** The thread reply at the end: it notifies, so it says the outcome first. */
+export function finalReply(state: RunState, extra: { mention?: string; logNote?: string }): string {
+  const lines = [`${extra.mention ? `@${extra.mention} ` : ""}${headline(state)}`];
+  if (extra.logNote) lines.push(extra.logNote);
+  return lines.join("\n");
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,102 @@
+import { MmnError, NetworkError, ServerError } from "../errors.ts";
+import type { FileInput } from "../files.ts";
+import type { Notify } from "../notify.ts";
+import { statusMessage, statusProps, type RunState } from "./render.ts";
+
+export interface ReporterOptions {
+  notify: Notify;
+  target: { user?: string; channel?: string };
+  /** The hook id the status post is remembered under. */
+  id: string;
+  warn: (message: string) => void;
+  debug: (message: string) => void;
+}
+
+/**
+ * Keeps one status post in step with the run, one request at a time, and never lets the
+ * server's trouble reach the job: a failure is one warning, and the next tick tries again.
+ */
+export class Reporter {
+  #posted = false;
+  #inFlight: Promise<void> | undefined;
+  #warned = false;
+  /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
+  #disabled = false;
+  #lastVersion: string | undefined;
+
+  constructor(private readonly options: ReporterOptions) {}
+
+  get posted(): boolean {
+    return this.#posted;
+  }
+
+  /** Send the state if it changed and nothing is on its way; returns at once. */
+  tick(state: RunState, version: string): void {
+    if (this.#disabled || this.#inFlight || version === this.#lastVersion) return;
+    this.#inFlight = this.#publish(state)
+      .then(() => {
+        this.#lastVersion = version;
+      })
+      .catch((error: unknown) => this.#failed(error, "update the status message"))
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+  }
+
+  /** The end: final state on the status post, then a reply that notifies, with the log. */
+  async finish(state: RunState, reply: { text: string; log?: FileInput & { size: number }; shrink: (size: number) => FileInput & { size: number } }): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+    if (this.#disabled) return;
+    try {
+      await this.#publish(state);
+    } catch (error) {
+      this.#failed(error, "send the final status");
+      if (!this.#posted) return;
+    }
+    await this.#reply(reply.text, reply.log, reply.shrink).catch((error: unknown) => this.#failed(error, "post the result"));
+  }
+
+  async #publish(state: RunState): Promise<void> {
+    const { notify, target, id } = this.options;
+    const message = statusMessage(state);
+    const props = statusProps(state);
+    if (this.#posted) {
+      await notify.sendUpdate(message, { id, props });
+      return;
+    }
+    const options = { id, props };
+    if (target.user) await notify.sendToUser(message, target.user, options);
+    else await notify.sendToChannel(message, target.channel, options);
+    this.#posted = true;
+  }
+
+  /** A log the server finds too large is sent again smaller, down to a quarter, then without. */
+  async #reply(text: string, log: (FileInput & { size: number }) | undefined, shrink: (size: number) => FileInput & { size: number }): Promise<void> {
+    let file = log;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.options.notify.reply(text, { to: this.options.id, files: file ? [file] : [] });
+        return;
+      } catch (error) {
+        if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
+        file = attempt < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
+        if (!file) text += "\n(the log was too large for the server and is not attached)";
+        this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
+      }
+    }
+  }
+
+  #failed(error: unknown, what: string): void {
+    const permanent = error instanceof MmnError && !(error instanceof NetworkError) && !(error instanceof ServerError && (error.status === 429 || error.status >= 500));
+    const reason = error instanceof Error ? error.message : String(error);
+    if (permanent) {
+      this.#disabled = true;
+      this.options.warn(`cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`);
+      return;
+    }
+    if (!this.#warned) {
+      this.#warned = true;
+      this.options.warn(`cannot ${what}: ${reason}; the command goes on, mmn keeps trying`);
+    } else this.options.debug(`cannot ${what}: ${reason}`);
+  }
+}

@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import * as rest from "../mattermost/endpoints.ts";
+import type { Notify } from "../notify.ts";
+import { logSlice, trimNote } from "./attachment.ts";
+import { startChild, type ChildResult } from "./child.ts";
+import { jobContext } from "./context.ts";
+import { displayCommand, finalReply, type Phase, type RunState } from "./render.ts";
+import { Reporter } from "./reporter.ts";
+import { forwardSignals } from "./signals.ts";
+import { TailBuffer } from "./tail.ts";
+
+export interface WrapOptions {
+  command: string[];
+  /** Undefined when there is no configuration: the command runs all the same. */
+  notify: Notify | undefined;
+  target: { user?: string; channel?: string };
+  id: string;
+  title?: string;
+  intervalMs: number;
+  tailLines: number;
+  attachLog: boolean;
+  /** Keep the log here; otherwise a temporary file, removed at the end. */
+  logPath?: string;
+  on: "always" | "failure";
+  /** Put `@name` in the final reply. */
+  mention?: string;
+  hideCommand: boolean;
+  /** Largest log attachment, before the server's own MaxFileSize. */
+  maxLogBytes: number;
+  /** How long to wait on the network after the command ended; less after SIGTERM. */
+  finishBudgetMs: number;
+  signalBudgetMs: number;
+  warn: (message: string) => void;
+  debug: (message: string) => void;
+}
+
+/** Run the command, keep Mattermost informed, and return the command's exit code. */
+export async function wrap(options: WrapOptions): Promise<number> {
+  const { notify } = options;
+  const tempDir = options.logPath ? undefined : mkdtempSync(join(tmpdir(), "mmn-run-"));
+  const logPath = options.logPath ?? join(tempDir!, `${options.id}.log`);
+  const tail = new TailBuffer({ lines: options.tailLines });
+  let outputBytes = 0;
+  const startedAt = new Date();
+  const job = jobContext();
+  const state = (phase: Phase, at = new Date()): RunState => ({
+    phase,
+    id: options.id,
+    title: options.title,
+    command: options.hideCommand ? undefined : displayCommand(options.command),
+    host: hostname(),
+    cwd: process.cwd(),
+    startedAt,
+    at,
+    outputBytes,
+    tail: tail.lines(),
+    job,
+  });
+
+  const child = startChild({ command: options.command, logPath, tail, onOutput: (bytes) => (outputBytes += bytes) });
+  let signalled = false;
+  const stopForwarding = forwardSignals(child, { onSignal: () => (signalled = true) });
+
+  const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
+  const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
+  const live = reporter && options.on === "always";
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (live) {
+    reporter.tick(state("running"), "start");
+    timer = setInterval(() => reporter.tick(state("running"), `${tail.version}:${outputBytes}`), options.intervalMs);
+  }
+
+  const result = await child.done;
+  clearInterval(timer);
+  stopForwarding();
+  if (result.logError) options.warn(`the log stopped: ${result.logError}`);
+  const endedAt = new Date();
+  const final = { ...state(phaseOf(result), endedAt), ...endFields(result) };
+
+  if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
+    const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
+    const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
+    const work = finish(reporter, final, options, logPath, maxFileSize);
+    if ((await Promise.race([work, deadline])) === "late") {
+      options.warn(`gave up on the final notification after ${budget / 1000} s`);
+    }
+  }
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  return result.code;
+}
+
+async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>): Promise<void> {
+  let log: Awaited<ReturnType<typeof logSlice>> | undefined;
+  if (options.attachLog && final.outputBytes > 0) {
+    const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
+    const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
+    log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
+  }
+  const note = log && trimNote(log);
+  const text = finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+  const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
+  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink });
+}
+
+function logName(options: WrapOptions): string {
+  const base = options.title ?? basename(options.command[0] ?? "command");
+  return `${base.replace(/[^\w.-]+/g, "_").slice(0, 60)}-${options.id}.log`.replace(/^[-_.]+/, "");
+}
+
+/** Asked once at the start, so the end knows how much log the server takes. */
+async function serverMaxFileSize(notify: Notify): Promise<number | undefined> {
+  try {
+    const value = Number((await rest.getClientConfig(notify.api)).MaxFileSize);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function phaseOf(result: ChildResult): Phase {
+  if (result.signal) return "killed";
+  return result.code === 0 ? "succeeded" : "failed";
+}
+
+function endFields(result: ChildResult): Partial<RunState> {
+  return {
+    exitCode: result.code,
+    ...(result.signal ? { signal: result.signal } : {}),
+    ...(result.startError ? { startError: result.startError } : {}),
+  };
+}
