@@ -559,6 +559,31 @@ describe("faults", () => {
     expect(s.requests[0]).toMatchObject({ path: "/api/v4/users/me", status: 0 });
   });
 
+  test("a delayed request is still handled after the client gave up, and its body is recorded on arrival", async () => {
+    s.fault({ kind: "delay", ms: 300, method: "POST", path: "/api/v4/posts", times: 1 });
+    const body = JSON.stringify({ channel_id: s.channels.general.id, message: "slow", pending_post_id: "p-1" });
+    const err = await fetch(`${s.url}/api/v4/posts`, { method: "POST", headers: { Authorization: `Bearer ${s.token}` }, body, signal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("TimeoutError");
+    await Bun.sleep(20);
+    expect(s.requests[0]).toMatchObject({ status: 0, body: { message: "slow", pending_post_id: "p-1" } });
+    expect(s.posts.size).toBe(0);
+    await Bun.sleep(300);
+    expect([...s.posts.values()].map((p) => p.message)).toEqual(["slow"]);
+    // The client's retry with the same pending_post_id gets that post, not a second one.
+    const retry = await call("POST", "/posts", { raw: body });
+    expect(retry.status).toBe(201);
+    expect(s.posts.size).toBe(1);
+  });
+
+  test("hang takes the body (recorded) and never answers", async () => {
+    s.fault({ kind: "hang", method: "POST", times: 1 });
+    const body = JSON.stringify({ channel_id: s.channels.general.id, message: "lost in the void" });
+    const err = await fetch(`${s.url}/api/v4/posts`, { method: "POST", headers: { Authorization: `Bearer ${s.token}` }, body, signal: AbortSignal.timeout(150) }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("TimeoutError");
+    expect(s.requests).toEqual([expect.objectContaining({ method: "POST", status: 0, body: { channel_id: s.channels.general.id, message: "lost in the void" } })]);
+    expect(s.posts.size).toBe(0);
+  });
+
   test("reset destroys the connection without an answer", async () => {
     s.fault({ kind: "reset", method: "POST", times: 1 });
     const err = await call("POST", "/posts", { json: { channel_id: s.channels.general.id, message: "lost" } }).catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 // Reading request bodies under the real server's limits.
-import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { bodyTooLarge, invalidParam } from "./app-error.ts";
 import type { Ctx } from "./context.ts";
 
@@ -7,7 +7,7 @@ import type { Ctx } from "./context.ts";
 export const MAX_JSON_BODY = 300_000 + 512;
 
 /** Reads the whole body, or rejects with 413 once it grows past `limit` (the rest is left unread). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,7 +44,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * "Invalid or missing <name> in request body", like c.SetInvalidParamWithErr(name, err).
  */
 export async function readJson(ctx: Ctx, name: string): Promise<unknown> {
-  const raw = await readBody(ctx.req, MAX_JSON_BODY);
+  const raw = await readBody(ctx.body, MAX_JSON_BODY);
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));

@@ -53,7 +53,7 @@ function stringArray(raw: Buffer): string[] {
 
 export async function createDirectChannel(ctx: Ctx): Promise<Reply> {
   const me = sessionUser(ctx);
-  const raw = await readBody(ctx.req, MAX_JSON_BODY);
+  const raw = await readBody(ctx.body, MAX_JSON_BODY);
   const ids = stringArray(raw);
   try {
     ctx.record.body = JSON.parse(raw.toString("utf8"));

@@ -1,5 +1,6 @@
 // What a route handler gets, and what it gives back.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Store } from "./store.ts";
 import type { RecordedRequest } from "./types.ts";
@@ -15,6 +16,8 @@ export interface ServerConfig {
 
 export interface Ctx {
   req: IncomingMessage;
+  /** Where the body is read from: the request itself, or a copy read ahead during a delay fault. */
+  body: Readable;
   res: ServerResponse;
   record: RecordedRequest;
   requestId: string;

@@ -1,7 +1,9 @@
 // One request, start to end: record it, apply faults and rate limiting, authenticate, route.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { AppError, sessionExpired } from "./app-error.ts";
 import { MAX_JSON_BODY, readBody } from "./body.ts";
+import { bufferedBody, recordJsonOnArrival } from "./body-tap.ts";
 import type { Ctx, ServerConfig } from "./context.ts";
 import type { Faults } from "./faults.ts";
 import { newId } from "./ids.ts";
@@ -61,19 +63,36 @@ function record(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse, u
   return rec;
 }
 
-/** Handles an injected fault; true when the request is done with. */
-async function applyFault(fault: Fault, deps: DispatchDeps, req: IncomingMessage, res: ServerResponse, meta: ResponseMeta, rec: RecordedRequest): Promise<boolean> {
+/**
+ * Handles an injected fault: the body to read the request from when it goes on to be handled
+ * normally, undefined when the fault has dealt with it.
+ */
+async function applyFault(
+  fault: Fault,
+  deps: DispatchDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  meta: ResponseMeta,
+  rec: RecordedRequest,
+): Promise<Readable | undefined> {
   switch (fault.kind) {
     case "reset":
       req.socket.destroy();
-      return true;
+      return undefined;
     case "hang":
       deps.hanging.add(res);
       res.on("close", () => deps.hanging.delete(res));
-      return true;
-    case "delay":
+      recordJsonOnArrival(req, rec);
+      req.resume(); // take the whole body, never answer
+      return undefined;
+    case "delay": {
+      // The body is taken in while waiting, and the request is handled after the wait even if the
+      // client has given up by then: that is what a slow server does.
+      recordJsonOnArrival(req, rec);
+      const body = bufferedBody(req);
       await deps.sleep(fault.ms ?? 0);
-      return false;
+      return body;
+    }
     case "status": {
       const raw = await readBody(req, MAX_JSON_BODY).catch(() => undefined);
       try {
@@ -92,7 +111,7 @@ async function applyFault(fault: Fault, deps: DispatchDeps, req: IncomingMessage
       } else {
         sendError(res, meta, new AppError("api.test_server.injected_fault.app_error", status, {}, "injected by a test"));
       }
-      return true;
+      return undefined;
     }
   }
 }
@@ -101,9 +120,14 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const rec = record(deps, req, res, url);
   const meta: ResponseMeta = { requestId: newId(), versionId: versionId(deps.config), method: rec.method };
+  let body: Readable = req;
   try {
     const fault = deps.faults.take(rec.method, rec.path);
-    if (fault && (await applyFault(fault, deps, req, res, meta, rec))) return;
+    if (fault) {
+      const delayed = await applyFault(fault, deps, req, res, meta, rec);
+      if (!delayed) return;
+      body = delayed;
+    }
 
     const token = tokenOf(req);
     if (deps.limiter) {
@@ -117,7 +141,19 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
     const user = token ? deps.store.userOfToken(token) : undefined;
     if (found.route.session && !user) return sendError(res, meta, sessionExpired());
 
-    const ctx: Ctx = { req, res, record: rec, requestId: meta.requestId, path: rec.path, query: url.searchParams, params: found.params, user, store: deps.store, config: deps.config };
+    const ctx: Ctx = {
+      req,
+      body,
+      res,
+      record: rec,
+      requestId: meta.requestId,
+      path: rec.path,
+      query: url.searchParams,
+      params: found.params,
+      user,
+      store: deps.store,
+      config: deps.config,
+    };
     const reply = await found.route.handler(ctx);
     sendJson(res, meta, reply.status, reply.body);
   } catch (err) {
@@ -126,6 +162,9 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
     sendError(res, meta, new AppError("api.test_server.internal.app_error", 500, {}, detail));
   } finally {
     // Whatever was not read is drained, so that the client can read the answer and reuse the connection.
-    if (!req.readableEnded && !req.destroyed && !deps.hanging.has(res)) req.resume();
+    if (!deps.hanging.has(res)) {
+      if (!req.readableEnded && !req.destroyed) req.resume();
+      if (body !== req && !body.readableEnded && !body.destroyed) body.resume();
+    }
   }
 }

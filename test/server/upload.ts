@@ -31,9 +31,9 @@ export async function uploadFiles(ctx: Ctx): Promise<Reply> {
   await new Promise<void>((resolve, reject) => {
     let received = 0;
     const stop = (err: unknown): void => {
-      ctx.req.off("data", onData);
-      ctx.req.off("end", onEnd);
-      ctx.req.off("error", stop);
+      ctx.body.off("data", onData);
+      ctx.body.off("end", onEnd);
+      ctx.body.off("error", stop);
       reject(err instanceof MultipartSyntaxError ? readRequestError(err.message) : err);
     };
     const onData = (chunk: Buffer): void => {
@@ -54,15 +54,15 @@ export async function uploadFiles(ctx: Ctx): Promise<Reply> {
     const onEnd = (): void => {
       try {
         parser.end();
-        ctx.req.off("error", stop);
+        ctx.body.off("error", stop);
         resolve();
       } catch (err) {
         stop(err);
       }
     };
-    ctx.req.on("data", onData);
-    ctx.req.on("end", onEnd);
-    ctx.req.on("error", stop);
+    ctx.body.on("data", onData);
+    ctx.body.on("end", onEnd);
+    ctx.body.on("error", stop);
   });
   return { status: 201, body: form.finish() };
 }
@@ -78,7 +78,7 @@ async function uploadSimple(ctx: Ctx): Promise<Reply> {
   const limit = ctx.config.maxFileSize;
   let content: Buffer;
   try {
-    content = await readBody(ctx.req, limit);
+    content = await readBody(ctx.body, limit);
   } catch {
     throw new AppError("api.file.upload_file.too_large_detailed.app_error", 413, {
       Filename: filename,
