@@ -55,7 +55,11 @@ export interface Fault {
   /** For "status": default 500 with a JSON AppError body. A string body is sent as text/plain. */
   status?: number;
   body?: unknown;
-  /** For "delay": wait this long, then handle the request normally. */
+  /**
+   * For "delay": wait this long, then handle the request normally, even if the client has given up
+   * meanwhile (the body is read ahead during the wait). "hang" takes the body and never answers;
+   * both record a JSON body as soon as it has arrived.
+   */
   ms?: number;
   /** How many matching requests it applies to (default Infinity). */
   times?: number;
