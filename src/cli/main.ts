@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-import { renderUsage, runCommand } from "citty";
+import type { ParsedArgs } from "citty";
 import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { extractGlobals, splitArgv } from "./argv.ts";
@@ -26,13 +26,18 @@ async function main(argv: string[]): Promise<number> {
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
   const module = await entry.load();
   if (globals.help) {
+    const { renderUsage } = await import("citty");
     const usage = await renderUsage(module.default);
     process.stdout.write(`${stripAnsi(usage)}\n\nExamples:\n${module.examples}\n`);
     return 0;
   }
   const ctx: CliContext = { globals, rest };
-  const result: unknown = await runCommand(module.default, { rawArgs: args.slice(1), data: ctx });
-  return typeof (result as { result?: unknown })?.result === "number" ? (result as { result: number }).result : 0;
+  // Not citty's runCommand: our commands parse their own flags strictly, and evaluating
+  // citty costs start-up time on every send. citty renders the help.
+  const run = module.default.run;
+  if (!run) throw new UsageError(`${name} cannot be run`);
+  const result: unknown = await run({ rawArgs: args.slice(1), args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
+  return typeof result === "number" ? result : 0;
 }
 
 try {
