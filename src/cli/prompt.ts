@@ -1,18 +1,31 @@
+import { createInterface } from "node:readline/promises";
 import { UsageError } from "../errors.ts";
 
-/** Questions for the setup wizard. consola's prompts are loaded only when one is asked. */
+/**
+ * Questions for the setup wizard, on stderr, answered on stdin. Plain numbered choices
+ * rather than consola's prompts: they work over any SSH terminal, and consola in the
+ * binary costs start-up time on every command (the compiled bundle loads whole).
+ */
 export async function ask(question: string, initial?: string): Promise<string> {
-  const { consola } = await import("consola");
-  const answer = await consola.prompt(question, { type: "text", ...(initial ? { default: initial, placeholder: initial } : {}), cancel: "symbol" });
-  if (typeof answer !== "string") throw new UsageError("setup cancelled");
-  return answer.trim() || initial || "";
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question}${initial ? ` [${initial}]` : ""} `);
+    return answer.trim() || initial || "";
+  } catch {
+    throw new UsageError("setup cancelled");
+  } finally {
+    rl.close();
+  }
 }
 
 export async function choose(question: string, options: string[]): Promise<string> {
-  const { consola } = await import("consola");
-  const answer = await consola.prompt(question, { type: "select", options, cancel: "symbol" });
-  if (typeof answer !== "string") throw new UsageError("setup cancelled");
-  return answer;
+  process.stderr.write(`${question}\n${options.map((o, i) => `  ${i + 1}) ${o}`).join("\n")}\n`);
+  for (;;) {
+    const answer = await ask(`Choose 1-${options.length}:`, "1");
+    const picked = options[Number(answer) - 1] ?? options.find((o) => o === answer);
+    if (picked) return picked;
+    process.stderr.write(`Please answer with a number from 1 to ${options.length}.\n`);
+  }
 }
 
 /** Read a line without echo: consola has no password prompt, and a token must not show on screen. */
