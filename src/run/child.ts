@@ -1,0 +1,176 @@
+import { closeSync } from "node:fs";
+import { constants } from "node:os";
+import { resolveCommand } from "./command.ts";
+import { LogFile } from "./logfile.ts";
+import { openPipes, type Pipe } from "./pipes.ts";
+import { INHERITED_IGNORED } from "./procfs.ts";
+import { ExitClock, pump, type Source } from "./pump.ts";
+import { OutputSink } from "./sink.ts";
+import type { TailBuffer } from "./tail.ts";
+
+export interface ChildOptions {
+  /** argv; command[0] is looked up in PATH (the child's) like a shell does. */
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Both streams are appended here as they come, interleaved in arrival order. */
+  logPath?: string;
+  /** Fed with both streams. */
+  tail?: TailBuffer;
+  /** Called for every chunk of output, with its size: keep it cheap. */
+  onOutput?: (bytes: number) => void;
+  /** After the child exits, read on for at most this long while a background process holds its pipes open (default 500). */
+  graceMs?: number;
+}
+
+export interface ChildResult {
+  /** As a shell reports it: the exit code, 128 + N when killed by signal N, 127 not found, 126 not executable. */
+  code: number;
+  exitCode: number | null;
+  /** The signal that killed the child, e.g. "SIGTERM". */
+  signal: string | null;
+  /** Why the command could not be started, e.g. "command not found: foo". */
+  startError?: string;
+  /** stdout and stderr together. */
+  outputBytes: number;
+  /** Why the log stopped (e.g. EFBIG under `ulimit -f`, ENOSPC): the output went on. */
+  logError?: string;
+  /** The reader of our stdout went away (EPIPE), so the child's stdout was closed. */
+  stdoutClosed?: boolean;
+  /** The same for stderr. */
+  stderrClosed?: boolean;
+}
+
+export interface ChildHandle {
+  pid: number | undefined;
+  done: Promise<ChildResult>;
+  /** Sends a signal to the child while it runs; does nothing after. */
+  signal(sig: NodeJS.Signals): void;
+}
+
+// Signals a shell lets `trap` name, as the shim below needs.
+const TRAPPABLE = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXCPU"] as const;
+
+/**
+ * Runs a command with stdin inherited and its stdout and stderr copied byte for
+ * byte to ours, to the log and to the tail.
+ */
+export function startChild(opts: ChildOptions): ChildHandle {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = childEnv(opts.env ?? process.env);
+  const name = opts.command[0] ?? "";
+  const found = resolveCommand(name, env.PATH, cwd);
+  if ("error" in found) return notStarted(found.code, found.error);
+
+  const pipes = openPipes(2);
+  const spawn = (argv: string[], argv0?: string) =>
+    Bun.spawn(argv, {
+      cwd,
+      env,
+      ...(argv0 === undefined ? {} : { argv0 }),
+      stdin: "inherit",
+      stdout: pipes?.[0]?.write ?? "pipe",
+      stderr: pipes?.[1]?.write ?? "pipe",
+    });
+  let proc: ReturnType<typeof spawn>;
+  try {
+    try {
+      proc = spawn(...launch(found.path, opts.command.slice(1), name));
+    } catch (err) {
+      // No "#!" line: run it with sh, as execvp() and shells do.
+      if ((err as NodeJS.ErrnoException).code !== "ENOEXEC") throw err;
+      proc = spawn(["/bin/sh", found.path, ...opts.command.slice(1)]);
+    }
+  } catch (err) {
+    closePipes(pipes, "read");
+    const code = (err as NodeJS.ErrnoException).code;
+    return notStarted(code === "ENOENT" ? 127 : 126, `cannot run ${name}: ${(err as Error).message}`);
+  } finally {
+    closePipes(pipes, "write");
+  }
+
+  const exit = new ExitClock();
+  const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
+  const stdout = OutputSink.stdout();
+  const stderr = OutputSink.stderr();
+  const stream = (sink: OutputSink, source: Source) =>
+    pump({ source, sink, log, tail: opts.tail, onOutput: opts.onOutput, exit, graceMs: opts.graceMs ?? 500 });
+  const pumps = Promise.all([
+    stream(stdout, source(pipes?.[0], proc.stdout)),
+    stream(stderr, source(pipes?.[1], proc.stderr)),
+  ]);
+
+  const done = (async (): Promise<ChildResult> => {
+    await proc.exited;
+    exit.mark();
+    const [outBytes, errBytes] = await pumps;
+    await log?.close();
+    const signal = signalName(proc.signalCode);
+    return {
+      code: proc.exitCode ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
+      exitCode: proc.exitCode,
+      signal,
+      outputBytes: outBytes + errBytes,
+      ...(log?.error ? { logError: log.error } : {}),
+      ...(stdout.brokenPipe ? { stdoutClosed: true } : {}),
+      ...(stderr.brokenPipe ? { stderrClosed: true } : {}),
+    };
+  })();
+
+  return {
+    pid: proc.pid,
+    done,
+    signal(sig) {
+      if (exit.at !== undefined) return;
+      try {
+        proc.kill(sig);
+      } catch {
+        // Gone in the meantime: nothing to signal.
+      }
+    },
+  };
+}
+
+/**
+ * The argv to spawn. Bun resets every signal to its default in the child, but a
+ * signal we inherited as ignored (SIGHUP under nohup, SIGINT in a `cmd &` job)
+ * must stay ignored for the child as exec would keep it: a tiny sh shim does that.
+ */
+function launch(path: string, args: string[], name: string): [string[], string?] {
+  const keep = TRAPPABLE.filter((sig) => INHERITED_IGNORED.has(sig));
+  if (keep.length === 0) return [[path, ...args], name];
+  const traps = keep.map((sig) => sig.slice(3)).join(" ");
+  return [["/bin/sh", "-c", `trap '' ${traps}; exec "$@"`, "mmn", path, ...args]];
+}
+
+function source(pipe: Pipe | undefined, fallback: ReadableStream<Uint8Array> | number | undefined): Source {
+  if (!pipe) return { reader: (fallback as ReadableStream<Uint8Array>).getReader(), release() {} };
+  // Bun.file(fd) reads the fd but never closes it: that is ours to do, once.
+  return { reader: Bun.file(pipe.read).stream().getReader(), release: () => closeSync(pipe.read) };
+}
+
+function closePipes(pipes: Pipe[] | undefined, end: "read" | "write"): void {
+  for (const pipe of pipes ?? []) closeSync(pipe[end]);
+}
+
+function childEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  // Python buffers a piped stdout in 8 KiB blocks: the live tail would lag behind.
+  out.PYTHONUNBUFFERED ??= "1";
+  return out;
+}
+
+function signalName(sig: NodeJS.Signals | number | null): NodeJS.Signals | null {
+  if (typeof sig !== "number") return sig;
+  const entry = Object.entries(constants.signals).find(([, num]) => num === sig);
+  return (entry?.[0] as NodeJS.Signals | undefined) ?? null;
+}
+
+function notStarted(code: number, startError: string): ChildHandle {
+  return {
+    pid: undefined,
+    done: Promise.resolve({ code, exitCode: null, signal: null, startError, outputBytes: 0 }),
+    signal() {},
+  };
+}
