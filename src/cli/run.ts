@@ -101,7 +101,7 @@ export default command({
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,
       maxLogBytes: MAX_LOG_BYTES,
-      finishBudgetMs: 6000,
+      finishBudgetMs: 4000,
       signalBudgetMs: 2500,
       warn: notice,
       debug: (message) => isVerbose() && ui.debug(message),

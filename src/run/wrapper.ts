@@ -75,6 +75,7 @@ export async function wrap(options: WrapOptions): Promise<number> {
   const result = await child.done;
   clearInterval(timer);
   stopForwarding();
+  if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
   const endedAt = new Date();
   const final = { ...state(phaseOf(result), endedAt), ...endFields(result) };

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Post } from "@mattermost/types/posts";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+let server: TestServer;
+let box: Sandbox;
+
+beforeAll(async () => {
+  server = await startTestServer({ maxFileSize: 64 * 1024 });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server, { user: "alice" });
+});
+
+const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+type Card = { color: string; fields: Array<{ title: string; value: string }>; footer: string };
+const card = (post: Post) => (post.props.attachments as Card[])[0]!;
+const field = (post: Post, title: string) => card(post).fields.find((f) => f.title === title)?.value;
+const patches = () => server.requests.filter((r) => r.method === "PUT");
+
+describe("mmn run: the messages", () => {
+  test("start, live edits, final state and a reply with the log", async () => {
+    const script = 'for i in 1 2 3; do echo "step $i"; sleep 0.3; done; printf "\\rprogress 50%%\\rprogress 100%%\\n"; echo oops >&2; exit 3';
+    const r = await mmn(box, ["run", "--id", "job-1", "--interval", "0.2", "--", "bash", "-c", script]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("step 1\nstep 2\nstep 3\n\rprogress 50%\rprogress 100%\n");
+    expect(r.stderr).toContain("oops\n");
+    expect(r.stderr).toContain('mmn: reporting as "job-1"');
+
+    const [status, reply, ...rest] = dmPosts();
+    expect(rest).toEqual([]);
+    expect(status!.message).toStartWith("❌ **`bash -c");
+    expect(status!.message).toContain("failed with exit code 3 on ");
+    expect(status!.message).toContain("```\nstep 1\nstep 2\nstep 3\nprogress 100%\noops\n```");
+    expect(card(status!).color).toBe("danger");
+    expect(field(status!, "Status")).toBe("failed with exit code 3");
+    expect(field(status!, "Directory")).toBe(`\`${box.cwd}\``);
+    expect(card(status!).footer).toContain("id job-1");
+    expect(patches().length).toBeGreaterThanOrEqual(2);
+    const live = patches().slice(0, -1).map((p) => (p.body as { message: string }).message);
+    expect(live.some((m) => m.includes("is running on") && m.includes("step 1"))).toBe(true);
+
+    expect(reply!.root_id).toBe(status!.id);
+    expect(reply!.message).toContain("failed with exit code 3");
+    const log = server.files.get(reply!.file_ids![0]!)!;
+    expect(log.info.name).toBe("bash-job-1.log");
+    expect(log.content.toString()).toBe("step 1\nstep 2\nstep 3\n\rprogress 50%\rprogress 100%\noops\n");
+    expect(existsSync(join(box.home, ".local/state/mmn/hooks/job-1.msg"))).toBe(true);
+  });
+
+  test("the status message can be updated by id afterwards, from another process", async () => {
+    await mmn(box, ["run", "--id", "later", "--", "true"]);
+    expect((await mmn(box, ["update", "--id", "later", "--append", "checked by hand"])).code).toBe(0);
+    expect(dmPosts()[0]!.message).toEndWith("\nchecked by hand");
+  });
+
+  test("success: a green card; --title, --hide-command, --mention, --no-logs", async () => {
+    const r = await mmn(box, ["run", "--title", "nightly build", "--hide-command", "--mention", "--no-logs", "--", "bash", "-c", "echo secret-arg-free output"]);
+    expect(r.code).toBe(0);
+    const [status, reply] = dmPosts();
+    expect(status!.message).toStartWith("✅ **nightly build** succeeded on ");
+    expect(card(status!).color).toBe("good");
+    expect(JSON.stringify(status)).not.toContain("bash -c");
+    expect(reply!.message).toStartWith("@alice ✅ **nightly build** succeeded");
+    expect(reply!.file_ids ?? []).toEqual([]);
+  });
+
+  test("--on failure: silent when the command succeeds, a message when it fails", async () => {
+    expect((await mmn(box, ["run", "--on", "failure", "--", "true"])).code).toBe(0);
+    expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
+    expect((await mmn(box, ["run", "--on", "failure", "--", "false"])).code).toBe(1);
+    const [status, reply] = dmPosts();
+    expect(status!.message).toContain("failed with exit code 1");
+    expect(reply!.root_id).toBe(status!.id);
+  });
+
+  test("the Slurm job context is shown", async () => {
+    const env = { SLURM_JOB_ID: "4242", SLURM_JOB_NAME: "train", SLURM_ARRAY_JOB_ID: "4240", SLURM_ARRAY_TASK_ID: "2", SLURM_JOB_PARTITION: "gpu" };
+    await mmn(box, ["run", "--", "true"], { env });
+    expect(field(dmPosts()[0]!, "Slurm job")).toBe("4240_2 (train)");
+    expect(field(dmPosts()[0]!, "Partition")).toBe("gpu");
+  });
+
+  test("a log larger than the server allows is trimmed to its tail, with a note", async () => {
+    const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 20000); do echo line $i; done"]);
+    expect(r.code).toBe(0);
+    const reply = dmPosts()[1]!;
+    const content = server.files.get(reply.file_ids![0]!)!.content.toString();
+    expect(content.length).toBeLessThanOrEqual(64 * 1024);
+    expect(content).toStartWith("line ");
+    expect(content).toEndWith("line 20000\n");
+    expect(reply.message).toMatch(/The log is \d+ KiB: attached are its last \d+ KiB\./);
+  });
+
+  test("a command that does not exist: 127, a clear message, a final notification", async () => {
+    const r = await mmn(box, ["run", "--", "no-such-command-xyz"]);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain("no-such-command-xyz");
+    expect(dmPosts()[0]!.message).toContain("could not start");
+  });
+
+  test("bad flags run nothing: exit 2", async () => {
+    for (const args of [["run", "--interval", "soon", "--", "true"], ["run", "--on", "sometimes", "--", "true"], ["run"], ["run", "--bogus", "--", "true"]]) {
+      const r = await mmn(box, args);
+      expect(r.code).toBe(2);
+    }
+    expect(server.requests).toEqual([]);
+  });
+});
+
+describe("mmn run: the job never suffers", () => {
+  const job = ["run", "--interval", "0.2", "--", "bash", "-c", "echo out; sleep 1; echo more; exit 5"];
+
+  test("no configuration: one warning, the command runs", async () => {
+    const r = await mmn(sandbox(), job);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe("out\nmore\n");
+    expect(r.stderr.match(/^mmn: /gm)).toHaveLength(1);
+  });
+
+  test("server down the whole time: same output and exit code, one warning", async () => {
+    const r = await mmn(box, job, { env: { MMN_URL: "http://127.0.0.1:1" } });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe("out\nmore\n");
+    expect(r.stderr.match(/cannot /g)).toHaveLength(1);
+  });
+
+  test("server answering 500 during the run: delivered at the end once it is back", async () => {
+    server.fault({ kind: "status", status: 500, path: /\/api\/v4\/(posts|users)/, times: 3 });
+    const r = await mmn(box, job);
+    expect(r.code).toBe(5);
+    expect(r.stderr.match(/cannot /g)).toHaveLength(1);
+    const [status] = dmPosts();
+    expect(status!.message).toContain("failed with exit code 5");
+  });
+
+  test("a hanging server holds nothing up for long after the end", async () => {
+    server.fault({ kind: "hang", path: /\/api\/v4\/posts/ });
+    const started = performance.now();
+    const r = await mmn(box, ["run", "--", "true"]);
+    expect(r.code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(r.stderr).toContain("mmn: ");
+  });
+
+  test("429 from the server: the command's output and exit code unchanged", async () => {
+    server.fault({ kind: "status", status: 429, body: "limit exceeded\n", path: /\/api\/v4\/posts/, times: 2 });
+    const r = await mmn(box, job);
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe("out\nmore\n");
+    expect(dmPosts()[0]!.message).toContain("failed with exit code 5");
+  });
+});
+
+describe("mmn run: signals", () => {
+  test("SIGTERM is forwarded; exit 143; the final message reaches the server", async () => {
+    const proc = Bun.spawn([...MMN, "run", "--", "bash", "-c", "trap 'echo got TERM; exit 143' TERM; echo ready; sleep 30 & wait"], {
+      cwd: box.cwd,
+      env: box.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = proc.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("ready\n");
+    while (!server.requests.some((q) => q.path === "/api/v4/posts")) await Bun.sleep(20);
+    const killedAt = Date.now();
+    proc.kill("SIGTERM");
+    const code = await proc.exited;
+    expect(code).toBe(143);
+    const reply = dmPosts()[1]!;
+    expect(reply.message).toMatch(/failed with exit code 143|killed by SIGTERM/);
+    const replyAt = server.requests.find((q) => q.path === "/api/v4/posts" && (q.body as { root_id?: string }).root_id)!.at;
+    expect(replyAt - killedAt).toBeLessThan(3000);
+  });
+
+  test("a command killed by a signal: 128 + N and a red card", async () => {
+    const r = await mmn(box, ["run", "--", "bash", "-c", "kill -9 $$"]);
+    expect(r.code).toBe(137);
+    expect(dmPosts()[0]!.message).toContain("killed by SIGKILL");
+    expect(card(dmPosts()[0]!).color).toBe("danger");
+  });
+});
+
+test("--log keeps the log file; --save-hook writes the hook", async () => {
+  const log = join(box.cwd, "kept.log");
+  const hook = join(box.cwd, "run.msg");
+  await mmn(box, ["run", "--log", log, "-s", hook, "--id", "kept", "--", "bash", "-c", "echo a; echo b >&2"]);
+  expect(readFileSync(log, "utf8")).toBe("a\nb\n");
+  expect(readFileSync(hook, "utf8").split("\n")[1]).toBe("kept");
+});
