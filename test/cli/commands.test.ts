@@ -162,3 +162,20 @@ describe("help and version", () => {
     expect(sendHelp.stdout).not.toContain("\x1b[");
   });
 });
+
+describe("mmn completion", () => {
+  test("bash: valid syntax, completes commands and each command's flags", async () => {
+    const r = await mmn(box, ["completion", "bash"]);
+    expect(r.code).toBe(0);
+    const path = box.write("mmn.bash", r.stdout);
+    const check = Bun.spawn(["bash", "-c", `source ${path} && COMP_WORDS=(mmn send --re) COMP_CWORD=2 && _mmn && echo "\${COMPREPLY[@]}"`], { stdout: "pipe", stderr: "pipe" });
+    expect((await new Response(check.stdout).text()).trim()).toBe("--reply-to");
+    expect(await check.exited).toBe(0);
+  });
+
+  test("zsh and fish; an unknown shell is exit 2", async () => {
+    expect((await mmn(box, ["completion", "zsh"])).stdout).toStartWith("#compdef mmn");
+    expect((await mmn(box, ["completion", "fish"])).stdout).toContain("complete -c mmn -n \"__fish_seen_subcommand_from run\" -l no-logs");
+    expect((await mmn(box, ["completion", "tcsh"])).code).toBe(2);
+  });
+});
