@@ -44,7 +44,7 @@ export function displayCommand(argv: readonly string[]): string {
 }
 
 function name(state: RunState): string {
-  return state.title ?? (state.command ? `\`${shorten(state.command, 120)}\`` : state.id);
+  return state.title ?? (state.command ? `\`${shorten(state.command, 60)}\`` : state.id);
 }
 
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
