@@ -1,0 +1,135 @@
+/**
+ * `bun run bench`: speed and memory of dist/mmn, each next to a baseline measured in the
+ * same run on the same machine, against the test server on loopback. Prints ratios.
+ *   --quick   fewer repetitions, 256 MiB instead of 1 GiB, a 10 s sleep instead of 60 s
+ */
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer } from "../test/server/index.ts";
+import { cpuSeconds, median, peakRss, spawnTimed, watchProcess } from "./bench/measure.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const MMN = join(ROOT, "dist/mmn");
+const quick = process.argv.includes("--quick");
+const RUNS = quick ? 7 : 21;
+const BIG = (quick ? 256 : 1024) * 1024 * 1024;
+const SLEEP_S = quick ? 10 : 60;
+
+const dir = mkdtempSync(join(tmpdir(), "mmn-bench-"));
+const compileFlags = ["--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+
+async function compile(name: string, source: string): Promise<string> {
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, source);
+  const out = join(dir, name);
+  const proc = Bun.spawn(["bun", "build", entry, ...compileFlags, `--outfile=${out}`], { stdout: "ignore", stderr: "inherit" });
+  if ((await proc.exited) !== 0) throw new Error(`cannot compile ${name}`);
+  return out;
+}
+
+const row = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
+const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
+
+if (!statSync(MMN, { throwIfNoEntry: false })) {
+  console.error("dist/mmn is missing: run `bun run build` first");
+  process.exit(2);
+}
+const server = await startTestServer();
+const home = mkdtempSync(join(tmpdir(), "mmn-bench-home-"));
+writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+const env = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" };
+
+try {
+  console.log(`mmn ${readFileSync(join(ROOT, "package.json"), "utf8").match(/"version": "([^"]+)"/)?.[1]} — ${RUNS} runs each, medians, side by side\n`);
+  // A long sleep under mmn, measured while the rest runs: its CPU time should be near zero.
+  const sleeper = Bun.spawn([MMN, "run", "--interval", "30", "--", "sleep", String(SLEEP_S)], { env, stdout: "ignore", stderr: "ignore" });
+  const sleeperWatch = watchProcess(sleeper.pid, 200);
+
+  // 1. One message to a user whose DM channel is cached: one POST.
+  await spawnTimed([MMN, "send", "warm-up", "-u", "alice"], env);
+  const dm = server.dmChannelWith(server.users.alice.id)!.id;
+  const body = JSON.stringify({ channel_id: dm, message: "bench" });
+  const minimal = await compile(
+    "minimal",
+    `const r = await fetch(${JSON.stringify(`${server.url}/api/v4/posts`)}, { method: "POST", headers: { authorization: "Bearer " + process.env.T, "content-type": "application/json" }, body: ${JSON.stringify(body)} });
+     if (r.status !== 201) process.exit(1);`,
+  );
+  const hello = await compile("hello", `console.log("hello");`);
+  const times = { mmn: [] as number[], minimal: [] as number[], curl: [] as number[], version: [] as number[], hello: [] as number[] };
+  const curl = ["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-H", `Authorization: Bearer ${server.token}`, "-H", "Content-Type: application/json", "-d", body, `${server.url}/api/v4/posts`];
+  for (let i = 0; i < RUNS; i++) {
+    times.mmn.push(await spawnTimed([MMN, "send", "bench", "-u", "alice"], env));
+    times.minimal.push(await spawnTimed([minimal], { ...env, T: server.token }));
+    times.curl.push(await spawnTimed(curl, env));
+    times.version.push(await spawnTimed([MMN, "--version"], env));
+    times.hello.push(await spawnTimed([hello], env));
+  }
+  const sends = server.requests.filter((r) => r.path === "/api/v4/posts").length;
+  console.log("send to a cached user (exactly one HTTP request)");
+  row("mmn send", ms(median(times.mmn)));
+  row("minimal compiled Bun program, same POST", ms(median(times.minimal)));
+  row("curl, same POST", ms(median(times.curl)));
+  row("ratio mmn / minimal (target <= 1.5)", (median(times.mmn) / median(times.minimal)).toFixed(2));
+  row("ratio mmn / curl", (median(times.mmn) / median(times.curl)).toFixed(2));
+  row("posts the server received", String(sends));
+  console.log("start-up");
+  row("mmn --version", ms(median(times.version)));
+  row("compiled hello world", ms(median(times.hello)));
+  row("ratio", (median(times.version) / median(times.hello)).toFixed(2));
+  row("binary size", `${(statSync(MMN).size / 1048576).toFixed(1)} MiB`);
+
+  // 2. Output through the wrapper, to a pipe, against cat | tee.
+  const big = join(dir, "big.bin");
+  await Bun.spawn(["bash", "-c", `head -c ${BIG} /dev/urandom | base64 -w 120 | head -c ${BIG} > ${big}`]).exited;
+  const log = join(dir, "tee.log");
+  const teeTime = await spawnTimed(["bash", "-c", `cat ${big} | tee ${log} | cat > /dev/null`], env);
+  const wrapped = Bun.spawn(["bash", "-c", `${MMN} run --log ${join(dir, "mmn.log")} -- cat ${big} | cat > /dev/null`], { env, stdout: "ignore", stderr: "ignore" });
+  const started = performance.now();
+  const mmnPid = await childPid(wrapped.pid, MMN);
+  const watch = mmnPid ? watchProcess(mmnPid, 20) : undefined;
+  await wrapped.exited;
+  const wrapTime = (performance.now() - started) / 1000;
+  const gib = BIG / 1024 ** 3;
+  console.log(`${(BIG / 1048576).toFixed(0)} MiB of output, to a pipe`);
+  row("cat FILE | tee LOG", `${ms(teeTime)} (${(gib / teeTime * 1024).toFixed(0)} MiB/s)`);
+  row("mmn run -- cat FILE", `${ms(wrapTime)} (${(gib / wrapTime * 1024).toFixed(0)} MiB/s)`);
+  row("throughput mmn / tee (target >= 0.8)", (teeTime / wrapTime).toFixed(2));
+  row("peak RSS of mmn (target <= 80 MiB)", watch ? `${(peakRss(await watch) / 1024).toFixed(1)} MiB` : "n/a");
+
+  // 3. SIGTERM to the final message at the server.
+  server.requests.length = 0;
+  const victim = Bun.spawn([MMN, "run", "--", "sleep", "30"], { env, stdout: "ignore", stderr: "ignore" });
+  while (!server.requests.some((r) => r.path === "/api/v4/posts")) await Bun.sleep(20);
+  await Bun.sleep(200);
+  const killedAt = Date.now();
+  victim.kill("SIGTERM");
+  await victim.exited;
+  const reply = server.requests.find((r) => r.path === "/api/v4/posts" && (r.body as { root_id?: string })?.root_id);
+  console.log("SIGTERM (scancel, time limit)");
+  row("SIGTERM → final reply at the server (target < 3 s)", reply ? ms((reply.at - killedAt) / 1000) : "not received");
+  row("exit code (128 + 15)", String(victim.exitCode));
+
+  const idle = await sleeperWatch;
+  await sleeper.exited;
+  console.log(`${SLEEP_S} s sleep under mmn run`);
+  row("CPU time of mmn (target: near zero)", ms(cpuSeconds(idle)));
+} finally {
+  await server.close();
+}
+
+/** The mmn process under a bash pipeline. */
+async function childPid(parent: number, exe: string): Promise<number | undefined> {
+  for (let i = 0; i < 200; i++) {
+    const out = await new Response(Bun.spawn(["pgrep", "-P", String(parent)]).stdout).text();
+    for (const pid of out.split("\n").filter(Boolean)) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(exe)) return Number(pid);
+      } catch {
+        // Gone between pgrep and the read: not ours.
+      }
+    }
+    await Bun.sleep(5);
+  }
+  return undefined;
+}
