@@ -104,7 +104,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
     await proc.exited;
     exit.mark();
     const [outBytes, errBytes] = await pumps;
-    await log?.close();
+    log?.close();
     const signal = signalName(proc.signalCode);
     return {
       code: proc.exitCode ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),

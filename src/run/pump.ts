@@ -3,7 +3,6 @@ import type { OutputSink } from "./sink.ts";
 import type { TailBuffer } from "./tail.ts";
 
 type Read = { done: false; value: Uint8Array } | { done: true; value?: Uint8Array | undefined };
-const END: Read = { done: true, value: undefined };
 
 /** One output stream of the child: its reader, and how to let go of it. */
 export interface Source {
@@ -15,16 +14,18 @@ export interface Source {
 /** When the child exited: both streams measure their grace period from it. */
 export class ExitClock {
   at: number | undefined;
-  readonly exited: Promise<void>;
-  private resolve!: () => void;
-
-  constructor() {
-    this.exited = new Promise((resolve) => (this.resolve = resolve));
-  }
+  private listeners: Array<() => void> = [];
 
   mark(): void {
-    this.at ??= performance.now();
-    this.resolve();
+    if (this.at !== undefined) return;
+    this.at = performance.now();
+    for (const listener of this.listeners) listener();
+    this.listeners = [];
+  }
+
+  onExit(listener: () => void): void {
+    if (this.at === undefined) this.listeners.push(listener);
+    else listener();
   }
 }
 
@@ -38,51 +39,60 @@ export interface PumpOptions {
   graceMs: number;
 }
 
+// Re-checking the grace period more often than this while we wait on our own
+// output would only spin.
+const MIN_RECHECK_MS = 20;
+
 /**
  * Copies one stream to its sink, the log and the tail until it ends; returns the
  * byte count. After the child exits, a background process may keep the pipe open
- * (`cmd & ` in a script): then we read on for graceMs at most. Time spent waiting
- * for our own stdout or the log does not count, so a slow reader never loses what
- * the child wrote before it exited.
+ * (`cmd &` in a script): then we read on for graceMs at most. Time spent waiting on
+ * our own stdout or the log does not count, so a slow reader never loses what the
+ * child wrote before it exited.
+ *
+ * The grace period is a timer that cancels the reader, not a race on each read:
+ * racing every read against a pending promise made the copy four times slower.
  */
 export async function pump(o: PumpOptions): Promise<number> {
+  const { reader } = o.source;
   let bytes = 0;
-  let blocked = 0;
+  let blocked = 0; // ms spent on the sinks since the exit
+  let sinkSince: number | undefined; // set while we wait on the sinks
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let finished = false;
+
+  const check = () => {
+    if (finished) return;
+    const now = performance.now();
+    const waiting = sinkSince === undefined ? 0 : now - Math.max(sinkSince, o.exit.at!);
+    const left = o.graceMs - (now - o.exit.at! - blocked - waiting);
+    if (left <= 0 && sinkSince === undefined) reader.cancel().catch(() => {});
+    else timer = setTimeout(check, Math.max(left, MIN_RECHECK_MS));
+  };
+  o.exit.onExit(check);
+
   try {
     for (;;) {
-      const next = await readWithinGrace(o, blocked);
+      const next = await reader.read().catch((): Read => ({ done: true }));
       if (next.done) break;
       const chunk = next.value;
       bytes += chunk.length;
       o.tail?.push(chunk);
       o.onOutput?.(chunk.length);
-      const start = performance.now();
-      await Promise.all([o.log?.write(chunk), o.sink.write(chunk)]);
-      if (o.exit.at !== undefined) blocked += performance.now() - Math.max(start, o.exit.at);
+      sinkSince = performance.now();
+      o.log?.write(chunk);
+      await o.sink.write(chunk);
+      if (o.exit.at !== undefined) blocked += performance.now() - Math.max(sinkSince, o.exit.at);
+      sinkSince = undefined;
       // Our reader is gone: close the child's end too, so that its next write
       // fails as it would have in a shell pipeline (SIGPIPE) instead of running on.
       if (o.sink.brokenPipe) break;
     }
   } finally {
-    await o.source.reader.cancel().catch(() => {});
+    finished = true;
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
     o.source.release();
   }
   return bytes;
-}
-
-async function readWithinGrace(o: PumpOptions, blocked: number): Promise<Read> {
-  // A read lost in a race may still fail later: never leave that rejection unhandled.
-  const read = o.source.reader.read().catch(() => END);
-  if (o.exit.at === undefined) {
-    const first = await Promise.race([read, o.exit.exited.then(() => undefined)]);
-    if (first) return first;
-  }
-  const left = o.graceMs - (performance.now() - o.exit.at! - blocked);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<Read>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), END)));
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

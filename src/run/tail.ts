@@ -33,7 +33,8 @@ const BEL = 0x07;
 const ESC = 0x1b;
 const REPLACEMENT = 0xfffd;
 const CUT_MARK = "…";
-const UTF16 = new TextDecoder("utf-16le");
+// Half of a surrogate pair, left when a character is partly overwritten.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const isHigh = (u: number) => u >= 0xd800 && u < 0xdc00;
 const isLow = (u: number) => u >= 0xdc00 && u < 0xe000;
@@ -340,8 +341,7 @@ export class TailBuffer {
 }
 
 function render(line: Line): string {
-  // Overwriting half of a surrogate pair leaves a lone one: the decoder replaces it.
-  const text = UTF16.decode(line.units);
+  const text = String.fromCharCode(...line.units).replace(LONE_SURROGATE, "");
   return line.cut ? text + CUT_MARK : text;
 }
 
