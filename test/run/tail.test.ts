@@ -156,15 +156,27 @@ describe("TailBuffer bounds", () => {
 
   test("skipping the invisible part of a chunk gives the same lines as feeding it all", () => {
     const parts: string[] = [];
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 5000; i++) {
       parts.push(`row ${i} \x1b[3${i % 8}mcolour\x1b[0m`, i % 7 === 0 ? "\r" : "", "é€😀".slice(0, i % 4), i % 3 ? "\n" : "\r\n");
     }
     const input = enc.encode(parts.join(""));
     const whole = tailOf(input, { lines: 5 });
     expect(tailBytewise(input, { lines: 5 })).toEqual(whole);
-    const chunked = new TailBuffer({ lines: 5 });
-    for (let i = 0; i < input.length; i += 777) chunked.push(input.subarray(i, i + 777));
-    expect(chunked.lines()).toEqual(whole);
+    for (const size of [777, 5000, 70000]) {
+      const chunked = new TailBuffer({ lines: 5 });
+      for (let i = 0; i < input.length; i += size) chunked.push(input.subarray(i, i + size));
+      expect(chunked.lines()).toEqual(whole);
+    }
     expect(whole).toHaveLength(5);
+  });
+
+  test("lines asked for between pushes see everything pushed so far", () => {
+    const tail = new TailBuffer({ lines: 2 });
+    const long = `${"z".repeat(100000)}\n`;
+    for (let i = 0; i < 50; i++) {
+      tail.push(enc.encode(`step ${i}\n`));
+      if (i % 7 === 0) tail.push(enc.encode(long));
+      expect(tail.lines().at(-1)).toBe(i % 7 === 0 ? `${"z".repeat(500)}…` : `step ${i}`);
+    }
   });
 });
