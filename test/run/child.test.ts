@@ -68,6 +68,13 @@ describe("passthrough", () => {
     expect(out.stderr).toBe("to-err\n");
   });
 
+  test("without named pipes (TMPDIR unusable) Bun's own pipes carry the output", async () => {
+    const out = await runHarness(["bash", "-c", "echo out; echo err >&2"], { resultPath: resultPath(), env: { TMPDIR: "/nonexistent" } });
+    expect(out.code).toBe(0);
+    expect(text(out.stdout)).toBe("out\n");
+    expect(out.stderr).toBe("err\n");
+  });
+
   test("PYTHONUNBUFFERED=1 unless the environment sets it", async () => {
     const script = "import os; print(repr(os.environ.get('PYTHONUNBUFFERED')))";
     const set = await runHarness(["python3", "-c", script], { resultPath: resultPath() });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { forwardSignals } from "../../src/run/signals.ts";
 import { BUN, fileHas, HARNESS, readResult, scratch, startHarness, waitFor } from "./helpers.ts";
 
 const tmp = scratch("signals");
@@ -20,6 +21,22 @@ async function trapped() {
   await waitFor(() => fileHas(out, "ready"), 5000, "the child's traps");
   return { proc, out, signals, resultPath };
 }
+
+test("forwardSignals calls back, and its disposer removes the handlers", async () => {
+  const before = process.listenerCount("SIGUSR2");
+  const beforeTerm = process.listenerCount("SIGTERM");
+  const sent: string[] = [];
+  const seen: string[] = [];
+  const dispose = forwardSignals({ signal: (sig) => sent.push(sig) }, { onSignal: (sig, forwarded) => seen.push(`${sig} ${forwarded}`) });
+  expect(process.listenerCount("SIGUSR2")).toBe(before + 1);
+  process.kill(process.pid, "SIGUSR2");
+  await waitFor(() => seen.length > 0, 2000, "the handler");
+  expect(sent).toEqual(["SIGUSR2"]);
+  expect(seen).toEqual(["SIGUSR2 true"]);
+  dispose();
+  expect(process.listenerCount("SIGUSR2")).toBe(before);
+  expect(process.listenerCount("SIGTERM")).toBe(beforeTerm);
+});
 
 describe("forwarded signals", () => {
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXCPU"] as const) {
