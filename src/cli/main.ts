@@ -36,7 +36,9 @@ async function main(argv: string[]): Promise<number> {
   // citty costs start-up time on every send. citty renders the help.
   const run = module.default.run;
   if (!run) throw new UsageError(`${name} cannot be run`);
-  const result: unknown = await run({ rawArgs: args.slice(1), args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
+  // After `--` everything is an operand: the wrapped command for run, a message like "-5 °C" for send.
+  const rawArgs = name !== "run" && rest ? [...args.slice(1), "--", ...rest] : args.slice(1);
+  const result: unknown = await run({ rawArgs, args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
   return typeof result === "number" ? result : 0;
 }
 

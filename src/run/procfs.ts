@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
-import { isatty } from "node:tty";
 
 /**
  * What Linux's /proc tells about our signal state. Elsewhere (macOS) these answer
@@ -62,7 +61,9 @@ function stat(pid: number | "self"): ProcStat | undefined {
  */
 export function terminalSignalsReachChild(childPid: number | undefined): boolean {
   const self = stat("self");
-  if (!self) return isatty(0);
+  // Loaded here, not at the top: every builtin a compiled binary imports statically is
+  // loaded at start-up by every command (node:tty costs ~8 ms), and this is the rare path.
+  if (!self) return (require("node:tty") as typeof import("node:tty")).isatty(0);
   if (self.ttyNr === 0 || self.tpgid !== self.pgrp) return false;
   const child = childPid === undefined ? undefined : stat(childPid);
   return child === undefined || child.pgrp === self.pgrp;
