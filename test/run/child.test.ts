@@ -86,8 +86,14 @@ describe("passthrough", () => {
   test("python output arrives while python still runs", async () => {
     const proc = startHarness(["python3", "-c", "import time; print('early'); time.sleep(3)"], { resultPath: resultPath() });
     const reader = proc.stdout.getReader();
-    const first = await Promise.race([reader.read(), Bun.sleep(2000).then(() => undefined)]);
-    expect(first && !first.done ? text(first.value) : "nothing within 2 s").toBe("early\n");
+    const deadline = Bun.sleep(2000).then(() => undefined);
+    let seen = ""; // unbuffered python writes the text and its newline apart
+    while (!seen.includes("\n")) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (!next || next.done) break;
+      seen += text(next.value);
+    }
+    expect(seen).toBe("early\n");
     proc.kill();
     await proc.exited;
   });
@@ -96,7 +102,8 @@ describe("passthrough", () => {
 describe("log and tail", () => {
   test("both streams go to one log, in arrival order", async () => {
     const log = tmp.path("interleaved.log");
-    const script = "for i in 1 2 3 4; do echo out$i; sleep 0.05; echo err$i >&2; sleep 0.05; done";
+    // Pauses long enough that each line is read before the next is written.
+    const script = "for i in 1 2 3 4; do echo out$i; sleep 0.1; echo err$i >&2; sleep 0.1; done";
     const run = await runHarness(["bash", "-c", script], { resultPath: resultPath(), env: { MMN_TEST_LOG: log } });
     expect(readFileSync(log, "utf8")).toBe("out1\nerr1\nout2\nerr2\nout3\nerr3\nout4\nerr4\n");
     expect(text(run.stdout)).toBe("out1\nout2\nout3\nout4\n");
