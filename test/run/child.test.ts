@@ -1,6 +1,7 @@
+import type { FileSink } from "bun";
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BUN, fileHas, HARNESS, readResult, rssKiB, runHarness, scratch, startHarness, waitFor } from "./helpers.ts";
+import { BUN, bytesOf, fileHas, HARNESS, readResult, rssKiB, runHarness, scratch, startHarness, waitFor } from "./helpers.ts";
 
 const tmp = scratch("child");
 afterAll(tmp.cleanup);
@@ -25,7 +26,7 @@ async function shell(script: string, env: Record<string, string> = {}) {
     stderr: "pipe",
   });
   const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).bytes(),
+    bytesOf(proc.stdout),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
@@ -53,8 +54,9 @@ describe("passthrough", () => {
 
   test("stdin is inherited", async () => {
     const proc = startHarness(["tr", "a-z", "A-Z"], { resultPath: resultPath(), stdin: "pipe" });
-    proc.stdin.write("hello from stdin\n");
-    await proc.stdin.end();
+    const stdin = proc.stdin as FileSink;
+    stdin.write("hello from stdin\n");
+    await stdin.end();
     expect(await new Response(proc.stdout).text()).toBe("HELLO FROM STDIN\n");
     expect(await proc.exited).toBe(0);
   });
@@ -186,7 +188,7 @@ describe("ending", () => {
   test("a slow reader still gets everything written before the exit", async () => {
     const proc = startHarness(["head", "-c", "3000000", "/dev/zero"], { resultPath: resultPath(), env: { MMN_TEST_GRACE_MS: "100" } });
     await Bun.sleep(1000); // the child exits long before we read
-    const out = await new Response(proc.stdout).bytes();
+    const out = await bytesOf(proc.stdout);
     expect(await proc.exited).toBe(0);
     expect(out.length).toBe(3000000);
   });

@@ -50,11 +50,15 @@ export async function runHarness(command: string[], opts: HarnessOptions): Promi
   const started = performance.now();
   const proc = startHarness(command, opts);
   const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).bytes(),
+    bytesOf(proc.stdout),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
   return { code, stdout, stderr, result: readResult(opts.resultPath), ms: performance.now() - started };
+}
+
+export async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 export function readResult(path: string): HarnessResult {
