@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
 import { ConfigError } from "./errors.ts";
 
 export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
@@ -166,15 +167,12 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
   return url.toString().replace(/\/+$/, "").replace(/\/api\/v4$/, "");
 }
 
-/** Written whole with mode 0600 through a temp file, so a token is never briefly world-readable. */
+/** Written whole with mode 0600, so a token is never briefly world-readable. */
 export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temp, serializeConfig(config), { mode: 0o600 });
-    await rename(temp, path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, serializeConfig(config));
   } catch (error) {
-    await rm(temp, { force: true });
-    throw new ConfigError(`cannot write config file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError(`cannot write config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }

@@ -1,6 +1,7 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomic } from "./atomic.ts";
 import { UsageError } from "./errors.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
@@ -93,15 +94,12 @@ export async function readHookFile(path: string): Promise<MessageHook> {
   return parseHook(text, path);
 }
 
-/** Temp file and rename: a reader, or a second writer of the same id, never sees half a file. */
+/** Atomic: a reader, or a second writer of the same id, never sees half a file. */
 export async function writeHookFile(path: string, hook: MessageHook): Promise<void> {
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await writeFile(temp, formatHook(hook), { mode: 0o600 });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new UsageError(`cannot write hook file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    await writeFileAtomic(path, formatHook(hook));
+  } catch (code) {
+    throw new UsageError(`cannot write hook file ${path}: ${String(code)}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic.ts";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -44,11 +45,9 @@ export class FileNameCache implements NameCache {
   }
 
   async #save(): Promise<void> {
-    const temp = `${this.path}.${process.pid}.tmp`;
     try {
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-      await writeFile(temp, JSON.stringify(this.#entries), { mode: 0o600 });
-      await rename(temp, this.path);
+      await writeFileAtomic(this.path, JSON.stringify(this.#entries));
     } catch {
       // A cache that cannot be written only makes the next send slower.
     }

@@ -1,0 +1,18 @@
+import { rename, rm, writeFile } from "node:fs/promises";
+
+/**
+ * Write a whole file through a temp file and a rename, mode 0600 from the first byte:
+ * a reader, or a second writer of the same file (two nodes sharing $HOME), never sees
+ * half a file, and a token is never briefly readable by others.
+ * Throws the errno code (`EACCES`, `ENOSPC`…) for the caller to word.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw (error as NodeJS.ErrnoException).code ?? error;
+  }
+}
