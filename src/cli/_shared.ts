@@ -41,7 +41,7 @@ export function chooseTarget(user: string | undefined, channel: string | undefin
   return { ...(user ? { user } : {}), ...(channel ? { channel } : {}) };
 }
 
-/** A flag that must not appear more than once, or the extra positional that was meant as one. */
+/** The one operand a command takes; more usually means an unquoted message. */
 export function onePositional(positionals: string[], what: string): string | undefined {
   if (positionals.length > 1) {
     throw new UsageError(`expected one ${what}, got ${positionals.length}: ${positionals.map((p) => JSON.stringify(p)).join(" ")}`, {
