@@ -97,6 +97,17 @@ describe("mmn run: the messages", () => {
     expect(reply.message).toMatch(/The log is \d+ KiB: attached are its last \d+ KiB\./);
   });
 
+  test("a 413 on the log: sent again smaller, the reply still arrives", async () => {
+    server.fault({ kind: "status", status: 413, path: "/api/v4/files", times: 1 });
+    const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 2000); do echo line $i; done"]);
+    expect(r.code).toBe(0);
+    const uploads = server.requests.filter((q) => q.path === "/api/v4/files");
+    expect(uploads.map((q) => q.status)).toEqual([413, 201]);
+    expect(Number(uploads[1]!.headers["content-length"])).toBeLessThan(Number(uploads[0]!.headers["content-length"]));
+    const reply = dmPosts()[1]!;
+    expect(server.files.get(reply.file_ids![0]!)!.content.toString()).toEndWith("line 2000\n");
+  });
+
   test("a command that does not exist: 127, a clear message, a final notification", async () => {
     const r = await mmn(box, ["run", "--", "no-such-command-xyz"]);
     expect(r.code).toBe(127);
