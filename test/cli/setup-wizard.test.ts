@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { MMN, sandbox } from "../helpers/cli.ts";
+
+const tmux = Bun.which("tmux");
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+async function tmuxRun(args: string[]): Promise<string> {
+  const p = Bun.spawn(["tmux", ...args], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  return out;
+}
+
+async function waitFor(session: string, text: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const screen = await tmuxRun(["capture-pane", "-p", "-t", session]);
+    if (screen.includes(text)) return screen;
+    await Bun.sleep(50);
+  }
+  throw new Error(`"${text}" never appeared:\n${await tmuxRun(["capture-pane", "-p", "-t", session])}`);
+}
+
+describe.skipIf(!tmux)("mmn setup in a terminal", () => {
+  test("asks for everything, hides the token, writes the file", async () => {
+    const box = sandbox();
+    const session = `mmn-setup-${process.pid}`;
+    const env = Object.entries(box.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+    const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
+    await tmuxRun(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd]);
+    try {
+      await waitFor(session, "Mattermost server address:");
+      await tmuxRun(["send-keys", "-t", session, server.url, "Enter"]);
+      await waitFor(session, "Access token");
+      await tmuxRun(["send-keys", "-t", session, "-l", server.token]);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
+      await waitFor(session, "Send to whom by default?");
+      await tmuxRun(["send-keys", "-t", session, "@alice", "Enter"]);
+      const screen = await waitFor(session, "exit=");
+      expect(screen).toContain("exit=0");
+      expect(screen).toContain("authenticated as @notify-bot");
+      expect(screen).not.toContain(server.token);
+      const path = join(box.home, ".mmnrc");
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const text = readFileSync(path, "utf8");
+      expect(text).toContain(`token=${server.token}\n`);
+      expect(text).toContain("user=alice\n");
+      expect(text).toContain("team=research\n");
+    } finally {
+      await tmuxRun(["kill-session", "-t", session]);
+    }
+  }, 20_000);
+});
