@@ -50,6 +50,8 @@ function name(state: RunState): string {
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
+  // `mmn run -- cmd | head`: the reader left on purpose, as in any shell pipeline.
+  if (state.signal === "SIGPIPE") return "stopped by SIGPIPE: the reader of its output went away";
   if (state.phase === "killed") return `killed by ${state.signal ?? "a signal"}`;
   if (state.phase === "failed") return `failed with exit code ${state.exitCode}`;
   return state.phase;

@@ -205,3 +205,11 @@ test("--log keeps the log file; --save-hook writes the hook", async () => {
   expect(readFileSync(log, "utf8")).toBe("a\nb\n");
   expect(readFileSync(hook, "utf8").split("\n")[1]).toBe("kept");
 });
+
+test("mmn run -- yes | head -1: ends promptly like a shell pipeline, and says why", async () => {
+  const proc = Bun.spawn(["bash", "-c", `${MMN.join(" ")} run -- yes | head -1`], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  expect(out).toBe("y\n");
+  expect(code).toBe(0);
+  expect(dmPosts()[0]!.message).toContain("stopped by SIGPIPE");
+});
