@@ -105,7 +105,7 @@ export class Notify {
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
     const post = await this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
-    if (options.id !== undefined) await this.#remember(options.id, post);
+    if (options.id !== undefined) await this.remember(options.id, post);
     return post;
   }
 
@@ -136,11 +136,13 @@ export class Notify {
     const post = await this.#targets.deliver(target, (channelId) =>
       this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
     );
-    if (options.id !== undefined) await this.#remember(options.id, post);
+    if (options.id !== undefined) await this.remember(options.id, post);
     return post;
   }
 
-  async #remember(id: string, post: Post): Promise<void> {
+  /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */
+  async remember(id: string, post: Post): Promise<void> {
+    validateId(id);
     await this.hooks.set({
       id,
       channelId: post.channel_id,

@@ -19,7 +19,7 @@ export async function printResult(options: {
   if (saveHook !== undefined) {
     if (id === undefined) {
       id = `msg-${post.id}`;
-      await notify.hooks.set({ id, channelId: post.channel_id, postId: post.id, server: notify.api.serverUrl, ...(post.root_id ? { rootId: post.root_id } : {}) });
+      await notify.remember(id, post);
     }
     await notify.writeMessageHookToFile(id, saveHook);
   }

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
+import type { MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
@@ -39,6 +40,11 @@ function number(value: string | undefined, fallback: number, what: string, min: 
   return n;
 }
 
+function onOf(value: string | undefined): "always" | "failure" {
+  if (value === undefined || value === "always" || value === "failure") return value ?? "always";
+  throw new UsageError(`--on takes always or failure, not ${JSON.stringify(value)}`);
+}
+
 function generatedId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   const host = hostname().split(".")[0]!.replace(/[^\w-]/g, "");
@@ -58,24 +64,24 @@ export default command({
     }
     const target = chooseTarget(str(values.user), str(values.channel));
     const id = validateId(str(values.id) ?? generatedId());
-    const on = str(values.on) ?? "always";
-    if (on !== "always" && on !== "failure") throw new UsageError(`--on takes always or failure, not ${JSON.stringify(on)}`);
+    // Flags are checked before anything else is said; configured defaults once they are read.
+    const settings = (config: MmnConfig) => ({
+      on: onOf(str(values.on) ?? config.on),
+      intervalMs: number(str(values.interval) ?? config.interval, 30, "--interval", 0.1) * 1000,
+      tailLines: Math.floor(number(str(values.tail) ?? config.tail, 10, "--tail", 0)),
+    });
+    settings({});
 
     let notify: Notify | undefined;
-    let defaults: { user?: string; channel?: string } = {};
-    let intervalDefault: string | undefined;
-    let tailDefault: string | undefined;
+    let defaults: MmnConfig = {};
     try {
       const connected = connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
       notify = connected.notify;
       defaults = connected.config.config;
-      intervalDefault = connected.config.config.interval;
-      tailDefault = connected.config.config.tail;
     } catch (error) {
       notice(`${error instanceof Error ? error.message : String(error)}: running the command without notifications`);
     }
-    const intervalMs = number(str(values.interval) ?? intervalDefault, 30, "--interval", 0.1) * 1000;
-    const tailLines = Math.floor(number(str(values.tail) ?? tailDefault, 10, "--tail", 0));
+    const { on, intervalMs, tailLines } = settings(defaults);
     const user = target.user ?? (target.channel ? undefined : defaults.user);
     const channel = target.channel ?? (target.user ? undefined : defaults.channel);
     if (notify && !user && !channel) {

@@ -31,7 +31,8 @@ export default command({
     const ctx = contextOf(data);
     const { values, positionals } = parseFlags(rawArgs, args, ["file"]);
     const target = chooseTarget(str(values.user), str(values.channel));
-    const id = str(values.id) === undefined ? undefined : validateId(str(values.id)!);
+    const idFlag = str(values.id);
+    const id = idFlag === undefined ? undefined : validateId(idFlag);
     const replyTo = str(values["reply-to"]);
     if (replyTo !== undefined) validateId(replyTo);
     if (replyTo !== undefined && (target.user || target.channel)) {

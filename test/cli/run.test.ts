@@ -213,3 +213,14 @@ test("mmn run -- yes | head -1: ends promptly like a shell pipeline, and says wh
   expect(code).toBe(0);
   expect(dmPosts()[0]!.message).toContain("stopped by SIGPIPE");
 });
+
+test("on=, interval= and tail= in the configuration are defaults that flags override", async () => {
+  const quiet = sandbox(server, { user: "alice", on: "failure", tail: "1" });
+  expect((await mmn(quiet, ["run", "--", "true"])).code).toBe(0);
+  expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
+  expect((await mmn(quiet, ["run", "--", "bash", "-c", "echo one; echo two; exit 4"])).code).toBe(4);
+  expect(dmPosts()[0]!.message).toContain("```\ntwo\n```");
+  server.reset();
+  expect((await mmn(quiet, ["run", "--on", "always", "--", "true"])).code).toBe(0);
+  expect(dmPosts()[0]!.message).toContain("succeeded");
+});
