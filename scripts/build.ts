@@ -20,13 +20,17 @@ const TARGETS = [
 ];
 
 /**
+ * CommonJS, not ESM: an ESM bundle hoists every `import` of a builtin to the top, so all
+ * of them (node:fs, tty, path, os… 1-5 ms each) load at start for every command; as
+ * CommonJS each one loads when the module needing it first runs (`mmn --version`:
+ * 28.5 → 24.9 ms, hello world 20.3). Bytecode works with both.
  * The binary must never read `.env` or `bunfig.toml` from the directory it runs in: the
  * first leaks into the wrapped command's environment, the second runs `preload` scripts.
  * `--use-system-ca` makes the CA store of RHEL-style systems (/etc/pki) trusted.
  */
 async function compile(outfile: string, target?: string): Promise<void> {
   const args = [
-    "build", "src/cli/main.ts", "--compile", "--minify", "--bytecode", "--format=esm",
+    "build", "src/cli/main.ts", "--compile", "--minify", "--bytecode", "--format=cjs",
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
     "--compile-exec-argv=--use-system-ca",

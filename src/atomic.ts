@@ -1,4 +1,4 @@
-import { rename, rm, writeFile } from "node:fs/promises";
+import { fs } from "./disk.ts";
 
 /**
  * Write a whole file through a temp file and a rename, mode 0600 from the first byte:
@@ -8,6 +8,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const { rename, rm, writeFile } = await fs();
   try {
     await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, path);

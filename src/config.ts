@@ -1,8 +1,5 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
+import { fs, homeDir, isFile, joinPath, modeOf, parentDir, readText, resolvePath } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
 export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
@@ -70,23 +67,23 @@ export function serializeConfig(config: MmnConfig): string {
 }
 
 /** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
-export function userConfigPath(env: Record<string, string | undefined> = process.env, home = homedir()): string {
-  const xdg = env.XDG_CONFIG_HOME ? join(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
-  return xdg && existsSync(xdg) ? xdg : join(home, ".mmnrc");
+export async function userConfigPath(env: Record<string, string | undefined> = process.env, home = homeDir()): Promise<string> {
+  const xdg = env.XDG_CONFIG_HOME ? joinPath(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
+  return xdg && (await isFile(xdg)) ? xdg : joinPath(home, ".mmnrc");
 }
 
 /** The files read, lowest precedence first; named here so nothing walks up the tree. */
-export function configFiles(options: LoadOptions = {}): string[] {
+export async function configFiles(options: LoadOptions = {}): Promise<string[]> {
   const env = options.env ?? process.env;
   const explicit = options.configFile ?? env.MMN_CONFIG;
-  if (explicit) return [resolve(options.cwd ?? process.cwd(), explicit)];
-  const home = options.home ?? homedir();
   const cwd = options.cwd ?? process.cwd();
-  const files = [join(home, ".mattermost_notify"), join(cwd, ".mattermost_notify"), userConfigPath(env, home), join(cwd, ".mmnrc")];
+  if (explicit) return [resolvePath(cwd, explicit)];
+  const home = options.home ?? homeDir();
+  const files = [joinPath(home, ".mattermost_notify"), joinPath(cwd, ".mattermost_notify"), await userConfigPath(env, home), joinPath(cwd, ".mmnrc")];
   return [...new Set(files)];
 }
 
-export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env;
   const explicit = options.configFile ?? env.MMN_CONFIG;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
@@ -97,12 +94,14 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       result.sources[key] = source;
     }
   };
-  for (const file of configFiles(options)) {
-    const text = readConfigFile(file, Boolean(explicit));
+  const files = await configFiles(options);
+  const texts = await Promise.all(files.map((file) => readConfigFile(file, Boolean(explicit))));
+  for (const [i, file] of files.entries()) {
+    const text = texts[i];
     if (text === undefined) continue;
     const values = parseConfigText(text);
     result.files.push(file);
-    if (values.token && isReadableByOthers(file)) {
+    if (values.token && (await isReadableByOthers(file))) {
       result.warnings.push(`${file} holds a token and other users can read it: run \`chmod 600 ${file}\``);
     }
     merge(values, file);
@@ -114,9 +113,9 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   return result;
 }
 
-function readConfigFile(file: string, required: boolean): string | undefined {
+async function readConfigFile(file: string, required: boolean): Promise<string | undefined> {
   try {
-    return readFileSync(file, "utf8");
+    return await readText(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !required) return undefined;
@@ -125,12 +124,8 @@ function readConfigFile(file: string, required: boolean): string | undefined {
   }
 }
 
-function isReadableByOthers(file: string): boolean {
-  try {
-    return (statSync(file).mode & 0o044) !== 0;
-  } catch {
-    return false;
-  }
+async function isReadableByOthers(file: string): Promise<boolean> {
+  return (((await modeOf(file)) ?? 0) & 0o044) !== 0;
 }
 
 export interface Connection {
@@ -170,7 +165,7 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
 /** Written whole with mode 0600, so a token is never briefly world-readable. */
 export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await (await fs()).mkdir(parentDir(path), { recursive: true });
     await writeFileAtomic(path, serializeConfig(config));
   } catch (error) {
     throw new ConfigError(`cannot write config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);

@@ -1,5 +1,4 @@
-import { stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { baseName, fs } from "./disk.ts";
 import { UsageError } from "./errors.ts";
 import type { UploadFile } from "./mattermost/multipart.ts";
 
@@ -18,7 +17,7 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
     const spec = typeof input === "string" ? { path: input } : input;
     let info;
     try {
-      info = await stat(spec.path);
+      info = await (await fs()).stat(spec.path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);
@@ -31,7 +30,7 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
     }
     const offset = Math.min(spec.offset ?? 0, info.size);
     const size = Math.min(spec.size ?? info.size - offset, info.size - offset);
-    files.push({ path: spec.path, name: spec.name || basename(spec.path), size, offset });
+    files.push({ path: spec.path, name: spec.name || baseName(spec.path), size, offset });
   }
   return files;
 }

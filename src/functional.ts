@@ -40,7 +40,7 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
       : isLoadOptions(options.config)
         ? options.config
         : { overrides: options.config };
-  const loaded = loadConfig(load);
+  const loaded = await loadConfig(load);
   const connection = requireConnection(loaded);
   const { proxy, ca } = loaded.config;
   client = new Notify({ ...connection, ...(proxy ? { proxy } : {}), ...(ca ? { ca } : {}), ...options.client });

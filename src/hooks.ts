@@ -1,7 +1,5 @@
-import { mkdir, readFile, readdir, rm } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.ts";
+import { fs, homeDir, joinPath, readText } from "./disk.ts";
 import { UsageError } from "./errors.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
@@ -87,7 +85,7 @@ function parseExtra(line: string | undefined): Record<string, unknown> {
 export async function readHookFile(path: string): Promise<MessageHook> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readText(path);
   } catch (error) {
     throw new UsageError(`cannot read hook file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
@@ -133,14 +131,14 @@ export class DirectoryHookStore implements HookStore {
   constructor(readonly dir: string) {}
 
   #path(id: string): string {
-    return join(this.dir, `${validateId(id)}.msg`);
+    return joinPath(this.dir, `${validateId(id)}.msg`);
   }
 
   async get(id: string) {
     const path = this.#path(id);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readText(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new UsageError(`cannot read hook ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
@@ -149,14 +147,14 @@ export class DirectoryHookStore implements HookStore {
   }
 
   async set(hook: MessageHook) {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeHookFile(this.#path(hook.id), hook);
   }
 
   async delete(id: string) {
     const path = this.#path(id);
     try {
-      await rm(path);
+      await (await fs()).rm(path);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
@@ -167,14 +165,14 @@ export class DirectoryHookStore implements HookStore {
   async list() {
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await (await fs()).readdir(this.dir);
     } catch {
       return [];
     }
     const hooks: MessageHook[] = [];
     for (const name of names.filter((n) => n.endsWith(".msg")).sort()) {
       try {
-        hooks.push(parseHook(await readFile(join(this.dir, name), "utf8"), name));
+        hooks.push(parseHook(await readText(joinPath(this.dir, name)), name));
       } catch {
         // A foreign or broken file in the store must not hide the others.
       }
@@ -184,8 +182,8 @@ export class DirectoryHookStore implements HookStore {
 }
 
 /** `$MMN_HOOK_DIR`, else `$XDG_STATE_HOME/mmn/hooks`, else `~/.local/state/mmn/hooks`. */
-export function defaultHookDir(env: Record<string, string | undefined> = process.env, home = homedir()): string {
+export function defaultHookDir(env: Record<string, string | undefined> = process.env, home = homeDir()): string {
   if (env.MMN_HOOK_DIR) return env.MMN_HOOK_DIR;
-  const state = env.XDG_STATE_HOME || join(home, ".local", "state");
-  return join(state, "mmn", "hooks");
+  const state = env.XDG_STATE_HOME || joinPath(home, ".local", "state");
+  return joinPath(state, "mmn", "hooks");
 }

@@ -1,7 +1,5 @@
-import { mkdir, readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic.ts";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { fs, homeDir, joinPath, parentDir, readText } from "./disk.ts";
 
 /**
  * Ids that names resolved to (a user's DM channel, a team's channel), so that a repeated
@@ -36,7 +34,7 @@ export class FileNameCache implements NameCache {
   async #load(): Promise<Record<string, string>> {
     if (this.#entries) return this.#entries;
     try {
-      const parsed: unknown = JSON.parse(await readFile(this.path, "utf8"));
+      const parsed: unknown = JSON.parse(await readText(this.path));
       this.#entries = parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
     } catch {
       this.#entries = {};
@@ -46,7 +44,7 @@ export class FileNameCache implements NameCache {
 
   async #save(): Promise<void> {
     try {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await (await fs()).mkdir(parentDir(this.path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.path, JSON.stringify(this.#entries));
     } catch {
       // A cache that cannot be written only makes the next send slower.
@@ -71,6 +69,6 @@ export class FileNameCache implements NameCache {
 }
 
 /** `$XDG_STATE_HOME/mmn/names.json`, else `~/.local/state/mmn/names.json`. */
-export function defaultNameCachePath(env: Record<string, string | undefined> = process.env, home = homedir()): string {
-  return join(env.XDG_STATE_HOME || join(home, ".local", "state"), "mmn", "names.json");
+export function defaultNameCachePath(env: Record<string, string | undefined> = process.env, home = homeDir()): string {
+  return joinPath(env.XDG_STATE_HOME || joinPath(home, ".local", "state"), "mmn", "names.json");
 }

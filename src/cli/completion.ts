@@ -3,6 +3,7 @@ import { UsageError } from "../errors.ts";
 import { command, contextOf } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
 import { COMMANDS } from "./commands.ts";
+import { print } from "./ui.ts";
 
 const args = {
   shell: { type: "positional", required: false, description: "bash, zsh or fish", valueHint: "SHELL" },
@@ -94,7 +95,7 @@ export default command({
     const shell = positionals[0] ?? "";
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
     if (!render || positionals.length > 1) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
-    process.stdout.write(render(await flagTable()));
+    print(render(await flagTable()));
     return 0;
   },
 });

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { loadConfig, requireConnection, type LoadedConfig, type MmnConfig } from "../config.ts";
+import { readText } from "../disk.ts";
 import { ConfigError } from "../errors.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { FileNameCache, defaultNameCachePath } from "../names.ts";
@@ -14,22 +14,22 @@ export interface CliContext {
   rest: string[] | undefined;
 }
 
-export function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): LoadedConfig {
-  const loaded = loadConfig({ ...(ctx.globals.config ? { configFile: ctx.globals.config } : {}), overrides });
+export async function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ ...(ctx.globals.config ? { configFile: ctx.globals.config } : {}), overrides });
   for (const warning of loaded.warnings) ui.warn(warning);
   ui.debug(`config: ${loaded.files.length ? loaded.files.join(", ") : "no files"}`);
   return loaded;
 }
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
-export function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  const loaded = cliConfig(ctx, overrides);
+export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
+  const loaded = await cliConfig(ctx, overrides);
   const connection = requireConnection(loaded);
   const { proxy, ca } = loaded.config;
   const notify = new Notify({
     ...connection,
     ...(proxy ? { proxy } : {}),
-    ...(ca ? { ca: readCa(ca) } : {}),
+    ...(ca ? { ca: await readCa(ca) } : {}),
     hooks: new DirectoryHookStore(defaultHookDir()),
     names: new FileNameCache(defaultNameCachePath()),
     onRetry: ({ waitMs, reason }) => ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`),
@@ -40,9 +40,9 @@ export function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Par
 }
 
 /** `ca` names a PEM file; fetch wants its text. */
-function readCa(path: string): string {
+async function readCa(path: string): Promise<string> {
   try {
-    return readFileSync(path, "utf8");
+    return await readText(path);
   } catch (error) {
     throw new ConfigError(`cannot read the CA bundle ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }

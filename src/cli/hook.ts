@@ -2,7 +2,7 @@ import { UsageError } from "../errors.ts";
 import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile } from "../hooks.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
-import { ui } from "./ui.ts";
+import { print, ui } from "./ui.ts";
 
 const args = {
   action: { type: "positional", required: false, description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" },
@@ -37,14 +37,14 @@ export default command({
     switch (action) {
       case "list": {
         const hooks = await store.list();
-        if (json) process.stdout.write(`${JSON.stringify(hooks)}\n`);
+        if (json) print(`${JSON.stringify(hooks)}\n`);
         else if (hooks.length === 0) ui.info(`no hooks in ${store.dir}`);
-        else for (const h of hooks) process.stdout.write(`${h.id}\t${h.createdAt ?? "-"}\t${h.server ?? "-"}\tpost ${h.postId}\n`);
+        else for (const h of hooks) print(`${h.id}\t${h.createdAt ?? "-"}\t${h.server ?? "-"}\tpost ${h.postId}\n`);
         return 0;
       }
       case "show": {
         const hook = await need(operands[0]!);
-        process.stdout.write(json ? `${JSON.stringify(hook)}\n` : `${formatHook(hook)}\n`);
+        print(json ? `${JSON.stringify(hook)}\n` : `${formatHook(hook)}\n`);
         return 0;
       }
       case "export": {

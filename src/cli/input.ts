@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { isTerminal } from "./tty.ts";
 
 /**
  * The message: the argument, or stdin when the argument is `-` or missing and stdin is
@@ -6,7 +7,7 @@ import { UsageError } from "../errors.ts";
  */
 export async function readMessage(arg: string | undefined, options: { required: boolean }): Promise<string> {
   if (arg !== undefined && arg !== "-") return arg;
-  if (arg === "-" || !process.stdin.isTTY) {
+  if (arg === "-" || !isTerminal(0)) {
     const text = await Bun.stdin.text();
     return text.replace(/\n$/, "");
   }

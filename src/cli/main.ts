@@ -5,9 +5,10 @@ import { VERSION } from "../version.ts";
 import { extractGlobals, splitArgv } from "./argv.ts";
 import { COMMANDS, MAIN_HELP } from "./commands.ts";
 import type { CliContext } from "./context.ts";
-import { setLevel, ui } from "./ui.ts";
+import { isTerminal } from "./tty.ts";
+import { print, setLevel, ui } from "./ui.ts";
 
-const stripAnsi = (text: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
+const stripAnsi = (text: string) => (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
 
 async function main(argv: string[]): Promise<number> {
   const { ours, rest } = splitArgv(argv);
@@ -15,11 +16,11 @@ async function main(argv: string[]): Promise<number> {
   setLevel(globals.quiet, globals.verbose);
   const name = args[0];
   if (globals.version && !name) {
-    process.stdout.write(`${VERSION}\n`);
+    print(`${VERSION}\n`);
     return 0;
   }
   if (!name) {
-    process.stdout.write(`${MAIN_HELP}\n`);
+    print(`${MAIN_HELP}\n`);
     return globals.help ? 0 : 2;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   if (globals.help) {
     const { renderUsage } = await import("citty");
     const usage = await renderUsage(module.default);
-    process.stdout.write(`${stripAnsi(usage)}\n\nExamples:\n${module.examples}\n`);
+    print(`${stripAnsi(usage)}\n\nExamples:\n${module.examples}\n`);
     return 0;
   }
   const ctx: CliContext = { globals, rest };
@@ -42,9 +43,13 @@ async function main(argv: string[]): Promise<number> {
   return typeof result === "number" ? result : 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  ui.error(error);
-  process.exitCode = exitCodeOf(error);
-}
+// No top-level await: the binary is bundled as CommonJS (see scripts/build.ts).
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    ui.error(error);
+    process.exitCode = exitCodeOf(error);
+  },
+);

@@ -1,6 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Notify } from "../notify.ts";
-import { ui } from "./ui.ts";
+import { print, ui } from "./ui.ts";
 
 /**
  * What `send` and `update` report: a line for people on stderr, or one JSON object on
@@ -25,7 +25,7 @@ export async function printResult(options: {
   }
   if (json) {
     const result = { id: id ?? null, post_id: post.id, channel_id: post.channel_id, root_id: post.root_id || null, action, ...(saveHook ? { hook_file: saveHook } : {}) };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    print(`${JSON.stringify(result)}\n`);
     return;
   }
   const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";

@@ -31,7 +31,7 @@ export const examples = `  mmn run -- python train.py --epochs 50
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
-const notice = (message: string) => void process.stderr.write(`mmn: ${message}\n`);
+const notice = (message: string) => ui.raw(`mmn: ${message}`);
 
 function number(value: string | undefined, fallback: number, what: string, min: number): number {
   if (value === undefined || value === "") return fallback;
@@ -75,7 +75,7 @@ export default command({
     let notify: Notify | undefined;
     let defaults: MmnConfig = {};
     try {
-      const connected = connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
+      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
       notify = connected.notify;
       defaults = connected.config.config;
     } catch (error) {

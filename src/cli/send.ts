@@ -39,7 +39,7 @@ export default command({
       throw new UsageError("--reply-to posts in that message's thread: drop -u/-c");
     }
     const files = list(values.file);
-    const { notify, config } = connect(ctx);
+    const { notify, config } = await connect(ctx);
     const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
 
     let post: Post;

@@ -8,6 +8,7 @@ import { chooseTarget, command, contextOf } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { cliConfig } from "./context.ts";
 import { ask, askSecret, choose } from "./prompt.ts";
+import { isTerminal } from "./tty.ts";
 import { ui } from "./ui.ts";
 
 const args = {
@@ -31,8 +32,8 @@ export default command({
     const ctx = contextOf(data);
     const { values } = parseFlags(rawArgs, args);
     const target = chooseTarget(str(values.user), str(values.channel));
-    const current = cliConfig(ctx).config;
-    const interactive = values.yes !== true && process.stdin.isTTY === true;
+    const current = (await cliConfig(ctx)).config;
+    const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
 
     const rawUrl = str(values.url) ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
@@ -54,7 +55,7 @@ export default command({
       delete config.channel;
       Object.assign(config, recipient);
     }
-    const path = ctx.globals.config ?? userConfigPath();
+    const path = ctx.globals.config ?? (await userConfigPath());
     await writeConfigFile(path, config);
     ui.success(`configuration written to ${path} (mode 0600)`);
     ui.info(`next: mmn test, then mmn send "hello from $(hostname)"`);

@@ -3,7 +3,7 @@ import * as rest from "../mattermost/endpoints.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
 import { connect } from "./context.ts";
-import { color, ui } from "./ui.ts";
+import { color, print, ui } from "./ui.ts";
 
 const args = { ...jsonArg } as const;
 
@@ -23,7 +23,7 @@ export default command({
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
     const { values } = parseFlags(rawArgs, args);
-    const { notify, config } = connect(ctx, {}, { retries: 1 });
+    const { notify, config } = await connect(ctx, {}, { retries: 1 });
     const { team, user, channel } = config.config;
     const checks: Check[] = [];
     const report: Record<string, unknown> = { url: notify.api.serverUrl };
@@ -51,7 +51,7 @@ export default command({
     }
     const ok = checks.every((c) => c.ok);
     if (values.json === true) {
-      process.stdout.write(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
+      print(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
     } else {
       for (const c of checks) ui.info(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
       if (!user && !channel) ui.info(`${color.yellow("•")} ${"default".padEnd(15)} none set: name -u or -c on every send, or run \`mmn setup\``);

@@ -1,11 +1,15 @@
 /**
- * What mmn tells a person, on stderr. Not consola: evaluating it costs ~55 ms at start
- * (measured in a compiled binary), more than a whole `mmn send` should take.
+ * What mmn tells a person, on stderr, and prints on stdout. Not consola: evaluating it
+ * costs ~55 ms at start (measured in a compiled binary), more than a whole `mmn send`
+ * should take. Not `process.stdout/stderr` either (see tty.ts): `Bun.write` on the stdio
+ * files writes at once, in order, and is complete even when the process exits next.
  */
 import { MmnError, ServerError, NetworkError } from "../errors.ts";
+import { isTerminal } from "./tty.ts";
 
-const useColor = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || process.stderr.isTTY === true);
-const paint = (code: string, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+let colorOn: boolean | undefined;
+const useColor = () => (colorOn ??= !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || isTerminal(2)));
+const paint = (code: string, text: string) => (useColor() ? `\x1b[${code}m${text}\x1b[0m` : text);
 
 export const color = {
   red: (t: string) => paint("31", t),
@@ -24,11 +28,17 @@ export function setLevel(quiet: boolean, verbose: boolean): void {
 
 export const isVerbose = () => level === "verbose";
 
-function write(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
+/** A closed stream (`mmn hook list | head -1`) ends the output, not the command. */
+const emit = (file: typeof Bun.stdout, text: string) => void Bun.write(file, text).catch(() => {});
+
+/** Text for programs, on stdout. */
+export const print = (text: string) => emit(Bun.stdout, text);
+
+const write = (line: string) => emit(Bun.stderr, `${line}\n`);
 
 export const ui = {
+  /** Shown even with --quiet, as it is. */
+  raw: (line: string) => write(line),
   info: (message: string) => level !== "quiet" && write(message),
   success: (message: string) => level !== "quiet" && write(`${color.green("✔")} ${message}`),
   warn: (message: string) => write(`${color.yellow("warning:")} ${message}`),

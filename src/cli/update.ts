@@ -34,7 +34,7 @@ export default command({
     const hook = hookFile !== undefined ? await readHookFile(hookFile) : undefined;
     const id = hook?.id ?? validateId(idFlag!);
     const files = list(values.file);
-    const { notify } = connect(ctx);
+    const { notify } = await connect(ctx);
     if (hook) await notify.hooks.set(hook);
     else if (!(await notify.hooks.get(id))) {
       throw new UsageError(`no message with id ${JSON.stringify(id)} is known here`, {

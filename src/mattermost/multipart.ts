@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { fs } from "../disk.ts";
 
 export interface UploadFile {
   path: string;
@@ -74,7 +74,7 @@ function streamParts(parts: Array<Uint8Array | UploadFile>): ReadableStream<Uint
 
 /** Exactly `file.size` bytes: a file that changed size since stat must not break the framing. */
 async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
-  const handle = await open(file.path, "r");
+  const handle = await (await fs()).open(file.path, "r");
   try {
     let position = file.offset ?? 0;
     let left = file.size;

@@ -26,14 +26,14 @@ describe("parsing", () => {
 });
 
 describe("precedence", () => {
-  test("seed file in home < seed file in cwd < ~/.mmnrc < ./.mmnrc < env < overrides", () => {
+  test("seed file in home < seed file in cwd < ~/.mmnrc < ./.mmnrc < env < overrides", async () => {
     const { home, cwd } = dirs();
     writeFileSync(join(home, ".mattermost_notify"), "URL=https://home-seed\nTEAM_NAME=t-home\nTOKEN=tok-home-seed\n");
     writeFileSync(join(cwd, ".mattermost_notify"), "URL=https://cwd-seed\n");
     writeFileSync(join(home, ".mmnrc"), "url=https://home-rc\nuser=alice\n");
     writeFileSync(join(cwd, ".mmnrc"), "user=bob\n");
     const env = { MMN_TEAM: "t-env" };
-    const loaded = loadConfig({ home, cwd, env, overrides: { channel: "ops", user: undefined } });
+    const loaded = await loadConfig({ home, cwd, env, overrides: { channel: "ops", user: undefined } });
     expect(loaded.config).toEqual({ url: "https://home-rc", team: "t-env", token: "tok-home-seed", user: "bob", channel: "ops" });
     expect(loaded.sources).toEqual({
       url: join(home, ".mmnrc"),
@@ -45,32 +45,32 @@ describe("precedence", () => {
     expect(loaded.files).toHaveLength(4);
   });
 
-  test("MMN_CONFIG replaces the files, and a missing one is an error", () => {
+  test("MMN_CONFIG replaces the files, and a missing one is an error", async () => {
     const { root, home, cwd } = dirs();
     writeFileSync(join(home, ".mmnrc"), "url=https://ignored\n");
     writeFileSync(join(root, "alt"), "url=https://alt\n");
-    expect(loadConfig({ home, cwd, env: { MMN_CONFIG: join(root, "alt") } }).config).toEqual({ url: "https://alt" });
-    expect(() => loadConfig({ home, cwd, env: {}, configFile: join(root, "missing") })).toThrow(ConfigError);
+    expect((await loadConfig({ home, cwd, env: { MMN_CONFIG: join(root, "alt") } })).config).toEqual({ url: "https://alt" });
+    await expect(loadConfig({ home, cwd, env: {}, configFile: join(root, "missing") })).rejects.toThrow(ConfigError);
   });
 
-  test("$XDG_CONFIG_HOME/.mmnrc is used only when it exists", () => {
+  test("$XDG_CONFIG_HOME/.mmnrc is used only when it exists", async () => {
     const { root, home } = dirs();
     const xdg = join(root, "xdg");
     mkdirSync(xdg);
-    expect(userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(home, ".mmnrc"));
+    expect(await userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(home, ".mmnrc"));
     writeFileSync(join(xdg, ".mmnrc"), "");
-    expect(userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(xdg, ".mmnrc"));
+    expect(await userConfigPath({ XDG_CONFIG_HOME: xdg }, home)).toBe(join(xdg, ".mmnrc"));
   });
 
-  test("warns when a file holding a token is readable by others, without showing it", () => {
+  test("warns when a file holding a token is readable by others, without showing it", async () => {
     const { home, cwd } = dirs();
     const file = join(home, ".mmnrc");
     writeFileSync(file, "token=sekrit-token-123\n");
     chmodSync(file, 0o644);
-    const loaded = loadConfig({ home, cwd, env: {} });
+    const loaded = await loadConfig({ home, cwd, env: {} });
     expect(loaded.warnings).toEqual([`${file} holds a token and other users can read it: run \`chmod 600 ${file}\``]);
     chmodSync(file, 0o600);
-    expect(loadConfig({ home, cwd, env: {} }).warnings).toEqual([]);
+    expect((await loadConfig({ home, cwd, env: {} })).warnings).toEqual([]);
   });
 });
 

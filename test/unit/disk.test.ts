@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { baseName, homeDir, isFile, joinPath, modeOf, parentDir, readText, resolvePath } from "../../src/disk.ts";
+
+describe("paths agree with node:path on POSIX paths", () => {
+  const paths = ["/", "/a", "/a/b", "/a/b/", "a", "a/b", "a//b/", "./a", "../a/b", ".mmnrc", "/a/b.c/d.msg"];
+  test.each(paths)("parentDir and baseName of %p", (path) => {
+    expect(parentDir(path)).toBe(dirname(path));
+    expect(baseName(path)).toBe(basename(path));
+  });
+  test("joinPath and resolvePath", () => {
+    expect(joinPath("/home/u", ".local", "state", "mmn", "names.json")).toBe(join("/home/u", ".local", "state", "mmn", "names.json"));
+    expect(joinPath("/home/u/", "/x")).toBe("/home/u/x");
+    expect(joinPath("/", ".mmnrc")).toBe("/.mmnrc");
+    expect(resolvePath("/work", "conf/mmnrc")).toBe(resolve("/work", "conf/mmnrc"));
+    expect(resolvePath("/work", "/etc/mmnrc")).toBe("/etc/mmnrc");
+  });
+});
+
+describe("files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mmn-disk-"));
+  const file = join(dir, "f.txt");
+  writeFileSync(file, "héllo\n");
+  chmodSync(file, 0o640);
+
+  test("readText reads UTF-8 and rejects with node's error codes", async () => {
+    expect(await readText(file)).toBe("héllo\n");
+    await expect(readText(join(dir, "missing"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(readText(dir)).rejects.toMatchObject({ code: "EISDIR" });
+  });
+
+  test("modeOf and isFile", async () => {
+    expect((await modeOf(file))! & 0o777).toBe(0o640);
+    expect(await modeOf(join(dir, "missing"))).toBeUndefined();
+    expect(await isFile(file)).toBe(true);
+    expect(await isFile(dir)).toBe(false);
+    expect(await isFile(join(dir, "missing"))).toBe(false);
+  });
+
+  test("homeDir is $HOME", () => {
+    expect(homeDir()).toBe(process.env.HOME!);
+  });
+});
