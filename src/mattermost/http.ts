@@ -89,7 +89,8 @@ export class Api {
 
   async #attempt(info: RequestInfo, options: RequestOptions): Promise<AttemptOutcome> {
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // Node takes whole milliseconds only (a RangeError otherwise); an upload's allowance is computed.
+    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.#options.token}`,

@@ -40,3 +40,34 @@ test("Node >= 20 imports the built library by its package name and DMs a user", 
   expect(post.channel_id).toBe(server.dmChannelWith(server.users.alice.id)!.id);
   expect(server.requests.every((r) => r.headers["user-agent"]?.startsWith("mmn/"))).toBe(true);
 }, 30_000);
+
+test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads hook files", async () => {
+  const home = Bun.spawnSync(["mktemp", "-d"]).stdout.toString().trim();
+  await Bun.write(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`);
+  await Bun.write(join(home, "report.txt"), "numbers\n");
+  const script = `
+    import { wakeup, notify, exportHook, importHook, DirectoryHookStore } from "mattermost-notify";
+    const client = await wakeup({ client: { hooks: new DirectoryHookStore(process.env.HOME + "/hooks") } });
+    const post = await notify("with a file", { files: [process.env.HOME + "/report.txt"], id: "n2" });
+    await exportHook("n2", process.env.HOME + "/n2.msg");
+    const hook = await importHook(process.env.HOME + "/n2.msg");
+    const stored = await client.hooks.get("n2");
+    console.log(JSON.stringify({ id: post.id, hookPost: hook.postId, storedPost: stored?.postId }));
+  `;
+  const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: home },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(node.stdout).text(), new Response(node.stderr).text(), node.exited]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const out = JSON.parse(stdout);
+  expect(out.hookPost).toBe(out.id);
+  expect(out.storedPost).toBe(out.id);
+  const post = server.posts.get(out.id)!;
+  expect(post.file_ids).toHaveLength(1);
+  expect(server.files.get(post.file_ids![0]!)?.info.name).toBe("report.txt");
+  expect(await Bun.file(join(home, "hooks", "n2.msg")).text()).toContain(out.id);
+}, 30_000);
