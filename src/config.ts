@@ -83,9 +83,36 @@ export async function configFiles(options: LoadOptions = {}): Promise<string[]> 
   return [...new Set(files)];
 }
 
+/** A configuration file that exists, as read. */
+export interface ConfigFile {
+  path: string;
+  values: MmnConfig;
+  /** Holds a token that other users of the machine can read. */
+  exposed: boolean;
+}
+
+/** The files that exist, lowest precedence first, read in parallel. */
+export async function readConfigFiles(options: LoadOptions = {}): Promise<ConfigFile[]> {
+  const explicit = Boolean(options.configFile ?? (options.env ?? process.env).MMN_CONFIG);
+  const paths = await configFiles(options);
+  const files = await Promise.all(
+    paths.map(async (path): Promise<ConfigFile | undefined> => {
+      const [text, mode] = await Promise.all([readConfigFile(path, explicit), modeOf(path)]);
+      if (text === undefined) return undefined;
+      const values = parseConfigText(text);
+      return { path, values, exposed: Boolean(values.token) && ((mode ?? 0) & 0o044) !== 0 };
+    }),
+  );
+  return files.filter((file) => file !== undefined);
+}
+
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  return mergeConfig(await readConfigFiles(options), options);
+}
+
+/** Files, then the environment, then the overrides, each key from the last that sets it. */
+export function mergeConfig(files: readonly ConfigFile[], options: Pick<LoadOptions, "env" | "overrides"> = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const explicit = options.configFile ?? env.MMN_CONFIG;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
   const merge = (values: MmnConfig, source: string) => {
     for (const [key, value] of Object.entries(values) as Array<[ConfigKey, string | undefined]>) {
@@ -94,17 +121,10 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       result.sources[key] = source;
     }
   };
-  const files = await configFiles(options);
-  const texts = await Promise.all(files.map((file) => readConfigFile(file, Boolean(explicit))));
-  for (const [i, file] of files.entries()) {
-    const text = texts[i];
-    if (text === undefined) continue;
-    const values = parseConfigText(text);
-    result.files.push(file);
-    if (values.token && (await isReadableByOthers(file))) {
-      result.warnings.push(`${file} holds a token and other users can read it: run \`chmod 600 ${file}\``);
-    }
-    merge(values, file);
+  for (const { path, values, exposed } of files) {
+    result.files.push(path);
+    if (exposed) result.warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
+    merge(values, path);
   }
   for (const [name, key] of Object.entries(ENV_KEYS)) merge({ [key]: env[name] }, `$${name}`);
   if (options.overrides) {
@@ -124,9 +144,6 @@ async function readConfigFile(file: string, required: boolean): Promise<string |
   }
 }
 
-async function isReadableByOthers(file: string): Promise<boolean> {
-  return (((await modeOf(file)) ?? 0) & 0o044) !== 0;
-}
 
 export interface Connection {
   url: string;

@@ -27,25 +27,30 @@ export class MemoryNameCache implements NameCache {
 
 /** One small JSON file in the state directory; a lost update only costs a lookup later. */
 export class FileNameCache implements NameCache {
-  #entries: Record<string, string> | undefined;
+  #entries: Promise<Record<string, string>> | undefined;
 
   constructor(readonly path: string) {}
 
-  async #load(): Promise<Record<string, string>> {
-    if (this.#entries) return this.#entries;
-    try {
-      const parsed: unknown = JSON.parse(await readText(this.path));
-      this.#entries = parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
-    } catch {
-      this.#entries = {};
-    }
+  /** Reads the file, once; call it early so that the first lookup does not wait. */
+  async load(): Promise<void> {
+    await this.#load();
+  }
+
+  #load(): Promise<Record<string, string>> {
+    this.#entries ??= readText(this.path)
+      .then((text) => {
+        const parsed: unknown = JSON.parse(text);
+        return parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
+      })
+      // Missing or broken: the names are looked up again.
+      .catch(() => ({}));
     return this.#entries;
   }
 
   async #save(): Promise<void> {
     try {
       await (await fs()).mkdir(parentDir(this.path), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.path, JSON.stringify(this.#entries));
+      await writeFileAtomic(this.path, JSON.stringify(await this.#load()));
     } catch {
       // A cache that cannot be written only makes the next send slower.
     }

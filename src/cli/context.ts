@@ -1,9 +1,4 @@
-import { loadConfig, requireConnection, type LoadedConfig, type MmnConfig } from "../config.ts";
-import { readText } from "../disk.ts";
-import { ConfigError } from "../errors.ts";
-import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
-import { FileNameCache, defaultNameCachePath } from "../names.ts";
-import { Notify, type NotifyOptions } from "../notify.ts";
+import { mergeConfig, readConfigFiles, type ConfigFile, type LoadedConfig, type MmnConfig } from "../config.ts";
 import type { GlobalFlags } from "./argv.ts";
 import { ui } from "./ui.ts";
 
@@ -12,38 +7,24 @@ export interface CliContext {
   globals: GlobalFlags;
   /** The arguments after `--`, for `mmn run`. */
   rest: string[] | undefined;
+  /** The configuration files, read once: main starts the reading while a command loads. */
+  configFiles(): Promise<ConfigFile[]>;
 }
 
+export function createContext(globals: GlobalFlags, rest: string[] | undefined): CliContext {
+  let files: Promise<ConfigFile[]> | undefined;
+  const configFile = globals.config;
+  return {
+    globals,
+    rest,
+    configFiles: () => (files ??= readConfigFiles(configFile ? { configFile } : {})),
+  };
+}
+
+/** The configuration as the CLI sees it: files, environment, then flags; warnings shown. */
 export async function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): Promise<LoadedConfig> {
-  const loaded = await loadConfig({ ...(ctx.globals.config ? { configFile: ctx.globals.config } : {}), overrides });
+  const loaded = mergeConfig(await ctx.configFiles(), { overrides });
   for (const warning of loaded.warnings) ui.warn(warning);
   ui.debug(`config: ${loaded.files.length ? loaded.files.join(", ") : "no files"}`);
   return loaded;
-}
-
-/** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
-export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  const loaded = await cliConfig(ctx, overrides);
-  const connection = requireConnection(loaded);
-  const { proxy, ca } = loaded.config;
-  const notify = new Notify({
-    ...connection,
-    ...(proxy ? { proxy } : {}),
-    ...(ca ? { ca: await readCa(ca) } : {}),
-    hooks: new DirectoryHookStore(defaultHookDir()),
-    names: new FileNameCache(defaultNameCachePath()),
-    onRetry: ({ waitMs, reason }) => ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`),
-    onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
-    ...options,
-  });
-  return { notify, config: loaded };
-}
-
-/** `ca` names a PEM file; fetch wants its text. */
-async function readCa(path: string): Promise<string> {
-  try {
-    return await readText(path);
-  } catch (error) {
-    throw new ConfigError(`cannot read the CA bundle ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
 }

@@ -4,7 +4,7 @@ import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { extractGlobals, splitArgv } from "./argv.ts";
 import { COMMANDS, MAIN_HELP } from "./commands.ts";
-import type { CliContext } from "./context.ts";
+import { createContext } from "./context.ts";
 import { isTerminal } from "./tty.ts";
 import { print, setLevel, ui } from "./ui.ts";
 
@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
+  const ctx = createContext(globals, rest);
+  // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
+  // the command's code. A failure is reported when the command asks for the files.
+  if (entry.readsConfig && !globals.help) ctx.configFiles().catch(() => {});
   const module = await entry.load();
   if (globals.help) {
     const { renderUsage } = await import("citty");
@@ -32,7 +36,6 @@ async function main(argv: string[]): Promise<number> {
     print(`${stripAnsi(usage)}\n\nExamples:\n${module.examples}\n`);
     return 0;
   }
-  const ctx: CliContext = { globals, rest };
   // Not citty's runCommand: our commands parse their own flags strictly, and evaluating
   // citty costs start-up time on every send. citty renders the help.
   const run = module.default.run;

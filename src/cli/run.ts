@@ -5,7 +5,7 @@ import type { MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
-import { connect } from "./context.ts";
+import { connect } from "./connect.ts";
 import { isVerbose, ui } from "./ui.ts";
 
 const args = {

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
-import { connect } from "./context.ts";
+import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
 import { printResult } from "./output.ts";
 

@@ -2,7 +2,7 @@ import type { MmnError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
-import { connect } from "./context.ts";
+import { connect } from "./connect.ts";
 import { color, print, ui } from "./ui.ts";
 
 const args = { ...jsonArg } as const;

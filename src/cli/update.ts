@@ -2,7 +2,7 @@ import { UsageError } from "../errors.ts";
 import { readHookFile, validateId } from "../hooks.ts";
 import { command, contextOf, fileArg, jsonArg, messageArg, onePositional } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
-import { connect } from "./context.ts";
+import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
 import { printResult } from "./output.ts";
 

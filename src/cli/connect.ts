@@ -1,0 +1,38 @@
+import { requireConnection, type MmnConfig } from "../config.ts";
+import { readText } from "../disk.ts";
+import { ConfigError } from "../errors.ts";
+import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
+import { FileNameCache, defaultNameCachePath } from "../names.ts";
+import { Notify, type NotifyOptions } from "../notify.ts";
+import { cliConfig, type CliContext } from "./context.ts";
+import { ui } from "./ui.ts";
+
+/** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
+export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
+  const names = new FileNameCache(defaultNameCachePath());
+  // Read while the configuration is: a send to a known name needs both before its one request.
+  void names.load();
+  const loaded = await cliConfig(ctx, overrides);
+  const connection = requireConnection(loaded);
+  const { proxy, ca } = loaded.config;
+  const notify = new Notify({
+    ...connection,
+    ...(proxy ? { proxy } : {}),
+    ...(ca ? { ca: await readCa(ca) } : {}),
+    hooks: new DirectoryHookStore(defaultHookDir()),
+    names,
+    onRetry: ({ waitMs, reason }) => ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`),
+    onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+    ...options,
+  });
+  return { notify, config: loaded };
+}
+
+/** `ca` names a PEM file; fetch wants its text. */
+async function readCa(path: string): Promise<string> {
+  try {
+    return await readText(path);
+  } catch (error) {
+    throw new ConfigError(`cannot read the CA bundle ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
