@@ -101,6 +101,15 @@ describe("mmn test", () => {
     expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 
+  test("lines stay in order when stderr is a file, as in a batch job", async () => {
+    const withUser = sandbox(server, { user: "alice" });
+    const r = await mmn(withUser, ["test"], { stderrFile: join(withUser.cwd, "test.err") });
+    expect(r.code).toBe(0);
+    expect(r.stderr.trimEnd().split("\n").map((line) => line.split(/ +/)[1])).toEqual(["server", "token", "version", "team", "default"]);
+    const failed = await mmn(withUser, ["send", "x", "-u", "nobody"], { stderrFile: join(withUser.cwd, "send.err") });
+    expect(failed.stderr).toBe("error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n");
+  });
+
   test("a bad token or unreachable server fails with exit 1 and says which", async () => {
     const r = await mmn(box, ["test"], { env: { MMN_TOKEN: "nope-nope-nope" } });
     expect(r.code).toBe(1);

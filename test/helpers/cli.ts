@@ -49,20 +49,26 @@ export function sandbox(server?: TestServer, config: Record<string, string> = {}
 /**
  * Run mmn as a user would. Async, because the test server answers from this process.
  * Every run is checked for the token: it must never reach stdout or stderr.
+ * `stderrFile`: stderr goes to that regular file, as in a batch job's `2> job.err`.
  */
 export async function mmn(
   box: Sandbox,
   args: string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
+  options: { stdin?: string; env?: Record<string, string>; stderrFile?: string } = {},
 ): Promise<RunResult> {
   const proc = Bun.spawn([...MMN, ...args], {
     cwd: box.cwd,
     env: { ...box.env, ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
-    stderr: "pipe",
+    stderr: options.stderrFile === undefined ? "pipe" : Bun.file(options.stderrFile),
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const stderrText = async (): Promise<string> => {
+    if (proc.stderr instanceof ReadableStream) return new Response(proc.stderr).text();
+    await proc.exited;
+    return Bun.file(options.stderrFile ?? "").text();
+  };
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), stderrText(), proc.exited]);
   for (const secret of box.secrets) {
     expect(stdout).not.toContain(secret);
     expect(stderr).not.toContain(secret);
