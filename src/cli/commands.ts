@@ -17,6 +17,14 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   completion: { summary: "print a shell completion script (bash, zsh, fish)", load: () => import("./completion.ts") },
 };
 
+/** Taken by every command, before or after its name. */
+export const GLOBAL_OPTIONS = `Global options:
+  --config FILE   use this configuration file instead of ~/.mmnrc and .mattermost_notify
+  -q, --quiet     print nothing but errors
+  --verbose       show each request, its status and time
+  -V, --version   print the version
+  -h, --help      show help; \`mmn <command> --help\` for a command`;
+
 export const MAIN_HELP = `mmn — Mattermost notifications for long jobs
 
 Usage: mmn <command> [options] [-- command for run]
@@ -26,12 +34,7 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(11)} ${summary}`)
   .join("\n")}
 
-Global options:
-  --config FILE   use this configuration file instead of ~/.mmnrc and .mattermost_notify
-  -q, --quiet     print nothing but errors
-  --verbose       show each request, its status and time
-  -V, --version   print the version
-  -h, --help      show help; \`mmn <command> --help\` for a command
+${GLOBAL_OPTIONS}
 
 Examples:
   mmn setup                                   # once: server, token, default recipient

@@ -3,12 +3,14 @@ import type { ParsedArgs } from "citty";
 import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { extractGlobals, splitArgv } from "./argv.ts";
-import { COMMANDS, MAIN_HELP } from "./commands.ts";
+import { COMMANDS, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { isTerminal } from "./tty.ts";
 import { print, setLevel, ui } from "./ui.ts";
 
-const stripAnsi = (text: string) => (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
+/** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
+const cleanUsage = (text: string) =>
+  (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "")).replace(/[ \t]+$/gm, "").trimEnd();
 
 async function main(argv: string[]): Promise<number> {
   const { ours, rest } = splitArgv(argv);
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   if (globals.help) {
     const { renderUsage } = await import("citty");
     const usage = await renderUsage(module.default);
-    print(`${stripAnsi(usage)}\n\nExamples:\n${module.examples}\n`);
+    print(`${cleanUsage(usage)}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${module.examples}\n`);
     return 0;
   }
   // Not citty's runCommand: our commands parse their own flags strictly, and evaluating

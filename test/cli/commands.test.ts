@@ -168,7 +168,9 @@ describe("help and version", () => {
     const sendHelp = await mmn(box, ["send", "--help"]);
     expect(sendHelp.stdout).toContain("--reply-to");
     expect(sendHelp.stdout).toContain("Examples:");
+    expect(sendHelp.stdout).toContain("Global options:\n  --config FILE");
     expect(sendHelp.stdout).not.toContain("\x1b[");
+    expect(sendHelp.stdout).not.toMatch(/[ \t]$/m);
   });
 });
 
