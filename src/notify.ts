@@ -83,9 +83,18 @@ export class Notify {
     return this.#send(message, this.#targets.channel(name), options);
   }
 
+  /**
+   * Edit the message. Files go to a reply in its thread (edits carry no files on older
+   * servers); with files and no text, only that reply is posted and the text stays.
+   */
   async sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
     const hook = await this.#hook(options.id);
     const files = await prepareFiles(options.files);
+    requireContent(message, files);
+    const rootId = hook.rootId || hook.postId;
+    if (!message.trim()) return this.#post(hook.channelId, "", files, { rootId });
+    // Uploads first, so that a refused file leaves the message as it was.
+    const fileIds = await this.#upload(hook.channelId, files);
     let text = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.api, hook.postId));
@@ -95,7 +104,7 @@ export class Notify {
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
     const post = await this.#withPostContext(hook, rest.patchPost(this.api, hook.postId, patch));
-    await this.#followUps(hook.channelId, hook.rootId || hook.postId, more, files);
+    await this.#followUps(hook.channelId, rootId, more, chunk(fileIds, MAX_FILES_PER_POST));
     return post;
   }
 
@@ -104,6 +113,7 @@ export class Notify {
     if (options.id !== undefined) validateId(options.id);
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
+    requireContent(message, files);
     const post = await this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
     if (options.id !== undefined) await this.remember(options.id, post);
     return post;
@@ -132,7 +142,7 @@ export class Notify {
   async #send(message: string, target: Target, options: SendOptions): Promise<Post> {
     if (options.id !== undefined) validateId(options.id);
     const files = await prepareFiles(options.files);
-    if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
+    requireContent(message, files);
     const post = await this.#targets.deliver(target, (channelId) =>
       this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
     );
@@ -169,21 +179,14 @@ export class Notify {
       ...(firstFiles.length ? { file_ids: firstFiles } : {}),
       ...(options.props ? { props: options.props } : {}),
     });
-    await this.#followUps(channelId, options.rootId || post.id, more, [], moreFiles);
+    await this.#followUps(channelId, options.rootId || post.id, more, moreFiles);
     return post;
   }
 
-  /** The rest of a long message, and files beyond a post's ten, as replies in the thread. */
-  async #followUps(
-    channelId: string,
-    rootId: string,
-    pieces: string[],
-    files: UploadFile[],
-    fileIdGroups: string[][] = [],
-  ): Promise<void> {
+  /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
+  async #followUps(channelId: string, rootId: string, pieces: string[], fileIdGroups: string[][]): Promise<void> {
     for (const message of pieces) await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId });
-    const groups = [...fileIdGroups, ...chunk(await this.#upload(channelId, files), MAX_FILES_PER_POST)];
-    for (const ids of groups) {
+    for (const ids of fileIdGroups) {
       await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids });
     }
   }
@@ -223,4 +226,9 @@ export class Notify {
       throw error;
     }
   }
+}
+
+/** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */
+function requireContent(message: string, files: readonly UploadFile[]): void {
+  if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
 }

@@ -42,10 +42,7 @@ export default command({
       });
     }
     const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
-    // Files alone must not blank the message: they go to the thread and the text stays.
-    const post = message
-      ? await notify.sendUpdate(message, { id, files, append: values.append === true })
-      : await notify.reply("", { to: id, files });
+    const post = await notify.sendUpdate(message, { id, files, append: values.append === true });
     await printResult({ notify, post, id, action: "updated", saveHook: undefined, json: values.json === true });
     return 0;
   },

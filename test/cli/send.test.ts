@@ -165,6 +165,16 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(server.posts.size).toBe(0);
   });
 
+  test("update with a file over the limit: exit 1, the message left as it was", async () => {
+    await mmn(box, ["send", "v1", "-u", "alice", "--id", "big"]);
+    const big = box.write("big.bin", new Uint8Array(600 * 1024));
+    const r = await mmn(box, ["update", "--id", "big", "v2", "-f", big]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the server refused big.bin (600 KiB)");
+    expect([...server.posts.values()].map((p) => p.message)).toEqual(["v1"]);
+    expect(server.requests.filter((q) => q.method === "PUT")).toEqual([]);
+  });
+
   test("--verbose shows each request path and status", async () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody", "--verbose"]);
     expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 \(\d+ ms\)/);
