@@ -15,9 +15,13 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
   const files: UploadFile[] = [];
   for (const input of inputs) {
     const spec = typeof input === "string" ? { path: input } : input;
+    if (!spec.path) throw new UsageError("cannot attach a file with an empty name");
+    const disk = await fs();
     let info;
     try {
-      info = await (await fs()).stat(spec.path);
+      info = await disk.stat(spec.path);
+      // Found but unreadable would fail mid-upload, after the channel was opened.
+      await disk.access(spec.path, disk.constants.R_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -110,6 +110,7 @@ describe("mmn send: bad input, nothing sent", () => {
     ["an id with a slash", ["send", "x", "-u", "alice", "--id", "a/b"], 2, /invalid message id "a\/b": it contains a slash/],
     ["an id with ..", ["send", "x", "-u", "alice", "--id", "../x"], 2, /invalid message id/],
     ["a missing file", ["send", "x", "-u", "alice", "-f", "/nonexistent/f.txt"], 2, /cannot attach \/nonexistent\/f.txt: no such file/],
+    ["a file with an empty name", ["send", "x", "-u", "alice", "-f", ""], 2, /cannot attach a file with an empty name/],
     ["both -u and -c", ["send", "x", "-u", "alice", "-c", "general"], 2, /give -u\/--user or -c\/--channel, not both/],
     ["an unknown flag", ["send", "x", "-u", "alice", "--colour", "red"], 2, /unknown option --colour/],
     ["a flag without its value", ["send", "x", "--id"], 2, /--id needs a value/],
@@ -127,6 +128,20 @@ describe("mmn send: bad input, nothing sent", () => {
       expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
     });
   }
+
+  // Root reads every file: the check needs an ordinary user.
+  test.if(process.getuid?.() === 0 && Bun.which("setpriv") !== null)("an unreadable file: exit 2 before any request", async () => {
+    const secret = box.write("secret.txt", "no\n");
+    chmodSync(secret, 0o600);
+    for (const dir of [box.home, box.cwd]) chmodSync(dir, 0o755);
+    chmodSync(join(box.home, ".mmnrc"), 0o644);
+    const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+    const proc = Bun.spawn([...nobody, ...MMN, "send", "x", "-u", "alice", "-f", secret], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(stderr).toContain(`error: cannot attach ${secret}: permission denied\n`);
+    expect(code).toBe(2);
+    expect(server.requests).toEqual([]);
+  });
 
   test("an unknown user: exit 1, the server's verdict in one line", async () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody"]);
