@@ -69,6 +69,11 @@ export class Notify {
     return this.#targets.me();
   }
 
+  /** Checks that a send to the user or channel would go through; sends and creates nothing. Returns its label. */
+  checkRecipient(recipient: { user: string } | { channel: string }): Promise<string> {
+    return this.#targets.check(recipient);
+  }
+
   setDefaultChannel(channel: string): void {
     this.#defaultChannel = channel;
   }

@@ -38,11 +38,33 @@ export class Targets {
       key: `${this.api.serverUrl} dm ${name}`,
       label: `@${name}`,
       resolve: async () => {
-        const [me, user] = await Promise.all([this.me(), this.#lookup(rest.getUserByUsername(this.api, name), 404, `no user named @${name} on this server`, "check the spelling: it is the username, not the display name")]);
+        const [me, user] = await Promise.all([this.me(), this.#user(name)]);
         const channel = await rest.createDirectChannel(this.api, [me.id, user.id]);
         return channel.id;
       },
     };
+  }
+
+  /**
+   * Whether a send to the user or channel would go through, without creating or sending
+   * anything: the user exists; the channel exists and the token's user is a member of it.
+   */
+  async check(recipient: { user: string } | { channel: string }): Promise<string> {
+    if ("user" in recipient) return `@${(await this.#user(recipient.user.trim().replace(/^@/, ""))).username}`;
+    const target = this.channel(recipient.channel);
+    const channelId = await target.resolve();
+    try {
+      await rest.getMyChannelMember(this.api, channelId);
+    } catch (error) {
+      if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+      const bot = (await this.me()).username;
+      throw error.rephrase(`the bot is not a member of ${target.label}: it could not post there`, `add it (in Mattermost: /invite @${bot})`);
+    }
+    return target.label;
+  }
+
+  #user(name: string): Promise<UserProfile> {
+    return this.#lookup(rest.getUserByUsername(this.api, name), 404, `no user named @${name} on this server`, "check the spelling: it is the username, not the display name");
   }
 
   channel(raw: string): Target {

@@ -94,7 +94,8 @@ export default command({
     const { positionals } = parseFlags(rawArgs, args);
     const shell = positionals[0] ?? "";
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
-    if (!render || positionals.length > 1) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
+    if (positionals.length > 1) throw new UsageError(`name one shell, got ${positionals.length}: ${positionals.join(" ")}`);
+    if (!render) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
     print(render(await flagTable()));
     return 0;
   },

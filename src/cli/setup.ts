@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
 import { normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
-import { UsageError } from "../errors.ts";
+import { ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { Api } from "../mattermost/http.ts";
+import { MemoryNameCache } from "../names.ts";
+import { Targets } from "../targets.ts";
 import { chooseTarget, command, contextOf } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { cliConfig } from "./context.ts";
@@ -32,7 +34,9 @@ export default command({
     const ctx = contextOf(data);
     const { values } = parseFlags(rawArgs, args);
     const target = chooseTarget(str(values.user), str(values.channel));
-    const current = (await cliConfig(ctx)).config;
+    // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
+    const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
+    const current = explicit && !existsSync(explicit) ? {} : (await cliConfig(ctx)).config;
     const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
 
@@ -51,17 +55,29 @@ export default command({
     const config: MmnConfig = { ...current, url, token, ...(team ? { team } : {}) };
     const recipient = target.user || target.channel ? target : interactive ? await askRecipient(current) : {};
     if (recipient.user || recipient.channel) {
+      ui.success(`default recipient ${await checkRecipient(api, team, recipient)} can be reached`);
       delete config.user;
       delete config.channel;
       Object.assign(config, recipient);
     }
-    const path = ctx.globals.config ?? (await userConfigPath());
+    const path = explicit ?? (await userConfigPath());
     await writeConfigFile(path, config);
     ui.success(`configuration written to ${path} (mode 0600)`);
     ui.info(`next: mmn test, then mmn send "hello from $(hostname)"`);
     return 0;
   },
 });
+
+/** A recipient nobody could send to is refused before anything is written. */
+async function checkRecipient(api: Api, team: string | undefined, recipient: { user?: string; channel?: string }): Promise<string> {
+  const targets = new Targets(api, new MemoryNameCache(), team);
+  try {
+    return await targets.check(recipient.user ? { user: recipient.user } : { channel: recipient.channel ?? "" });
+  } catch (error) {
+    if (error instanceof ServerError && (error.status === 403 || error.status === 404)) throw new UsageError(error.message, { hint: error.hint });
+    throw error;
+  }
+}
 
 async function readToken(file: string | undefined, flag: string | undefined, interactive: boolean, current?: string): Promise<string> {
   let token = flag;
@@ -71,6 +87,8 @@ async function readToken(file: string | undefined, flag: string | undefined, int
     } catch (error) {
       throw new UsageError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
     }
+    // A failed `pass show … | mmn setup --token-file -` must not look like a kept token.
+    if (!token.trim()) throw new UsageError(`the token file ${file === "-" ? "(stdin)" : file} is empty`);
   }
   if (token === undefined && interactive) token = await askSecret(`Access token${current ? " (Enter keeps the current one)" : ""}:`);
   token = token?.trim() || current;

@@ -1,4 +1,4 @@
-import type { MmnError } from "../errors.ts";
+import { exitCodeOf, UsageError, type MmnError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
@@ -17,15 +17,21 @@ interface Check {
   detail: string;
 }
 
+const uploadLimit = (maxFileSize: string | undefined) =>
+  maxFileSize && Number(maxFileSize) > 0 ? `uploads up to ${Math.round(Number(maxFileSize) / 1048576)} MiB` : "upload limit not told";
+
 export default command({
   meta: { name: "mmn test", description: "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing." },
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
-    const { values } = parseFlags(rawArgs, args);
+    const { values, positionals } = parseFlags(rawArgs, args);
+    if (positionals.length > 0) throw new UsageError(`mmn test takes no arguments, got ${JSON.stringify(positionals[0])}`);
     const { notify, config } = await connect(ctx, {}, { retries: 1 });
     const { team, user, channel } = config.config;
     const checks: Check[] = [];
+    /** The exit code of the first failure: a rejected token is a configuration error (3), like on send. */
+    let failure = 0;
     const report: Record<string, unknown> = { url: notify.api.serverUrl };
     const check = async <T>(name: string, run: () => Promise<T>, describe: (value: T) => string): Promise<T | undefined> => {
       try {
@@ -35,27 +41,28 @@ export default command({
       } catch (error) {
         const e = error as MmnError;
         checks.push({ name, ok: false, detail: e.hint ? `${e.message} (${e.hint})` : e.message });
+        failure ||= exitCodeOf(error);
         return undefined;
       }
     };
     const reachable = await check("server", () => rest.ping(notify.api), () => notify.api.serverUrl);
     if (reachable) {
       const me = await check("token", () => notify.me(), (u) => `authenticated as @${u.username}${u.is_bot ? " (bot)" : ""}`);
-      const server = await check("version", () => rest.getClientConfig(notify.api), (c) => `Mattermost ${c.Version ?? "?"}, uploads up to ${Math.round(Number(c.MaxFileSize ?? 0) / 1048576)} MiB`);
+      const server = await check("version", () => rest.getClientConfig(notify.api), (c) => `Mattermost ${c.Version ?? "?"}, ${uploadLimit(c.MaxFileSize)}`);
       report.user = me ? { id: me.id, username: me.username, is_bot: me.is_bot } : null;
       report.version = server?.Version ?? null;
       report.max_file_size = server?.MaxFileSize ? Number(server.MaxFileSize) : null;
       if (me && team) await check("team", () => rest.getTeamByName(notify.api, team), (t) => `${t.display_name} (${t.name})`);
-      if (me && user) await check("default user", () => rest.getUserByUsername(notify.api, user.replace(/^@/, "")), (u) => `@${u.username}`);
-      if (me && channel && team) await check("default channel", () => rest.getChannelByName(notify.api, team, channel.replace(/^~/, "")), (c) => `~${c.name}`);
+      if (me && user) await check("default user", () => notify.checkRecipient({ user }), (label) => label);
+      if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
     }
-    const ok = checks.every((c) => c.ok);
+    const ok = failure === 0;
     if (values.json === true) {
       print(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
     } else {
       for (const c of checks) ui.info(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
       if (!user && !channel) ui.info(`${color.yellow("•")} ${"default".padEnd(15)} none set: name -u or -c on every send, or run \`mmn setup\``);
     }
-    return ok ? 0 : 1;
+    return failure;
   },
 });

@@ -1,4 +1,4 @@
-import type { Channel } from "@mattermost/types/channels";
+import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
@@ -44,6 +44,10 @@ export const getTeamByName = (api: Api, name: string) => api.request<Team>("GET"
 
 export const getChannelByName = (api: Api, team: string, channel: string) =>
   api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`);
+
+/** The token's user's membership: 404 when it is not a member, so it could not post there. */
+export const getMyChannelMember = (api: Api, channelId: string) =>
+  api.request<ChannelMembership>("GET", `/channels/${seg(channelId)}/members/me`);
 
 /** Returns the existing channel when there is one, so repeating it is harmless. */
 export const createDirectChannel = (api: Api, userIds: [string, string]) =>

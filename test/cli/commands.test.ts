@@ -110,51 +110,25 @@ describe("mmn test", () => {
     expect(failed.stderr).toBe("error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n");
   });
 
-  test("a bad token or unreachable server fails with exit 1 and says which", async () => {
+  test("a bad token is exit 3 (configuration), an unreachable server exit 1; each says which", async () => {
     const r = await mmn(box, ["test"], { env: { MMN_TOKEN: "nope-nope-nope" } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/✔ version +Mattermost 10\.5\.0, upload limit not told\n/);
     expect(r.stderr).toMatch(/✔ server/);
     expect(r.stderr).toMatch(/✖ token +the server rejected the token/);
     const down = await mmn(box, ["test"], { env: { MMN_URL: "http://127.0.0.1:1" } });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/✖ server +could not reach 127\.0\.0\.1:1: connection refused/);
   });
-});
 
-describe("mmn setup (non-interactive)", () => {
-  test("writes ~/.mmnrc with mode 0600 after checking the server; never prints the token", async () => {
-    const fresh = sandbox();
-    fresh.secrets.push(server.token);
-    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: `${server.token}\n` });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain("authenticated as @notify-bot (bot)");
-    const path = join(fresh.home, ".mmnrc");
-    expect(statSync(path).mode & 0o777).toBe(0o600);
-    const text = readFileSync(path, "utf8");
-    expect(text).toContain(`url=${server.url}\n`);
-    expect(text).toContain(`token=${server.token}\n`);
-    expect(text).toContain("team=research\n");
-    expect(text).toContain("user=alice\n");
-    expect((await mmn(fresh, ["send", "configured"])).code).toBe(0);
-  });
-
-  test("a bad token is one line, exit 3, nothing written", async () => {
-    const fresh = sandbox();
-    fresh.secrets.push("wrongwrongwrongwrong");
-    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "--yes"], { stdin: "wrongwrongwrongwrong" });
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain("error: the server rejected the token");
-    expect(() => statSync(join(fresh.home, ".mmnrc"))).toThrow();
-  });
-
-  test("an unknown team or missing token: exit 2", async () => {
-    const fresh = sandbox();
-    const team = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "--team", "nope", "--yes"], { stdin: server.token });
-    expect(team.code).toBe(2);
-    expect(team.stderr).toContain('the bot is not in a team named "nope"');
-    const none = await mmn(fresh, ["setup", "--url", server.url, "--yes"]);
-    expect(none.code).toBe(2);
-    expect(none.stderr).toContain("no token");
+  test("a default channel the bot is not in fails, with what to do; an argument is refused", async () => {
+    const r = await mmn(sandbox(server, { channel: "no-bot" }), ["test"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))");
+    const extra = await mmn(box, ["test", "extra"]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toBe('error: mmn test takes no arguments, got "extra"\n');
+    expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 });
 
@@ -188,5 +162,6 @@ describe("mmn completion", () => {
     expect((await mmn(box, ["completion", "zsh"])).stdout).toStartWith("#compdef mmn");
     expect((await mmn(box, ["completion", "fish"])).stdout).toContain("complete -c mmn -n \"__fish_seen_subcommand_from run\" -l no-logs");
     expect((await mmn(box, ["completion", "tcsh"])).code).toBe(2);
+    expect(await mmn(box, ["completion", "bash", "zsh"])).toMatchObject({ code: 2, stderr: "error: name one shell, got 2: bash zsh\n" });
   });
 });

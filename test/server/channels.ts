@@ -40,6 +40,19 @@ export function getChannelByTeamId(ctx: Ctx): Reply {
   return visibleChannel(ctx, ctx.store.channelByName(teamId, channelName));
 }
 
+/** GET channels/{channel_id}/members/{user_id|me}: read permission first, then membership. */
+export function getChannelMember(ctx: Ctx): Reply {
+  const channelId = param(ctx, "channel_id");
+  const rawUser = param(ctx, "user_id");
+  if (!isValidId(channelId)) throw invalidUrlParam("channel_id");
+  const userId = rawUser === "me" ? sessionUser(ctx).id : rawUser;
+  if (!isValidId(userId)) throw invalidUrlParam("user_id");
+  const channel = ctx.store.channels.get(channelId);
+  if (!channel || !ctx.store.canRead(channel, sessionUser(ctx).id)) throw permissionError();
+  if (!ctx.store.isMember(channelId, userId)) throw new AppError("app.channel.get_member.missing.app_error", 404);
+  return { status: 200, body: { channel_id: channelId, user_id: userId, roles: "channel_user" } };
+}
+
 /** model.ArrayFromJSON: anything but an array of strings decodes to an empty list. */
 function stringArray(raw: Buffer): string[] {
   try {

@@ -1,5 +1,5 @@
 // The API routes this server knows; everything else under /api/v4 is api.context.404.app_error.
-import { createDirectChannel, getChannelByTeamId, getChannelByTeamName } from "./channels.ts";
+import { createDirectChannel, getChannelByTeamId, getChannelByTeamName, getChannelMember } from "./channels.ts";
 import type { Handler } from "./context.ts";
 import { createPost, getPost, patchPost } from "./posts.ts";
 import { getClientConfig, ping } from "./system.ts";
@@ -29,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   route("GET", "/teams/name/:team_name", true, getTeamByName),
   route("GET", "/teams/name/:team_name/channels/name/:channel_name", true, getChannelByTeamName),
   route("GET", "/teams/:team_id/channels/name/:channel_name", true, getChannelByTeamId),
+  route("GET", "/channels/:channel_id/members/:user_id", true, getChannelMember),
   route("POST", "/channels/direct", true, createDirectChannel),
   route("POST", "/files", true, uploadFiles),
   route("POST", "/posts", true, createPost),
