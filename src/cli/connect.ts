@@ -15,13 +15,19 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   const loaded = await cliConfig(ctx, overrides);
   const connection = requireConnection(loaded);
   const { proxy, ca } = loaded.config;
+  // Requests made side by side fail alike: tell each wait once.
+  let lastRetry = "";
   const notify = new Notify({
     ...connection,
     ...(proxy ? { proxy } : {}),
     ...(ca ? { ca: await readCa(ca) } : {}),
     hooks: new DirectoryHookStore(defaultHookDir()),
     names,
-    onRetry: ({ waitMs, reason }) => ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`),
+    onRetry: ({ attempt, waitMs, reason }) => {
+      if (`${attempt} ${reason}` === lastRetry) return;
+      lastRetry = `${attempt} ${reason}`;
+      ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`);
+    },
     onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     ...options,
   });

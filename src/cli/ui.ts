@@ -61,11 +61,11 @@ const writeStderr = streamWriter(() => Bun.stderr.writer());
 const write = (line: string) => writeStderr(`${line}\n`);
 
 export const ui = {
-  /** Shown even with --quiet, as it is. */
+  /** Shown even with --quiet (which leaves only errors), as it is. */
   raw: (line: string) => write(line),
   info: (message: string) => level !== "quiet" && write(message),
   success: (message: string) => level !== "quiet" && write(`${color.green("✔")} ${message}`),
-  warn: (message: string) => write(`${color.yellow("warning:")} ${message}`),
+  warn: (message: string) => level !== "quiet" && write(`${color.yellow("warning:")} ${message}`),
   debug: (message: string) => level === "verbose" && write(color.dim(message)),
   /** One line, what went wrong; one more, what to do. Never a stack trace. */
   error(error: unknown): void {

@@ -190,6 +190,17 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(server.requests.filter((q) => q.method === "PUT")).toEqual([]);
   });
 
+  test("a server that is down: each wait told once; --quiet leaves only the error", async () => {
+    const env = { MMN_URL: "http://127.0.0.1:1" };
+    const error = "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL, your network and any proxy (HTTPS_PROXY)\n";
+    const [loud, quiet] = await Promise.all([mmn(box, ["send", "x", "-u", "alice"], { env }), mmn(box, ["send", "x", "-u", "alice", "-q"], { env })]);
+    expect(loud.code).toBe(1);
+    const waits = loud.stderr.split("\n").filter((line) => line.startsWith("warning: could not reach 127.0.0.1:1: connection refused; trying again in"));
+    expect(waits).toHaveLength(3);
+    expect(loud.stderr).toEndWith(error);
+    expect(quiet).toMatchObject({ code: 1, stderr: error });
+  });
+
   test("--verbose shows each request path and status", async () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody", "--verbose"]);
     expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 \(\d+ ms\)/);
