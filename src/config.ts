@@ -115,6 +115,12 @@ export function mergeConfig(files: readonly ConfigFile[], options: Pick<LoadOpti
   const env = options.env ?? process.env;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
   const merge = (values: MmnConfig, source: string) => {
+    // user and channel are one setting, the default recipient: naming one replaces the other.
+    const other = values.user && !values.channel ? "channel" : values.channel && !values.user ? "user" : undefined;
+    if (other) {
+      delete result.config[other];
+      delete result.sources[other];
+    }
     for (const [key, value] of Object.entries(values) as Array<[ConfigKey, string | undefined]>) {
       if (value === undefined || value === "") continue;
       result.config[key] = value;

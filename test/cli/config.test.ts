@@ -60,6 +60,13 @@ describe("where mmn finds its configuration", () => {
     expect((await mmn(box, ["send", "again", "-u", "alice"])).stderr).not.toContain("warning");
   });
 
+  test("MMN_CHANNEL replaces the user the file names as the default recipient", async () => {
+    writeFileSync(join(box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+    expect((await mmn(box, ["send", "to the channel"], { env: { MMN_CHANNEL: "general" } })).code).toBe(0);
+    expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["to the channel"]);
+    expect(dmOf("alice")).toEqual([]);
+  });
+
   test("a --config file that is missing: exit 3, nothing sent", async () => {
     const r = await mmn(box, ["--config", join(box.cwd, "nope"), "send", "x", "-u", "alice"]);
     expect(r.code).toBe(3);

@@ -33,16 +33,25 @@ describe("precedence", () => {
     writeFileSync(join(home, ".mmnrc"), "url=https://home-rc\nuser=alice\n");
     writeFileSync(join(cwd, ".mmnrc"), "user=bob\n");
     const env = { MMN_TEAM: "t-env" };
-    const loaded = await loadConfig({ home, cwd, env, overrides: { channel: "ops", user: undefined } });
-    expect(loaded.config).toEqual({ url: "https://home-rc", team: "t-env", token: "tok-home-seed", user: "bob", channel: "ops" });
+    const loaded = await loadConfig({ home, cwd, env, overrides: { proxy: "http://proxy:3128", user: undefined } });
+    expect(loaded.config).toEqual({ url: "https://home-rc", team: "t-env", token: "tok-home-seed", user: "bob", proxy: "http://proxy:3128" });
     expect(loaded.sources).toEqual({
       url: join(home, ".mmnrc"),
       team: "$MMN_TEAM",
       token: join(home, ".mattermost_notify"),
       user: join(cwd, ".mmnrc"),
-      channel: "--channel",
+      proxy: "--proxy",
     });
     expect(loaded.files).toHaveLength(4);
+  });
+
+  test("the default recipient is one setting: a later source naming a channel replaces a user", async () => {
+    const { home, cwd } = dirs();
+    writeFileSync(join(home, ".mmnrc"), "user=alice\n");
+    expect((await loadConfig({ home, cwd, env: { MMN_CHANNEL: "general" } })).config).toEqual({ channel: "general" });
+    expect((await loadConfig({ home, cwd, env: {}, overrides: { channel: "ops" } })).sources).toEqual({ channel: "--channel" });
+    writeFileSync(join(cwd, ".mmnrc"), "channel=ops\nuser=bob\n");
+    expect((await loadConfig({ home, cwd, env: {} })).config).toEqual({ user: "bob", channel: "ops" });
   });
 
   test("MMN_CONFIG replaces the files, and a missing one is an error", async () => {
