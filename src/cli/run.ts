@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
-import type { MmnConfig } from "../config.ts";
+import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
@@ -33,16 +33,47 @@ const MAX_LOG_BYTES = 20 * 1024 * 1024;
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
 const notice = (message: string) => ui.raw(`mmn: ${message}`);
 
-function number(value: string | undefined, fallback: number, what: string, min: number): number {
-  if (value === undefined || value === "") return fallback;
+type Settings = { on: "always" | "failure"; interval: number; tail: number };
+const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
+
+/** Why a value cannot be used for the setting, or its parsed value. */
+function parseSetting<K extends keyof Settings>(key: K, value: string): { value: Settings[K] } | { error: string } {
+  if (key === "on") {
+    return value === "always" || value === "failure" ? { value: value as Settings[K] } : { error: "takes always or failure" };
+  }
+  const min = key === "interval" ? 0.1 : 0;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new UsageError(`${what} must be a number ≥ ${min}, got ${JSON.stringify(value)}`);
-  return n;
+  if (value.trim() === "" || !Number.isFinite(n) || n < min) return { error: `must be a number ≥ ${min}` };
+  return { value: (key === "tail" ? Math.floor(n) : n) as Settings[K] };
 }
 
-function onOf(value: string | undefined): "always" | "failure" {
-  if (value === undefined || value === "always" || value === "failure") return value ?? "always";
-  throw new UsageError(`--on takes always or failure, not ${JSON.stringify(value)}`);
+/** A bad flag is the user's mistake, seen at once: refuse before anything runs. */
+function flagSettings(values: Partial<Record<keyof Settings, string>>): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+    const value = values[key];
+    if (value === undefined) continue;
+    const parsed = parseSetting(key, value);
+    if ("error" in parsed) throw new UsageError(`--${key} ${parsed.error}, not ${JSON.stringify(value)}`);
+    Object.assign(out, { [key]: parsed.value });
+  }
+  return out;
+}
+
+/**
+ * A bad default in a configuration file must not cost the job its run: the default is
+ * used instead, with one warning naming the key and the file. Flags win over both.
+ */
+function configSettings(loaded: LoadedConfig | undefined, flags: Partial<Settings>): Settings {
+  const out = { ...DEFAULTS, ...flags };
+  for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+    const value = loaded?.config[key];
+    if (value === undefined || key in flags) continue;
+    const parsed = parseSetting(key, value);
+    if ("value" in parsed) Object.assign(out, { [key]: parsed.value });
+    else notice(`${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${DEFAULTS[key]}`);
+  }
+  return out;
 }
 
 function generatedId(): string {
@@ -64,24 +95,19 @@ export default command({
     }
     const target = chooseTarget(str(values.user), str(values.channel));
     const id = validateId(str(values.id) ?? generatedId());
-    // Flags are checked before anything else is said; configured defaults once they are read.
-    const settings = (config: MmnConfig) => ({
-      on: onOf(str(values.on) ?? config.on),
-      intervalMs: number(str(values.interval) ?? config.interval, 30, "--interval", 0.1) * 1000,
-      tailLines: Math.floor(number(str(values.tail) ?? config.tail, 10, "--tail", 0)),
-    });
-    settings({});
+    const flags = flagSettings({ on: str(values.on), interval: str(values.interval), tail: str(values.tail) });
 
     let notify: Notify | undefined;
-    let defaults: MmnConfig = {};
+    let loaded: LoadedConfig | undefined;
     try {
       const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
       notify = connected.notify;
-      defaults = connected.config.config;
+      loaded = connected.config;
     } catch (error) {
       notice(`${error instanceof Error ? error.message : String(error)}: running the command without notifications`);
     }
-    const { on, intervalMs, tailLines } = settings(defaults);
+    const defaults: MmnConfig = loaded?.config ?? {};
+    const { on, interval, tail } = configSettings(loaded, flags);
     const user = target.user ?? (target.channel ? undefined : defaults.user);
     const channel = target.channel ?? (target.user ? undefined : defaults.channel);
     if (notify && !user && !channel) {
@@ -99,8 +125,8 @@ export default command({
       target: { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) },
       id,
       ...(str(values.title) ? { title: str(values.title)! } : {}),
-      intervalMs,
-      tailLines,
+      intervalMs: interval * 1000,
+      tailLines: tail,
       attachLog: values.logs !== false,
       ...(str(values.log) ? { logPath: str(values.log)! } : {}),
       on,

@@ -224,3 +224,31 @@ test("on=, interval= and tail= in the configuration are defaults that flags over
   expect((await mmn(quiet, ["run", "--on", "always", "--", "true"])).code).toBe(0);
   expect(dmPosts()[0]!.message).toContain("succeeded");
 });
+
+test("a bad interval=, on= or tail= in the configuration: one warning each naming key and file, defaults used, the command runs", async () => {
+  const bad = sandbox(server, { user: "alice", interval: "5m", on: "fail", tail: "-1" });
+  const rc = join(bad.home, ".mmnrc");
+  const r = await mmn(bad, ["run", "--", "bash", "-c", "for i in $(seq 1 12); do echo line $i; done"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toStartWith("line 1\n");
+  const warnings = r.stderr.split("\n").filter((l) => l.includes(rc));
+  expect(warnings.sort()).toEqual([
+    `mmn: interval=5m in ${rc} must be a number ≥ 0.1: using 30`,
+    `mmn: on=fail in ${rc} takes always or failure: using always`,
+    `mmn: tail=-1 in ${rc} must be a number ≥ 0: using 10`,
+  ]);
+  expect(r.stderr).not.toContain("--interval");
+  const [status, reply] = dmPosts();
+  expect(status!.message).toContain("succeeded");
+  expect(status!.message).toContain("```\nline 3\n");
+  expect(reply!.root_id).toBe(status!.id);
+});
+
+test("a bad value given as a flag is still refused at once, even over a good configured one", async () => {
+  const ok = sandbox(server, { user: "alice", interval: "60" });
+  const r = await mmn(ok, ["run", "--interval", "5m", "--", "touch", "ran"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--interval must be a number ≥ 0.1, not "5m"');
+  expect(existsSync(join(ok.cwd, "ran"))).toBe(false);
+  expect(server.requests).toEqual([]);
+});
