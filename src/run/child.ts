@@ -39,6 +39,10 @@ export interface ChildResult {
   stdoutClosed?: boolean;
   /** The same for stderr. */
   stderrClosed?: boolean;
+  /** Why our stdout could not be written when it was not EPIPE (ENOSPC, EFBIG): the child's stdout was closed and its output lost. */
+  stdoutError?: string;
+  /** The same for stderr. */
+  stderrError?: string;
 }
 
 export interface ChildHandle {
@@ -114,6 +118,8 @@ export function startChild(opts: ChildOptions): ChildHandle {
       ...(log?.error ? { logError: log.error } : {}),
       ...(stdout.brokenPipe ? { stdoutClosed: true } : {}),
       ...(stderr.brokenPipe ? { stderrClosed: true } : {}),
+      ...(stdout.error && !stdout.brokenPipe ? { stdoutError: stdout.error } : {}),
+      ...(stderr.error && !stderr.brokenPipe ? { stderrError: stderr.error } : {}),
     };
   })();
 

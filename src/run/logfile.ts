@@ -1,15 +1,5 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-
-const HINTS: Record<string, string> = {
-  EFBIG: "file size limit reached (ulimit -f)",
-  ENOSPC: "no space left on device",
-  EDQUOT: "disk quota exceeded",
-};
-
-function describe(err: unknown): string {
-  const { code, message } = err as NodeJS.ErrnoException;
-  return code && HINTS[code] ? `${code}: ${HINTS[code]}` : (message ?? String(err));
-}
+import { describeError as describe } from "./errno.ts";
 
 /**
  * The log of both output streams, appended in arrival order. Writes are

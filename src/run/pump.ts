@@ -84,9 +84,13 @@ export async function pump(o: PumpOptions): Promise<number> {
       await o.sink.write(chunk);
       if (o.exit.at !== undefined) blocked += performance.now() - Math.max(sinkSince, o.exit.at);
       sinkSince = undefined;
-      // Our reader is gone: close the child's end too, so that its next write
-      // fails as it would have in a shell pipeline (SIGPIPE) instead of running on.
-      if (o.sink.brokenPipe) break;
+      // Our stdout or stderr takes no more: its reader is gone (EPIPE) or its file
+      // cannot grow (ENOSPC, EFBIG, EDQUOT). We close the child's end too, so that its
+      // next write fails: SIGPIPE or EPIPE where it would have got ENOSPC, but a failure
+      // it sees and can act on, as it would without us. Reading on and dropping the
+      // output would let it run on as if all were well; not reading at all would leave
+      // it blocked for ever once the pipe is full.
+      if (o.sink.closed) break;
     }
   } finally {
     finished = true;

@@ -22,6 +22,8 @@ export interface RunState {
   signal?: string;
   /** Why the command could not be started. */
   startError?: string;
+  /** Its output could not be written to our stdout or stderr, e.g. "stdout: ENOSPC: no space left on device". */
+  outputLost?: string;
   job: JobContext | undefined;
 }
 
@@ -50,6 +52,13 @@ function name(state: RunState): string {
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
+  if (state.outputLost) {
+    const lost = `its output could not be written (${state.outputLost})`;
+    // The SIGPIPE came from the pipe we closed on that failure, not from a reader.
+    if (state.signal === "SIGPIPE") return `stopped by SIGPIPE: ${lost}`;
+    if (state.phase === "killed") return `killed by ${state.signal ?? "a signal"}; ${lost}`;
+    return state.exitCode === 0 ? `exited with code 0, but ${lost}` : `failed with exit code ${state.exitCode}; ${lost}`;
+  }
   // `mmn run -- cmd | head`: the reader left on purpose, as in any shell pipeline.
   if (state.signal === "SIGPIPE") return "stopped by SIGPIPE: the reader of its output went away";
   if (state.phase === "killed") return `killed by ${state.signal ?? "a signal"}`;

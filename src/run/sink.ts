@@ -1,4 +1,5 @@
 import type { FileSink } from "bun";
+import { describeError } from "./errno.ts";
 
 /**
  * Our stdout or stderr, written with backpressure: `flush()` after every chunk
@@ -11,6 +12,7 @@ export class OutputSink {
   closed = false;
   /** The reader went away (EPIPE), as in `mmn run -- cmd | head`. */
   brokenPipe = false;
+  /** Why the write failed, e.g. "ENOSPC: no space left on device". */
   error: string | undefined;
 
   constructor(private readonly writer: FileSink) {}
@@ -32,9 +34,8 @@ export class OutputSink {
       await this.writer.flush();
     } catch (err) {
       this.closed = true;
-      const code = (err as NodeJS.ErrnoException).code;
-      this.brokenPipe = code === "EPIPE";
-      this.error = code ?? String(err);
+      this.brokenPipe = (err as NodeJS.ErrnoException).code === "EPIPE";
+      this.error = describeError(err);
     }
   }
 }

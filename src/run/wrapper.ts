@@ -77,8 +77,11 @@ export async function wrap(options: WrapOptions): Promise<number> {
   stopForwarding();
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
+  const lost = lostOutput(result);
+  for (const [stream, reason] of lost) options.warn(`cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`);
   const endedAt = new Date();
-  const final = { ...state(phaseOf(result), endedAt), ...endFields(result) };
+  const outputLost = lost.map(([stream, reason]) => `${stream}: ${reason}`).join("; ");
+  const final = { ...state(phaseOf(result, outputLost !== ""), endedAt), ...endFields(result), ...(outputLost ? { outputLost } : {}) };
 
   if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
     const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
@@ -120,9 +123,18 @@ async function serverMaxFileSize(notify: Notify): Promise<number | undefined> {
   }
 }
 
-function phaseOf(result: ChildResult): Phase {
+/** Each stream whose output we could not write (not EPIPE), with why. */
+function lostOutput(result: ChildResult): Array<[stream: string, reason: string]> {
+  const lost: Array<[string, string]> = [];
+  if (result.stdoutError) lost.push(["stdout", result.stdoutError]);
+  if (result.stderrError) lost.push(["stderr", result.stderrError]);
+  return lost;
+}
+
+/** Output that never reached its file is no success, whatever the exit code says. */
+function phaseOf(result: ChildResult, outputLost: boolean): Phase {
   if (result.signal) return "killed";
-  return result.code === 0 ? "succeeded" : "failed";
+  return result.code === 0 && !outputLost ? "succeeded" : "failed";
 }
 
 function endFields(result: ChildResult): Partial<RunState> {

@@ -252,3 +252,34 @@ test("a bad value given as a flag is still refused at once, even over a good con
   expect(existsSync(join(ok.cwd, "ran"))).toBe(false);
   expect(server.requests).toEqual([]);
 });
+
+describe("mmn run: output that cannot be written (a full disk)", () => {
+  const shell = async (line: string) => {
+    const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    return { stderr, code };
+  };
+
+  test("stdout to /dev/full: one warning with the reason, the command's writes fail, no success claimed", async () => {
+    const r = await shell(`${MMN.join(" ")} run --id full -- seq 1000000 > /dev/full`);
+    // Without mmn seq fails on ENOSPC; here the pipe we closed fails its next write.
+    expect(r.code).toBe(141);
+    expect(r.stderr.match(/^mmn: cannot write/gm)).toHaveLength(1);
+    expect(r.stderr).toContain("mmn: cannot write the command's stdout (ENOSPC: no space left on device)");
+    const [status, reply] = dmPosts();
+    expect(status!.message).toContain("stopped by SIGPIPE: its output could not be written (stdout: ENOSPC: no space left on device)");
+    expect(card(status!).color).toBe("danger");
+    expect(reply!.message).toContain("could not be written");
+  });
+
+  test("a command that ignores the failed writes and exits 0: exit code 0, but the status is not a success", async () => {
+    const r = await shell(`${MMN.join(" ")} run -- bash -c 'trap "" PIPE; for i in $(seq 1 30000); do echo line $i 2>/dev/null; done; exit 0' > /dev/full`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("mmn: cannot write the command's stdout (ENOSPC: no space left on device)");
+    const [status] = dmPosts();
+    expect(status!.message).toStartWith("❌ ");
+    expect(status!.message).toContain("exited with code 0, but its output could not be written (stdout: ENOSPC");
+    expect(field(status!, "Status")).toContain("exited with code 0, but");
+    expect(card(status!).color).toBe("danger");
+  });
+});
