@@ -13,7 +13,8 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    // Where the temp file could not be made, it cannot be removed either: the first error is the one to tell.
+    await rm(temp, { force: true }).catch(() => {});
     throw (error as NodeJS.ErrnoException).code ?? error;
   }
 }

@@ -34,6 +34,41 @@ export async function modeOf(path: string): Promise<number | undefined> {
   }
 }
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ENOTDIR: "not a directory",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+};
+
+/** An errno code (`EACCES`) or an error carrying one, in words. */
+export function errnoText(error: unknown): string {
+  const code = typeof error === "string" ? error : (error as NodeJS.ErrnoException | undefined)?.code;
+  return (code && ERRNO_TEXT[code]) ?? code ?? String(error);
+}
+
+/**
+ * Why a file could not be written (atomically, by a temp file and a rename, so what counts
+ * is its directory), or undefined when it can. For checks before anything is sent.
+ */
+export async function unwritableReason(path: string): Promise<string | undefined> {
+  const disk = await fs();
+  const info = await disk.stat(path).catch(() => undefined);
+  if (info?.isDirectory()) return errnoText("EISDIR");
+  const dir = parentDir(path);
+  try {
+    if (!(await disk.stat(dir)).isDirectory()) return `${dir} is ${errnoText("ENOTDIR")}`;
+    await disk.access(dir, disk.constants.W_OK);
+  } catch (error) {
+    return `${dir}: ${errnoText(error)}`;
+  }
+  return undefined;
+}
+
 export async function isFile(path: string): Promise<boolean> {
   try {
     return (bun ? await bun.file(path).stat() : await (await fs()).stat(path)).isFile();

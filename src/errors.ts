@@ -3,7 +3,9 @@
  * place the CLI learns how to end.
  */
 
-export type ErrorKind = "config" | "usage" | "server" | "network";
+import type { Post } from "@mattermost/types/posts";
+
+export type ErrorKind = "config" | "usage" | "server" | "network" | "after-send";
 
 export abstract class MmnError extends Error {
   abstract readonly kind: ErrorKind;
@@ -73,9 +75,28 @@ export class NetworkError extends MmnError {
   }
 }
 
+/**
+ * The message went out, but what had to follow failed: remembering it under its id, or
+ * writing its hook file. Not a usage error: something was sent. `post` is what was.
+ */
+export class AfterSendError extends MmnError {
+  readonly kind = "after-send";
+  readonly post: Post;
+
+  constructor(post: Post, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`the message was sent (post ${post.id}), but ${reason}`, {
+      cause,
+      hint: cause instanceof MmnError ? cause.hint : undefined,
+    });
+    this.post = post;
+  }
+}
+
 const EXIT_CODES: Record<ErrorKind, number> = {
   server: 1,
   network: 1,
+  "after-send": 1,
   usage: 2,
   config: 3,
 };

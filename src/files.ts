@@ -1,4 +1,4 @@
-import { baseName, fs } from "./disk.ts";
+import { baseName, errnoText, fs } from "./disk.ts";
 import { UsageError } from "./errors.ts";
 import type { UploadFile } from "./mattermost/multipart.ts";
 
@@ -23,9 +23,7 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
       // Found but unreadable would fail mid-upload, after the channel was opened.
       await disk.access(spec.path, disk.constants.R_OK);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? error);
-      throw new UsageError(`cannot attach ${spec.path}: ${why}`);
+      throw new UsageError(`cannot attach ${spec.path}: ${errnoText(error)}`);
     }
     if (!info.isFile()) {
       throw new UsageError(`cannot attach ${spec.path}: not a regular file`, {

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { fs, homeDir, joinPath, readText } from "./disk.ts";
+import { errnoText, fs, homeDir, joinPath, readText } from "./disk.ts";
 import { UsageError } from "./errors.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
@@ -97,7 +97,7 @@ export async function writeHookFile(path: string, hook: MessageHook): Promise<vo
   try {
     await writeFileAtomic(path, formatHook(hook));
   } catch (code) {
-    throw new UsageError(`cannot write hook file ${path}: ${String(code)}`);
+    throw new UsageError(`cannot write hook file ${path}: ${errnoText(code)}`);
   }
 }
 
@@ -141,13 +141,17 @@ export class DirectoryHookStore implements HookStore {
       text = await readText(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new UsageError(`cannot read hook ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new UsageError(`cannot read hook ${path}: ${errnoText(error)}`);
     }
     return parseHook(text, path);
   }
 
   async set(hook: MessageHook) {
-    await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new UsageError(`cannot create the hook directory ${this.dir}: ${errnoText(error)}`, { hint: "set MMN_HOOK_DIR to a directory you can write" });
+    }
     await writeHookFile(this.#path(hook.id), hook);
   }
 

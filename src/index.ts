@@ -17,7 +17,7 @@ export { FileNameCache, MemoryNameCache, defaultNameCachePath } from "./names.ts
 export type { NameCache } from "./names.ts";
 export { loadConfig, normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "./config.ts";
 export type { Connection, LoadOptions, LoadedConfig, MmnConfig } from "./config.ts";
-export { ConfigError, MmnError, NetworkError, ServerError, UsageError, exitCodeOf } from "./errors.ts";
+export { AfterSendError, ConfigError, MmnError, NetworkError, ServerError, UsageError, exitCodeOf } from "./errors.ts";
 export type { ErrorKind, RequestInfo } from "./errors.ts";
 export type { FileInput } from "./files.ts";
 export { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";

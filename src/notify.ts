@@ -1,6 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
-import { ServerError, UsageError } from "./errors.ts";
+import { AfterSendError, ServerError, UsageError } from "./errors.ts";
 import { chunk, formatBytes, MAX_FILES_PER_POST, prepareFiles, uploadBatches, type FileInput } from "./files.ts";
 import { MemoryHookStore, readHookFile, validateId, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
 import * as rest from "./mattermost/endpoints.ts";
@@ -120,7 +120,7 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const post = await this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
-    if (options.id !== undefined) await this.remember(options.id, post);
+    if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
   }
 
@@ -151,7 +151,7 @@ export class Notify {
     const post = await this.#targets.deliver(target, (channelId) =>
       this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
     );
-    if (options.id !== undefined) await this.remember(options.id, post);
+    if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
   }
 
@@ -166,6 +166,14 @@ export class Notify {
       ...(post.root_id ? { rootId: post.root_id } : {}),
       createdAt: new Date(post.create_at || Date.now()).toISOString(),
     });
+  }
+
+  async #rememberSent(id: string, post: Post): Promise<void> {
+    try {
+      await this.remember(id, post);
+    } catch (error) {
+      throw new AfterSendError(post, error);
+    }
   }
 
   /** Uploads come first, so that a refused file leaves nothing behind in the channel. */

@@ -1,10 +1,12 @@
 import type { Post } from "@mattermost/types/posts";
+import { AfterSendError } from "../errors.ts";
 import type { Notify } from "../notify.ts";
 import { print, ui } from "./ui.ts";
 
 /**
  * What `send` and `update` report: a line for people on stderr, or one JSON object on
  * stdout. `--save-hook` without `--id` remembers the post under a generated id first.
+ * What was sent is reported even when its hook could not be written, which fails after.
  */
 export async function printResult(options: {
   notify: Notify;
@@ -16,18 +18,25 @@ export async function printResult(options: {
 }): Promise<void> {
   const { notify, post, action, saveHook, json } = options;
   let id = options.id;
+  let hookError: unknown;
   if (saveHook !== undefined) {
-    if (id === undefined) {
-      id = `msg-${post.id}`;
-      await notify.remember(id, post);
+    try {
+      if (id === undefined) {
+        id = `msg-${post.id}`;
+        await notify.remember(id, post);
+      }
+      await notify.writeMessageHookToFile(id, saveHook);
+    } catch (error) {
+      hookError = error;
     }
-    await notify.writeMessageHookToFile(id, saveHook);
   }
+  const hookFile = saveHook !== undefined && hookError === undefined ? saveHook : undefined;
   if (json) {
-    const result = { id: id ?? null, post_id: post.id, channel_id: post.channel_id, root_id: post.root_id || null, action, ...(saveHook ? { hook_file: saveHook } : {}) };
+    const result = { id: id ?? null, post_id: post.id, channel_id: post.channel_id, root_id: post.root_id || null, action, ...(hookFile ? { hook_file: hookFile } : {}) };
     print(`${JSON.stringify(result)}\n`);
-    return;
+  } else {
+    const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
+    ui.success(`${action}${idText} (post ${post.id})${hookFile ? `, hook written to ${hookFile}` : ""}`);
   }
-  const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
-  ui.success(`${action}${idText} (post ${post.id})${saveHook ? `, hook written to ${saveHook}` : ""}`);
+  if (hookError !== undefined) throw new AfterSendError(post, hookError);
 }

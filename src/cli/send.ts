@@ -1,6 +1,9 @@
 import type { Post } from "@mattermost/types/posts";
-import { UsageError } from "../errors.ts";
+import type { MmnConfig } from "../config.ts";
+import { unwritableReason } from "../disk.ts";
+import { AfterSendError, UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
+import type { Notify } from "../notify.ts";
 import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -24,6 +27,14 @@ export const examples = `  mmn send "build finished"                      # to t
   tail -n 50 train.log | mmn send -u alice        # message from stdin
   mmn send --reply-to nightly "details" -f report.pdf`;
 
+interface Delivery {
+  message: string;
+  files: string[];
+  id: string | undefined;
+  replyTo: string | undefined;
+  target: { user?: string; channel?: string };
+}
+
 export default command({
   meta: { name: "mmn send", description: "Send a message, with files, to a user or a channel." },
   args,
@@ -39,29 +50,37 @@ export default command({
       throw new UsageError("--reply-to posts in that message's thread: drop -u/-c");
     }
     const files = list(values.file);
+    const saveHook = str(values["save-hook"]);
+    const unwritable = saveHook === undefined ? undefined : await unwritableReason(saveHook);
+    if (unwritable) throw new UsageError(`cannot write the hook file ${saveHook}: ${unwritable}`);
     const { notify, config } = await connect(ctx);
     const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
-
-    let post: Post;
-    let action = "sent";
-    if (id !== undefined && (await notify.hooks.get(id))) {
-      post = await notify.sendUpdate(message, { id, files });
-      action = "updated";
-    } else if (replyTo !== undefined) {
-      post = await notify.reply(message, { to: replyTo, files, ...(id !== undefined ? { id } : {}) });
-    } else {
-      const user = target.user ?? (target.channel ? undefined : config.config.user);
-      const channel = target.channel ?? (target.user ? undefined : config.config.channel);
-      const options = { files, ...(id !== undefined ? { id } : {}) };
-      if (user) post = await notify.sendToUser(message, user, options);
-      else if (channel) post = await notify.sendToChannel(message, channel, options);
-      else {
-        throw new UsageError("no recipient: nobody to send to", {
-          hint: "give -u NAME or -c CHANNEL, or set a default user or channel with `mmn setup`",
-        });
-      }
+    const json = values.json === true;
+    let result: { post: Post; action: string };
+    try {
+      result = await deliver(notify, config.config, { message, files, id, replyTo, target });
+    } catch (error) {
+      // Sent but not remembered: say what went out before saying what failed.
+      if (error instanceof AfterSendError) await printResult({ notify, post: error.post, id: undefined, action: "sent", saveHook: undefined, json });
+      throw error;
     }
-    await printResult({ notify, post, id, action, saveHook: str(values["save-hook"]), json: values.json === true });
+    await printResult({ notify, ...result, id, saveHook, json });
     return 0;
   },
 });
+
+/** A known id edits its message (the seed's rule); else a reply, or a new post to the target. */
+async function deliver(notify: Notify, config: MmnConfig, { message, files, id, replyTo, target }: Delivery): Promise<{ post: Post; action: string }> {
+  if (id !== undefined && (await notify.hooks.get(id))) {
+    return { post: await notify.sendUpdate(message, { id, files }), action: "updated" };
+  }
+  const options = { files, ...(id !== undefined ? { id } : {}) };
+  if (replyTo !== undefined) return { post: await notify.reply(message, { to: replyTo, ...options }), action: "sent" };
+  const user = target.user ?? (target.channel ? undefined : config.user);
+  const channel = target.channel ?? (target.user ? undefined : config.channel);
+  if (user) return { post: await notify.sendToUser(message, user, options), action: "sent" };
+  if (channel) return { post: await notify.sendToChannel(message, channel, options), action: "sent" };
+  throw new UsageError("no recipient: nobody to send to", {
+    hint: "give -u NAME or -c CHANNEL, or set a default user or channel with `mmn setup`",
+  });
+}

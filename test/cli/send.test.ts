@@ -1,8 +1,27 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+/** Root reads and writes every file: permission checks need an ordinary user. */
+const canDropRoot = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
+
+/** mmn as the user nobody, in a sandbox opened up for it: configured by the environment, not root's 0600 file. */
+async function asNobody(box: Sandbox, args: string[], env: Record<string, string> = {}) {
+  for (const dir of [box.home, box.cwd]) chmodSync(dir, 0o755);
+  rmSync(join(box.home, ".mmnrc"));
+  const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+  const proc = Bun.spawn([...nobody, ...MMN, ...args], {
+    cwd: box.cwd,
+    env: { ...box.env, MMN_URL: server.url, MMN_TOKEN: server.token, MMN_TEAM: "research", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(stdout + stderr).not.toContain(server.token);
+  return { stdout, stderr, code };
+}
 
 let server: TestServer;
 let box: Sandbox;
@@ -95,6 +114,25 @@ describe("mmn send", () => {
     expect(server.postsIn(server.channels.townSquare.id)[1]?.root_id).toBe(root.id);
   });
 
+  test("a hook file that cannot be written: exit 2 before sending", async () => {
+    for (const [path, reason] of [[box.cwd, "it is a directory"], [join(box.cwd, "nodir/x.msg"), `${join(box.cwd, "nodir")}: no such file or directory`]] as const) {
+      const r = await mmn(box, ["send", "x", "-u", "alice", "-s", path]);
+      expect(r).toMatchObject({ code: 2, stdout: "", stderr: `error: cannot write the hook file ${path}: ${reason}\n` });
+    }
+    expect(server.requests).toEqual([]);
+  });
+
+  test.if(canDropRoot)("sent but not remembered (the hook store is read-only): exit 1, and what was sent is told", async () => {
+    const store = join(box.cwd, "hooks");
+    mkdirSync(store, { mode: 0o555 });
+    const r = await asNobody(box, ["send", "x", "-u", "alice", "--id", "kept", "--json"], { MMN_HOOK_DIR: store });
+    expect(r.code).toBe(1);
+    const [post] = [...server.posts.values()];
+    expect(JSON.parse(r.stdout)).toMatchObject({ post_id: post!.id, channel_id: post!.channel_id });
+    expect(r.stderr).toBe(`error: the message was sent (post ${post!.id}), but cannot write hook file ${store}/kept.msg: permission denied\n`);
+    expect(server.posts.size).toBe(1);
+  });
+
   test("a message over 16383 characters is delivered in the thread, not refused", async () => {
     const text = Array.from({ length: 3000 }, (_, i) => `row ${i} ${"x".repeat(10)}`).join("\n");
     const r = await mmn(box, ["send", "-u", "alice"], { stdin: text });
@@ -129,17 +167,12 @@ describe("mmn send: bad input, nothing sent", () => {
     });
   }
 
-  // Root reads every file: the check needs an ordinary user.
-  test.if(process.getuid?.() === 0 && Bun.which("setpriv") !== null)("an unreadable file: exit 2 before any request", async () => {
+  test.if(canDropRoot)("an unreadable file: exit 2 before any request", async () => {
     const secret = box.write("secret.txt", "no\n");
     chmodSync(secret, 0o600);
-    for (const dir of [box.home, box.cwd]) chmodSync(dir, 0o755);
-    chmodSync(join(box.home, ".mmnrc"), 0o644);
-    const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-    const proc = Bun.spawn([...nobody, ...MMN, "send", "x", "-u", "alice", "-f", secret], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-    expect(stderr).toContain(`error: cannot attach ${secret}: permission denied\n`);
-    expect(code).toBe(2);
+    const r = await asNobody(box, ["send", "x", "-u", "alice", "-f", secret]);
+    expect(r.stderr).toBe(`error: cannot attach ${secret}: permission denied\n`);
+    expect(r.code).toBe(2);
     expect(server.requests).toEqual([]);
   });
 
