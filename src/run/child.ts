@@ -1,4 +1,4 @@
-import { closeSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolveCommand } from "./command.ts";
 import { LogFile } from "./logfile.ts";
@@ -66,7 +66,14 @@ export function startChild(opts: ChildOptions): ChildHandle {
   const found = resolveCommand(name, env.PATH, cwd);
   if ("error" in found) return notStarted(found.code, found.error);
 
-  const pipes = openPipes(2);
+  // `> job.out 2>&1` (Slurm's default): one pipe for both streams, or the lines of
+  // the two would reach the file, the log and the tail in the order we happen to read
+  // them, not the order the child wrote them.
+  const merged = sameOpenFile(1, 2);
+  const pipes = openPipes(merged ? 1 : 2);
+  // Without named pipes Bun's "pipe" makes one socketpair per stream: a shell shim
+  // then sends stderr into stdout's.
+  const mergeInShim = merged && !pipes;
   const spawn = (argv: string[], argv0?: string) =>
     Bun.spawn(argv, {
       cwd,
@@ -74,12 +81,12 @@ export function startChild(opts: ChildOptions): ChildHandle {
       ...(argv0 === undefined ? {} : { argv0 }),
       stdin: "inherit",
       stdout: pipes?.[0]?.write ?? "pipe",
-      stderr: pipes?.[1]?.write ?? "pipe",
+      stderr: merged ? (pipes?.[0]?.write ?? "inherit") : (pipes?.[1]?.write ?? "pipe"),
     });
   let proc: ReturnType<typeof spawn>;
   try {
     try {
-      proc = spawn(...launch(found.path, opts.command.slice(1), name));
+      proc = spawn(...launch(found.path, opts.command.slice(1), name, mergeInShim));
     } catch (err) {
       // No "#!" line: run it with sh, as execvp() and shells do.
       if ((err as NodeJS.ErrnoException).code !== "ENOEXEC") throw err;
@@ -96,12 +103,13 @@ export function startChild(opts: ChildOptions): ChildHandle {
   const exit = new ExitClock();
   const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
   const stdout = OutputSink.stdout();
-  const stderr = OutputSink.stderr();
+  // Merged, everything goes to our stdout, which is the same file as our stderr.
+  const stderr = merged ? undefined : OutputSink.stderr();
   const stream = (sink: OutputSink, source: Source) =>
     pump({ source, sink, log, tail: opts.tail, onOutput: opts.onOutput, exit, graceMs: opts.graceMs ?? 500 });
   const pumps = Promise.all([
     stream(stdout, source(pipes?.[0], proc.stdout)),
-    stream(stderr, source(pipes?.[1], proc.stderr)),
+    stderr ? stream(stderr, source(pipes?.[1], proc.stderr)) : 0,
   ]);
 
   const done = (async (): Promise<ChildResult> => {
@@ -117,9 +125,9 @@ export function startChild(opts: ChildOptions): ChildHandle {
       outputBytes: outBytes + errBytes,
       ...(log?.error ? { logError: log.error } : {}),
       ...(stdout.brokenPipe ? { stdoutClosed: true } : {}),
-      ...(stderr.brokenPipe ? { stderrClosed: true } : {}),
+      ...(stderr?.brokenPipe ? { stderrClosed: true } : {}),
       ...(stdout.error && !stdout.brokenPipe ? { stdoutError: stdout.error } : {}),
-      ...(stderr.error && !stderr.brokenPipe ? { stderrError: stderr.error } : {}),
+      ...(stderr?.error && !stderr.brokenPipe ? { stderrError: stderr.error } : {}),
     };
   })();
 
@@ -140,13 +148,24 @@ export function startChild(opts: ChildOptions): ChildHandle {
 /**
  * The argv to spawn. Bun resets every signal to its default in the child, but a
  * signal we inherited as ignored (SIGHUP under nohup, SIGINT in a `cmd &` job)
- * must stay ignored for the child as exec would keep it: a tiny sh shim does that.
+ * must stay ignored for the child as exec would keep it: a tiny sh shim does that,
+ * and also sends stderr to stdout when `mergeStderr`.
  */
-function launch(path: string, args: string[], name: string): [string[], string?] {
+function launch(path: string, args: string[], name: string, mergeStderr: boolean): [string[], string?] {
   const keep = TRAPPABLE.filter((sig) => INHERITED_IGNORED.has(sig));
-  if (keep.length === 0) return [[path, ...args], name];
-  const traps = keep.map((sig) => sig.slice(3)).join(" ");
-  return [["/bin/sh", "-c", `trap '' ${traps}; exec "$@"`, "mmn", path, ...args]];
+  if (keep.length === 0 && !mergeStderr) return [[path, ...args], name];
+  const traps = keep.length ? `trap '' ${keep.map((sig) => sig.slice(3)).join(" ")}; ` : "";
+  return [["/bin/sh", "-c", `${traps}exec "$@"${mergeStderr ? " 2>&1" : ""}`, "mmn", path, ...args]];
+}
+
+/** Whether two of our fds lead to the same file, as after `> job.out 2>&1`. */
+function sameOpenFile(a: number, b: number): boolean {
+  try {
+    const [x, y] = [fstatSync(a), fstatSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 function source(pipe: Pipe | undefined, fallback: ReadableStream<Uint8Array> | number | undefined): Source {

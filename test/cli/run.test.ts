@@ -283,3 +283,29 @@ describe("mmn run: output that cannot be written (a full disk)", () => {
     expect(card(status!).color).toBe("danger");
   });
 });
+
+describe("mmn run > job.out 2>&1 (stdout and stderr the same file)", () => {
+  const script = "for i in $(seq 1 300); do echo out$i; echo err$i >&2; done";
+  const expected = Array.from({ length: 300 }, (_, i) => `out${i + 1}\nerr${i + 1}\n`).join("");
+
+  for (const [name, env] of [["named pipes", ""], ["Bun's pipes (no usable TMPDIR)", "TMPDIR=/nonexistent "]] as const) {
+    test(`lines in the order the command wrote them: file, log, attachment and tail (${name})`, async () => {
+      const line = `${env}${MMN.join(" ")} run --tail 4 --log job.log -- bash -c '${script}' > job.out 2>&1`;
+      const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+      expect(await proc.exited).toBe(0);
+      const out = readFileSync(join(box.cwd, "job.out"), "utf8");
+      expect(out.split("\n").filter((l) => !l.startsWith("mmn: ")).join("\n")).toBe(expected);
+      expect(readFileSync(join(box.cwd, "job.log"), "utf8")).toBe(expected);
+      const [status, reply] = dmPosts();
+      expect(status!.message).toContain("```\nout299\nerr299\nout300\nerr300\n```");
+      expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe(expected);
+    });
+  }
+
+  test("/dev/stderr still opens in the command, and its line keeps its place", async () => {
+    const line = `${MMN.join(" ")} run -- bash -c 'echo a > /dev/stderr; echo b' > both.out 2>&1`;
+    const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+    expect(await proc.exited).toBe(0);
+    expect(readFileSync(join(box.cwd, "both.out"), "utf8").split("\n").filter((l) => !l.startsWith("mmn: "))).toEqual(["a", "b", ""]);
+  });
+});
