@@ -1,4 +1,5 @@
 import { formatBytes } from "../files.ts";
+import { MAX_MESSAGE_RUNES } from "../split.ts";
 import { jobContextFields, type JobContext } from "./context.ts";
 import { codeBlock } from "./fence.ts";
 
@@ -73,12 +74,33 @@ export function headline(state: RunState): string {
   return `${ICONS[state.phase]} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
 }
 
-/** The edited status post: headline, then the last lines of output in a code block. */
-export function statusMessage(state: RunState): string {
-  const parts = [headline(state)];
-  const lines = state.tail.length ? state.tail.join("\n") : state.phase === "running" ? "(no output yet)" : "(no output)";
-  parts.push(codeBlock(lines));
-  return parts.join("\n");
+/**
+ * The edited status post: headline, then the last lines of output in a code block. It
+ * must fit in one post: a longer edit is split by the library into new replies, each a
+ * notification. So the tail loses its first lines, and says so, until it fits.
+ */
+export function statusMessage(state: RunState, maxRunes = MAX_MESSAGE_RUNES): string {
+  const head = headline(state);
+  if (!state.tail.length) return `${head}\n${codeBlock(state.phase === "running" ? "(no output yet)" : "(no output)")}`;
+  let shown = state.tail;
+  for (;;) {
+    const left = state.tail.length - shown.length;
+    const note = left ? `\n(the last ${shown.length} of ${state.tail.length} lines: more do not fit in one post)` : "";
+    const text = `${head}${note}\n${codeBlock(shown.join("\n"))}`;
+    let excess = runeCount(text) - maxRunes;
+    if (excess <= 0 || shown.length <= 1) return text;
+    // Room for the note too, which the next round may add or lengthen.
+    excess += 80;
+    let drop = 0;
+    while (excess > 0 && drop < shown.length - 1) excess -= runeCount(shown[drop++]!) + 1;
+    shown = shown.slice(drop);
+  }
+}
+
+function runeCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 /** The coloured card beside the message: details as fields. A patch replaces it whole. */

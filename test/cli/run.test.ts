@@ -309,3 +309,17 @@ describe("mmn run > job.out 2>&1 (stdout and stderr the same file)", () => {
     expect(readFileSync(join(box.cwd, "both.out"), "utf8").split("\n").filter((l) => !l.startsWith("mmn: "))).toEqual(["a", "b", ""]);
   });
 });
+
+test("a large --tail: every status edit fits in one post, its first lines cut with a note; no extra replies", async () => {
+  const script = 'for i in $(seq 1 100); do printf "%03d%0397d\\n" $i 0; done; sleep 0.5; echo last';
+  const r = await mmn(box, ["run", "--tail", "100", "--interval", "0.2", "--", "bash", "-c", script]);
+  expect(r.code).toBe(0);
+  expect(dmPosts()).toHaveLength(2);
+  const edits = patches().map((p) => (p.body as { message: string }).message);
+  expect(edits.length).toBeGreaterThanOrEqual(2);
+  for (const message of edits) expect(Array.from(message).length).toBeLessThanOrEqual(16383);
+  const status = dmPosts()[0]!;
+  expect(status.message).toMatch(/\n\(the last \d+ of 100 lines: more do not fit in one post\)\n```\n/);
+  expect(status.message).toEndWith("\nlast\n```");
+  expect(status.message).toContain(`\n100${"0".repeat(397)}\n`);
+});
