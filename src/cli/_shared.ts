@@ -13,7 +13,7 @@ export const fileArg = {
 } satisfies ArgsDef;
 
 export const jsonArg = {
-  json: { type: "boolean", description: "print one JSON object on stdout: {id, post_id, channel_id, …}" },
+  json: { type: "boolean", description: "print JSON on stdout, for scripts, instead of text" },
 } satisfies ArgsDef;
 
 export const messageArg = {

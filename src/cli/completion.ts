@@ -15,6 +15,10 @@ export const examples = `  mmn completion bash > ~/.local/share/bash-completion/
 
 const GLOBALS = ["--config", "--quiet", "--verbose", "--help", "--version"];
 const HOOK_ACTIONS = ["list", "show", "export", "import", "rm"];
+const SHELL_NAMES = ["bash", "zsh", "fish"];
+
+/** Words completed after a command besides its flags: hook's actions, completion's shells. */
+const operands = (name: string): string[] => (name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : []);
 
 /** Flags of every command, read from the same definitions that parse them. */
 async function flagTable(): Promise<Record<string, string[]>> {
@@ -30,15 +34,18 @@ async function flagTable(): Promise<Record<string, string[]>> {
 
 function bash(table: Record<string, string[]>): string {
   const cases = Object.entries(table)
-    .map(([name, flags]) => `    ${name}) opts="${[...flags, ...GLOBALS].join(" ")}${name === "hook" ? ` ${HOOK_ACTIONS.join(" ")}` : ""}${name === "completion" ? " bash zsh fish" : ""}" ;;`)
+    .map(([name, flags]) => `    ${name}) opts="${[...flags, ...GLOBALS, ...operands(name)].join(" ")}" ;;`)
     .join("\n");
+  // The command is the first word that is neither an option nor the value of --config.
   return `# mmn bash completion
 _mmn() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     [[ \${COMP_WORDS[i]} == "--" ]] && { COMPREPLY=($(compgen -c -- "$cur")); return; }
+    [[ \${COMP_WORDS[i]} == "--config" ]] && { ((i++)); continue; }
     [[ -z $cmd && \${COMP_WORDS[i]} != -* ]] && cmd=\${COMP_WORDS[i]}
   done
+  [[ \${COMP_WORDS[COMP_CWORD-1]} == "--config" ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }
   local opts
   case $cmd in
     "") COMPREPLY=($(compgen -W "${Object.keys(table).join(" ")} ${GLOBALS.join(" ")}" -- "$cur")); return ;;
@@ -50,37 +57,47 @@ complete -o default -F _mmn mmn
 `;
 }
 
+/**
+ * Works both autoloaded from $fpath (the file is then the completion itself, and the
+ * first TAB must complete) and sourced (`source <(mmn completion zsh)`: it registers).
+ */
 function zsh(table: Record<string, string[]>): string {
   const cases = Object.entries(table)
-    .map(([name, flags]) => `    ${name}) compadd -- ${[...flags, ...GLOBALS].join(" ")}${name === "hook" ? ` ${HOOK_ACTIONS.join(" ")}` : ""}; _files ;;`)
+    .map(([name, flags]) => `    ${name}) compadd -- ${[...flags, ...GLOBALS, ...operands(name)].join(" ")}; _files ;;`)
     .join("\n");
   return `#compdef mmn
 _mmn() {
-  if (( CURRENT == 2 )); then
-    compadd -- ${Object.keys(table).join(" ")} ${GLOBALS.join(" ")}
-    return
+  local cmd="" i dashes=\${words[(I)--]}
+  if (( dashes && dashes < CURRENT )); then
+    words=("\${(@)words[dashes+1,-1]}"); (( CURRENT -= dashes )); _normal; return
   fi
-  if (( \${words[(I)--]} && \${words[(I)--]} < CURRENT )); then _normal; return; fi
-  case \${words[2]} in
+  [[ \${words[CURRENT-1]} == --config ]] && { _files; return; }
+  for (( i = 2; i < CURRENT; i++ )); do
+    [[ \${words[i]} == --config ]] && { (( i++ )); continue; }
+    [[ \${words[i]} != -* ]] && { cmd=\${words[i]}; break; }
+  done
+  case $cmd in
+    "") compadd -- ${Object.keys(table).join(" ")} ${GLOBALS.join(" ")} ;;
 ${cases}
   esac
 }
-compdef _mmn mmn
+if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then _mmn "$@"; else compdef _mmn mmn; fi
 `;
 }
 
+/** Files stay offered wherever a file may go (setup --token-file, hook import, -f, after --). */
 function fish(table: Record<string, string[]>): string {
   const lines = [
     "# mmn fish completion",
-    "complete -c mmn -f",
-    `complete -c mmn -n __fish_use_subcommand -a "${Object.keys(table).join(" ")}"`,
-    ...GLOBALS.map((g) => `complete -c mmn -l ${g.slice(2)}`),
+    `complete -c mmn -n __fish_use_subcommand -f -a "${Object.keys(table).join(" ")}"`,
+    ...GLOBALS.map((g) => `complete -c mmn -l ${g.slice(2)}${g === "--config" ? " -r -F" : ""}`),
   ];
   for (const [name, flags] of Object.entries(table)) {
     for (const flag of flags) lines.push(`complete -c mmn -n "__fish_seen_subcommand_from ${name}" -l ${flag.slice(2)}`);
+    const words = operands(name);
+    if (words.length) lines.push(`complete -c mmn -n "__fish_seen_subcommand_from ${name}" -a "${words.join(" ")}"`);
   }
-  lines.push(`complete -c mmn -n "__fish_seen_subcommand_from hook" -a "${HOOK_ACTIONS.join(" ")}"`);
-  lines.push(`complete -c mmn -n "__fish_seen_subcommand_from send update" -F`);
+  lines.push(`complete -c mmn -n "__fish_seen_subcommand_from completion" -f`);
   return `${lines.join("\n")}\n`;
 }
 

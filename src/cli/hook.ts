@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile } from "../hooks.ts";
+import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile, type MessageHook } from "../hooks.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
 import { print, ui } from "./ui.ts";
@@ -17,8 +17,18 @@ export const examples = `  mmn hook list
 
 const ARITY: Record<string, number> = { list: 0, show: 1, export: 2, import: 1, rm: 1 };
 
+/** As send --json and the hook file's JSON line spell them: snake_case, absent fields null. */
+const hookJson = (hook: MessageHook) => ({
+  id: hook.id,
+  channel_id: hook.channelId,
+  post_id: hook.postId,
+  root_id: hook.rootId ?? null,
+  server: hook.server ?? null,
+  created_at: hook.createdAt ?? null,
+});
+
 export default command({
-  meta: { name: "mmn hook", description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.` },
+  meta: { name: "mmn hook", description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ${"$"}XDG_STATE_HOME/mmn/hooks, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.` },
   args,
   async run({ rawArgs, data }) {
     contextOf(data);
@@ -37,14 +47,14 @@ export default command({
     switch (action) {
       case "list": {
         const hooks = await store.list();
-        if (json) print(`${JSON.stringify(hooks)}\n`);
+        if (json) print(`${JSON.stringify(hooks.map(hookJson))}\n`);
         else if (hooks.length === 0) ui.info(`no hooks in ${store.dir}`);
         else for (const h of hooks) print(`${h.id}\t${h.createdAt ?? "-"}\t${h.server ?? "-"}\tpost ${h.postId}\n`);
         return 0;
       }
       case "show": {
         const hook = await need(operands[0]!);
-        print(json ? `${JSON.stringify(hook)}\n` : `${formatHook(hook)}\n`);
+        print(json ? `${JSON.stringify(hookJson(hook))}\n` : `${formatHook(hook)}\n`);
         return 0;
       }
       case "export": {

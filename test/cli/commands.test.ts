@@ -73,7 +73,10 @@ describe("mmn hook", () => {
     expect((await mmn(box, ["hook", "rm", "h1"])).code).toBe(0);
     expect((await mmn(box, ["hook", "show", "h1"])).code).toBe(2);
     expect((await mmn(box, ["hook", "import", "h1.msg"])).code).toBe(0);
-    expect(JSON.parse((await mmn(box, ["hook", "show", "h1", "--json"])).stdout).id).toBe("h1");
+    const post = [...server.posts.values()][0]!;
+    const shown = { id: "h1", channel_id: post.channel_id, post_id: post.id, root_id: null, server: server.url, created_at: expect.any(String) };
+    expect(JSON.parse((await mmn(box, ["hook", "show", "h1", "--json"])).stdout)).toEqual(shown);
+    expect(JSON.parse((await mmn(box, ["hook", "list", "--json"])).stdout)).toEqual([shown]);
     expect((await mmn(box, ["update", "--id", "h1", "again"])).code).toBe(0);
   });
 
@@ -153,9 +156,27 @@ describe("mmn completion", () => {
     const r = await mmn(box, ["completion", "bash"]);
     expect(r.code).toBe(0);
     const path = box.write("mmn.bash", r.stdout);
-    const check = Bun.spawn(["bash", "-c", `source ${path} && COMP_WORDS=(mmn send --re) COMP_CWORD=2 && _mmn && echo "\${COMPREPLY[@]}"`], { stdout: "pipe", stderr: "pipe" });
-    expect((await new Response(check.stdout).text()).trim()).toBe("--reply-to");
-    expect(await check.exited).toBe(0);
+    const complete = async (words: string) => {
+      const script = `source ${path} && COMP_WORDS=(${words}) && COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)) && _mmn && echo "\${COMPREPLY[@]}"`;
+      const check = Bun.spawn(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+      expect(await check.exited).toBe(0);
+      return (await new Response(check.stdout).text()).trim();
+    };
+    expect(await complete("mmn send --re")).toBe("--reply-to");
+    expect(await complete("mmn --config x.rc send --j")).toBe("--json");
+    expect(await complete("mmn -q hook e")).toBe("export");
+  });
+
+  test.if(Bun.which("zsh") !== null)("zsh: valid syntax", async () => {
+    const path = box.write("_mmn", (await mmn(box, ["completion", "zsh"])).stdout);
+    expect(await Bun.spawn(["zsh", "-n", path]).exited).toBe(0);
+  });
+
+  test.if(Bun.which("fish") !== null)("fish: files where a file may go, shells after completion", async () => {
+    const path = box.write("mmn.fish", (await mmn(box, ["completion", "fish"])).stdout);
+    const script = `source ${path}; complete -C"mmn setup --token-file ${box.cwd}/mmn."; echo "[sep]"; complete -C"mmn completion "`;
+    const check = Bun.spawn(["fish", "-c", script], { stdout: "pipe" });
+    expect((await new Response(check.stdout).text()).split("\n").filter(Boolean)).toEqual([`${box.cwd}/mmn.fish`, "[sep]", "bash", "fish", "zsh"]);
   });
 
   test("zsh and fish; an unknown shell is exit 2", async () => {
