@@ -53,9 +53,11 @@ interface Option {
  * Strict parsing from a citty args definition: citty accepts unknown flags, keeps only the
  * last of repeated ones and turns a flag without its value into "", all of which would
  * send something the user did not mean. `repeatable` names flags that collect every value.
+ * `stopAtPositional`: options end at the first operand, which starts the positionals with
+ * everything after it (`mmn run python3 -c …`, like nohup or env).
  * Our own rather than node:util's parseArgs, which costs ~5 ms of start-up in the binary.
  */
-export function parseFlags(raw: readonly string[], def: ArgsDef, repeatable: readonly string[] = []): Parsed {
+export function parseFlags(raw: readonly string[], def: ArgsDef, repeatable: readonly string[] = [], options: { stopAtPositional?: boolean } = {}): Parsed {
   const long = new Map<string, Option>();
   const short = new Map<string, Option>();
   for (const [name, arg] of Object.entries(def)) {
@@ -77,6 +79,10 @@ export function parseFlags(raw: readonly string[], def: ArgsDef, repeatable: rea
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {
+      if (options.stopAtPositional) {
+        parsed.positionals.push(...raw.slice(i));
+        break;
+      }
       parsed.positionals.push(arg);
       continue;
     }

@@ -87,12 +87,11 @@ export default command({
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
-    const { values, positionals } = parseFlags(rawArgs, args);
-    const commandLine = ctx.rest ?? positionals;
+    // Our options end where the command starts, so that its own flags stay its own.
+    const { values, positionals } = parseFlags(rawArgs, args, [], { stopAtPositional: true });
+    // Without our `--`, a `--` main split off belongs to the command's arguments.
+    const commandLine = positionals.length === 0 ? (ctx.rest ?? []) : ctx.rest ? [...positionals, "--", ...ctx.rest] : positionals;
     if (commandLine.length === 0) throw new UsageError("no command to run", { hint: "put it after --: mmn run -- python train.py" });
-    if (ctx.rest && positionals.length > 0) {
-      throw new UsageError(`unexpected ${JSON.stringify(positionals[0])} before --`, { hint: "everything of the command goes after --" });
-    }
     const target = chooseTarget(str(values.user), str(values.channel));
     const id = validateId(str(values.id) ?? generatedId());
     const flags = flagSettings({ on: str(values.on), interval: str(values.interval), tail: str(values.tail) });

@@ -323,3 +323,15 @@ test("a large --tail: every status edit fits in one post, its first lines cut wi
   expect(status.message).toEndWith("\nlast\n```");
   expect(status.message).toContain(`\n100${"0".repeat(397)}\n`);
 });
+
+test("without --, options end at the command: its own flags (and a -- of its own) stay its own", async () => {
+  const r = await mmn(box, ["run", "--id", "own", "echo", "hello", "--title", "x"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("hello --title x\n");
+  expect(dmPosts()[0]!.message).toStartWith("✅ **`echo hello --title x`** succeeded");
+  server.reset();
+  const p = await mmn(box, ["run", "printf", "%s\\n", "-c", "a", "--", "b"]);
+  expect(p.code).toBe(0);
+  expect(p.stdout).toBe("-c\na\n--\nb\n");
+  expect((await mmn(box, ["run", "--bogus", "echo"])).code).toBe(2);
+});
