@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
 import type { ParsedArgs } from "citty";
+import { errnoText } from "../disk.ts";
 import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { extractGlobals, splitArgv } from "./argv.ts";
@@ -51,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
 // No top-level await: the binary is bundled as CommonJS (see scripts/build.ts).
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // `mmn send --json > out.json` on a full disk must not look like it worked.
+    const lost = print.lost();
+    if (lost) ui.error(new Error(`could not write the output: ${errnoText(lost)}`));
+    process.exitCode = lost && code === 0 ? 1 : code;
   },
   (error: unknown) => {
     ui.error(error);

@@ -28,6 +28,12 @@ export function setLevel(quiet: boolean, verbose: boolean): void {
 
 export const isVerbose = () => level === "verbose";
 
+interface StreamWriter {
+  (text: string): void;
+  /** Why output was lost (`ENOSPC`…), when it was; a reader that went away (EPIPE) is not a loss. */
+  lost(): string | undefined;
+}
+
 /**
  * A writer for one standard stream that keeps lines in order: each is written before the
  * next statement runs (a full pipe queues it in the sink, which Bun flushes at exit).
@@ -35,23 +41,27 @@ export const isVerbose = () => level === "verbose";
  * I/O threads and lands out of order (measured: lines 1, 6, 5, 4, 3, 2).
  * A closed stream (`mmn hook list | head -1`) ends the output, not the command.
  */
-function streamWriter(open: () => FileSink): (text: string) => void {
+function streamWriter(open: () => FileSink): StreamWriter {
   let sink: FileSink | undefined;
   let closed = false;
-  const close = () => {
+  let lost: string | undefined;
+  const close = (error: unknown) => {
     closed = true;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code !== "EPIPE") lost = code ?? String(error);
   };
-  return (text) => {
+  const write = (text: string) => {
     if (closed) return;
     try {
       sink ??= open();
       sink.write(text);
       const flushed = sink.flush();
       if (typeof flushed !== "number") flushed.catch(close);
-    } catch {
-      close();
+    } catch (error) {
+      close(error);
     }
   };
+  return Object.assign(write, { lost: () => lost });
 }
 
 /** Text for programs, on stdout. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -149,6 +149,12 @@ describe("help and version", () => {
     expect(sendHelp.stdout).not.toContain("\x1b[");
     expect(sendHelp.stdout).not.toMatch(/[ \t]$/m);
   });
+});
+
+test.if(existsSync("/dev/full"))("output that cannot be written (a full disk) is exit 1, said on stderr", async () => {
+  const proc = Bun.spawn([...MMN, "--version"], { env: box.env, stdout: Bun.file("/dev/full"), stderr: "pipe" });
+  expect(await new Response(proc.stderr).text()).toBe("error: could not write the output: no space left on the device\n");
+  expect(await proc.exited).toBe(1);
 });
 
 describe("mmn completion", () => {
