@@ -231,9 +231,12 @@ export class Notify {
       return await request;
     } catch (error) {
       if (error instanceof ServerError && (error.status === 403 || error.status === 404)) {
+        const elsewhere = hook.server && hook.server !== this.api.serverUrl;
         throw error.rephrase(
           `message ${JSON.stringify(hook.id)} (post ${hook.postId}) cannot be edited: ${error.message}`,
-          "it was deleted, lives on another server, or the bot lost access to its channel",
+          elsewhere
+            ? `it was sent through ${hook.server}, and this client talks to ${this.api.serverUrl}`
+            : "it was deleted, lives on another server, or the bot lost access to its channel",
         );
       }
       throw error;

@@ -191,6 +191,15 @@ describe("updates by id", () => {
     const error = (await notify.sendUpdate("y", { id: "gone" }).catch((e: unknown) => e)) as ServerError;
     expect(error.status).toBe(403);
     expect(error.message).toContain('message "gone"');
+    expect(error.hint).toBe("it was deleted, lives on another server, or the bot lost access to its channel");
+  });
+
+  test("a hook from another server: the failed edit says which server it came from", async () => {
+    const path = file("elsewhere.msg", `[Mattermost-Notify Message Hook]\nelsewhere\n${"c".repeat(26)}\n${"p".repeat(26)}\n{"server":"https://chat.other.org"}`);
+    const notify = client();
+    await notify.readMessageHookFromFile(path);
+    const error = (await notify.sendUpdate("y", { id: "elsewhere" }).catch((e: unknown) => e)) as ServerError;
+    expect(error.hint).toBe(`it was sent through https://chat.other.org, and this client talks to ${server.url}`);
   });
 
   test("reply posts in the thread and can be remembered under its own id", async () => {
