@@ -13,7 +13,7 @@ export interface ChildOptions {
   command: string[];
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Both streams are appended here as they come, interleaved in arrival order. */
+  /** Both streams are written here as they come, interleaved in arrival order; what it held is dropped. */
   logPath?: string;
   /** Fed with both streams. */
   tail?: TailBuffer;

@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { describeError as describe } from "./errno.ts";
 
 /**
- * The log of both output streams, appended in arrival order. Writes are
+ * The log of both output streams, in arrival order. Writes are
  * synchronous, as tee's are: async writes cost a thread-pool round trip per chunk
  * (measured: 1 GiB in 0.65 s instead of 0.2 s), which made the whole copy 40%
  * slower. The first failure (EFBIG under `ulimit -f`: Bun ignores SIGXFSZ; ENOSPC;
@@ -14,7 +14,8 @@ export class LogFile {
 
   constructor(path: string) {
     try {
-      this.fd = openSync(path, "a");
+      // Truncated, as tee does without -a: the log and its attachment are this run's alone.
+      this.fd = openSync(path, "w");
     } catch (err) {
       this.error = describe(err);
     }

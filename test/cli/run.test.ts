@@ -335,3 +335,13 @@ test("without --, options end at the command: its own flags (and a -- of its own
   expect(p.stdout).toBe("-c\na\n--\nb\n");
   expect((await mmn(box, ["run", "--bogus", "echo"])).code).toBe(2);
 });
+
+test("--log FILE that exists is truncated, like tee: the file, the attachment and the card hold this run only", async () => {
+  const log = box.write("old.log", "yesterday's run, 10 MB of it\n");
+  const r = await mmn(box, ["run", "--log", log, "--", "bash", "-c", "echo a; echo b >&2"]);
+  expect(r.code).toBe(0);
+  expect(readFileSync(log, "utf8")).toBe("a\nb\n");
+  const [status, reply] = dmPosts();
+  expect(field(status!, "Output")).toBe("4 B");
+  expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("a\nb\n");
+});
