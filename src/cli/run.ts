@@ -3,6 +3,7 @@ import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
+import { logProblem } from "../run/logfile.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -95,6 +96,10 @@ export default command({
     const target = chooseTarget(str(values.user), str(values.channel));
     const id = validateId(str(values.id) ?? generatedId());
     const flags = flagSettings({ on: str(values.on), interval: str(values.interval), tail: str(values.tail) });
+    const logPath = str(values.log);
+    if (logPath === "") throw new UsageError("--log needs a file name");
+    const logError = logPath === undefined ? undefined : logProblem(logPath);
+    if (logError) throw new UsageError(`cannot write the log ${logPath}: ${logError}`, { hint: "give --log a file in a directory you can write to" });
 
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
@@ -127,7 +132,7 @@ export default command({
       intervalMs: interval * 1000,
       tailLines: tail,
       attachLog: values.logs !== false,
-      ...(str(values.log) ? { logPath: str(values.log)! } : {}),
+      ...(logPath ? { logPath } : {}),
       on,
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,

@@ -2,6 +2,19 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { describeError as describe } from "./errno.ts";
 
 /**
+ * Why the log cannot be written there (missing directory, no permission), found by
+ * creating it: told before the command starts rather than after it has run for hours.
+ */
+export function logProblem(path: string): string | undefined {
+  try {
+    closeSync(openSync(path, "w"));
+    return undefined;
+  } catch (err) {
+    return describe(err);
+  }
+}
+
+/**
  * The log of both output streams, in arrival order. Writes are
  * synchronous, as tee's are: async writes cost a thread-pool round trip per chunk
  * (measured: 1 GiB in 0.65 s instead of 0.2 s), which made the whole copy 40%

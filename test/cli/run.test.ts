@@ -345,3 +345,13 @@ test("--log FILE that exists is truncated, like tee: the file, the attachment an
   expect(field(status!, "Output")).toBe("4 B");
   expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("a\nb\n");
 });
+
+test("an unwritable --log is refused before anything runs or is sent: exit 2, a clear message", async () => {
+  for (const [log, reason] of [["no/such/dir/job.log", "ENOENT: no such file or directory"], [".", "EISDIR: is a directory"]] as const) {
+    const r = await mmn(box, ["run", "--log", log, "--", "touch", "ran"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toStartWith(`error: cannot write the log ${log}: ${reason}\n`);
+  }
+  expect(existsSync(join(box.cwd, "ran"))).toBe(false);
+  expect(server.requests).toEqual([]);
+});
