@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
-import type { Notify } from "../notify.ts";
+import type { Notify, NotifyOptions } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
@@ -104,7 +104,10 @@ export default command({
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
+      // As connect's own, but marked like every line of ours among the command's stderr.
+      const onAttempt: NotifyOptions["onAttempt"] = ({ request, status, ms }) =>
+        isVerbose() && notice(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);
+      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0, onAttempt });
       notify = connected.notify;
       loaded = connected.config;
     } catch (error) {
@@ -120,7 +123,7 @@ export default command({
     }
     const mention = values.mention === true ? (user ?? defaults.user) : undefined;
     if (values.mention === true && !mention) notice("--mention needs a user to mention (-u, or user= in the configuration)");
-    if (notify && on === "always") ui.info(`mmn: reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    if (notify) ui.info(`mmn: reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
 
     const { wrap } = await import("../run/wrapper.ts");
     const code = await wrap({
@@ -140,7 +143,8 @@ export default command({
       finishBudgetMs: 4000,
       signalBudgetMs: 2500,
       warn: notice,
-      debug: (message) => isVerbose() && ui.debug(message),
+      // Marked like every line of ours among the command's stderr.
+      debug: (message) => isVerbose() && notice(message),
     });
     const saveHook = str(values["save-hook"]);
     if (notify && saveHook && (await notify.hooks.get(id))) await notify.writeMessageHookToFile(id, saveHook);

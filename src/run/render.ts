@@ -1,7 +1,7 @@
 import { formatBytes } from "../files.ts";
 import { MAX_MESSAGE_RUNES } from "../split.ts";
 import { jobContextFields, type JobContext } from "./context.ts";
-import { codeBlock } from "./fence.ts";
+import { codeBlock, inlineCode } from "./fence.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
 
@@ -18,7 +18,8 @@ export interface RunState {
   /** Now while running, the end time after. */
   at: Date;
   outputBytes: number;
-  tail: string[];
+  /** The last lines of output; undefined with --tail 0, which shows none. */
+  tail: string[] | undefined;
   exitCode?: number;
   signal?: string;
   /** Why the command could not be started. */
@@ -46,8 +47,11 @@ export function displayCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
 }
 
+/** The job in one line: a headline is what a phone's notification shows. */
 function name(state: RunState): string {
-  return state.title ?? (state.command ? `\`${shorten(state.command, 60)}\`` : state.id);
+  if (state.title !== undefined || !state.command) return state.title ?? state.id;
+  const [first = "", ...more] = state.command.split("\n");
+  return inlineCode(shorten(more.length ? `${first}…` : first, 60));
 }
 
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
@@ -81,11 +85,13 @@ export function headline(state: RunState): string {
  */
 export function statusMessage(state: RunState, maxRunes = MAX_MESSAGE_RUNES): string {
   const head = headline(state);
+  if (!state.tail) return head;
   if (!state.tail.length) return `${head}\n${codeBlock(state.phase === "running" ? "(no output yet)" : "(no output)")}`;
-  let shown = state.tail;
+  const all = state.tail;
+  let shown = all;
   for (;;) {
-    const left = state.tail.length - shown.length;
-    const note = left ? `\n(the last ${shown.length} of ${state.tail.length} lines: more do not fit in one post)` : "";
+    const left = all.length - shown.length;
+    const note = left ? `\n(the last ${shown.length} of ${all.length} lines: more do not fit in one post)` : "";
     const text = `${head}${note}\n${codeBlock(shown.join("\n"))}`;
     let excess = runeCount(text) - maxRunes;
     if (excess <= 0 || shown.length <= 1) return text;
@@ -106,13 +112,13 @@ function runeCount(text: string): number {
 /** The coloured card beside the message: details as fields. A patch replaces it whole. */
 export function statusProps(state: RunState): Record<string, unknown> {
   const fields: Array<{ title: string; value: string; short: boolean }> = [];
-  if (state.command) fields.push({ title: "Command", value: `\`${shorten(state.command, 300)}\``, short: false });
+  if (state.command) fields.push({ title: "Command", value: inlineCode(shorten(state.command, 300)), short: false });
   fields.push({ title: "Status", value: state.phase === "running" ? "running" : outcome(state), short: true });
   fields.push({ title: state.phase === "running" ? "Elapsed" : "Duration", value: formatDuration(state.at.getTime() - state.startedAt.getTime()), short: true });
   fields.push({ title: "Host", value: state.host, short: true });
   fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
-  fields.push({ title: "Directory", value: `\`${shorten(state.cwd, 200)}\``, short: false });
+  fields.push({ title: "Directory", value: inlineCode(shorten(state.cwd, 200)), short: false });
   return {
     attachments: [
       {

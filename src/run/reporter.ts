@@ -37,7 +37,7 @@ export class Reporter {
       .then(() => {
         this.#lastVersion = version;
       })
-      .catch((error: unknown) => this.#failed(error, "update the status message"))
+      .catch((error: unknown) => this.#failed(error, this.#posted ? "update the status message" : "post the status message"))
       .finally(() => {
         this.#inFlight = undefined;
       });
@@ -50,10 +50,15 @@ export class Reporter {
     try {
       await this.#publish(state);
     } catch (error) {
+      if (!this.#posted) return this.#undelivered(error);
       this.#failed(error, "send the final status");
-      if (!this.#posted) return;
     }
-    await this.#reply(reply.text, reply.log, reply.shrink).catch((error: unknown) => this.#failed(error, "post the result"));
+    await this.#reply(reply.text, reply.log, reply.shrink).catch((error: unknown) => this.#undelivered(error));
+  }
+
+  /** Said even after the first warning: nothing else tells that the end was never reported. */
+  #undelivered(error: unknown): void {
+    this.options.warn(`the outcome was not delivered: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   async #publish(state: RunState): Promise<void> {

@@ -55,7 +55,7 @@ export async function wrap(options: WrapOptions): Promise<number> {
     startedAt,
     at,
     outputBytes,
-    tail: tail.lines(),
+    tail: options.tailLines > 0 ? tail.lines() : undefined,
     job,
   });
 

@@ -355,3 +355,43 @@ test("an unwritable --log is refused before anything runs or is sent: exit 2, a 
   expect(existsSync(join(box.cwd, "ran"))).toBe(false);
   expect(server.requests).toEqual([]);
 });
+
+describe("mmn run: the smaller things", () => {
+  test("the headline holds a multi-line command's first line and a backtick safely", async () => {
+    await mmn(box, ["run", "--", "bash", "-c", "echo one\necho two"]);
+    expect(dmPosts()[1]!.message.split("\n")[0]).toMatch(/^✅ \*\*`bash -c 'echo one…`\*\* succeeded on \S+ after \d+s$/);
+    server.reset();
+    await mmn(box, ["run", "--", "echo", "a`b"]);
+    expect(dmPosts()[1]!.message).toMatch(/^✅ \*\*`` echo 'a`b' ``\*\* succeeded on /);
+    expect(field(dmPosts()[0]!, "Command")).toBe("`` echo 'a`b' ``");
+  });
+
+  test("--tail 0 shows no output in the status", async () => {
+    await mmn(box, ["run", "--tail", "0", "--", "echo", "private"]);
+    const status = dmPosts()[0]!;
+    expect(status.message).toMatch(/^✅ \*\*`echo private`\*\* succeeded on \S+ after \d+s$/);
+  });
+
+  test("--on failure prints the id the failure will be reported under", async () => {
+    const r = await mmn(box, ["run", "--on", "failure", "--id", "quiet-1", "--", "false"]);
+    expect(r.stderr).toContain('mmn: reporting a failure as "quiet-1" (mmn update --id quiet-1 …)');
+    expect(dmPosts()[0]!.message).toContain("failed with exit code 1");
+  });
+
+  test("server down: the warning says nothing was posted, and the end says the outcome was not delivered", async () => {
+    const r = await mmn(box, ["run", "--", "echo", "hi"], { env: { MMN_URL: "http://127.0.0.1:1" } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("hi\n");
+    const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
+    expect(ours).toHaveLength(2);
+    expect(ours[0]).toStartWith("mmn: cannot post the status message: ");
+    expect(ours[1]).toStartWith("mmn: the outcome was not delivered: ");
+  });
+
+  test("--verbose lines during the run are marked mmn:", async () => {
+    const r = await mmn(box, ["--verbose", "run", "--", "echo", "hi"]);
+    const requests = r.stderr.split("\n").filter((l) => l.includes(" → "));
+    expect(requests.length).toBeGreaterThan(0);
+    for (const line of requests) expect(line).toMatch(/^mmn: (GET|POST|PUT) /);
+  });
+});
