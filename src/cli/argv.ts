@@ -18,6 +18,34 @@ export function splitArgv(argv: readonly string[]): { ours: string[]; rest: stri
   return at < 0 ? { ours: [...argv], rest: undefined } : { ours: argv.slice(0, at), rest: argv.slice(at + 1) };
 }
 
+/** The global flags as a definition, to parse them among a command's own. */
+const GLOBAL_ARGS = {
+  config: { type: "string" },
+  quiet: { type: "boolean", alias: "q" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", alias: "h" },
+  version: { type: "boolean", alias: "V" },
+} satisfies ArgsDef;
+
+/** Where the command name stands: the first word that is neither a flag nor the value of --config. */
+export function commandAt(args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--config") i++;
+    else if (!args[i]!.startsWith("-")) return i;
+  }
+  return args.length;
+}
+
+/**
+ * Where a command that `mmn run` wraps starts when it comes without `--`: at the first
+ * operand after run's own options (those of `def`, and the global ones), as with nohup or
+ * env. From there on every word is the command's: `mmn run grep -q x f` keeps its `-q`.
+ */
+export function wrappedCommandAt(args: readonly string[], from: number, def: ArgsDef): number {
+  const { positionals } = parseFlags(args.slice(from), { ...GLOBAL_ARGS, ...def }, [], { stopAtPositional: true });
+  return args.length - positionals.length;
+}
+
 /** Global flags may stand before or after the command name; they are taken out here. */
 export function extractGlobals(args: readonly string[]): { globals: GlobalFlags; args: string[] } {
   const globals: GlobalFlags = { quiet: false, verbose: false, help: false, version: false };

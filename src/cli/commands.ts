@@ -1,10 +1,13 @@
-import type { CommandDef } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 
 /** A command module: its citty definition and examples for `--help`. */
 export interface CommandModule {
   default: CommandDef;
   examples: string;
 }
+
+/** A command's flags. citty allows them lazy (a promise or function); ours are plain objects. */
+export const argsOf = (module: CommandModule): ArgsDef => (module.default.args ?? {}) as ArgsDef;
 
 /** Loaded on demand: a command pays only for the code it runs. */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule>; readsConfig?: true }> = {

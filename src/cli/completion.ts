@@ -1,8 +1,7 @@
-import type { ArgsDef } from "citty";
 import { UsageError } from "../errors.ts";
 import { command, contextOf } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
-import { COMMANDS } from "./commands.ts";
+import { argsOf, COMMANDS } from "./commands.ts";
 import { print } from "./ui.ts";
 
 const args = {
@@ -24,7 +23,7 @@ const operands = (name: string): string[] => (name === "hook" ? HOOK_ACTIONS : n
 async function flagTable(): Promise<Record<string, string[]>> {
   const table: Record<string, string[]> = {};
   for (const [name, entry] of Object.entries(COMMANDS)) {
-    const def = ((await entry.load()).default.args ?? {}) as ArgsDef;
+    const def = argsOf(await entry.load());
     table[name] = Object.entries(def)
       .filter(([, arg]) => arg.type !== "positional")
       .flatMap(([flag, arg]) => (arg.type === "boolean" && "default" in arg && arg.default === true ? [`--no-${flag}`] : [`--${flag}`]));

@@ -3,8 +3,8 @@ import type { ParsedArgs } from "citty";
 import { errnoText } from "../disk.ts";
 import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { extractGlobals, splitArgv } from "./argv.ts";
-import { COMMANDS, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
+import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
+import { argsOf, COMMANDS, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { isTerminal } from "./tty.ts";
 import { print, setLevel, ui } from "./ui.ts";
@@ -14,7 +14,13 @@ const cleanUsage = (text: string) =>
   (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "")).replace(/[ \t]+$/gm, "").trimEnd();
 
 async function main(argv: string[]): Promise<number> {
-  const { ours, rest } = splitArgv(argv);
+  const { ours: beforeDashes, rest } = splitArgv(argv);
+  // A command run wraps is not ours to read, even without `--`: its -q and --help are its own.
+  const at = commandAt(beforeDashes);
+  const wrapper = beforeDashes[at] === "run" ? await COMMANDS.run!.load() : undefined;
+  const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
+  const ours = beforeDashes.slice(0, wrappedAt);
+  const wrapped = beforeDashes.slice(wrappedAt);
   const { globals, args } = extractGlobals(ours);
   setLevel(globals.quiet, globals.verbose);
   const name = args[0];
@@ -44,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const run = module.default.run;
   if (!run) throw new UsageError(`${name} cannot be run`);
   // After `--` everything is an operand: the wrapped command for run, a message like "-5 °C" for send.
-  const rawArgs = name !== "run" && rest ? [...args.slice(1), "--", ...rest] : args.slice(1);
+  const rawArgs = name !== "run" && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
   const result: unknown = await run({ rawArgs, args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
   return typeof result === "number" ? result : 0;
 }

@@ -336,6 +336,13 @@ test("without --, options end at the command: its own flags (and a -- of its own
   expect((await mmn(box, ["run", "--bogus", "echo"])).code).toBe(2);
 });
 
+test("without --, the command's -q, -h, --verbose and --config are its own; ours stand before it", async () => {
+  const r = await mmn(box, ["-q", "run", "--id", "flags", "printf", "%s ", "-q", "-h", "--verbose", "--config", "x"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("-q -h --verbose --config x ");
+  expect(r.stderr).toBe("");
+});
+
 test("--log FILE that exists is truncated, like tee: the file, the attachment and the card hold this run only", async () => {
   const log = box.write("old.log", "yesterday's run, 10 MB of it\n");
   const r = await mmn(box, ["run", "--log", log, "--", "bash", "-c", "echo a; echo b >&2"]);
