@@ -34,21 +34,25 @@ export async function modeOf(path: string): Promise<number | undefined> {
   }
 }
 
-const ERRNO_TEXT: Record<string, string> = {
+const ERRNO_WORDS: Record<string, string> = {
   ENOENT: "no such file or directory",
   EACCES: "permission denied",
   EPERM: "permission denied",
-  EISDIR: "it is a directory",
+  EISDIR: "is a directory",
   ENOTDIR: "not a directory",
-  ENOSPC: "no space left on the device",
+  ENOSPC: "no space left on device",
   EDQUOT: "disk quota exceeded",
+  EFBIG: "file size limit reached (ulimit -f)",
   EROFS: "read-only file system",
 };
 
-/** An errno code (`EACCES`) or an error carrying one, in words. */
+/** What an errno code (`EACCES`) means, for the codes a file operation of ours meets. */
+export const errnoWords = (code: string | undefined): string | undefined => (code ? ERRNO_WORDS[code] : undefined);
+
+/** An errno code or an error carrying one, in words when they are known. */
 export function errnoText(error: unknown): string {
   const code = typeof error === "string" ? error : (error as NodeJS.ErrnoException | undefined)?.code;
-  return (code && ERRNO_TEXT[code]) ?? code ?? String(error);
+  return errnoWords(code) ?? code ?? String(error);
 }
 
 /**
@@ -58,7 +62,7 @@ export function errnoText(error: unknown): string {
 export async function unwritableReason(path: string): Promise<string | undefined> {
   const disk = await fs();
   const info = await disk.stat(path).catch(() => undefined);
-  if (info?.isDirectory()) return errnoText("EISDIR");
+  if (info?.isDirectory()) return `it ${errnoText("EISDIR")}`;
   const dir = parentDir(path);
   try {
     if (!(await disk.stat(dir)).isDirectory()) return `${dir} is ${errnoText("ENOTDIR")}`;

@@ -10,11 +10,19 @@ export interface CommandModule {
 export const argsOf = (module: CommandModule): ArgsDef => (module.default.args ?? {}) as ArgsDef;
 
 /** Loaded on demand: a command pays only for the code it runs. */
-export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule>; readsConfig?: true }> = {
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+  readsConfig?: true;
+  /** Runs another command, whose words (after `--`, or from its first word on) are its own. */
+  wraps?: true;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
   setup: { summary: "write the configuration: server, token, team, default target", load: () => import("./setup.ts"), readsConfig: true },
   send: { summary: "send a message (and files) to a user or channel", load: () => import("./send.ts"), readsConfig: true },
   update: { summary: "edit a message sent before with --id", load: () => import("./update.ts"), readsConfig: true },
-  run: { summary: "run a command and report its start, progress and end", load: () => import("./run.ts"), readsConfig: true },
+  run: { summary: "run a command and report its start, progress and end", load: () => import("./run.ts"), readsConfig: true, wraps: true },
   test: { summary: "check the configuration against the server", load: () => import("./test.ts"), readsConfig: true },
   hook: { summary: "list, show, export, import or remove message hooks", load: () => import("./hook.ts") },
   completion: { summary: "print a shell completion script (bash, zsh, fish)", load: () => import("./completion.ts") },

@@ -17,7 +17,8 @@ async function main(argv: string[]): Promise<number> {
   const { ours: beforeDashes, rest } = splitArgv(argv);
   // A command run wraps is not ours to read, even without `--`: its -q and --help are its own.
   const at = commandAt(beforeDashes);
-  const wrapper = beforeDashes[at] === "run" ? await COMMANDS.run!.load() : undefined;
+  const named = Object.hasOwn(COMMANDS, beforeDashes[at] ?? "") ? COMMANDS[beforeDashes[at]!] : undefined;
+  const wrapper = named?.wraps ? await named.load() : undefined;
   const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
   const ours = beforeDashes.slice(0, wrappedAt);
   const wrapped = beforeDashes.slice(wrappedAt);
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const run = module.default.run;
   if (!run) throw new UsageError(`${name} cannot be run`);
   // After `--` everything is an operand: the wrapped command for run, a message like "-5 °C" for send.
-  const rawArgs = name !== "run" && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
+  const rawArgs = !entry.wraps && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
   const result: unknown = await run({ rawArgs, args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
   return typeof result === "number" ? result : 0;
 }

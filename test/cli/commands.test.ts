@@ -153,7 +153,7 @@ describe("help and version", () => {
 
 test.if(existsSync("/dev/full"))("output that cannot be written (a full disk) is exit 1, said on stderr", async () => {
   const proc = Bun.spawn([...MMN, "--version"], { env: box.env, stdout: Bun.file("/dev/full"), stderr: "pipe" });
-  expect(await new Response(proc.stderr).text()).toBe("error: could not write the output: no space left on the device\n");
+  expect(await new Response(proc.stderr).text()).toBe("error: could not write the output: no space left on device\n");
   expect(await proc.exited).toBe(1);
 });
 
