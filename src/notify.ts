@@ -28,6 +28,12 @@ export interface SendOptions {
   rootId?: string;
   /** Post props, e.g. `{ attachments: [...] }` for a coloured card. */
   props?: Record<string, unknown>;
+  /**
+   * The post's `pending_post_id` (at most 64 characters), which the server deduplicates by:
+   * sending again with the same one after a timeout yields the post the first attempt
+   * created, not a second. Default: a new one per call. Long messages' follow-ups get their own.
+   */
+  pendingPostId?: string;
 }
 
 export interface UpdateOptions {
@@ -149,7 +155,7 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const post = await this.#targets.deliver(target, (channelId) =>
-      this.#post(channelId, message, files, { rootId: options.rootId, props: options.props }),
+      this.#post(channelId, message, files, { rootId: options.rootId, props: options.props, pendingPostId: options.pendingPostId }),
     );
     if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
@@ -181,7 +187,7 @@ export class Notify {
     channelId: string,
     message: string,
     files: UploadFile[],
-    options: { rootId?: string; props?: Record<string, unknown> },
+    options: { rootId?: string; props?: Record<string, unknown>; pendingPostId?: string },
   ): Promise<Post> {
     const [first = "", ...more] = splitMessage(message, this.#maxRunes);
     const [firstFiles = [], ...moreFiles] = chunk(await this.#upload(channelId, files), MAX_FILES_PER_POST);
@@ -191,6 +197,7 @@ export class Notify {
       ...(options.rootId ? { root_id: options.rootId } : {}),
       ...(firstFiles.length ? { file_ids: firstFiles } : {}),
       ...(options.props ? { props: options.props } : {}),
+      ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
     });
     await this.#followUps(channelId, options.rootId || post.id, more, moreFiles);
     return post;

@@ -13,6 +13,8 @@ export interface NewPost {
   root_id?: string;
   file_ids?: string[];
   props?: Record<string, unknown>;
+  /** The server's deduplication key (at most 64 characters); a new one per call when absent. */
+  pending_post_id?: string;
 }
 
 export interface PostPatch {
@@ -66,7 +68,7 @@ export function uploadFiles(api: Api, channelId: string, files: readonly UploadF
 /** The server deduplicates by `pending_post_id` (at most 64 runes), which makes a repeat harmless. */
 export const createPost = (api: Api, post: NewPost) =>
   api.request<Post>("POST", "/posts", {
-    body: { ...post, pending_post_id: `mmn:${crypto.randomUUID()}` },
+    body: { ...post, pending_post_id: post.pending_post_id ?? `mmn:${crypto.randomUUID()}` },
     idempotent: true,
   });
 
