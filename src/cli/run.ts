@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
-import { validateId } from "../hooks.ts";
+import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify, NotifyOptions } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
@@ -27,7 +27,7 @@ export const examples = `  mmn run -- python train.py --epochs 50
   mmn run -c hpc-jobs --title "ResNet sweep" --interval 60 -- ./sweep.sh
   mmn run --on failure --mention -- make -j8
   #SBATCH --signal=B:USR1@120   # in a batch script: the job learns of its time limit
-  srun mmn run --id "$SLURM_JOB_ID" -- ./simulate input.nml`;
+  mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks`;
 
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
@@ -126,7 +126,7 @@ export default command({
     if (notify) ui.info(`mmn: reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
 
     const { wrap } = await import("../run/wrapper.ts");
-    const code = await wrap({
+    const { code, hook } = await wrap({
       command: commandLine,
       notify,
       target: { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) },
@@ -147,7 +147,8 @@ export default command({
       debug: (message) => isVerbose() && notice(message),
     });
     const saveHook = str(values["save-hook"]);
-    if (notify && saveHook && (await notify.hooks.get(id))) await notify.writeMessageHookToFile(id, saveHook);
+    // This run's post, not whatever another run with the same id left in the store.
+    if (saveHook && hook) await writeHookFile(saveHook, hook);
     // A request that lost the race against the deadline must not hold the exit.
     process.exit(code);
   },

@@ -1,6 +1,9 @@
+import type { Post } from "@mattermost/types/posts";
 import { MmnError, NetworkError, ServerError } from "../errors.ts";
 import type { FileInput } from "../files.ts";
-import type { Notify } from "../notify.ts";
+import type { MessageHook } from "../hooks.ts";
+import * as rest from "../mattermost/endpoints.ts";
+import type { Notify, SendOptions } from "../notify.ts";
 import { statusMessage, statusProps, type RunState } from "./render.ts";
 
 export interface ReporterOptions {
@@ -15,9 +18,12 @@ export interface ReporterOptions {
 /**
  * Keeps one status post in step with the run, one request at a time, and never lets the
  * server's trouble reach the job: a failure is one warning, and the next tick tries again.
+ * The post is kept here, not looked up by id: another run started with the same --id
+ * (srun -n4, an array job, a resubmission) replaces the hook on disk, which is only for
+ * `mmn update` from elsewhere.
  */
 export class Reporter {
-  #posted = false;
+  #post: Post | undefined;
   #inFlight: Promise<void> | undefined;
   #warned = false;
   /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
@@ -26,8 +32,12 @@ export class Reporter {
 
   constructor(private readonly options: ReporterOptions) {}
 
-  get posted(): boolean {
-    return this.#posted;
+  /** Where the status post is, once it is out: for --save-hook. */
+  get hook(): MessageHook | undefined {
+    const post = this.#post;
+    if (!post) return undefined;
+    const createdAt = new Date(post.create_at || Date.now()).toISOString();
+    return { id: this.options.id, channelId: post.channel_id, postId: post.id, server: this.options.notify.api.serverUrl, createdAt };
   }
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
@@ -37,7 +47,7 @@ export class Reporter {
       .then(() => {
         this.#lastVersion = version;
       })
-      .catch((error: unknown) => this.#failed(error, this.#posted ? "update the status message" : "post the status message"))
+      .catch((error: unknown) => this.#failed(error, this.#post ? "update the status message" : "post the status message"))
       .finally(() => {
         this.#inFlight = undefined;
       });
@@ -50,7 +60,7 @@ export class Reporter {
     try {
       await this.#publish(state);
     } catch (error) {
-      if (!this.#posted) return this.#undelivered(error);
+      if (!this.#post) return this.#undelivered(error);
       this.#failed(error, "send the final status");
     }
     await this.#reply(reply.text, reply.log, reply.shrink).catch((error: unknown) => this.#undelivered(error));
@@ -62,17 +72,19 @@ export class Reporter {
   }
 
   async #publish(state: RunState): Promise<void> {
-    const { notify, target, id } = this.options;
     const message = statusMessage(state);
     const props = statusProps(state);
-    if (this.#posted) {
-      await notify.sendUpdate(message, { id, props });
+    if (this.#post) {
+      await rest.patchPost(this.options.notify.api, this.#post.id, { message, props });
       return;
     }
-    const options = { id, props };
-    if (target.user) await notify.sendToUser(message, target.user, options);
-    else await notify.sendToChannel(message, target.channel, options);
-    this.#posted = true;
+    this.#post = await this.#send(message, { props });
+    await this.options.notify.hooks.set(this.hook!);
+  }
+
+  #send(message: string, options: SendOptions): Promise<Post> {
+    const { notify, target } = this.options;
+    return target.user ? notify.sendToUser(message, target.user, options) : notify.sendToChannel(message, target.channel, options);
   }
 
   /** A log the server finds too large is sent again smaller, down to a quarter, then without. */
@@ -80,7 +92,7 @@ export class Reporter {
     let file = log;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.options.notify.reply(text, { to: this.options.id, files: file ? [file] : [] });
+        await this.#send(text, { rootId: this.#post!.id, files: file ? [file] : [] });
         return;
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;

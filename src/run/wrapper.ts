@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as rest from "../mattermost/endpoints.ts";
+import type { MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { startChild, type ChildResult } from "./child.ts";
@@ -36,8 +37,15 @@ export interface WrapOptions {
   debug: (message: string) => void;
 }
 
-/** Run the command, keep Mattermost informed, and return the command's exit code. */
-export async function wrap(options: WrapOptions): Promise<number> {
+export interface WrapResult {
+  /** The command's exit code, as a shell reports it. */
+  code: number;
+  /** Where this run's status post is, when it was posted. */
+  hook?: MessageHook;
+}
+
+/** Run the command and keep Mattermost informed. */
+export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { notify } = options;
   const tempDir = options.logPath ? undefined : mkdtempSync(join(tmpdir(), "mmn-run-"));
   const logPath = options.logPath ?? join(tempDir!, `${options.id}.log`);
@@ -92,7 +100,8 @@ export async function wrap(options: WrapOptions): Promise<number> {
     }
   }
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  return result.code;
+  const hook = reporter?.hook;
+  return { code: result.code, ...(hook ? { hook } : {}) };
 }
 
 async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>): Promise<void> {

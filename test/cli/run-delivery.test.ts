@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Post } from "@mattermost/types/posts";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+// How the status post and the final reply get through when runs share an id, the hook
+// store fails, or the server is slow, down or rate-limiting.
+
+let server: TestServer;
+let box: Sandbox;
+
+beforeAll(async () => {
+  server = await startTestServer({ maxFileSize: 64 * 1024 });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server, { user: "alice" });
+});
+
+const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+const roots = () => dmPosts().filter((p) => !p.root_id);
+const repliesTo = (post: Post) => dmPosts().filter((p) => p.root_id === post.id);
+const byTitle = (title: string) => roots().find((p) => p.message.includes(`**${title}**`));
+
+describe("two runs with the same --id at the same time", () => {
+  test("each edits and replies to its own post; the hook names the last one started", async () => {
+    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"]);
+    while (roots().length < 1) await Bun.sleep(20);
+    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--interval", "0.1", "--", "bash", "-c", "echo b; sleep 0.3"]);
+    const ra = await a;
+    expect([ra.code, b.code]).toEqual([1, 0]);
+    expect(ra.stderr + b.stderr).not.toContain("not delivered");
+
+    expect(roots()).toHaveLength(2);
+    const postA = byTitle("task-a")!;
+    const postB = byTitle("task-b")!;
+    expect(postA.message).toStartWith("❌ **task-a** failed with exit code 1");
+    expect(postB.message).toStartWith("✅ **task-b** succeeded");
+    expect(repliesTo(postA).map((p) => p.message.split(" on ")[0])).toEqual(["❌ **task-a** failed with exit code 1"]);
+    expect(repliesTo(postB).map((p) => p.message.split(" on ")[0])).toEqual(["✅ **task-b** succeeded"]);
+    // Every edit went to the post of the run that made it.
+    for (const q of server.requests.filter((r) => r.method === "PUT")) {
+      const title = (q.body as { message: string }).message.includes("task-a") ? postA : postB;
+      expect(q.path).toBe(`/api/v4/posts/${title.id}/patch`);
+    }
+    expect(readFileSync(join(box.home, ".local/state/mmn/hooks/shared.msg"), "utf8").split("\n")[3]).toBe(postB.id);
+  });
+});
