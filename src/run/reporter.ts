@@ -79,7 +79,18 @@ export class Reporter {
       return;
     }
     this.#post = await this.#send(message, { props });
-    await this.options.notify.hooks.set(this.hook!);
+    await this.#remember(this.hook!);
+  }
+
+  /** Only `mmn update` from elsewhere needs the hook on disk: a full $HOME must not stop the run's own reports. */
+  async #remember(hook: MessageHook): Promise<void> {
+    try {
+      await this.options.notify.hooks.set(hook);
+    } catch (error) {
+      const { id } = this.options;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.warn(`cannot remember the status message as ${JSON.stringify(id)} (${reason}): \`mmn update --id ${id}\` will not find it; this run goes on reporting`);
+    }
   }
 
   #send(message: string, options: SendOptions): Promise<Post> {

@@ -49,3 +49,20 @@ describe("two runs with the same --id at the same time", () => {
     expect(readFileSync(join(box.home, ".local/state/mmn/hooks/shared.msg"), "utf8").split("\n")[3]).toBe(postB.id);
   });
 });
+
+test("a hook store that cannot be written: one warning, and the run is still reported to the end", async () => {
+  box.write("not-a-dir", "");
+  const env = { MMN_HOOK_DIR: join(box.cwd, "not-a-dir", "hooks") };
+  const r = await mmn(box, ["run", "--id", "nohook", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env });
+  expect(r.code).toBe(3);
+  const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
+  expect(ours).toEqual([
+    `mmn: cannot remember the status message as "nohook" (cannot create the hook directory ${env.MMN_HOOK_DIR}: not a directory): \`mmn update --id nohook\` will not find it; this run goes on reporting`,
+  ]);
+  const [status, reply] = dmPosts();
+  expect(status!.message).toStartWith("❌ **`bash -c");
+  expect(status!.message).toContain("failed with exit code 3");
+  expect(status!.message).toContain("```\na\nb\n```");
+  expect(reply!.root_id).toBe(status!.id);
+  expect(reply!.message).toContain("failed with exit code 3");
+});
