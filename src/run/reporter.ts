@@ -24,6 +24,12 @@ export interface ReporterOptions {
  */
 export class Reporter {
   #post: Post | undefined;
+  /**
+   * The status post's pending_post_id, the same on every attempt: a post that timed out on
+   * our side may still be created by a slow server, and the next tick's attempt must get
+   * that post back (the server deduplicates) instead of making a second one.
+   */
+  readonly #statusKey = `mmn:${crypto.randomUUID()}`;
   #inFlight: Promise<void> | undefined;
   #warned = false;
   /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
@@ -78,7 +84,7 @@ export class Reporter {
       await rest.patchPost(this.options.notify.api, this.#post.id, { message, props });
       return;
     }
-    this.#post = await this.#send(message, { props });
+    this.#post = await this.#send(message, { props, pendingPostId: this.#statusKey });
     await this.#remember(this.hook!);
   }
 

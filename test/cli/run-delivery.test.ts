@@ -66,3 +66,15 @@ test("a hook store that cannot be written: one warning, and the run is still rep
   expect(reply!.root_id).toBe(status!.id);
   expect(reply!.message).toContain("failed with exit code 3");
 });
+
+test("a first post answered too late (timeout) but created by the server: sent again as the same post, not a second", async () => {
+  server.fault({ kind: "delay", ms: 5500, method: "POST", path: "/api/v4/posts", times: 1 });
+  const r = await mmn(box, ["run", "--id", "slow", "--interval", "0.2", "--", "bash", "-c", "echo a; sleep 6; echo b"]);
+  expect(r.code).toBe(0);
+  const creates = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id);
+  expect(creates.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(creates.map((q) => (q.body as Post).pending_post_id)).size).toBe(1);
+  expect(roots()).toHaveLength(1);
+  expect(roots()[0]!.message).toStartWith("✅ **`bash -c");
+  expect(repliesTo(roots()[0]!)).toHaveLength(1);
+});
