@@ -1,5 +1,12 @@
 import { UsageError } from "../errors.ts";
 
+/** Ctrl-C or Ctrl-D at a question: the wizard ends, nothing written. */
+export class Cancelled extends UsageError {
+  constructor() {
+    super("setup cancelled: nothing was written");
+  }
+}
+
 /**
  * Questions for the setup wizard, on stderr, answered on stdin. Plain numbered choices
  * rather than consola's prompts: they work over any SSH terminal, and consola in the
@@ -13,7 +20,9 @@ export async function ask(question: string, initial?: string): Promise<string> {
     const answer = await rl.question(`${question}${initial ? ` [${initial}]` : ""} `);
     return answer.trim() || initial || "";
   } catch {
-    throw new UsageError("setup cancelled");
+    // The prompt line is still open: the error goes on a line of its own.
+    process.stderr.write("\n");
+    throw new Cancelled();
   } finally {
     rl.close();
   }
@@ -46,7 +55,7 @@ export async function askSecret(question: string): Promise<string> {
           }
           if (ch === "\u0003" || ch === "\u0004") {
             stdin.off("data", onData);
-            return reject(new UsageError("setup cancelled"));
+            return reject(new Cancelled());
           }
           if (ch === "\u007f" || ch === "\b") secret = secret.slice(0, -1);
           else if (ch >= " ") secret += ch;

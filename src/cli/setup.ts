@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
 import { normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
-import { ServerError, UsageError } from "../errors.ts";
+import { MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { Api } from "../mattermost/http.ts";
+import { Api, type ApiOptions } from "../mattermost/http.ts";
 import { MemoryNameCache } from "../names.ts";
 import { Targets } from "../targets.ts";
 import { chooseTarget, command, contextOf } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { cliConfig } from "./context.ts";
-import { ask, askSecret, choose } from "./prompt.ts";
+import { ask, askSecret, Cancelled, choose } from "./prompt.ts";
 import { isTerminal } from "./tty.ts";
 import { ui } from "./ui.ts";
 
@@ -33,29 +33,44 @@ export default command({
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
     const { values } = parseFlags(rawArgs, args);
-    const target = chooseTarget(str(values.user), str(values.channel));
+    const flagTarget = chooseTarget(str(values.user), str(values.channel));
     // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
     const current = explicit && !existsSync(explicit) ? {} : (await cliConfig(ctx)).config;
     const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
+    const onAttempt: ApiOptions["onAttempt"] = ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);
+    // In the wizard a wrong answer is asked again; one from a flag or the configuration is an error.
+    const answer = (fromFlag: boolean) => (interactive && !fromFlag ? askAgain : once);
 
-    const rawUrl = str(values.url) ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
-    if (!rawUrl) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
-    const url = normalizeUrl(rawUrl, "--url");
-    const token = await readToken(str(values["token-file"]), str(values.token), interactive, current.token);
-    const api = new Api({ url, token, retries: 1 });
-
-    await rest.ping(api);
+    const url = await answer(str(values.url) !== undefined)(async () => {
+      const raw = str(values.url) ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
+      if (!raw) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
+      const url = normalizeUrl(raw, str(values.url) !== undefined ? "--url" : "the address");
+      // No token on the way: the address may be a typo, and ping needs none.
+      await rest.ping(new Api({ url, token: "", retries: 1, onAttempt }));
+      return url;
+    });
     ui.success(`${url} answers`);
-    const me = await rest.getMe(api);
+
+    // The configured token belongs to the configured server: it is never sent to another one.
+    const keptToken = current.url && sameServer(current.url, url) ? current.token : undefined;
+    const tokenFlag = str(values["token-file"]) !== undefined || str(values.token) !== undefined;
+    const { api, me, token } = await answer(tokenFlag)(async () => {
+      const token = await readToken(str(values["token-file"]), str(values.token), interactive, keptToken);
+      const api = new Api({ url, token, retries: 1, onAttempt });
+      return { api, me: await rest.getMe(api), token };
+    });
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
 
     const team = await pickTeam(api, str(values.team) ?? current.team, interactive, str(values.team) !== undefined);
+    const recipient = await answer(Boolean(flagTarget.user || flagTarget.channel))(async () => {
+      const chosen = flagTarget.user || flagTarget.channel ? flagTarget : interactive ? await askRecipient(current) : recipientOf(current);
+      if (chosen.user || chosen.channel) ui.success(`default recipient ${await checkRecipient(api, team, chosen)} can be reached`);
+      return chosen;
+    });
     const config: MmnConfig = { ...current, url, token, ...(team ? { team } : {}) };
-    const recipient = target.user || target.channel ? target : interactive ? await askRecipient(current) : {};
     if (recipient.user || recipient.channel) {
-      ui.success(`default recipient ${await checkRecipient(api, team, recipient)} can be reached`);
       delete config.user;
       delete config.channel;
       Object.assign(config, recipient);
@@ -67,6 +82,33 @@ export default command({
     return 0;
   },
 });
+
+/** A value from a flag or the configuration: wrong is wrong. */
+const once = <T>(attempt: () => Promise<T>): Promise<T> => attempt();
+
+/** An answer in the wizard: what was wrong is said, and the question asked again. */
+async function askAgain<T>(attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof MmnError) || error instanceof Cancelled) throw error;
+      ui.error(error);
+    }
+  }
+}
+
+function sameServer(configured: string, url: string): boolean {
+  try {
+    return normalizeUrl(configured) === url;
+  } catch {
+    return false;
+  }
+}
+
+/** The recipient the configuration already names, to be checked like a new one. */
+const recipientOf = (config: MmnConfig): { user?: string; channel?: string } =>
+  config.user ? { user: config.user } : config.channel ? { channel: config.channel } : {};
 
 /** A recipient nobody could send to is refused before anything is written. */
 async function checkRecipient(api: Api, team: string | undefined, recipient: { user?: string; channel?: string }): Promise<string> {

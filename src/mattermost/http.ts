@@ -96,7 +96,8 @@ export class Api {
     const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#options.token}`,
+      // No token, no header: setup pings a server before it trusts it with one.
+      ...(this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : {}),
       "user-agent": this.#options.userAgent ?? USER_AGENT,
       "x-requested-with": "XMLHttpRequest",
     };

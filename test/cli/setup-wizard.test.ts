@@ -57,4 +57,40 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       await tmuxRun(["kill-session", "-t", session]);
     }
   }, 20_000);
+
+  test("asks again after a wrong answer, and never sends the configured token to another server", async () => {
+    const box = sandbox(server, { user: "alice" });
+    const other = await startTestServer();
+    const session = `mmn-setup-again-${process.pid}`;
+    const env = Object.entries(box.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+    const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
+    await tmuxRun(["new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd]);
+    const answer = async (prompt: string, text: string) => {
+      await waitFor(session, prompt);
+      await tmuxRun(["send-keys", "-t", session, "-l", text]);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
+    };
+    try {
+      await answer("Mattermost server address:", "http://127.0.0.1:1");
+      await answer("could not reach 127.0.0.1:1", other.url);
+      await answer("Access token:", "");
+      await answer("error: no token", other.token);
+      await answer("Send to whom by default?", "@nobody");
+      await answer("error: no user named @nobody", "@bob");
+      const screen = await waitFor(session, "exit=");
+      expect(screen).toContain("exit=0");
+      expect(screen).not.toContain(other.token);
+      const text = readFileSync(join(box.home, ".mmnrc"), "utf8");
+      expect(text).toContain(`url=${other.url}\n`);
+      expect(text).toContain(`token=${other.token}\n`);
+      expect(text).toContain("user=bob\n");
+      const sentTokens = other.requests.map((r) => r.headers.authorization);
+      expect(sentTokens).not.toContain(`Bearer ${server.token}`);
+      expect(other.requests[0]).toMatchObject({ path: "/api/v4/system/ping" });
+      expect(sentTokens[0]).toBeUndefined();
+    } finally {
+      await tmuxRun(["kill-session", "-t", session]);
+      await other.close();
+    }
+  }, 30_000);
 });

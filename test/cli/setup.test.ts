@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { mmn, sandbox } from "../helpers/cli.ts";
@@ -72,8 +72,29 @@ describe("mmn setup refuses what would not work, and writes nothing", () => {
     const before = readFileSync(join(box.home, ".mmnrc"), "utf8");
     const r = await mmn(box, ["setup", "--url", server.url, "--token-file", "-", "--yes"], { stdin: "" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: the token file (stdin) is empty\n");
+    expect(r.stderr).toEndWith(" answers\nerror: the token file (stdin) is empty\n");
     expect(readFileSync(join(box.home, ".mmnrc"), "utf8")).toBe(before);
+  });
+});
+
+describe("mmn setup and the files it finds", () => {
+  test("a recipient from the environment is checked too: MMN_USER=nobody is exit 2, nothing written", async () => {
+    const fresh = sandbox();
+    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "--yes"], { stdin: server.token, env: { MMN_USER: "nobody" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: no user named @nobody on this server\n");
+    expect(() => statSync(join(fresh.home, ".mmnrc"))).toThrow();
+  });
+
+  test("a symlinked ~/.mmnrc (a dotfile manager's) is written where it points, the link kept", async () => {
+    const fresh = sandbox();
+    const target = join(fresh.cwd, "dotfiles-mmnrc");
+    writeFileSync(target, "");
+    symlinkSync(target, join(fresh.home, ".mmnrc"));
+    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token });
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(fresh.home, ".mmnrc")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toContain("user=alice\n");
   });
 });
 
