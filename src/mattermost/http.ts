@@ -194,8 +194,12 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+/**
+ * Mattermost's limiter says both when the next request may go (Retry-After) and when the
+ * whole burst is back (X-Ratelimit-Reset, longer): the first is the wait.
+ */
 function retryAfterMs(headers: Headers): number | undefined {
-  for (const name of ["x-ratelimit-reset", "retry-after"]) {
+  for (const name of ["retry-after", "x-ratelimit-reset"]) {
     const value = Number(headers.get(name));
     if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
   }

@@ -62,6 +62,20 @@ describe("timeouts and retries", () => {
     expect(waits).toHaveLength(1);
   });
 
+  test("the wait is Retry-After (the next request), not X-Ratelimit-Reset (the whole burst back)", async () => {
+    const limited = await startTestServer({ rateLimit: { perSecond: 0.5, burst: 4 } });
+    try {
+      const waits: number[] = [];
+      const client = new Api({ url: limited.url, token: limited.token, retries: 1, maxRetryWaitMs: 5000, onRetry: ({ waitMs }) => waits.push(waitMs) });
+      for (let i = 0; i < 6; i++) await rest.getMe(client);
+      // The burst is back only after 8 s, over the 5 s this client may wait: it must not give up.
+      expect(limited.requests.map((r) => r.status)).toContain(429);
+      expect(waits).toEqual([2000]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test("a real rate limiter's 429 is honoured", async () => {
     const limited = await startTestServer({ rateLimit: { perSecond: 2, burst: 1 } });
     try {
