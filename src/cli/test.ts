@@ -60,7 +60,8 @@ export default command({
     if (values.json === true) {
       print(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
     } else {
-      for (const c of checks) ui.info(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
+      // A failed check is an error: shown with --quiet too.
+      for (const c of checks) (c.ok ? ui.info : ui.raw)(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
       if (!user && !channel) ui.info(`${color.yellow("•")} ${"default".padEnd(15)} none set: name -u or -c on every send, or run \`mmn setup\``);
     }
     return failure;

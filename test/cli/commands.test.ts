@@ -128,6 +128,8 @@ describe("mmn test", () => {
     const r = await mmn(sandbox(server, { channel: "no-bot" }), ["test"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))");
+    const quiet = await mmn(sandbox(server, { channel: "no-bot" }), ["test", "-q"]);
+    expect(quiet).toMatchObject({ code: 1, stderr: "✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))\n" });
     const extra = await mmn(box, ["test", "extra"]);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toBe('error: mmn test takes no arguments, got "extra"\n');
