@@ -1,5 +1,5 @@
 import { requireConnection, type MmnConfig } from "../config.ts";
-import { readText } from "../disk.ts";
+import { errnoText, readText } from "../disk.ts";
 import { ConfigError } from "../errors.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { FileNameCache, defaultNameCachePath } from "../names.ts";
@@ -34,11 +34,18 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   return { notify, config: loaded };
 }
 
-/** `ca` names a PEM file; fetch wants its text. */
+/** `ca` names a PEM file; fetch wants its text. Bun takes anything else for a host it cannot find. */
 async function readCa(path: string): Promise<string> {
+  let text: string;
   try {
-    return await readText(path);
+    text = await readText(path);
   } catch (error) {
-    throw new ConfigError(`cannot read the CA bundle ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError(`cannot read the CA bundle ${path}: ${errnoText(error)}`);
   }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ConfigError(`the CA bundle ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, {
+      hint: `a DER file converts with: openssl x509 -inform der -in ${path} -out ca.pem`,
+    });
+  }
+  return text;
 }

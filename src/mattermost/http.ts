@@ -61,6 +61,12 @@ export class Api {
   readonly #options: ApiOptions;
 
   constructor(options: ApiOptions) {
+    // Node's fetch takes neither: silently going direct, or distrusting the server, is worse.
+    if (!("Bun" in globalThis) && (options.ca || options.proxy)) {
+      throw new ConfigError(`the ${options.ca ? "ca" : "proxy"} option needs Bun: Node's fetch has none`, {
+        hint: options.ca ? "under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead" : "run it under Bun, or use the mmn binary",
+      });
+    }
     this.#options = options;
     this.baseUrl = `${options.url.replace(/\/+$/, "")}/api/v4`;
   }
@@ -127,7 +133,9 @@ export class Api {
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
       const timedOut = timeout.aborted && !options.signal?.aborted;
-      return { ok: false, error: this.#networkError(info, cause, timedOut, timeoutMs), reachedServer: !isRefused(cause) };
+      // An untrusted certificate stays untrusted: repeating cannot help.
+      const final = isCertificateError(cause);
+      return { ok: false, error: this.#networkError(info, cause, timedOut, timeoutMs), reachedServer: !isRefused(cause), ...(final ? { final } : {}) };
     }
     if (response.ok) return { ok: true, data, status: response.status };
     return {
@@ -167,11 +175,12 @@ export class Api {
   #networkError(info: RequestInfo, cause: unknown, timedOut: boolean, timeoutMs: number): NetworkError {
     const host = safeHost(this.baseUrl);
     const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
-    return new NetworkError(this.#clean(`could not reach ${host}: ${reason}`), {
-      request: info,
-      cause,
-      hint: timedOut ? undefined : "check the URL, your network and any proxy (HTTPS_PROXY)",
-    });
+    const hint = timedOut
+      ? undefined
+      : isCertificateError(cause)
+        ? "give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA"
+        : "check the URL, your network and any proxy (HTTPS_PROXY)";
+    return new NetworkError(this.#clean(`could not reach ${host}: ${reason}`), { request: info, cause, ...(hint ? { hint } : {}) });
   }
 
   #clean(text: string): string {
@@ -181,7 +190,7 @@ export class Api {
 
 export type AttemptOutcome =
   | { ok: true; data: unknown; status: number }
-  | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number };
+  | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number; final?: true };
 
 /** Mattermost answers JSON; a proxy in between may answer HTML or plain text. */
 async function readBody(response: Response): Promise<unknown> {
@@ -216,8 +225,14 @@ function isRefused(cause: unknown): boolean {
   return code === "ECONNREFUSED" || code === "ConnectionRefused" || code === "ENOTFOUND";
 }
 
+/** BoringSSL's verification failures: DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, UNABLE_TO_GET_ISSUER_CERT… */
+function isCertificateError(cause: unknown): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/.test(errorCode(cause) ?? "");
+}
+
 function describeCause(cause: unknown): string {
   const code = errorCode(cause);
+  if (isCertificateError(cause)) return `its certificate is not trusted (${code})`;
   if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
   if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
   if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";

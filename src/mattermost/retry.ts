@@ -10,7 +10,7 @@ export function retryDelay(
   outcome: Extract<AttemptOutcome, { ok: false }>,
   policy: { attempt: number; retries: number; idempotent: boolean; maxWaitMs: number },
 ): number | undefined {
-  if (policy.attempt >= policy.retries) return undefined;
+  if (policy.attempt >= policy.retries || outcome.final) return undefined;
   const backoff = BASE_BACKOFF_MS * 2 ** policy.attempt * (1 + Math.random() / 2);
   const status = outcome.status;
   if (status === 429) {

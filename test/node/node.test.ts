@@ -71,3 +71,18 @@ test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads h
   expect(server.files.get(post.file_ids![0]!)?.info.name).toBe("report.txt");
   expect(await Bun.file(join(home, "hooks", "n2.msg")).text()).toContain(out.id);
 }, 30_000);
+
+test("under Node, ca and proxy are refused with what to do, not silently ignored", async () => {
+  const script = `
+    import { Notify } from "mattermost-notify";
+    for (const extra of [{ ca: "-----BEGIN CERTIFICATE-----" }, { proxy: "http://127.0.0.1:9" }]) {
+      try { new Notify({ url: "https://chat.example.org", token: "t", ...extra }); console.log("accepted"); }
+      catch (e) { console.log(e.name, e.message, "|", e.hint); }
+    }
+  `;
+  const node = Bun.spawnSync(["node", "--input-type=module", "-e", script], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  expect(node.stdout.toString().trim().split("\n")).toEqual([
+    "ConfigError the ca option needs Bun: Node's fetch has none | under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead",
+    "ConfigError the proxy option needs Bun: Node's fetch has none | run it under Bun, or use the mmn binary",
+  ]);
+});

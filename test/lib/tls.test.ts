@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { NetworkError, Notify } from "../../src/index.ts";
+import { mmn, sandbox } from "../helpers/cli.ts";
+
+const TLS = join(import.meta.dir, "../fixtures/tls");
+let hits = 0;
+let server: ReturnType<typeof Bun.serve>;
+let url: string;
+
+beforeAll(() => {
+  server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    tls: { key: Bun.file(join(TLS, "key.pem")), cert: Bun.file(join(TLS, "cert.pem")) },
+    fetch() {
+      hits++;
+      return Response.json({ id: "u".repeat(26), username: "notify-bot", is_bot: true });
+    },
+  });
+  url = `https://127.0.0.1:${server.port}`;
+});
+afterAll(() => server.stop(true));
+
+test("a self-signed server: one attempt, and the error says what to configure", async () => {
+  hits = 0;
+  let retries = 0;
+  const notify = new Notify({ url, token: "tok-abcdefgh", onRetry: () => retries++ });
+  const error = (await notify.me().catch((e: unknown) => e)) as NetworkError;
+  expect(retries).toBe(0);
+  expect(error).toBeInstanceOf(NetworkError);
+  expect(error.message).toMatch(/^could not reach 127\.0\.0\.1:\d+: its certificate is not trusted \([A-Z_]+\)$/);
+  expect(error.hint).toBe("give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA");
+  expect(hits).toBe(0);
+});
+
+test("trusted with its CA as ca", async () => {
+  const ca = await Bun.file(join(TLS, "cert.pem")).text();
+  expect((await new Notify({ url, token: "tok-abcdefgh", ca }).me()).username).toBe("notify-bot");
+});
+
+test("the CLI: ca= that is not PEM is a configuration error (exit 3), one that is works", async () => {
+  const box = sandbox();
+  const env = { MMN_URL: url, MMN_TOKEN: "tok-abcdefgh", MMN_CA: box.write("ca.der", new Uint8Array([0x30, 0x82, 0x01])) };
+  const bad = await mmn(box, ["test"], { env });
+  expect(bad.code).toBe(3);
+  expect(bad.stderr).toBe(`error: the CA bundle ${env.MMN_CA} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\nhint: a DER file converts with: openssl x509 -inform der -in ${env.MMN_CA} -out ca.pem\n`);
+  const good = await mmn(box, ["test"], { env: { ...env, MMN_CA: join(TLS, "cert.pem") } });
+  expect(good.stderr).toContain("✔ token           authenticated as @notify-bot (bot)");
+});
