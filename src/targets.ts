@@ -32,7 +32,8 @@ export class Targets {
   }
 
   user(raw: string): Target {
-    const name = raw.trim().replace(/^@/, "");
+    // Usernames are lower case on the server; the API refuses any other (HTTP 400).
+    const name = raw.trim().replace(/^@/, "").toLowerCase();
     if (!name) throw new UsageError("the user name is empty");
     return {
       key: `${this.api.serverUrl} dm ${name}`,
@@ -50,7 +51,7 @@ export class Targets {
    * anything: the user exists; the channel exists and the token's user is a member of it.
    */
   async check(recipient: { user: string } | { channel: string }): Promise<string> {
-    if ("user" in recipient) return `@${(await this.#user(recipient.user.trim().replace(/^@/, ""))).username}`;
+    if ("user" in recipient) return `@${(await this.#user(recipient.user.trim().replace(/^@/, "").toLowerCase())).username}`;
     const target = this.channel(recipient.channel);
     const channelId = await target.resolve();
     try {
@@ -68,11 +69,17 @@ export class Targets {
   }
 
   channel(raw: string): Target {
-    const trimmed = raw.trim().replace(/^~/, "");
+    // Team and channel names, as URLs show them, are lower case; display names are not names.
+    const trimmed = raw.trim().replace(/^~/, "").toLowerCase();
     const slash = trimmed.indexOf("/");
     const team = slash > 0 ? trimmed.slice(0, slash) : this.team;
-    const name = slash > 0 ? trimmed.slice(slash + 1) : trimmed;
+    const name = (slash > 0 ? trimmed.slice(slash + 1) : trimmed).replace(/^~/, "");
     if (!name) throw new UsageError("the channel name is empty");
+    if (/\s/.test(name)) {
+      throw new UsageError(`${JSON.stringify(raw.trim())} is a display name, not a channel name`, {
+        hint: `use the name in the channel's URL, like ${name.replace(/\s+/g, "-")}`,
+      });
+    }
     if (!team) {
       throw new ConfigError(`no team is configured to find ~${name} in`, {
         hint: "set team in your configuration (mmn setup), MMN_TEAM, or write the channel as team/channel",

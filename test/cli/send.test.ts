@@ -70,6 +70,16 @@ describe("mmn send", () => {
     expect(server.postsIn(server.dmChannelWith(server.users.bob.id)!.id)[0]?.message).toBe("to the default");
   });
 
+  test("names as people write them: @Alice, ~General and research/~general are found", async () => {
+    for (const args of [["-u", "@Alice"], ["-c", "~General"], ["-c", "Research/~general"]]) {
+      expect((await mmn(box, ["send", `to ${args[1]}`, ...args])).code).toBe(0);
+    }
+    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual(["to @Alice"]);
+    expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["to ~General", "to Research/~general"]);
+    const display = await mmn(box, ["send", "x", "-c", "Town Square"]);
+    expect(display).toMatchObject({ code: 2, stderr: 'error: "Town Square" is a display name, not a channel name\nhint: use the name in the channel\'s URL, like town-square\n' });
+  });
+
   test("a repeated send to the same user costs exactly one request", async () => {
     await mmn(box, ["send", "first", "-u", "alice"]);
     server.requests.length = 0;
