@@ -126,7 +126,11 @@ export class MemoryHookStore implements HookStore {
   }
 }
 
-/** One file per id, in the seed's format; on clusters the home directory is shared between nodes. */
+/**
+ * One file per id, in the seed's format; on clusters the home directory is shared between
+ * nodes. The file's name is the id: a file copied in by hand under another name than the
+ * id inside it is found by its name, as `hook list` shows it.
+ */
 export class DirectoryHookStore implements HookStore {
   constructor(readonly dir: string) {}
 
@@ -143,7 +147,7 @@ export class DirectoryHookStore implements HookStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new UsageError(`cannot read hook ${path}: ${errnoText(error)}`);
     }
-    return parseHook(text, path);
+    return { ...parseHook(text, path), id };
   }
 
   async set(hook: MessageHook) {
@@ -176,7 +180,8 @@ export class DirectoryHookStore implements HookStore {
     const hooks: MessageHook[] = [];
     for (const name of names.filter((n) => n.endsWith(".msg")).sort()) {
       try {
-        hooks.push(parseHook(await readText(joinPath(this.dir, name)), name));
+        const id = validateId(name.slice(0, -".msg".length));
+        hooks.push({ ...parseHook(await readText(joinPath(this.dir, name)), name), id });
       } catch {
         // A foreign or broken file in the store must not hide the others.
       }

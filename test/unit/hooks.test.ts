@@ -82,6 +82,15 @@ describe("DirectoryHookStore", () => {
     expect((await store.list()).map((h) => h.id)).toEqual(["good"]);
   });
 
+  test("a file copied in under another name than its id is found by its name, as listed", async () => {
+    const dir = tmp();
+    const store = new DirectoryHookStore(dir);
+    writeFileSync(join(dir, "copied.msg"), "[Mattermost-Notify Message Hook]\nother\nc\np");
+    expect((await store.list()).map((h) => h.id)).toEqual(["copied"]);
+    expect(await store.get("copied")).toEqual({ id: "copied", channelId: "c", postId: "p" });
+    expect(await store.get("other")).toBeUndefined();
+  });
+
   test("refuses ids that would escape the directory", async () => {
     const store = new DirectoryHookStore(tmp());
     await expect(store.set({ id: "../x", channelId: "c", postId: "p" })).rejects.toThrow(UsageError);
