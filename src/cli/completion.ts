@@ -40,7 +40,8 @@ function bash(table: Record<string, string[]>): string {
 _mmn() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
-    [[ \${COMP_WORDS[i]} == "--" ]] && { COMPREPLY=($(compgen -c -- "$cur")); return; }
+    # After --: the command's name, then its own arguments (files: -o default).
+    [[ \${COMP_WORDS[i]} == "--" ]] && { ((COMP_CWORD == i + 1)) && COMPREPLY=($(compgen -c -- "$cur")); return 0; }
     [[ \${COMP_WORDS[i]} == "--config" ]] && { ((i++)); continue; }
     [[ -z $cmd && \${COMP_WORDS[i]} != -* ]] && cmd=\${COMP_WORDS[i]}
   done

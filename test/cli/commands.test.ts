@@ -173,6 +173,8 @@ describe("mmn completion", () => {
     expect(await complete("mmn send --re")).toBe("--reply-to");
     expect(await complete("mmn --config x.rc send --j")).toBe("--json");
     expect(await complete("mmn -q hook e")).toBe("export");
+    expect(await complete("mmn run -- ech")).toContain("echo");
+    expect(await complete("mmn run -- python3 tr")).toBe("");
   });
 
   test.if(Bun.which("zsh") !== null)("zsh: valid syntax", async () => {
