@@ -1,6 +1,7 @@
 import { ConfigError, NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import { hintFor } from "./hints.ts";
+import { checkProxy, proxyFor, redactCredentials } from "./proxy.ts";
 import { retryDelay, sleep } from "./retry.ts";
 
 export interface ApiOptions {
@@ -67,6 +68,7 @@ export class Api {
         hint: options.ca ? "under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead" : "run it under Bun, or use the mmn binary",
       });
     }
+    if (options.proxy) checkProxy(options.proxy);
     this.#options = options;
     this.baseUrl = `${options.url.replace(/\/+$/, "")}/api/v4`;
   }
@@ -175,12 +177,17 @@ export class Api {
   #networkError(info: RequestInfo, cause: unknown, timedOut: boolean, timeoutMs: number): NetworkError {
     const host = safeHost(this.baseUrl);
     const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
+    // A refused or unknown proxy looks to fetch like a refused or unknown server: say which it was.
+    const proxy = proxyFor(this.baseUrl, this.#options.proxy);
+    const via = proxy ? ` through the proxy ${safeHost(proxy)}` : "";
     const hint = timedOut
       ? undefined
       : isCertificateError(cause)
         ? "give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA"
-        : "check the URL, your network and any proxy (HTTPS_PROXY)";
-    return new NetworkError(this.#clean(`could not reach ${host}: ${reason}`), { request: info, cause, ...(hint ? { hint } : {}) });
+        : proxy
+          ? `check the proxy ${redactCredentials(proxy)} (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY`
+          : "check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=";
+    return new NetworkError(this.#clean(`could not reach ${host}${via}: ${reason}`), { request: info, cause, ...(hint ? { hint } : {}) });
   }
 
   #clean(text: string): string {

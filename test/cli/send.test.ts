@@ -235,13 +235,26 @@ describe("mmn send: bad input, nothing sent", () => {
 
   test("a server that is down: each wait told once; --quiet leaves only the error", async () => {
     const env = { MMN_URL: "http://127.0.0.1:1" };
-    const error = "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL, your network and any proxy (HTTPS_PROXY)\n";
+    const error = "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n";
     const [loud, quiet] = await Promise.all([mmn(box, ["send", "x", "-u", "alice"], { env }), mmn(box, ["send", "x", "-u", "alice", "-q"], { env })]);
     expect(loud.code).toBe(1);
     const waits = loud.stderr.split("\n").filter((line) => line.startsWith("warning: could not reach 127.0.0.1:1: connection refused; trying again in"));
     expect(waits).toHaveLength(3);
     expect(loud.stderr).toEndWith(error);
     expect(quiet).toMatchObject({ code: 1, stderr: error });
+  });
+
+  test("a proxy that is down is named as the culprit; one that is no URL is a configuration error", async () => {
+    const down = await mmn(box, ["send", "x", "-u", "alice", "-q"], { env: { HTTP_PROXY: "http://user:pw@127.0.0.1:9" } });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(
+      "error: could not reach 127.0.0.1:" + new URL(server.url).port + " through the proxy 127.0.0.1:9: connection refused\n" +
+        "hint: check the proxy http://127.0.0.1:9 (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY\n",
+    );
+    const bypassed = await mmn(box, ["send", "x", "-u", "alice"], { env: { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" } });
+    expect(bypassed.code).toBe(0);
+    const invalid = await mmn(box, ["send", "x", "-u", "alice"], { env: { MMN_PROXY: "not a url" } });
+    expect(invalid).toMatchObject({ code: 3, stderr: 'error: invalid proxy "not a url": expected http://HOST:PORT\n' });
   });
 
   test("--verbose shows each request path and status", async () => {
