@@ -182,6 +182,8 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
   }
   url.search = "";
   url.hash = "";
+  // The address bar of a channel or a DM, pasted whole: the server is what comes before the team.
+  url.pathname = url.pathname.replace(/\/[^/]+\/(channels|messages|pl|threads)\/[^/]+\/?$/, "");
   return url.toString().replace(/\/+$/, "").replace(/\/api\/v4$/, "");
 }
 

@@ -103,7 +103,7 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const rootId = hook.rootId || hook.postId;
-    if (!message.trim()) return this.#post(hook.channelId, "", files, { rootId });
+    if (!message.trim()) return this.#withPostContext(hook, this.#post(hook.channelId, "", files, { rootId }), "answered");
     // Uploads first, so that a refused file leaves the message as it was.
     const fileIds = await this.#upload(hook.channelId, files);
     let text = message;
@@ -125,7 +125,8 @@ export class Notify {
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const post = await this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+    const reply = this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+    const post = await this.#withPostContext(hook, reply, "answered");
     if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
   }
@@ -233,14 +234,17 @@ export class Notify {
     return ids;
   }
 
-  async #withPostContext<T>(hook: MessageHook, request: Promise<T>): Promise<T> {
+  /** A request about a known message; the server's refusal told as what it means for that message. */
+  async #withPostContext<T>(hook: MessageHook, request: Promise<T>, doing: "edited" | "answered" = "edited"): Promise<T> {
     try {
       return await request;
     } catch (error) {
-      if (error instanceof ServerError && (error.status === 403 || error.status === 404)) {
+      // An edit of a missing post is 403/404; a reply to one, 400 with this id.
+      const gone = error instanceof ServerError && (error.status === 403 || error.status === 404 || error.serverId === "api.post.create_post.root_id.app_error");
+      if (gone) {
         const elsewhere = hook.server && hook.server !== this.api.serverUrl;
         throw error.rephrase(
-          `message ${JSON.stringify(hook.id)} (post ${hook.postId}) cannot be edited: ${error.message}`,
+          `message ${JSON.stringify(hook.id)} (post ${hook.postId}) cannot be ${doing}: ${error.message}`,
           elsewhere
             ? `it was sent through ${hook.server}, and this client talks to ${this.api.serverUrl}`
             : "it was deleted, lives on another server, or the bot lost access to its channel",

@@ -194,6 +194,15 @@ describe("updates by id", () => {
     expect(error.hint).toBe("it was deleted, lives on another server, or the bot lost access to its channel");
   });
 
+  test("a reply to a deleted message says which message is gone", async () => {
+    const notify = client();
+    const sent = await notify.sendToUser("x", "alice", { id: "deleted" });
+    server.posts.delete(sent.id);
+    const error = (await notify.reply("y", { to: "deleted" }).catch((e: unknown) => e)) as ServerError;
+    expect(error.message).toBe(`message "deleted" (post ${sent.id}) cannot be answered: Invalid RootId parameter. (HTTP 400)`);
+    expect(error.hint).toBe("it was deleted, lives on another server, or the bot lost access to its channel");
+  });
+
   test("a hook from another server: the failed edit says which server it came from", async () => {
     const path = file("elsewhere.msg", `[Mattermost-Notify Message Hook]\nelsewhere\n${"c".repeat(26)}\n${"p".repeat(26)}\n{"server":"https://chat.other.org"}`);
     const notify = client();

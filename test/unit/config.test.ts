@@ -93,6 +93,9 @@ describe("connection", () => {
     expect(normalizeUrl("chat.example.org/")).toBe("https://chat.example.org");
     expect(normalizeUrl("https://chat.example.org/api/v4/")).toBe("https://chat.example.org");
     expect(normalizeUrl("http://127.0.0.1:8065/mm/")).toBe("http://127.0.0.1:8065/mm");
+    expect(normalizeUrl("https://chat.example.org/research/channels/town-square")).toBe("https://chat.example.org");
+    expect(normalizeUrl("https://example.org/mm/research/messages/@alice")).toBe("https://example.org/mm");
+    expect(normalizeUrl("https://chat.example.org/research/pl/abc123?x=1#y")).toBe("https://chat.example.org");
     expect(() => normalizeUrl("ftp://x")).toThrow(ConfigError);
     expect(() => normalizeUrl("https://")).toThrow(ConfigError);
   });
