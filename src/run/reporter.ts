@@ -1,9 +1,10 @@
 import type { Post } from "@mattermost/types/posts";
-import { MmnError, NetworkError, ServerError } from "../errors.ts";
+import { MmnError, ServerError } from "../errors.ts";
 import type { FileInput } from "../files.ts";
 import type { MessageHook } from "../hooks.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import type { Notify, SendOptions } from "../notify.ts";
+import { isTransient, persist } from "./persist.ts";
 import { statusMessage, statusProps, type RunState } from "./render.ts";
 
 export interface ReporterOptions {
@@ -13,6 +14,15 @@ export interface ReporterOptions {
   id: string;
   warn: (message: string) => void;
   debug: (message: string) => void;
+}
+
+type LogFile = FileInput & { size: number };
+
+export interface FinalReply {
+  text: string;
+  log?: LogFile;
+  /** The log's last `size` bytes, for a server that finds it too large. */
+  shrink: (size: number) => LogFile;
 }
 
 /**
@@ -30,11 +40,17 @@ export class Reporter {
    * that post back (the server deduplicates) instead of making a second one.
    */
   readonly #statusKey = `mmn:${crypto.randomUUID()}`;
-  #inFlight: Promise<void> | undefined;
+  /** The same for the final reply: one the server made but did not answer in time is not made twice. */
+  readonly #replyKey = `mmn:${crypto.randomUUID()}`;
+  /** The live edit on its way, if any; it resolves to whether it went through. */
+  #inFlight: Promise<boolean> | undefined;
   #warned = false;
   /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
   #disabled = false;
   #lastVersion: string | undefined;
+  /** What the end is up against, for the word when its deadline passes. */
+  #lastError: unknown;
+  #replied = false;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -52,24 +68,63 @@ export class Reporter {
     this.#inFlight = this.#publish(state)
       .then(() => {
         this.#lastVersion = version;
+        return true;
       })
-      .catch((error: unknown) => this.#failed(error, this.#post ? "update the status message" : "post the status message"))
+      .catch((error: unknown) => {
+        this.#failed(error, this.#post ? "update the status message" : "post the status message");
+        return false;
+      })
       .finally(() => {
         this.#inFlight = undefined;
       });
   }
 
-  /** The end: final state on the status post, then a reply that notifies, with the log. */
-  async finish(state: RunState, reply: { text: string; log?: FileInput & { size: number }; shrink: (size: number) => FileInput & { size: number } }): Promise<void> {
-    await this.#inFlight?.catch(() => undefined);
+  /**
+   * The end, repeated on transient failures until the deadline. The status post comes first
+   * when it is not out yet (the reply needs it as its root; a first post still on its way is
+   * the same post, by its pending_post_id). Then the reply and the final edit go side by
+   * side: the reply is what notifies, on the phone too, so it must not queue behind edits
+   * when the server is slow, and the edit only restyles a post already there. The final edit
+   * does not wait for a live edit still on its way either; if that one is answered after
+   * it, the final state is sent once more, so that "running" never has the last word.
+   */
+  async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
     if (this.#disabled) return;
-    try {
-      await this.#publish(state);
-    } catch (error) {
-      if (!this.#post) return this.#undelivered(error);
-      this.#failed(error, "send the final status");
+    const live = this.#inFlight;
+    const message = statusMessage(state);
+    if (!this.#post) {
+      try {
+        await persist(() => this.#publish(state), deadline);
+      } catch (error) {
+        return this.#undelivered(error);
+      }
     }
-    await this.#reply(reply.text, reply.log, reply.shrink).catch((error: unknown) => this.#undelivered(error));
+    await Promise.all([
+      persist(() => this.#reply(reply), deadline).then(
+        () => (this.#replied = true),
+        (error: unknown) => this.#undelivered(error),
+      ),
+      this.#finalEdit(state, message, live, deadline).catch((error: unknown) => this.options.warn(stillRunning(error))),
+    ]);
+  }
+
+  async #finalEdit(state: RunState, message: string, live: Promise<boolean> | undefined, deadline: number): Promise<void> {
+    // Posted just now with the final state: nothing to edit.
+    if (this.#post?.message === message) return;
+    let done = false;
+    const liveAfter = live?.then((sent) => sent && done);
+    await persist(() => this.#publish(state), deadline);
+    done = true;
+    if (!liveAfter) return;
+    // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
+    const late = await Promise.race([liveAfter, Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false)]);
+    if (late) await persist(() => this.#publish(state), deadline);
+  }
+
+  /** What to say when the end's deadline passed with requests still on their way. */
+  abandoned(seconds: number): string {
+    const reason = this.#lastError instanceof Error ? this.#lastError.message : `no answer within ${seconds} s`;
+    return this.#replied ? stillRunning(reason) : `the outcome was not delivered: ${reason} (gave up after ${seconds} s)`;
   }
 
   /** Said even after the first warning: nothing else tells that the end was never reported. */
@@ -78,13 +133,27 @@ export class Reporter {
   }
 
   async #publish(state: RunState): Promise<void> {
+    return this.#noted(this.#publishOnce(state));
+  }
+
+  #noted<T>(request: Promise<T>): Promise<T> {
+    return request.catch((error: unknown) => {
+      this.#lastError = error;
+      throw error;
+    });
+  }
+
+  async #publishOnce(state: RunState): Promise<void> {
     const message = statusMessage(state);
     const props = statusProps(state);
     if (this.#post) {
       await rest.patchPost(this.options.notify.api, this.#post.id, { message, props });
       return;
     }
-    this.#post = await this.#send(message, { props, pendingPostId: this.#statusKey });
+    const post = await this.#send(message, { props, pendingPostId: this.#statusKey });
+    // A first post still on its way when the end posts the same one: remembered once.
+    if (this.#post) return;
+    this.#post = post;
     await this.#remember(this.hook!);
   }
 
@@ -105,25 +174,25 @@ export class Reporter {
   }
 
   /** A log the server finds too large is sent again smaller, down to a quarter, then without. */
-  async #reply(text: string, log: (FileInput & { size: number }) | undefined, shrink: (size: number) => FileInput & { size: number }): Promise<void> {
+  async #reply({ text, log, shrink }: FinalReply): Promise<void> {
     let file = log;
+    let message = text;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#send(text, { rootId: this.#post!.id, files: file ? [file] : [] });
+        await this.#noted(this.#send(message, { rootId: this.#post!.id, files: file ? [file] : [], pendingPostId: this.#replyKey }));
         return;
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
         file = attempt < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-        if (!file) text += "\n(the log was too large for the server and is not attached)";
+        if (!file) message += "\n(the log was too large for the server and is not attached)";
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
       }
     }
   }
 
   #failed(error: unknown, what: string): void {
-    const permanent = error instanceof MmnError && !(error instanceof NetworkError) && !(error instanceof ServerError && (error.status === 429 || error.status >= 500));
     const reason = error instanceof Error ? error.message : String(error);
-    if (permanent) {
+    if (!isTransient(error)) {
       this.#disabled = true;
       this.options.warn(`cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`);
       return;
@@ -133,4 +202,9 @@ export class Reporter {
       this.options.warn(`cannot ${what}: ${reason}; the command goes on, mmn keeps trying`);
     } else this.options.debug(`cannot ${what}: ${reason}`);
   }
+}
+
+/** The outcome went out in the reply, but the status post did not get its final state. */
+function stillRunning(error: unknown): string {
+  return `the status message may still say "running": ${error instanceof Error ? error.message : String(error)}`;
 }

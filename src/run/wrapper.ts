@@ -94,9 +94,9 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
     const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
-    const work = finish(reporter, final, options, logPath, maxFileSize);
+    const work = finish(reporter, final, options, logPath, maxFileSize, Date.now() + budget);
     if ((await Promise.race([work, deadline])) === "late") {
-      options.warn(`gave up on the final notification after ${budget / 1000} s`);
+      options.warn(reporter.abandoned(budget / 1000));
     }
   }
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -104,7 +104,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   return { code: result.code, ...(hook ? { hook } : {}) };
 }
 
-async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>): Promise<void> {
+async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
   if (options.attachLog && final.outputBytes > 0) {
     const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
@@ -114,7 +114,7 @@ async function finish(reporter: Reporter, final: RunState, options: WrapOptions,
   const note = log && trimNote(log);
   const text = finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
-  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink });
+  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
 }
 
 function logName(options: WrapOptions): string {

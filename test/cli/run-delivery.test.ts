@@ -78,3 +78,56 @@ test("a first post answered too late (timeout) but created by the server: sent a
   expect(roots()[0]!.message).toStartWith("✅ **`bash -c");
   expect(repliesTo(roots()[0]!)).toHaveLength(1);
 });
+
+describe("the end is retried within its few seconds", () => {
+  test("the server briefly down at the end (503s): the outcome still arrives", async () => {
+    server.fault({ kind: "status", status: 503, method: "POST", path: "/api/v4/posts", times: 4 });
+    const started = Date.now();
+    const r = await mmn(box, ["run", "--on", "failure", "--", "bash", "-c", "echo broke; exit 2"]);
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.stderr).not.toContain("not delivered");
+    const [status, reply] = dmPosts();
+    expect(status!.message).toStartWith("❌ **`bash -c 'echo broke; exit 2'`** failed with exit code 2");
+    expect(reply!.root_id).toBe(status!.id);
+    expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("broke\n");
+  });
+
+  test("array tasks against a rate-limited server: every outcome arrives", async () => {
+    const limited = await startTestServer({ rateLimit: { perSecond: 40, burst: 5 } });
+    // Array tasks share $HOME, its configuration and its cache of resolved names.
+    const home = sandbox(limited, { user: "alice" });
+    try {
+      const tasks = Array.from({ length: 10 }, (_, i) => i + 1);
+      const results = await Promise.all(
+        tasks.map((i) => mmn(home, ["run", "--on", "failure", "--id", `arr-${i}`, "--", "bash", "-c", `echo task ${i}; exit 1`])),
+      );
+      expect(results.map((r) => r.code)).toEqual(tasks.map(() => 1));
+      expect(results.map((r) => r.stderr).filter((e) => /not delivered|gave up/.test(e))).toEqual([]);
+      expect(limited.requests.some((q) => q.status === 429)).toBe(true);
+      const posts = limited.postsIn(limited.dmChannelWith(limited.users.alice.id)!.id);
+      const replies = posts.filter((p) => p.root_id);
+      expect(posts.filter((p) => !p.root_id)).toHaveLength(10);
+      expect(replies).toHaveLength(10);
+      expect(new Set(replies.map((p) => p.root_id)).size).toBe(10);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("a slow server: the reply, which notifies, is not held back by the edits", async () => {
+    server.fault({ kind: "delay", ms: 2500, method: "PUT" });
+    const r = await mmn(box, ["run", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.5; echo b"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("not delivered");
+    expect(r.stderr).not.toContain("gave up");
+    const [status, reply] = dmPosts();
+    expect(reply!.root_id).toBe(status!.id);
+    expect(reply!.message).toContain("succeeded");
+    const started = server.requests.find((q) => q.method === "POST" && q.path === "/api/v4/posts")!.at;
+    expect(reply!.create_at - started).toBeLessThan(2000);
+    // The final state has the last word over the live edit that was still on its way.
+    expect(status!.message).toStartWith("✅ **`bash -c");
+    expect(status!.message).toContain("```\na\nb\n```");
+  });
+});
