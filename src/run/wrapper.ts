@@ -89,7 +89,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   for (const [stream, reason] of lost) options.warn(`cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`);
   const endedAt = new Date();
   const outputLost = lost.map(([stream, reason]) => `${stream}: ${reason}`).join("; ");
-  const final = { ...state(phaseOf(result, outputLost !== ""), endedAt), ...endFields(result), ...(outputLost ? { outputLost } : {}) };
+  const final = { ...state(phaseOf(result, outputLost !== ""), endedAt), ...endFields(result, options.hideCommand), ...(outputLost ? { outputLost } : {}) };
 
   if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
     const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
@@ -117,8 +117,9 @@ async function finish(reporter: Reporter, final: RunState, options: WrapOptions,
   await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
 }
 
+/** Named after the title or the program; with --hide-command and no title, after the id alone. */
 function logName(options: WrapOptions): string {
-  const base = options.title ?? basename(options.command[0] ?? "command");
+  const base = options.title ?? (options.hideCommand ? "" : basename(options.command[0] ?? "command"));
   return `${base.replace(/[^\w.-]+/g, "_").slice(0, 60)}-${options.id}.log`.replace(/^[-_.]+/, "");
 }
 
@@ -146,10 +147,12 @@ function phaseOf(result: ChildResult, outputLost: boolean): Phase {
   return result.code === 0 && !outputLost ? "succeeded" : "failed";
 }
 
-function endFields(result: ChildResult): Partial<RunState> {
+function endFields(result: ChildResult, hideCommand: boolean): Partial<RunState> {
+  // The reason names the program ("no such file: ./deploy-prod.sh"): hidden, only its kind is told.
+  const startError = result.startError && hideCommand ? (result.code === 127 ? "command not found" : "it cannot be executed") : result.startError;
   return {
     exitCode: result.code,
     ...(result.signal ? { signal: result.signal } : {}),
-    ...(result.startError ? { startError: result.startError } : {}),
+    ...(startError ? { startError } : {}),
   };
 }

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { chmodSync } from "node:fs";
+import type { Post } from "@mattermost/types/posts";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+
+// What the messages show, and what they must not.
+
+let server: TestServer;
+let box: Sandbox;
+
+beforeAll(async () => {
+  server = await startTestServer({ maxFileSize: 64 * 1024 });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server, { user: "alice" });
+});
+
+const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+/** Everything the server was sent: bodies, paths and uploaded file names. */
+const sent = () => JSON.stringify(server.requests.map((q) => [q.path, q.query, q.body, q.multipart]));
+type Card = { fields: Array<{ title: string; value: string }> };
+const field = (post: Post, title: string) => (post.props.attachments as Card[])[0]!.fields.find((f) => f.title === title)?.value;
+
+test("--hide-command: neither the log's name nor a start failure gives the program away", async () => {
+  chmodSync(box.write("deploy-prod-secret.sh", "#!/bin/sh\necho deployed\n"), 0o755);
+  const r = await mmn(box, ["run", "--hide-command", "--id", "hidden-1", "--", "./deploy-prod-secret.sh"]);
+  expect(r.code).toBe(0);
+  const [, reply] = dmPosts();
+  expect(server.files.get(reply!.file_ids![0]!)!.info.name).toBe("hidden-1.log");
+  expect(sent()).not.toContain("deploy-prod-secret");
+
+  server.reset();
+  const missing = await mmn(box, ["run", "--hide-command", "--id", "hidden-2", "--", "./nosuch-secret-tool", "--token", "x"]);
+  expect(missing.code).toBe(127);
+  expect(missing.stderr).toContain("no such file: ./nosuch-secret-tool");
+  expect(dmPosts()[0]!.message).toStartWith("❌ **hidden-2** could not start: command not found on ");
+  expect(sent()).not.toContain("nosuch-secret-tool");
+});
