@@ -36,6 +36,10 @@ const notice = (message: string) => ui.raw(`mmn: ${message}`);
 
 type Settings = { on: "always" | "failure"; interval: number; tail: number };
 const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
+/** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
+const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = {
+  interval: { value: 86_400, why: "one day" },
+};
 
 /** Why a value cannot be used for the setting, or its parsed value. */
 function parseSetting<K extends keyof Settings>(key: K, value: string): { value: Settings[K] } | { error: string } {
@@ -45,6 +49,8 @@ function parseSetting<K extends keyof Settings>(key: K, value: string): { value:
   const min = key === "interval" ? 0.1 : 0;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min) return { error: `must be a number ≥ ${min}` };
+  const max = MAXIMA[key];
+  if (max && n > max.value) return { error: `must be at most ${max.value} (${max.why})` };
   return { value: (key === "tail" ? Math.floor(n) : n) as Settings[K] };
 }
 

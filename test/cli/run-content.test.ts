@@ -39,3 +39,19 @@ test("--hide-command: neither the log's name nor a start failure gives the progr
   expect(dmPosts()[0]!.message).toStartWith("❌ **hidden-2** could not start: command not found on ");
   expect(sent()).not.toContain("nosuch-secret-tool");
 });
+
+test("a huge interval: as a flag a usage error before anything runs; in the configuration a warning and the default", async () => {
+  const r = await mmn(box, ["run", "--interval", "3000000", "--", "touch", "ran"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--interval must be at most 86400 (one day), not "3000000"');
+  expect(server.requests).toEqual([]);
+
+  const configured = sandbox(server, { user: "alice", interval: "3000000" });
+  const c = await mmn(configured, ["run", "--", "bash", "-c", "echo a; sleep 0.5; echo b"]);
+  expect(c.code).toBe(0);
+  expect(c.stderr).not.toContain("TimeoutOverflowWarning");
+  expect(c.stderr).toContain(`mmn: interval=3000000 in ${configured.home}/.mmnrc must be at most 86400 (one day): using 30\n`);
+  // The start and the end: no edit every millisecond.
+  expect(server.requests.filter((q) => q.method === "PUT")).toHaveLength(1);
+  expect(dmPosts()[0]!.message).toContain("```\na\nb\n```");
+});
