@@ -39,6 +39,8 @@ const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
 /** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
 const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = {
   interval: { value: 86_400, why: "one day" },
+  // More lines than one post shows would only cost memory and time (10 million: 1.3 GB).
+  tail: { value: 1000, why: "more do not fit in one post" },
 };
 
 /** Why a value cannot be used for the setting, or its parsed value. */

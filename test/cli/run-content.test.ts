@@ -55,3 +55,16 @@ test("a huge interval: as a flag a usage error before anything runs; in the conf
   expect(server.requests.filter((q) => q.method === "PUT")).toHaveLength(1);
   expect(dmPosts()[0]!.message).toContain("```\na\nb\n```");
 });
+
+test("a huge tail: as a flag a usage error; in the configuration a warning and the default", async () => {
+  const r = await mmn(box, ["run", "--tail", "10000000", "--", "touch", "ran"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--tail must be at most 1000 (more do not fit in one post), not "10000000"');
+  expect(server.requests).toEqual([]);
+
+  const configured = sandbox(server, { user: "alice", tail: "10000000" });
+  const c = await mmn(configured, ["run", "--", "seq", "1", "50"]);
+  expect(c.code).toBe(0);
+  expect(c.stderr).toContain(`mmn: tail=10000000 in ${configured.home}/.mmnrc must be at most 1000 (more do not fit in one post): using 10\n`);
+  expect(dmPosts()[0]!.message).toEndWith("\n```\n41\n42\n43\n44\n45\n46\n47\n48\n49\n50\n```");
+});
