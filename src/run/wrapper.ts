@@ -67,7 +67,10 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     job,
   });
 
-  const child = startChild({ command: options.command, logPath, tail, onOutput: (bytes) => (outputBytes += bytes) });
+  // `env` or `printenv` in a job would put the token into the tail and the log, that is into
+  // Mattermost. A nested mmn still finds it in the configuration files.
+  const env = { ...process.env, MMN_TOKEN: undefined };
+  const child = startChild({ command: options.command, env, logPath, tail, onOutput: (bytes) => (outputBytes += bytes) });
   let signalled = false;
   const stopForwarding = forwardSignals(child, { onSignal: () => (signalled = true) });
 

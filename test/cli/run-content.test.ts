@@ -68,3 +68,11 @@ test("a huge tail: as a flag a usage error; in the configuration a warning and t
   expect(c.stderr).toContain(`mmn: tail=10000000 in ${configured.home}/.mmnrc must be at most 1000 (more do not fit in one post): using 10\n`);
   expect(dmPosts()[0]!.message).toEndWith("\n```\n41\n42\n43\n44\n45\n46\n47\n48\n49\n50\n```");
 });
+
+test("MMN_TOKEN is not passed to the command: env in a job cannot send it to Mattermost", async () => {
+  const r = await mmn(box, ["run", "--", "bash", "-c", "env | grep MMN_ || echo no MMN_ variables"], { env: { MMN_TOKEN: server.token } });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("no MMN_ variables\n");
+  expect(dmPosts()[0]!.message).toContain("```\nno MMN_ variables\n```");
+  expect(sent()).not.toContain(server.token);
+});
