@@ -4,6 +4,7 @@ import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify, NotifyOptions } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
+import { isOurOutput } from "../run/samefile.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -106,7 +107,10 @@ export default command({
     const flags = flagSettings({ on: str(values.on), interval: str(values.interval), tail: str(values.tail) });
     const logPath = str(values.log);
     if (logPath === "") throw new UsageError("--log needs a file name");
-    const logError = logPath === undefined ? undefined : logProblem(logPath);
+    // `--log job.out … > job.out 2>&1` (#SBATCH -o job.out): the output is written there
+    // already; truncated and written again it would hold everything twice, after NUL bytes.
+    const logIsOutput = logPath !== undefined && isOurOutput(logPath);
+    const logError = logPath === undefined || logIsOutput ? undefined : logProblem(logPath);
     if (logError) throw new UsageError(`cannot write the log ${logPath}: ${logError}`, { hint: "give --log a file in a directory you can write to" });
 
     let notify: Notify | undefined;
@@ -143,7 +147,7 @@ export default command({
       intervalMs: interval * 1000,
       tailLines: tail,
       attachLog: values.logs !== false,
-      ...(logPath ? { logPath } : {}),
+      ...(logPath ? { logPath, logIsOutput } : {}),
       on,
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,

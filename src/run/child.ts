@@ -1,10 +1,11 @@
-import { closeSync, fstatSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { constants } from "node:os";
 import { resolveCommand } from "./command.ts";
 import { LogFile } from "./logfile.ts";
 import { openPipes, type Pipe } from "./pipes.ts";
 import { INHERITED_IGNORED } from "./procfs.ts";
 import { ExitClock, pump, type Source } from "./pump.ts";
+import { sameOpenFile } from "./samefile.ts";
 import { OutputSink } from "./sink.ts";
 import type { TailBuffer } from "./tail.ts";
 
@@ -156,16 +157,6 @@ function launch(path: string, args: string[], name: string, mergeStderr: boolean
   if (keep.length === 0 && !mergeStderr) return [[path, ...args], name];
   const traps = keep.length ? `trap '' ${keep.map((sig) => sig.slice(3)).join(" ")}; ` : "";
   return [["/bin/sh", "-c", `${traps}exec "$@"${mergeStderr ? " 2>&1" : ""}`, "mmn", path, ...args]];
-}
-
-/** Whether two of our fds lead to the same file, as after `> job.out 2>&1`. */
-function sameOpenFile(a: number, b: number): boolean {
-  try {
-    const [x, y] = [fstatSync(a), fstatSync(b)];
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
 }
 
 function source(pipe: Pipe | undefined, fallback: ReadableStream<Uint8Array> | number | undefined): Source {

@@ -24,6 +24,8 @@ export interface WrapOptions {
   attachLog: boolean;
   /** Keep the log here; otherwise a temporary file, removed at the end. */
   logPath?: string;
+  /** The log is where our stdout or stderr goes already: not written again, attached as it is. */
+  logIsOutput?: boolean;
   on: "always" | "failure";
   /** Put `@name` in the final reply. */
   mention?: string;
@@ -70,7 +72,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const child = startChild({ command: options.command, env, logPath, tail, onOutput: (bytes) => (outputBytes += bytes) });
+  const child = startChild({ command: options.command, env, ...(options.logIsOutput ? {} : { logPath }), tail, onOutput: (bytes) => (outputBytes += bytes) });
   let signalled = false;
   const stopForwarding = forwardSignals(child, { onSignal: () => (signalled = true) });
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 // What the messages show, and what they must not.
 
@@ -75,4 +76,22 @@ test("MMN_TOKEN is not passed to the command: env in a job cannot send it to Mat
   expect(r.stdout).toBe("no MMN_ variables\n");
   expect(dmPosts()[0]!.message).toContain("```\nno MMN_ variables\n```");
   expect(sent()).not.toContain(server.token);
+});
+
+test("--log naming the file our output goes to (> job.out 2>&1, #SBATCH -o): written once, that file attached", async () => {
+  const shell = (line: string) => Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" }).exited;
+  const job = "bash -c 'echo a; echo b >&2; echo c'";
+  expect(await shell(`${MMN.join(" ")} run --log job.out -- ${job} > job.out 2>&1`)).toBe(0);
+  const out = readFileSync(join(box.cwd, "job.out"), "utf8");
+  expect(out).not.toContain("\0");
+  expect(out.split("\n").filter((l) => !l.startsWith("mmn: "))).toEqual(["a", "b", "c", ""]);
+  const [status, reply] = dmPosts();
+  expect(status!.message).toContain("```\na\nb\nc\n```");
+  expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toEndWith("a\nb\nc\n");
+
+  // Appended to (>>), the earlier content stays.
+  server.reset();
+  box.write("more.out", "earlier\n");
+  expect(await shell(`${MMN.join(" ")} run --log more.out -- echo later >> more.out`)).toBe(0);
+  expect(readFileSync(join(box.cwd, "more.out"), "utf8")).toBe("earlier\nlater\n");
 });
