@@ -112,7 +112,7 @@ function runeCount(text: string): number {
 /** The coloured card beside the message: details as fields. A patch replaces it whole. */
 export function statusProps(state: RunState): Record<string, unknown> {
   const fields: Array<{ title: string; value: string; short: boolean }> = [];
-  if (state.command) fields.push({ title: "Command", value: inlineCode(shorten(state.command, 300)), short: false });
+  if (state.command) fields.push({ title: "Command", value: commandField(shorten(state.command, 300)), short: false });
   fields.push({ title: "Status", value: state.phase === "running" ? "running" : outcome(state), short: true });
   fields.push({ title: state.phase === "running" ? "Elapsed" : "Duration", value: formatDuration(state.at.getTime() - state.startedAt.getTime()), short: true });
   fields.push({ title: "Host", value: state.host, short: true });
@@ -129,6 +129,11 @@ export function statusProps(state: RunState): Record<string, unknown> {
       },
     ],
   };
+}
+
+/** Inline code cannot hold a blank line (the Markdown after it would break): a multi-line command gets a block. */
+function commandField(command: string): string {
+  return command.includes("\n") ? codeBlock(command) : inlineCode(command);
 }
 
 /** The thread reply at the end: it notifies, so it says the outcome first. */

@@ -95,3 +95,9 @@ test("--log naming the file our output goes to (> job.out 2>&1, #SBATCH -o): wri
   expect(await shell(`${MMN.join(" ")} run --log more.out -- echo later >> more.out`)).toBe(0);
   expect(readFileSync(join(box.cwd, "more.out"), "utf8")).toBe("earlier\nlater\n");
 });
+
+test("a multi-line command is shown in the card as a code block, which Markdown keeps whole", async () => {
+  const r = await mmn(box, ["run", "--", "bash", "-c", "echo a\n\n# not a heading\necho b"]);
+  expect(r.code).toBe(0);
+  expect(field(dmPosts()[0]!, "Command")).toBe("```\nbash -c 'echo a\n\n# not a heading\necho b'\n```");
+});
