@@ -49,9 +49,14 @@ export function displayCommand(argv: readonly string[]): string {
 
 /** The job in one line: a headline is what a phone's notification shows. */
 function name(state: RunState): string {
-  if (state.title !== undefined || !state.command) return state.title ?? state.id;
-  const [first = "", ...more] = state.command.split("\n");
-  return inlineCode(shorten(more.length ? `${first}…` : first, 60));
+  // A title's later lines would end the bold and start Markdown blocks of their own.
+  if (state.title !== undefined) return firstLine(state.title.trim(), 200) || state.id;
+  return state.command ? inlineCode(firstLine(state.command, 60)) : state.id;
+}
+
+function firstLine(text: string, max: number): string {
+  const [first = "", ...more] = text.split("\n");
+  return shorten(more.length ? `${first.trimEnd()}…` : first, max);
 }
 
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */

@@ -101,3 +101,11 @@ test("a multi-line command is shown in the card as a code block, which Markdown 
   expect(r.code).toBe(0);
   expect(field(dmPosts()[0]!, "Command")).toBe("```\nbash -c 'echo a\n\n# not a heading\necho b'\n```");
 });
+
+test("a --title over several lines: the headline holds its first", async () => {
+  const r = await mmn(box, ["run", "--title", "nightly build\n\n# stage 2", "--", "true"]);
+  expect(r.code).toBe(0);
+  const [status, reply] = dmPosts();
+  expect(status!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s\n/);
+  expect(reply!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s$/);
+});
