@@ -1,25 +1,21 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { startTestServer, type TestServer } from "../server/index.ts";
+import type { TestServer } from "../server/index.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 // What the messages show, and what they must not.
 
 let server: TestServer;
 let box: Sandbox;
-
-beforeAll(async () => {
-  server = await startTestServer({ maxFileSize: 64 * 1024 });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  box = sandbox(server, { user: "alice" });
+useRunServer((s, b) => {
+  server = s;
+  box = b;
 });
 
-const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+const dmPosts = () => alicePosts(server);
 /** Everything the server was sent: bodies, paths and uploaded file names. */
 const sent = () => JSON.stringify(server.requests.map((q) => [q.path, q.query, q.body, q.multipart]));
 type Card = { fields: Array<{ title: string; value: string }> };

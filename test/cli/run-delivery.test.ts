@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { startTestServer, type TestServer } from "../server/index.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 // How the status post and the final reply get through when runs share an id, the hook
@@ -10,17 +11,12 @@ import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
-
-beforeAll(async () => {
-  server = await startTestServer({ maxFileSize: 64 * 1024 });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  box = sandbox(server, { user: "alice" });
+useRunServer((s, b) => {
+  server = s;
+  box = b;
 });
 
-const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+const dmPosts = () => alicePosts(server);
 const roots = () => dmPosts().filter((p) => !p.root_id);
 const repliesTo = (post: Post) => dmPosts().filter((p) => p.root_id === post.id);
 const byTitle = (title: string) => roots().find((p) => p.message.includes(`**${title}**`));

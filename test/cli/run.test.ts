@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { startTestServer, type TestServer } from "../server/index.ts";
+import type { TestServer } from "../server/index.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
-
-beforeAll(async () => {
-  server = await startTestServer({ maxFileSize: 64 * 1024 });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  box = sandbox(server, { user: "alice" });
+useRunServer((s, b) => {
+  server = s;
+  box = b;
 });
 
-const dmPosts = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+const dmPosts = () => alicePosts(server);
 type Card = { color: string; fields: Array<{ title: string; value: string }>; footer: string };
 const card = (post: Post) => (post.props.attachments as Card[])[0]!;
 const field = (post: Post, title: string) => card(post).fields.find((f) => f.title === title)?.value;
