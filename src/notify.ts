@@ -1,13 +1,14 @@
 import type { Post } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
 import { AfterSendError, ServerError, UsageError } from "./errors.ts";
-import { chunk, formatBytes, MAX_FILES_PER_POST, prepareFiles, uploadBatches, type FileInput } from "./files.ts";
+import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput } from "./files.ts";
 import { MemoryHookStore, readHookFile, validateId, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "./mattermost/http.ts";
 import type { UploadFile } from "./mattermost/multipart.ts";
 import { MemoryNameCache, type NameCache } from "./names.ts";
-import { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";
+import { Poster } from "./posting.ts";
+import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets, type Target } from "./targets.ts";
 
 export interface NotifyOptions extends ApiOptions {
@@ -60,14 +61,14 @@ export class Notify {
   readonly api: Api;
   readonly hooks: HookStore;
   readonly #targets: Targets;
-  readonly #maxRunes: number;
+  readonly #poster: Poster;
   #defaultChannel: string | undefined;
 
   constructor(options: NotifyOptions) {
     this.api = new Api(options);
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.api, options.names ?? new MemoryNameCache(), options.team);
-    this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
+    this.#poster = new Poster(this.api, options.maxMessageRunes ?? MAX_MESSAGE_RUNES);
   }
 
   /** The token's own user: DMs are opened between it and the recipient. */
@@ -103,19 +104,19 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const rootId = hook.rootId || hook.postId;
-    if (!message.trim()) return this.#withPostContext(hook, this.#post(hook.channelId, "", files, { rootId }), "answered");
+    if (!message.trim()) return this.#withPostContext(hook, this.#poster.post(hook.channelId, "", files, { rootId }), "answered");
     // Uploads first, so that a refused file leaves the message as it was.
-    const fileIds = await this.#upload(hook.channelId, files);
+    const fileIds = await this.#poster.upload(hook.channelId, files);
     let text = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.api, hook.postId));
       text = current.message ? `${current.message}\n${message}` : message;
     }
-    const [first = "", ...more] = splitMessage(text, this.#maxRunes);
+    const [first = "", ...more] = this.#poster.split(text);
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
     const post = await this.#withPostContext(hook, rest.patchPost(this.api, hook.postId, patch));
-    await this.#followUps(hook.channelId, rootId, more, chunk(fileIds, MAX_FILES_PER_POST));
+    await this.#poster.followUps(hook.channelId, rootId, more, chunk(fileIds, MAX_FILES_PER_POST));
     return post;
   }
 
@@ -125,7 +126,7 @@ export class Notify {
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const reply = this.#post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
+    const reply = this.#poster.post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
     const post = await this.#withPostContext(hook, reply, "answered");
     if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
@@ -156,7 +157,7 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const post = await this.#targets.deliver(target, (channelId) =>
-      this.#post(channelId, message, files, { rootId: options.rootId, props: options.props, pendingPostId: options.pendingPostId }),
+      this.#poster.post(channelId, message, files, { rootId: options.rootId, props: options.props, pendingPostId: options.pendingPostId }),
     );
     if (options.id !== undefined) await this.#rememberSent(options.id, post);
     return post;
@@ -181,57 +182,6 @@ export class Notify {
     } catch (error) {
       throw new AfterSendError(post, error);
     }
-  }
-
-  /** Uploads come first, so that a refused file leaves nothing behind in the channel. */
-  async #post(
-    channelId: string,
-    message: string,
-    files: UploadFile[],
-    options: { rootId?: string; props?: Record<string, unknown>; pendingPostId?: string },
-  ): Promise<Post> {
-    const [first = "", ...more] = splitMessage(message, this.#maxRunes);
-    const [firstFiles = [], ...moreFiles] = chunk(await this.#upload(channelId, files), MAX_FILES_PER_POST);
-    const post = await rest.createPost(this.api, {
-      channel_id: channelId,
-      message: first,
-      ...(options.rootId ? { root_id: options.rootId } : {}),
-      ...(firstFiles.length ? { file_ids: firstFiles } : {}),
-      ...(options.props ? { props: options.props } : {}),
-      ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
-    });
-    await this.#followUps(channelId, options.rootId || post.id, more, moreFiles);
-    return post;
-  }
-
-  /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
-  async #followUps(channelId: string, rootId: string, pieces: string[], fileIdGroups: string[][]): Promise<void> {
-    for (const message of pieces) await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId });
-    for (const ids of fileIdGroups) {
-      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids });
-    }
-  }
-
-  async #upload(channelId: string, files: UploadFile[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const batch of uploadBatches(files)) {
-      try {
-        const result = await rest.uploadFiles(this.api, channelId, batch);
-        ids.push(...result.file_infos.map((info) => info.id));
-      } catch (error) {
-        if (!(error instanceof ServerError && error.status === 413)) throw error;
-        if (batch.length > 1) {
-          for (const file of batch) ids.push(...(await this.#upload(channelId, [file])));
-          continue;
-        }
-        const file = batch[0]!;
-        throw error.rephrase(
-          `the server refused ${file.name} (${formatBytes(file.size)}): it is larger than the server accepts`,
-          "attach a smaller file, compress it, or ask the administrator about the upload limit (MaxFileSize)",
-        );
-      }
-    }
-    return ids;
   }
 
   /** A request about a known message; the server's refusal told as what it means for that message. */

@@ -1,6 +1,7 @@
 import { ConfigError, NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import { hintFor } from "./hints.ts";
+import { describeCause, isCertificateError, isRefused, safeHost } from "./failure.ts";
 import { checkProxy, proxyFor, redactCredentials } from "./proxy.ts";
 import { retryDelay, sleep } from "./retry.ts";
 
@@ -220,37 +221,4 @@ function retryAfterMs(headers: Headers): number | undefined {
     if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
   }
   return undefined;
-}
-
-function errorCode(cause: unknown): string | undefined {
-  const code = (cause as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function isRefused(cause: unknown): boolean {
-  const code = errorCode(cause);
-  return code === "ECONNREFUSED" || code === "ConnectionRefused" || code === "ENOTFOUND";
-}
-
-/** BoringSSL's verification failures: DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, UNABLE_TO_GET_ISSUER_CERT… */
-function isCertificateError(cause: unknown): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/.test(errorCode(cause) ?? "");
-}
-
-function describeCause(cause: unknown): string {
-  const code = errorCode(cause);
-  if (isCertificateError(cause)) return `its certificate is not trusted (${code})`;
-  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
-  if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
-  if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return code && !message.includes(code) ? `${message} (${code})` : message;
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }
