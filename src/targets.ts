@@ -13,6 +13,9 @@ export interface Target {
   resolve(): Promise<string>;
 }
 
+/** `@Alice` → `alice`: usernames are lower case on the server, which refuses others (HTTP 400). */
+const userName = (raw: string) => raw.trim().replace(/^@/, "").toLowerCase();
+
 /** Resolves names to channel ids, through a cache that is trusted until the server disagrees. */
 export class Targets {
   #me: Promise<UserProfile> | undefined;
@@ -32,8 +35,7 @@ export class Targets {
   }
 
   user(raw: string): Target {
-    // Usernames are lower case on the server; the API refuses any other (HTTP 400).
-    const name = raw.trim().replace(/^@/, "").toLowerCase();
+    const name = userName(raw);
     if (!name) throw new UsageError("the user name is empty");
     return {
       key: `${this.api.serverUrl} dm ${name}`,
@@ -51,7 +53,7 @@ export class Targets {
    * anything: the user exists; the channel exists and the token's user is a member of it.
    */
   async check(recipient: { user: string } | { channel: string }): Promise<string> {
-    if ("user" in recipient) return `@${(await this.#user(recipient.user.trim().replace(/^@/, "").toLowerCase())).username}`;
+    if ("user" in recipient) return `@${(await this.#user(userName(recipient.user))).username}`;
     const target = this.channel(recipient.channel);
     const channelId = await target.resolve();
     try {

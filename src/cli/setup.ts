@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
 import { normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
+import { errnoText } from "../disk.ts";
 import { MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "../mattermost/http.ts";
@@ -127,7 +128,7 @@ async function readToken(file: string | undefined, flag: string | undefined, int
     try {
       token = file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
     } catch (error) {
-      throw new UsageError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new UsageError(`cannot read the token file ${file}: ${errnoText(error)}`);
     }
     // A failed `pass show … | mmn setup --token-file -` must not look like a kept token.
     if (!token.trim()) throw new UsageError(`the token file ${file === "-" ? "(stdin)" : file} is empty`);
