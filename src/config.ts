@@ -1,5 +1,5 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { fs, homeDir, isFile, joinPath, modeOf, parentDir, readText, resolvePath } from "./disk.ts";
+import { errnoText, fs, homeDir, isFile, joinPath, modeOf, parentDir, readText, resolvePath } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
 export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
@@ -146,7 +146,7 @@ async function readConfigFile(file: string, required: boolean): Promise<string |
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !required) return undefined;
     if (code === "EISDIR" && !required) return undefined;
-    throw new ConfigError(`cannot read config file ${file}: ${code ?? error}`);
+    throw new ConfigError(`cannot read config file ${file}: ${errnoText(error)}`);
   }
 }
 

@@ -64,7 +64,8 @@ export function parseHook(text: string, source: string): MessageHook {
       hint: "a hook file has four lines: the header, the id, the channel id and the post id",
     });
   }
-  const hook: MessageHook = { id: validateId(id), channelId, postId };
+  // Any id the Python package wrote: only a hook store on disk needs it to name a file.
+  const hook: MessageHook = { id, channelId, postId };
   const extra = parseExtra(lines[4]);
   if (typeof extra.server === "string") hook.server = extra.server;
   if (typeof extra.root_id === "string" && extra.root_id) hook.rootId = extra.root_id;
@@ -87,7 +88,7 @@ export async function readHookFile(path: string): Promise<MessageHook> {
   try {
     text = await readText(path);
   } catch (error) {
-    throw new UsageError(`cannot read hook file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new UsageError(`cannot read hook file ${path}: ${errnoText(error)}`);
   }
   return parseHook(text, path);
 }

@@ -1,8 +1,9 @@
 import type { Post } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
+import { normalizeUrl } from "./config.ts";
 import { AfterSendError, ServerError, UsageError } from "./errors.ts";
 import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput } from "./files.ts";
-import { MemoryHookStore, readHookFile, validateId, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
+import { MemoryHookStore, readHookFile, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "./mattermost/http.ts";
 import type { UploadFile } from "./mattermost/multipart.ts";
@@ -65,7 +66,8 @@ export class Notify {
   #defaultChannel: string | undefined;
 
   constructor(options: NotifyOptions) {
-    this.api = new Api(options);
+    // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
+    this.api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.api, options.names ?? new MemoryNameCache(), options.team);
     this.#poster = new Poster(this.api, options.maxMessageRunes ?? MAX_MESSAGE_RUNES);
@@ -122,7 +124,7 @@ export class Notify {
 
   /** A new post in the thread of a known message: unlike an edit, it notifies people. */
   async reply(message: string, options: ReplyOptions): Promise<Post> {
-    if (options.id !== undefined) validateId(options.id);
+    if (options.id !== undefined) requireId(options.id);
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
@@ -143,7 +145,7 @@ export class Notify {
   }
 
   async #hook(id: string): Promise<MessageHook> {
-    const hook = await this.hooks.get(validateId(id));
+    const hook = await this.hooks.get(id);
     if (!hook) {
       throw new UsageError(`no message with id ${JSON.stringify(id)} is known`, {
         hint: "send one with this id first, or import its hook file",
@@ -153,7 +155,7 @@ export class Notify {
   }
 
   async #send(message: string, target: Target, options: SendOptions): Promise<Post> {
-    if (options.id !== undefined) validateId(options.id);
+    if (options.id !== undefined) requireId(options.id);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const post = await this.#targets.deliver(target, (channelId) =>
@@ -165,7 +167,7 @@ export class Notify {
 
   /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */
   async remember(id: string, post: Post): Promise<void> {
-    validateId(id);
+    requireId(id);
     await this.hooks.set({
       id,
       channelId: post.channel_id,
@@ -208,4 +210,12 @@ export class Notify {
 /** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */
 function requireContent(message: string, files: readonly UploadFile[]): void {
   if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
+}
+
+/**
+ * An id is any name the caller likes, as in the Python package: only a hook store on disk
+ * needs one that can name a file (the CLI checks its ids before it sends).
+ */
+function requireId(id: string): void {
+  if (!id) throw new UsageError("the message id is empty");
 }

@@ -1,6 +1,5 @@
 import { requireConnection, type MmnConfig } from "../config.ts";
-import { errnoText, readText } from "../disk.ts";
-import { ConfigError } from "../errors.ts";
+import { readCaBundle } from "../ca.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { FileNameCache, defaultNameCachePath } from "../names.ts";
 import { Notify, type NotifyOptions } from "../notify.ts";
@@ -20,7 +19,7 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   const notify = new Notify({
     ...connection,
     ...(proxy ? { proxy } : {}),
-    ...(ca ? { ca: await readCa(ca) } : {}),
+    ...(ca ? { ca: await readCaBundle(ca) } : {}),
     hooks: new DirectoryHookStore(defaultHookDir()),
     names,
     onRetry: ({ attempt, waitMs, reason }) => {
@@ -32,20 +31,4 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
     ...options,
   });
   return { notify, config: loaded };
-}
-
-/** `ca` names a PEM file; fetch wants its text. Bun takes anything else for a host it cannot find. */
-async function readCa(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readText(path);
-  } catch (error) {
-    throw new ConfigError(`cannot read the CA bundle ${path}: ${errnoText(error)}`);
-  }
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new ConfigError(`the CA bundle ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, {
-      hint: `a DER file converts with: openssl x509 -inform der -in ${path} -out ca.pem`,
-    });
-  }
-  return text;
 }

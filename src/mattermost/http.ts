@@ -160,7 +160,7 @@ export class Api {
   /** A 401 is the configured token being wrong: a configuration error, whatever the call. */
   #serverError(info: RequestInfo, response: Response, data: unknown): ServerError | ConfigError {
     const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
-    const text = body.message ?? (typeof data === "string" && data.trim() ? data.trim() : response.statusText);
+    const text = body.message ?? (typeof data === "string" && data.trim() ? plainText(data) : response.statusText);
     if (response.status === 401) {
       return new ConfigError(this.#clean(`the server rejected the token: ${text || "unauthorized"} (HTTP 401)`), {
         hint: hintFor(401, body.id),
@@ -199,6 +199,12 @@ export class Api {
 export type AttemptOutcome =
   | { ok: true; data: unknown; status: number }
   | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number; final?: true };
+
+/** A proxy's error page as one short line: its text without tags, at most 200 characters. */
+function plainText(body: string): string {
+  const text = body.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
 
 /** Mattermost answers JSON; a proxy in between may answer HTML or plain text. */
 async function readBody(response: Response): Promise<unknown> {

@@ -51,7 +51,7 @@ describe("mmn update", () => {
     expect((await mmn(box, ["update", "x", "--id", "a", "--hook", "b"])).code).toBe(2);
     const r = await mmn(box, ["update", "--hook", "/nonexistent.msg", "x"]);
     expect(r).toMatchObject({ code: 2 });
-    expect(r.stderr).toContain("cannot read hook file /nonexistent.msg: ENOENT");
+    expect(r.stderr).toContain("cannot read hook file /nonexistent.msg: no such file or directory");
   });
 
   test("a hook file with 3 lines is refused", async () => {
@@ -78,6 +78,16 @@ describe("mmn hook", () => {
     expect(JSON.parse((await mmn(box, ["hook", "show", "h1", "--json"])).stdout)).toEqual(shown);
     expect(JSON.parse((await mmn(box, ["hook", "list", "--json"])).stdout)).toEqual([shown]);
     expect((await mmn(box, ["update", "--id", "h1", "again"])).code).toBe(0);
+  });
+
+  test("a hook whose id cannot name a file in the store: import and update --hook refuse it, nothing sent", async () => {
+    const path = box.write("python.msg", `[Mattermost-Notify Message Hook]\nresults/run1\n${"c".repeat(26)}\n${"p".repeat(26)}`);
+    const imported = await mmn(box, ["hook", "import", path]);
+    expect(imported.code).toBe(2);
+    expect(imported.stderr).toContain('error: invalid message id "results/run1": it contains a slash');
+    const updated = await mmn(box, ["update", "--hook", path, "x"]);
+    expect(updated.code).toBe(2);
+    expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 
   test("MMN_HOOK_DIR moves the store", async () => {

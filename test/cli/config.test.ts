@@ -70,7 +70,7 @@ describe("where mmn finds its configuration", () => {
   test("a --config file that is missing: exit 3, nothing sent", async () => {
     const r = await mmn(box, ["--config", join(box.cwd, "nope"), "send", "x", "-u", "alice"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`error: cannot read config file ${join(box.cwd, "nope")}: ENOENT\n`);
+    expect(r.stderr).toBe(`error: cannot read config file ${join(box.cwd, "nope")}: no such file or directory\n`);
     expect(server.requests).toEqual([]);
   });
 });

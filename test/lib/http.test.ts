@@ -54,6 +54,15 @@ describe("timeouts and retries", () => {
     expect(server.postsIn(server.channels.townSquare.id).map((p) => p.message)).toEqual(["once"]);
   });
 
+  test("a proxy's HTML error page becomes one short line of its text", async () => {
+    const page = `<html><head><style>body { color: red }</style></head><body><h1>502 Bad Gateway</h1>${"<p>filler</p>".repeat(2000)}</body></html>`;
+    server.fault({ kind: "status", status: 502, path: "/api/v4/users/me", times: 4, body: page });
+    const error = (await rest.getMe(api({ retries: 0 })).catch((e: unknown) => e)) as Error;
+    expect(error.message).toStartWith("502 Bad Gateway filler filler");
+    expect(error.message).toEndWith("… (HTTP 502)");
+    expect(error.message.length).toBeLessThan(220);
+  });
+
   test("429 waits for X-Ratelimit-Reset, then goes through", async () => {
     server.fault({ kind: "status", status: 429, path: "/api/v4/users/me", times: 1, body: "limit exceeded\n" });
     const waits: number[] = [];

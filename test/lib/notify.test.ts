@@ -36,6 +36,12 @@ describe("sending", () => {
     expect(open.headers["user-agent"]).toMatch(/^mmn\/\d+\.\d+\.\d+/);
   });
 
+  test("the url as people write it: a pasted …/api/v4/ works, what is no http(s) URL is a ConfigError", async () => {
+    const post = await client({ url: `${server.url}/api/v4/` }).sendToUser("via api/v4", "alice");
+    expect(server.posts.get(post.id)?.message).toBe("via api/v4");
+    expect(() => client({ url: "ftp://chat.example.org" })).toThrow(ConfigError);
+  });
+
   test("@ and ~ prefixes are accepted; channels need the team", async () => {
     const post = await client().sendToChannel("to the channel", "~town-square");
     expect(post.channel_id).toBe(server.channels.townSquare.id);
@@ -182,6 +188,18 @@ describe("updates by id", () => {
     await other.readMessageHookFromFile(path);
     await other.sendUpdate("Hello World! (updated)", { id: "my-test-message" });
     expect(server.posts.get(sent.id)?.message).toBe("Hello World! (updated)");
+  });
+
+  test("any id the Python package takes works in memory and in hook files: slashes, dots, spaces", async () => {
+    const notify = client();
+    const sent = await notify.sendToUser("v1", "alice", { id: "results/run 1" });
+    const path = file("python.msg", `[Mattermost-Notify Message Hook]\r\n../odd.id\r\n${sent.channel_id}\r\n${sent.id}\r\n`);
+    const hook = await notify.readMessageHookFromFile(path);
+    expect(hook.id).toBe("../odd.id");
+    await notify.sendUpdate("v2", { id: "../odd.id" });
+    await notify.sendUpdate("v3", { id: "results/run 1" });
+    expect(server.posts.get(sent.id)?.message).toBe("v3");
+    await expect(notify.sendToUser("x", "alice", { id: "" })).rejects.toThrow("the message id is empty");
   });
 
   test("a post deleted on the server: the edit fails with the server's 403 explained", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { NetworkError, Notify } from "../../src/index.ts";
+import { NetworkError, Notify, wakeup } from "../../src/index.ts";
 import { mmn, sandbox } from "../helpers/cli.ts";
 
 const TLS = join(import.meta.dir, "../fixtures/tls");
@@ -32,6 +32,11 @@ test("a self-signed server: one attempt, and the error says what to configure", 
   expect(error.message).toMatch(/^could not reach 127\.0\.0\.1:\d+: its certificate is not trusted \([A-Z_]+\)$/);
   expect(error.hint).toBe("give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA");
   expect(hits).toBe(0);
+});
+
+test("wakeup() reads the ca= file of the configuration, as the CLI does", async () => {
+  const notify = await wakeup({ config: { overrides: { url, token: "tok-abcdefgh", ca: join(TLS, "cert.pem") }, env: {}, home: "/nonexistent", cwd: "/nonexistent" } });
+  expect((await notify.me()).username).toBe("notify-bot");
 });
 
 test("trusted with its CA as ca", async () => {

@@ -35,7 +35,7 @@ describe("hook file format", () => {
   });
 
   test("a missing hook file is a usage error naming the file", async () => {
-    await expect(readHookFile("/nonexistent/x.msg")).rejects.toThrow(/cannot read hook file \/nonexistent\/x.msg: ENOENT/);
+    await expect(readHookFile("/nonexistent/x.msg")).rejects.toThrow(/cannot read hook file \/nonexistent\/x.msg: no such file or directory/);
   });
 });
 
