@@ -13,6 +13,10 @@ export interface Target {
   resolve(): Promise<string>;
 }
 
+/** What the server takes in a URL (it answers others with a bare HTTP 400). */
+const USERNAME = /^[a-z0-9._-]+$/;
+const NAME = /^[a-z0-9_-]+$/;
+
 /** `@Alice` → `alice`: usernames are lower case on the server, which refuses others (HTTP 400). */
 const userName = (raw: string) => raw.trim().replace(/^@/, "").toLowerCase();
 
@@ -37,6 +41,11 @@ export class Targets {
   user(raw: string): Target {
     const name = userName(raw);
     if (!name) throw new UsageError("the user name is empty");
+    if (!USERNAME.test(name)) {
+      throw new UsageError(`${JSON.stringify(raw.trim())} is not a username`, {
+        hint: "a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name",
+      });
+    }
     return {
       key: `${this.api.serverUrl} dm ${name}`,
       label: `@${name}`,
@@ -77,9 +86,15 @@ export class Targets {
     const team = slash > 0 ? trimmed.slice(0, slash) : this.team;
     const name = (slash > 0 ? trimmed.slice(slash + 1) : trimmed).replace(/^~/, "");
     if (!name) throw new UsageError("the channel name is empty");
+    if (name.startsWith("@")) throw new UsageError(`${raw.trim()} is a user, not a channel`, { hint: `send to a user with -u ${name.slice(1)}` });
     if (/\s/.test(name)) {
       throw new UsageError(`${JSON.stringify(raw.trim())} is a display name, not a channel name`, {
         hint: `use the name in the channel's URL, like ${name.replace(/\s+/g, "-")}`,
+      });
+    }
+    if (!NAME.test(name) || (team !== undefined && !NAME.test(team))) {
+      throw new UsageError(`${JSON.stringify(raw.trim())} is not a channel name`, {
+        hint: "write the channel as its URL shows it (town-square), or team/channel for another team",
       });
     }
     if (!team) {

@@ -31,21 +31,41 @@ async function flagTable(): Promise<Record<string, string[]>> {
   return table;
 }
 
-function bash(table: Record<string, string[]>): string {
+/** run's flags that take a value, long and short: the word after one is no command. */
+async function runValueFlags(): Promise<string[]> {
+  const def = argsOf(await COMMANDS.run!.load());
+  return Object.entries(def)
+    .filter(([, arg]) => arg.type === "string")
+    .flatMap(([flag, arg]) => [`--${flag}`, ...["alias" in arg ? (arg.alias ?? []) : []].flat().map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]);
+}
+
+function bash(table: Record<string, string[]>, runValues: string[]): string {
   const cases = Object.entries(table)
     .map(([name, flags]) => `    ${name}) opts="${[...flags, ...GLOBALS, ...operands(name)].join(" ")}" ;;`)
     .join("\n");
   // The command is the first word that is neither an option nor the value of --config.
+  // After run's options, the wrapped command: its name, then its own words (files, by -o default).
   return `# mmn bash completion
 _mmn() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" i
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd="" i w
+  local values=" ${runValues.join(" ")} "
   for ((i = 1; i < COMP_CWORD; i++)); do
-    # After --: the command's name, then its own arguments (files: -o default).
-    [[ \${COMP_WORDS[i]} == "--" ]] && { ((COMP_CWORD == i + 1)) && COMPREPLY=($(compgen -c -- "$cur")); return 0; }
-    [[ \${COMP_WORDS[i]} == "--config" ]] && { ((i++)); continue; }
-    [[ -z $cmd && \${COMP_WORDS[i]} != -* ]] && cmd=\${COMP_WORDS[i]}
+    w=\${COMP_WORDS[i]}
+    [[ $w == "--" ]] && { ((COMP_CWORD == i + 1)) && COMPREPLY=($(compgen -c -- "$cur")); return 0; }
+    [[ $w == "--config" ]] && { ((i++)); continue; }
+    if [[ $cmd == run ]]; then
+      [[ $values == *" $w "* ]] && { ((i++)); continue; }
+      [[ $w != -* ]] && return 0
+      continue
+    fi
+    [[ -z $cmd && $w != -* ]] && cmd=$w
   done
-  [[ \${COMP_WORDS[COMP_CWORD-1]} == "--config" ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }
+  [[ $prev == "--config" ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }
+  if [[ $cmd == run ]]; then
+    [[ $prev == "--on" ]] && { COMPREPLY=($(compgen -W "always failure" -- "$cur")); return; }
+    [[ $values == *" $prev "* ]] && return 0
+    [[ $cur != -* ]] && { COMPREPLY=($(compgen -c -- "$cur")); return; }
+  fi
   local opts
   case $cmd in
     "") COMPREPLY=($(compgen -W "${Object.keys(table).join(" ")} ${GLOBALS.join(" ")}" -- "$cur")); return ;;
@@ -101,7 +121,7 @@ function fish(table: Record<string, string[]>): string {
   return `${lines.join("\n")}\n`;
 }
 
-const SHELLS: Record<string, (table: Record<string, string[]>) => string> = { bash, zsh, fish };
+const SHELLS: Record<string, (table: Record<string, string[]>, runValues: string[]) => string> = { bash, zsh, fish };
 
 export default command({
   meta: { name: "mmn completion", description: "Print a completion script for bash, zsh or fish." },
@@ -113,7 +133,7 @@ export default command({
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
     if (positionals.length > 1) throw new UsageError(`name one shell, got ${positionals.length}: ${positionals.join(" ")}`);
     if (!render) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
-    print(render(await flagTable()));
+    print(render(await flagTable(), await runValueFlags()));
     return 0;
   },
 });

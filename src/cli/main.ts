@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const { globals, args } = extractGlobals(ours);
   setLevel(globals.quiet, globals.verbose);
   const name = args[0];
-  if (globals.version && !name) {
+  if (globals.version) {
     print(`${VERSION}\n`);
     return 0;
   }

@@ -4,7 +4,7 @@ import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify, NotifyOptions } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
-import { isOurOutput } from "../run/samefile.ts";
+import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -110,6 +110,8 @@ export default command({
     // `--log job.out … > job.out 2>&1` (#SBATCH -o job.out): the output is written there
     // already; truncated and written again it would hold everything twice, after NUL bytes.
     const logIsOutput = logPath !== undefined && isOurOutput(logPath);
+    // Only when both streams go there does that file hold the whole output: say so, and go on.
+    if (logIsOutput && !sameOpenFile(1, 2)) notice(`--log ${logPath} is where only one of stdout and stderr goes: the log attached holds that one`);
     const logError = logPath === undefined || logIsOutput ? undefined : logProblem(logPath);
     if (logError) throw new UsageError(`cannot write the log ${logPath}: ${logError}`, { hint: "give --log a file in a directory you can write to" });
 

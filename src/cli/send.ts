@@ -72,7 +72,7 @@ export default command({
 /** A known id edits its message (the seed's rule); else a reply, or a new post to the target. */
 async function deliver(notify: Notify, config: MmnConfig, { message, files, id, replyTo, target }: Delivery): Promise<{ post: Post; action: string }> {
   if (id !== undefined && (await notify.hooks.get(id))) {
-    return { post: await notify.sendUpdate(message, { id, files }), action: "updated" };
+    return { post: await notify.sendUpdate(message, { id, files }), action: message.trim() ? "updated" : "replied" };
   }
   const options = { files, ...(id !== undefined ? { id } : {}) };
   if (replyTo !== undefined) return { post: await notify.reply(message, { to: replyTo, ...options }), action: "sent" };

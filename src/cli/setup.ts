@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
-import { normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
+import { mergeConfig, normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
 import { errnoText } from "../disk.ts";
 import { MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
@@ -37,7 +37,7 @@ export default command({
     const flagTarget = chooseTarget(str(values.user), str(values.channel));
     // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
-    const current = explicit && !existsSync(explicit) ? {} : (await cliConfig(ctx)).config;
+    const current = explicit && !existsSync(explicit) ? mergeConfig([]).config : (await cliConfig(ctx)).config;
     const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
     const onAttempt: ApiOptions["onAttempt"] = ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);

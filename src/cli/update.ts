@@ -43,7 +43,9 @@ export default command({
     }
     const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
     const post = await notify.sendUpdate(message, { id, files, append: values.append === true });
-    await printResult({ notify, post, id, action: "updated", saveHook: undefined, json: values.json === true });
+    // Files alone leave the message as it was: what was posted is a reply in its thread.
+    const action = message.trim() ? "updated" : "replied";
+    await printResult({ notify, post, id, action, saveHook: undefined, json: values.json === true });
     return 0;
   },
 });

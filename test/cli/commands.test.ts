@@ -151,6 +151,12 @@ describe("help and version", () => {
   test("--version, --help, and help for a command with examples", async () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dir, "../../package.json"), "utf8"));
     expect((await mmn(box, ["--version"])).stdout).toBe(`${pkg.version}\n`);
+    // After a command too, as its help says: the version, and nothing run or sent.
+    for (const args of [["send", "x", "-u", "alice", "-V"], ["setup", "--version"], ["run", "--version", "--", "touch", "ran"]]) {
+      expect(await mmn(box, args)).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
+    }
+    expect(server.requests).toEqual([]);
+    expect(existsSync(join(box.cwd, "ran"))).toBe(false);
     const help = await mmn(box, ["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Commands:");
@@ -185,6 +191,9 @@ describe("mmn completion", () => {
     expect(await complete("mmn -q hook e")).toBe("export");
     expect(await complete("mmn run -- ech")).toContain("echo");
     expect(await complete("mmn run -- python3 tr")).toBe("");
+    expect(await complete("mmn run --title x ech")).toContain("echo");
+    expect(await complete("mmn run echo -")).toBe("");
+    expect(await complete("mmn run --on f")).toBe("failure");
   });
 
   test.if(Bun.which("zsh") !== null)("zsh: valid syntax", async () => {

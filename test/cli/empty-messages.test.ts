@@ -41,6 +41,7 @@ describe("an empty message is refused, never posted or used to blank a message",
     const f = box.write("result.txt", "42\n");
     const r = await mmn(box, ["send", "--id", "n", "-f", f], { stdin: "" });
     expect(r.code).toBe(0);
+    expect(r.stderr).toStartWith('✔ replied as "n" (post ');
     const [post, reply] = server.postsIn(original.channel_id);
     expect(post?.message).toBe("the original");
     expect(reply).toMatchObject({ root_id: original.id, message: "" });

@@ -339,6 +339,16 @@ test("without --, the command's -q, -h, --verbose and --config are its own; ours
   expect(r.stderr).toBe("");
 });
 
+test("--log naming the file of only one of stdout and stderr: said, and that file attached", async () => {
+  const script = `${MMN.map((part) => `'${part}'`).join(" ")} run --log job.err -- sh -c 'echo out; echo err >&2' > job.out 2> job.err`;
+  expect(await Bun.spawn(["bash", "-c", script], { cwd: box.cwd, env: box.env }).exited).toBe(0);
+  const err = readFileSync(join(box.cwd, "job.err"), "utf8");
+  expect(err).toStartWith("mmn: --log job.err is where only one of stdout and stderr goes: the log attached holds that one\n");
+  expect(readFileSync(join(box.cwd, "job.out"), "utf8")).toBe("out\n");
+  const reply = dmPosts()[1]!;
+  expect(server.files.get(reply.file_ids![0]!)!.content.toString()).toEndWith("err\n");
+});
+
 test("--log FILE that exists is truncated, like tee: the file, the attachment and the card hold this run only", async () => {
   const log = box.write("old.log", "yesterday's run, 10 MB of it\n");
   const r = await mmn(box, ["run", "--log", log, "--", "bash", "-c", "echo a; echo b >&2"]);

@@ -78,6 +78,13 @@ describe("mmn send", () => {
     expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["to ~General", "to Research/~general"]);
     const display = await mmn(box, ["send", "x", "-c", "Town Square"]);
     expect(display).toMatchObject({ code: 2, stderr: 'error: "Town Square" is a display name, not a channel name\nhint: use the name in the channel\'s URL, like town-square\n' });
+    const rows: Array<[string[], string]> = [
+      [["-c", "@alice"], "error: @alice is a user, not a channel\nhint: send to a user with -u alice\n"],
+      [["-c", "/general"], 'error: "/general" is not a channel name\nhint: write the channel as its URL shows it (town-square), or team/channel for another team\n'],
+      [["-u", "Alice Smith"], `error: "Alice Smith" is not a username\nhint: a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name\n`],
+    ];
+    for (const [args, stderr] of rows) expect(await mmn(box, ["send", "x", ...args])).toMatchObject({ code: 2, stderr });
+    expect(server.requests.filter((q) => q.path === "/api/v4/posts")).toHaveLength(3);
   });
 
   test("a repeated send to the same user costs exactly one request", async () => {

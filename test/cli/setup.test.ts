@@ -106,6 +106,10 @@ describe("mmn setup --config FILE", () => {
     expect(r.code).toBe(0);
     expect(readFileSync(file, "utf8")).toContain("user=bob\n");
     expect(() => statSync(join(fresh.home, ".mmnrc"))).toThrow();
+    const fromEnvironment = join(fresh.cwd, "from-env.rc");
+    const env = { MMN_URL: server.url, MMN_TOKEN: server.token, MMN_USER: "bob", MMN_TEAM: "research" };
+    expect((await mmn(fresh, ["--config", fromEnvironment, "setup", "--yes"], { env })).code).toBe(0);
+    expect(readFileSync(fromEnvironment, "utf8")).toContain(`url=${server.url}\ntoken=${server.token}\nteam=research\nuser=bob\n`);
     const viaEnv = join(fresh.cwd, "env.rc");
     const e = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token, env: { MMN_CONFIG: viaEnv } });
     expect(e.code).toBe(0);
