@@ -92,6 +92,9 @@ export class Reporter {
     if (this.#disabled) return;
     const live = this.#inFlight;
     const message = statusMessage(state);
+    // A first post still on its way (a command that ended at once) is waited for: sent again,
+    // its name lookups would go out twice, and only the server's deduplication save the post.
+    if (!this.#post && live) await Promise.race([live, Bun.sleep(Math.max(0, deadline - Date.now()))]);
     if (!this.#post) {
       try {
         await persist(() => this.#publish(state), deadline);

@@ -332,6 +332,16 @@ test("without --, options end at the command: its own flags (and a -- of its own
   expect((await mmn(box, ["run", "--bogus", "echo"])).code).toBe(2);
 });
 
+test("a command that ends at once, with no name cached yet: each name looked up once, two posts sent", async () => {
+  const r = await mmn(box, ["run", "--", "echo", "hello"]);
+  expect(r.code).toBe(0);
+  const calls = server.requests.map((q) => `${q.method} ${q.path.replace("/api/v4", "")}`);
+  expect(calls.filter((c) => c === "GET /users/username/alice")).toHaveLength(1);
+  expect(calls.filter((c) => c === "POST /channels/direct")).toHaveLength(1);
+  expect(calls.filter((c) => c === "POST /posts")).toHaveLength(2);
+  expect(dmPosts()).toHaveLength(2);
+});
+
 test("without --, the command's -q, -h, --verbose and --config are its own; ours stand before it", async () => {
   const r = await mmn(box, ["-q", "run", "--id", "flags", "printf", "%s ", "-q", "-h", "--verbose", "--config", "x"]);
   expect(r.code).toBe(0);
