@@ -83,7 +83,7 @@ export class Targets {
     // Team and channel names, as URLs show them, are lower case; display names are not names.
     const trimmed = raw.trim().replace(/^~/, "").toLowerCase();
     const slash = trimmed.indexOf("/");
-    const team = slash > 0 ? trimmed.slice(0, slash) : this.team;
+    const team = slash > 0 ? trimmed.slice(0, slash) : this.team?.toLowerCase();
     const name = (slash > 0 ? trimmed.slice(slash + 1) : trimmed).replace(/^~/, "");
     if (!name) throw new UsageError("the channel name is empty");
     if (name.startsWith("@")) throw new UsageError(`${raw.trim()} is a user, not a channel`, { hint: `send to a user with -u ${name.slice(1)}` });
@@ -92,10 +92,13 @@ export class Targets {
         hint: `use the name in the channel's URL, like ${name.replace(/\s+/g, "-")}`,
       });
     }
-    if (!NAME.test(name) || (team !== undefined && !NAME.test(team))) {
+    if (!NAME.test(name)) {
       throw new UsageError(`${JSON.stringify(raw.trim())} is not a channel name`, {
         hint: "write the channel as its URL shows it (town-square), or team/channel for another team",
       });
+    }
+    if (team !== undefined && !NAME.test(team)) {
+      throw new UsageError(`${JSON.stringify(team)} is not a team name`, { hint: "write the team as its URL shows it (the part before /channels/)" });
     }
     if (!team) {
       throw new ConfigError(`no team is configured to find ~${name} in`, {

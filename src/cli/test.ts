@@ -52,7 +52,7 @@ export default command({
       report.user = me ? { id: me.id, username: me.username, is_bot: me.is_bot } : null;
       report.version = server?.Version ?? null;
       report.max_file_size = server?.MaxFileSize ? Number(server.MaxFileSize) : null;
-      if (me && team) await check("team", () => rest.getTeamByName(notify.api, team), (t) => `${t.display_name} (${t.name})`);
+      if (me && team) await check("team", () => rest.getTeamByName(notify.api, team.toLowerCase()), (t) => `${t.display_name} (${t.name})`);
       if (me && user) await check("default user", () => notify.checkRecipient({ user }), (label) => label);
       if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
     }

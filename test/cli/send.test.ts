@@ -81,10 +81,13 @@ describe("mmn send", () => {
     const rows: Array<[string[], string]> = [
       [["-c", "@alice"], "error: @alice is a user, not a channel\nhint: send to a user with -u alice\n"],
       [["-c", "/general"], 'error: "/general" is not a channel name\nhint: write the channel as its URL shows it (town-square), or team/channel for another team\n'],
+      [["-c", "my team/general"], 'error: "my team" is not a team name\nhint: write the team as its URL shows it (the part before /channels/)\n'],
       [["-u", "Alice Smith"], `error: "Alice Smith" is not a username\nhint: a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name\n`],
     ];
     for (const [args, stderr] of rows) expect(await mmn(box, ["send", "x", ...args])).toMatchObject({ code: 2, stderr });
     expect(server.requests.filter((q) => q.path === "/api/v4/posts")).toHaveLength(3);
+    // A team configured as its display name spells: Research.
+    expect((await mmn(sandbox(server, { team: "Research" }), ["send", "to the team", "-c", "general"])).code).toBe(0);
   });
 
   test("a repeated send to the same user costs exactly one request", async () => {
