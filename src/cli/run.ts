@@ -2,13 +2,13 @@ import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
 import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
-import type { Notify, NotifyOptions } from "../notify.ts";
+import type { Notify } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
 import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
-import { isVerbose, ui } from "./ui.ts";
+import { markLines, ui } from "./ui.ts";
 
 const args = {
   ...targetArgs,
@@ -33,7 +33,7 @@ export const examples = `  mmn run -- python train.py --epochs 50
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
-const notice = (message: string) => ui.raw(`mmn: ${message}`);
+const notice = (message: string) => ui.raw(message);
 
 type Settings = { on: "always" | "failure"; interval: number; tail: number };
 const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
@@ -97,6 +97,8 @@ export default command({
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
+    // Every line of ours is marked from here on, as it mixes with the command's stderr.
+    markLines("mmn: ");
     // Our options end where the command starts, so that its own flags stay its own.
     const { values, positionals } = parseFlags(rawArgs, args, [], { stopAtPositional: true });
     // Without our `--`, a `--` main split off belongs to the command's arguments.
@@ -118,10 +120,7 @@ export default command({
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      // As connect's own, but marked like every line of ours among the command's stderr.
-      const onAttempt: NotifyOptions["onAttempt"] = ({ request, status, ms }) =>
-        isVerbose() && notice(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);
-      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0, onAttempt });
+      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
       notify = connected.notify;
       loaded = connected.config;
     } catch (error) {
@@ -137,7 +136,7 @@ export default command({
     }
     const mention = values.mention === true ? (user ?? defaults.user) : undefined;
     if (values.mention === true && !mention) notice("--mention needs a user to mention (-u, or user= in the configuration)");
-    if (notify) ui.info(`mmn: reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    if (notify) ui.info(`reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
 
     const { wrap } = await import("../run/wrapper.ts");
     const { code, hook } = await wrap({
@@ -158,7 +157,7 @@ export default command({
       signalBudgetMs: 2500,
       warn: notice,
       // Marked like every line of ours among the command's stderr.
-      debug: (message) => isVerbose() && notice(message),
+      debug: (message) => ui.debug(message),
     });
     const saveHook = str(values["save-hook"]);
     // This run's post, not whatever another run with the same id left in the store.

@@ -68,7 +68,13 @@ function streamWriter(open: () => FileSink): StreamWriter {
 export const print = streamWriter(() => Bun.stdout.writer());
 
 const writeStderr = streamWriter(() => Bun.stderr.writer());
-const write = (line: string) => writeStderr(`${line}\n`);
+let linePrefix = "";
+const write = (line: string) => writeStderr(`${linePrefix}${line}\n`);
+
+/** Marks every line mmn writes on stderr from now on: under `mmn run` they mix with the command's. */
+export function markLines(prefix: string): void {
+  linePrefix = prefix;
+}
 
 export const ui = {
   /** Shown even with --quiet (which leaves only errors), as it is. */

@@ -332,6 +332,16 @@ test("without --, options end at the command: its own flags (and a -- of its own
   expect((await mmn(box, ["run", "--bogus", "echo"])).code).toBe(2);
 });
 
+test("--verbose: every line of mmn's among the command's stderr is marked mmn:", async () => {
+  const r = await mmn(box, ["--verbose", "run", "--", "sh", "-c", "echo theirs >&2"]);
+  expect(r.code).toBe(0);
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines.filter((line) => line !== "theirs").every((line) => line.startsWith("mmn: "))).toBe(true);
+  expect(lines).toContain("theirs");
+  expect(lines.some((line) => line.startsWith("mmn: config: "))).toBe(true);
+  expect(lines.some((line) => /^mmn: POST \/posts → 201 \(\d+ ms\)$/.test(line))).toBe(true);
+});
+
 test("a command that ends at once, with no name cached yet: each name looked up once, two posts sent", async () => {
   const r = await mmn(box, ["run", "--", "echo", "hello"]);
   expect(r.code).toBe(0);
@@ -373,7 +383,8 @@ test("an unwritable --log is refused before anything runs or is sent: exit 2, a 
   for (const [log, reason] of [["no/such/dir/job.log", "ENOENT: no such file or directory"], [".", "EISDIR: is a directory"]] as const) {
     const r = await mmn(box, ["run", "--log", log, "--", "touch", "ran"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toStartWith(`error: cannot write the log ${log}: ${reason}\n`);
+    // Marked as mmn's, like every line of ours under run.
+    expect(r.stderr).toStartWith(`mmn: error: cannot write the log ${log}: ${reason}\n`);
   }
   expect(existsSync(join(box.cwd, "ran"))).toBe(false);
   expect(server.requests).toEqual([]);
