@@ -105,17 +105,42 @@ if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then _mmn "$@"; else compdef 
 `;
 }
 
-/** Files stay offered wherever a file may go (setup --token-file, hook import, -f, after --). */
-function fish(table: Record<string, string[]>): string {
+/**
+ * Files stay offered wherever a file may go (setup --token-file, hook import, -f). The
+ * command `mmn run` wraps (after `--`, or from the first word after run's options) gets
+ * a command's name, then its own words: none of mmn's options.
+ */
+function fish(table: Record<string, string[]>, runValues: string[]): string {
+  const ours = "not __mmn_wrapped first; and not __mmn_wrapped rest";
   const lines = [
     "# mmn fish completion",
+    "function __mmn_wrapped -a want",
+    "    set -l run 0; set -l skip 0; set -l started 0; set -l count 0",
+    "    for w in (commandline -opc)[2..-1]",
+    "        if test $started = 1; set count (math $count + 1); continue; end",
+    "        if test $skip = 1; set skip 0; continue; end",
+    "        if test $run = 0",
+    '            test "$w" = --config; and set skip 1',
+    '            test "$w" = run; and set run 1',
+    "            continue",
+    "        end",
+    '        if test "$w" = --; set started 1; continue; end',
+    `        if contains -- $w ${runValues.join(" ")}; set skip 1; continue; end`,
+    "        if not string match -q -- '-*' $w; set started 1; set count 1; end",
+    "    end",
+    '    if test "$want" = rest; test $started = 1 -a $count -gt 0; return; end',
+    "    test $started = 1 -a $count = 0; and return 0",
+    "    test $run = 1 -a $started = 0 -a $skip = 0; and not string match -q -- '-*' (commandline -ct)",
+    "end",
     `complete -c mmn -n __fish_use_subcommand -f -a "${Object.keys(table).join(" ")}"`,
-    ...GLOBALS.map((g) => `complete -c mmn -l ${g.slice(2)}${g === "--config" ? " -r -F" : ""}`),
+    ...GLOBALS.map((g) => `complete -c mmn -n "${ours}" -l ${g.slice(2)}${g === "--config" ? " -r -F" : ""}`),
+    `complete -c mmn -n "__mmn_wrapped first" -f -a "(__fish_complete_command)"`,
   ];
   for (const [name, flags] of Object.entries(table)) {
-    for (const flag of flags) lines.push(`complete -c mmn -n "__fish_seen_subcommand_from ${name}" -l ${flag.slice(2)}`);
+    const when = `__fish_seen_subcommand_from ${name}; and ${ours}`;
+    for (const flag of flags) lines.push(`complete -c mmn -n "${when}" -l ${flag.slice(2)}${flag === "--on" ? ' -x -a "always failure"' : ""}`);
     const words = operands(name);
-    if (words.length) lines.push(`complete -c mmn -n "__fish_seen_subcommand_from ${name}" -a "${words.join(" ")}"`);
+    if (words.length) lines.push(`complete -c mmn -n "${when}" -a "${words.join(" ")}"`);
   }
   lines.push(`complete -c mmn -n "__fish_seen_subcommand_from completion" -f`);
   return `${lines.join("\n")}\n`;

@@ -201,16 +201,24 @@ describe("mmn completion", () => {
     expect(await Bun.spawn(["zsh", "-n", path]).exited).toBe(0);
   });
 
-  test.if(Bun.which("fish") !== null)("fish: files where a file may go, shells after completion", async () => {
+  test.if(Bun.which("fish") !== null)("fish: files where a file may go, shells after completion, the command run wraps", async () => {
     const path = box.write("mmn.fish", (await mmn(box, ["completion", "fish"])).stdout);
-    const script = `source ${path}; complete -C"mmn setup --token-file ${box.cwd}/mmn."; echo "[sep]"; complete -C"mmn completion "`;
-    const check = Bun.spawn(["fish", "-c", script], { stdout: "pipe" });
-    expect((await new Response(check.stdout).text()).split("\n").filter(Boolean)).toEqual([`${box.cwd}/mmn.fish`, "[sep]", "bash", "fish", "zsh"]);
+    const complete = async (line: string) => {
+      const check = Bun.spawn(["fish", "-c", `source ${path}; complete -C"${line}"`], { stdout: "pipe" });
+      return (await new Response(check.stdout).text()).split("\n").filter(Boolean).map((l) => l.split("\t")[0]);
+    };
+    expect(await complete(`mmn setup --token-file ${box.cwd}/mmn.`)).toEqual([`${box.cwd}/mmn.fish`]);
+    expect(await complete("mmn completion ")).toEqual(["bash", "fish", "zsh"]);
+    // The command run wraps: a command's name, then none of mmn's options.
+    expect(await complete("mmn run --title x ech")).toContain("echo");
+    expect(await complete("mmn run echo --hid")).toEqual([]);
+    expect(await complete("mmn run --hid")).toEqual(["--hide-command"]);
+    expect(await complete("mmn run --on ")).toEqual(["always", "failure"]);
   });
 
   test("zsh and fish; an unknown shell is exit 2", async () => {
     expect((await mmn(box, ["completion", "zsh"])).stdout).toStartWith("#compdef mmn");
-    expect((await mmn(box, ["completion", "fish"])).stdout).toContain("complete -c mmn -n \"__fish_seen_subcommand_from run\" -l no-logs");
+    expect((await mmn(box, ["completion", "fish"])).stdout).toContain('complete -c mmn -n "__fish_seen_subcommand_from run; and not __mmn_wrapped first; and not __mmn_wrapped rest" -l no-logs\n');
     expect((await mmn(box, ["completion", "tcsh"])).code).toBe(2);
     expect(await mmn(box, ["completion", "bash", "zsh"])).toMatchObject({ code: 2, stderr: "error: name one shell, got 2: bash zsh\n" });
   });
