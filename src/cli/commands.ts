@@ -36,6 +36,10 @@ export const GLOBAL_OPTIONS = `Global options:
   -V, --version   print the version
   -h, --help      show help; \`mmn <command> --help\` for a command`;
 
+/** The command of that name; not one of Object's own properties (`mmn constructor`). */
+export const commandNamed = (name: string | undefined): CommandEntry | undefined =>
+  name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+
 export const MAIN_HELP = `mmn — Mattermost notifications for long jobs
 
 Usage: mmn <command> [options] [-- command for run]

@@ -4,7 +4,7 @@ import { errnoText } from "../disk.ts";
 import { exitCodeOf, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
-import { argsOf, COMMANDS, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
+import { argsOf, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { isTerminal } from "./tty.ts";
 import { print, setLevel, ui } from "./ui.ts";
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
   const { ours: beforeDashes, rest } = splitArgv(argv);
   // A command run wraps is not ours to read, even without `--`: its -q and --help are its own.
   const at = commandAt(beforeDashes);
-  const named = Object.hasOwn(COMMANDS, beforeDashes[at] ?? "") ? COMMANDS[beforeDashes[at]!] : undefined;
+  const named = commandNamed(beforeDashes[at]);
   const wrapper = named?.wraps ? await named.load() : undefined;
   const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
   const ours = beforeDashes.slice(0, wrappedAt);
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     print(`${MAIN_HELP}\n`);
     return globals.help ? 0 : 2;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const entry = commandNamed(name);
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
   const ctx = createContext(globals, rest);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
