@@ -1,4 +1,8 @@
-import { errnoText, readText } from "./disk.ts";
+import { errnoText } from "./disk.ts";
+import { readSmallFile } from "./read-file.ts";
+
+/** A site's bundle is a few certificates; a whole system store is ~200 KiB. */
+const MAX_CA_BYTES = 4 * 1024 * 1024;
 import { ConfigError } from "./errors.ts";
 
 /**
@@ -8,7 +12,7 @@ import { ConfigError } from "./errors.ts";
 export async function readCaBundle(path: string): Promise<string> {
   let text: string;
   try {
-    text = await readText(path);
+    ({ text } = await readSmallFile(path, { maxBytes: MAX_CA_BYTES, allowPipe: true }));
   } catch (error) {
     throw new ConfigError(`cannot read the CA bundle ${path}: ${errnoText(error)}`);
   }

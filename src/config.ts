@@ -1,5 +1,5 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { errnoText, fs, homeDir, isFile, joinPath, modeOf, parentDir, readText, resolvePath } from "./disk.ts";
+import { errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
 export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
@@ -13,6 +13,18 @@ export interface LoadedConfig {
   /** Files that existed and were read, lowest precedence first. */
   files: string[];
   warnings: string[];
+}
+
+/** A configuration file that exists, as read. */
+export interface ConfigFile {
+  path: string;
+  values: MmnConfig;
+  /** In the working directory, where another user or a cloned repository may have put it. */
+  local: boolean;
+  /** What to tell the user of this file: a token others can read, keys that mean nothing. */
+  warnings: string[];
+  /** Found, but not to be trusted: its warning says why. */
+  ignored?: true;
 }
 
 export interface LoadOptions {
@@ -42,19 +54,28 @@ const ENV_KEYS: Record<string, ConfigKey> = {
  * around `=`, `=` inside a value, CRLF, quotes; keys in any case (`URL`, `TEAM_NAME`).
  */
 export function parseConfigText(text: string): MmnConfig {
-  const config: MmnConfig = {};
+  return parseConfigLines(text).values;
+}
+
+/** The values, and the keys that mean nothing to mmn (`chanel=ops`), which a user wants to hear of. */
+export function parseConfigLines(text: string): { values: MmnConfig; unknown: string[] } {
+  const values: MmnConfig = {};
+  const unknown: string[] = [];
   for (const raw of text.replace(/^\uFEFF/, "").split(/\r?\n|\r/)) {
     const line = raw.trim();
     const eq = line.indexOf("=");
     if (!line || line.startsWith("#") || line.startsWith(";") || eq <= 0) continue;
     const name = line.slice(0, eq).trim().toLowerCase().replace(/^export\s+/, "");
     const key = ALIASES[name] ?? (CONFIG_KEYS as readonly string[]).find((k) => k === name);
-    if (!key) continue;
+    if (!key) {
+      unknown.push(name);
+      continue;
+    }
     let value = line.slice(eq + 1).trim();
     if (value.length >= 2 && /^(["']).*\1$/.test(value)) value = value.slice(1, -1);
-    config[key as ConfigKey] = value;
+    values[key as ConfigKey] = value;
   }
-  return config;
+  return { values, unknown };
 }
 
 export function serializeConfig(config: MmnConfig): string {
@@ -72,84 +93,62 @@ export async function userConfigPath(env: Record<string, string | undefined> = p
   return xdg && (await isFile(xdg)) ? xdg : joinPath(home, ".mmnrc");
 }
 
-/** The files read, lowest precedence first; named here so nothing walks up the tree. */
-export async function configFiles(options: LoadOptions = {}): Promise<string[]> {
-  const env = options.env ?? process.env;
-  const explicit = options.configFile ?? env.MMN_CONFIG;
-  const cwd = options.cwd ?? process.cwd();
-  if (explicit) return [resolvePath(cwd, explicit)];
-  const home = options.home ?? homeDir();
-  const files = [joinPath(home, ".mattermost_notify"), joinPath(cwd, ".mattermost_notify"), await userConfigPath(env, home), joinPath(cwd, ".mmnrc")];
-  return [...new Set(files)];
-}
-
-/** A configuration file that exists, as read. */
-export interface ConfigFile {
-  path: string;
-  values: MmnConfig;
-  /** Holds a token that other users of the machine can read. */
-  exposed: boolean;
-}
-
-/** The files that exist, lowest precedence first, read in parallel. */
-export async function readConfigFiles(options: LoadOptions = {}): Promise<ConfigFile[]> {
-  const explicit = Boolean(options.configFile ?? (options.env ?? process.env).MMN_CONFIG);
-  const paths = await configFiles(options);
-  const files = await Promise.all(
-    paths.map(async (path): Promise<ConfigFile | undefined> => {
-      const [text, mode] = await Promise.all([readConfigFile(path, explicit), modeOf(path)]);
-      if (text === undefined) return undefined;
-      const values = parseConfigText(text);
-      return { path, values, exposed: Boolean(values.token) && ((mode ?? 0) & 0o044) !== 0 };
-    }),
-  );
-  return files.filter((file) => file !== undefined);
-}
-
-export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
-  return mergeConfig(await readConfigFiles(options), options);
-}
+/** Keys that decide where the token goes: a file in the working directory may set them only beside its own token. */
+const ROUTING_KEYS = ["url", "proxy", "ca"] as const;
 
 /** Files, then the environment, then the overrides, each key from the last that sets it. */
 export function mergeConfig(files: readonly ConfigFile[], options: Pick<LoadOptions, "env" | "overrides"> = {}): LoadedConfig {
   const env = options.env ?? process.env;
+  const layers: Array<{ values: MmnConfig; source: string; file?: ConfigFile }> = [
+    ...files.map((file) => ({ values: file.values, source: file.path, file })),
+    ...Object.entries(ENV_KEYS).map(([name, key]) => ({ values: { [key]: env[name] }, source: `$${name}` })),
+    ...Object.entries(options.overrides ?? {}).map(([key, value]) => ({ values: { [key]: value }, source: `--${key}` })),
+  ];
+  const tokenSource = layers.findLast((layer) => layer.values.token)?.source;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
-  const merge = (values: MmnConfig, source: string) => {
-    // user and channel are one setting, the default recipient: naming one replaces the other.
-    const other = values.user && !values.channel ? "channel" : values.channel && !values.user ? "user" : undefined;
-    if (other) {
-      delete result.config[other];
-      delete result.sources[other];
+  for (const { values, source, file } of layers) {
+    let use = values;
+    if (file) {
+      if (!file.ignored) result.files.push(file.path);
+      result.warnings.push(...file.warnings);
+      if (file.local && tokenSource !== file.path) use = withoutRouting(file, tokenSource, result.warnings);
     }
-    for (const [key, value] of Object.entries(values) as Array<[ConfigKey, string | undefined]>) {
-      if (value === undefined || value === "") continue;
-      result.config[key] = value;
-      result.sources[key] = source;
-    }
-  };
-  for (const { path, values, exposed } of files) {
-    result.files.push(path);
-    if (exposed) result.warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
-    merge(values, path);
-  }
-  for (const [name, key] of Object.entries(ENV_KEYS)) merge({ [key]: env[name] }, `$${name}`);
-  if (options.overrides) {
-    for (const [key, value] of Object.entries(options.overrides)) merge({ [key]: value }, `--${key}`);
+    merge(result, use, source);
   }
   return result;
 }
 
-async function readConfigFile(file: string, required: boolean): Promise<string | undefined> {
-  try {
-    return await readText(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !required) return undefined;
-    if (code === "EISDIR" && !required) return undefined;
-    throw new ConfigError(`cannot read config file ${file}: ${errnoText(error)}`);
-  }
+/**
+ * A cloned repository or a neighbour's directory may hold `.mmnrc` with `url=` of their own
+ * host: it would receive the token of the user who runs mmn there. Such a file may point the
+ * way only for the token it holds itself.
+ */
+function withoutRouting(file: ConfigFile, tokenSource: string | undefined, warnings: string[]): MmnConfig {
+  const dropped = ROUTING_KEYS.filter((key) => file.values[key]);
+  if (dropped.length === 0) return file.values;
+  const values = { ...file.values };
+  for (const key of dropped) delete values[key];
+  const keys = dropped.map((key) => `${key}=`).join(", ");
+  warnings.push(
+    `${file.path}: ${keys} ignored: a file in the working directory may name the server only for a token of its own` +
+      (tokenSource ? `, and the token comes from ${tokenSource}` : ""),
+  );
+  return values;
 }
 
+function merge(result: LoadedConfig, values: MmnConfig, source: string): void {
+  // user and channel are one setting, the default recipient: naming one replaces the other.
+  const other = values.user && !values.channel ? "channel" : values.channel && !values.user ? "user" : undefined;
+  if (other) {
+    delete result.config[other];
+    delete result.sources[other];
+  }
+  for (const [key, value] of Object.entries(values) as Array<[ConfigKey, string | undefined]>) {
+    if (value === undefined || value === "") continue;
+    result.config[key] = value;
+    result.sources[key] = source;
+  }
+}
 
 export interface Connection {
   url: string;
@@ -193,6 +192,6 @@ export async function writeConfigFile(path: string, config: MmnConfig): Promise<
     await (await fs()).mkdir(parentDir(path), { recursive: true });
     await writeFileAtomic(path, serializeConfig(config));
   } catch (error) {
-    throw new ConfigError(`cannot write config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot write config file ${path}: ${errnoText(error)}`);
   }
 }

@@ -16,23 +16,9 @@ export const fs = (): Promise<FsPromises> => (fsPromises ??= import("node:fs/pro
 
 /** What is used of Bun's API, typed here: the library's declarations are for Node too. */
 interface BunFiles {
-  file(path: string): { text(): Promise<string>; stat(): Promise<{ mode: number; isFile(): boolean }> };
+  file(path: string): { stat(): Promise<{ isFile(): boolean }> };
 }
 const bun = (globalThis as unknown as { Bun?: BunFiles }).Bun;
-
-/** A whole text file; rejects with the errno `code` (`ENOENT`, `EISDIR`, `EACCES`) as node:fs does. */
-export async function readText(path: string): Promise<string> {
-  return bun ? bun.file(path).text() : (await fs()).readFile(path, "utf8");
-}
-
-/** The permission bits of a file, or undefined when it cannot be looked at. */
-export async function modeOf(path: string): Promise<number | undefined> {
-  try {
-    return (bun ? await bun.file(path).stat() : await (await fs()).stat(path)).mode;
-  } catch {
-    return undefined;
-  }
-}
 
 const ERRNO_WORDS: Record<string, string> = {
   ENOENT: "no such file or directory",
@@ -44,33 +30,37 @@ const ERRNO_WORDS: Record<string, string> = {
   EDQUOT: "disk quota exceeded",
   EFBIG: "file size limit reached (ulimit -f)",
   EROFS: "read-only file system",
+  ELOOP: "a symlink where none may be",
+  ENOTREG: "not a regular file",
 };
 
 /** What an errno code (`EACCES`) means, for the codes a file operation of ours meets. */
 export const errnoWords = (code: string | undefined): string | undefined => (code ? ERRNO_WORDS[code] : undefined);
 
+/** Refusals of read-file.ts that need their detail to be understood. */
+const DETAILED: Record<string, (detail: string) => string> = {
+  ETOOBIG: (bytes) => `larger than ${bytes} bytes: is it the right file?`,
+  EFOREIGN: (owner) => `owned by another user (${owner})`,
+  EFOREIGNLINK: (owner) => `a symlink owned by another user (${owner})`,
+  EWRITABLE: (mode) => `writable by other users (mode ${mode})`,
+};
+
 /** An errno code or an error carrying one, in words when they are known. */
 export function errnoText(error: unknown): string {
   const code = typeof error === "string" ? error : (error as NodeJS.ErrnoException | undefined)?.code;
+  const detail = (error as { detail?: unknown } | undefined)?.detail;
+  if (code && DETAILED[code] && typeof detail === "string") return DETAILED[code](detail);
   return errnoWords(code) ?? code ?? String(error);
 }
 
-/**
- * Why a file could not be written (atomically, by a temp file and a rename, so what counts
- * is its directory), or undefined when it can. For checks before anything is sent.
- */
-export async function unwritableReason(path: string): Promise<string | undefined> {
-  const disk = await fs();
-  const info = await disk.stat(path).catch(() => undefined);
-  if (info?.isDirectory()) return `it ${errnoText("EISDIR")}`;
-  const dir = parentDir(path);
+/** Whether anything is there (a symlink: where it leads). */
+export async function exists(path: string): Promise<boolean> {
   try {
-    if (!(await disk.stat(dir)).isDirectory()) return `${dir} is ${errnoText("ENOTDIR")}`;
-    await disk.access(dir, disk.constants.W_OK);
-  } catch (error) {
-    return `${dir}: ${errnoText(error)}`;
+    await (bun ? bun.file(path).stat() : (await fs()).stat(path));
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
 export async function isFile(path: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
-import { loadConfig, requireConnection, type LoadOptions, type MmnConfig } from "./config.ts";
+import { requireConnection, type LoadOptions, type MmnConfig } from "./config.ts";
+import { loadConfig } from "./config-files.ts";
 import { readCaBundle } from "./ca.ts";
 import { UsageError } from "./errors.ts";
 import { redactCredentials } from "./mattermost/proxy.ts";

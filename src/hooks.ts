@@ -1,5 +1,6 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { errnoText, fs, homeDir, joinPath, readText } from "./disk.ts";
+import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
+import { readSmallFile } from "./read-file.ts";
 import { UsageError } from "./errors.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
@@ -17,6 +18,9 @@ export interface MessageHook {
 
 const HEADER = "[Mattermost-Notify Message Hook]";
 const MAX_ID_BYTES = 200;
+/** Four lines and one of JSON: anything much larger is not a hook. */
+const MAX_HOOK_BYTES = 16 * 1024;
+const readHookText = async (path: string, allowPipe = false) => (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe })).text;
 
 /** An id names a file in the hook store: it must never reach outside it. */
 export function validateId(id: string): string {
@@ -86,7 +90,7 @@ function parseExtra(line: string | undefined): Record<string, unknown> {
 export async function readHookFile(path: string): Promise<MessageHook> {
   let text: string;
   try {
-    text = await readText(path);
+    text = await readHookText(path, true);
   } catch (error) {
     throw new UsageError(`cannot read hook file ${path}: ${errnoText(error)}`);
   }
@@ -143,7 +147,7 @@ export class DirectoryHookStore implements HookStore {
     const path = this.#path(id);
     let text: string;
     try {
-      text = await readText(path);
+      text = await readHookText(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new UsageError(`cannot read hook ${path}: ${errnoText(error)}`);
@@ -182,7 +186,7 @@ export class DirectoryHookStore implements HookStore {
     for (const name of names.filter((n) => n.endsWith(".msg")).sort()) {
       try {
         const id = validateId(name.slice(0, -".msg".length));
-        hooks.push({ ...parseHook(await readText(joinPath(this.dir, name)), name), id });
+        hooks.push({ ...parseHook(await readHookText(joinPath(this.dir, name)), name), id });
       } catch {
         // A foreign or broken file in the store must not hide the others.
       }

@@ -15,7 +15,8 @@ export {
 export type { HookStore, MessageHook } from "./hooks.ts";
 export { FileNameCache, MemoryNameCache, defaultNameCachePath } from "./names.ts";
 export type { NameCache } from "./names.ts";
-export { loadConfig, normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "./config.ts";
+export { normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "./config.ts";
+export { loadConfig } from "./config-files.ts";
 export type { Connection, LoadOptions, LoadedConfig, MmnConfig } from "./config.ts";
 export { AfterSendError, ConfigError, MmnError, NetworkError, ServerError, UsageError, exitCodeOf } from "./errors.ts";
 export type { ErrorKind, RequestInfo } from "./errors.ts";

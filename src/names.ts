@@ -1,5 +1,9 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { fs, homeDir, joinPath, parentDir, readText } from "./disk.ts";
+import { fs, homeDir, joinPath, parentDir } from "./disk.ts";
+import { readSmallFile } from "./read-file.ts";
+
+/** Thousands of names; a cache that grew past it is started again. */
+const MAX_CACHE_BYTES = 1024 * 1024;
 
 /**
  * Ids that names resolved to (a user's DM channel, a team's channel), so that a repeated
@@ -37,8 +41,8 @@ export class FileNameCache implements NameCache {
   }
 
   #load(): Promise<Record<string, string>> {
-    this.#entries ??= readText(this.path)
-      .then((text) => {
+    this.#entries ??= readSmallFile(this.path, { maxBytes: MAX_CACHE_BYTES })
+      .then(({ text }) => {
         const parsed: unknown = JSON.parse(text);
         return parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
       })

@@ -1,4 +1,5 @@
-import { mergeConfig, readConfigFiles, type ConfigFile, type LoadedConfig, type MmnConfig } from "../config.ts";
+import { mergeConfig, type ConfigFile, type LoadedConfig, type MmnConfig } from "../config.ts";
+import { readConfigFiles } from "../config-files.ts";
 import type { GlobalFlags } from "./argv.ts";
 import { ui } from "./ui.ts";
 

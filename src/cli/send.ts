@@ -1,6 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
 import type { MmnConfig } from "../config.ts";
-import { unwritableReason } from "../disk.ts";
+import { unwritableReason } from "../atomic.ts";
 import { AfterSendError, UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import type { Notify } from "../notify.ts";

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
 import { mergeConfig, normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
-import { errnoText } from "../disk.ts";
-import { MmnError, ServerError, UsageError } from "../errors.ts";
+import { readCaBundle } from "../ca.ts";
+import { readConfigFiles } from "../config-files.ts";
+import { errnoText, exists } from "../disk.ts";
+import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "../mattermost/http.ts";
 import { MemoryNameCache } from "../names.ts";
@@ -38,6 +40,12 @@ export default command({
     // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
     const current = explicit && !existsSync(explicit) ? mergeConfig([]).config : (await cliConfig(ctx)).config;
+    const path = explicit ?? (await userConfigPath());
+    // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
+    const transport: Partial<ApiOptions> = {
+      ...(current.ca ? { ca: await readCaBundle(current.ca) } : {}),
+      ...(current.proxy ? { proxy: current.proxy } : {}),
+    };
     const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
     const onAttempt: ApiOptions["onAttempt"] = ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);
@@ -49,7 +57,7 @@ export default command({
       if (!raw) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
       const url = normalizeUrl(raw, str(values.url) !== undefined ? "--url" : "the address");
       // No token on the way: the address may be a typo, and ping needs none.
-      await rest.ping(new Api({ url, token: "", retries: 1, onAttempt }));
+      await rest.ping(new Api({ url, token: "", retries: 1, onAttempt, ...transport }));
       return url;
     });
     ui.success(`${url} answers`);
@@ -59,7 +67,7 @@ export default command({
     const tokenFlag = str(values["token-file"]) !== undefined || str(values.token) !== undefined;
     const { api, me, token } = await answer(tokenFlag)(async () => {
       const token = await readToken(str(values["token-file"]), str(values.token), interactive, keptToken);
-      const api = new Api({ url, token, retries: 1, onAttempt });
+      const api = new Api({ url, token, retries: 1, onAttempt, ...transport });
       return { api, me: await rest.getMe(api), token };
     });
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
@@ -70,19 +78,29 @@ export default command({
       if (chosen.user || chosen.channel) ui.success(`default recipient ${await checkRecipient(api, team, chosen)} can be reached`);
       return chosen;
     });
-    const config: MmnConfig = { ...current, url, token, ...(team ? { team } : {}) };
+    // What the file held, and what was given or answered: nothing another source merely said.
+    const config: MmnConfig = { ...(await ownValues(path)), url, token, ...(team ? { team } : {}) };
     if (recipient.user || recipient.channel) {
       delete config.user;
       delete config.channel;
       Object.assign(config, recipient);
     }
-    const path = explicit ?? (await userConfigPath());
     await writeConfigFile(path, config);
     ui.success(`configuration written to ${path} (mode 0600)`);
     ui.info(`next: mmn test, then mmn send "hello from $(hostname)"`);
     return 0;
   },
 });
+
+/** The values of the file setup rewrites, alone: a missing one holds none. */
+async function ownValues(path: string): Promise<MmnConfig> {
+  try {
+    return (await readConfigFiles({ configFile: path }))[0]?.values ?? {};
+  } catch (error) {
+    if (error instanceof ConfigError && !(await exists(path))) return {};
+    throw error;
+  }
+}
 
 /** A value from a flag or the configuration: wrong is wrong. */
 const once = <T>(attempt: () => Promise<T>): Promise<T> => attempt();

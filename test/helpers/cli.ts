@@ -54,9 +54,11 @@ export function sandbox(server?: TestServer, config: Record<string, string> = {}
 export async function mmn(
   box: Sandbox,
   args: string[],
-  options: { stdin?: string; env?: Record<string, string>; stderrFile?: string } = {},
+  options: { stdin?: string; env?: Record<string, string>; stderrFile?: string; uid?: number } = {},
 ): Promise<RunResult> {
-  const proc = Bun.spawn([...MMN, ...args], {
+  // Another user of the machine: needs root to become (setpriv), as CI runs.
+  const as = options.uid === undefined ? [] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", "--"];
+  const proc = Bun.spawn([...as, ...MMN, ...args], {
     cwd: box.cwd,
     env: { ...box.env, ...options.env },
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),

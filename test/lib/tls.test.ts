@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NetworkError, Notify, wakeup } from "../../src/index.ts";
 import { mmn, sandbox } from "../helpers/cli.ts";
+import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 const TLS = join(import.meta.dir, "../fixtures/tls");
 let hits = 0;
@@ -52,4 +55,36 @@ test("the CLI: ca= that is not PEM is a configuration error (exit 3), one that i
   expect(bad.stderr).toBe(`error: the CA bundle ${env.MMN_CA} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\nhint: a DER file converts with: openssl x509 -inform der -in ${env.MMN_CA} -out ca.pem\n`);
   const good = await mmn(box, ["test"], { env: { ...env, MMN_CA: join(TLS, "cert.pem") } });
   expect(good.stderr).toContain("✔ token           authenticated as @notify-bot (bot)");
+});
+
+describe("mmn setup at a site with its own CA", () => {
+  let server: TestServer;
+  let front: { url: string; stop(): void };
+  beforeAll(async () => {
+    server = await startTestServer();
+    front = httpsFront(server.url);
+  });
+  afterAll(() => {
+    front.stop();
+    return server.close();
+  });
+
+  test("MMN_CA is trusted by setup, as by send", async () => {
+    const box = sandbox();
+    box.secrets.push(server.token);
+    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token, env: { MMN_CA: TEST_CA } });
+    expect(r.stderr).not.toContain("not trusted");
+    expect(r.code).toBe(0);
+    expect((await mmn(box, ["send", "through our CA"], { env: { MMN_CA: TEST_CA } })).code).toBe(0);
+    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual(["through our CA"]);
+  });
+
+  test("ca= of the configuration being rewritten is trusted, and kept", async () => {
+    const box = sandbox();
+    box.secrets.push(server.token);
+    writeFileSync(join(box.home, ".mmnrc"), `ca=${TEST_CA}\n`, { mode: 0o600 });
+    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token });
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(box.home, ".mmnrc"), "utf8")).toContain(`ca=${TEST_CA}\n`);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "../../src/index.ts";
@@ -43,6 +43,31 @@ describe("precedence", () => {
       proxy: "--proxy",
     });
     expect(loaded.files).toHaveLength(4);
+  });
+
+  test("a file in the working directory names the server only for its own token (wakeup() reads the same way)", async () => {
+    const { home, cwd } = dirs();
+    writeFileSync(join(home, ".mmnrc"), "url=https://ours\ntoken=tok-home\n", { mode: 0o600 });
+    writeFileSync(join(cwd, ".mmnrc"), "url=https://theirs\nproxy=http://theirs:3128\nca=/theirs.pem\nteam=t-cwd\n");
+    const loaded = await loadConfig({ home, cwd, env: {} });
+    expect(loaded.config).toEqual({ url: "https://ours", token: "tok-home", team: "t-cwd" });
+    expect(loaded.warnings).toEqual([
+      `${join(cwd, ".mmnrc")}: url=, proxy=, ca= ignored: a file in the working directory may name the server only for a token of its own, and the token comes from ${join(home, ".mmnrc")}`,
+    ]);
+    writeFileSync(join(cwd, ".mmnrc"), "url=https://project\ntoken=tok-project\n");
+    expect((await loadConfig({ home, cwd, env: {} })).config).toEqual({ url: "https://project", token: "tok-project" });
+    expect((await loadConfig({ home, cwd, env: { MMN_TOKEN: "tok-env" } })).config).toEqual({ url: "https://ours", token: "tok-env" });
+  });
+
+  test.skipIf(process.geteuid?.() !== 0)("another user's file in the working directory is ignored, with one warning", async () => {
+    const { home, cwd } = dirs();
+    const planted = join(cwd, ".mattermost_notify");
+    writeFileSync(planted, "URL=https://theirs\nTOKEN=theirs\n");
+    chownSync(planted, 4242, 4242);
+    const loaded = await loadConfig({ home, cwd, env: {} });
+    expect(loaded.config).toEqual({});
+    expect(loaded.files).toEqual([]);
+    expect(loaded.warnings).toEqual([`${planted} is ignored: owned by another user (uid 4242)`]);
   });
 
   test("the default recipient is one setting: a later source naming a channel replaces a user", async () => {

@@ -1,0 +1,65 @@
+import { CONFIG_KEYS, mergeConfig, parseConfigLines, userConfigPath, type ConfigFile, type LoadedConfig, type LoadOptions } from "./config.ts";
+import { errnoText, exists, homeDir, joinPath, resolvePath } from "./disk.ts";
+import { ConfigError } from "./errors.ts";
+import { readOwnFile, readSmallFile, type FileFacts } from "./read-file.ts";
+
+/** Far more than any configuration holds; `MMN_CONFIG=/dev/zero` must not fill the memory. */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
+interface Candidate {
+  path: string;
+  /** Named by --config or MMN_CONFIG: it must be there. */
+  explicit?: true;
+  /** In the working directory: trusted only when it is ours and nobody else can write it. */
+  local?: true;
+}
+
+/** The files read, lowest precedence first; named here so nothing walks up the tree. */
+export async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
+  const env = options.env ?? process.env;
+  const explicit = options.configFile ?? env.MMN_CONFIG;
+  const cwd = options.cwd ?? process.cwd();
+  if (explicit) return [{ path: resolvePath(cwd, explicit), explicit: true }];
+  const home = options.home ?? homeDir();
+  const candidates: Candidate[] = [
+    { path: joinPath(home, ".mattermost_notify") },
+    { path: joinPath(cwd, ".mattermost_notify"), local: true },
+    { path: await userConfigPath(env, home) },
+    { path: joinPath(cwd, ".mmnrc"), local: true },
+  ];
+  // In the home directory, the working directory's files are the user's own.
+  const seen = new Set<string>();
+  return candidates.filter(({ path }) => !seen.has(path) && seen.add(path));
+}
+
+/** The files that exist, lowest precedence first, read in parallel. */
+export async function readConfigFiles(options: LoadOptions = {}): Promise<ConfigFile[]> {
+  const files = await Promise.all((await configFiles(options)).map(readCandidate));
+  return files.filter((file) => file !== undefined);
+}
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  return mergeConfig(await readConfigFiles(options), options);
+}
+
+async function readCandidate(candidate: Candidate): Promise<ConfigFile | undefined> {
+  const { path } = candidate;
+  const limits = { maxBytes: MAX_CONFIG_BYTES, allowPipe: candidate.explicit === true };
+  let read: { text: string; facts: FileFacts };
+  try {
+    // Most working directories hold no configuration: finding that out loads no node:fs.
+    if (candidate.local && !(await exists(path))) return undefined;
+    read = candidate.local ? await readOwnFile(path, limits) : await readSmallFile(path, limits);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code === "ENOENT" || code === "EISDIR") && !candidate.explicit) return undefined;
+    // Another user's file must not stop anyone's job: said once, and left alone.
+    if (candidate.local) return { path, values: {}, local: true, warnings: [`${path} is ignored: ${errnoText(error)}`], ignored: true };
+    throw new ConfigError(`cannot read config file ${path}: ${errnoText(error)}`);
+  }
+  const { values, unknown } = parseConfigLines(read.text);
+  const warnings: string[] = [];
+  if (values.token && read.facts.mode & 0o044) warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
+  for (const key of unknown) warnings.push(`${path}: unknown key ${JSON.stringify(key)} ignored (keys: ${CONFIG_KEYS.join(", ")})`);
+  return { path, values, local: candidate.local === true, warnings };
+}

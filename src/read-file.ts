@@ -1,0 +1,113 @@
+/**
+ * Reading the small files mmn trusts (configuration, token, hook, CA bundle) without
+ * letting them hurt it: never more than a bound (`MMN_CONFIG=/dev/zero` reached 8 GB), and
+ * never blocking on a FIFO or a device planted where a file was expected. Bun reads
+ * natively, so the common case (the user's own files) loads no node:fs.
+ */
+import { fs } from "./disk.ts";
+
+/** Why a file was refused; `code` is an errno code or one of ours, worded by `errnoText`. */
+export class FileRefused extends Error {
+  constructor(readonly code: "ENOTREG" | "EISDIR" | "ELOOP" | "ETOOBIG" | "EFOREIGN" | "EFOREIGNLINK" | "EWRITABLE", readonly detail = "") {
+    super(code);
+  }
+}
+
+export interface FileFacts {
+  mode: number;
+  uid: number;
+}
+
+export interface ReadOptions {
+  maxBytes: number;
+  /** A pipe is fine too (`--config <(…)`, `--token-file <(pass show …)`); a device never. */
+  allowPipe?: boolean;
+}
+
+interface BunStat {
+  mode: number;
+  uid: number;
+  size: number;
+  isFile(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}
+interface BunFileLike {
+  stat(): Promise<BunStat>;
+  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+}
+const bun = (globalThis as unknown as { Bun?: { file(path: string): BunFileLike } }).Bun;
+
+/**
+ * The text of a regular file (or a pipe, when allowed), at most `maxBytes`. Rejects with
+ * the errno `code` (ENOENT, EACCES…) or a `FileRefused`.
+ */
+export async function readSmallFile(path: string, options: ReadOptions): Promise<{ text: string; facts: FileFacts }> {
+  if (!bun) return readThroughFd(path, options, { follow: true });
+  const file = bun.file(path);
+  const info = await file.stat();
+  const pipe = info.isFIFO() || info.isSocket();
+  if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");
+  // A pipe is read as a stream: Bun's slice would ask it for a size it does not have.
+  if (pipe) return readThroughFd(path, options, { follow: true });
+  const bytes = new Uint8Array(await file.slice(0, options.maxBytes + 1).arrayBuffer());
+  return { text: decode(bytes, options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
+}
+
+/**
+ * A file in a place another user may control (the working directory): read only when it is
+ * a regular file owned by us that nobody else can write, like ssh's StrictModes. A symlink
+ * is followed only when it is ours too. Opened once and checked through that descriptor, so
+ * nothing can be swapped in between the check and the read.
+ */
+export async function readOwnFile(path: string, options: ReadOptions): Promise<{ text: string; facts: FileFacts }> {
+  const disk = await fs();
+  const link = await disk.lstat(path);
+  const me = process.geteuid?.();
+  if (link.isSymbolicLink() && me !== undefined && link.uid !== me) throw new FileRefused("EFOREIGNLINK", `uid ${link.uid}`);
+  const result = await readThroughFd(path, options, { follow: link.isSymbolicLink() });
+  if (me !== undefined && result.facts.uid !== me) throw new FileRefused("EFOREIGN", `uid ${result.facts.uid}`);
+  if (result.facts.mode & 0o022) throw new FileRefused("EWRITABLE", (result.facts.mode & 0o777).toString(8).padStart(4, "0"));
+  return result;
+}
+
+async function readThroughFd(path: string, options: ReadOptions, how: { follow: boolean }): Promise<{ text: string; facts: FileFacts }> {
+  const disk = await fs();
+  const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY } = disk.constants;
+  // O_NONBLOCK: opening a FIFO nobody writes to would wait for ever.
+  const handle = await disk.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | (how.follow ? 0 : O_NOFOLLOW));
+  try {
+    const info = await handle.stat();
+    const pipe = info.isFIFO() || info.isSocket();
+    if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");
+    const buffer = new Uint8Array(options.maxBytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await readSome(handle, buffer, filled, pipe);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { text: decode(buffer.subarray(0, filled), options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
+  } finally {
+    await handle.close();
+  }
+}
+
+type Handle = Awaited<ReturnType<Awaited<ReturnType<typeof fs>>["open"]>>;
+
+/** A pipe opened without blocking answers EAGAIN while its writer is still on the way. */
+async function readSome(handle: Handle, buffer: Uint8Array, offset: number, pipe: boolean): Promise<{ bytesRead: number }> {
+  for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      return await handle.read(buffer, offset, buffer.length - offset, pipe ? null : offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN" || !pipe) throw error;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+function decode(bytes: Uint8Array, maxBytes: number): string {
+  if (bytes.length > maxBytes) throw new FileRefused("ETOOBIG", String(maxBytes));
+  return new TextDecoder().decode(bytes);
+}

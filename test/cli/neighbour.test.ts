@@ -1,0 +1,217 @@
+/**
+ * A hostile user on the same machine: they own the working directory, plant configuration
+ * files and symlinks in shared directories. The victim runs mmn there. Two users need root
+ * to make (CI runs as root); elsewhere these are skipped with the reason in their name.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, type Sandbox } from "../helpers/cli.ts";
+
+const ROOT = process.geteuid?.() === 0;
+const asRoot = ROOT ? test : test.skip;
+const VICTIM = 4243;
+const ATTACKER = 4242;
+
+let server: TestServer;
+let evil: TestServer;
+beforeAll(async () => {
+  [server, evil] = await Promise.all([startTestServer(), startTestServer()]);
+});
+afterAll(() => Promise.all([server.close(), evil.close()]));
+
+interface Machine {
+  box: Sandbox;
+  /** A directory the attacker owns and everyone may enter, like /scratch/project. */
+  project: string;
+  /** A sticky directory everyone may write, like /tmp/shared. */
+  shared: string;
+  bashrc: string;
+}
+
+let m: Machine;
+beforeEach(() => {
+  server.reset();
+  evil.reset();
+  const root = mkdtempSync(join(tmpdir(), "mmn-neighbour-"));
+  chmodSync(root, 0o755);
+  const home = join(root, "victim");
+  const project = join(root, "project");
+  const shared = join(root, "shared");
+  for (const dir of [home, project, shared]) mkdirSync(dir);
+  chmodSync(project, 0o777);
+  chmodSync(shared, 0o1777);
+  const bashrc = join(home, ".bashrc");
+  writeFileSync(bashrc, "export PATH\n");
+  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+  if (ROOT) for (const path of [home, bashrc, join(home, ".mmnrc")]) chownSync(path, VICTIM, VICTIM);
+  if (ROOT) chownSync(project, ATTACKER, ATTACKER);
+  const env = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", LANG: "C.UTF-8" };
+  const box: Sandbox = { home, cwd: project, env, secrets: [server.token], write: (name, content) => plant(join(project, name), content) };
+  m = { box, project, shared, bashrc };
+});
+
+/** A file of the attacker's. */
+function plant(path: string, content: string | Uint8Array, mode = 0o644): string {
+  writeFileSync(path, content, { mode });
+  chmodSync(path, mode);
+  if (ROOT) chownSync(path, ATTACKER, ATTACKER);
+  return path;
+}
+
+const dm = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "").map((p) => p.message);
+
+describe("configuration planted in the working directory", () => {
+  asRoot("another user's ./.mmnrc naming their server: ignored with one warning; the token goes only to ours", async () => {
+    plant(join(m.project, ".mmnrc"), `url=${evil.url}\nuser=bob\n`);
+    plant(join(m.project, ".mattermost_notify"), `URL=${evil.url}\nTOKEN=theirs\n`);
+    const r = await mmn(m.box, ["send", "hi"], { uid: VICTIM });
+    expect(r.code).toBe(0);
+    expect(evil.requests).toEqual([]);
+    expect(dm()).toEqual(["hi"]);
+    expect(r.stderr).toContain(`warning: ${join(m.project, ".mmnrc")} is ignored: owned by another user (uid ${ATTACKER})\n`);
+    expect(r.stderr).toContain(`warning: ${join(m.project, ".mattermost_notify")} is ignored: owned by another user (uid ${ATTACKER})\n`);
+  });
+
+  asRoot("the same under mmn run: the job's log does not reach their server", async () => {
+    plant(join(m.project, ".mmnrc"), `url=${evil.url}\n`);
+    const r = await mmn(m.box, ["run", "--", "echo", "secret results"], { uid: VICTIM });
+    expect(r.code).toBe(0);
+    expect(evil.requests).toEqual([]);
+    expect(dm().join("\n")).toContain("succeeded");
+  });
+
+  test("a file of ours (a cloned repository) may not send our token to the server it names", async () => {
+    const box = { ...m.box, env: { ...m.box.env } };
+    writeFileSync(join(m.project, ".mmnrc"), `url=${evil.url}\nproxy=http://127.0.0.1:9\nteam=research\n`, { mode: 0o644 });
+    if (ROOT) chownSync(join(m.project, ".mmnrc"), VICTIM, VICTIM);
+    const r = await mmn(box, ["send", "hi"], ROOT ? { uid: VICTIM } : {});
+    expect(r.code).toBe(0);
+    expect(evil.requests).toEqual([]);
+    expect(dm()).toEqual(["hi"]);
+    expect(r.stderr).toContain(
+      `warning: ${join(m.project, ".mmnrc")}: url=, proxy= ignored: a file in the working directory may name the server only for a token of its own, and the token comes from ${join(m.box.home, ".mmnrc")}\n`,
+    );
+  });
+
+  test("a token from the environment is not sent to the server a file of the working directory names", async () => {
+    writeFileSync(join(m.project, ".mmnrc"), `url=${evil.url}\ntoken=their-token\n`, { mode: 0o644 });
+    if (ROOT) chownSync(join(m.project, ".mmnrc"), VICTIM, VICTIM);
+    const r = await mmn(m.box, ["send", "hi"], { env: { MMN_TOKEN: server.token }, ...(ROOT ? { uid: VICTIM } : {}) });
+    expect(r.code).toBe(0);
+    expect(evil.requests).toEqual([]);
+    expect(dm()).toEqual(["hi"]);
+  });
+
+  test("a file of ours that others may write is ignored", async () => {
+    const path = join(m.project, ".mmnrc");
+    writeFileSync(path, "user=bob\n");
+    chmodSync(path, 0o666);
+    if (ROOT) chownSync(path, VICTIM, VICTIM);
+    const r = await mmn(m.box, ["send", "hi"], ROOT ? { uid: VICTIM } : {});
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${path} is ignored: writable by other users (mode 0666)\n`);
+    expect(dm()).toEqual(["hi"]);
+  });
+
+  test("a FIFO planted as ./.mmnrc does not hold mmn run: the command runs and is reported", async () => {
+    expect(Bun.spawnSync(["mkfifo", "-m", "666", join(m.project, ".mmnrc")]).exitCode).toBe(0);
+    const r = await mmn(m.box, ["run", "--", "echo", "ran"], ROOT ? { uid: VICTIM } : {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("ran\n");
+    expect(r.stderr).toContain("is ignored: not a regular file");
+    expect(dm().join("\n")).toContain("succeeded");
+  });
+
+  test("mmn setup run there writes what it was given and asked, nothing the directory's files say", async () => {
+    writeFileSync(join(m.project, ".mmnrc"), "proxy=http://127.0.0.1:9\ninterval=1\non=failure\ntail=500\n", { mode: 0o644 });
+    if (ROOT) chownSync(join(m.project, ".mmnrc"), VICTIM, VICTIM);
+    writeFileSync(join(m.box.home, ".mmnrc"), "tail=20\n", { mode: 0o600 });
+    if (ROOT) chownSync(join(m.box.home, ".mmnrc"), VICTIM, VICTIM);
+    const r = await mmn(m.box, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], {
+      stdin: server.token,
+      ...(ROOT ? { uid: VICTIM } : {}),
+    });
+    expect(r.code).toBe(0);
+    const written = readFileSync(join(m.box.home, ".mmnrc"), "utf8");
+    expect(written.split("\n").filter((line) => line && !line.startsWith("#"))).toEqual([
+      `url=${server.url}`,
+      `token=${server.token}`,
+      "team=research",
+      "user=alice",
+      "tail=20",
+    ]);
+  });
+
+  test("an unknown key is named, with the file, and the rest is used", async () => {
+    writeFileSync(join(m.box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nchanel=ops\nuser=alice\n`, { mode: 0o600 });
+    if (ROOT) chownSync(join(m.box.home, ".mmnrc"), VICTIM, VICTIM);
+    const r = await mmn(m.box, ["send", "hi"], ROOT ? { uid: VICTIM } : {});
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${join(m.box.home, ".mmnrc")}: unknown key "chanel" ignored (keys: url, token, team, user, channel`);
+    expect(dm()).toEqual(["hi"]);
+  });
+});
+
+describe("symlinks planted in shared directories are not followed on write", () => {
+  asRoot("send -s through another user's link to ~/.bashrc: refused before anything is sent", async () => {
+    const link = join(m.shared, "job.msg");
+    symlinkSync(m.bashrc, link);
+    lchownSync(link, ATTACKER, ATTACKER);
+    const r = await mmn(m.box, ["send", "hi", "-s", link], { uid: VICTIM });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot write the hook file ${link}: it is a symlink owned by another user (uid ${ATTACKER})`);
+    expect(readFileSync(m.bashrc, "utf8")).toBe("export PATH\n");
+    expect(server.requests).toEqual([]);
+  });
+
+  asRoot("a link in a shared hook directory to a file the victim has not made yet: not created", async () => {
+    const ssh = join(m.box.home, ".ssh");
+    mkdirSync(ssh, { mode: 0o700 });
+    chownSync(ssh, VICTIM, VICTIM);
+    const keys = join(ssh, "authorized_keys");
+    const link = join(m.shared, "nightly.msg");
+    symlinkSync(keys, link);
+    lchownSync(link, ATTACKER, ATTACKER);
+    const r = await mmn(m.box, ["send", "hi", "--id", "nightly"], { uid: VICTIM, env: { MMN_HOOK_DIR: m.shared } });
+    expect(existsSync(keys)).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot write hook file ${link}: a symlink owned by another user (uid ${ATTACKER})`);
+  });
+
+  test("our own symlinked ~/.mmnrc is written through by setup (a dotfile manager's link)", async () => {
+    const dotfiles = join(m.box.home, "dotfiles");
+    mkdirSync(dotfiles);
+    const real = join(dotfiles, "mmnrc");
+    writeFileSync(real, "", { mode: 0o600 });
+    const rc = join(m.box.home, ".mmnrc");
+    Bun.spawnSync(["rm", rc]);
+    symlinkSync(real, rc);
+    if (ROOT) for (const path of [dotfiles, real]) chownSync(path, VICTIM, VICTIM);
+    if (ROOT) lchownSync(rc, VICTIM, VICTIM);
+    const r = await mmn(m.box, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], {
+      stdin: server.token,
+      ...(ROOT ? { uid: VICTIM } : {}),
+    });
+    expect(r.code).toBe(0);
+    expect(readFileSync(real, "utf8")).toContain(`url=${server.url}\n`);
+  });
+
+  test("-s and hook export refuse a FIFO, a device and the empty name: exit 2, nothing sent", async () => {
+    const fifo = join(m.shared, "pipe");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const as = ROOT ? { uid: VICTIM } : {};
+    for (const target of [fifo, "/dev/null", ""]) {
+      const r = await mmn(m.box, ["send", "hi", "-s", target], as);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(target ? /it is not a regular file/ : /the file name is empty/);
+    }
+    expect(server.requests).toEqual([]);
+    expect((await mmn(m.box, ["send", "hi", "--id", "kept"], as)).code).toBe(0);
+    const exported = await mmn(m.box, ["hook", "export", "kept", fifo], as);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toContain("not a regular file");
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, lchownSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { errnoText } from "../../src/disk.ts";
+import { readOwnFile, readSmallFile } from "../../src/read-file.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "mmn-read-"));
+const file = (name: string, text: string, mode = 0o600) => {
+  const path = join(dir, name);
+  writeFileSync(path, text, { mode });
+  chmodSync(path, mode);
+  return path;
+};
+const fifo = (name: string) => {
+  const path = join(dir, name);
+  expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
+  return path;
+};
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "read",
+    (error: unknown) => errnoText(error),
+  );
+// Another user's file needs root to make; CI runs as root.
+const asRoot = process.geteuid?.() === 0 ? test : test.skip;
+const NOBODY = 65534;
+
+describe("readSmallFile", () => {
+  test("reads a file up to the bound, and refuses one past it without reading it whole", async () => {
+    const path = file("small", "héllo\n");
+    expect((await readSmallFile(path, { maxBytes: 7 })).text).toBe("héllo\n");
+    expect(await refusal(readSmallFile(path, { maxBytes: 6 }))).toBe("larger than 6 bytes: is it the right file?");
+  });
+
+  test("a device is refused before it is read (/dev/zero would fill the memory)", async () => {
+    expect(await refusal(readSmallFile("/dev/zero", { maxBytes: 1024, allowPipe: true }))).toBe("not a regular file");
+  });
+
+  test("a FIFO is refused without blocking, unless pipes are allowed; then it is read to its end", async () => {
+    const path = fifo("fifo");
+    expect(await refusal(readSmallFile(path, { maxBytes: 1024 }))).toBe("not a regular file");
+    const writer = Bun.spawn(["sh", "-c", `printf 'url=x\\n' > '${path}'`]);
+    expect((await readSmallFile(path, { maxBytes: 1024, allowPipe: true })).text).toBe("url=x\n");
+    await writer.exited;
+  });
+
+  test("a missing file rejects with ENOENT", async () => {
+    await expect(readSmallFile(join(dir, "missing"), { maxBytes: 10 })).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("readOwnFile: a file where another user may have put it", () => {
+  test("ours and writable by nobody else: read, with its mode", async () => {
+    const path = file("own", "url=x\n", 0o644);
+    const read = await readOwnFile(path, { maxBytes: 100 });
+    expect(read.text).toBe("url=x\n");
+    expect(read.facts.mode & 0o777).toBe(0o644);
+  });
+
+  test("writable by the group or others: refused", async () => {
+    expect(await refusal(readOwnFile(file("group-writable", "x", 0o664), { maxBytes: 100 }))).toBe("writable by other users (mode 0664)");
+    expect(await refusal(readOwnFile(file("world-writable", "x", 0o606), { maxBytes: 100 }))).toBe("writable by other users (mode 0606)");
+  });
+
+  test("a FIFO is refused at once", async () => {
+    expect(await refusal(readOwnFile(fifo("planted-fifo"), { maxBytes: 100 }))).toBe("not a regular file");
+  });
+
+  test("our own symlink to our own file is followed", async () => {
+    const target = file("target", "team=research\n");
+    const link = join(dir, "own-link");
+    symlinkSync(target, link);
+    expect((await readOwnFile(link, { maxBytes: 100 })).text).toBe("team=research\n");
+  });
+
+  asRoot("another user's file, or another user's symlink to ours: refused", async () => {
+    const theirs = file("theirs", "url=http://evil\n");
+    lchownSync(theirs, NOBODY, NOBODY);
+    expect(await refusal(readOwnFile(theirs, { maxBytes: 100 }))).toBe(`owned by another user (uid ${NOBODY})`);
+    const link = join(dir, "their-link");
+    symlinkSync(file("mine", "url=x\n"), link);
+    lchownSync(link, NOBODY, NOBODY);
+    expect(await refusal(readOwnFile(link, { maxBytes: 100 }))).toBe(`a symlink owned by another user (uid ${NOBODY})`);
+  });
+});
