@@ -179,6 +179,12 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigError(`invalid server URL ${JSON.stringify(raw)} (from ${source}): use http:// or https://`);
   }
+  // They would be kept in hook files and shown by `mmn test` and `hook list`; the token is the only credential.
+  if (url.username || url.password) {
+    throw new ConfigError(`the server URL (from ${source}) holds a user name or password`, {
+      hint: `leave them out (${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}): mmn signs in with the token`,
+    });
+  }
   url.search = "";
   url.hash = "";
   // The address bar of a channel or a DM, pasted whole: the server is what comes before the team.

@@ -1,5 +1,7 @@
 import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
+import { isId } from "./mattermost/shapes.ts";
+import { printable } from "./printable.ts";
 import { readSmallFile } from "./read-file.ts";
 import { UsageError } from "./errors.ts";
 
@@ -63,17 +65,18 @@ export function parseHook(text: string, source: string): MessageHook {
     throw new UsageError(`${source} is not a message hook file: its first line is not ${HEADER}`);
   }
   const [id, channelId, postId] = lines.slice(1, 4).map((line) => line.trim());
-  if (!id || !channelId || !postId) {
+  // The ids go into request paths and onto the terminal: a line of anything else is no hook.
+  if (!id || !isId(channelId) || !isId(postId)) {
     throw new UsageError(`${source} is not a complete message hook: it needs an id, a channel id and a post id`, {
       hint: "a hook file has four lines: the header, the id, the channel id and the post id",
     });
   }
   // Any id the Python package wrote: only a hook store on disk needs it to name a file.
-  const hook: MessageHook = { id, channelId, postId };
+  const hook: MessageHook = { id, channelId: channelId!, postId: postId! };
   const extra = parseExtra(lines[4]);
-  if (typeof extra.server === "string") hook.server = extra.server;
-  if (typeof extra.root_id === "string" && extra.root_id) hook.rootId = extra.root_id;
-  if (typeof extra.created_at === "string") hook.createdAt = extra.created_at;
+  if (typeof extra.server === "string") hook.server = printable(extra.server, 300);
+  if (isId(extra.root_id)) hook.rootId = extra.root_id;
+  if (typeof extra.created_at === "string") hook.createdAt = printable(extra.created_at, 40);
   return hook;
 }
 

@@ -1,5 +1,10 @@
 /** Mattermost's limit on a post's message, in runes (code points), not UTF-16 units. */
 export const MAX_MESSAGE_RUNES = 16383;
+/**
+ * The longest message mmn sends, a few posts' worth: more is a file to attach, not a thread
+ * of posts (5 MB of stdin became 307 of them).
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 

@@ -16,6 +16,20 @@ export const jsonArg = {
   json: { type: "boolean", description: "print JSON on stdout, for scripts, instead of text" },
 } satisfies ArgsDef;
 
+export const timeoutArg = {
+  timeout: { type: "string", description: "give up after this many seconds without an answer (default 20)", valueHint: "SECONDS" },
+} satisfies ArgsDef;
+
+/** `--timeout` as the client takes it: a number of seconds, at most an hour. */
+export function timeoutOption(value: string | undefined): { totalTimeoutMs?: number } {
+  if (value === undefined) return {};
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout takes a number of seconds from 0 to 3600, not ${JSON.stringify(value)}`);
+  }
+  return { totalTimeoutMs: seconds * 1000 };
+}
+
 export const messageArg = {
   message: { type: "positional", required: false, description: "the message (Markdown); - or none reads stdin when it is not a terminal", valueHint: "MESSAGE" },
 } satisfies ArgsDef;

@@ -10,21 +10,30 @@ export interface CliContext {
   rest: string[] | undefined;
   /** The configuration files, read once: main starts the reading while a command loads. */
   configFiles(): Promise<ConfigFile[]>;
+  /** The environment as mmn started with it: MMN_TOKEN is taken out of the process's own. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export function createContext(globals: GlobalFlags, rest: string[] | undefined): CliContext {
   let files: Promise<ConfigFile[]> | undefined;
   const configFile = globals.config;
+  const env = { ...process.env };
+  // Whatever mmn starts (the command of `mmn run`, a scheduler query) must not inherit it.
+  delete process.env.MMN_TOKEN;
   return {
     globals,
     rest,
-    configFiles: () => (files ??= readConfigFiles(configFile ? { configFile } : {})),
+    env,
+    configFiles: () => (files ??= readConfigFiles(configFile ? { configFile, env } : { env })),
   };
 }
 
 /** The configuration as the CLI sees it: files, environment, then flags; warnings shown. */
 export async function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): Promise<LoadedConfig> {
-  const loaded = mergeConfig(await ctx.configFiles(), { overrides });
+  const loaded = mergeConfig(await ctx.configFiles(), { overrides, env: ctx.env });
+  if (ctx.env.NODE_TLS_REJECT_UNAUTHORIZED === "0") {
+    loaded.warnings.push("NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mmn always checks the server's certificate (a CA of your site's own: ca= or MMN_CA)");
+  }
   for (const warning of loaded.warnings) ui.warn(warning);
   ui.debug(`config: ${loaded.files.length ? loaded.files.join(", ") : "no files"}`);
   return loaded;

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile, type MessageHook } from "../hooks.ts";
+import { printable } from "../printable.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
 import { print, ui } from "./ui.ts";
@@ -49,7 +50,8 @@ export default command({
         const hooks = await store.list();
         if (json) print(`${JSON.stringify(hooks.map(hookJson))}\n`);
         else if (hooks.length === 0) ui.info(`no hooks in ${store.dir}`);
-        else for (const h of hooks) print(`${h.id}\t${h.createdAt ?? "-"}\t${h.server ?? "-"}\tpost ${h.postId}\n`);
+        // Hook files may come from elsewhere (a shared MMN_HOOK_DIR): nothing in them reaches the terminal raw.
+        else for (const h of hooks) print(`${[h.id, h.createdAt ?? "-", h.server ?? "-", `post ${h.postId}`].map((f) => printable(f, 300)).join("\t")}\n`);
         return 0;
       }
       case "show": {

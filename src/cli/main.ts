@@ -1,17 +1,21 @@
 #!/usr/bin/env bun
 import type { ParsedArgs } from "citty";
 import { errnoText } from "../disk.ts";
-import { exitCodeOf, UsageError } from "../errors.ts";
+import { AfterSendError, exitCodeOf, MmnError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { argsOf, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
+import { guardSecrets } from "./harden.ts";
 import { isTerminal } from "./tty.ts";
 import { print, setLevel, ui } from "./ui.ts";
 
 /** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
 const cleanUsage = (text: string) =>
   (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "")).replace(/[ \t]+$/gm, "").trimEnd();
+
+/** `--json` was asked for: a failure is told on stdout too, as one object a script can read. */
+let jsonOutput = false;
 
 async function main(argv: string[]): Promise<number> {
   const { ours: beforeDashes, rest } = splitArgv(argv);
@@ -22,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
   const ours = beforeDashes.slice(0, wrappedAt);
   const wrapped = beforeDashes.slice(wrappedAt);
+  jsonOutput = ours.includes("--json");
   const { globals, args } = extractGlobals(ours);
   setLevel(globals.quiet, globals.verbose);
   const name = args[0];
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = commandNamed(name);
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
+  if (entry.readsConfig) guardSecrets();
   const ctx = createContext(globals, rest);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
   // the command's code. A failure is reported when the command asks for the files.
@@ -56,6 +62,14 @@ async function main(argv: string[]): Promise<number> {
   return typeof result === "number" ? result : 0;
 }
 
+function jsonFailure(error: unknown): Record<string, unknown> {
+  const failure: Record<string, unknown> = { ok: false, error: error instanceof Error ? error.message : String(error), exit: exitCodeOf(error) };
+  if (error instanceof MmnError && error.hint) failure.hint = error.hint;
+  // What went out before the failure, for the script to find it.
+  if (error instanceof AfterSendError) Object.assign(failure, { post_id: error.post.id, channel_id: error.post.channel_id, root_id: error.post.root_id || null });
+  return failure;
+}
+
 // No top-level await: the binary is bundled as CommonJS (see scripts/build.ts).
 main(process.argv.slice(2)).then(
   (code) => {
@@ -67,5 +81,6 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     ui.error(error);
     process.exitCode = exitCodeOf(error);
+    if (jsonOutput) print(`${JSON.stringify(jsonFailure(error))}\n`);
   },
 );

@@ -4,7 +4,7 @@ import { unwritableReason } from "../atomic.ts";
 import { AfterSendError, UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
-import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs } from "./_shared.ts";
+import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs, timeoutArg, timeoutOption } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
@@ -17,6 +17,7 @@ const args = {
   id: { type: "string", description: "remember the message under this id; if the id exists, update that message instead", valueHint: "ID" },
   "save-hook": { type: "string", alias: "s", description: "also write the message's hook to this file", valueHint: "FILE" },
   "reply-to": { type: "string", description: "reply in the thread of the message with this id", valueHint: "ID" },
+  ...timeoutArg,
   ...jsonArg,
 } as const;
 
@@ -53,15 +54,16 @@ export default command({
     const saveHook = str(values["save-hook"]);
     const unwritable = saveHook === undefined ? undefined : await unwritableReason(saveHook);
     if (unwritable) throw new UsageError(`cannot write the hook file ${saveHook}: ${unwritable}`);
-    const { notify, config } = await connect(ctx);
-    const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
+    const { notify, config } = await connect(ctx, {}, timeoutOption(str(values.timeout)));
+    const message = await readMessage(onePositional(positionals, "message"), { files: files.length });
     const json = values.json === true;
     let result: { post: Post; action: string };
     try {
       result = await deliver(notify, config.config, { message, files, id, replyTo, target });
     } catch (error) {
       // Sent but not remembered: say what went out before saying what failed.
-      if (error instanceof AfterSendError) await printResult({ notify, post: error.post, id: undefined, action: "sent", saveHook: undefined, json });
+      // With --json, main tells it, in the one object it prints for the failure.
+      if (error instanceof AfterSendError && !json) await printResult({ notify, post: error.post, id: undefined, action: "sent", saveHook: undefined, json });
       throw error;
     }
     await printResult({ notify, ...result, id, saveHook, json });

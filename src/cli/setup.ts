@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { Team } from "@mattermost/types/teams";
 import { mergeConfig, normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
 import { readCaBundle } from "../ca.ts";
 import { readConfigFiles } from "../config-files.ts";
 import { errnoText, exists } from "../disk.ts";
+import { FileRefused, readSmallFile } from "../read-file.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "../mattermost/http.ts";
@@ -12,6 +13,7 @@ import { Targets } from "../targets.ts";
 import { chooseTarget, command, contextOf } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { cliConfig } from "./context.ts";
+import { readStdin } from "./input.ts";
 import { ask, askSecret, Cancelled, choose } from "./prompt.ts";
 import { isTerminal } from "./tty.ts";
 import { ui } from "./ui.ts";
@@ -39,7 +41,7 @@ export default command({
     const flagTarget = chooseTarget(str(values.user), str(values.channel));
     // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
-    const current = explicit && !existsSync(explicit) ? mergeConfig([]).config : (await cliConfig(ctx)).config;
+    const current = explicit && !existsSync(explicit) ? mergeConfig([], { env: ctx.env }).config : (await cliConfig(ctx)).config;
     const path = explicit ?? (await userConfigPath());
     // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
     const transport: Partial<ApiOptions> = {
@@ -140,13 +142,16 @@ async function checkRecipient(api: Api, team: string | undefined, recipient: { u
   }
 }
 
+/** A token is 26 characters; a file of kilobytes is the wrong file (`--token-file /dev/zero` reached 17 GB). */
+const MAX_TOKEN_BYTES = 4096;
+
 async function readToken(file: string | undefined, flag: string | undefined, interactive: boolean, current?: string): Promise<string> {
   let token = flag;
   if (file !== undefined) {
     try {
-      token = file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
+      token = file === "-" ? await readStdin(MAX_TOKEN_BYTES, () => new FileRefused("ETOOBIG", String(MAX_TOKEN_BYTES))) : (await readSmallFile(file, { maxBytes: MAX_TOKEN_BYTES, allowPipe: true })).text;
     } catch (error) {
-      throw new UsageError(`cannot read the token file ${file}: ${errnoText(error)}`);
+      throw new UsageError(`cannot read the token file ${file === "-" ? "(stdin)" : file}: ${errnoText(error)}`);
     }
     // A failed `pass show … | mmn setup --token-file -` must not look like a kept token.
     if (!token.trim()) throw new UsageError(`the token file ${file === "-" ? "(stdin)" : file} is empty`);

@@ -1,5 +1,6 @@
 import { exitCodeOf, UsageError, type MmnError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
+import { printable } from "../printable.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -48,11 +49,11 @@ export default command({
     const reachable = await check("server", () => rest.ping(notify.api), () => notify.api.serverUrl);
     if (reachable) {
       const me = await check("token", () => notify.me(), (u) => `authenticated as @${u.username}${u.is_bot ? " (bot)" : ""}`);
-      const server = await check("version", () => rest.getClientConfig(notify.api), (c) => `Mattermost ${c.Version ?? "?"}, ${uploadLimit(c.MaxFileSize)}`);
+      const server = await check("version", () => rest.getClientConfig(notify.api), (c) => `Mattermost ${printable(String(c.Version ?? "?"), 40)}, ${uploadLimit(c.MaxFileSize)}`);
       report.user = me ? { id: me.id, username: me.username, is_bot: me.is_bot } : null;
       report.version = server?.Version ?? null;
       report.max_file_size = server?.MaxFileSize ? Number(server.MaxFileSize) : null;
-      if (me && team) await check("team", () => rest.getTeamByName(notify.api, team.toLowerCase()), (t) => `${t.display_name} (${t.name})`);
+      if (me && team) await check("team", () => rest.getTeamByName(notify.api, team.toLowerCase()), (t) => `${printable(t.display_name, 80)} (${t.name})`);
       if (me && user) await check("default user", () => notify.checkRecipient({ user }), (label) => label);
       if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
     }

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.ts";
 import { readHookFile, validateId } from "../hooks.ts";
-import { command, contextOf, fileArg, jsonArg, messageArg, onePositional } from "./_shared.ts";
+import { command, contextOf, fileArg, jsonArg, messageArg, onePositional, timeoutArg, timeoutOption } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
@@ -12,6 +12,7 @@ const args = {
   hook: { type: "string", description: "a hook file written by send --save-hook or the Python package", valueHint: "FILE" },
   append: { type: "boolean", description: "add the text below the message instead of replacing it" },
   ...fileArg,
+  ...timeoutArg,
   ...jsonArg,
 } as const;
 
@@ -34,14 +35,14 @@ export default command({
     const hook = hookFile !== undefined ? await readHookFile(hookFile) : undefined;
     const id = hook?.id ?? validateId(idFlag!);
     const files = list(values.file);
-    const { notify } = await connect(ctx);
+    const { notify } = await connect(ctx, {}, timeoutOption(str(values.timeout)));
     if (hook) await notify.hooks.set(hook);
     else if (!(await notify.hooks.get(id))) {
       throw new UsageError(`no message with id ${JSON.stringify(id)} is known here`, {
         hint: "send it first with `mmn send --id`, or import its hook with `mmn hook import FILE` or `--hook FILE`",
       });
     }
-    const message = await readMessage(onePositional(positionals, "message"), { required: files.length === 0 });
+    const message = await readMessage(onePositional(positionals, "message"), { files: files.length });
     const post = await notify.sendUpdate(message, { id, files, append: values.append === true });
     // Files alone leave the message as it was: what was posted is a reply in its thread.
     const action = message.trim() ? "updated" : "replied";

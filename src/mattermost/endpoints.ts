@@ -5,6 +5,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Api } from "./http.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
+import { CHANNEL, OBJECT, POST, TEAM, TEAMS, UPLOAD, USER } from "./shapes.ts";
 
 /** The fields of `POST posts` we send. */
 export interface NewPost {
@@ -35,25 +36,25 @@ const seg = encodeURIComponent;
 /** Bytes per second we assume an upload gets at least, to size its timeout. */
 const MIN_UPLOAD_RATE = 512 * 1024;
 
-export const getMe = (api: Api) => api.request<UserProfile>("GET", "/users/me");
+export const getMe = (api: Api) => api.request<UserProfile>("GET", "/users/me", { shape: USER });
 
-export const getMyTeams = (api: Api) => api.request<Team[]>("GET", "/users/me/teams");
+export const getMyTeams = (api: Api) => api.request<Team[]>("GET", "/users/me/teams", { shape: TEAMS });
 
 export const getUserByUsername = (api: Api, username: string) =>
-  api.request<UserProfile>("GET", `/users/username/${seg(username)}`);
+  api.request<UserProfile>("GET", `/users/username/${seg(username)}`, { shape: USER });
 
-export const getTeamByName = (api: Api, name: string) => api.request<Team>("GET", `/teams/name/${seg(name)}`);
+export const getTeamByName = (api: Api, name: string) => api.request<Team>("GET", `/teams/name/${seg(name)}`, { shape: TEAM });
 
 export const getChannelByName = (api: Api, team: string, channel: string) =>
-  api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`);
+  api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`, { shape: CHANNEL });
 
 /** The token's user's membership: 404 when it is not a member, so it could not post there. */
 export const getMyChannelMember = (api: Api, channelId: string) =>
-  api.request<ChannelMembership>("GET", `/channels/${seg(channelId)}/members/me`);
+  api.request<ChannelMembership>("GET", `/channels/${seg(channelId)}/members/me`, { shape: OBJECT });
 
 /** Returns the existing channel when there is one, so repeating it is harmless. */
 export const createDirectChannel = (api: Api, userIds: [string, string]) =>
-  api.request<Channel>("POST", "/channels/direct", { body: userIds, idempotent: true });
+  api.request<Channel>("POST", "/channels/direct", { body: userIds, idempotent: true, shape: CHANNEL });
 
 /** A repeat may leave an unattached file on the server, which nobody sees: harmless. */
 export function uploadFiles(api: Api, channelId: string, files: readonly UploadFile[]) {
@@ -61,6 +62,7 @@ export function uploadFiles(api: Api, channelId: string, files: readonly UploadF
   return api.request<FileUploadResponse>("POST", "/files", {
     bodyFactory: () => multipartUpload(channelId, files),
     idempotent: true,
+    shape: UPLOAD,
     timeoutMs: 30_000 + (bytes / MIN_UPLOAD_RATE) * 1000,
   });
 }
@@ -70,14 +72,15 @@ export const createPost = (api: Api, post: NewPost) =>
   api.request<Post>("POST", "/posts", {
     body: { ...post, pending_post_id: post.pending_post_id ?? `mmn:${crypto.randomUUID()}` },
     idempotent: true,
+    shape: POST,
   });
 
 export const patchPost = (api: Api, postId: string, patch: PostPatch) =>
-  api.request<Post>("PUT", `/posts/${seg(postId)}/patch`, { body: patch });
+  api.request<Post>("PUT", `/posts/${seg(postId)}/patch`, { body: patch, shape: POST });
 
-export const getPost = (api: Api, postId: string) => api.request<Post>("GET", `/posts/${seg(postId)}`);
+export const getPost = (api: Api, postId: string) => api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST });
 
 export const getClientConfig = (api: Api) =>
-  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" } });
+  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" }, shape: OBJECT });
 
-export const ping = (api: Api) => api.request<{ status: string }>("GET", "/system/ping");
+export const ping = (api: Api) => api.request<{ status: string }>("GET", "/system/ping", { shape: OBJECT });

@@ -4,6 +4,8 @@ import { hintFor } from "./hints.ts";
 import { describeCause, isCertificateError, isRefused, safeHost } from "./failure.ts";
 import { checkProxy, proxyFor, redactCredentials } from "./proxy.ts";
 import { retryDelay, sleep } from "./retry.ts";
+import type { Shape } from "./shapes.ts";
+import { printable } from "../printable.ts";
 
 export interface ApiOptions {
   /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
@@ -11,6 +13,11 @@ export interface ApiOptions {
   token: string;
   /** Limit of one attempt, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * Limit of a request with all its repeats (default 20 s): a server that never answers holds
+   * a send no longer. An upload gets at least the time its size needs.
+   */
+  totalTimeoutMs?: number;
   /** Attempts after the first one, for failures a repeat can fix. */
   retries?: number;
   /** Longest wait for a rate limit to reset before giving up, in milliseconds. */
@@ -38,6 +45,8 @@ export interface RequestOptions {
   idempotent?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** What a successful answer must look like; anything else is an unexpected reply. */
+  shape?: Shape;
 }
 
 /** The error body of Mattermost's REST API (model.AppError). */
@@ -51,7 +60,12 @@ interface AppErrorBody {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_RETRIES = 3;
+const DEFAULT_TOTAL_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+/** Mattermost's answers are small (a team list of hundreds is ~1 MiB); an endless one must not fill the memory. */
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+/** An error answer is shown in one line of 200 characters: more is never needed. */
+const MAX_ERROR_BYTES = 64 * 1024;
 
 /**
  * The one place that talks HTTP to Mattermost. Endpoint functions sit on top of `request`.
@@ -82,14 +96,15 @@ export class Api {
     const info: RequestInfo = { method, path };
     const retries = this.#options.retries ?? DEFAULT_RETRIES;
     const idempotent = options.idempotent ?? method !== "POST";
+    const deadline = performance.now() + Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0);
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      const outcome = await this.#attempt(info, options);
+      const outcome = await this.#attempt(info, options, deadline - started);
       const status = outcome.ok ? outcome.status : (outcome.status ?? 0);
       this.#options.onAttempt?.({ request: info, status, ms: performance.now() - started });
       if (outcome.ok) return outcome.data as T;
-      const delay = retryDelay(outcome, { attempt, retries, idempotent, maxWaitMs: this.#maxWait });
-      if (delay === undefined || options.signal?.aborted) throw outcome.error;
+      const delay = retryDelay(outcome, { attempt, retries, idempotent, maxWaitMs: Math.min(this.#maxWait, deadline - performance.now()) });
+      if (delay === undefined || options.signal?.aborted || performance.now() + delay >= deadline) throw outcome.error;
       this.#options.onRetry?.({ attempt: attempt + 1, waitMs: delay, reason: outcome.error.message, request: info });
       await sleep(delay, options.signal);
     }
@@ -99,8 +114,8 @@ export class Api {
     return this.#options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
   }
 
-  async #attempt(info: RequestInfo, options: RequestOptions): Promise<AttemptOutcome> {
-    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  async #attempt(info: RequestInfo, options: RequestOptions, leftMs: number): Promise<AttemptOutcome> {
+    const timeoutMs = Math.max(1, Math.min(options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS, leftMs));
     // Node takes whole milliseconds only (a RangeError otherwise); an upload's allowance is computed.
     const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -130,17 +145,25 @@ export class Api {
         signal,
         // Node's fetch sends a stream body only when told it is one-way.
         ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+        // A redirect drops the Authorization header (a 401 for a good token), loops, or takes the body elsewhere.
+        redirect: "manual",
         ...this.#runtimeOptions(),
       });
-      data = await readBody(response);
+      if (response.status >= 300 && response.status < 400) return { ok: false, error: this.#redirectError(info, response), reachedServer: true, status: response.status, final: true };
+      data = await readBody(response, response.ok ? MAX_REPLY_BYTES : MAX_ERROR_BYTES);
     } catch (error) {
+      if (error instanceof ReplyTooLarge) return { ok: false, error: this.#unexpected(info, error.status, error.message), reachedServer: true, status: error.status, final: true };
       const cause = (error as { cause?: unknown }).cause ?? error;
       const timedOut = timeout.aborted && !options.signal?.aborted;
       // An untrusted certificate stays untrusted: repeating cannot help.
       const final = isCertificateError(cause);
       return { ok: false, error: this.#networkError(info, cause, timedOut, timeoutMs), reachedServer: !isRefused(cause), ...(final ? { final } : {}) };
     }
-    if (response.ok) return { ok: true, data, status: response.status };
+    if (response.ok) {
+      const wrong = options.shape?.(data);
+      if (wrong) return { ok: false, error: this.#unexpected(info, response.status, wrong), reachedServer: true, status: response.status, final: true };
+      return { ok: true, data, status: response.status };
+    }
     return {
       ok: false,
       error: this.#serverError(info, response, data),
@@ -151,16 +174,46 @@ export class Api {
   }
 
   #runtimeOptions(): Record<string, unknown> {
-    const extra: Record<string, unknown> = {};
+    if (!("Bun" in globalThis)) return {};
+    // Said here, NODE_TLS_REJECT_UNAUTHORIZED=0 in a job's environment cannot hand the token to whoever answers.
+    const extra: Record<string, unknown> = { tls: { rejectUnauthorized: true, ...(this.#options.ca ? { ca: this.#options.ca } : {}) } };
     if (this.#options.proxy) extra.proxy = this.#options.proxy;
-    if (this.#options.ca) extra.tls = { ca: this.#options.ca };
     return extra;
+  }
+
+  /** Where the server sends us instead, as the URL to configure: following it is not ours to decide. */
+  #redirectError(info: RequestInfo, response: Response): ConfigError {
+    const location = response.headers.get("location");
+    let target: string | undefined;
+    try {
+      const url = new URL(location ?? "", this.baseUrl + info.path);
+      url.search = "";
+      const api = url.pathname.indexOf("/api/v4/");
+      if (api >= 0) url.pathname = url.pathname.slice(0, api);
+      target = url.toString().replace(/\/+$/, "");
+    } catch {
+      target = undefined;
+    }
+    const where = target ? printable(target) : "another address";
+    return new ConfigError(`the server redirects to ${where} (HTTP ${response.status})`, {
+      hint: target ? `set url=${where} in the configuration (or MMN_URL)` : "check the server URL in the configuration",
+    });
+  }
+
+  /** A 2xx that is not what the call answers, or an answer without end. */
+  #unexpected(info: RequestInfo, status: number, why: string): ServerError {
+    return new ServerError(this.#clean(`unexpected reply from the server (HTTP ${status}): ${why}`), {
+      status,
+      request: info,
+      hint: "is the URL a Mattermost server, and not a proxy's or a login page?",
+    });
   }
 
   /** A 401 is the configured token being wrong: a configuration error, whatever the call. */
   #serverError(info: RequestInfo, response: Response, data: unknown): ServerError | ConfigError {
     const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
-    const text = body.message ?? (typeof data === "string" && data.trim() ? plainText(data) : response.statusText);
+    const raw = typeof body.message === "string" ? body.message : typeof data === "string" && data.trim() ? stripTags(data) : response.statusText;
+    const text = printable(raw);
     if (response.status === 401) {
       return new ConfigError(this.#clean(`the server rejected the token: ${text || "unauthorized"} (HTTP 401)`), {
         hint: hintFor(401, body.id),
@@ -168,8 +221,8 @@ export class Api {
     }
     return new ServerError(this.#clean(`${text || "request failed"} (HTTP ${response.status})`), {
       status: response.status,
-      serverId: body.id,
-      requestId: body.request_id ?? response.headers.get("x-request-id") ?? undefined,
+      serverId: typeof body.id === "string" ? printable(body.id, 100) : undefined,
+      requestId: printable(String(body.request_id ?? response.headers.get("x-request-id") ?? ""), 100) || undefined,
       request: info,
       hint: hintFor(response.status, body.id),
     });
@@ -200,15 +253,53 @@ export type AttemptOutcome =
   | { ok: true; data: unknown; status: number }
   | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number; final?: true };
 
-/** A proxy's error page as one short line: its text without tags, at most 200 characters. */
-function plainText(body: string): string {
-  const text = body.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+/** A proxy's error page: its text without tags. */
+function stripTags(body: string): string {
+  return body.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ");
 }
 
-/** Mattermost answers JSON; a proxy in between may answer HTML or plain text. */
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+/** The start of an error answer cut at the bound: its `message` when it has one, else its text. */
+function cutMessage(text: string): AppErrorBody | string {
+  const quoted = /"message"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text)?.[1];
+  if (quoted === undefined) return text;
+  try {
+    return { message: JSON.parse(`"${quoted.replace(/\\$/, "")}"`) as string };
+  } catch {
+    return { message: quoted };
+  }
+}
+
+class ReplyTooLarge extends Error {
+  constructor(
+    readonly status: number,
+    limit: number,
+  ) {
+    super(`its answer is larger than ${limit / 1024 / 1024} MiB`);
+  }
+}
+
+/** Mattermost answers JSON; a proxy in between may answer HTML or plain text. At most `limit` bytes are taken. */
+async function readBody(response: Response, limit: number): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      // An error page only needs its start; a reply cut short is no reply.
+      if (!response.ok) {
+        chunks.push(value.subarray(0, value.length - (size - limit)));
+        return cutMessage(new TextDecoder().decode(Buffer.concat(chunks)));
+      }
+      throw new ReplyTooLarge(response.status, limit);
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
   if (!text) return undefined;
   try {
     return JSON.parse(text);

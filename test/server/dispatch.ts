@@ -79,6 +79,10 @@ async function applyFault(
     case "reset":
       req.socket.destroy();
       return undefined;
+    case "flood":
+      req.resume();
+      flood(res, fault.status ?? 200);
+      return undefined;
     case "hang":
       deps.hanging.add(res);
       res.on("close", () => deps.hanging.delete(res));
@@ -101,6 +105,7 @@ async function applyFault(
         // not JSON
       }
       const status = fault.status ?? 500;
+      for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
       if (typeof fault.body === "string") {
         res.setHeader("X-Request-Id", meta.requestId);
         res.statusCode = status;
@@ -114,6 +119,19 @@ async function applyFault(
       return undefined;
     }
   }
+}
+
+/** A JSON-looking answer that never ends: what a broken or hostile server may send. */
+function flood(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json");
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  res.write('{"id":"');
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once("drain", more);
+  };
+  more();
 }
 
 export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -18,7 +18,7 @@ export class Faults {
   private active: ActiveFault[] = [];
 
   add(fault: Fault): void {
-    if (!["status", "delay", "hang", "reset"].includes(fault.kind)) throw new Error(`unknown fault kind: ${String(fault.kind)}`);
+    if (!["status", "delay", "hang", "reset", "flood"].includes(fault.kind)) throw new Error(`unknown fault kind: ${String(fault.kind)}`);
     if (fault.kind === "delay" && !(typeof fault.ms === "number" && fault.ms >= 0)) throw new Error("a delay fault needs ms >= 0");
     const times = fault.times ?? Number.POSITIVE_INFINITY;
     if (!(times >= 0)) throw new Error("fault.times must be >= 0");

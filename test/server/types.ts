@@ -51,10 +51,15 @@ export interface Fault {
   /** Which requests it applies to; default: every request under /api/v4. */
   method?: string;
   path?: string | RegExp;
-  kind: "status" | "delay" | "hang" | "reset";
-  /** For "status": default 500 with a JSON AppError body. A string body is sent as text/plain. */
+  kind: "status" | "delay" | "hang" | "reset" | "flood";
+  /**
+   * For "status": default 500 with a JSON AppError body. A string body is sent as text/plain.
+   * For "flood": the status of an answer whose body never ends (until the client goes away).
+   */
   status?: number;
   body?: unknown;
+  /** For "status": headers to add, e.g. a redirect's Location. */
+  headers?: Record<string, string>;
   /**
    * For "delay": wait this long, then handle the request normally, even if the client has given up
    * meanwhile (the body is read ahead during the wait). "hang" takes the body and never answers;

@@ -5,29 +5,39 @@ import { join } from "node:path";
 import { DirectoryHookStore, defaultHookDir, formatHook, parseHook, readHookFile, UsageError, validateId } from "../../src/index.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mmn-hooks-"));
+/** Mattermost ids: 26 lower-case letters and digits. */
+const id26 = (seed: string) => seed.padEnd(26, "0");
+const C = id26("c1");
+const P = id26("p1");
+const R = id26("r1");
 
 describe("hook file format", () => {
   test("writes the seed's four lines with no trailing newline", () => {
-    expect(formatHook({ id: "job-1", channelId: "c1", postId: "p1" })).toBe(
-      "[Mattermost-Notify Message Hook]\njob-1\nc1\np1",
+    expect(formatHook({ id: "job-1", channelId: C, postId: P })).toBe(
+      `[Mattermost-Notify Message Hook]\njob-1\n${C}\n${P}`,
     );
   });
 
   test("adds one JSON line with what the seed lacks, and reads it back", () => {
-    const hook = { id: "job-1", channelId: "c1", postId: "p1", server: "https://x", rootId: "r1", createdAt: "2026-01-01T00:00:00.000Z" };
+    const hook = { id: "job-1", channelId: C, postId: P, server: "https://x", rootId: R, createdAt: "2026-01-01T00:00:00.000Z" };
     const text = formatHook(hook);
     expect(text.split("\n")).toHaveLength(5);
-    expect(JSON.parse(text.split("\n")[4]!)).toEqual({ server: "https://x", root_id: "r1", created_at: "2026-01-01T00:00:00.000Z" });
+    expect(JSON.parse(text.split("\n")[4]!)).toEqual({ server: "https://x", root_id: R, created_at: "2026-01-01T00:00:00.000Z" });
     expect(parseHook(text, "f")).toEqual(hook);
   });
 
   test("reads a seed file with CRLF, a trailing newline and junk after line 4", () => {
-    const hook = parseHook("[Mattermost-Notify Message Hook]\r\njob-1\r\nc1\r\np1\r\nnot json\r\n", "f");
-    expect(hook).toEqual({ id: "job-1", channelId: "c1", postId: "p1" });
+    const hook = parseHook(`[Mattermost-Notify Message Hook]\r\njob-1\r\n${C}\r\n${P}\r\nnot json\r\n`, "f");
+    expect(hook).toEqual({ id: "job-1", channelId: C, postId: P });
   });
 
   test("rejects a hook file with 3 lines", () => {
     expect(() => parseHook("[Mattermost-Notify Message Hook]\njob-1\nc1", "x.msg")).toThrow(/not a complete message hook/);
+  });
+
+  test("rejects channel and post ids that are no Mattermost ids (a line break would add lines, escapes reach the terminal)", () => {
+    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\n${C}\n\x1b[2J`, "x.msg")).toThrow(/not a complete message hook/);
+    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\nchannel\n${P}`, "x.msg")).toThrow(/not a complete message hook/);
   });
 
   test("rejects a file that is not a hook", () => {
@@ -54,10 +64,10 @@ describe("DirectoryHookStore", () => {
   test("stores one file per id, mode 0600, in the seed's format", async () => {
     const dir = join(tmp(), "hooks");
     const store = new DirectoryHookStore(dir);
-    await store.set({ id: "a", channelId: "c", postId: "p" });
-    expect(readFileSync(join(dir, "a.msg"), "utf8")).toBe("[Mattermost-Notify Message Hook]\na\nc\np");
+    await store.set({ id: "a", channelId: C, postId: P });
+    expect(readFileSync(join(dir, "a.msg"), "utf8")).toBe(`[Mattermost-Notify Message Hook]\na\n${C}\n${P}`);
     expect(statSync(join(dir, "a.msg")).mode & 0o777).toBe(0o600);
-    expect(await store.get("a")).toEqual({ id: "a", channelId: "c", postId: "p" });
+    expect(await store.get("a")).toEqual({ id: "a", channelId: C, postId: P });
     expect(await store.get("b")).toBeUndefined();
     expect((await store.list()).map((h) => h.id)).toEqual(["a"]);
     expect(await store.delete("a")).toBe(true);
@@ -66,18 +76,18 @@ describe("DirectoryHookStore", () => {
 
   test("two writers of one id never leave a torn file", async () => {
     const store = new DirectoryHookStore(tmp());
-    const writes = Array.from({ length: 50 }, (_, i) => store.set({ id: "same", channelId: `c${i}`.repeat(50), postId: `p${i}` }));
+    const writes = Array.from({ length: 50 }, (_, i) => store.set({ id: "same", channelId: id26(`c${i}`), postId: id26(`p${i}`) }));
     const reads = Array.from({ length: 50 }, () => store.get("same").catch((e: unknown) => e));
     const results = await Promise.all([...writes, ...reads]);
     for (const r of results.slice(50)) expect(r === undefined || (r as { id: string }).id === "same").toBe(true);
     const final = await store.get("same");
-    expect(final?.channelId).toMatch(/^(c\d+)+$/);
+    expect(final?.channelId).toMatch(/^c\d+0+$/);
   });
 
   test("a broken file in the store does not hide the others", async () => {
     const dir = tmp();
     const store = new DirectoryHookStore(dir);
-    await store.set({ id: "good", channelId: "c", postId: "p" });
+    await store.set({ id: "good", channelId: C, postId: P });
     writeFileSync(join(dir, "bad.msg"), "garbage");
     expect((await store.list()).map((h) => h.id)).toEqual(["good"]);
   });
@@ -85,15 +95,15 @@ describe("DirectoryHookStore", () => {
   test("a file copied in under another name than its id is found by its name, as listed", async () => {
     const dir = tmp();
     const store = new DirectoryHookStore(dir);
-    writeFileSync(join(dir, "copied.msg"), "[Mattermost-Notify Message Hook]\nother\nc\np");
+    writeFileSync(join(dir, "copied.msg"), `[Mattermost-Notify Message Hook]\nother\n${C}\n${P}`);
     expect((await store.list()).map((h) => h.id)).toEqual(["copied"]);
-    expect(await store.get("copied")).toEqual({ id: "copied", channelId: "c", postId: "p" });
+    expect(await store.get("copied")).toEqual({ id: "copied", channelId: C, postId: P });
     expect(await store.get("other")).toBeUndefined();
   });
 
   test("refuses ids that would escape the directory", async () => {
     const store = new DirectoryHookStore(tmp());
-    await expect(store.set({ id: "../x", channelId: "c", postId: "p" })).rejects.toThrow(UsageError);
+    await expect(store.set({ id: "../x", channelId: C, postId: P })).rejects.toThrow(UsageError);
     await expect(store.get("../../etc/passwd")).rejects.toThrow(UsageError);
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * What a successful answer must look like before mmn acts on it. A proxy's login page, a
+ * `{}` or a `null` with a 2xx status is no post: counted as sent it would print "sent (post
+ * undefined)" and write a hook of empty lines; an id holding a line break would add lines
+ * to a hook file. Only the fields mmn uses are checked.
+ */
+
+/** Mattermost's ids: 26 characters of lower-case letters and digits. */
+export const isId = (value: unknown): value is string => typeof value === "string" && /^[a-z0-9]{26}$/.test(value);
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+export type Shape = (value: unknown) => string | undefined;
+
+/** Why the value is not what `what` should be, or undefined when it is. */
+const withIds =
+  (what: string, ...fields: string[]): Shape =>
+  (value) => {
+    if (!isObject(value)) return `not ${what}`;
+    const bad = fields.find((field) => !isId(value[field]));
+    return bad === undefined ? undefined : `${what} without a valid ${bad}`;
+  };
+
+export const POST: Shape = withIds("a post", "id", "channel_id");
+export const CHANNEL: Shape = withIds("a channel", "id");
+/** Names as the server allows them: they are shown, so nothing a terminal would act on. */
+const named = (what: string, field: string, pattern: RegExp): Shape => (value) =>
+  withIds(what, "id")(value) ?? (pattern.test(String((value as Record<string, unknown>)[field])) ? undefined : `${what} without a valid ${field}`);
+export const USER: Shape = named("a user", "username", /^[a-z0-9._-]{1,64}$/);
+export const TEAM: Shape = named("a team", "name", /^[a-z0-9_-]{1,64}$/);
+export const TEAMS: Shape = (value) => (Array.isArray(value) ? value.map(TEAM).find((why) => why !== undefined) : "not a list of teams");
+export const OBJECT: Shape = (value) => (isObject(value) ? undefined : "not a JSON object");
+export const UPLOAD: Shape = (value) => {
+  if (!isObject(value) || !Array.isArray(value.file_infos)) return "not an upload's answer";
+  return value.file_infos.every((info) => isObject(info) && isId(info.id)) ? undefined : "a file without a valid id";
+};
