@@ -1,6 +1,15 @@
 import { baseName, errnoText, fs } from "./disk.ts";
 import { UsageError } from "./errors.ts";
-import type { UploadFile } from "./mattermost/multipart.ts";
+
+/** A file as it is uploaded: checked, named, and its size known before anything is sent. */
+export interface UploadFile {
+  path: string;
+  /** Name shown in Mattermost; defaults to the file's base name, never the local path. */
+  name: string;
+  size: number;
+  /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
+  offset?: number;
+}
 
 /** A path, or a path with the name the file should have in Mattermost. */
 export type FileInput = string | { path: string; name?: string; offset?: number; size?: number };

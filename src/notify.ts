@@ -2,13 +2,13 @@ import type { Post } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
 import { normalizeUrl } from "./config.ts";
 import { AfterSendError, ServerError, UsageError } from "./errors.ts";
-import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput } from "./files.ts";
+import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput, type UploadFile } from "./files.ts";
 import { MemoryHookStore, readHookFile, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "./mattermost/http.ts";
-import type { UploadFile } from "./mattermost/multipart.ts";
 import { MemoryNameCache, type NameCache } from "./names.ts";
-import { Poster } from "./posting.ts";
+import { printable } from "./printable.ts";
+import { Poster, type Oversized, type Skipped } from "./posting.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets, type Target } from "./targets.ts";
 
@@ -36,6 +36,12 @@ export interface SendOptions {
    * created, not a second. Default: a new one per call. Long messages' follow-ups get their own.
    */
   pendingPostId?: string;
+  /**
+   * A file larger than the server takes: `skip` (default) sends the message with the files
+   * that fit, says in it which did not, then throws an AfterSendError naming the post;
+   * `fail` sends nothing and throws the server's refusal.
+   */
+  oversized?: Oversized;
 }
 
 export interface UpdateOptions {
@@ -64,6 +70,7 @@ export class Notify {
   readonly #targets: Targets;
   readonly #poster: Poster;
   #defaultChannel: string | undefined;
+  #limits: Promise<{ maxFileSize?: number; version?: string }> | undefined;
 
   constructor(options: NotifyOptions) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
@@ -106,9 +113,13 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const rootId = hook.rootId || hook.postId;
-    if (!message.trim()) return this.#withPostContext(hook, this.#poster.post(hook.channelId, "", files, { rootId }), "answered");
+    const maxFileSize = await this.#maxFileSizeFor(files);
+    if (!message.trim()) {
+      const sent = await this.#withPostContext(hook, this.#poster.post(hook.channelId, "", files, { rootId, maxFileSize, oversized: "skip" }), "answered");
+      return this.#delivered(sent);
+    }
     // Uploads first, so that a refused file leaves the message as it was.
-    const fileIds = await this.#poster.upload(hook.channelId, files);
+    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, { maxFileSize, oversized: "skip" });
     let text = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.api, hook.postId));
@@ -118,8 +129,10 @@ export class Notify {
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
     const post = await this.#withPostContext(hook, rest.patchPost(this.api, hook.postId, patch));
-    await this.#poster.followUps(hook.channelId, rootId, more, chunk(fileIds, MAX_FILES_PER_POST));
-    return post;
+    // The thread's readers learn of a file left out too, not only the sender.
+    const note = skipped ? [`_(${skipped.error.message})_`] : [];
+    await this.#poster.followUps(hook.channelId, rootId, [...more, ...note], chunk(fileIds, MAX_FILES_PER_POST));
+    return this.#delivered({ post, ...(skipped ? { skipped } : {}) });
   }
 
   /** A new post in the thread of a known message: unlike an edit, it notifies people. */
@@ -128,9 +141,34 @@ export class Notify {
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const reply = this.#poster.post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props });
-    const post = await this.#withPostContext(hook, reply, "answered");
-    if (options.id !== undefined) await this.#rememberSent(options.id, post);
+    const maxFileSize = await this.#maxFileSizeFor(files);
+    const reply = this.#poster.post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props, maxFileSize, oversized: "skip" });
+    const sent = await this.#withPostContext(hook, reply, "answered");
+    if (options.id !== undefined) await this.#rememberSent(options.id, sent.post);
+    return this.#delivered(sent);
+  }
+
+  /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
+  serverLimits(): Promise<{ maxFileSize?: number; version?: string }> {
+    this.#limits ??= rest.getClientConfig(this.api).then(
+      (config) => {
+        const size = Number(config.MaxFileSize);
+        return { ...(size > 0 ? { maxFileSize: size } : {}), ...(config.Version ? { version: printable(config.Version, 40) } : {}) };
+      },
+      // Not told: the server's 413 says it file by file instead.
+      () => ({}),
+    );
+    return this.#limits;
+  }
+
+  /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
+  async #maxFileSizeFor(files: readonly UploadFile[]): Promise<number | undefined> {
+    return files.length ? (await this.serverLimits()).maxFileSize : undefined;
+  }
+
+  /** A post is the answer; files left out make it a failure after the send, which names the post. */
+  #delivered({ post, skipped }: { post: Post; skipped?: Skipped }): Post {
+    if (skipped) throw new AfterSendError(post, skipped.error);
     return post;
   }
 
@@ -158,11 +196,20 @@ export class Notify {
     if (options.id !== undefined) requireId(options.id);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const post = await this.#targets.deliver(target, (channelId) =>
-      this.#poster.post(channelId, message, files, { rootId: options.rootId, props: options.props, pendingPostId: options.pendingPostId }),
+    const limit = this.#maxFileSizeFor(files);
+    // Asked side by side with the recipient; a rejection is read where it is awaited.
+    limit.catch(() => {});
+    const sent = await this.#targets.deliver(target, async (channelId) =>
+      this.#poster.post(channelId, message, files, {
+        rootId: options.rootId,
+        props: options.props,
+        pendingPostId: options.pendingPostId,
+        maxFileSize: await limit,
+        oversized: options.oversized ?? "skip",
+      }),
     );
-    if (options.id !== undefined) await this.#rememberSent(options.id, post);
-    return post;
+    if (options.id !== undefined) await this.#rememberSent(options.id, sent.post);
+    return this.#delivered(sent);
   }
 
   /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */

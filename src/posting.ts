@@ -1,10 +1,31 @@
 import type { Post } from "@mattermost/types/posts";
 import { ServerError } from "./errors.ts";
-import { chunk, formatBytes, MAX_FILES_PER_POST, uploadBatches } from "./files.ts";
+import { chunk, formatBytes, MAX_FILES_PER_POST, uploadBatches, type UploadFile } from "./files.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import type { Api } from "./mattermost/http.ts";
-import type { UploadFile } from "./mattermost/multipart.ts";
 import { splitMessage } from "./split.ts";
+
+/**
+ * What to do with a file larger than the server takes: `skip` sends the message with the
+ * files that fit and says which did not (one file must not cost the whole notification);
+ * `fail` refuses it, for a caller with a plan of its own (a log sent again smaller).
+ */
+export type Oversized = "skip" | "fail";
+
+export interface PostOptions {
+  rootId?: string | undefined;
+  props?: Record<string, unknown> | undefined;
+  pendingPostId?: string | undefined;
+  oversized?: Oversized;
+  /** The server's MaxFileSize, when known: a larger file is not even sent. */
+  maxFileSize?: number | undefined;
+}
+
+/** The files that were not attached, and the refusal that says why. */
+export interface Skipped {
+  files: UploadFile[];
+  error: ServerError;
+}
 
 /**
  * How a message and its files become posts: the files uploaded first, the text split at
@@ -22,14 +43,12 @@ export class Poster {
   }
 
   /** Uploads come first, so that a refused file leaves nothing behind in the channel. */
-  async post(
-    channelId: string,
-    message: string,
-    files: UploadFile[],
-    options: { rootId?: string; props?: Record<string, unknown>; pendingPostId?: string },
-  ): Promise<Post> {
-    const [first = "", ...more] = this.split(message);
-    const [firstFiles = [], ...moreFiles] = chunk(await this.upload(channelId, files), MAX_FILES_PER_POST);
+  async post(channelId: string, message: string, files: UploadFile[], options: PostOptions): Promise<{ post: Post; skipped?: Skipped }> {
+    const { ids, skipped } = await this.upload(channelId, files, options);
+    if (skipped && !message.trim() && ids.length === 0) throw skipped.error;
+    const text = skipped ? `${message}${message.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : message;
+    const [first = "", ...more] = this.split(text);
+    const [firstFiles = [], ...moreFiles] = chunk(ids, MAX_FILES_PER_POST);
     const post = await rest.createPost(this.api, {
       channel_id: channelId,
       message: first,
@@ -39,7 +58,7 @@ export class Poster {
       ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
     });
     await this.followUps(channelId, options.rootId || post.id, more, moreFiles);
-    return post;
+    return { post, ...(skipped ? { skipped } : {}) };
   }
 
   /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
@@ -50,25 +69,44 @@ export class Poster {
     }
   }
 
-  async upload(channelId: string, files: UploadFile[]): Promise<string[]> {
+  /** The uploaded files' ids; with `skip`, those the server would not take are left out and told. */
+  async upload(channelId: string, files: UploadFile[], options: Pick<PostOptions, "oversized" | "maxFileSize"> = {}): Promise<{ ids: string[]; skipped?: Skipped }> {
+    const limit = options.maxFileSize;
+    const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);
+    const refused: UploadFile[] = [...tooLarge];
     const ids: string[] = [];
-    for (const batch of uploadBatches(files)) {
+    if (tooLarge.length && options.oversized !== "skip") throw refusal(tooLarge, limit);
+    const send = async (batch: UploadFile[]): Promise<void> => {
       try {
         const result = await rest.uploadFiles(this.api, channelId, batch);
         ids.push(...result.file_infos.map((info) => info.id));
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413)) throw error;
+        // A batch may be refused for its total (a proxy's body limit): each file alone may pass.
         if (batch.length > 1) {
-          for (const file of batch) ids.push(...(await this.upload(channelId, [file])));
-          continue;
+          for (const file of batch) await send([file]);
+          return;
         }
-        const file = batch[0]!;
-        throw error.rephrase(
-          `the server refused ${file.name} (${formatBytes(file.size)}): it is larger than the server accepts`,
-          "attach a smaller file, compress it, or ask the administrator about the upload limit (MaxFileSize)",
-        );
+        if (options.oversized !== "skip") throw refusal(batch, limit, error);
+        refused.push(...batch);
       }
-    }
-    return ids;
+    };
+    for (const batch of uploadBatches(files.filter((file) => !tooLarge.includes(file)))) await send(batch);
+    return refused.length ? { ids, skipped: { files: refused, error: refusal(refused, limit) } } : { ids };
   }
+}
+
+function refusal(files: UploadFile[], limit: number | undefined, cause?: ServerError): ServerError {
+  const names = files.map((file) => `${file.name} (${formatBytes(file.size)})`).join(", ");
+  const takes = limit === undefined ? "it is larger than the server accepts" : `the server takes files up to ${formatBytes(limit)}`;
+  const details = { status: 413, request: cause?.request ?? { method: "POST", path: "/files" } };
+  return new ServerError(`${names} ${files.length === 1 ? "was" : "were"} not attached: ${takes}`, {
+    ...details,
+    hint: "attach a smaller file, compress it, or ask the administrator about the upload limit (MaxFileSize)",
+  });
+}
+
+/** Said in the post too: its readers should know a file is missing, not only the sender. */
+function notAttachedNote(skipped: Skipped): string {
+  return `_(not attached: ${skipped.error.message.replace(/ (was|were) not attached: /, "; ")})_`;
 }

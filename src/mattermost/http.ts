@@ -1,8 +1,9 @@
-import { ConfigError, NetworkError, ServerError, redact, type RequestInfo } from "../errors.ts";
+import { ConfigError, NetworkError, ServerError, UsageError, redact, type RequestInfo } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import { hintFor } from "./hints.ts";
 import { describeCause, isCertificateError, isRefused, safeHost } from "./failure.ts";
 import { checkProxy, proxyFor, redactCredentials } from "./proxy.ts";
+import { UploadSourceError } from "./multipart.ts";
 import { retryDelay, sleep } from "./retry.ts";
 import type { Shape } from "./shapes.ts";
 import { printable } from "../printable.ts";
@@ -152,6 +153,9 @@ export class Api {
       if (response.status >= 300 && response.status < 400) return { ok: false, error: this.#redirectError(info, response), reachedServer: true, status: response.status, final: true };
       data = await readBody(response, response.ok ? MAX_REPLY_BYTES : MAX_ERROR_BYTES);
     } catch (error) {
+      const changed = [error, (error as { cause?: unknown }).cause].find((e) => e instanceof UploadSourceError);
+      // Repeating would send the same changed file again: the caller's input is what failed.
+      if (changed) return { ok: false, error: new UsageError(`cannot attach ${changed.message}`), reachedServer: true, final: true };
       if (error instanceof ReplyTooLarge) return { ok: false, error: this.#unexpected(info, error.status, error.message), reachedServer: true, status: error.status, final: true };
       const cause = (error as { cause?: unknown }).cause ?? error;
       const timedOut = timeout.aborted && !options.signal?.aborted;
@@ -251,7 +255,7 @@ export class Api {
 
 export type AttemptOutcome =
   | { ok: true; data: unknown; status: number }
-  | { ok: false; error: ServerError | NetworkError | ConfigError; reachedServer: boolean; status?: number; retryAfterMs?: number; final?: true };
+  | { ok: false; error: ServerError | NetworkError | ConfigError | UsageError; reachedServer: boolean; status?: number; retryAfterMs?: number; final?: true };
 
 /** A proxy's error page: its text without tags. */
 function stripTags(body: string): string {

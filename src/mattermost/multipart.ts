@@ -1,13 +1,8 @@
-import { fs } from "../disk.ts";
+import { errnoText, fs } from "../disk.ts";
+import { formatBytes, type UploadFile } from "../files.ts";
 
-export interface UploadFile {
-  path: string;
-  /** Name shown in Mattermost; defaults to the file's base name, never the local path. */
-  name: string;
-  size: number;
-  /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
-  offset?: number;
-}
+export type { UploadFile };
+
 
 const CHUNK = 1 << 20;
 const encoder = new TextEncoder();
@@ -72,19 +67,28 @@ function streamParts(parts: Array<Uint8Array | UploadFile>): ReadableStream<Uint
   });
 }
 
-/** Exactly `file.size` bytes: a file that changed size since stat must not break the framing. */
+/** A file to upload that changed under us: the upload stops, and nothing is tried again. */
+export class UploadSourceError extends Error {
+  constructor(
+    readonly file: UploadFile,
+    reason: string,
+  ) {
+    super(`${file.path} ${reason}`);
+  }
+}
+
+/** Exactly `file.size` bytes, or an UploadSourceError: padding a file that shrank would send what it never held. */
 async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
-  const handle = await (await fs()).open(file.path, "r");
+  const handle = await (await fs()).open(file.path, "r").catch((error: NodeJS.ErrnoException) => {
+    throw new UploadSourceError(file, `could not be read any more: ${errnoText(error)}`);
+  });
   try {
     let position = file.offset ?? 0;
     let left = file.size;
     while (left > 0) {
       const buffer = new Uint8Array(Math.min(CHUNK, left));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) {
-        yield new Uint8Array(left);
-        return;
-      }
+      if (bytesRead === 0) throw new UploadSourceError(file, `shrank while it was being sent (${formatBytes(position)} of ${formatBytes(file.size)})`);
       position += bytesRead;
       left -= bytesRead;
       yield buffer.subarray(0, bytesRead);

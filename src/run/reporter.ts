@@ -182,7 +182,8 @@ export class Reporter {
     let message = text;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#noted(this.#send(message, { rootId: this.#post!.id, files: file ? [file] : [], pendingPostId: this.#replyKey }));
+        // A log too large is sent again smaller here: the library must not leave it out on its own.
+        await this.#noted(this.#send(message, { rootId: this.#post!.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
         return;
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;

@@ -225,22 +225,51 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(r.stderr).toBe("error: no Mattermost server URL is configured\nhint: run `mmn setup`, or set MMN_URL and MMN_TOKEN\n");
   });
 
-  test("a file over the server's limit: exit 1, nothing posted", async () => {
+  test("a file over the server's limit: the message goes with the files that fit, the post says which did not; exit 1", async () => {
     const big = box.write("big.bin", new Uint8Array(600 * 1024));
-    const r = await mmn(box, ["send", "x", "-u", "alice", "-f", big]);
+    const small = box.write("metrics.csv", "a,b\n");
+    const r = await mmn(box, ["send", "done", "-u", "alice", "-f", small, "-f", big]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("the server refused big.bin (600 KiB): it is larger than the server accepts");
+    const [post] = [...server.posts.values()];
+    expect(r.stderr).toBe(
+      `✔ sent (post ${post!.id})\nerror: the message was sent (post ${post!.id}), but big.bin (600 KiB) was not attached: the server takes files up to 512 KiB\n` +
+        "hint: attach a smaller file, compress it, or ask the administrator about the upload limit (MaxFileSize)\n",
+    );
+    expect(post!.message).toBe("done\n_(not attached: big.bin (600 KiB); the server takes files up to 512 KiB)_");
+    expect(post!.file_ids!.map((id) => server.files.get(id)!.info.name)).toEqual(["metrics.csv"]);
+    // Its size was known before: not a byte of it was uploaded.
+    expect(server.requests.filter((q) => q.path === "/api/v4/files")).toHaveLength(1);
+  });
+
+  test("only a file over the limit and no text: exit 1, nothing posted", async () => {
+    const big = box.write("big.bin", new Uint8Array(600 * 1024));
+    const r = await mmn(box, ["send", "-u", "alice", "-f", big]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: big.bin (600 KiB) was not attached: the server takes files up to 512 KiB\n");
     expect(server.posts.size).toBe(0);
   });
 
-  test("update with a file over the limit: exit 1, the message left as it was", async () => {
+  test("update with a file over the limit: the text is edited, the thread says what was left out; exit 1", async () => {
     await mmn(box, ["send", "v1", "-u", "alice", "--id", "big"]);
     const big = box.write("big.bin", new Uint8Array(600 * 1024));
     const r = await mmn(box, ["update", "--id", "big", "v2", "-f", big]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("the server refused big.bin (600 KiB)");
-    expect([...server.posts.values()].map((p) => p.message)).toEqual(["v1"]);
-    expect(server.requests.filter((q) => q.method === "PUT")).toEqual([]);
+    expect(r.stderr).toContain("big.bin (600 KiB) was not attached");
+    expect([...server.posts.values()].map((p) => p.message)).toEqual(["v2", "_(big.bin (600 KiB) was not attached: the server takes files up to 512 KiB)_"]);
+  });
+
+  test("a file that shrinks or goes away while it is sent: exit 2, said, not retried, nothing posted", async () => {
+    const file = box.write("growing.log", new Uint8Array(100 * 1024));
+    const held = server.hold("POST", "/api/v4/channels/direct");
+    const run = mmn(box, ["send", "-u", "alice", "-f", file]);
+    await held.arrived;
+    Bun.spawnSync(["truncate", "-s", "10", file]);
+    held.release();
+    const r = await run;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: cannot attach ${file} shrank while it was being sent (10 B of 100 KiB)\n`);
+    expect(server.requests.filter((q) => q.path === "/api/v4/files")).toHaveLength(1);
+    expect(server.posts.size).toBe(0);
   });
 
   test("a server that is down: each wait told once; --quiet leaves only the error", async () => {

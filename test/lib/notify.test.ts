@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, Notify, ServerError, UsageError } from "../../src/index.ts";
+import { ConfigError, Notify, AfterSendError, ServerError, UsageError } from "../../src/index.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -93,12 +93,21 @@ describe("sending", () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  test("a file over MaxFileSize gets a clear error and no post", async () => {
+  test("a file over MaxFileSize: the message goes without it and says so; an AfterSendError names the post", async () => {
     const big = file("big.bin", new Uint8Array(1024 * 1024 + 1));
     const error = await client().sendToChannel("x", "town-square", { files: [big] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AfterSendError);
+    const { post, cause } = error as AfterSendError;
+    expect((cause as ServerError).status).toBe(413);
+    expect((cause as Error).message).toBe("big.bin (1.0 MiB) was not attached: the server takes files up to 1.0 MiB");
+    expect(server.posts.get(post.id)!.message).toBe("x\n_(not attached: big.bin (1.0 MiB); the server takes files up to 1.0 MiB)_");
+  });
+
+  test("with oversized: \"fail\", a file over MaxFileSize sends nothing", async () => {
+    const big = file("big2.bin", new Uint8Array(1024 * 1024 + 1));
+    const error = await client().sendToChannel("x", "town-square", { files: [big], oversized: "fail" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).status).toBe(413);
-    expect((error as Error).message).toContain("big.bin (1.0 MiB)");
     expect(server.posts.size).toBe(0);
   });
 

@@ -94,7 +94,8 @@ async function applyFault(
       // client has given up by then: that is what a slow server does.
       recordJsonOnArrival(req, rec);
       const body = bufferedBody(req);
-      await deps.sleep(fault.ms ?? 0);
+      fault.arrived?.();
+      await (fault.until ?? deps.sleep(fault.ms ?? 0));
       return body;
     }
     case "status": {

@@ -55,6 +55,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     posts: store.posts,
     files: store.files,
     fault: (f) => faults.add(f),
+    hold(method, path) {
+      let arrive = () => {};
+      let release = () => {};
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const until = new Promise<void>((resolve) => (release = resolve));
+      faults.add({ kind: "delay", method, path, times: 1, until, arrived: arrive });
+      return { arrived, release };
+    },
     clearFaults: () => faults.clear(),
     reset() {
       requests.length = 0;

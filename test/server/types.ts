@@ -66,6 +66,9 @@ export interface Fault {
    * both record a JSON body as soon as it has arrived.
    */
   ms?: number;
+  /** For "delay": wait for this instead of `ms` (a test releases it), after telling `arrived`. */
+  until?: Promise<unknown>;
+  arrived?: () => void;
   /** How many matching requests it applies to (default Infinity). */
   times?: number;
 }
@@ -89,6 +92,11 @@ export interface TestServer {
   posts: Map<string, Post>;
   files: Map<string, StoredFile>;
   fault(f: Fault): void;
+  /**
+   * Holds the next matching request until `release()`: `arrived` resolves when it is in, so a
+   * test can act at that point of the client's work without guessing at times.
+   */
+  hold(method: string, path: string): { arrived: Promise<void>; release(): void };
   clearFaults(): void;
   /** Clears requests, posts, files, faults, DM channels, pending post ids and rate-limit state. */
   reset(): void;
