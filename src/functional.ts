@@ -85,17 +85,15 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
   const notifier = awake();
   const { user, channel, files, id } = options;
   if (user && channel) throw new UsageError("give a user or a channel, not both");
-  if (id !== undefined && (await notifier.hooks.get(id))) {
-    return notifier.sendUpdate(message, { id, ...(files ? { files } : {}) });
-  }
-  const send = { ...(files ? { files } : {}), ...(id !== undefined ? { id } : {}) };
   const targetUser = user ?? (channel ? undefined : defaults.user);
   const targetChannel = channel ?? (user ? undefined : defaults.channel);
-  if (targetUser) return notifier.sendToUser(message, targetUser, send);
-  if (targetChannel) return notifier.sendToChannel(message, targetChannel, send);
-  throw new UsageError("no user or channel to send to", {
-    hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",
-  });
+  const to = targetUser ? { user: targetUser } : targetChannel ? { channel: targetChannel } : undefined;
+  if (!to && (id === undefined || !(await notifier.hooks.get(id)))) {
+    throw new UsageError("no user or channel to send to", {
+      hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",
+    });
+  }
+  return (await notifier.deliver(message, { to, id, ...(files ? { files } : {}) })).post;
 }
 
 export const notifyUser = (message: string, user: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>

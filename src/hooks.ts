@@ -1,5 +1,6 @@
 import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
+import { lockFile, type Release } from "./hook-lock.ts";
 import { isId } from "./mattermost/shapes.ts";
 import { printable } from "./printable.ts";
 import { readSmallFile } from "./read-file.ts";
@@ -115,10 +116,29 @@ export interface HookStore {
   set(hook: MessageHook): Promise<void>;
   delete(id: string): Promise<boolean>;
   list(): Promise<MessageHook[]>;
+  /**
+   * Hold the id alone until the returned function is called: the sends and edits of one id
+   * by many processes at once (array tasks, parallel steps) then make one message, not many.
+   */
+  lock?(id: string): Promise<Release>;
 }
 
 export class MemoryHookStore implements HookStore {
   readonly #hooks = new Map<string, MessageHook>();
+  readonly #locks = new Map<string, Promise<void>>();
+
+  async lock(id: string): Promise<Release> {
+    const before = this.#locks.get(id) ?? Promise.resolve();
+    let release: () => void = () => {};
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const chain = before.then(() => mine);
+    this.#locks.set(id, chain);
+    await before;
+    return async () => {
+      release();
+      if (this.#locks.get(id) === chain) this.#locks.delete(id);
+    };
+  }
 
   async get(id: string) {
     return this.#hooks.get(id);
@@ -159,12 +179,27 @@ export class DirectoryHookStore implements HookStore {
   }
 
   async set(hook: MessageHook) {
+    await this.#makeDir();
+    await writeHookFile(this.#path(hook.id), hook);
+  }
+
+  async lock(id: string): Promise<Release> {
+    const path = `${this.#path(id)}.lock`;
+    await this.#makeDir();
+    try {
+      return await lockFile(path);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`cannot lock message id ${JSON.stringify(id)} (${path}): ${errnoText(error)}`, { hint: "set MMN_HOOK_DIR to a directory you can write" });
+    }
+  }
+
+  async #makeDir(): Promise<void> {
     try {
       await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new UsageError(`cannot create the hook directory ${this.dir}: ${errnoText(error)}`, { hint: "set MMN_HOOK_DIR to a directory you can write" });
     }
-    await writeHookFile(this.#path(hook.id), hook);
   }
 
   async delete(id: string) {

@@ -63,6 +63,19 @@ export interface ReplyOptions {
   props?: Record<string, unknown>;
 }
 
+/** Who a message goes to: a user by a direct message, or a channel. */
+export type Recipient = { user: string } | { channel: string };
+
+export interface DeliverOptions {
+  /** Where a new message goes; not needed when `id` names a known message or `replyTo` is given. */
+  to?: Recipient | undefined;
+  /** A known id edits its message; a new one is remembered for that. */
+  id?: string | undefined;
+  /** Post in the thread of the message known by this id instead. */
+  replyTo?: string | undefined;
+  files?: FileInput[];
+}
+
 /** A connection to one Mattermost server as the token's user (usually a bot). */
 export class Notify {
   readonly api: Api;
@@ -105,10 +118,44 @@ export class Notify {
   }
 
   /**
+   * The Python package's `notify()`: a message id that is known edits its message (files go
+   * to its thread); otherwise a new post, or a reply, remembered under the id. One process
+   * at a time per id: fifty tasks sending `id` at once make one message, not fifty.
+   */
+  async deliver(message: string, options: DeliverOptions): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
+    const { id, replyTo, to, files } = options;
+    return this.#locked(id, async () => {
+      if (id !== undefined && (await this.hooks.get(id))) {
+        return { post: await this.#update(message, { id, ...(files ? { files } : {}) }), action: message.trim() ? "updated" : "replied" };
+      }
+      const send = { ...(files ? { files } : {}), ...(id !== undefined ? { id } : {}) };
+      if (replyTo !== undefined) return { post: await this.reply(message, { to: replyTo, ...send }), action: "sent" };
+      if (!to) throw new UsageError("no recipient: nobody to send to", { hint: "name a user or a channel (mmn: -u NAME or -c CHANNEL), or set a default one (mmn setup)" });
+      const post = "user" in to ? await this.sendToUser(message, to.user, send) : await this.sendToChannel(message, to.channel, send);
+      return { post, action: "sent" };
+    });
+  }
+
+  /**
    * Edit the message. Files go to a reply in its thread (edits carry no files on older
    * servers); with files and no text, only that reply is posted and the text stays.
+   * Edits of one id are made one at a time (`append` reads, then writes).
    */
   async sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
+    return this.#locked(options.id, () => this.#update(message, options));
+  }
+
+  async #locked<T>(id: string | undefined, work: () => Promise<T>): Promise<T> {
+    if (id === undefined || !this.hooks.lock) return work();
+    const release = await this.hooks.lock(id);
+    try {
+      return await work();
+    } finally {
+      await release();
+    }
+  }
+
+  async #update(message: string, options: UpdateOptions): Promise<Post> {
     const hook = await this.#hook(options.id);
     const files = await prepareFiles(options.files);
     requireContent(message, files);

@@ -3,7 +3,7 @@ import type { MmnConfig } from "../config.ts";
 import { unwritableReason } from "../atomic.ts";
 import { AfterSendError, UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
-import type { Notify } from "../notify.ts";
+import type { Recipient } from "../notify.ts";
 import { chooseTarget, command, contextOf, fileArg, jsonArg, messageArg, onePositional, targetArgs, timeoutArg, timeoutOption } from "./_shared.ts";
 import { list, parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -28,14 +28,6 @@ export const examples = `  mmn send "build finished"                      # to t
   tail -n 50 train.log | mmn send -u alice        # message from stdin
   mmn send --reply-to nightly "details" -f report.pdf`;
 
-interface Delivery {
-  message: string;
-  files: string[];
-  id: string | undefined;
-  replyTo: string | undefined;
-  target: { user?: string; channel?: string };
-}
-
 export default command({
   meta: { name: "mmn send", description: "Send a message, with files, to a user or a channel." },
   args,
@@ -59,7 +51,7 @@ export default command({
     const json = values.json === true;
     let result: { post: Post; action: string };
     try {
-      result = await deliver(notify, config.config, { message, files, id, replyTo, target });
+      result = await notify.deliver(message, { to: recipientOf(target, config.config), id, replyTo, files });
     } catch (error) {
       // Sent but not remembered: say what went out before saying what failed.
       // With --json, main tells it, in the one object it prints for the failure.
@@ -71,18 +63,9 @@ export default command({
   },
 });
 
-/** A known id edits its message (the seed's rule); else a reply, or a new post to the target. */
-async function deliver(notify: Notify, config: MmnConfig, { message, files, id, replyTo, target }: Delivery): Promise<{ post: Post; action: string }> {
-  if (id !== undefined && (await notify.hooks.get(id))) {
-    return { post: await notify.sendUpdate(message, { id, files }), action: message.trim() ? "updated" : "replied" };
-  }
-  const options = { files, ...(id !== undefined ? { id } : {}) };
-  if (replyTo !== undefined) return { post: await notify.reply(message, { to: replyTo, ...options }), action: "sent" };
+/** The flags' recipient, else the configured default; a reply or a known id needs none. */
+function recipientOf(target: { user?: string; channel?: string }, config: MmnConfig): Recipient | undefined {
   const user = target.user ?? (target.channel ? undefined : config.user);
   const channel = target.channel ?? (target.user ? undefined : config.channel);
-  if (user) return { post: await notify.sendToUser(message, user, options), action: "sent" };
-  if (channel) return { post: await notify.sendToChannel(message, channel, options), action: "sent" };
-  throw new UsageError("no recipient: nobody to send to", {
-    hint: "give -u NAME or -c CHANNEL, or set a default user or channel with `mmn setup`",
-  });
+  return user ? { user } : channel ? { channel } : undefined;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
@@ -142,15 +143,14 @@ describe("mmn send", () => {
     expect(server.requests).toEqual([]);
   });
 
-  test.if(canDropRoot)("sent but not remembered (the hook store is read-only): exit 1, and what was sent is told", async () => {
+  test.if(canDropRoot)("a hook store that is read-only: the id cannot be held, exit 2 before anything is sent", async () => {
     const store = join(box.cwd, "hooks");
     mkdirSync(store, { mode: 0o555 });
     const r = await asNobody(box, ["send", "x", "-u", "alice", "--id", "kept", "--json"], { MMN_HOOK_DIR: store });
-    expect(r.code).toBe(1);
-    const [post] = [...server.posts.values()];
-    expect(JSON.parse(r.stdout)).toMatchObject({ post_id: post!.id, channel_id: post!.channel_id });
-    expect(r.stderr).toBe(`error: the message was sent (post ${post!.id}), but cannot write hook file ${store}/kept.msg: permission denied\n`);
-    expect(server.posts.size).toBe(1);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exit: 2 });
+    expect(r.stderr).toStartWith(`error: cannot lock message id "kept" (${store}/kept.msg.lock): permission denied\n`);
+    expect(server.posts.size).toBe(0);
   });
 
   test("a message over 16383 characters is delivered in the thread, not refused", async () => {
@@ -239,6 +239,10 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(post!.file_ids!.map((id) => server.files.get(id)!.info.name)).toEqual(["metrics.csv"]);
     // Its size was known before: not a byte of it was uploaded.
     expect(server.requests.filter((q) => q.path === "/api/v4/files")).toHaveLength(1);
+    const json = await mmn(box, ["send", "done", "-u", "alice", "-f", big, "--json"]);
+    expect(json.code).toBe(1);
+    const second = [...server.posts.values()][1]!;
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, exit: 1, post_id: second.id, channel_id: second.channel_id });
   });
 
   test("only a file over the limit and no text: exit 1, nothing posted", async () => {
@@ -300,5 +304,37 @@ describe("mmn send: bad input, nothing sent", () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody", "--verbose"]);
     expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 \(\d+ ms\)/);
     expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 app\.user\.get_by_username\.app_error/);
+  });
+});
+
+describe("one --id shared by processes running at once", () => {
+  test("50 sends of the same id at once: one post, the other 49 edit it, all exit 0", async () => {
+    const runs = await Promise.all(Array.from({ length: 50 }, (_, i) => mmn(box, ["send", `task ${i}`, "-u", "alice", "--id", "same"])));
+    expect(runs.map((r) => r.code)).toEqual(Array(50).fill(0));
+    expect(server.posts.size).toBe(1);
+    const [post] = [...server.posts.values()];
+    expect(JSON.parse((await mmn(box, ["hook", "show", "same", "--json"])).stdout).post_id).toBe(post!.id);
+    expect(runs.filter((r) => r.stderr.startsWith("✔ sent"))).toHaveLength(1);
+    expect(runs.filter((r) => r.stderr.startsWith("✔ updated"))).toHaveLength(49);
+  });
+
+  test("20 appends at once keep all 20 lines", async () => {
+    expect((await mmn(box, ["send", "log:", "-u", "alice", "--id", "appended"])).code).toBe(0);
+    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => mmn(box, ["update", "--id", "appended", "--append", `line ${i}`])));
+    expect(runs.map((r) => r.code)).toEqual(Array(20).fill(0));
+    const [post] = [...server.posts.values()];
+    const lines = post!.message.split("\n");
+    expect(lines[0]).toBe("log:");
+    expect(lines.slice(1).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}`).sort());
+  });
+
+  test("a lock left by an mmn that died is broken, not waited on for ever", async () => {
+    const dir = join(box.home, ".local/state/mmn/hooks");
+    mkdirSync(dir, { recursive: true });
+    // A pid that cannot be running: above the kernel's pid_max.
+    writeFileSync(join(dir, "left.msg.lock"), `99999999@${hostname()} 2026-01-01T00:00:00.000Z\n`);
+    const r = await mmn(box, ["send", "hi", "-u", "alice", "--id", "left"]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, "left.msg.lock"))).toBe(false);
   });
 });

@@ -150,6 +150,16 @@ describe("errors carry what the server said", () => {
 });
 
 describe("updates by id", () => {
+  test("deliver() with one id from many calls at once: one message, edited by the others, appends all kept", async () => {
+    const notify = client();
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => notify.deliver(`v${i}`, { to: { user: "alice" }, id: "shared" })));
+    expect(results.filter((r) => r.action === "sent")).toHaveLength(1);
+    expect(new Set(results.map((r) => r.post.id)).size).toBe(1);
+    expect(server.posts.size).toBe(1);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => notify.sendUpdate(`line ${i}`, { id: "shared", append: true })));
+    expect([...server.posts.values()][0]!.message.split("\n")).toHaveLength(11);
+  });
+
   test("sendUpdate edits the message the id names; the card can change colour", async () => {
     const notify = client();
     const sent = await notify.sendToUser("running", "alice", { id: "job-1", props: { attachments: [{ color: "warning", text: "…" }] } });
