@@ -62,7 +62,16 @@ export class Targets {
    * anything: the user exists; the channel exists and the token's user is a member of it.
    */
   async check(recipient: { user: string } | { channel: string }): Promise<string> {
-    if ("user" in recipient) return `@${(await this.#user(userName(recipient.user))).username}`;
+    if ("user" in recipient) {
+      const [me, user] = await Promise.all([this.me(), this.#user(userName(recipient.user))]);
+      // The server never notifies anyone of their own post: with a personal token, a DM to its owner is silent.
+      if (user.id === me.id && !me.is_bot) {
+        throw new ConfigError(`@${user.username} is the token's own user: Mattermost does not notify anyone of their own posts`, {
+          hint: "use a bot account's token (Integrations → Bot Accounts), or send to another user or a channel",
+        });
+      }
+      return `@${user.username}`;
+    }
     const target = this.channel(recipient.channel);
     const channelId = await target.resolve();
     try {

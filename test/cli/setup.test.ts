@@ -118,3 +118,23 @@ describe("mmn setup --config FILE", () => {
     expect((await mmn(fresh, ["--config", file, "send", "via other.rc"])).code).toBe(0);
   });
 });
+
+describe("a personal token sending to its own user notifies nobody", () => {
+  test("setup refuses it and says what to do; test fails its check", async () => {
+    const fresh = sandbox();
+    const personal = server.tokenFor(server.users.alice.id);
+    fresh.secrets.push(personal);
+    const r = await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: personal });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      "error: @alice is the token's own user: Mattermost does not notify anyone of their own posts\nhint: use a bot account's token (Integrations → Bot Accounts), or send to another user or a channel\n",
+    );
+    expect(() => statSync(join(fresh.home, ".mmnrc"))).toThrow();
+    writeFileSync(join(fresh.home, ".mmnrc"), `url=${server.url}\ntoken=${personal}\nuser=alice\n`, { mode: 0o600 });
+    const checked = await mmn(fresh, ["test"]);
+    expect(checked.code).toBe(3);
+    expect(checked.stderr).toContain("✖ default user    @alice is the token's own user");
+    // Another recipient is fine with the same token.
+    expect((await mmn(fresh, ["setup", "--url", server.url, "--token-file", "-", "-u", "bob", "--yes"], { stdin: personal })).code).toBe(0);
+  });
+});
