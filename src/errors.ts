@@ -38,7 +38,21 @@ export interface RequestInfo {
   path: string;
 }
 
-/** The server answered with an error status. */
+interface ServerErrorDetails {
+  status: number;
+  serverId?: string | undefined;
+  requestId?: string | undefined;
+  request: RequestInfo;
+  hint?: string | undefined;
+  /** How long the server asked us to wait before the next request (429's Retry-After). */
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+}
+
+/**
+ * The server answered with an error status, or with something that is no answer to the
+ * call (status 2xx). A 401 is the configured token being wrong: exit code 3.
+ */
 export class ServerError extends MmnError {
   readonly kind = "server";
   readonly status: number;
@@ -46,21 +60,21 @@ export class ServerError extends MmnError {
   readonly serverId: string | undefined;
   readonly requestId: string | undefined;
   readonly request: RequestInfo;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(
-    message: string,
-    details: { status: number; serverId?: string; requestId?: string; request: RequestInfo; hint?: string },
-  ) {
-    super(message, { hint: details.hint });
+  constructor(message: string, details: ServerErrorDetails) {
+    super(message, { hint: details.hint, cause: details.cause });
     this.status = details.status;
     this.serverId = details.serverId;
     this.requestId = details.requestId;
     this.request = details.request;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
-  /** The same failure told in the caller's words, which know what was being attempted. */
+  /** The same failure told in the caller's words, which know what was being attempted; the server's words stay its cause. */
   rephrase(message: string, hint = this.hint): ServerError {
-    return new ServerError(message, { ...this, hint });
+    const { status, serverId, requestId, request, retryAfterMs } = this;
+    return new ServerError(message, { status, serverId, requestId, request, retryAfterMs, hint, cause: this });
   }
 }
 
@@ -68,10 +82,16 @@ export class ServerError extends MmnError {
 export class NetworkError extends MmnError {
   readonly kind = "network";
   readonly request: RequestInfo;
+  /** The request may have reached the server (it timed out, the connection broke): a repeat must be harmless. */
+  readonly reachedServer: boolean;
+  /** Repeating cannot help (an untrusted certificate stays untrusted). */
+  readonly permanent: boolean;
 
-  constructor(message: string, details: { request: RequestInfo; cause?: unknown; hint?: string }) {
+  constructor(message: string, details: { request: RequestInfo; cause?: unknown; hint?: string | undefined; reachedServer?: boolean; permanent?: boolean }) {
     super(message, { hint: details.hint, cause: details.cause });
     this.request = details.request;
+    this.reachedServer = details.reachedServer ?? true;
+    this.permanent = details.permanent ?? false;
   }
 }
 
@@ -84,8 +104,7 @@ export class AfterSendError extends MmnError {
   readonly post: Post;
 
   constructor(post: Post, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`the message was sent (post ${post.id}), but ${reason}`, {
+    super(`the message was sent (post ${post.id}), but ${errorMessage(cause)}`, {
       cause,
       hint: cause instanceof MmnError ? cause.hint : undefined,
     });
@@ -101,16 +120,13 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   config: 3,
 };
 
-/** The process exit code for an error; anything that is not ours is a failure (1). */
+/** The process exit code for an error; anything that is not ours is a failure (1). A rejected token is configuration (3). */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof ServerError && error.status === 401) return EXIT_CODES.config;
   return error instanceof MmnError ? EXIT_CODES[error.kind] : 1;
 }
 
-/** Replace every occurrence of the secrets in a text; used on anything that may be shown. */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out;
+/** What went wrong, in words, whatever was thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

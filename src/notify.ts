@@ -5,7 +5,7 @@ import { AfterSendError, ServerError, UsageError } from "./errors.ts";
 import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput, type UploadFile } from "./files.ts";
 import { MemoryHookStore, readHookFile, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
 import * as rest from "./mattermost/endpoints.ts";
-import { Api, type ApiOptions } from "./mattermost/http.ts";
+import { Api, type ApiOptions } from "./mattermost/api.ts";
 import { MemoryNameCache, type NameCache } from "./names.ts";
 import { printable } from "./printable.ts";
 import { Poster, type Oversized, type Skipped } from "./posting.ts";

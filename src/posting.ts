@@ -2,7 +2,7 @@ import type { Post } from "@mattermost/types/posts";
 import { ServerError } from "./errors.ts";
 import { chunk, formatBytes, MAX_FILES_PER_POST, uploadBatches, type UploadFile } from "./files.ts";
 import * as rest from "./mattermost/endpoints.ts";
-import type { Api } from "./mattermost/http.ts";
+import type { Api } from "./mattermost/api.ts";
 import { splitMessage } from "./split.ts";
 
 /**

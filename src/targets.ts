@@ -1,7 +1,7 @@
 import type { UserProfile } from "@mattermost/types/users";
 import { ConfigError, ServerError, UsageError } from "./errors.ts";
 import * as rest from "./mattermost/endpoints.ts";
-import type { Api } from "./mattermost/http.ts";
+import type { Api } from "./mattermost/api.ts";
 import type { NameCache } from "./names.ts";
 
 /** A user or channel by name, resolved to a channel id on first use. */

@@ -7,7 +7,7 @@ import { errnoText, exists } from "../disk.ts";
 import { FileRefused, readSmallFile } from "../read-file.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { Api, type ApiOptions } from "../mattermost/http.ts";
+import { Api, type ApiOptions } from "../mattermost/api.ts";
 import { MemoryNameCache } from "../names.ts";
 import { Targets } from "../targets.ts";
 import { chooseTarget, command, contextOf } from "./_shared.ts";

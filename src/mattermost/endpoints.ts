@@ -3,7 +3,7 @@ import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import type { Api } from "./http.ts";
+import type { Api } from "./api.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
 import { CHANNEL, OBJECT, POST, TEAM, TEAMS, UPLOAD, USER } from "./shapes.ts";
 

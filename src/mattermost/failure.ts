@@ -1,21 +1,122 @@
-/** What a request that got no answer ran into, from the cause fetch gives (Bun's or Node's). */
+/** A failed attempt told as a user reads it: what the server said, or what the request ran into. */
+import { ConfigError, NetworkError, ServerError, type RequestInfo } from "../errors.ts";
+import { printable } from "../printable.ts";
+import { hintFor } from "./hints.ts";
+import { proxyFor, redactCredentials } from "./proxy.ts";
+
+/** Takes the token out of a text before it is shown. */
+type Clean = (text: string) => string;
+
+/** The error body of Mattermost's REST API (model.AppError). */
+interface AppErrorBody {
+  id?: unknown;
+  message?: unknown;
+  request_id?: unknown;
+}
+
+export function serverError(clean: Clean, info: RequestInfo, response: Response, data: unknown): ServerError {
+  const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
+  const raw = typeof body.message === "string" ? body.message : typeof data === "string" && data.trim() ? stripTags(data) : response.statusText;
+  const text = printable(raw);
+  const serverId = typeof body.id === "string" ? printable(body.id, 100) : undefined;
+  const message = response.status === 401 ? `the server rejected the token: ${text || "unauthorized"} (HTTP 401)` : `${text || "request failed"} (HTTP ${response.status})`;
+  return new ServerError(clean(message), {
+    status: response.status,
+    serverId,
+    requestId: printable(String(body.request_id ?? response.headers.get("x-request-id") ?? ""), 100) || undefined,
+    request: info,
+    hint: hintFor(response.status, serverId),
+    retryAfterMs: retryAfterMs(response.headers),
+  });
+}
+
+/** A 2xx that is not what the call answers, or an answer without end. */
+export function unexpectedReply(clean: Clean, info: RequestInfo, status: number, why: string): ServerError {
+  return new ServerError(clean(`unexpected reply from the server (HTTP ${status}): ${why}`), {
+    status,
+    request: info,
+    hint: "is the URL a Mattermost server, and not a proxy's or a login page?",
+  });
+}
+
+/** Where the server sends us instead, as the URL to configure: following it is not ours to decide. */
+export function redirectError(clean: Clean, info: RequestInfo, response: Response, serverUrl: string): ConfigError {
+  let target: string | undefined;
+  try {
+    const url = new URL(response.headers.get("location") ?? "", `${serverUrl}/api/v4${info.path}`);
+    url.search = "";
+    const api = url.pathname.indexOf("/api/v4/");
+    if (api >= 0) url.pathname = url.pathname.slice(0, api);
+    target = clean(printable(url.toString().replace(/\/+$/, "")));
+  } catch {
+    target = undefined;
+  }
+  return new ConfigError(`the server redirects to ${target ?? "another address"} (HTTP ${response.status})`, {
+    hint: target ? `set url=${target} in the configuration (or MMN_URL)` : "check the server URL in the configuration",
+  });
+}
+
+export function networkError(
+  clean: Clean,
+  info: RequestInfo,
+  failure: { cause: unknown; timedOut: boolean; timeoutMs: number; url: string; proxy: string | undefined },
+): NetworkError {
+  const { cause, timedOut, timeoutMs, url } = failure;
+  const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
+  // A refused or unknown proxy looks to fetch like a refused or unknown server: say which it was.
+  const proxy = proxyFor(url, failure.proxy);
+  const via = proxy ? ` through the proxy ${safeHost(proxy)}` : "";
+  const certificate = isCertificateError(cause);
+  const hint = timedOut
+    ? undefined
+    : certificate
+      ? "give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA"
+      : proxy
+        ? `check the proxy ${redactCredentials(proxy)} (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY`
+        : "check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=";
+  return new NetworkError(clean(`could not reach ${safeHost(url)}${via}: ${reason}`), {
+    request: info,
+    cause,
+    hint,
+    reachedServer: !isRefused(cause),
+    // An untrusted certificate stays untrusted: repeating cannot help.
+    permanent: certificate,
+  });
+}
+
+/** A proxy's error page: its text without tags. */
+function stripTags(body: string): string {
+  return body.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ");
+}
+
+/**
+ * Mattermost's limiter says both when the next request may go (Retry-After) and when the
+ * whole burst is back (X-Ratelimit-Reset, longer): the first is the wait.
+ */
+function retryAfterMs(headers: Headers): number | undefined {
+  for (const name of ["retry-after", "x-ratelimit-reset"]) {
+    const value = Number(headers.get(name));
+    if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
+  }
+  return undefined;
+}
 
 function errorCode(cause: unknown): string | undefined {
   const code = (cause as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
 
-export function isRefused(cause: unknown): boolean {
+function isRefused(cause: unknown): boolean {
   const code = errorCode(cause);
   return code === "ECONNREFUSED" || code === "ConnectionRefused" || code === "ENOTFOUND";
 }
 
 /** BoringSSL's verification failures: DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, UNABLE_TO_GET_ISSUER_CERT… */
-export function isCertificateError(cause: unknown): boolean {
+function isCertificateError(cause: unknown): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/.test(errorCode(cause) ?? "");
 }
 
-export function describeCause(cause: unknown): string {
+function describeCause(cause: unknown): string {
   const code = errorCode(cause);
   if (isCertificateError(cause)) return `its certificate is not trusted (${code})`;
   if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
@@ -25,7 +126,7 @@ export function describeCause(cause: unknown): string {
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
-export function safeHost(url: string): string {
+function safeHost(url: string): string {
   try {
     return new URL(url).host;
   } catch {

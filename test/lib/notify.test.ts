@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, Notify, AfterSendError, ServerError, UsageError } from "../../src/index.ts";
+import { AfterSendError, ConfigError, exitCodeOf, Notify, ServerError, UsageError } from "../../src/index.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -140,10 +140,12 @@ describe("errors carry what the server said", () => {
     expect(error.hint).toContain("/invite @notify-bot");
   });
 
-  test("a bad token is a configuration error, and the token is nowhere in it", async () => {
+  test("a bad token is a ServerError whose exit code is configuration's, and the token is nowhere in it", async () => {
     const secret = "wrong-token-0123456789abcdef";
-    const error = (await client({ token: secret }).sendToUser("x", "alice").catch((e: unknown) => e)) as ConfigError;
-    expect(error).toBeInstanceOf(ConfigError);
+    const error = (await client({ token: secret }).sendToUser("x", "alice").catch((e: unknown) => e)) as ServerError;
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.status).toBe(401);
+    expect(exitCodeOf(error)).toBe(3);
     expect(error.message).toContain("HTTP 401");
     expect(JSON.stringify({ m: error.message, h: error.hint, s: String(error.stack) })).not.toContain(secret);
   });

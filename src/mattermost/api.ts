@@ -1,0 +1,106 @@
+import type { RequestInfo } from "../errors.ts";
+import { withRetries, type RetryPolicy } from "./retry.ts";
+import type { Shape } from "./shapes.ts";
+import { Transport, type TransportOptions } from "./transport.ts";
+
+export interface ApiOptions extends TransportOptions {
+  /** Limit of one attempt, in milliseconds. */
+  timeoutMs?: number;
+  /** Attempts after the first one, for failures a repeat can fix. */
+  retries?: number;
+  /**
+   * Limit of a request with all its repeats (default 20 s): a server that never answers holds
+   * a send no longer. An upload gets at least the time its size needs.
+   */
+  totalTimeoutMs?: number;
+  /** Longest wait for a rate limit to reset before giving up, in milliseconds. */
+  maxRetryWaitMs?: number;
+  /** Called before each repeat, so a caller can tell the user why it waits. */
+  onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
+  /** Called after each attempt with its outcome (status 0: no answer), for `--verbose`. */
+  onAttempt?: (info: { request: RequestInfo; status: number; ms: number }) => void;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Called per attempt: a stream body cannot be sent twice. */
+  bodyFactory?: () => { body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+  query?: Record<string, string>;
+  /**
+   * Whether repeating the request after it may have reached the server is harmless.
+   * GET and PUT are; a POST is only where the endpoint deduplicates (e.g. `pending_post_id`).
+   */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** What a successful answer must look like; anything else is an unexpected reply. */
+  shape?: Shape;
+  /** Instead of the client's tries: as many as fit before this deadline (performance.now() time). */
+  deadline?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_RETRIES = 3;
+const DEFAULT_TOTAL_TIMEOUT_MS = 20_000;
+const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+
+/** Mattermost's REST API: one attempt at a time through the transport, repeated under the retry policy. */
+export class Api {
+  readonly #transport: Transport;
+  readonly #options: ApiOptions;
+
+  constructor(options: ApiOptions) {
+    this.#transport = new Transport(options);
+    this.#options = options;
+  }
+
+  get serverUrl(): string {
+    return this.#transport.serverUrl;
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const info: RequestInfo = { method, path };
+    const json = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const policy: RetryPolicy = options.deadline
+      ? { shape: "deadline", deadline: options.deadline }
+      : {
+          shape: "tries",
+          retries: this.#options.retries ?? DEFAULT_RETRIES,
+          deadline: performance.now() + Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0),
+          maxWaitMs: this.#options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS,
+        };
+    const { onAttempt, onRetry } = this.#options;
+    const data = await withRetries(
+      async (leftMs) => {
+        const started = performance.now();
+        let status = 0;
+        try {
+          const answer = await this.#transport.attempt({
+            info,
+            ...(json !== undefined ? { json } : {}),
+            ...(options.bodyFactory ? { stream: options.bodyFactory } : {}),
+            ...(options.query ? { query: options.query } : {}),
+            timeoutMs: Math.min(attemptMs, leftMs),
+            signal: options.signal,
+            shape: options.shape,
+          });
+          status = answer.status;
+          return answer.data;
+        } catch (error) {
+          status = (error as { status?: number }).status ?? 0;
+          throw error;
+        } finally {
+          onAttempt?.({ request: info, status, ms: performance.now() - started });
+        }
+      },
+      policy,
+      {
+        idempotent: options.idempotent ?? method !== "POST",
+        signal: options.signal,
+        onRetry: onRetry && (({ attempt, waitMs, error }) => onRetry({ attempt, waitMs, reason: error.message, request: info })),
+      },
+    );
+    return data as T;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * One attempt of one request, and nothing more: ofetch does the URL, the headers and the
+ * fetch; what to repeat, when, and for how long is decided outside (retry.ts), from the
+ * typed error an attempt throws (octokit's request.js and plugin-retry split it this way).
+ * ofetch's own retry, timeout and parsing are off: its timeout is ignored beside a signal,
+ * it parses a body of any size, and it follows redirects.
+ */
+import { ofetch, type $Fetch } from "ofetch";
+import { ConfigError, UsageError, type RequestInfo } from "../errors.ts";
+import { USER_AGENT } from "../version.ts";
+import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
+import { UploadSourceError } from "./multipart.ts";
+import { checkProxy } from "./proxy.ts";
+import type { Shape } from "./shapes.ts";
+
+export interface TransportOptions {
+  /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
+  url: string;
+  token: string;
+  userAgent?: string;
+  /** HTTP(S) proxy URL; Bun also honours HTTPS_PROXY and friends on its own. */
+  proxy?: string;
+  /** PEM text of extra CA certificates to trust. */
+  ca?: string;
+}
+
+export interface Attempt {
+  info: RequestInfo;
+  /** Serialised by us: ofetch would serialise it again for every attempt. */
+  json?: string;
+  /** Called per attempt: a stream body cannot be sent twice. */
+  stream?: () => { body: ReadableStream<Uint8Array>; headers: Record<string, string> };
+  query?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  shape?: Shape | undefined;
+}
+
+/** Mattermost's answers are small (a team list of hundreds is ~1 MiB); an endless one must not fill the memory. */
+const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+/** An error answer is shown in one line of 200 characters: more is never needed. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+export class Transport {
+  readonly serverUrl: string;
+  readonly #fetch: $Fetch;
+  readonly #options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    // Node's fetch takes neither: silently going direct, or distrusting the server, is worse.
+    if (!("Bun" in globalThis) && (options.ca || options.proxy)) {
+      throw new ConfigError(`the ${options.ca ? "ca" : "proxy"} option needs Bun: Node's fetch has none`, {
+        hint: options.ca ? "under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead" : "run it under Bun, or use the mmn binary",
+      });
+    }
+    if (options.proxy) checkProxy(options.proxy);
+    this.#options = options;
+    this.serverUrl = options.url.replace(/\/+$/, "");
+    this.#fetch = ofetch.create({
+      baseURL: `${this.serverUrl}/api/v4`,
+      headers: {
+        // No token, no header: setup pings a server before it trusts it with one.
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        "user-agent": options.userAgent ?? USER_AGENT,
+        "x-requested-with": "XMLHttpRequest",
+      },
+      retry: 0,
+      // A redirect drops the Authorization header (a 401 for a good token), loops, or takes the body elsewhere.
+      redirect: "manual",
+      responseType: "stream",
+      ignoreResponseError: true,
+      ...runtimeOptions(options),
+    });
+  }
+
+  /** The answer's data, or a ServerError, NetworkError, ConfigError (a redirect) or UsageError (a file that changed). */
+  async attempt(attempt: Attempt): Promise<{ status: number; data: unknown }> {
+    const { info } = attempt;
+    // Node takes whole milliseconds only (a RangeError otherwise); an upload's allowance is computed.
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(attempt.timeoutMs)));
+    const signal = attempt.signal ? AbortSignal.any([attempt.signal, timeout]) : timeout;
+    const made = attempt.stream?.();
+    let response: Response;
+    let data: unknown;
+    try {
+      response = await this.#fetch.raw(info.path, {
+        method: info.method,
+        signal,
+        ...(attempt.query ? { query: attempt.query } : {}),
+        ...(made ? { body: made.body, headers: made.headers, duplex: "half" } : {}),
+        ...(attempt.json !== undefined ? { body: attempt.json, headers: { "content-type": "application/json" } } : {}),
+      });
+      if (response.status >= 300 && response.status < 400) throw redirectError(this.#clean, info, response, this.serverUrl);
+      data = await readBody(response, response.ok ? MAX_REPLY_BYTES : MAX_ERROR_BYTES);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      const causes = causeChain(error);
+      const changed = causes.find((e) => e instanceof UploadSourceError);
+      // Repeating would send the same changed file again: the caller's input is what failed.
+      if (changed) throw new UsageError(`cannot attach ${changed.message}`, { cause: changed });
+      if (error instanceof ReplyTooLarge) throw unexpectedReply(this.#clean, info, error.status, error.message);
+      // ofetch wraps fetch's error, which under Node wraps the system's: the one with a code says what happened.
+      const cause = causes.find((e) => typeof (e as { code?: unknown }).code === "string") ?? causes.at(-1);
+      const timedOut = timeout.aborted && !attempt.signal?.aborted;
+      throw networkError(this.#clean, info, { cause, timedOut, timeoutMs: attempt.timeoutMs, url: this.serverUrl, proxy: this.#options.proxy });
+    }
+    if (!response.ok) throw serverError(this.#clean, info, response, data);
+    const wrong = attempt.shape?.(data);
+    if (wrong) throw unexpectedReply(this.#clean, info, response.status, wrong);
+    return { status: response.status, data };
+  }
+
+  /** Anything shown: the token left out, wherever a server or a proxy echoed it. */
+  readonly #clean = (text: string): string => {
+    const token = this.#options.token;
+    return token && token.length >= 4 ? text.split(token).join("[redacted]") : text;
+  };
+}
+
+/** Bun's fetch options: said here, NODE_TLS_REJECT_UNAUTHORIZED=0 in a job's environment cannot hand the token to whoever answers. */
+function runtimeOptions(options: TransportOptions): Record<string, unknown> {
+  if (!("Bun" in globalThis)) return {};
+  return {
+    tls: { rejectUnauthorized: true, ...(options.ca ? { ca: options.ca } : {}) },
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+  };
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain = [error];
+  for (let e = error; chain.length < 5 && (e as { cause?: unknown } | undefined)?.cause !== undefined; ) {
+    e = (e as { cause: unknown }).cause;
+    chain.push(e);
+  }
+  return chain;
+}
+
+class ReplyTooLarge extends Error {
+  constructor(
+    readonly status: number,
+    limit: number,
+  ) {
+    super(`its answer is larger than ${limit / 1024 / 1024} MiB`);
+  }
+}
+
+/** Mattermost answers JSON; a proxy in between may answer HTML or plain text. At most `limit` bytes are taken. */
+async function readBody(response: Response, limit: number): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      // An error page only needs its start; a reply cut short is no reply.
+      if (response.ok) throw new ReplyTooLarge(response.status, limit);
+      chunks.push(value.subarray(0, value.length - (size - limit)));
+      return cutMessage(new TextDecoder().decode(Buffer.concat(chunks)));
+    }
+    chunks.push(value);
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The start of an error answer cut at the bound: its `message` when it has one, else its text. */
+function cutMessage(text: string): { message: string } | string {
+  const quoted = /"message"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text)?.[1];
+  if (quoted === undefined) return text;
+  try {
+    return { message: JSON.parse(`"${quoted.replace(/\\$/, "")}"`) as string };
+  } catch {
+    return { message: quoted };
+  }
+}
