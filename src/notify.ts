@@ -1,4 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { normalizeUrl } from "./config.ts";
 import { AfterSendError, ServerError, UsageError } from "./errors.ts";
@@ -63,6 +64,12 @@ export interface ReplyOptions {
   props?: Record<string, unknown>;
 }
 
+export interface ServerLimits {
+  /** Largest file an upload may hold, in bytes. */
+  maxFileSize?: number;
+  version?: string;
+}
+
 /** Who a message goes to: a user by a direct message, or a channel. */
 export type Recipient = { user: string } | { channel: string };
 
@@ -83,7 +90,7 @@ export class Notify {
   readonly #targets: Targets;
   readonly #poster: Poster;
   #defaultChannel: string | undefined;
-  #limits: Promise<{ maxFileSize?: number; version?: string }> | undefined;
+  #limits: Promise<ServerLimits> | undefined;
 
   constructor(options: NotifyOptions) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
@@ -99,7 +106,7 @@ export class Notify {
   }
 
   /** Checks that a send to the user or channel would go through; sends and creates nothing. Returns its label. */
-  checkRecipient(recipient: { user: string } | { channel: string }): Promise<string> {
+  checkRecipient(recipient: Recipient): Promise<string> {
     return this.#targets.check(recipient);
   }
 
@@ -196,21 +203,44 @@ export class Notify {
   }
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
-  serverLimits(): Promise<{ maxFileSize?: number; version?: string }> {
+  serverLimits(): Promise<ServerLimits> {
     this.#limits ??= rest.getClientConfig(this.api).then(
       (config) => {
         const size = Number(config.MaxFileSize);
         return { ...(size > 0 ? { maxFileSize: size } : {}), ...(config.Version ? { version: printable(config.Version, 40) } : {}) };
       },
-      // Not told: the server's 413 says it file by file instead.
-      () => ({}),
+      (error: unknown) => {
+        this.#limits = undefined;
+        throw error;
+      },
     );
     return this.#limits;
   }
 
+  /** The server answers at all (`system/ping` needs no token: setup asks before it trusts a server with one). */
+  async ping(): Promise<void> {
+    await rest.ping(this.api);
+  }
+
+  /** The teams the token's user is in, for setup to choose from. */
+  teams(): Promise<Team[]> {
+    return rest.getMyTeams(this.api);
+  }
+
+  /** A team by its name, as its URL shows it. */
+  team(name: string): Promise<Team> {
+    return rest.getTeamByName(this.api, name.toLowerCase());
+  }
+
+  /** The server's root URL, as the requests use it. */
+  get serverUrl(): string {
+    return this.api.serverUrl;
+  }
+
   /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
   async #maxFileSizeFor(files: readonly UploadFile[]): Promise<number | undefined> {
-    return files.length ? (await this.serverLimits()).maxFileSize : undefined;
+    // Not told: the server's 413 says it file by file instead.
+    return files.length ? (await this.serverLimits().catch((): ServerLimits => ({}))).maxFileSize : undefined;
   }
 
   /** A post is the answer; files left out make it a failure after the send, which names the post. */

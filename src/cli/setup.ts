@@ -6,10 +6,7 @@ import { readConfigFiles } from "../config-files.ts";
 import { errnoText, exists } from "../disk.ts";
 import { FileRefused, readSmallFile } from "../read-file.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
-import * as rest from "../mattermost/endpoints.ts";
-import { Api, type ApiOptions } from "../mattermost/api.ts";
-import { MemoryNameCache } from "../names.ts";
-import { Targets } from "../targets.ts";
+import { Notify, type NotifyOptions, type Recipient } from "../notify.ts";
 import { chooseTarget, command, contextOf } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { cliConfig } from "./context.ts";
@@ -44,13 +41,15 @@ export default command({
     const current = explicit && !existsSync(explicit) ? mergeConfig([], { env: ctx.env }).config : (await cliConfig(ctx)).config;
     const path = explicit ?? (await userConfigPath());
     // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
-    const transport: Partial<ApiOptions> = {
+    const transport: Partial<NotifyOptions> = {
       ...(current.ca ? { ca: await readCaBundle(current.ca) } : {}),
       ...(current.proxy ? { proxy: current.proxy } : {}),
+      retries: 1,
+      onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     };
+    const client = (url: string, token: string, team?: string) => new Notify({ ...transport, url, token, ...(team ? { team } : {}) });
     const interactive = values.yes !== true && isTerminal(0);
     if (str(values.token)) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
-    const onAttempt: ApiOptions["onAttempt"] = ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`);
     // In the wizard a wrong answer is asked again; one from a flag or the configuration is an error.
     const answer = (fromFlag: boolean) => (interactive && !fromFlag ? askAgain : once);
 
@@ -59,7 +58,7 @@ export default command({
       if (!raw) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
       const url = normalizeUrl(raw, str(values.url) !== undefined ? "--url" : "the address");
       // No token on the way: the address may be a typo, and ping needs none.
-      await rest.ping(new Api({ url, token: "", retries: 1, onAttempt, ...transport }));
+      await client(url, "").ping();
       return url;
     });
     ui.success(`${url} answers`);
@@ -67,17 +66,18 @@ export default command({
     // The configured token belongs to the configured server: it is never sent to another one.
     const keptToken = current.url && sameServer(current.url, url) ? current.token : undefined;
     const tokenFlag = str(values["token-file"]) !== undefined || str(values.token) !== undefined;
-    const { api, me, token } = await answer(tokenFlag)(async () => {
+    const { notify, me, token } = await answer(tokenFlag)(async () => {
       const token = await readToken(str(values["token-file"]), str(values.token), interactive, keptToken);
-      const api = new Api({ url, token, retries: 1, onAttempt, ...transport });
-      return { api, me: await rest.getMe(api), token };
+      const notify = client(url, token);
+      return { notify, me: await notify.me(), token };
     });
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
 
-    const team = await pickTeam(api, str(values.team) ?? current.team, interactive, str(values.team) !== undefined);
+    const team = await pickTeam(notify, str(values.team) ?? current.team, interactive, str(values.team) !== undefined);
     const recipient = await answer(Boolean(flagTarget.user || flagTarget.channel))(async () => {
       const chosen = flagTarget.user || flagTarget.channel ? flagTarget : interactive ? await askRecipient(current) : recipientOf(current);
-      if (chosen.user || chosen.channel) ui.success(`default recipient ${await checkRecipient(api, team, chosen)} can be reached`);
+      const to: Recipient | undefined = chosen.user ? { user: chosen.user } : chosen.channel ? { channel: chosen.channel } : undefined;
+      if (to) ui.success(`default recipient ${await checkRecipient(client(url, token, team), to)} can be reached`);
       return chosen;
     });
     // What the file held, and what was given or answered: nothing another source merely said.
@@ -132,10 +132,9 @@ const recipientOf = (config: MmnConfig): { user?: string; channel?: string } =>
   config.user ? { user: config.user } : config.channel ? { channel: config.channel } : {};
 
 /** A recipient nobody could send to is refused before anything is written. */
-async function checkRecipient(api: Api, team: string | undefined, recipient: { user?: string; channel?: string }): Promise<string> {
-  const targets = new Targets(api, new MemoryNameCache(), team);
+async function checkRecipient(notify: Notify, recipient: Recipient): Promise<string> {
   try {
-    return await targets.check(recipient.user ? { user: recipient.user } : { channel: recipient.channel ?? "" });
+    return await notify.checkRecipient(recipient);
   } catch (error) {
     if (error instanceof ServerError && (error.status === 403 || error.status === 404)) throw new UsageError(error.message, { hint: error.hint });
     throw error;
@@ -163,8 +162,8 @@ async function readToken(file: string | undefined, flag: string | undefined, int
   return token;
 }
 
-async function pickTeam(api: Api, wanted: string | undefined, interactive: boolean, explicit: boolean): Promise<string | undefined> {
-  const teams: Team[] = await rest.getMyTeams(api);
+async function pickTeam(notify: Notify, wanted: string | undefined, interactive: boolean, explicit: boolean): Promise<string | undefined> {
+  const teams: Team[] = await notify.teams();
   if (wanted) {
     if (teams.some((t) => t.name === wanted)) return wanted;
     if (explicit || !interactive) {

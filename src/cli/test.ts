@@ -1,5 +1,5 @@
 import { exitCodeOf, UsageError, type MmnError } from "../errors.ts";
-import * as rest from "../mattermost/endpoints.ts";
+import { formatBytes } from "../files.ts";
 import { printable } from "../printable.ts";
 import { command, contextOf, jsonArg } from "./_shared.ts";
 import { parseFlags } from "./argv.ts";
@@ -18,8 +18,7 @@ interface Check {
   detail: string;
 }
 
-const uploadLimit = (maxFileSize: string | undefined) =>
-  maxFileSize && Number(maxFileSize) > 0 ? `uploads up to ${Math.round(Number(maxFileSize) / 1048576)} MiB` : "upload limit not told";
+const uploadLimit = (maxFileSize: number | undefined) => (maxFileSize ? `uploads up to ${formatBytes(maxFileSize)}` : "upload limit not told");
 
 export default command({
   meta: { name: "mmn test", description: "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing." },
@@ -33,7 +32,7 @@ export default command({
     const checks: Check[] = [];
     /** The exit code of the first failure: a rejected token is a configuration error (3), like on send. */
     let failure = 0;
-    const report: Record<string, unknown> = { url: notify.api.serverUrl };
+    const report: Record<string, unknown> = { url: notify.serverUrl };
     const check = async <T>(name: string, run: () => Promise<T>, describe: (value: T) => string): Promise<T | undefined> => {
       try {
         const value = await run();
@@ -46,14 +45,14 @@ export default command({
         return undefined;
       }
     };
-    const reachable = await check("server", () => rest.ping(notify.api), () => notify.api.serverUrl);
+    const reachable = await check("server", () => notify.ping().then(() => true), () => notify.serverUrl);
     if (reachable) {
       const me = await check("token", () => notify.me(), (u) => `authenticated as @${u.username}${u.is_bot ? " (bot)" : ""}`);
-      const server = await check("version", () => rest.getClientConfig(notify.api), (c) => `Mattermost ${printable(String(c.Version ?? "?"), 40)}, ${uploadLimit(c.MaxFileSize)}`);
+      const server = await check("version", () => notify.serverLimits(), (s) => `Mattermost ${s.version ?? "?"}, ${uploadLimit(s.maxFileSize)}`);
       report.user = me ? { id: me.id, username: me.username, is_bot: me.is_bot } : null;
-      report.version = server?.Version ?? null;
-      report.max_file_size = server?.MaxFileSize ? Number(server.MaxFileSize) : null;
-      if (me && team) await check("team", () => rest.getTeamByName(notify.api, team.toLowerCase()), (t) => `${printable(t.display_name, 80)} (${t.name})`);
+      report.version = server?.version ?? null;
+      report.max_file_size = server?.maxFileSize ?? null;
+      if (me && team) await check("team", () => notify.team(team), (t) => `${printable(t.display_name, 80)} (${t.name})`);
       if (me && user) await check("default user", () => notify.checkRecipient({ user }), (label) => label);
       if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
     }
