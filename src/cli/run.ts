@@ -32,6 +32,17 @@ export const examples = `  mmn run -- python train.py --epochs 50
 
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
+/**
+ * The run's waits on the network, shortened by the test suites through the environment
+ * (MMN_TEST_REQUEST_TIMEOUT_MS and the like) so that a fault test takes a fraction of a
+ * second; unset, as in every real run, they are the defaults. Not a user setting: Slurm's
+ * KillWait is what the budgets after a signal are made for.
+ */
+function testMs(name: string, fallback: number): number {
+  const value = Number(process.env[`MMN_TEST_${name}_MS`]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
 const notice = (message: string) => ui.raw(message);
 
@@ -120,7 +131,7 @@ export default command({
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
+      const connected = await connect(ctx, {}, { timeoutMs: testMs("REQUEST_TIMEOUT", 5000), retries: 0 });
       notify = connected.notify;
       loaded = connected.config;
     } catch (error) {
@@ -153,8 +164,8 @@ export default command({
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,
       maxLogBytes: MAX_LOG_BYTES,
-      finishBudgetMs: 4000,
-      signalBudgetMs: 2500,
+      finishBudgetMs: testMs("FINISH", 4000),
+      signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
       warn: notice,
       // Marked like every line of ours among the command's stderr.
       debug: (message) => ui.debug(message),

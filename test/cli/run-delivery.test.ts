@@ -64,8 +64,9 @@ test("a hook store that cannot be written: one warning, and the run is still rep
 });
 
 test("a first post answered too late (timeout) but created by the server: sent again as the same post, not a second", async () => {
-  server.fault({ kind: "delay", ms: 5500, method: "POST", path: "/api/v4/posts", times: 1 });
-  const r = await mmn(box, ["run", "--id", "slow", "--interval", "0.2", "--", "bash", "-c", "echo a; sleep 6; echo b"]);
+  server.fault({ kind: "delay", ms: 500, method: "POST", path: "/api/v4/posts", times: 1 });
+  const env = { MMN_TEST_REQUEST_TIMEOUT_MS: "300" };
+  const r = await mmn(box, ["run", "--id", "slow", "--interval", "0.2", "--", "bash", "-c", "echo a; sleep 1; echo b"], { env });
   expect(r.code).toBe(0);
   const creates = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id);
   expect(creates.length).toBeGreaterThanOrEqual(2);
