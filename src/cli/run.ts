@@ -5,6 +5,7 @@ import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
 import { logProblem } from "../run/logfile.ts";
 import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
+import { catchSignals } from "../run/signals.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
@@ -128,6 +129,10 @@ export default command({
     const logError = logPath === undefined || logIsOutput ? undefined : logProblem(logPath);
     if (logError) throw new UsageError(`cannot write the log ${logPath}: ${logError}`, { hint: "give --log a file in a directory you can write to" });
 
+    // From here on a signal is the command's, even one that comes before it exists.
+    const signals = catchSignals();
+    ui.debug("signals are caught from now on and passed on to the command");
+
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
@@ -163,6 +168,7 @@ export default command({
       on,
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,
+      signals,
       maxLogBytes: MAX_LOG_BYTES,
       finishBudgetMs: testMs("FINISH", 4000),
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),

@@ -9,7 +9,7 @@ import { startChild, type ChildResult } from "./child.ts";
 import { jobContext } from "./context.ts";
 import { displayCommand, finalReply, type Phase, type RunState } from "./render.ts";
 import { Reporter } from "./reporter.ts";
-import { forwardSignals } from "./signals.ts";
+import type { SignalRelay } from "./signals.ts";
 import { TailBuffer } from "./tail.ts";
 
 export interface WrapOptions {
@@ -30,6 +30,8 @@ export interface WrapOptions {
   /** Put `@name` in the final reply. */
   mention?: string;
   hideCommand: boolean;
+  /** Caught since before the start: the command gets what came before it existed. */
+  signals: SignalRelay;
   /** Largest log attachment, before the server's own MaxFileSize. */
   maxLogBytes: number;
   /** How long to wait on the network after the command ended; less after SIGTERM. */
@@ -74,7 +76,8 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const env = { ...process.env, MMN_TOKEN: undefined };
   const child = startChild({ command: options.command, env, ...(options.logIsOutput ? {} : { logPath }), tail, onOutput: (bytes) => (outputBytes += bytes) });
   let signalled = false;
-  const stopForwarding = forwardSignals(child, { onSignal: () => (signalled = true) });
+  // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
+  options.signals.attach(child, () => (signalled = true));
 
   const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
   const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
@@ -87,7 +90,6 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
 
   const result = await child.done;
   clearInterval(timer);
-  stopForwarding();
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
   const lost = lostOutput(result);

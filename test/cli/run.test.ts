@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import type { TestServer } from "../server/index.ts";
@@ -18,6 +18,15 @@ type Card = { color: string; fields: Array<{ title: string; value: string }>; fo
 const card = (post: Post) => (post.props.attachments as Card[])[0]!;
 const field = (post: Post, title: string) => card(post).fields.find((f) => f.title === title)?.value;
 const patches = () => server.requests.filter((r) => r.method === "PUT");
+/** The pids of the processes whose command line holds this word. */
+const commandsRunning = (word: string) =>
+  readdirSync("/proc").filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(word);
+    } catch {
+      return false;
+    }
+  });
 
 describe("mmn run: the messages", () => {
   test("start, live edits, final state and a reply with the log", async () => {
@@ -184,6 +193,43 @@ describe("mmn run: signals", () => {
     const replyAt = server.requests.find((q) => q.path === "/api/v4/posts" && (q.body as { root_id?: string }).root_id)!.at;
     expect(replyAt - killedAt).toBeLessThan(3000);
   });
+
+  test("SIGTERM or SIGHUP as soon as mmn catches signals, before or as the command starts: the command gets it, the end is reported (20 runs each)", async () => {
+    for (const sig of ["SIGTERM", "SIGHUP"] as const) {
+      for (let i = 0; i < 20; i++) {
+        server.reset();
+        // A unique argument tells whether this run's command outlived mmn.
+        const seconds = `30.${sig.length}${String(i).padStart(3, "0")}`;
+        const proc = Bun.spawn([...MMN, "--verbose", "run", "--id", `early-${i}`, "--", "sleep", seconds], {
+          cwd: box.cwd,
+          env: box.env,
+          stdout: "ignore",
+          stderr: "pipe",
+          detached: true,
+        });
+        try {
+          const reader = proc.stderr.getReader();
+          let stderr = "";
+          while (!stderr.includes("mmn: signals are caught from now on")) {
+            const next = await reader.read();
+            if (next.done) throw new Error(`mmn ended before catching signals:\n${stderr}`);
+            stderr += new TextDecoder().decode(next.value);
+          }
+          proc.kill(sig);
+          expect(await proc.exited).toBe(128 + (sig === "SIGTERM" ? 15 : 1));
+          const [status, reply] = dmPosts();
+          expect(status!.message).toContain(`killed by ${sig}`);
+          expect(reply!.message).toContain(`killed by ${sig}`);
+          expect(commandsRunning(seconds)).toEqual([]);
+        } finally {
+          // Whatever failed, nothing of this run is left behind.
+          try {
+            process.kill(-proc.pid, "SIGKILL");
+          } catch {}
+        }
+      }
+    }
+  }, 60_000);
 
   test("a command killed by a signal: 128 + N and a red card", async () => {
     const r = await mmn(box, ["run", "--", "bash", "-c", "kill -9 $$"]);
