@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { rmSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import * as rest from "../mattermost/endpoints.ts";
 import type { MessageHook } from "../hooks.ts";
@@ -11,6 +11,7 @@ import { displayCommand, finalReply, type Phase, type RunState } from "./render.
 import { Reporter } from "./reporter.ts";
 import type { SignalRelay } from "./signals.ts";
 import { TailBuffer } from "./tail.ts";
+import { privateTempDir } from "./tempdir.ts";
 
 export interface WrapOptions {
   command: string[];
@@ -51,8 +52,7 @@ export interface WrapResult {
 /** Run the command and keep Mattermost informed. */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { notify } = options;
-  const tempDir = options.logPath ? undefined : mkdtempSync(join(tmpdir(), "mmn-run-"));
-  const logPath = options.logPath ?? join(tempDir!, `${options.id}.log`);
+  const { tempDir, logPath } = logLocation(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
   const startedAt = new Date();
@@ -74,7 +74,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const child = startChild({ command: options.command, env, ...(options.logIsOutput ? {} : { logPath }), tail, onOutput: (bytes) => (outputBytes += bytes) });
+  const child = startChild({ command: options.command, env, ...(logPath && !options.logIsOutput ? { logPath } : {}), tail, onOutput: (bytes) => (outputBytes += bytes) });
   let signalled = false;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
   options.signals.attach(child, () => (signalled = true));
@@ -111,9 +111,27 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   return { code: result.code, ...(hook ? { hook } : {}) };
 }
 
-async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
+/**
+ * Where the log goes: --log's file, or one in a directory of our own, removed at the end.
+ * Without --log and with --no-logs nothing needs one. A temporary directory that cannot be
+ * had costs the attachment, never the run: one warning says where the log went instead.
+ */
+function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string } {
+  if (options.logPath) return { logPath: options.logPath };
+  if (!options.attachLog) return {};
+  const temp = privateTempDir("mmn-run-");
+  const refused = temp.refused.join("; ");
+  if (!temp.path) {
+    options.warn(`no temporary directory for the log (${refused}): the outcome is reported without it`);
+    return {};
+  }
+  if (refused) options.warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
+  return { tempDir: temp.path, logPath: join(temp.path, `${options.id}.log`) };
+}
+
+async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string | undefined, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
-  if (options.attachLog && final.outputBytes > 0) {
+  if (options.attachLog && logPath && final.outputBytes > 0) {
     const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
     const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
     log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
