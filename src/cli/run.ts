@@ -3,6 +3,7 @@ import { UsageError } from "../errors.ts";
 import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
+import { INHERITED_FDS } from "../run/fds.ts";
 import { logProblem } from "../run/logfile.ts";
 import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
 import { catchSignals } from "../run/signals.ts";
@@ -169,6 +170,7 @@ export default command({
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,
       signals,
+      passFds: INHERITED_FDS,
       maxLogBytes: MAX_LOG_BYTES,
       finishBudgetMs: testMs("FINISH", 4000),
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),

@@ -33,6 +33,8 @@ export interface WrapOptions {
   hideCommand: boolean;
   /** Caught since before the start: the command gets what came before it existed. */
   signals: SignalRelay;
+  /** Open files above stderr the command gets, as exec would pass them. */
+  passFds: readonly number[];
   /** Largest log attachment, before the server's own MaxFileSize. */
   maxLogBytes: number;
   /** How long to wait on the network after the command ended; less after SIGTERM. */
@@ -74,7 +76,14 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const child = startChild({ command: options.command, env, ...(logPath && !options.logIsOutput ? { logPath } : {}), tail, onOutput: (bytes) => (outputBytes += bytes) });
+  const child = startChild({
+    command: options.command,
+    env,
+    ...(logPath && !options.logIsOutput ? { logPath } : {}),
+    tail,
+    onOutput: (bytes) => (outputBytes += bytes),
+    passFds: options.passFds,
+  });
   let signalled = false;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
   options.signals.attach(child, () => (signalled = true));
