@@ -44,6 +44,10 @@ export class Reporter {
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
   /** The live edit on its way, if any; it resolves to whether it went through. */
   #inFlight: Promise<boolean> | undefined;
+  /** An urgent state that came while an edit was on its way: sent right after it. */
+  #next: { state: RunState; version: string } | undefined;
+  /** The end has begun: it alone edits from now on. */
+  #ending = false;
   #warned = false;
   /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
   #disabled = false;
@@ -64,7 +68,7 @@ export class Reporter {
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
   tick(state: RunState, version: string): void {
-    if (this.#disabled || this.#inFlight || version === this.#lastVersion) return;
+    if (this.#disabled || this.#ending || this.#inFlight || version === this.#lastVersion) return;
     this.#inFlight = this.#publish(state)
       .then(() => {
         this.#lastVersion = version;
@@ -76,7 +80,16 @@ export class Reporter {
       })
       .finally(() => {
         this.#inFlight = undefined;
+        const next = this.#next;
+        this.#next = undefined;
+        if (next) this.tick(next.state, next.version);
       });
+  }
+
+  /** Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait for the next tick. */
+  urgent(state: RunState, version: string): void {
+    if (this.#inFlight) this.#next = { state, version };
+    else this.tick(state, version);
   }
 
   /**
@@ -89,6 +102,8 @@ export class Reporter {
    * it, the final state is sent once more, so that "running" never has the last word.
    */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
+    this.#ending = true;
+    this.#next = undefined;
     if (this.#disabled) return;
     const live = this.#inFlight;
     const message = statusMessage(state);

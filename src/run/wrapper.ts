@@ -51,12 +51,16 @@ export interface WrapResult {
   hook?: MessageHook;
 }
 
+/** The signals that ask a job to stop: the status says so at once. */
+const STOPPING = new Set<NodeJS.Signals>(["SIGTERM", "SIGINT", "SIGHUP"]);
+
 /** Run the command and keep Mattermost informed. */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { notify } = options;
   const { tempDir, logPath } = logLocation(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
+  let stopping: NodeJS.Signals | undefined;
   const startedAt = new Date();
   const job = jobContext();
   const state = (phase: Phase, at = new Date()): RunState => ({
@@ -71,11 +75,14 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     outputBytes,
     tail: options.tailLines > 0 ? tail.lines() : undefined,
     job,
+    ...(stopping ? { stopping } : {}),
   });
 
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
+  const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
+  const live = reporter && options.on === "always";
   const child = startChild({
     command: options.command,
     env,
@@ -85,16 +92,21 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     passFds: options.passFds,
   });
   let signalled = false;
+  const version = () => `${stopping ?? ""}:${tail.version}:${outputBytes}`;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
-  options.signals.attach(child, () => (signalled = true));
+  options.signals.attach(child, (sig) => {
+    signalled = true;
+    if (!STOPPING.has(sig) || stopping) return;
+    stopping = sig;
+    // Now, not at the next tick: a job that ignores it is SIGKILLed with us after KillWait.
+    if (live) reporter.urgent(state("running"), version());
+  });
 
-  const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
   const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
-  const live = reporter && options.on === "always";
   let timer: ReturnType<typeof setInterval> | undefined;
   if (live) {
     reporter.tick(state("running"), "start");
-    timer = setInterval(() => reporter.tick(state("running"), `${tail.version}:${outputBytes}`), options.intervalMs);
+    timer = setInterval(() => reporter.tick(state("running"), version()), options.intervalMs);
   }
 
   const result = await child.done;

@@ -5,6 +5,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { TestServer } from "../server/index.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { waitFor } from "../run/helpers.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -230,6 +231,34 @@ describe("mmn run: signals", () => {
       }
     }
   }, 60_000);
+
+  test("SIGTERM to a job that ignores it: the status says so at once, and still does after the SIGKILL that follows", async () => {
+    // The first post is still on its way when the signal comes: the edit follows it at once.
+    server.fault({ kind: "delay", ms: 300, method: "POST", path: "/api/v4/posts", times: 1 });
+    const proc = Bun.spawn([...MMN, "run", "--id", "stubborn", "--", "bash", "-c", "trap '' TERM; echo ready; sleep 30"], {
+      cwd: box.cwd,
+      env: box.env,
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true,
+    });
+    try {
+      const first = await proc.stdout.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toBe("ready\n");
+      proc.kill("SIGTERM");
+      await waitFor(() => patches().length === 1, 5000, "the edit after SIGTERM");
+      const status = dmPosts()[0]!;
+      expect(status.message).toMatch(/^⏳ \*\*`bash -c .*`\*\* is stopping on \S+ \(\d+s\): SIGTERM received$/m);
+      expect(field(status, "Status")).toBe("stopping: SIGTERM received");
+      expect(card(status).color).toBe("warning");
+    } finally {
+      // Slurm's SIGKILL after KillWait, to mmn and the job alike.
+      process.kill(-proc.pid, "SIGKILL");
+    }
+    expect(await proc.exited).toBe(137);
+    expect(dmPosts()).toHaveLength(1);
+    expect(field(dmPosts()[0]!, "Status")).toBe("stopping: SIGTERM received");
+  });
 
   test("a command killed by a signal: 128 + N and a red card", async () => {
     const r = await mmn(box, ["run", "--", "bash", "-c", "kill -9 $$"]);
