@@ -4,13 +4,14 @@ import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
 import { INHERITED_FDS } from "../run/fds.ts";
+import { LineEnd } from "../run/lineend.ts";
 import { logProblem } from "../run/logfile.ts";
 import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
 import { catchSignals } from "../run/signals.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
-import { markLines, ui } from "./ui.ts";
+import { markLines, startLinesAfter, ui } from "./ui.ts";
 
 const args = {
   ...targetArgs,
@@ -110,8 +111,11 @@ export default command({
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
-    // Every line of ours is marked from here on, as it mixes with the command's stderr.
+    // Every line of ours is marked from here on, as it mixes with the command's stderr,
+    // and starts on a line of its own.
     markLines("mmn: ");
+    const stderrLine = new LineEnd();
+    startLinesAfter(() => stderrLine.breakNeeded());
     // Our options end where the command starts, so that its own flags stay its own.
     const { values, positionals } = parseFlags(rawArgs, args, [], { stopAtPositional: true });
     // Without our `--`, a `--` main split off belongs to the command's arguments.
@@ -171,6 +175,7 @@ export default command({
       hideCommand: values["hide-command"] === true,
       signals,
       passFds: INHERITED_FDS,
+      stderrLine,
       maxLogBytes: MAX_LOG_BYTES,
       finishBudgetMs: testMs("FINISH", 4000),
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),

@@ -2,6 +2,7 @@ import { closeSync, fstatSync } from "node:fs";
 import { constants } from "node:os";
 import { resolveCommand } from "./command.ts";
 import { extraStdio } from "./fds.ts";
+import type { LineEnd } from "./lineend.ts";
 import { LogFile } from "./logfile.ts";
 import { openPipes, type Pipe } from "./pipes.ts";
 import { INHERITED_IGNORED } from "./procfs.ts";
@@ -25,6 +26,8 @@ export interface ChildOptions {
   graceMs?: number;
   /** Open files above stderr the child gets at the same numbers, as exec would pass them (see fds.ts). */
   passFds?: readonly number[];
+  /** Told of the output that goes where our stderr goes. */
+  stderrLine?: LineEnd;
 }
 
 export interface ChildResult {
@@ -104,9 +107,9 @@ export function startChild(opts: ChildOptions): ChildHandle {
 
   const exit = new ExitClock();
   const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
-  const stdout = OutputSink.stdout();
   // Merged, everything goes to our stdout, which is the same file as our stderr.
-  const stderr = merged ? undefined : OutputSink.stderr();
+  const stdout = OutputSink.stdout(merged ? opts.stderrLine : undefined);
+  const stderr = merged ? undefined : OutputSink.stderr(opts.stderrLine);
   const stream = (sink: OutputSink, source: Source) =>
     pump({ source, sink, log, tail: opts.tail, onOutput: opts.onOutput, exit, graceMs: opts.graceMs ?? 500 });
   const pumps = Promise.all([

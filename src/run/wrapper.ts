@@ -7,6 +7,7 @@ import type { Notify } from "../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { startChild, type ChildResult } from "./child.ts";
 import { jobContext } from "./context.ts";
+import type { LineEnd } from "./lineend.ts";
 import { displayCommand, finalReply, type Phase, type RunState } from "./render.ts";
 import { Reporter } from "./reporter.ts";
 import type { SignalRelay } from "./signals.ts";
@@ -35,6 +36,8 @@ export interface WrapOptions {
   signals: SignalRelay;
   /** Open files above stderr the command gets, as exec would pass them. */
   passFds: readonly number[];
+  /** Told of the command's output that goes where our stderr goes, for our warnings among it. */
+  stderrLine: LineEnd;
   /** Largest log attachment, before the server's own MaxFileSize. */
   maxLogBytes: number;
   /** How long to wait on the network after the command ended; less after SIGTERM. */
@@ -90,6 +93,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     tail,
     onOutput: (bytes) => (outputBytes += bytes),
     passFds: options.passFds,
+    stderrLine: options.stderrLine,
   });
   let signalled = false;
   const version = () => `${stopping ?? ""}:${tail.version}:${outputBytes}`;

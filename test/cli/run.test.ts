@@ -496,6 +496,23 @@ describe("mmn run: the smaller things", () => {
     expect(ours[1]).toStartWith("mmn: the outcome was not delivered: ");
   });
 
+  test("a command whose output ends without a newline: mmn's next line starts on a line of its own", async () => {
+    const down = { MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_MS: "300" };
+    const r = await mmn(box, ["run", "--on", "failure", "--", "sh", "-c", "printf 'no newline' >&2; exit 3"], { env: down });
+    expect(r.code).toBe(3);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toContain("no newline");
+    expect(lines.filter((line) => line !== "no newline").every((line) => line.startsWith("mmn: "))).toBe(true);
+    expect(lines.some((line) => line.startsWith("mmn: the outcome"))).toBe(true);
+
+    // Stdout and stderr the same file: the command's stdout counts too.
+    const line = `${MMN.map((part) => `'${part}'`).join(" ")} run --on failure -- sh -c 'printf "no newline"; exit 3' > both.out 2>&1`;
+    const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: { ...box.env, ...down } });
+    expect(await proc.exited).toBe(3);
+    const both = readFileSync(join(box.cwd, "both.out"), "utf8");
+    expect(both).toMatch(/^mmn: reporting a failure as .*\nno newline\nmmn: the outcome /);
+  });
+
   test("--verbose lines during the run are marked mmn:", async () => {
     const r = await mmn(box, ["--verbose", "run", "--", "echo", "hi"]);
     const requests = r.stderr.split("\n").filter((l) => l.includes(" → "));
