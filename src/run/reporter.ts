@@ -39,7 +39,7 @@ export class Reporter {
    * our side may still be created by a slow server, and the next tick's attempt must get
    * that post back (the server deduplicates) instead of making a second one.
    */
-  readonly #statusKey = `mmn:${crypto.randomUUID()}`;
+  #statusKey = `mmn:${crypto.randomUUID()}`;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
   /** The live edit on its way, if any; it resolves to whether it went through. */
@@ -118,7 +118,7 @@ export class Reporter {
       }
     }
     await Promise.all([
-      persist(() => this.#reply(reply), deadline).then(
+      persist(() => this.#reply(reply, state), deadline).then(
         () => (this.#replied = true),
         (error: unknown) => this.#undelivered(error),
       ),
@@ -164,15 +164,34 @@ export class Reporter {
   async #publishOnce(state: RunState): Promise<void> {
     const message = statusMessage(state);
     const props = statusProps(state);
-    if (this.#post) {
-      await rest.patchPost(this.options.notify.api, this.#post.id, { message, props });
-      return;
+    const current = this.#post;
+    if (current) {
+      try {
+        await rest.patchPost(this.options.notify.api, current.id, { message, props });
+        return;
+      } catch (error) {
+        // An edit of a deleted post is refused (403); the run goes on in a new one.
+        if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+        this.#lost(current);
+      }
     }
     const post = await this.#send(message, { props, pendingPostId: this.#statusKey });
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
     await this.#remember(this.hook!);
+  }
+
+  /**
+   * The status post is gone (deleted by someone): the next publish makes a new one, which the
+   * edits, the reply and the hook on disk follow. It gets a key of its own: the old one names
+   * the deleted post, which the server's deduplication would hand back.
+   */
+  #lost(post: Post): void {
+    if (this.#post !== post) return;
+    this.#post = undefined;
+    this.#statusKey = `mmn:${crypto.randomUUID()}`;
+    this.options.warn("the status message is gone (deleted?): the run goes on in a new one");
   }
 
   /** Only `mmn update` from elsewhere needs the hook on disk: a full $HOME must not stop the run's own reports. */
@@ -191,18 +210,30 @@ export class Reporter {
     return target.user ? notify.sendToUser(message, target.user, options) : notify.sendToChannel(message, target.channel, options);
   }
 
-  /** A log the server finds too large is sent again smaller, down to a quarter, then without. */
-  async #reply({ text, log, shrink }: FinalReply): Promise<void> {
+  /**
+   * A log the server finds too large is sent again smaller, down to a quarter, then without.
+   * A status post deleted meanwhile is replaced, with the final state, and the reply goes there.
+   */
+  async #reply({ text, log, shrink }: FinalReply, state: RunState): Promise<void> {
     let file = log;
     let message = text;
-    for (let attempt = 0; ; attempt++) {
+    let shrunk = 0;
+    let replaced = false;
+    for (;;) {
+      if (!this.#post) await this.#publish(state);
+      const root = this.#post!;
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.#noted(this.#send(message, { rootId: this.#post!.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
+        await this.#noted(this.#send(message, { rootId: root.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
         return;
       } catch (error) {
+        if (!replaced && error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error") {
+          replaced = true;
+          this.#lost(root);
+          continue;
+        }
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
-        file = attempt < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
+        file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
         if (!file) message += "\n(the log was too large for the server and is not attached)";
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
       }

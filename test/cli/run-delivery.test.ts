@@ -5,6 +5,7 @@ import type { Post } from "@mattermost/types/posts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { waitFor } from "../run/helpers.ts";
 
 // How the status post and the final reply get through when runs share an id, the hook
 // store fails, or the server is slow, down or rate-limiting.
@@ -74,6 +75,49 @@ test("a first post answered too late (timeout) but created by the server: sent a
   expect(roots()).toHaveLength(1);
   expect(roots()[0]!.message).toStartWith("✅ **`bash -c");
   expect(repliesTo(roots()[0]!)).toHaveLength(1);
+});
+
+describe("a status post deleted during the run", () => {
+  const stage = (name: string) => `while [ ! -e ${name} ]; do sleep 0.05; done`;
+  const gone = (stderr: string) => stderr.split("\n").filter((l) => l.includes("gone"));
+
+  test("the live edits go on in a new post, which gets the outcome, the reply and the hook", async () => {
+    const run = mmn(box, ["run", "--id", "deleted", "--interval", "0.1", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`]);
+    await waitFor(() => roots().length === 1, 5000, "the status post");
+    const first = roots()[0]!;
+    server.posts.delete(first.id);
+    box.write("go", "");
+    await waitFor(() => roots().length === 1 && roots()[0]!.message.includes("\nb\n"), 5000, "a new status post");
+    box.write("end", "");
+    const r = await run;
+    expect(r.code).toBe(3);
+    expect(gone(r.stderr)).toEqual(["mmn: the status message is gone (deleted?): the run goes on in a new one"]);
+    expect(r.stderr).not.toContain("not delivered");
+    const [status] = roots();
+    expect(status!.id).not.toBe(first.id);
+    expect(status!.message).toStartWith("❌ **`bash -c");
+    expect(status!.message).toContain("```\na\nb\nc\n```");
+    expect(repliesTo(status!).map((p) => p.message.split(" on ")[0])).toEqual([expect.stringContaining("failed with exit code 3")]);
+    expect(readFileSync(join(box.home, ".local/state/mmn/hooks/deleted.msg"), "utf8").split("\n")[3]).toBe(status!.id);
+  });
+
+  test("deleted just before the end: the outcome is posted anew, with the reply under it", async () => {
+    const run = mmn(box, ["run", "--", "bash", "-c", `echo a; ${stage("end")}; exit 3`]);
+    await waitFor(() => server.requests.some((q) => q.method === "POST" && q.path === "/api/v4/posts" && q.status === 201), 5000, "the status post");
+    const first = roots()[0]!;
+    server.posts.delete(first.id);
+    box.write("end", "");
+    const r = await run;
+    expect(r.code).toBe(3);
+    expect(gone(r.stderr)).toHaveLength(1);
+    expect(r.stderr).not.toContain("not delivered");
+    const [status, ...others] = roots();
+    expect(others).toEqual([]);
+    expect(status!.id).not.toBe(first.id);
+    expect(status!.message).toContain("failed with exit code 3");
+    expect(repliesTo(status!)).toHaveLength(1);
+    expect(server.files.get(repliesTo(status!)[0]!.file_ids![0]!)!.content.toString()).toBe("a\n");
+  });
 });
 
 describe("the end is retried within its few seconds", () => {
