@@ -1,6 +1,6 @@
 import { closeSync, fstatSync } from "node:fs";
 import { constants } from "node:os";
-import { resolveCommand } from "./command.ts";
+import { missingInterpreter, resolveCommand } from "./command.ts";
 import { extraStdio } from "./fds.ts";
 import type { LineEnd } from "./lineend.ts";
 import { LogFile } from "./logfile.ts";
@@ -100,6 +100,9 @@ export function startChild(opts: ChildOptions): ChildHandle {
   } catch (err) {
     closePipes(pipes, "read");
     const code = (err as NodeJS.ErrnoException).code;
+    // The file is there (resolveCommand found it): what is missing is the program its #! names.
+    const interpreter = code === "ENOENT" ? missingInterpreter(found.path) : undefined;
+    if (interpreter) return notStarted(126, `bad interpreter: ${interpreter}: no such file (the #! line of ${name})`);
     return notStarted(code === "ENOENT" ? 127 : 126, `cannot run ${name}: ${(err as Error).message}`);
   } finally {
     closePipes(pipes, "write");

@@ -105,3 +105,17 @@ test("a --title over several lines: the headline holds its first", async () => {
   expect(status!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s\n/);
   expect(reply!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s$/);
 });
+
+test("a script whose #! names a missing program: 'bad interpreter', exit 126 as bash 4 and 5.1 give it, also for Windows line endings", async () => {
+  chmodSync(box.write("bad.sh", "#!/nonexistent/interp -x\necho hi\n"), 0o755);
+  const r = await mmn(box, ["run", "--", "./bad.sh"]);
+  expect(r.code).toBe(126);
+  expect(r.stderr).toContain("mmn: bad interpreter: /nonexistent/interp: no such file (the #! line of ./bad.sh)\n");
+  expect(dmPosts()[0]!.message).toContain("could not start: bad interpreter: /nonexistent/interp");
+
+  server.reset();
+  chmodSync(box.write("crlf.sh", "#!/bin/sh\r\necho hi\r\n"), 0o755);
+  const crlf = await mmn(box, ["run", "--", "./crlf.sh"]);
+  expect(crlf.code).toBe(126);
+  expect(crlf.stderr).toContain("mmn: bad interpreter: /bin/sh^M: no such file (the #! line of ./crlf.sh)\n");
+});
