@@ -11,7 +11,7 @@ import { catchSignals } from "../run/signals.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
-import { markLines, startLinesAfter, ui } from "./ui.ts";
+import { startLinesAfter, ui } from "./ui.ts";
 
 const args = {
   ...targetArgs,
@@ -111,9 +111,7 @@ export default command({
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
-    // Every line of ours is marked from here on, as it mixes with the command's stderr,
-    // and starts on a line of its own.
-    markLines("mmn: ");
+    // Every line of ours (marked "mmn: " since main) starts on a line of its own.
     const stderrLine = new LineEnd();
     startLinesAfter(() => stderrLine.breakNeeded());
     // Our options end where the command starts, so that its own flags stay its own.

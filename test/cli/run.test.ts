@@ -121,10 +121,21 @@ describe("mmn run: the messages", () => {
     expect(dmPosts()[0]!.message).toContain("could not start");
   });
 
-  test("bad flags run nothing: exit 2", async () => {
-    for (const args of [["run", "--interval", "soon", "--", "true"], ["run", "--on", "sometimes", "--", "true"], ["run"], ["run", "--bogus", "--", "true"]]) {
+  test("bad flags run nothing: exit 2, every line marked mmn:", async () => {
+    const cases = [
+      ["run", "--interval", "soon", "--", "true"],
+      ["run", "--on", "sometimes", "--", "true"],
+      ["run"],
+      ["run", "--bogus", "--", "true"],
+      ["run", "--tail"],
+      ["run", "-u"],
+      ["--config", "x", "run", "--bogus", "echo"],
+    ];
+    for (const args of cases) {
       const r = await mmn(box, args);
       expect(r.code).toBe(2);
+      expect(r.stderr).toStartWith("mmn: error: ");
+      expect(r.stderr.trimEnd().split("\n").every((line) => line.startsWith("mmn: "))).toBe(true);
     }
     expect(server.requests).toEqual([]);
   });
