@@ -55,6 +55,12 @@ export class Reporter {
   /** What the end is up against, for the word when its deadline passes. */
   #lastError: unknown;
   #replied = false;
+  /** The reply's request is on its way: at the deadline, it may have been made all the same. */
+  #replySending = false;
+  /** Why the reply's last attempt failed, if it did. */
+  #replyError: unknown;
+  /** The end was told not to have been delivered already: the deadline does not say it again. */
+  #toldUndelivered = false;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -139,14 +145,21 @@ export class Reporter {
     if (late) await persist(() => this.#publish(state), deadline);
   }
 
-  /** What to say when the end's deadline passed with requests still on their way. */
-  abandoned(seconds: number): string {
-    const reason = this.#lastError instanceof Error ? this.#lastError.message : `no answer within ${seconds} s`;
-    return this.#replied ? stillRunning(reason) : `the outcome was not delivered: ${reason} (gave up after ${seconds} s)`;
+  /**
+   * What to say when the end's deadline passed with requests still on their way. A reply sent
+   * and not answered may have been made by a slow server: "not delivered" would be a guess.
+   */
+  abandoned(seconds: number): string | undefined {
+    const reason = (error: unknown) => (error instanceof Error ? error.message : `no answer within ${seconds} s`);
+    if (this.#replied) return stillRunning(reason(this.#lastError));
+    if (this.#toldUndelivered) return undefined;
+    if (this.#replySending) return `the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`;
+    return `the outcome was not delivered: ${reason(this.#replyError ?? this.#lastError)} (gave up after ${seconds} s)`;
   }
 
   /** Said even after the first warning: nothing else tells that the end was never reported. */
   #undelivered(error: unknown): void {
+    this.#toldUndelivered = true;
     this.options.warn(`the outcome was not delivered: ${error instanceof Error ? error.message : String(error)}`);
   }
 
@@ -222,11 +235,13 @@ export class Reporter {
     for (;;) {
       if (!this.#post) await this.#publish(state);
       const root = this.#post!;
+      this.#replySending = true;
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
         await this.#noted(this.#send(message, { rootId: root.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
         return;
       } catch (error) {
+        this.#replyError = error;
         if (!replaced && error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error") {
           replaced = true;
           this.#lost(root);
@@ -236,6 +251,8 @@ export class Reporter {
         file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
         if (!file) message += "\n(the log was too large for the server and is not attached)";
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
+      } finally {
+        this.#replySending = false;
       }
     }
   }

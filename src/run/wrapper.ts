@@ -128,7 +128,8 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
     const work = finish(reporter, final, options, logPath, maxFileSize, Date.now() + budget);
     if ((await Promise.race([work, deadline])) === "late") {
-      options.warn(reporter.abandoned(budget / 1000));
+      const word = reporter.abandoned(budget / 1000);
+      if (word) options.warn(word);
     }
   }
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });

@@ -134,6 +134,18 @@ describe("the end is retried within its few seconds", () => {
     expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("broke\n");
   });
 
+  test("a reply the server makes but answers after the deadline: not said to be lost, said to be unanswered", async () => {
+    // The status post at once; the reply made by the server only after mmn has given up.
+    server.fault({ kind: "delay", ms: 0, method: "POST", path: "/api/v4/posts", times: 1 });
+    server.fault({ kind: "delay", ms: 800, method: "POST", path: "/api/v4/posts", times: 1 });
+    const r = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "echo done; exit 4"], { env: { MMN_TEST_FINISH_MS: "400" } });
+    expect(r.code).toBe(4);
+    const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
+    expect(ours).toEqual(["mmn: the outcome was sent, but no answer came within 0.4 s: it may not have arrived"]);
+    await waitFor(() => dmPosts().length === 2, 5000, "the reply");
+    expect(dmPosts()[1]!.message).toContain("failed with exit code 4");
+  });
+
   test("array tasks against a rate-limited server: every outcome arrives", async () => {
     const limited = await startTestServer({ rateLimit: { perSecond: 40, burst: 5 } });
     // Array tasks share $HOME, its configuration and its cache of resolved names.
