@@ -19,7 +19,8 @@ export interface ReporterOptions {
 type LogFile = FileInput & { size: number };
 
 export interface FinalReply {
-  text: string;
+  /** The reply's text for this many bytes of the log attached, or none. */
+  text: (attached: number | undefined) => string;
   log?: LogFile;
   /** The log's last `size` bytes, for a server that finds it too large. */
   shrink: (size: number) => LogFile;
@@ -229,7 +230,7 @@ export class Reporter {
    */
   async #reply({ text, log, shrink }: FinalReply, state: RunState): Promise<void> {
     let file = log;
-    let message = text;
+    let message = text(log?.size);
     let shrunk = 0;
     let replaced = false;
     for (;;) {
@@ -249,7 +250,7 @@ export class Reporter {
         }
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
         file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-        if (!file) message += "\n(the log was too large for the server and is not attached)";
+        message = file ? text(file.size) : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
       } finally {
         this.#replySending = false;

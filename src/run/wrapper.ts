@@ -162,8 +162,11 @@ async function finish(reporter: Reporter, final: RunState, options: WrapOptions,
     const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
     log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
   }
-  const note = log && trimNote(log);
-  const text = finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+  // The note follows what is attached: a server that refuses the log (413) gets less of it.
+  const text = (attached: number | undefined) => {
+    const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
+    return finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+  };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
 }

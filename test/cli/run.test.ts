@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
+import { formatBytes } from "../../src/files.ts";
 import type { TestServer } from "../server/index.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
@@ -112,6 +113,17 @@ describe("mmn run: the messages", () => {
     expect(Number(uploads[1]!.headers["content-length"])).toBeLessThan(Number(uploads[0]!.headers["content-length"]));
     const reply = dmPosts()[1]!;
     expect(server.files.get(reply.file_ids![0]!)!.content.toString()).toEndWith("line 2000\n");
+  });
+
+  test("the server's limit unknown (config/client failing): a log it refuses is sent smaller, and the note says how much", async () => {
+    server.fault({ kind: "status", status: 500, path: "/api/v4/config/client" });
+    const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 12000); do echo line $i; done"]);
+    expect(r.code).toBe(0);
+    expect(server.requests.filter((q) => q.path === "/api/v4/files").map((q) => q.status)).toEqual([413, 201]);
+    const reply = dmPosts()[1]!;
+    const content = server.files.get(reply.file_ids![0]!)!.content;
+    expect(content.toString()).toEndWith("line 12000\n");
+    expect(reply.message).toEndWith(`\nThe log is 118 KiB: attached are its last ${formatBytes(content.length)}.`);
   });
 
   test("a command that does not exist: 127, a clear message, a final notification", async () => {
