@@ -17,7 +17,7 @@ const args = {
   ...targetArgs,
   id: { type: "string", description: "remember the status message under this id (default: generated, printed)", valueHint: "ID" },
   title: { type: "string", description: "name the job in messages instead of showing the command", valueHint: "TEXT" },
-  interval: { type: "string", description: "seconds between status edits when there is new output (default 30)", valueHint: "SECONDS" },
+  interval: { type: "string", description: "seconds between status edits when there is new output (default 30, at least 1)", valueHint: "SECONDS" },
   tail: { type: "string", description: "lines of output shown in the status (default 10)", valueHint: "LINES" },
   logs: { type: "boolean", default: true, description: "attach the log to the final reply (--no-logs: don't)" },
   log: { type: "string", description: "keep the combined log in this file (default: a temporary file)", valueHint: "FILE" },
@@ -36,10 +36,11 @@ export const examples = `  mmn run -- python train.py --epochs 50
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
 
 /**
- * The run's waits on the network, shortened by the test suites through the environment
+ * The run's timings, shortened by the test suites through the environment
  * (MMN_TEST_REQUEST_TIMEOUT_MS and the like) so that a fault test takes a fraction of a
- * second; unset, as in every real run, they are the defaults. Not a user setting: Slurm's
- * KillWait is what the budgets after a signal are made for.
+ * second; unset, as in every real run, they are the defaults and the flags. Not a user
+ * setting: Slurm's KillWait is what the budgets after a signal are made for, and an interval
+ * under a second is what --interval refuses.
  */
 function testMs(name: string, fallback: number): number {
   const value = Number(process.env[`MMN_TEST_${name}_MS`]);
@@ -63,7 +64,9 @@ function parseSetting<K extends keyof Settings>(key: K, value: string): { value:
   if (key === "on") {
     return value === "always" || value === "failure" ? { value: value as Settings[K] } : { error: "takes always or failure" };
   }
-  const min = key === "interval" ? 0.1 : 0;
+  // Edits more often than every second add nothing a person can read, and an array's tasks
+  // together hit the server's rate limit.
+  const min = key === "interval" ? 1 : 0;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min) return { error: `must be a number ≥ ${min}` };
   const max = MAXIMA[key];
@@ -164,7 +167,7 @@ export default command({
       target: { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) },
       id,
       ...(str(values.title) ? { title: str(values.title)! } : {}),
-      intervalMs: interval * 1000,
+      intervalMs: testMs("INTERVAL", interval * 1000),
       tailLines: tail,
       attachLog: values.logs !== false,
       ...(logPath ? { logPath, logIsOutput } : {}),

@@ -53,6 +53,20 @@ test("a huge interval: as a flag a usage error before anything runs; in the conf
   expect(dmPosts()[0]!.message).toContain("```\na\nb\n```");
 });
 
+test("an interval under a second: as a flag a usage error before anything runs; in the configuration a warning and the default", async () => {
+  const r = await mmn(box, ["run", "--interval", "0.1", "--", "touch", "ran"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('mmn: error: --interval must be a number ≥ 1, not "0.1"');
+  expect(server.requests).toEqual([]);
+
+  const configured = sandbox(server, { user: "alice", interval: "0.5" });
+  const c = await mmn(configured, ["run", "--", "bash", "-c", "echo a; sleep 1.2; echo b"]);
+  expect(c.code).toBe(0);
+  expect(c.stderr).toContain(`mmn: interval=0.5 in ${configured.home}/.mmnrc must be a number ≥ 1: using 30\n`);
+  // The start and the end: no edit every half second.
+  expect(server.requests.filter((q) => q.method === "PUT")).toHaveLength(1);
+});
+
 test("a huge tail: as a flag a usage error; in the configuration a warning and the default", async () => {
   const r = await mmn(box, ["run", "--tail", "10000000", "--", "touch", "ran"]);
   expect(r.code).toBe(2);

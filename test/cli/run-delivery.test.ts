@@ -18,15 +18,17 @@ useRunServer((s, b) => {
 });
 
 const dmPosts = () => alicePosts(server);
+/** Live edits every 100 ms: below the 1 s a user may ask for, so that a test need not run for seconds. */
+const fast = { MMN_TEST_INTERVAL_MS: "100" };
 const roots = () => dmPosts().filter((p) => !p.root_id);
 const repliesTo = (post: Post) => dmPosts().filter((p) => p.root_id === post.id);
 const byTitle = (title: string) => roots().find((p) => p.message.includes(`**${title}**`));
 
 describe("two runs with the same --id at the same time", () => {
   test("each edits and replies to its own post; the hook names the last one started", async () => {
-    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"]);
+    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"], { env: fast });
     while (roots().length < 1) await Bun.sleep(20);
-    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--interval", "0.1", "--", "bash", "-c", "echo b; sleep 0.3"]);
+    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--", "bash", "-c", "echo b; sleep 0.3"], { env: fast });
     const ra = await a;
     expect([ra.code, b.code]).toEqual([1, 0]);
     expect(ra.stderr + b.stderr).not.toContain("not delivered");
@@ -50,7 +52,7 @@ describe("two runs with the same --id at the same time", () => {
 test("a hook store that cannot be written: one warning, and the run is still reported to the end", async () => {
   box.write("not-a-dir", "");
   const env = { MMN_HOOK_DIR: join(box.cwd, "not-a-dir", "hooks") };
-  const r = await mmn(box, ["run", "--id", "nohook", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env });
+  const r = await mmn(box, ["run", "--id", "nohook", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env: { ...fast, ...env } });
   expect(r.code).toBe(3);
   const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
   expect(ours).toEqual([
@@ -66,8 +68,8 @@ test("a hook store that cannot be written: one warning, and the run is still rep
 
 test("a first post answered too late (timeout) but created by the server: sent again as the same post, not a second", async () => {
   server.fault({ kind: "delay", ms: 500, method: "POST", path: "/api/v4/posts", times: 1 });
-  const env = { MMN_TEST_REQUEST_TIMEOUT_MS: "300" };
-  const r = await mmn(box, ["run", "--id", "slow", "--interval", "0.2", "--", "bash", "-c", "echo a; sleep 1; echo b"], { env });
+  const env = { ...fast, MMN_TEST_REQUEST_TIMEOUT_MS: "300" };
+  const r = await mmn(box, ["run", "--id", "slow", "--", "bash", "-c", "echo a; sleep 1; echo b"], { env });
   expect(r.code).toBe(0);
   const creates = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id);
   expect(creates.length).toBeGreaterThanOrEqual(2);
@@ -82,7 +84,7 @@ describe("a status post deleted during the run", () => {
   const gone = (stderr: string) => stderr.split("\n").filter((l) => l.includes("gone"));
 
   test("the live edits go on in a new post, which gets the outcome, the reply and the hook", async () => {
-    const run = mmn(box, ["run", "--id", "deleted", "--interval", "0.1", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`]);
+    const run = mmn(box, ["run", "--id", "deleted", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`], { env: fast });
     await waitFor(() => roots().length === 1, 5000, "the status post");
     const first = roots()[0]!;
     server.posts.delete(first.id);
@@ -170,7 +172,7 @@ describe("the end is retried within its few seconds", () => {
 
   test("a slow server: the reply, which notifies, is not held back by the edits", async () => {
     server.fault({ kind: "delay", ms: 2500, method: "PUT" });
-    const r = await mmn(box, ["run", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.5; echo b"]);
+    const r = await mmn(box, ["run", "--", "bash", "-c", "echo a; sleep 0.5; echo b"], { env: fast });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain("not delivered");
     expect(r.stderr).not.toContain("gave up");
