@@ -51,7 +51,7 @@ export interface SignalRelay {
  *   terminal's foreground group is then not forwarded: the price of telling them
  *   apart without siginfo. One typed before the child existed did not reach it: kept.
  */
-export function catchSignals(signals: readonly NodeJS.Signals[] = FORWARDED_SIGNALS): SignalRelay {
+export function catchSignals(): SignalRelay {
   const installed: Array<[NodeJS.Signals, () => void]> = [];
   const pending = new Set<NodeJS.Signals>();
   let target: SignalTarget | undefined;
@@ -60,7 +60,7 @@ export function catchSignals(signals: readonly NodeJS.Signals[] = FORWARDED_SIGN
     if (forwarded) target!.signal(sig);
     listener?.(sig, forwarded);
   };
-  for (const sig of signals) {
+  for (const sig of FORWARDED_SIGNALS) {
     if (INHERITED_IGNORED.has(sig)) continue;
     const handler = () => {
       if (!target) pending.add(sig);
