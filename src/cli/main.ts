@@ -8,7 +8,7 @@ import { argsOf, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { guardSecrets } from "./harden.ts";
 import { isTerminal } from "./tty.ts";
-import { print, setLevel, ui } from "./ui.ts";
+import { markLines, print, setLevel, ui } from "./ui.ts";
 
 /** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
 const cleanUsage = (text: string) =>
@@ -23,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
   const at = commandAt(beforeDashes);
   const named = commandNamed(beforeDashes[at]);
   const wrapper = named?.wraps ? await named.load() : undefined;
+  // Its lines mix with the command's stderr: every one of ours is marked, usage errors included.
+  if (wrapper) markLines("mmn: ");
   const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
   const ours = beforeDashes.slice(0, wrappedAt);
   const wrapped = beforeDashes.slice(wrappedAt);

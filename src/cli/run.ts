@@ -3,18 +3,21 @@ import { UsageError } from "../errors.ts";
 import { validateId, writeHookFile } from "../hooks.ts";
 import type { LoadedConfig, MmnConfig } from "../config.ts";
 import type { Notify } from "../notify.ts";
+import { INHERITED_FDS } from "../run/fds.ts";
+import { LineEnd } from "../run/lineend.ts";
 import { logProblem } from "../run/logfile.ts";
 import { isOurOutput, sameOpenFile } from "../run/samefile.ts";
+import { catchSignals } from "../run/signals.ts";
 import { chooseTarget, command, contextOf, targetArgs } from "./_shared.ts";
 import { parseFlags, str } from "./argv.ts";
 import { connect } from "./connect.ts";
-import { markLines, ui } from "./ui.ts";
+import { startLinesAfter, ui } from "./ui.ts";
 
 const args = {
   ...targetArgs,
   id: { type: "string", description: "remember the status message under this id (default: generated, printed)", valueHint: "ID" },
   title: { type: "string", description: "name the job in messages instead of showing the command", valueHint: "TEXT" },
-  interval: { type: "string", description: "seconds between status edits when there is new output (default 30)", valueHint: "SECONDS" },
+  interval: { type: "string", description: "seconds between status edits when there is new output (default 30, at least 1)", valueHint: "SECONDS" },
   tail: { type: "string", description: "lines of output shown in the status (default 10)", valueHint: "LINES" },
   logs: { type: "boolean", default: true, description: "attach the log to the final reply (--no-logs: don't)" },
   log: { type: "string", description: "keep the combined log in this file (default: a temporary file)", valueHint: "FILE" },
@@ -31,6 +34,18 @@ export const examples = `  mmn run -- python train.py --epochs 50
   mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks`;
 
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
+
+/**
+ * The run's timings, shortened by the test suites through the environment
+ * (MMN_TEST_REQUEST_TIMEOUT_MS and the like) so that a fault test takes a fraction of a
+ * second; unset, as in every real run, they are the defaults and the flags. Not a user
+ * setting: Slurm's KillWait is what the budgets after a signal are made for, and an interval
+ * under a second is what --interval refuses.
+ */
+function testMs(name: string, fallback: number): number {
+  const value = Number(process.env[`MMN_TEST_${name}_MS`]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
 
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
 const notice = (message: string) => ui.raw(message);
@@ -49,7 +64,9 @@ function parseSetting<K extends keyof Settings>(key: K, value: string): { value:
   if (key === "on") {
     return value === "always" || value === "failure" ? { value: value as Settings[K] } : { error: "takes always or failure" };
   }
-  const min = key === "interval" ? 0.1 : 0;
+  // Edits more often than every second add nothing a person can read, and an array's tasks
+  // together hit the server's rate limit.
+  const min = key === "interval" ? 1 : 0;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < min) return { error: `must be a number ≥ ${min}` };
   const max = MAXIMA[key];
@@ -97,8 +114,9 @@ export default command({
   args,
   async run({ rawArgs, data }) {
     const ctx = contextOf(data);
-    // Every line of ours is marked from here on, as it mixes with the command's stderr.
-    markLines("mmn: ");
+    // Every line of ours (marked "mmn: " since main) starts on a line of its own.
+    const stderrLine = new LineEnd();
+    startLinesAfter(() => stderrLine.breakNeeded());
     // Our options end where the command starts, so that its own flags stay its own.
     const { values, positionals } = parseFlags(rawArgs, args, [], { stopAtPositional: true });
     // Without our `--`, a `--` main split off belongs to the command's arguments.
@@ -117,10 +135,14 @@ export default command({
     const logError = logPath === undefined || logIsOutput ? undefined : logProblem(logPath);
     if (logError) throw new UsageError(`cannot write the log ${logPath}: ${logError}`, { hint: "give --log a file in a directory you can write to" });
 
+    // From here on a signal is the command's, even one that comes before it exists.
+    const signals = catchSignals();
+    ui.debug("signals are caught from now on and passed on to the command");
+
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      const connected = await connect(ctx, {}, { timeoutMs: 5000, retries: 0 });
+      const connected = await connect(ctx, {}, { timeoutMs: testMs("REQUEST_TIMEOUT", 5000), retries: 0 });
       notify = connected.notify;
       loaded = connected.config;
     } catch (error) {
@@ -145,16 +167,19 @@ export default command({
       target: { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) },
       id,
       ...(str(values.title) ? { title: str(values.title)! } : {}),
-      intervalMs: interval * 1000,
+      intervalMs: testMs("INTERVAL", interval * 1000),
       tailLines: tail,
       attachLog: values.logs !== false,
       ...(logPath ? { logPath, logIsOutput } : {}),
       on,
       ...(mention ? { mention } : {}),
       hideCommand: values["hide-command"] === true,
+      signals,
+      passFds: INHERITED_FDS,
+      stderrLine,
       maxLogBytes: MAX_LOG_BYTES,
-      finishBudgetMs: 4000,
-      signalBudgetMs: 2500,
+      finishBudgetMs: testMs("FINISH", 4000),
+      signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
       warn: notice,
       // Marked like every line of ours among the command's stderr.
       debug: (message) => ui.debug(message),

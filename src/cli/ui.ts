@@ -69,11 +69,20 @@ export const print = streamWriter(() => Bun.stdout.writer());
 
 const writeStderr = streamWriter(() => Bun.stderr.writer());
 let linePrefix = "";
-const write = (line: string) => writeStderr(`${linePrefix}${line}\n`);
+let lineOpen = () => false;
+const write = (line: string) => writeStderr(`${lineOpen() ? "\n" : ""}${linePrefix}${line}\n`);
 
 /** Marks every line mmn writes on stderr from now on: under `mmn run` they mix with the command's. */
 export function markLines(prefix: string): void {
   linePrefix = prefix;
+}
+
+/**
+ * Under `mmn run`: asked before each line of ours whether the command left a line open on
+ * our stderr, which that line then ends first (the answer must count it as ended).
+ */
+export function startLinesAfter(open: () => boolean): void {
+  lineOpen = open;
 }
 
 export const ui = {

@@ -1,6 +1,8 @@
-import { closeSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { constants } from "node:os";
-import { resolveCommand } from "./command.ts";
+import { missingInterpreter, resolveCommand } from "./command.ts";
+import { extraStdio } from "./fds.ts";
+import type { LineEnd } from "./lineend.ts";
 import { LogFile } from "./logfile.ts";
 import { openPipes, type Pipe } from "./pipes.ts";
 import { INHERITED_IGNORED } from "./procfs.ts";
@@ -22,6 +24,10 @@ export interface ChildOptions {
   onOutput?: (bytes: number) => void;
   /** After the child exits, read on for at most this long while a background process holds its pipes open (default 500). */
   graceMs?: number;
+  /** Open files above stderr the child gets at the same numbers, as exec would pass them (see fds.ts). */
+  passFds?: readonly number[];
+  /** Told of the output that goes where our stderr goes. */
+  stderrLine?: LineEnd;
 }
 
 export interface ChildResult {
@@ -75,15 +81,13 @@ export function startChild(opts: ChildOptions): ChildHandle {
   // Without named pipes Bun's "pipe" makes one socketpair per stream: a shell shim
   // then sends stderr into stdout's.
   const mergeInShim = merged && !pipes;
-  const spawn = (argv: string[], argv0?: string) =>
-    Bun.spawn(argv, {
-      cwd,
-      env,
-      ...(argv0 === undefined ? {} : { argv0 }),
-      stdin: "inherit",
-      stdout: pipes?.[0]?.write ?? "pipe",
-      stderr: merged ? (pipes?.[0]?.write ?? "inherit") : (pipes?.[1]?.write ?? "pipe"),
-    });
+  const stdio: ["inherit", number | "pipe", number | "pipe" | "inherit", ...Array<number | "ignore">] = [
+    "inherit",
+    pipes?.[0]?.write ?? "pipe",
+    merged ? (pipes?.[0]?.write ?? "inherit") : (pipes?.[1]?.write ?? "pipe"),
+    ...extraStdio((opts.passFds ?? []).filter(isOpen)),
+  ];
+  const spawn = (argv: string[], argv0?: string) => Bun.spawn(argv, { cwd, env, ...(argv0 === undefined ? {} : { argv0 }), stdio });
   let proc: ReturnType<typeof spawn>;
   try {
     try {
@@ -96,6 +100,9 @@ export function startChild(opts: ChildOptions): ChildHandle {
   } catch (err) {
     closePipes(pipes, "read");
     const code = (err as NodeJS.ErrnoException).code;
+    // The file is there (resolveCommand found it): what is missing is the program its #! names.
+    const interpreter = code === "ENOENT" ? missingInterpreter(found.path) : undefined;
+    if (interpreter) return notStarted(126, `bad interpreter: ${interpreter}: no such file (the #! line of ${name})`);
     return notStarted(code === "ENOENT" ? 127 : 126, `cannot run ${name}: ${(err as Error).message}`);
   } finally {
     closePipes(pipes, "write");
@@ -103,9 +110,9 @@ export function startChild(opts: ChildOptions): ChildHandle {
 
   const exit = new ExitClock();
   const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
-  const stdout = OutputSink.stdout();
   // Merged, everything goes to our stdout, which is the same file as our stderr.
-  const stderr = merged ? undefined : OutputSink.stderr();
+  const stdout = OutputSink.stdout(merged ? opts.stderrLine : undefined);
+  const stderr = merged ? undefined : OutputSink.stderr(opts.stderrLine);
   const stream = (sink: OutputSink, source: Source) =>
     pump({ source, sink, log, tail: opts.tail, onOutput: opts.onOutput, exit, graceMs: opts.graceMs ?? 500 });
   const pumps = Promise.all([
@@ -163,6 +170,16 @@ function source(pipe: Pipe | undefined, fallback: ReadableStream<Uint8Array> | n
   if (!pipe) return { reader: (fallback as ReadableStream<Uint8Array>).getReader(), release() {} };
   // Bun.file(fd) reads the fd but never closes it: that is ours to do, once.
   return { reader: Bun.file(pipe.read).stream().getReader(), release: () => closeSync(pipe.read) };
+}
+
+/** One closed since we started would make the spawn fail (EBADF): the command goes without it. */
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function closePipes(pipes: Pipe[] | undefined, end: "read" | "write"): void {

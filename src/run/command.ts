@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 
 export type Resolved = { path: string } | { code: 126 | 127; error: string };
@@ -40,5 +40,26 @@ function probe(file: string): "exec" | "noexec" | "dir" | "missing" {
     return "exec";
   } catch {
     return "noexec";
+  }
+}
+
+/**
+ * The interpreter a script's `#!` line names, when the script has one: exec failing with
+ * ENOENT on a file that is there means that program is missing. Shown as bash shows it, a
+ * carriage return as ^M: a script saved with Windows line endings names `/bin/bash\r`.
+ */
+export function missingInterpreter(script: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(script, "r");
+    const head = Buffer.alloc(256);
+    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString("latin1").split("\n")[0]!;
+    if (!line.startsWith("#!")) return undefined;
+    const interpreter = /^[ \t]*([^ \t]+)/.exec(line.slice(2))?.[1];
+    return interpreter?.replace(/\r/g, "^M");
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -1,6 +1,7 @@
-import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, constants, openSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { privateTempDir } from "./tempdir.ts";
 
 export interface Pipe {
   read: number;
@@ -19,7 +20,9 @@ export function openPipes(count: number): Pipe[] | undefined {
   let dir: string | undefined;
   const opened: number[] = [];
   try {
-    dir = mkdtempSync(join(tmpdir(), "mmn-"));
+    // $TMPDIR alone: without it Bun's pipes do, and a FIFO must not be where others can swap it.
+    dir = privateTempDir("mmn-", [tmpdir()]).path;
+    if (!dir) return undefined;
     const paths = Array.from({ length: count }, (_, i) => join(dir!, String(i)));
     const made = Bun.spawnSync(["mkfifo", "-m", "600", ...paths], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     if (made.exitCode !== 0) return undefined;

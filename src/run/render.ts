@@ -26,6 +26,8 @@ export interface RunState {
   startError?: string;
   /** Its output could not be written to our stdout or stderr, e.g. "stdout: ENOSPC: no space left on device". */
   outputLost?: string;
+  /** While running: the signal that asked it to stop (SIGTERM, SIGINT, SIGHUP), passed on to it. */
+  stopping?: string;
   job: JobContext | undefined;
 }
 
@@ -79,6 +81,7 @@ export function outcome(state: RunState): string {
 /** The one line that says it all; push notifications and narrow screens show only this. */
 export function headline(state: RunState): string {
   const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
+  if (state.phase === "running" && state.stopping) return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${state.stopping} received`;
   if (state.phase === "running") return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed})`;
   return `${ICONS[state.phase]} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
 }
@@ -118,7 +121,7 @@ function runeCount(text: string): number {
 export function statusProps(state: RunState): Record<string, unknown> {
   const fields: Array<{ title: string; value: string; short: boolean }> = [];
   if (state.command) fields.push({ title: "Command", value: commandField(shorten(state.command, 300)), short: false });
-  fields.push({ title: "Status", value: state.phase === "running" ? "running" : outcome(state), short: true });
+  fields.push({ title: "Status", value: state.phase === "running" ? runningStatus(state) : outcome(state), short: true });
   fields.push({ title: state.phase === "running" ? "Elapsed" : "Duration", value: formatDuration(state.at.getTime() - state.startedAt.getTime()), short: true });
   fields.push({ title: "Host", value: state.host, short: true });
   fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
@@ -128,12 +131,20 @@ export function statusProps(state: RunState): Record<string, unknown> {
     attachments: [
       {
         fallback: headline(state).replace(/\*\*/g, ""),
-        color: COLORS[state.phase],
+        color: state.phase === "running" && state.stopping ? "warning" : COLORS[state.phase],
         fields,
         footer: `mmn run · id ${state.id} · started ${state.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC`,
       },
     ],
   };
+}
+
+/**
+ * Said as soon as a signal asks the job to stop: the job may ignore it or checkpoint past
+ * Slurm's KillWait, and the SIGKILL after that ends mmn too, before any final word.
+ */
+function runningStatus(state: RunState): string {
+  return state.stopping ? `stopping: ${state.stopping} received` : "running";
 }
 
 /** Inline code cannot hold a blank line (the Markdown after it would break): a multi-line command gets a block. */

@@ -19,7 +19,8 @@ export interface ReporterOptions {
 type LogFile = FileInput & { size: number };
 
 export interface FinalReply {
-  text: string;
+  /** The reply's text for this many bytes of the log attached, or none. */
+  text: (attached: number | undefined) => string;
   log?: LogFile;
   /** The log's last `size` bytes, for a server that finds it too large. */
   shrink: (size: number) => LogFile;
@@ -39,11 +40,15 @@ export class Reporter {
    * our side may still be created by a slow server, and the next tick's attempt must get
    * that post back (the server deduplicates) instead of making a second one.
    */
-  readonly #statusKey = `mmn:${crypto.randomUUID()}`;
+  #statusKey = `mmn:${crypto.randomUUID()}`;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
   /** The live edit on its way, if any; it resolves to whether it went through. */
   #inFlight: Promise<boolean> | undefined;
+  /** An urgent state that came while an edit was on its way: sent right after it. */
+  #next: { state: RunState; version: string } | undefined;
+  /** The end has begun: it alone edits from now on. */
+  #ending = false;
   #warned = false;
   /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
   #disabled = false;
@@ -51,6 +56,12 @@ export class Reporter {
   /** What the end is up against, for the word when its deadline passes. */
   #lastError: unknown;
   #replied = false;
+  /** The reply's request is on its way: at the deadline, it may have been made all the same. */
+  #replySending = false;
+  /** Why the reply's last attempt failed, if it did. */
+  #replyError: unknown;
+  /** The end was told not to have been delivered already: the deadline does not say it again. */
+  #toldUndelivered = false;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -64,7 +75,7 @@ export class Reporter {
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
   tick(state: RunState, version: string): void {
-    if (this.#disabled || this.#inFlight || version === this.#lastVersion) return;
+    if (this.#disabled || this.#ending || this.#inFlight || version === this.#lastVersion) return;
     this.#inFlight = this.#publish(state)
       .then(() => {
         this.#lastVersion = version;
@@ -76,7 +87,16 @@ export class Reporter {
       })
       .finally(() => {
         this.#inFlight = undefined;
+        const next = this.#next;
+        this.#next = undefined;
+        if (next) this.tick(next.state, next.version);
       });
+  }
+
+  /** Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait for the next tick. */
+  urgent(state: RunState, version: string): void {
+    if (this.#inFlight) this.#next = { state, version };
+    else this.tick(state, version);
   }
 
   /**
@@ -89,6 +109,8 @@ export class Reporter {
    * it, the final state is sent once more, so that "running" never has the last word.
    */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
+    this.#ending = true;
+    this.#next = undefined;
     if (this.#disabled) return;
     const live = this.#inFlight;
     const message = statusMessage(state);
@@ -103,7 +125,7 @@ export class Reporter {
       }
     }
     await Promise.all([
-      persist(() => this.#reply(reply), deadline).then(
+      persist(() => this.#reply(reply, state), deadline).then(
         () => (this.#replied = true),
         (error: unknown) => this.#undelivered(error),
       ),
@@ -124,14 +146,21 @@ export class Reporter {
     if (late) await persist(() => this.#publish(state), deadline);
   }
 
-  /** What to say when the end's deadline passed with requests still on their way. */
-  abandoned(seconds: number): string {
-    const reason = this.#lastError instanceof Error ? this.#lastError.message : `no answer within ${seconds} s`;
-    return this.#replied ? stillRunning(reason) : `the outcome was not delivered: ${reason} (gave up after ${seconds} s)`;
+  /**
+   * What to say when the end's deadline passed with requests still on their way. A reply sent
+   * and not answered may have been made by a slow server: "not delivered" would be a guess.
+   */
+  abandoned(seconds: number): string | undefined {
+    const reason = (error: unknown) => (error instanceof Error ? error.message : `no answer within ${seconds} s`);
+    if (this.#replied) return stillRunning(reason(this.#lastError));
+    if (this.#toldUndelivered) return undefined;
+    if (this.#replySending) return `the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`;
+    return `the outcome was not delivered: ${reason(this.#replyError ?? this.#lastError)} (gave up after ${seconds} s)`;
   }
 
   /** Said even after the first warning: nothing else tells that the end was never reported. */
   #undelivered(error: unknown): void {
+    this.#toldUndelivered = true;
     this.options.warn(`the outcome was not delivered: ${error instanceof Error ? error.message : String(error)}`);
   }
 
@@ -149,15 +178,34 @@ export class Reporter {
   async #publishOnce(state: RunState): Promise<void> {
     const message = statusMessage(state);
     const props = statusProps(state);
-    if (this.#post) {
-      await rest.patchPost(this.options.notify.api, this.#post.id, { message, props });
-      return;
+    const current = this.#post;
+    if (current) {
+      try {
+        await rest.patchPost(this.options.notify.api, current.id, { message, props });
+        return;
+      } catch (error) {
+        // An edit of a deleted post is refused (403); the run goes on in a new one.
+        if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+        this.#lost(current);
+      }
     }
     const post = await this.#send(message, { props, pendingPostId: this.#statusKey });
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
     await this.#remember(this.hook!);
+  }
+
+  /**
+   * The status post is gone (deleted by someone): the next publish makes a new one, which the
+   * edits, the reply and the hook on disk follow. It gets a key of its own: the old one names
+   * the deleted post, which the server's deduplication would hand back.
+   */
+  #lost(post: Post): void {
+    if (this.#post !== post) return;
+    this.#post = undefined;
+    this.#statusKey = `mmn:${crypto.randomUUID()}`;
+    this.options.warn("the status message is gone (deleted?): the run goes on in a new one");
   }
 
   /** Only `mmn update` from elsewhere needs the hook on disk: a full $HOME must not stop the run's own reports. */
@@ -176,20 +224,36 @@ export class Reporter {
     return target.user ? notify.sendToUser(message, target.user, options) : notify.sendToChannel(message, target.channel, options);
   }
 
-  /** A log the server finds too large is sent again smaller, down to a quarter, then without. */
-  async #reply({ text, log, shrink }: FinalReply): Promise<void> {
+  /**
+   * A log the server finds too large is sent again smaller, down to a quarter, then without.
+   * A status post deleted meanwhile is replaced, with the final state, and the reply goes there.
+   */
+  async #reply({ text, log, shrink }: FinalReply, state: RunState): Promise<void> {
     let file = log;
-    let message = text;
-    for (let attempt = 0; ; attempt++) {
+    let message = text(log?.size);
+    let shrunk = 0;
+    let replaced = false;
+    for (;;) {
+      if (!this.#post) await this.#publish(state);
+      const root = this.#post!;
+      this.#replySending = true;
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.#noted(this.#send(message, { rootId: this.#post!.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
+        await this.#noted(this.#send(message, { rootId: root.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
         return;
       } catch (error) {
+        this.#replyError = error;
+        if (!replaced && error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error") {
+          replaced = true;
+          this.#lost(root);
+          continue;
+        }
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
-        file = attempt < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-        if (!file) message += "\n(the log was too large for the server and is not attached)";
+        file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
+        message = file ? text(file.size) : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
+      } finally {
+        this.#replySending = false;
       }
     }
   }

@@ -25,37 +25,60 @@ export interface SignalTarget {
   signal(sig: NodeJS.Signals): void;
 }
 
-export interface ForwardOptions {
-  signals?: readonly NodeJS.Signals[];
-  /** Called for every signal caught; forwarded is false when the child got it from the terminal. */
-  onSignal?: (sig: NodeJS.Signals, forwarded: boolean) => void;
+/** Called for every signal the command was sent; forwarded is false when it got it from the terminal. */
+export type SignalListener = (sig: NodeJS.Signals, forwarded: boolean) => void;
+
+export interface SignalRelay {
+  /**
+   * The command exists: the signals caught so far reach it now, each once and in the order
+   * they came, later ones as they come; the listener hears of each.
+   */
+  attach(target: SignalTarget, listener?: SignalListener): void;
+  /** Removes the handlers. */
+  stop(): void;
 }
 
 /**
- * Catches the signals and passes them on to the child; returns a function that
- * removes the handlers. Two rules keep us from changing what the child sees:
+ * Catches the signals from now on, before the command exists: `scancel` at a job's start
+ * must neither kill us between the spawn and the handlers (the command would run on,
+ * orphaned and never reported) nor be lost. Until `attach`, a signal is kept.
+ * Two rules keep us from changing what the command sees:
  * - a signal ignored when we started (nohup, `cmd &` in a script) stays ignored,
  *   as a shell does: no handler (the child keeps it ignored too, see child.ts);
  * - Ctrl-C and Ctrl-\ typed at the terminal already reach the child, which is in
  *   our process group: passing them on would deliver them twice (a second Ctrl-C
  *   often means "abort now"). The same signal sent by `kill` while we are in the
  *   terminal's foreground group is then not forwarded: the price of telling them
- *   apart without siginfo.
+ *   apart without siginfo. One typed before the child existed did not reach it: kept.
  */
-export function forwardSignals(target: SignalTarget, opts: ForwardOptions = {}): () => void {
+export function catchSignals(): SignalRelay {
   const installed: Array<[NodeJS.Signals, () => void]> = [];
-  for (const sig of opts.signals ?? FORWARDED_SIGNALS) {
+  const pending = new Set<NodeJS.Signals>();
+  let target: SignalTarget | undefined;
+  let listener: SignalListener | undefined;
+  const deliver = (sig: NodeJS.Signals, forwarded: boolean) => {
+    if (forwarded) target!.signal(sig);
+    listener?.(sig, forwarded);
+  };
+  for (const sig of FORWARDED_SIGNALS) {
     if (INHERITED_IGNORED.has(sig)) continue;
     const handler = () => {
-      const forwarded = !(TERMINAL_SIGNALS.has(sig) && terminalSignalsReachChild(target.pid));
-      if (forwarded) target.signal(sig);
-      opts.onSignal?.(sig, forwarded);
+      if (!target) pending.add(sig);
+      else deliver(sig, !(TERMINAL_SIGNALS.has(sig) && terminalSignalsReachChild(target.pid)));
     };
     process.on(sig, handler);
     installed.push([sig, handler]);
   }
-  return () => {
-    for (const [sig, handler] of installed) process.off(sig, handler);
-    installed.length = 0;
+  return {
+    attach(to, onSignal) {
+      target = to;
+      listener = onSignal;
+      for (const sig of pending) deliver(sig, true);
+      pending.clear();
+    },
+    stop() {
+      for (const [sig, handler] of installed) process.off(sig, handler);
+      installed.length = 0;
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { FileSink } from "bun";
 import { describeError } from "./errno.ts";
+import type { LineEnd } from "./lineend.ts";
 
 /**
  * Our stdout or stderr, written with backpressure: `flush()` after every chunk
@@ -15,18 +16,23 @@ export class OutputSink {
   /** Why the write failed, e.g. "ENOSPC: no space left on device". */
   error: string | undefined;
 
-  constructor(private readonly writer: FileSink) {}
+  /** `line`: told of every chunk when this is where our stderr goes, for mmn's lines among them. */
+  constructor(
+    private readonly writer: FileSink,
+    private readonly line?: LineEnd,
+  ) {}
 
-  static stdout(): OutputSink {
-    return new OutputSink(Bun.stdout.writer());
+  static stdout(line?: LineEnd): OutputSink {
+    return new OutputSink(Bun.stdout.writer(), line);
   }
 
-  static stderr(): OutputSink {
-    return new OutputSink(Bun.stderr.writer());
+  static stderr(line?: LineEnd): OutputSink {
+    return new OutputSink(Bun.stderr.writer(), line);
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.closed) return;
+    this.line?.wrote(chunk);
     try {
       // A write that cannot finish at once returns a promise, rejected on EPIPE.
       const pending = this.writer.write(chunk);

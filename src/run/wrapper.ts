@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { rmSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import * as rest from "../mattermost/endpoints.ts";
 import type { MessageHook } from "../hooks.ts";
@@ -7,10 +7,12 @@ import type { Notify } from "../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { startChild, type ChildResult } from "./child.ts";
 import { jobContext } from "./context.ts";
+import type { LineEnd } from "./lineend.ts";
 import { displayCommand, finalReply, type Phase, type RunState } from "./render.ts";
 import { Reporter } from "./reporter.ts";
-import { forwardSignals } from "./signals.ts";
+import type { SignalRelay } from "./signals.ts";
 import { TailBuffer } from "./tail.ts";
+import { privateTempDir } from "./tempdir.ts";
 
 export interface WrapOptions {
   command: string[];
@@ -30,6 +32,12 @@ export interface WrapOptions {
   /** Put `@name` in the final reply. */
   mention?: string;
   hideCommand: boolean;
+  /** Caught since before the start: the command gets what came before it existed. */
+  signals: SignalRelay;
+  /** Open files above stderr the command gets, as exec would pass them. */
+  passFds: readonly number[];
+  /** Told of the command's output that goes where our stderr goes, for our warnings among it. */
+  stderrLine: LineEnd;
   /** Largest log attachment, before the server's own MaxFileSize. */
   maxLogBytes: number;
   /** How long to wait on the network after the command ended; less after SIGTERM. */
@@ -46,13 +54,16 @@ export interface WrapResult {
   hook?: MessageHook;
 }
 
+/** The signals that ask a job to stop: the status says so at once. */
+const STOPPING = new Set<NodeJS.Signals>(["SIGTERM", "SIGINT", "SIGHUP"]);
+
 /** Run the command and keep Mattermost informed. */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { notify } = options;
-  const tempDir = options.logPath ? undefined : mkdtempSync(join(tmpdir(), "mmn-run-"));
-  const logPath = options.logPath ?? join(tempDir!, `${options.id}.log`);
+  const { tempDir, logPath } = logLocation(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
+  let stopping: NodeJS.Signals | undefined;
   const startedAt = new Date();
   const job = jobContext();
   const state = (phase: Phase, at = new Date()): RunState => ({
@@ -67,27 +78,43 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     outputBytes,
     tail: options.tailLines > 0 ? tail.lines() : undefined,
     job,
+    ...(stopping ? { stopping } : {}),
   });
 
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const child = startChild({ command: options.command, env, ...(options.logIsOutput ? {} : { logPath }), tail, onOutput: (bytes) => (outputBytes += bytes) });
-  let signalled = false;
-  const stopForwarding = forwardSignals(child, { onSignal: () => (signalled = true) });
-
   const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
-  const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
   const live = reporter && options.on === "always";
+  const child = startChild({
+    command: options.command,
+    env,
+    ...(logPath && !options.logIsOutput ? { logPath } : {}),
+    tail,
+    onOutput: (bytes) => (outputBytes += bytes),
+    passFds: options.passFds,
+    stderrLine: options.stderrLine,
+  });
+  let signalled = false;
+  const version = () => `${stopping ?? ""}:${tail.version}:${outputBytes}`;
+  // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
+  options.signals.attach(child, (sig) => {
+    signalled = true;
+    if (!STOPPING.has(sig) || stopping) return;
+    stopping = sig;
+    // Now, not at the next tick: a job that ignores it is SIGKILLed with us after KillWait.
+    if (live) reporter.urgent(state("running"), version());
+  });
+
+  const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
   let timer: ReturnType<typeof setInterval> | undefined;
   if (live) {
     reporter.tick(state("running"), "start");
-    timer = setInterval(() => reporter.tick(state("running"), `${tail.version}:${outputBytes}`), options.intervalMs);
+    timer = setInterval(() => reporter.tick(state("running"), version()), options.intervalMs);
   }
 
   const result = await child.done;
   clearInterval(timer);
-  stopForwarding();
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
   const lost = lostOutput(result);
@@ -101,7 +128,8 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
     const work = finish(reporter, final, options, logPath, maxFileSize, Date.now() + budget);
     if ((await Promise.race([work, deadline])) === "late") {
-      options.warn(reporter.abandoned(budget / 1000));
+      const word = reporter.abandoned(budget / 1000);
+      if (word) options.warn(word);
     }
   }
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -109,15 +137,36 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   return { code: result.code, ...(hook ? { hook } : {}) };
 }
 
-async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
+/**
+ * Where the log goes: --log's file, or one in a directory of our own, removed at the end.
+ * Without --log and with --no-logs nothing needs one. A temporary directory that cannot be
+ * had costs the attachment, never the run: one warning says where the log went instead.
+ */
+function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string } {
+  if (options.logPath) return { logPath: options.logPath };
+  if (!options.attachLog) return {};
+  const temp = privateTempDir("mmn-run-");
+  const refused = temp.refused.join("; ");
+  if (!temp.path) {
+    options.warn(`no temporary directory for the log (${refused}): the outcome is reported without it`);
+    return {};
+  }
+  if (refused) options.warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
+  return { tempDir: temp.path, logPath: join(temp.path, `${options.id}.log`) };
+}
+
+async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string | undefined, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
-  if (options.attachLog && final.outputBytes > 0) {
+  if (options.attachLog && logPath && final.outputBytes > 0) {
     const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
     const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
     log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
   }
-  const note = log && trimNote(log);
-  const text = finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+  // The note follows what is attached: a server that refuses the log (413) gets less of it.
+  const text = (attached: number | undefined) => {
+    const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
+    return finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+  };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
 }

@@ -53,6 +53,20 @@ test("a huge interval: as a flag a usage error before anything runs; in the conf
   expect(dmPosts()[0]!.message).toContain("```\na\nb\n```");
 });
 
+test("an interval under a second: as a flag a usage error before anything runs; in the configuration a warning and the default", async () => {
+  const r = await mmn(box, ["run", "--interval", "0.1", "--", "touch", "ran"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('mmn: error: --interval must be a number ≥ 1, not "0.1"');
+  expect(server.requests).toEqual([]);
+
+  const configured = sandbox(server, { user: "alice", interval: "0.5" });
+  const c = await mmn(configured, ["run", "--", "bash", "-c", "echo a; sleep 1.2; echo b"]);
+  expect(c.code).toBe(0);
+  expect(c.stderr).toContain(`mmn: interval=0.5 in ${configured.home}/.mmnrc must be a number ≥ 1: using 30\n`);
+  // The start and the end: no edit every half second.
+  expect(server.requests.filter((q) => q.method === "PUT")).toHaveLength(1);
+});
+
 test("a huge tail: as a flag a usage error; in the configuration a warning and the default", async () => {
   const r = await mmn(box, ["run", "--tail", "10000000", "--", "touch", "ran"]);
   expect(r.code).toBe(2);
@@ -104,4 +118,18 @@ test("a --title over several lines: the headline holds its first", async () => {
   const [status, reply] = dmPosts();
   expect(status!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s\n/);
   expect(reply!.message).toMatch(/^✅ \*\*nightly build…\*\* succeeded on \S+ after \d+s$/);
+});
+
+test("a script whose #! names a missing program: 'bad interpreter', exit 126 as bash 4 and 5.1 give it, also for Windows line endings", async () => {
+  chmodSync(box.write("bad.sh", "#!/nonexistent/interp -x\necho hi\n"), 0o755);
+  const r = await mmn(box, ["run", "--", "./bad.sh"]);
+  expect(r.code).toBe(126);
+  expect(r.stderr).toContain("mmn: bad interpreter: /nonexistent/interp: no such file (the #! line of ./bad.sh)\n");
+  expect(dmPosts()[0]!.message).toContain("could not start: bad interpreter: /nonexistent/interp");
+
+  server.reset();
+  chmodSync(box.write("crlf.sh", "#!/bin/sh\r\necho hi\r\n"), 0o755);
+  const crlf = await mmn(box, ["run", "--", "./crlf.sh"]);
+  expect(crlf.code).toBe(126);
+  expect(crlf.stderr).toContain("mmn: bad interpreter: /bin/sh^M: no such file (the #! line of ./crlf.sh)\n");
 });

@@ -5,6 +5,7 @@ import type { Post } from "@mattermost/types/posts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { waitFor } from "../run/helpers.ts";
 
 // How the status post and the final reply get through when runs share an id, the hook
 // store fails, or the server is slow, down or rate-limiting.
@@ -17,15 +18,17 @@ useRunServer((s, b) => {
 });
 
 const dmPosts = () => alicePosts(server);
+/** Live edits every 100 ms: below the 1 s a user may ask for, so that a test need not run for seconds. */
+const fast = { MMN_TEST_INTERVAL_MS: "100" };
 const roots = () => dmPosts().filter((p) => !p.root_id);
 const repliesTo = (post: Post) => dmPosts().filter((p) => p.root_id === post.id);
 const byTitle = (title: string) => roots().find((p) => p.message.includes(`**${title}**`));
 
 describe("two runs with the same --id at the same time", () => {
   test("each edits and replies to its own post; the hook names the last one started", async () => {
-    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"]);
+    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"], { env: fast });
     while (roots().length < 1) await Bun.sleep(20);
-    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--interval", "0.1", "--", "bash", "-c", "echo b; sleep 0.3"]);
+    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--", "bash", "-c", "echo b; sleep 0.3"], { env: fast });
     const ra = await a;
     expect([ra.code, b.code]).toEqual([1, 0]);
     expect(ra.stderr + b.stderr).not.toContain("not delivered");
@@ -49,7 +52,7 @@ describe("two runs with the same --id at the same time", () => {
 test("a hook store that cannot be written: one warning, and the run is still reported to the end", async () => {
   box.write("not-a-dir", "");
   const env = { MMN_HOOK_DIR: join(box.cwd, "not-a-dir", "hooks") };
-  const r = await mmn(box, ["run", "--id", "nohook", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env });
+  const r = await mmn(box, ["run", "--id", "nohook", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env: { ...fast, ...env } });
   expect(r.code).toBe(3);
   const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
   expect(ours).toEqual([
@@ -64,8 +67,9 @@ test("a hook store that cannot be written: one warning, and the run is still rep
 });
 
 test("a first post answered too late (timeout) but created by the server: sent again as the same post, not a second", async () => {
-  server.fault({ kind: "delay", ms: 5500, method: "POST", path: "/api/v4/posts", times: 1 });
-  const r = await mmn(box, ["run", "--id", "slow", "--interval", "0.2", "--", "bash", "-c", "echo a; sleep 6; echo b"]);
+  server.fault({ kind: "delay", ms: 500, method: "POST", path: "/api/v4/posts", times: 1 });
+  const env = { ...fast, MMN_TEST_REQUEST_TIMEOUT_MS: "300" };
+  const r = await mmn(box, ["run", "--id", "slow", "--", "bash", "-c", "echo a; sleep 1; echo b"], { env });
   expect(r.code).toBe(0);
   const creates = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id);
   expect(creates.length).toBeGreaterThanOrEqual(2);
@@ -73,6 +77,49 @@ test("a first post answered too late (timeout) but created by the server: sent a
   expect(roots()).toHaveLength(1);
   expect(roots()[0]!.message).toStartWith("✅ **`bash -c");
   expect(repliesTo(roots()[0]!)).toHaveLength(1);
+});
+
+describe("a status post deleted during the run", () => {
+  const stage = (name: string) => `while [ ! -e ${name} ]; do sleep 0.05; done`;
+  const gone = (stderr: string) => stderr.split("\n").filter((l) => l.includes("gone"));
+
+  test("the live edits go on in a new post, which gets the outcome, the reply and the hook", async () => {
+    const run = mmn(box, ["run", "--id", "deleted", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`], { env: fast });
+    await waitFor(() => roots().length === 1, 5000, "the status post");
+    const first = roots()[0]!;
+    server.posts.delete(first.id);
+    box.write("go", "");
+    await waitFor(() => roots().length === 1 && roots()[0]!.message.includes("\nb\n"), 5000, "a new status post");
+    box.write("end", "");
+    const r = await run;
+    expect(r.code).toBe(3);
+    expect(gone(r.stderr)).toEqual(["mmn: the status message is gone (deleted?): the run goes on in a new one"]);
+    expect(r.stderr).not.toContain("not delivered");
+    const [status] = roots();
+    expect(status!.id).not.toBe(first.id);
+    expect(status!.message).toStartWith("❌ **`bash -c");
+    expect(status!.message).toContain("```\na\nb\nc\n```");
+    expect(repliesTo(status!).map((p) => p.message.split(" on ")[0])).toEqual([expect.stringContaining("failed with exit code 3")]);
+    expect(readFileSync(join(box.home, ".local/state/mmn/hooks/deleted.msg"), "utf8").split("\n")[3]).toBe(status!.id);
+  });
+
+  test("deleted just before the end: the outcome is posted anew, with the reply under it", async () => {
+    const run = mmn(box, ["run", "--", "bash", "-c", `echo a; ${stage("end")}; exit 3`]);
+    await waitFor(() => server.requests.some((q) => q.method === "POST" && q.path === "/api/v4/posts" && q.status === 201), 5000, "the status post");
+    const first = roots()[0]!;
+    server.posts.delete(first.id);
+    box.write("end", "");
+    const r = await run;
+    expect(r.code).toBe(3);
+    expect(gone(r.stderr)).toHaveLength(1);
+    expect(r.stderr).not.toContain("not delivered");
+    const [status, ...others] = roots();
+    expect(others).toEqual([]);
+    expect(status!.id).not.toBe(first.id);
+    expect(status!.message).toContain("failed with exit code 3");
+    expect(repliesTo(status!)).toHaveLength(1);
+    expect(server.files.get(repliesTo(status!)[0]!.file_ids![0]!)!.content.toString()).toBe("a\n");
+  });
 });
 
 describe("the end is retried within its few seconds", () => {
@@ -87,6 +134,18 @@ describe("the end is retried within its few seconds", () => {
     expect(status!.message).toStartWith("❌ **`bash -c 'echo broke; exit 2'`** failed with exit code 2");
     expect(reply!.root_id).toBe(status!.id);
     expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("broke\n");
+  });
+
+  test("a reply the server makes but answers after the deadline: not said to be lost, said to be unanswered", async () => {
+    // The status post at once; the reply made by the server only after mmn has given up.
+    server.fault({ kind: "delay", ms: 0, method: "POST", path: "/api/v4/posts", times: 1 });
+    server.fault({ kind: "delay", ms: 800, method: "POST", path: "/api/v4/posts", times: 1 });
+    const r = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "echo done; exit 4"], { env: { MMN_TEST_FINISH_MS: "400" } });
+    expect(r.code).toBe(4);
+    const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
+    expect(ours).toEqual(["mmn: the outcome was sent, but no answer came within 0.4 s: it may not have arrived"]);
+    await waitFor(() => dmPosts().length === 2, 5000, "the reply");
+    expect(dmPosts()[1]!.message).toContain("failed with exit code 4");
   });
 
   test("array tasks against a rate-limited server: every outcome arrives", async () => {
@@ -113,7 +172,7 @@ describe("the end is retried within its few seconds", () => {
 
   test("a slow server: the reply, which notifies, is not held back by the edits", async () => {
     server.fault({ kind: "delay", ms: 2500, method: "PUT" });
-    const r = await mmn(box, ["run", "--interval", "0.1", "--", "bash", "-c", "echo a; sleep 0.5; echo b"]);
+    const r = await mmn(box, ["run", "--", "bash", "-c", "echo a; sleep 0.5; echo b"], { env: fast });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toContain("not delivered");
     expect(r.stderr).not.toContain("gave up");

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveCommand } from "../../src/run/command.ts";
+import { missingInterpreter, resolveCommand } from "../../src/run/command.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mmn-command-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,4 +40,13 @@ test("not executable: 126", () => {
   chmodSync(join(other, "plain"), 0o644);
   expect(resolveCommand("plain", `${bin}:${other}`, dir)).toEqual({ code: 126, error: `permission denied: ${join(bin, "plain")}` });
   expect(resolveCommand("bin/plain", bin, dir)).toEqual({ code: 126, error: "permission denied: bin/plain" });
+});
+
+test("the program a script's #! line names, a carriage return shown as ^M; none without one", () => {
+  writeFileSync(join(dir, "interp"), "#! /opt/py/bin/python3 -u\nprint(1)\n");
+  writeFileSync(join(dir, "crlf"), "#!/bin/bash\r\n");
+  expect(missingInterpreter(join(dir, "interp"))).toBe("/opt/py/bin/python3");
+  expect(missingInterpreter(join(dir, "crlf"))).toBe("/bin/bash^M");
+  expect(missingInterpreter(join(bin, "plain"))).toBeUndefined();
+  expect(missingInterpreter(join(dir, "missing"))).toBeUndefined();
 });

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { forwardSignals } from "../../src/run/signals.ts";
+import { catchSignals } from "../../src/run/signals.ts";
 import { BUN, fileHas, HARNESS, readResult, scratch, startHarness, waitFor } from "./helpers.ts";
 
 const tmp = scratch("signals");
@@ -22,18 +22,31 @@ async function trapped() {
   return { proc, out, signals, resultPath };
 }
 
-test("forwardSignals calls back, and its disposer removes the handlers", async () => {
+test("catchSignals keeps a signal that comes before the child exists, delivers it on attach, then forwards; stop removes the handlers", async () => {
   const before = process.listenerCount("SIGUSR2");
   const beforeTerm = process.listenerCount("SIGTERM");
   const sent: string[] = [];
   const seen: string[] = [];
-  const dispose = forwardSignals({ signal: (sig) => sent.push(sig) }, { onSignal: (sig, forwarded) => seen.push(`${sig} ${forwarded}`) });
+  const relay = catchSignals();
   expect(process.listenerCount("SIGUSR2")).toBe(before + 1);
-  process.kill(process.pid, "SIGUSR2");
-  await waitFor(() => seen.length > 0, 2000, "the handler");
-  expect(sent).toEqual(["SIGUSR2"]);
-  expect(seen).toEqual(["SIGUSR2 true"]);
-  dispose();
+  // Another listener of the same signal tells when the relay has had it too.
+  let caught = 0;
+  const probe = () => caught++;
+  process.on("SIGUSR2", probe);
+  try {
+    process.kill(process.pid, "SIGUSR2");
+    await waitFor(() => caught === 1, 2000, "the signal");
+    expect(sent).toEqual([]);
+    relay.attach({ signal: (sig) => sent.push(sig) }, (sig, forwarded) => seen.push(`${sig} ${forwarded}`));
+    expect(sent).toEqual(["SIGUSR2"]);
+    process.kill(process.pid, "SIGUSR2");
+    await waitFor(() => caught === 2, 2000, "the second signal");
+    expect(sent).toEqual(["SIGUSR2", "SIGUSR2"]);
+    expect(seen).toEqual(["SIGUSR2 true", "SIGUSR2 true"]);
+  } finally {
+    process.off("SIGUSR2", probe);
+    relay.stop();
+  }
   expect(process.listenerCount("SIGUSR2")).toBe(before);
   expect(process.listenerCount("SIGTERM")).toBe(beforeTerm);
 });
@@ -45,10 +58,7 @@ describe("forwarded signals", () => {
       const got = `got-${sig.slice(3)}`;
       process.kill(proc.pid, sig);
       await waitFor(() => fileHas(out, got), 5000, got);
-      if (sig !== "SIGTERM") {
-        await Bun.sleep(100);
-        process.kill(proc.pid, "SIGTERM");
-      }
+      if (sig !== "SIGTERM") process.kill(proc.pid, "SIGTERM");
       expect(await proc.exited).toBe(0);
       expect(count(read(out), got)).toBe(1);
       expect(read(signals)).toContain(`${sig} forwarded`);
@@ -64,14 +74,17 @@ describe("forwarded signals", () => {
     expect(performance.now() - sent).toBeLessThan(3000);
   });
 
-  test("a child that dies of the forwarded signal gives 128 + N", async () => {
-    const resultPath = tmp.path("result-killed.json");
-    const proc = startHarness(["sleep", "30"], { resultPath, detached: true });
-    await Bun.sleep(200);
-    process.kill(proc.pid, "SIGTERM");
-    expect(await proc.exited).toBe(143);
-    expect(readResult(resultPath)).toMatchObject({ code: 143, signal: "SIGTERM" });
-  });
+  test("a child that dies of the forwarded signal gives 128 + N, even when the signal came before it existed", async () => {
+    for (let i = 0; i < 20; i++) {
+      const resultPath = tmp.path(`result-killed-${i}.json`);
+      const caught = tmp.path(`caught-${i}`);
+      const proc = startHarness(["sleep", "30"], { resultPath, env: { MMN_TEST_CAUGHT: caught }, detached: true });
+      await waitFor(() => existsSync(caught), 5000, "the signals caught");
+      process.kill(proc.pid, "SIGTERM");
+      expect(await proc.exited).toBe(143);
+      expect(readResult(resultPath)).toMatchObject({ code: 143, signal: "SIGTERM" });
+    }
+  }, 20000);
 });
 
 describe("signals ignored when we start stay ignored", () => {
@@ -90,8 +103,8 @@ describe("signals ignored when we start stay ignored", () => {
     });
     await waitFor(() => fileHas(out, "ready"), 5000, "the child's traps");
     expect(bit(sigIgn(read(`${out}.status`)), 1)).toBe(true);
+    // Ignored, it is dropped as it is sent: the SIGTERM after it is the first we can get.
     process.kill(proc.pid, "SIGHUP");
-    await Bun.sleep(200);
     process.kill(proc.pid, "SIGTERM");
     expect(await proc.exited).toBe(0);
     expect(read(out)).not.toContain("got-HUP");
