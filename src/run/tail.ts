@@ -30,7 +30,7 @@ export class TailBuffer {
   private pending = new Uint8Array(PENDING_BYTES); // received, not parsed yet
   private pendingLength = 0;
   private count = 0;
-  private newlinesToForget: number;
+  private readonly newlinesToForget: number;
 
   constructor(opts: TailOptions = {}) {
     this.maxLines = Math.max(1, Math.floor(opts.lines ?? 10));
@@ -101,23 +101,31 @@ export class TailBuffer {
 }
 
 /**
- * Whether bytes from `from` on hold a CSI that moves the cursor up (ESC[nA, ESC[nF),
- * scanned as the terminal parses it: parameters and intermediates up to the final
- * byte, a newline, ESC or DEL aborting it. One cut off by the end only acts after
- * the chunk, and a newline ends an escape sequence: so `from` is never inside one.
+ * Whether bytes from `from` on hold a CSI that moves the cursor up (ESC[nA, ESC[nF).
+ * A newline ends any escape sequence, so none started before `from`; one cut off by
+ * the end only acts after these bytes.
  */
 function movesUp(bytes: Uint8Array, from: number): boolean {
-  const n = bytes.length;
-  for (let e = bytes.indexOf(ESC, from); e >= 0 && e + 1 < n; e = bytes.indexOf(ESC, e + 1)) {
-    if (bytes[e + 1] !== 0x5b) continue;
-    for (let j = e + 2; j < n; j++) {
+  // Most output has no escape sequence at all: one search.
+  if (bytes.indexOf(ESC, from) < 0) return false;
+  // Logs are full of colours (ESC[...m) but have few capital A and F: look from those.
+  return endsCsi(bytes, from, 0x41) || endsCsi(bytes, from, 0x46);
+}
+
+/**
+ * Whether a `final` byte from `from` on ends a CSI, read backwards as the terminal
+ * reads it forwards: ESC [, then parameter and intermediate bytes and the controls it
+ * executes inside one (not LF or ESC, which end it). Each byte is walked over at most
+ * once: a walk stops at the previous byte that could be a final one.
+ */
+function endsCsi(bytes: Uint8Array, from: number, final: number): boolean {
+  for (let k = bytes.indexOf(final, from); k >= 0; k = bytes.indexOf(final, k + 1)) {
+    let j = k - 1;
+    for (; j > from; j--) {
       const b = bytes[j]!;
-      if (b === LF || b === ESC || b >= 0x7f) break;
-      if (b >= 0x40) {
-        if (b === 0x41 || b === 0x46) return true;
-        break;
-      }
+      if (b >= 0x40 || b === LF || b === ESC) break;
     }
+    if (j > from && bytes[j] === 0x5b && bytes[j - 1] === ESC) return true;
   }
   return false;
 }

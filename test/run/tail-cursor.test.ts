@@ -112,17 +112,19 @@ describe("TailBuffer on real progress output", () => {
 
 describe("TailBuffer skips only what cannot show", () => {
   /** tqdm's bytes for nested bars (as in tqdm-nested.out): the inner bar's row is reached with "\n" and left with ESC[A. */
-  function nestedBars(inner: number): string {
+  function nestedBars(inner: number, up = "\x1b[A"): string {
     let out = "\router 0/3";
-    for (let j = 0; j <= inner; j++) out += `\n\rinner ${j}/${inner}\x1b[A`;
+    for (let j = 0; j <= inner; j++) out += `\n\rinner ${j}/${inner}${up}`;
     return `${out}\router 1/3`;
   }
 
   test("thousands of nested-bar updates in one chunk: the row above them is kept", () => {
-    const input = enc.encode(nestedBars(5000));
-    const want = ["outer 1/3", "inner 5000/5000"];
-    expect(tailOf(input)).toEqual(want);
-    for (const size of [777, 5000, 70000]) expect(tailChunked(input, size)).toEqual(want);
+    for (const up of ["\x1b[A", "\x1b[1A", "\x1b[F", "\x1b[0;1F", "\x1b[\b1A"]) {
+      const input = enc.encode(nestedBars(5000, up));
+      const want = ["outer 1/3", "inner 5000/5000"];
+      expect(tailOf(input)).toEqual(want);
+      for (const size of [777, 5000, 70000]) expect(tailChunked(input, size)).toEqual(want);
+    }
   });
 
   test("rows newlines pass over keep their old ends until they scroll off, which takes twice the screen", () => {
