@@ -1,12 +1,20 @@
+import { Row } from "./row.ts";
+
 /**
- * A terminal's view of the last lines of output: ANSI escape sequences (CSI with
- * colours and cursor moves, OSC titles and hyperlinks, other ESC sequences) are
- * dropped, "\r" returns to column 0 so that text overwrites the line, backspace
- * moves back, ESC[K erases, invalid UTF-8 becomes U+FFFD, long lines are cut.
- * Only the current line and the last completed ones are kept.
+ * What a terminal shows of a byte stream, for the live tail: a screen of rows on
+ * which "\n" goes down (scrolling at the bottom), "\r" and backspace move back so
+ * that text overwrites, and the CSI sequences progress bars use move the cursor
+ * (up, down, to a column) and erase (in the line, below). Other escape sequences
+ * (colours, OSC titles and hyperlinks, the rest) are dropped, invalid UTF-8 becomes
+ * U+FFFD, and a line longer than maxLineLength shows its end (see row.ts).
  *
- * Speed matters in feed(): bytes past the cut of a long line are skipped with
- * native searches, and decoding is done by hand so that only visible bytes are
+ * The screen is as tall as a classic terminal (24 rows) or as the tail, if taller,
+ * plus the row under the last line: tools that move the cursor up over their
+ * status lines (nested tqdm bars, docker pull) count on a terminal's height. Rows
+ * scrolled off its top are forgotten: the cursor stops at the top row.
+ *
+ * Speed matters in feed(): a run of bytes longer than a row can show is skipped
+ * with native searches, and decoding is done by hand so that only visible bytes are
  * decoded (UTF-8 decoders crawl at ~70 MB/s on binary garbage). Plain `private`
  * fields: JSC's `#private` ones cost a third of the speed here.
  */
@@ -27,28 +35,24 @@ const TAB = 0x09;
 const BEL = 0x07;
 const ESC = 0x1b;
 const REPLACEMENT = 0xfffd;
-const CUT_MARK = "…";
-// Half of a surrogate pair, left when a character is partly overwritten.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MIN_ROWS = 24;
 
 const isHigh = (u: number) => u >= 0xd800 && u < 0xdc00;
 const isLow = (u: number) => u >= 0xdc00 && u < 0xe000;
 
-interface Line {
-  units: Uint16Array;
-  cut: boolean;
-}
-
 export class Terminal {
-  private done: Line[] = []; // rendered only when asked for
-  private line: Uint16Array; // the unfinished line, as UTF-16 code units
-  private len = 0;
-  private col = 0; // may run past maxLineLength, where text is dropped
-  private cut = false; // something was dropped past maxLineLength on this line
+  /** Rows kept: the cursor can go up this many minus one. */
+  readonly height: number;
+  private rows: Row[] = []; // a circle: row i of the screen is rows[(top + i) % height]
+  private top = 0;
+  private count = 1; // rows in use, from the top
+  private y = 0; // the cursor's row
+  private row: Row; // rows at y
+  private col = 0; // may run past the end of the row, where writing leaves spaces
   private state = State.Ground;
   private param = -1; // first CSI parameter, -1 while absent
   private paramDone = false;
-  private privateCsi = false; // a marker such as "?": never an erase
+  private foreignCsi = false; // a private marker ("?") or intermediate byte: not one we act on
   // UTF-8 decoding as the WHATWG Encoding standard does it (U+FFFD per bad subpart)
   private need = 0;
   private cp = 0;
@@ -59,23 +63,23 @@ export class Terminal {
     readonly maxLines: number,
     readonly maxLineLength: number,
   ) {
-    this.line = new Uint16Array(maxLineLength);
+    this.height = Math.max(maxLines, MIN_ROWS) + 1;
+    this.row = this.rowAt(0);
   }
 
-  /** The last lines, the unfinished one included when it is not empty. */
+  /** The last maxLines rows; the bottom one only when it is not empty (after "\n" it is the cursor's). */
   lines(): string[] {
-    const out = this.done.map(render);
-    const current = render({ units: this.line.subarray(0, this.len), cut: this.cut });
-    if (current !== "") out.push(current);
+    const out: string[] = [];
+    for (let i = Math.max(0, this.count - this.maxLines - 1); i < this.count; i++) out.push(this.rowAt(i).render());
+    if (out.at(-1) === "") out.pop();
     return out.length > this.maxLines ? out.slice(out.length - this.maxLines) : out;
   }
 
   /** Forgets everything: what comes next starts a line on a blank screen. */
   reset(): void {
-    this.done = [];
-    this.len = 0;
+    this.top = 0;
+    this.clearScreen();
     this.col = 0;
-    this.cut = false;
     this.state = State.Ground;
     this.need = 0;
     this.lower = 0x80;
@@ -87,6 +91,9 @@ export class Terminal {
   feed(bytes: Uint8Array, from: number): void {
     const n = bytes.length;
     const max = this.maxLineLength;
+    // A run of bytes that cannot bring the cursor back shows at most its last max
+    // columns, which take at most 4 bytes each: the rest is skipped undecoded.
+    const keep = 4 * max;
     let skip: Skipper | undefined;
     let i = from;
     while (i < n) {
@@ -98,14 +105,12 @@ export class Terminal {
       switch (this.state) {
         case State.Ground:
           if (this.col >= max && b !== LF && b !== CR && b !== BS && b !== ESC) {
-            // Past the cut only the column moves (counted in bytes: close enough
-            // there): jump to the next byte that could bring it back.
             skip ??= new Skipper(bytes);
             const end = skip.next(i);
-            this.cut = true;
-            this.col += end - i;
-            i = end;
-            continue;
+            if (end - i > keep) {
+              i = this.jump(bytes, i, end - keep);
+              continue;
+            }
           }
           if (b >= 0x20 && b < 0x7f) {
             i = this.ascii(bytes, i);
@@ -162,20 +167,49 @@ export class Terminal {
     }
   }
 
-  /** Copies a run of printable ASCII, the bulk of most output, up to the cut. */
+  /**
+   * Moves over bytes[from, to) without decoding them, one column a byte (close
+   * enough where nothing is shown), to the start of a character.
+   */
+  private jump(bytes: Uint8Array, from: number, to: number): number {
+    while (to < bytes.length && (bytes[to]! & 0xc0) === 0x80) to++;
+    this.col += to - from;
+    this.row.skipped(this.col);
+    return to;
+  }
+
+  /** Copies a run of printable ASCII, the bulk of most output. */
   private ascii(bytes: Uint8Array, from: number): number {
-    const line = this.line;
+    const row = this.row;
+    const max = this.maxLineLength;
     let col = this.col;
-    if (col > this.len) line.fill(0x20, this.len, col);
-    const stop = Math.min(bytes.length, from + this.maxLineLength - col);
     let i = from;
+    if (col >= max) {
+      if (col >= row.len) {
+        i = row.appendAscii(bytes, from, col);
+        this.col = col + (i - from);
+        return i;
+      }
+      // Overwriting a long line: only the row knows which columns it keeps.
+      while (i < bytes.length) {
+        const b = bytes[i]!;
+        if (b < 0x20 || b >= 0x7f) break;
+        row.put(col++, b);
+        i++;
+      }
+      this.col = col;
+      return i;
+    }
+    if (col > row.len) row.extend(col);
+    const head = row.head;
+    const stop = Math.min(bytes.length, from + max - col);
     while (i < stop) {
       const b = bytes[i]!;
       if (b < 0x20 || b >= 0x7f) break;
-      line[col++] = b;
+      head[col++] = b;
       i++;
     }
-    if (col > this.len) this.len = col;
+    if (col > row.len) row.len = col;
     this.col = col;
     return i;
   }
@@ -231,40 +265,23 @@ export class Terminal {
 
   private char(cp: number): void {
     if (cp < 0xa0) return; // C1 controls
-    if (cp < 0x10000) return this.put(cp);
-    if (this.col + 1 < this.maxLineLength) {
-      this.put(0xd7c0 + (cp >> 10));
-      this.put(0xdc00 | (cp & 0x3ff));
-    } else {
-      this.cut = true;
-      this.col += 2;
-    }
-  }
-
-  private put(u: number): void {
-    const col = this.col;
-    if (col >= this.maxLineLength) {
-      this.cut = true;
-    } else {
-      if (col > this.len) this.line.fill(0x20, this.len, col);
-      this.line[col] = u;
-      if (col >= this.len) this.len = col + 1;
-    }
-    this.col = col + 1;
+    if (cp < 0x10000) return this.row.put(this.col++, cp);
+    this.row.put(this.col++, 0xd7c0 + (cp >> 10));
+    this.row.put(this.col++, 0xdc00 | (cp & 0x3ff));
   }
 
   private control(b: number): void {
     if (b === LF) this.newline();
     else if (b === CR) this.col = 0;
     else if (b === BS) this.backspace();
-    else if (b === TAB) this.put(b);
+    else if (b === TAB) this.row.put(this.col++, b);
   }
 
   private startCsi(): void {
     this.state = State.Csi;
     this.param = -1;
     this.paramDone = false;
-    this.privateCsi = false;
+    this.foreignCsi = false;
   }
 
   private csiByte(b: number): void {
@@ -272,51 +289,103 @@ export class Terminal {
       if (!this.paramDone) this.param = Math.min(9999, Math.max(0, this.param) * 10 + (b - 0x30));
     } else if (b === 0x3b || b === 0x3a) {
       this.paramDone = true;
-    } else if (b >= 0x3c && b <= 0x3f) {
-      this.privateCsi = true;
-    } else if (b >= 0x40) {
-      if (b === 0x4b && !this.privateCsi) this.eraseInLine(Math.max(0, this.param));
-      this.state = State.Ground;
+    } else if (b < 0x30 || b >= 0x3c) {
+      if (b >= 0x40) {
+        if (!this.foreignCsi) this.csi(b);
+        this.state = State.Ground;
+      } else {
+        this.foreignCsi = true;
+      }
+    }
+  }
+
+  private csi(final: number): void {
+    const n = Math.max(1, this.param); // a count: absent or 0 means 1
+    switch (final) {
+      case 0x41: // A: up
+        return this.moveTo(this.y - n);
+      case 0x42: // B: down
+        return this.moveTo(this.y + n);
+      case 0x43: // C: forward
+        this.col += n;
+        return;
+      case 0x44: // D: back
+        this.col = Math.max(0, this.col - n);
+        return;
+      case 0x45: // E: down, to the first column
+        this.col = 0;
+        return this.moveTo(this.y + n);
+      case 0x46: // F: up, to the first column
+        this.col = 0;
+        return this.moveTo(this.y - n);
+      case 0x47: // G: to column n
+      case 0x60: // `: the same
+        this.col = n - 1;
+        return;
+      case 0x4a: // J: erase in display
+        return this.eraseInDisplay(Math.max(0, this.param));
+      case 0x4b: // K: erase in line
+        return this.eraseInLine(Math.max(0, this.param));
     }
   }
 
   private backspace(): void {
     if (this.col === 0) return;
     const col = --this.col;
-    if (col > 0 && col < this.len && isLow(this.line[col]!) && isHigh(this.line[col - 1]!)) this.col--;
+    if (col > 0 && isLow(this.row.at(col)) && isHigh(this.row.at(col - 1))) this.col--;
   }
 
   private eraseInLine(mode: number): void {
-    const col = this.col;
+    if (mode === 0) this.row.eraseFrom(this.col);
+    else if (mode === 1) this.row.eraseTo(this.col);
+    else if (mode === 2) this.row.clear();
+  }
+
+  private eraseInDisplay(mode: number): void {
     if (mode === 0) {
-      this.len = Math.min(this.len, col);
-      if (col <= this.maxLineLength) this.cut = false;
+      this.row.eraseFrom(this.col);
+      this.count = this.y + 1;
     } else if (mode === 1) {
-      this.line.fill(0x20, 0, Math.min(col + 1, this.len));
-    } else if (mode === 2) {
-      this.len = 0;
-      this.cut = false;
+      for (let i = 0; i < this.y; i++) this.rowAt(i).clear();
+      this.row.eraseTo(this.col);
+    } else {
+      // A cleared screen shows what comes next from its top.
+      this.clearScreen();
     }
   }
 
+  private clearScreen(): void {
+    this.count = 1;
+    this.y = 0;
+    this.row = this.rowAt(0);
+    this.row.clear();
+  }
+
+  /** Moves to row y, within the rows in use. */
+  private moveTo(y: number): void {
+    this.y = Math.max(0, Math.min(this.count - 1, y));
+    this.row = this.rowAt(this.y);
+  }
+
   private newline(): void {
-    this.done.push({ units: this.line.slice(0, this.len), cut: this.cut });
-    if (this.done.length > this.maxLines) this.done.shift();
-    this.len = 0;
     this.col = 0;
-    this.cut = false;
+    if (this.y < this.count - 1) return this.moveTo(this.y + 1);
+    if (this.count < this.height) this.y = this.count++;
+    else this.top = (this.top + 1) % this.height; // the top row scrolls off and comes back blank at the bottom
+    this.row = this.rowAt(this.y);
+    this.row.clear();
+  }
+
+  private rowAt(y: number): Row {
+    const i = (this.top + y) % this.height;
+    return (this.rows[i] ??= new Row(this.maxLineLength));
   }
 }
 
-function render(line: Line): string {
-  const text = String.fromCharCode(...line.units).replace(LONE_SURROGATE, "");
-  return line.cut ? text + CUT_MARK : text;
-}
-
 /**
- * Finds the next byte that can bring the cursor back from past the cut (newline,
- * carriage return, backspace, escape), remembering each search so that a chunk is
- * scanned at most once per byte value.
+ * Finds the next byte that can bring the cursor back (newline, carriage return,
+ * backspace, escape), remembering each search so that a chunk is scanned at most
+ * once per byte value.
  */
 class Skipper {
   private static readonly BYTES = [LF, CR, BS, ESC];

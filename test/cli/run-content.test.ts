@@ -133,3 +133,16 @@ test("a script whose #! names a missing program: 'bad interpreter', exit 126 as 
   expect(crlf.code).toBe(126);
   expect(crlf.stderr).toContain("mmn: bad interpreter: /bin/sh^M: no such file (the #! line of ./crlf.sh)\n");
 });
+
+test("nested tqdm bars: the tail shows the outer bar and the current inner one, not every state they went through", async () => {
+  // Recorded from tqdm by test/run/fixtures/progress/record.py, cut in the second epoch.
+  const recorded = readFileSync(join(import.meta.dir, "../run/fixtures/progress/tqdm-nested.out"), "latin1");
+  const bars = recorded.slice(0, recorded.indexOf("\n\rbatch:  75%", recorded.indexOf("\n\rbatch:  75%") + 1));
+  box.write("bars.out", bars);
+  const r = await mmn(box, ["run", "--", "cat", "bars.out"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe(bars);
+  expect(dmPosts()[0]!.message).toEndWith(
+    "\n```\nepochs:  33%|##########6                     | 1/3\nbatch:  50%|################5                | 2/4\n```",
+  );
+});

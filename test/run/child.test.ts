@@ -132,7 +132,7 @@ describe("log and tail", () => {
       "python3 -c \"print('x' * 2000)\"",
     ].join("; ");
     const run = await runHarness(["bash", "-c", script], { resultPath: resultPath() });
-    expect(run.result.tail).toEqual(["compiling", "100%|bar|", "OK done", "été", "bad \ufffd byte", `${"x".repeat(500)}…`]);
+    expect(run.result.tail).toEqual(["compiling", "100%|bar|", "OK done", "été", "bad \ufffd byte", `…${"x".repeat(500)}`]);
   });
 });
 

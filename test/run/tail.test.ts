@@ -1,22 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { TailBuffer, type TailOptions } from "../../src/run/tail.ts";
+import { TailBuffer } from "../../src/run/tail.ts";
+import { enc, tailBytewise, tailOf } from "./tail-helpers.ts";
 
-const enc = new TextEncoder();
 const bytes = (...parts: Array<string | number[]>) =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === "string" ? [...enc.encode(p)] : p)));
-
-function tailOf(input: string | Uint8Array, opts?: TailOptions): string[] {
-  const tail = new TailBuffer(opts);
-  tail.push(typeof input === "string" ? enc.encode(input) : input);
-  return tail.lines();
-}
-
-/** The same input fed one byte at a time, to exercise every chunk boundary. */
-function tailBytewise(input: Uint8Array, opts?: TailOptions): string[] {
-  const tail = new TailBuffer(opts);
-  for (let i = 0; i < input.length; i++) tail.push(input.subarray(i, i + 1));
-  return tail.lines();
-}
 
 describe("TailBuffer lines", () => {
   test("keeps the last N lines, the unfinished one included", () => {
@@ -119,7 +106,8 @@ describe("TailBuffer UTF-8", () => {
       // business), and a newline to end a sequence left open.
       for (let i = 0; i < input.length; i++) if (input[i]! < 0x80) input[i] = 0x20 + (input[i]! % 0x5f);
       input[40] = 0x0a;
-      const expected = new TextDecoder().decode(input.subarray(0, 40)).replace(/[\x80-\x9f]/g, "");
+      // C1 controls are dropped, and blanks at the end of a line are not shown.
+      const expected = new TextDecoder().decode(input.subarray(0, 40)).replace(/[\x80-\x9f]/g, "").replace(/ +$/, "");
       const want = expected === "" ? [] : [expected];
       expect(tailOf(input, { maxLineLength: 1000 })).toEqual(want);
       expect(tailBytewise(input, { maxLineLength: 1000 })).toEqual(want);
@@ -128,19 +116,48 @@ describe("TailBuffer UTF-8", () => {
 });
 
 describe("TailBuffer bounds", () => {
-  test("long lines are cut with a marker", () => {
-    const [line] = tailOf(`${"x".repeat(2000)}\n`, { maxLineLength: 100 });
-    expect(line).toBe(`${"x".repeat(100)}…`);
+  test("a long line shows its end, cut at the front with a marker", () => {
+    const [line] = tailOf(`${"x".repeat(2000)}END\n`, { maxLineLength: 100 });
+    expect(line).toBe(`…${"x".repeat(97)}END`);
     expect(tailOf("short\n", { maxLineLength: 100 })).toEqual(["short"]);
     expect(tailOf(`${"y".repeat(100)}\n`, { maxLineLength: 100 })).toEqual(["y".repeat(100)]);
   });
 
-  test("a cut line can still be overwritten after a carriage return", () => {
-    expect(tailOf(`${"x".repeat(50)}\rabc\n`, { maxLineLength: 10 })).toEqual([`abc${"x".repeat(7)}…`]);
+  test("a long line overwritten after a carriage return shows the end of what it holds now", () => {
+    expect(tailOf(`${"x".repeat(50)}\r${"y".repeat(45)}\n`, { maxLineLength: 10 })).toEqual(["…yyyyyxxxxx"]);
+    expect(tailOf(`${"x".repeat(50)}\rabc\x1b[K\n`, { maxLineLength: 10 })).toEqual(["abc"]);
+    // Rewritten past the first columns, then erased: the middle was never kept, the start is shown.
+    expect(tailOf(`${"x".repeat(50)}\r${"y".repeat(12)}\x1b[K\n`, { maxLineLength: 10 })).toEqual(["yyyyyyyyyy…"]);
+    expect(tailOf(`${"x".repeat(50)}\x1b[45GY`, { maxLineLength: 10 })).toEqual(["…xxxxYxxxxx"]);
+  });
+
+  test("a line growing without newline shows its newest part, push after push", () => {
+    const tail = new TailBuffer({ maxLineLength: 40 });
+    tail.push(enc.encode("epoch 1 "));
+    for (let i = 1; i <= 300; i++) {
+      tail.push(enc.encode(`${i}% `));
+      const [line] = tail.lines();
+      expect(line!.endsWith(` ${i}%`)).toBe(true);
+      expect(line!.length).toBeLessThanOrEqual(41);
+    }
+    const line = `epoch 1 ${Array.from({ length: 300 }, (_, i) => `${i + 1}% `).join("")}`;
+    expect(tail.lines()).toEqual([`…${line.slice(-40).trimEnd()}`]);
+  });
+
+  test("a huge line rewritten after a carriage return shows the end of both, as a terminal would", () => {
+    const opts = { maxLineLength: 100 };
+    const a = "a".repeat(1 << 20);
+    expect(tailOf(`${a}\r${"b".repeat((1 << 20) - 5)}`, opts)).toEqual([`…${"b".repeat(95)}aaaaa`]);
+    expect(tailOf(`${a}\r${"b".repeat(3 << 19)}`, opts)).toEqual([`…${"b".repeat(100)}`]);
+    expect(tailOf(`${a}\rshort\x1b[K`, opts)).toEqual(["short"]);
+    const e = "é".repeat(5000);
+    expect(tailOf(`${e}fin\n`, opts)).toEqual([`…${"é".repeat(97)}fin`]);
+    expect(tailBytewise(`${e}fin\n`, opts)).toEqual([`…${"é".repeat(97)}fin`]);
   });
 
   test("an astral character is never split by the cut", () => {
-    expect(tailOf(`${"a".repeat(9)}😀\n`, { maxLineLength: 10 })).toEqual([`${"a".repeat(9)}…`]);
+    expect(tailOf(`${"a".repeat(9)}😀\n`, { maxLineLength: 10 })).toEqual([`…${"a".repeat(8)}😀`]);
+    expect(tailOf(`😀${"a".repeat(9)}\n`, { maxLineLength: 10 })).toEqual([`…${"a".repeat(9)}`]);
   });
 
   test("a 1 GiB line without newline keeps memory flat", () => {
@@ -151,7 +168,7 @@ describe("TailBuffer bounds", () => {
     for (let i = 0; i < 1024; i++) tail.push(chunk);
     Bun.gc(true);
     expect(process.memoryUsage().rss - before).toBeLessThan(16 << 20);
-    expect(tail.lines()).toEqual([`${"a".repeat(500)}…`]);
+    expect(tail.lines()).toEqual([`…${"a".repeat(500)}`]);
   });
 
   test("skipping the invisible part of a chunk gives the same lines as feeding it all", () => {
@@ -176,7 +193,7 @@ describe("TailBuffer bounds", () => {
     for (let i = 0; i < 50; i++) {
       tail.push(enc.encode(`step ${i}\n`));
       if (i % 7 === 0) tail.push(enc.encode(long));
-      expect(tail.lines().at(-1)).toBe(i % 7 === 0 ? `${"z".repeat(500)}…` : `step ${i}`);
+      expect(tail.lines().at(-1)).toBe(i % 7 === 0 ? `…${"z".repeat(500)}` : `step ${i}`);
     }
   });
 });
