@@ -2,7 +2,7 @@ import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
-export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on"] as const;
+export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on", "mention"] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type MmnConfig = Partial<Record<ConfigKey, string>>;
 

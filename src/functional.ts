@@ -7,6 +7,7 @@ import { redactCredentials } from "./mattermost/proxy.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
 import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
+import { pickRecipient } from "./recipient.ts";
 
 export interface WakeupOptions {
   /** Send to this user when `notify()` names no target. */
@@ -84,10 +85,7 @@ function awake(): Notify {
 export async function notify(message: string, options: NotifyCallOptions = {}): Promise<Post> {
   const notifier = awake();
   const { user, channel, files, id } = options;
-  if (user && channel) throw new UsageError("give a user or a channel, not both");
-  const targetUser = user ?? (channel ? undefined : defaults.user);
-  const targetChannel = channel ?? (user ? undefined : defaults.channel);
-  const to = targetUser ? { user: targetUser } : targetChannel ? { channel: targetChannel } : undefined;
+  const to = pickRecipient({ user, channel }, defaults);
   if (!to && (id === undefined || !(await notifier.hooks.get(id)))) {
     throw new UsageError("no user or channel to send to", {
       hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",

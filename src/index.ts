@@ -1,5 +1,6 @@
 export { Notify } from "./notify.ts";
-export type { NotifyOptions, SendOptions, UpdateOptions, ReplyOptions } from "./notify.ts";
+export type { DeliverOptions, NotifyOptions, ReplyOptions, SendOptions, ServerLimits, UpdateOptions } from "./notify.ts";
+export type { Recipient } from "./recipient.ts";
 export { wakeup, notify, notifyUser, notifyChannel, sendUpdate, exportHook, importHook } from "./functional.ts";
 export type { WakeupOptions, NotifyCallOptions } from "./functional.ts";
 export {

@@ -9,6 +9,7 @@ import * as rest from "./mattermost/endpoints.ts";
 import { Api, type ApiOptions } from "./mattermost/api.ts";
 import { MemoryNameCache, type NameCache } from "./names.ts";
 import { printable } from "./printable.ts";
+import type { Recipient } from "./recipient.ts";
 import { Poster, type Oversized, type Skipped } from "./posting.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets, type Target } from "./targets.ts";
@@ -69,9 +70,6 @@ export interface ServerLimits {
   maxFileSize?: number;
   version?: string;
 }
-
-/** Who a message goes to: a user by a direct message, or a channel. */
-export type Recipient = { user: string } | { channel: string };
 
 export interface DeliverOptions {
   /** Where a new message goes; not needed when `id` names a known message or `replyTo` is given. */

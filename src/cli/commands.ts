@@ -1,31 +1,24 @@
-import type { ArgsDef, CommandDef } from "citty";
-
-/** A command module: its citty definition and examples for `--help`. */
-export interface CommandModule {
-  default: CommandDef;
-  examples: string;
-}
-
-/** A command's flags. citty allows them lazy (a promise or function); ours are plain objects. */
-export const argsOf = (module: CommandModule): ArgsDef => (module.default.args ?? {}) as ArgsDef;
+import type { Command } from "./command.ts";
 
 /** Loaded on demand: a command pays only for the code it runs. */
 export interface CommandEntry {
   summary: string;
-  load: () => Promise<CommandModule>;
+  load: () => Promise<Command>;
   readsConfig?: true;
   /** Runs another command, whose words (after `--`, or from its first word on) are its own. */
   wraps?: true;
 }
 
-export const COMMANDS: Record<string, CommandEntry> = {
-  setup: { summary: "write the configuration: server, token, team, default target", load: () => import("./setup.ts"), readsConfig: true },
-  send: { summary: "send a message (and files) to a user or channel", load: () => import("./send.ts"), readsConfig: true },
-  update: { summary: "edit a message sent before with --id", load: () => import("./update.ts"), readsConfig: true },
-  run: { summary: "run a command and report its start, progress and end", load: () => import("./run.ts"), readsConfig: true, wraps: true },
-  test: { summary: "check the configuration against the server", load: () => import("./test.ts"), readsConfig: true },
-  hook: { summary: "list, show, export, import or remove message hooks", load: () => import("./hook.ts") },
-  completion: { summary: "print a shell completion script (bash, zsh, fish)", load: () => import("./completion.ts") },
+export type CommandTable = Readonly<Record<string, CommandEntry>>;
+
+export const COMMANDS: CommandTable = {
+  setup: { summary: "write the configuration: server, token, team, default target", load: async () => (await import("./setup.ts")).default, readsConfig: true },
+  send: { summary: "send a message (and files) to a user or channel", load: async () => (await import("./send.ts")).default, readsConfig: true },
+  update: { summary: "edit a message sent before with --id", load: async () => (await import("./update.ts")).default, readsConfig: true },
+  run: { summary: "run a command and report its start, progress and end", load: async () => (await import("./run.ts")).default, readsConfig: true, wraps: true },
+  test: { summary: "check the configuration against the server", load: async () => (await import("./test.ts")).default, readsConfig: true },
+  hook: { summary: "list, show, export, import or remove message hooks", load: async () => (await import("./hook.ts")).default },
+  completion: { summary: "print a shell completion script (bash, zsh, fish)", load: async () => (await import("./completion.ts")).default },
 };
 
 /** Taken by every command, before or after its name. */

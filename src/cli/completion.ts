@@ -1,14 +1,9 @@
 import { UsageError } from "../errors.ts";
-import { command, contextOf } from "./_shared.ts";
-import { parseFlags } from "./argv.ts";
-import { argsOf, COMMANDS } from "./commands.ts";
+import { defineCommand } from "./command.ts";
+import type { CommandTable } from "./commands.ts";
 import { print } from "./ui.ts";
 
-const args = {
-  shell: { type: "positional", required: false, description: "bash, zsh or fish", valueHint: "SHELL" },
-} as const;
-
-export const examples = `  mmn completion bash > ~/.local/share/bash-completion/completions/mmn
+const examples = `  mmn completion bash > ~/.local/share/bash-completion/completions/mmn
   mmn completion zsh > ~/.zfunc/_mmn        # with fpath+=(~/.zfunc) before compinit
   mmn completion fish > ~/.config/fish/completions/mmn.fish`;
 
@@ -19,24 +14,22 @@ const SHELL_NAMES = ["bash", "zsh", "fish"];
 /** Words completed after a command besides its flags: hook's actions, completion's shells. */
 const operands = (name: string): string[] => (name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : []);
 
-/** Flags of every command, read from the same definitions that parse them. */
-async function flagTable(): Promise<Record<string, string[]>> {
+/** Flags of every command, read from the same declarations that parse them. */
+async function flagTable(commands: CommandTable): Promise<Record<string, string[]>> {
   const table: Record<string, string[]> = {};
-  for (const [name, entry] of Object.entries(COMMANDS)) {
-    const def = argsOf(await entry.load());
-    table[name] = Object.entries(def)
-      .filter(([, arg]) => arg.type !== "positional")
-      .flatMap(([flag, arg]) => (arg.type === "boolean" && "default" in arg && arg.default === true ? [`--no-${flag}`] : [`--${flag}`]));
+  for (const [name, entry] of Object.entries(commands)) {
+    const { flags } = await entry.load();
+    table[name] = Object.entries(flags).map(([flag, spec]) => (spec.type === "boolean" && spec.negatable ? `--no-${flag}` : `--${flag}`));
   }
   return table;
 }
 
 /** run's flags that take a value, long and short: the word after one is no command. */
-async function runValueFlags(): Promise<string[]> {
-  const def = argsOf(await COMMANDS.run!.load());
-  return Object.entries(def)
-    .filter(([, arg]) => arg.type === "string")
-    .flatMap(([flag, arg]) => [`--${flag}`, ...["alias" in arg ? (arg.alias ?? []) : []].flat().map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]);
+async function runValueFlags(commands: CommandTable): Promise<string[]> {
+  const run = await commands.run?.load();
+  return Object.entries(run?.flags ?? {})
+    .filter(([, spec]) => spec.type === "string" || spec.type === "enum")
+    .flatMap(([flag, spec]) => [`--${flag}`, ...(spec.alias ? [`-${spec.alias}`] : [])]);
 }
 
 function bash(table: Record<string, string[]>, runValues: string[]): string {
@@ -148,17 +141,18 @@ function fish(table: Record<string, string[]>, runValues: string[]): string {
 
 const SHELLS: Record<string, (table: Record<string, string[]>, runValues: string[]) => string> = { bash, zsh, fish };
 
-export default command({
-  meta: { name: "mmn completion", description: "Print a completion script for bash, zsh or fish." },
-  args,
-  async run({ rawArgs, data }) {
-    contextOf(data);
-    const { positionals } = parseFlags(rawArgs, args);
-    const shell = positionals[0] ?? "";
+export default defineCommand({
+  name: "mmn completion",
+  description: "Print a completion script for bash, zsh or fish.",
+  operands: [{ name: "shell", description: "bash, zsh or fish", valueHint: "SHELL" }],
+  flags: {},
+  examples,
+  async run({ operands }, ctx) {
+    const shell = operands[0] ?? "";
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
-    if (positionals.length > 1) throw new UsageError(`name one shell, got ${positionals.length}: ${positionals.join(" ")}`);
+    if (operands.length > 1) throw new UsageError(`name one shell, got ${operands.length}: ${operands.join(" ")}`);
     if (!render) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
-    print(render(await flagTable(), await runValueFlags()));
+    print(render(await flagTable(ctx.commands), await runValueFlags(ctx.commands)));
     return 0;
   },
 });

@@ -1,6 +1,7 @@
 import { mergeConfig, type ConfigFile, type LoadedConfig, type MmnConfig } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
 import type { GlobalFlags } from "./argv.ts";
+import type { CommandTable } from "./commands.ts";
 import { ui } from "./ui.ts";
 
 /** What main hands every command besides its own flags. */
@@ -12,9 +13,11 @@ export interface CliContext {
   configFiles(): Promise<ConfigFile[]>;
   /** The environment as mmn started with it: MMN_TOKEN is taken out of the process's own. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Every command, for those that speak of the others (completion). */
+  commands: CommandTable;
 }
 
-export function createContext(globals: GlobalFlags, rest: string[] | undefined): CliContext {
+export function createContext(globals: GlobalFlags, rest: string[] | undefined, commands: CommandTable): CliContext {
   let files: Promise<ConfigFile[]> | undefined;
   const configFile = globals.config;
   const env = { ...process.env };
@@ -24,6 +27,7 @@ export function createContext(globals: GlobalFlags, rest: string[] | undefined):
     globals,
     rest,
     env,
+    commands,
     configFiles: () => (files ??= readConfigFiles(configFile ? { configFile, env } : { env })),
   };
 }

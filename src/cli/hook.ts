@@ -1,16 +1,11 @@
 import { UsageError } from "../errors.ts";
 import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile, type MessageHook } from "../hooks.ts";
 import { printable } from "../printable.ts";
-import { command, contextOf, jsonArg } from "./_shared.ts";
-import { parseFlags } from "./argv.ts";
+import { jsonFlag } from "./_shared.ts";
+import { defineCommand } from "./command.ts";
 import { print, ui } from "./ui.ts";
 
-const args = {
-  action: { type: "positional", required: false, description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" },
-  ...jsonArg,
-} as const;
-
-export const examples = `  mmn hook list
+const examples = `  mmn hook list
   mmn hook show nightly
   mmn hook export nightly nightly.msg     # a file the Python package reads too
   mmn hook import nightly.msg             # then: mmn update --id nightly "…"
@@ -28,18 +23,19 @@ const hookJson = (hook: MessageHook) => ({
   created_at: hook.createdAt ?? null,
 });
 
-export default command({
-  meta: { name: "mmn hook", description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ${"$"}XDG_STATE_HOME/mmn/hooks, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.` },
-  args,
-  async run({ rawArgs, data }) {
-    contextOf(data);
-    const { values, positionals } = parseFlags(rawArgs, args);
-    const [action = "list", ...operands] = positionals;
+export default defineCommand({
+  name: "mmn hook",
+  description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ${"$"}XDG_STATE_HOME/mmn/hooks, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.`,
+  operands: [{ name: "action", description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" }],
+  flags: { ...jsonFlag },
+  examples,
+  async run({ flags, operands: words }) {
+    const [action = "list", ...operands] = words;
     const arity = ARITY[action];
     if (arity === undefined) throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, { hint: "use list, show, export, import or rm" });
     if (operands.length !== arity) throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, { hint: "see mmn hook --help" });
     const store = new DirectoryHookStore(defaultHookDir());
-    const json = values.json === true;
+    const json = flags.json === true;
     const need = async (id: string) => {
       const hook = await store.get(validateId(id));
       if (!hook) throw new UsageError(`no hook with id ${JSON.stringify(id)} in ${store.dir}`);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
-import type { ParsedArgs } from "citty";
 import { errnoText } from "../disk.ts";
 import { AfterSendError, exitCodeOf, MmnError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
-import { argsOf, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
+import { usage } from "./command.ts";
+import { COMMANDS, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
+import { parseFlags } from "./flags.ts";
 import { createContext } from "./context.ts";
 import { guardSecrets } from "./harden.ts";
 import { isTerminal } from "./tty.ts";
@@ -16,6 +17,8 @@ const cleanUsage = (text: string) =>
 
 /** `--json` was asked for: a failure is told on stdout too, as one object a script can read. */
 let jsonOutput = false;
+/** A wrapper ends with its command: a request that lost the race against its deadline must not hold the exit. */
+let exitAtOnce = false;
 
 async function main(argv: string[]): Promise<number> {
   const { ours: beforeDashes, rest } = splitArgv(argv);
@@ -25,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const wrapper = named?.wraps ? await named.load() : undefined;
   // Its lines mix with the command's stderr: every one of ours is marked, usage errors included.
   if (wrapper) markLines("mmn: ");
-  const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, argsOf(wrapper)) : beforeDashes.length;
+  const wrappedAt = wrapper ? wrappedCommandAt(beforeDashes, at + 1, wrapper.flags) : beforeDashes.length;
   const ours = beforeDashes.slice(0, wrappedAt);
   const wrapped = beforeDashes.slice(wrappedAt);
   jsonOutput = ours.includes("--json");
@@ -43,25 +46,21 @@ async function main(argv: string[]): Promise<number> {
   const entry = commandNamed(name);
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
   if (entry.readsConfig) guardSecrets();
-  const ctx = createContext(globals, rest);
+  const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
   // the command's code. A failure is reported when the command asks for the files.
   if (entry.readsConfig && !globals.help) ctx.configFiles().catch(() => {});
-  const module = await entry.load();
+  const command = await entry.load();
   if (globals.help) {
-    const { renderUsage } = await import("citty");
-    const usage = await renderUsage(module.default);
-    print(`${cleanUsage(usage)}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${module.examples}\n`);
+    print(`${cleanUsage(await usage(command))}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${command.examples}\n`);
     return 0;
   }
-  // Not citty's runCommand: our commands parse their own flags strictly, and evaluating
-  // citty costs start-up time on every send. citty renders the help.
-  const run = module.default.run;
-  if (!run) throw new UsageError(`${name} cannot be run`);
-  // After `--` everything is an operand: the wrapped command for run, a message like "-5 °C" for send.
-  const rawArgs = !entry.wraps && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
-  const result: unknown = await run({ rawArgs, args: { _: [] } as unknown as ParsedArgs, cmd: module.default, data: ctx });
-  return typeof result === "number" ? result : 0;
+  // Not citty's runCommand: citty is not strict, and evaluating it costs start-up time on
+  // every send. After `--` everything is an operand: the wrapped command for run, a message
+  // like "-5 °C" for send.
+  const raw = !entry.wraps && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
+  exitAtOnce = entry.wraps === true;
+  return command.run(parseFlags(raw, command.flags, { stopAtOperand: entry.wraps === true }), ctx);
 }
 
 function jsonFailure(error: unknown): Record<string, unknown> {
@@ -79,6 +78,7 @@ main(process.argv.slice(2)).then(
     const lost = print.lost();
     if (lost) ui.error(new Error(`could not write the output: ${errnoText(lost)}`));
     process.exitCode = lost && code === 0 ? 1 : code;
+    if (exitAtOnce) process.exit();
   },
   (error: unknown) => {
     ui.error(error);

@@ -1,16 +1,11 @@
 import { exitCodeOf, UsageError, type MmnError } from "../errors.ts";
 import { formatBytes } from "../files.ts";
 import { printable } from "../printable.ts";
-import { command, contextOf, jsonArg } from "./_shared.ts";
-import { parseFlags } from "./argv.ts";
+import { jsonFlag } from "./_shared.ts";
+import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { color, print, ui } from "./ui.ts";
 
-const args = { ...jsonArg } as const;
-
-export const examples = `  mmn test
-  mmn test --json | jq .version
-  MMN_CONFIG=other.rc mmn test`;
 
 interface Check {
   name: string;
@@ -20,13 +15,15 @@ interface Check {
 
 const uploadLimit = (maxFileSize: number | undefined) => (maxFileSize ? `uploads up to ${formatBytes(maxFileSize)}` : "upload limit not told");
 
-export default command({
-  meta: { name: "mmn test", description: "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing." },
-  args,
-  async run({ rawArgs, data }) {
-    const ctx = contextOf(data);
-    const { values, positionals } = parseFlags(rawArgs, args);
-    if (positionals.length > 0) throw new UsageError(`mmn test takes no arguments, got ${JSON.stringify(positionals[0])}`);
+export default defineCommand({
+  name: "mmn test",
+  description: "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing.",
+  flags: { ...jsonFlag },
+  examples: `  mmn test
+  mmn test --json | jq .version
+  MMN_CONFIG=other.rc mmn test`,
+  async run({ flags, operands }, ctx) {
+    if (operands.length > 0) throw new UsageError(`mmn test takes no arguments, got ${JSON.stringify(operands[0])}`);
     const { notify, config } = await connect(ctx, {}, { retries: 1 });
     const { team, user, channel } = config.config;
     const checks: Check[] = [];
@@ -57,7 +54,7 @@ export default command({
       if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
     }
     const ok = failure === 0;
-    if (values.json === true) {
+    if (flags.json === true) {
       print(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
     } else {
       // A failed check is an error: shown with --quiet too.

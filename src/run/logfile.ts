@@ -1,18 +1,8 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import { describeError as describe } from "./errno.ts";
 
-/**
- * Why the log cannot be written there (missing directory, no permission), found by
- * creating it: told before the command starts rather than after it has run for hours.
- */
-export function logProblem(path: string): string | undefined {
-  try {
-    closeSync(openSync(path, "w"));
-    return undefined;
-  } catch (err) {
-    return describe(err);
-  }
-}
+/** Emptied as tee does; never through a symlink swapped in since --log was checked, never a FIFO's wait. */
+const FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * The log of both output streams, in arrival order. Writes are
@@ -28,7 +18,7 @@ export class LogFile {
   constructor(path: string) {
     try {
       // Truncated, as tee does without -a: the log and its attachment are this run's alone.
-      this.fd = openSync(path, "w");
+      this.fd = openSync(path, FLAGS, 0o600);
     } catch (err) {
       this.error = describe(err);
     }

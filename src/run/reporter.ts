@@ -4,12 +4,13 @@ import type { FileInput } from "../files.ts";
 import type { MessageHook } from "../hooks.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import type { Notify, SendOptions } from "../notify.ts";
+import type { Recipient } from "../recipient.ts";
 import { isTransient, persist } from "./persist.ts";
 import { statusMessage, statusProps, type RunState } from "./render.ts";
 
 export interface ReporterOptions {
   notify: Notify;
-  target: { user?: string; channel?: string };
+  recipient: Recipient;
   /** The hook id the status post is remembered under. */
   id: string;
   warn: (message: string) => void;
@@ -220,8 +221,8 @@ export class Reporter {
   }
 
   #send(message: string, options: SendOptions): Promise<Post> {
-    const { notify, target } = this.options;
-    return target.user ? notify.sendToUser(message, target.user, options) : notify.sendToChannel(message, target.channel, options);
+    const { notify, recipient } = this.options;
+    return "user" in recipient ? notify.sendToUser(message, recipient.user, options) : notify.sendToChannel(message, recipient.channel, options);
   }
 
   /**

@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import * as rest from "../mattermost/endpoints.ts";
 import type { MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
+import type { Recipient } from "../recipient.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { startChild, type ChildResult } from "./child.ts";
 import { jobContext } from "./context.ts";
@@ -18,7 +19,8 @@ export interface WrapOptions {
   command: string[];
   /** Undefined when there is no configuration: the command runs all the same. */
   notify: Notify | undefined;
-  target: { user?: string; channel?: string };
+  /** Who gets the messages; none without notifications. */
+  recipient?: Recipient;
   id: string;
   title?: string;
   intervalMs: number;
@@ -84,7 +86,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const reporter = notify && new Reporter({ notify, target: options.target, id: options.id, warn: options.warn, debug: options.debug });
+  const reporter = notify && options.recipient && new Reporter({ notify, recipient: options.recipient, id: options.id, warn: options.warn, debug: options.debug });
   const live = reporter && options.on === "always";
   const child = startChild({
     command: options.command,

@@ -199,6 +199,23 @@ describe("symlinks planted in shared directories are not followed on write", () 
     expect(readFileSync(real, "utf8")).toContain(`url=${server.url}\n`);
   });
 
+  asRoot("--log through another user's link: refused before the command runs; a FIFO as --log does not hold the job", async () => {
+    const link = join(m.shared, "job.log");
+    symlinkSync(m.bashrc, link);
+    lchownSync(link, ATTACKER, ATTACKER);
+    const r = await mmn(m.box, ["run", "--log", link, "--", "touch", join(m.shared, "ran")], { uid: VICTIM });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`mmn: error: cannot write the log ${link}: it is a symlink owned by another user (uid ${ATTACKER})`);
+    expect(readFileSync(m.bashrc, "utf8")).toBe("export PATH\n");
+    expect(existsSync(join(m.shared, "ran"))).toBe(false);
+    const fifo = join(m.shared, "pipe.log");
+    expect(Bun.spawnSync(["mkfifo", "-m", "666", fifo]).exitCode).toBe(0);
+    const held = await mmn(m.box, ["run", "--log", fifo, "--", "true"], { uid: VICTIM });
+    expect(held.code).toBe(2);
+    expect(held.stderr).toContain("it is not a regular file");
+    expect(server.requests).toEqual([]);
+  });
+
   test("-s and hook export refuse a FIFO, a device and the empty name: exit 2, nothing sent", async () => {
     const fifo = join(m.shared, "pipe");
     expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);

@@ -146,3 +146,25 @@ test("nested tqdm bars: the tail shows the outer bar and the current inner one, 
     "\n```\nepochs:  33%|##########6                     | 1/3\nbatch:  50%|################5                | 2/4\n```",
   );
 });
+
+test("in a channel the notifying reply @-mentions someone: --mention NAME, mention= in the configuration, else a warning", async () => {
+  const inChannel = () => server.postsIn(server.channels.general.id);
+  const named = await mmn(box, ["run", "-c", "general", "--mention", "bob", "--", "true"]);
+  expect(named.code).toBe(0);
+  expect(inChannel()[1]!.message).toStartWith("@bob ✅ **`true`** succeeded");
+
+  server.reset();
+  const configured = sandbox(server, { channel: "general", mention: "alice" });
+  expect((await mmn(configured, ["run", "--", "true"])).code).toBe(0);
+  expect(inChannel()[1]!.message).toStartWith("@alice ✅");
+
+  server.reset();
+  const silent = await mmn(sandbox(server, { channel: "general" }), ["run", "--", "true"]);
+  expect(silent.stderr).toContain("mmn: in ~general the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone\n");
+  expect(inChannel()[1]!.message).toStartWith("✅");
+
+  // Alone, as before: the user the run reports to.
+  server.reset();
+  expect((await mmn(box, ["run", "--mention", "--", "true"])).code).toBe(0);
+  expect(dmPosts()[1]!.message).toStartWith("@alice ✅");
+});

@@ -1,0 +1,138 @@
+/**
+ * What `mmn run` is asked to do, from its flags and the configuration: settings checked, a
+ * flag's mistake refused before anything runs, a configuration's mistake a warning (it must
+ * not cost the job its run), the recipient and whom to mention picked, the log's file checked.
+ */
+import { hostname } from "node:os";
+import { writeTarget } from "../atomic.ts";
+import type { LoadedConfig } from "../config.ts";
+import { errnoText } from "../disk.ts";
+import { UsageError } from "../errors.ts";
+import { validateId } from "../hooks.ts";
+import { pickRecipient, type Recipient } from "../recipient.ts";
+import { isOurOutput, sameOpenFile } from "./samefile.ts";
+
+export type On = "always" | "failure";
+export type Settings = { on: On; interval: number; tail: number };
+export const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
+/** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
+const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = {
+  interval: { value: 86_400, why: "one day" },
+  // More lines than one post shows would only cost memory and time (10 million: 1.3 GB).
+  tail: { value: 1000, why: "more do not fit in one post" },
+};
+
+/** Why a value cannot be used for the setting, or its parsed value. */
+export function parseSetting<K extends keyof Settings>(key: K, value: string): { value: Settings[K] } | { error: string } {
+  if (key === "on") {
+    return value === "always" || value === "failure" ? { value: value as Settings[K] } : { error: "takes always or failure" };
+  }
+  // Edits more often than every second add nothing a person can read, and an array's tasks
+  // together hit the server's rate limit.
+  const min = key === "interval" ? 1 : 0;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min) return { error: `must be a number ≥ ${min}` };
+  const max = MAXIMA[key];
+  if (max && n > max.value) return { error: `must be at most ${max.value} (${max.why})` };
+  return { value: (key === "tail" ? Math.floor(n) : n) as Settings[K] };
+}
+
+/** A bad flag is the user's mistake, seen at once: refused before anything runs. */
+export function flagSettings(values: Partial<Record<keyof Settings, string>>): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+    const value = values[key];
+    if (value === undefined) continue;
+    const parsed = parseSetting(key, value);
+    if ("error" in parsed) throw new UsageError(`--${key} ${parsed.error}, not ${JSON.stringify(value)}`);
+    Object.assign(out, { [key]: parsed.value });
+  }
+  return out;
+}
+
+/** The configuration's defaults under the flags; a bad one is the default, with a warning naming the key and the file. */
+export function configSettings(loaded: LoadedConfig | undefined, flags: Partial<Settings>, warn: (message: string) => void): Settings {
+  const out = { ...DEFAULTS, ...flags };
+  for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+    const value = loaded?.config[key];
+    if (value === undefined || key in flags) continue;
+    const parsed = parseSetting(key, value);
+    if ("value" in parsed) Object.assign(out, { [key]: parsed.value });
+    else warn(`${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${DEFAULTS[key]}`);
+  }
+  return out;
+}
+
+/** Who gets the notifying reply, and whom it @-mentions. */
+export interface Audience {
+  recipient: Recipient | undefined;
+  mention: string | undefined;
+}
+
+/**
+ * `--mention NAME`, `--mention` alone (the configured `mention=`, else the user the run
+ * reports to, else `user=`), or `mention=` by itself. In a channel the reply reaches only
+ * the thread's followers: without a mention nobody is notified, which is said.
+ */
+export function audience(
+  target: { user?: string; channel?: string },
+  mentionFlag: string | true | undefined,
+  config: { user?: string | undefined; channel?: string | undefined; mention?: string | undefined },
+  warn: (message: string) => void,
+): Audience {
+  const recipient = pickRecipient(target, config);
+  const named = typeof mentionFlag === "string" ? mentionFlag.replace(/^@/, "") : undefined;
+  const mention = named || (mentionFlag || config.mention ? (config.mention ?? (recipient && "user" in recipient ? recipient.user : config.user)) : undefined);
+  if (mentionFlag === true && !mention) warn("--mention needs a user to mention: --mention NAME, or mention= or user= in the configuration");
+  if (recipient && "channel" in recipient && !mention) {
+    warn(`in ~${recipient.channel} the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone`);
+  }
+  return { recipient, mention };
+}
+
+/** Where the log goes when --log names a file: checked, and resolved, before the command runs. */
+export interface LogChoice {
+  path: string;
+  /** The file stdout or stderr already goes to (`--log job.out … > job.out`): written once, not emptied. */
+  isOutput: boolean;
+}
+
+/**
+ * A file to write, never a FIFO (which would hold the job), a device, or another user's
+ * symlink (which would have us empty the file it points to); told before the command runs,
+ * not after it has run for hours.
+ */
+export async function checkLog(path: string | undefined, warn: (message: string) => void): Promise<LogChoice | undefined> {
+  if (path === undefined) return undefined;
+  if (path === "") throw new UsageError("--log needs a file name");
+  // `--log job.out … > job.out 2>&1` (#SBATCH -o job.out): the output is written there
+  // already; emptied and written again it would hold everything twice, after NUL bytes.
+  if (isOurOutput(path)) {
+    // Only when both streams go there does that file hold the whole output: said, and on.
+    if (!sameOpenFile(1, 2)) warn(`--log ${path} is where only one of stdout and stderr goes: the log attached holds that one`);
+    return { path, isOutput: true };
+  }
+  const hint = { hint: "give --log a file in a directory you can write to" };
+  let target: string;
+  try {
+    target = await writeTarget(path);
+  } catch (error) {
+    const words = errnoText(error);
+    throw new UsageError(`cannot write the log ${path}: ${words.startsWith("is ") ? "it" : "it is"} ${words}`, hint);
+  }
+  const { open, constants } = await import("node:fs/promises");
+  try {
+    // Made now, so that a directory that is missing or not ours is said before the command runs.
+    await (await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600)).close();
+  } catch (error) {
+    throw new UsageError(`cannot write the log ${path}: ${errnoText(error)}`, hint);
+  }
+  return { path: target, isOutput: false };
+}
+
+export function runId(flag: string | undefined): string {
+  if (flag !== undefined) return validateId(flag);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const host = hostname().split(".")[0]!.replace(/[^\w-]/g, "");
+  return `run-${host}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
