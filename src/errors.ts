@@ -126,6 +126,13 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof MmnError ? EXIT_CODES[error.kind] : 1;
 }
 
+/** A failure that a repeat may fix: no answer, the server overloaded (5xx) or rate limiting (429). */
+export function isTransient(error: unknown, idempotent = true): boolean {
+  if (error instanceof NetworkError) return !error.permanent && (idempotent || !error.reachedServer);
+  if (error instanceof ServerError) return error.status === 429 || (idempotent && [500, 502, 503, 504].includes(error.status));
+  return false;
+}
+
 /** What went wrong, in words, whatever was thrown. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

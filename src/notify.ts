@@ -83,7 +83,7 @@ export interface DeliverOptions {
 
 /** A connection to one Mattermost server as the token's user (usually a bot). */
 export class Notify {
-  readonly api: Api;
+  readonly #api: Api;
   readonly hooks: HookStore;
   readonly #targets: Targets;
   readonly #poster: Poster;
@@ -92,10 +92,10 @@ export class Notify {
 
   constructor(options: NotifyOptions) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
-    this.api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
+    this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
-    this.#targets = new Targets(this.api, options.names ?? new MemoryNameCache(), options.team);
-    this.#poster = new Poster(this.api, options.maxMessageRunes ?? MAX_MESSAGE_RUNES);
+    this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
+    this.#poster = new Poster(this.#api, options.maxMessageRunes ?? MAX_MESSAGE_RUNES);
   }
 
   /** The token's own user: DMs are opened between it and the recipient. */
@@ -174,13 +174,13 @@ export class Notify {
     const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, { maxFileSize, oversized: "skip" });
     let text = message;
     if (options.append) {
-      const current = await this.#withPostContext(hook, rest.getPost(this.api, hook.postId));
+      const current = await this.#withPostContext(hook, rest.getPost(this.#api, hook.postId));
       text = current.message ? `${current.message}\n${message}` : message;
     }
     const [first = "", ...more] = this.#poster.split(text);
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
-    const post = await this.#withPostContext(hook, rest.patchPost(this.api, hook.postId, patch));
+    const post = await this.#withPostContext(hook, rest.patchPost(this.#api, hook.postId, patch));
     // The thread's readers learn of a file left out too, not only the sender.
     const note = skipped ? [`_(${skipped.error.message})_`] : [];
     await this.#poster.followUps(hook.channelId, rootId, [...more, ...note], chunk(fileIds, MAX_FILES_PER_POST));
@@ -202,7 +202,7 @@ export class Notify {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(): Promise<ServerLimits> {
-    this.#limits ??= rest.getClientConfig(this.api).then(
+    this.#limits ??= rest.getClientConfig(this.#api).then(
       (config) => {
         const size = Number(config.MaxFileSize);
         return { ...(size > 0 ? { maxFileSize: size } : {}), ...(config.Version ? { version: printable(config.Version, 40) } : {}) };
@@ -217,22 +217,35 @@ export class Notify {
 
   /** The server answers at all (`system/ping` needs no token: setup asks before it trusts a server with one). */
   async ping(): Promise<void> {
-    await rest.ping(this.api);
+    await rest.ping(this.#api);
   }
 
   /** The teams the token's user is in, for setup to choose from. */
   teams(): Promise<Team[]> {
-    return rest.getMyTeams(this.api);
+    return rest.getMyTeams(this.#api);
   }
 
   /** A team by its name, as its URL shows it. */
   team(name: string): Promise<Team> {
-    return rest.getTeamByName(this.api, name.toLowerCase());
+    return rest.getTeamByName(this.#api, name.toLowerCase());
+  }
+
+  /**
+   * Edit a post this caller holds (by reference: a run keeps its status post, which another
+   * run with the same id may have replaced in the hook store). Replaces message and props.
+   */
+  edit(post: Pick<Post, "id">, patch: { message: string; props?: Record<string, unknown> }): Promise<Post> {
+    return rest.patchPost(this.#api, post.id, patch);
+  }
+
+  /** From now on each request is repeated while the deadline (Date.now() time) allows: the end of a run, before Slurm's SIGKILL. */
+  retryUntil(deadline: number): void {
+    this.#api.retryUntil(deadline);
   }
 
   /** The server's root URL, as the requests use it. */
   get serverUrl(): string {
-    return this.api.serverUrl;
+    return this.#api.serverUrl;
   }
 
   /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
@@ -294,7 +307,7 @@ export class Notify {
       id,
       channelId: post.channel_id,
       postId: post.id,
-      server: this.api.serverUrl,
+      server: this.#api.serverUrl,
       ...(post.root_id ? { rootId: post.root_id } : {}),
       createdAt: new Date(post.create_at || Date.now()).toISOString(),
     });
@@ -316,11 +329,11 @@ export class Notify {
       // An edit of a missing post is 403/404; a reply to one, 400 with this id.
       const gone = error instanceof ServerError && (error.status === 403 || error.status === 404 || error.serverId === "api.post.create_post.root_id.app_error");
       if (gone) {
-        const elsewhere = hook.server && hook.server !== this.api.serverUrl;
+        const elsewhere = hook.server && hook.server !== this.#api.serverUrl;
         throw error.rephrase(
           `message ${JSON.stringify(hook.id)} (post ${hook.postId}) cannot be ${doing}: ${error.message}`,
           elsewhere
-            ? `it was sent through ${hook.server}, and this client talks to ${this.api.serverUrl}`
+            ? `it was sent through ${hook.server}, and this client talks to ${this.#api.serverUrl}`
             : "it was deleted, lives on another server, or the bot lost access to its channel",
         );
       }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 import { errnoText } from "../disk.ts";
-import { AfterSendError, exitCodeOf, MmnError, UsageError } from "../errors.ts";
+import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function jsonFailure(error: unknown): Record<string, unknown> {
-  const failure: Record<string, unknown> = { ok: false, error: error instanceof Error ? error.message : String(error), exit: exitCodeOf(error) };
+  const failure: Record<string, unknown> = { ok: false, error: errorMessage(error), exit: exitCodeOf(error) };
   if (error instanceof MmnError && error.hint) failure.hint = error.hint;
   // What went out before the failure, for the script to find it.
   if (error instanceof AfterSendError) Object.assign(failure, { post_id: error.post.id, channel_id: error.post.channel_id, root_id: error.post.root_id || null });

@@ -2,10 +2,10 @@ import { writeHookFile } from "../hooks.ts";
 import type { LoadedConfig } from "../config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import type { Notify } from "../notify.ts";
-import { INHERITED_FDS } from "../run/fds.ts";
-import { LineEnd } from "../run/lineend.ts";
+import { INHERITED_FDS } from "../run/process/fds.ts";
+import { LineEnd } from "../run/process/lineend.ts";
 import { audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
-import { catchSignals } from "../run/signals.ts";
+import { catchSignals } from "../run/process/signals.ts";
 import { targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -69,7 +69,12 @@ export default defineCommand({
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      ({ notify, config: loaded } = await connect(ctx, {}, { timeoutMs: testMs("REQUEST_TIMEOUT", 5000), retries: 0 }));
+      ({ notify, config: loaded } = await connect(ctx, {}, {
+        timeoutMs: testMs("REQUEST_TIMEOUT", 5000),
+        retries: 0,
+        // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
+        onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
+      }));
     } catch (error) {
       notice(`${errorMessage(error)}: running the command without notifications`);
     }

@@ -4,7 +4,7 @@
  * should take. Not `process.stdout/stderr` either (see tty.ts).
  */
 import type { FileSink } from "bun";
-import { MmnError, ServerError, NetworkError } from "../errors.ts";
+import { errorMessage, MmnError, NetworkError, ServerError } from "../errors.ts";
 import { isTerminal } from "./tty.ts";
 
 let colorOn: boolean | undefined;
@@ -25,8 +25,6 @@ let level: "quiet" | "normal" | "verbose" = "normal";
 export function setLevel(quiet: boolean, verbose: boolean): void {
   level = verbose ? "verbose" : quiet ? "quiet" : "normal";
 }
-
-export const isVerbose = () => level === "verbose";
 
 interface StreamWriter {
   (text: string): void;
@@ -95,7 +93,7 @@ export const ui = {
   /** One line, what went wrong; one more, what to do. Never a stack trace. */
   error(error: unknown): void {
     if (!(error instanceof MmnError)) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       write(`${color.red("error:")} ${text}`);
       if (level === "verbose" && error instanceof Error && error.stack) write(color.dim(error.stack));
       return;

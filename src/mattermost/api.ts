@@ -48,6 +48,7 @@ const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 export class Api {
   readonly #transport: Transport;
   readonly #options: ApiOptions;
+  #deadline: number | undefined;
 
   constructor(options: ApiOptions) {
     this.#transport = new Transport(options);
@@ -58,12 +59,21 @@ export class Api {
     return this.#transport.serverUrl;
   }
 
+  /**
+   * From now on every request is tried again on transient failures for as long as this
+   * deadline (Date.now() time) allows, instead of the client's few tries: the end of a run.
+   */
+  retryUntil(deadline: number): void {
+    this.#deadline = performance.now() + (deadline - Date.now());
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const info: RequestInfo = { method, path };
     const json = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const policy: RetryPolicy = options.deadline
-      ? { shape: "deadline", deadline: options.deadline }
+    const deadline = options.deadline ?? this.#deadline;
+    const policy: RetryPolicy = deadline
+      ? { shape: "deadline", deadline }
       : {
           shape: "tries",
           retries: this.#options.retries ?? DEFAULT_RETRIES,

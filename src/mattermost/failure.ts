@@ -1,5 +1,5 @@
 /** A failed attempt told as a user reads it: what the server said, or what the request ran into. */
-import { ConfigError, NetworkError, ServerError, type RequestInfo } from "../errors.ts";
+import { ConfigError, errorMessage, NetworkError, ServerError, type RequestInfo } from "../errors.ts";
 import { printable } from "../printable.ts";
 import { hintFor } from "./hints.ts";
 import { proxyFor, redactCredentials } from "./proxy.ts";
@@ -122,7 +122,7 @@ function describeCause(cause: unknown): string {
   if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
   if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
   if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorMessage(cause);
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 

@@ -1,4 +1,4 @@
-import { NetworkError, ServerError } from "../errors.ts";
+import { isTransient, ServerError } from "../errors.ts";
 
 /**
  * When to try a request again. One policy, two shapes: a few tries for a command a person
@@ -22,13 +22,6 @@ export interface RetryOptions {
   signal?: AbortSignal | undefined;
   /** Told before each repeat, so that a caller can say why it waits. */
   onRetry?: ((info: { attempt: number; waitMs: number; error: Error }) => void) | undefined;
-}
-
-/** A failure that a repeat may fix: no answer, the server overloaded (5xx) or rate limiting (429). */
-export function isTransient(error: unknown, idempotent = true): boolean {
-  if (error instanceof NetworkError) return !error.permanent && (idempotent || !error.reachedServer);
-  if (error instanceof ServerError) return error.status === 429 || (idempotent && [500, 502, 503, 504].includes(error.status));
-  return false;
 }
 
 /**

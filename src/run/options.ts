@@ -10,7 +10,7 @@ import { errnoText } from "../disk.ts";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
-import { isOurOutput, sameOpenFile } from "./samefile.ts";
+import { isOurOutput, sameOpenFile } from "./process/samefile.ts";
 
 export type On = "always" | "failure";
 export type Settings = { on: On; interval: number; tail: number };

@@ -1,19 +1,19 @@
 import { rmSync } from "node:fs";
 import { hostname } from "node:os";
-import { basename, join } from "node:path";
-import * as rest from "../mattermost/endpoints.ts";
+import { join } from "node:path";
 import type { MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import type { Recipient } from "../recipient.ts";
-import { logSlice, trimNote } from "./attachment.ts";
-import { startChild, type ChildResult } from "./child.ts";
-import { jobContext } from "./context.ts";
-import type { LineEnd } from "./lineend.ts";
-import { displayCommand, finalReply, type Phase, type RunState } from "./render.ts";
-import { Reporter } from "./reporter.ts";
-import type { SignalRelay } from "./signals.ts";
-import { TailBuffer } from "./tail.ts";
-import { privateTempDir } from "./tempdir.ts";
+import { startChild } from "./process/child.ts";
+import type { LineEnd } from "./process/lineend.ts";
+import type { SignalRelay } from "./process/signals.ts";
+import { privateTempDir } from "./process/tempdir.ts";
+import { finish, serverMaxFileSize } from "./report/finish.ts";
+import { jobContext } from "./report/job.ts";
+import { outcomeOf } from "./report/outcome.ts";
+import { displayCommand, type Phase, type RunState } from "./report/render.ts";
+import { Reporter } from "./report/reporter.ts";
+import { TailBuffer } from "./tail/tail.ts";
 
 export interface WrapOptions {
   command: string[];
@@ -119,16 +119,14 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   clearInterval(timer);
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
-  const lost = lostOutput(result);
-  for (const [stream, reason] of lost) options.warn(`cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`);
-  const endedAt = new Date();
-  const outputLost = lost.map(([stream, reason]) => `${stream}: ${reason}`).join("; ");
-  const final = { ...state(phaseOf(result, outputLost !== ""), endedAt), ...endFields(result, options.hideCommand), ...(outputLost ? { outputLost } : {}) };
+  const ended = outcomeOf(result, options.hideCommand);
+  for (const [stream, reason] of ended.lost) options.warn(`cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`);
+  const final: RunState = { ...state(ended.phase, new Date()), ...ended.fields };
 
   if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
     const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
-    const work = finish(reporter, final, options, logPath, maxFileSize, Date.now() + budget);
+    const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + budget);
     if ((await Promise.race([work, deadline])) === "late") {
       const word = reporter.abandoned(budget / 1000);
       if (word) options.warn(word);
@@ -157,58 +155,3 @@ function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string
   return { tempDir: temp.path, logPath: join(temp.path, `${options.id}.log`) };
 }
 
-async function finish(reporter: Reporter, final: RunState, options: WrapOptions, logPath: string | undefined, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
-  let log: Awaited<ReturnType<typeof logSlice>> | undefined;
-  if (options.attachLog && logPath && final.outputBytes > 0) {
-    const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
-    const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
-    log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
-  }
-  // The note follows what is attached: a server that refuses the log (413) gets less of it.
-  const text = (attached: number | undefined) => {
-    const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
-    return finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
-  };
-  const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
-  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
-}
-
-/** Named after the title or the program; with --hide-command and no title, after the id alone. */
-function logName(options: WrapOptions): string {
-  const base = options.title ?? (options.hideCommand ? "" : basename(options.command[0] ?? "command"));
-  return `${base.replace(/[^\w.-]+/g, "_").slice(0, 60)}-${options.id}.log`.replace(/^[-_.]+/, "");
-}
-
-/** Asked once at the start, so the end knows how much log the server takes. */
-async function serverMaxFileSize(notify: Notify): Promise<number | undefined> {
-  try {
-    const value = Number((await rest.getClientConfig(notify.api)).MaxFileSize);
-    return Number.isFinite(value) && value > 0 ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Each stream whose output we could not write (not EPIPE), with why. */
-function lostOutput(result: ChildResult): Array<[stream: string, reason: string]> {
-  const lost: Array<[string, string]> = [];
-  if (result.stdoutError) lost.push(["stdout", result.stdoutError]);
-  if (result.stderrError) lost.push(["stderr", result.stderrError]);
-  return lost;
-}
-
-/** Output that never reached its file is no success, whatever the exit code says. */
-function phaseOf(result: ChildResult, outputLost: boolean): Phase {
-  if (result.signal) return "killed";
-  return result.code === 0 && !outputLost ? "succeeded" : "failed";
-}
-
-function endFields(result: ChildResult, hideCommand: boolean): Partial<RunState> {
-  // The reason names the program ("no such file: ./deploy-prod.sh"): hidden, only its kind is told.
-  const startError = result.startError && hideCommand ? (result.code === 127 ? "command not found" : "it cannot be executed") : result.startError;
-  return {
-    exitCode: result.code,
-    ...(result.signal ? { signal: result.signal } : {}),
-    ...(startError ? { startError } : {}),
-  };
-}

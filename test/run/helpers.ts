@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChildResult } from "../../src/run/child.ts";
+import type { ChildResult } from "../../src/run/process/child.ts";
 
 export const BUN = process.execPath;
 export const HARNESS = join(import.meta.dir, "fixtures", "harness.ts");

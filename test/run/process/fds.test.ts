@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { extraStdio } from "../../src/run/fds.ts";
+import { extraStdio } from "../../../src/run/process/fds.ts";
 
 test("each inherited fd at its own number, the numbers between them closed", () => {
   expect(extraStdio([])).toEqual([]);

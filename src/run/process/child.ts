@@ -9,7 +9,7 @@ import { INHERITED_IGNORED } from "./procfs.ts";
 import { ExitClock, pump, type Source } from "./pump.ts";
 import { sameOpenFile } from "./samefile.ts";
 import { OutputSink } from "./sink.ts";
-import type { TailBuffer } from "./tail.ts";
+import type { TailBuffer } from "../tail/tail.ts";
 
 export interface ChildOptions {
   /** argv; command[0] is looked up in PATH (the child's) like a shell does. */

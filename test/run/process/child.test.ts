@@ -1,7 +1,7 @@
 import type { FileSink } from "bun";
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BUN, bytesOf, fileHas, HARNESS, readResult, rssKiB, runHarness, scratch, startHarness, waitFor } from "./helpers.ts";
+import { BUN, bytesOf, fileHas, HARNESS, readResult, rssKiB, runHarness, scratch, startHarness, waitFor } from "../helpers.ts";
 
 const tmp = scratch("child");
 afterAll(tmp.cleanup);

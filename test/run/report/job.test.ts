@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { jobContext, jobContextFields } from "../../src/run/context.ts";
+import { jobContext, jobContextFields } from "../../../src/run/report/job.ts";
 
 test("no scheduler variables: no context", () => {
   expect(jobContext({ HOME: "/home/me" })).toBeUndefined();

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { lstatSync, mkdirSync } from "node:fs";
-import { privateTempDir } from "../../src/run/tempdir.ts";
-import { scratch } from "./helpers.ts";
+import { privateTempDir } from "../../../src/run/process/tempdir.ts";
+import { scratch } from "../helpers.ts";
 
 const tmp = scratch("tempdir");
 afterAll(tmp.cleanup);

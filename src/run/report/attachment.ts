@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { formatBytes } from "../files.ts";
+import { formatBytes } from "../../files.ts";
 
 export interface LogSlice {
   path: string;

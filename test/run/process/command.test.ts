@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { missingInterpreter, resolveCommand } from "../../src/run/command.ts";
+import { missingInterpreter, resolveCommand } from "../../../src/run/process/command.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mmn-command-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,9 @@
 import type { Post } from "@mattermost/types/posts";
-import { MmnError, ServerError } from "../errors.ts";
-import type { FileInput } from "../files.ts";
-import type { MessageHook } from "../hooks.ts";
-import * as rest from "../mattermost/endpoints.ts";
-import type { Notify, SendOptions } from "../notify.ts";
-import type { Recipient } from "../recipient.ts";
-import { isTransient, persist } from "./persist.ts";
+import { errorMessage, isTransient, MmnError, ServerError } from "../../errors.ts";
+import type { FileInput } from "../../files.ts";
+import type { MessageHook } from "../../hooks.ts";
+import type { Notify, SendOptions } from "../../notify.ts";
+import type { Recipient } from "../../recipient.ts";
 import { statusMessage, statusProps, type RunState } from "./render.ts";
 
 export interface ReporterOptions {
@@ -71,7 +69,7 @@ export class Reporter {
     const post = this.#post;
     if (!post) return undefined;
     const createdAt = new Date(post.create_at || Date.now()).toISOString();
-    return { id: this.options.id, channelId: post.channel_id, postId: post.id, server: this.options.notify.api.serverUrl, createdAt };
+    return { id: this.options.id, channelId: post.channel_id, postId: post.id, server: this.options.notify.serverUrl, createdAt };
   }
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
@@ -101,7 +99,9 @@ export class Reporter {
   }
 
   /**
-   * The end, repeated on transient failures until the deadline. The status post comes first
+   * The end, each request repeated on transient failures until the deadline (the retry
+   * policy's deadline shape, with pauses jittered so an array's tasks refused together do not
+   * come back together). The status post comes first
    * when it is not out yet (the reply needs it as its root; a first post still on its way is
    * the same post, by its pending_post_id). Then the reply and the final edit go side by
    * side: the reply is what notifies, on the phone too, so it must not queue behind edits
@@ -113,6 +113,7 @@ export class Reporter {
     this.#ending = true;
     this.#next = undefined;
     if (this.#disabled) return;
+    this.options.notify.retryUntil(deadline);
     const live = this.#inFlight;
     const message = statusMessage(state);
     // A first post still on its way (a command that ended at once) is waited for: sent again,
@@ -120,13 +121,13 @@ export class Reporter {
     if (!this.#post && live) await Promise.race([live, Bun.sleep(Math.max(0, deadline - Date.now()))]);
     if (!this.#post) {
       try {
-        await persist(() => this.#publish(state), deadline);
+        await this.#publish(state);
       } catch (error) {
         return this.#undelivered(error);
       }
     }
     await Promise.all([
-      persist(() => this.#reply(reply, state), deadline).then(
+      this.#reply(reply, state).then(
         () => (this.#replied = true),
         (error: unknown) => this.#undelivered(error),
       ),
@@ -139,12 +140,12 @@ export class Reporter {
     if (this.#post?.message === message) return;
     let done = false;
     const liveAfter = live?.then((sent) => sent && done);
-    await persist(() => this.#publish(state), deadline);
+    await this.#publish(state);
     done = true;
     if (!liveAfter) return;
     // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
     const late = await Promise.race([liveAfter, Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false)]);
-    if (late) await persist(() => this.#publish(state), deadline);
+    if (late) await this.#publish(state);
   }
 
   /**
@@ -162,7 +163,7 @@ export class Reporter {
   /** Said even after the first warning: nothing else tells that the end was never reported. */
   #undelivered(error: unknown): void {
     this.#toldUndelivered = true;
-    this.options.warn(`the outcome was not delivered: ${error instanceof Error ? error.message : String(error)}`);
+    this.options.warn(`the outcome was not delivered: ${errorMessage(error)}`);
   }
 
   async #publish(state: RunState): Promise<void> {
@@ -182,7 +183,7 @@ export class Reporter {
     const current = this.#post;
     if (current) {
       try {
-        await rest.patchPost(this.options.notify.api, current.id, { message, props });
+        await this.options.notify.edit(current, { message, props });
         return;
       } catch (error) {
         // An edit of a deleted post is refused (403); the run goes on in a new one.
@@ -215,7 +216,7 @@ export class Reporter {
       await this.options.notify.hooks.set(hook);
     } catch (error) {
       const { id } = this.options;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.options.warn(`cannot remember the status message as ${JSON.stringify(id)} (${reason}): \`mmn update --id ${id}\` will not find it; this run goes on reporting`);
     }
   }
@@ -260,7 +261,7 @@ export class Reporter {
   }
 
   #failed(error: unknown, what: string): void {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     if (!isTransient(error)) {
       this.#disabled = true;
       this.options.warn(`cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`);
@@ -275,5 +276,5 @@ export class Reporter {
 
 /** The outcome went out in the reply, but the status post did not get its final state. */
 function stillRunning(error: unknown): string {
-  return `the status message may still say "running": ${error instanceof Error ? error.message : String(error)}`;
+  return `the status message may still say "running": ${errorMessage(error)}`;
 }

@@ -1,4 +1,4 @@
-import { TailBuffer, type TailOptions } from "../../src/run/tail.ts";
+import { TailBuffer, type TailOptions } from "../../../src/run/tail/tail.ts";
 
 export const enc = new TextEncoder();
 

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { catchSignals } from "../../src/run/signals.ts";
-import { BUN, fileHas, HARNESS, readResult, scratch, startHarness, waitFor } from "./helpers.ts";
+import { catchSignals } from "../../../src/run/process/signals.ts";
+import { BUN, fileHas, HARNESS, readResult, scratch, startHarness, waitFor } from "../helpers.ts";
 
 const tmp = scratch("signals");
 afterAll(tmp.cleanup);
-const TRAPS = join(import.meta.dir, "fixtures", "traps.sh");
+const TRAPS = join(import.meta.dir, "..", "fixtures", "traps.sh");
 let n = 0;
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
 const count = (text: string, word: string) => text.split("\n").filter((line) => line === word).length;

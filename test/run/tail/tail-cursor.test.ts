@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TailBuffer, type TailOptions } from "../../src/run/tail.ts";
-import { Terminal } from "../../src/run/terminal.ts";
-import { dockerPull, type PullMessage } from "./fixtures/progress/docker.ts";
+import { TailBuffer, type TailOptions } from "../../../src/run/tail/tail.ts";
+import { Terminal } from "../../../src/run/tail/terminal.ts";
+import { dockerPull, type PullMessage } from "../fixtures/progress/docker.ts";
 import { enc, tailBytewise, tailChunked, tailOf } from "./tail-helpers.ts";
 
 // What a terminal shows when a program moves the cursor over its status lines.
 
 /** Bytes recorded from real tqdm and rich by fixtures/progress/record.py. */
-const recorded = (name: string) => new Uint8Array(readFileSync(join(import.meta.dir, "fixtures", "progress", name)));
+const recorded = (name: string) => new Uint8Array(readFileSync(join(import.meta.dir, "..", "fixtures", "progress", name)));
 
 /** The input up to where `marker` occurs for the k-th time. */
 function upTo(input: Uint8Array, marker: string, k: number): Uint8Array {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { TailBuffer } from "../../src/run/tail.ts";
+import { TailBuffer } from "../../../src/run/tail/tail.ts";
 import { enc, tailBytewise, tailOf } from "./tail-helpers.ts";
 
 const bytes = (...parts: Array<string | number[]>) =>

@@ -1,6 +1,6 @@
-import { formatBytes } from "../files.ts";
-import { MAX_MESSAGE_RUNES } from "../split.ts";
-import { jobContextFields, type JobContext } from "./context.ts";
+import { formatBytes } from "../../files.ts";
+import { MAX_MESSAGE_RUNES } from "../../split.ts";
+import { jobContextFields, type JobContext } from "./job.ts";
 import { codeBlock, inlineCode } from "./fence.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";

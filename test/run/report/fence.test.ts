@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { codeBlock } from "../../src/run/fence.ts";
+import { codeBlock } from "../../../src/run/report/fence.ts";
 
 test("plain text gets a three-backtick fence", () => {
   expect(codeBlock("hello")).toBe("```\nhello\n```");
