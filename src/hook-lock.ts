@@ -16,19 +16,32 @@ export type Release = () => Promise<void>;
  * $HOME send `--id same` at once, and exactly one of them may create the message.
  * Not flock: it is not shared between NFS clients everywhere.
  */
-export async function lockFile(path: string, options: { maxWaitMs?: number } = {}): Promise<Release> {
+export interface LockOptions {
+  maxWaitMs?: number;
+  /** Called between judging a lock stale and acting on it: where the tests make the race happen. */
+  afterJudging?: () => Promise<void>;
+}
+
+export async function lockFile(path: string, options: LockOptions = {}): Promise<Release> {
   const disk = await fs();
   const owner = `${process.pid}@${hostName()} ${new Date().toISOString()}\n`;
   const started = Date.now();
   const maxWait = options.maxWaitMs ?? MAX_WAIT_MS;
+  let mine: number;
   for (let pause = 5; ; pause = Math.min(pause * 2, 250)) {
     try {
-      await disk.writeFile(path, owner, { flag: "wx", mode: 0o600 });
+      const handle = await disk.open(path, "wx", 0o600);
+      try {
+        await handle.writeFile(owner);
+        mine = (await handle.stat()).ino;
+      } finally {
+        await handle.close();
+      }
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    if (await breakIfStale(path)) continue;
+    if (await breakIfStale(path, options.afterJudging)) continue;
     if (Date.now() - started > maxWait) {
       const holder = (await disk.readFile(path, "utf8").catch(() => "")).trim();
       throw new UsageError(`message id ${JSON.stringify(baseId(path))} stayed locked for ${Math.round(maxWait / 1000)} s${holder ? ` by ${holder}` : ""}`, {
@@ -42,27 +55,60 @@ export async function lockFile(path: string, options: { maxWaitMs?: number } = {
   refresh.unref?.();
   return async () => {
     clearInterval(refresh);
-    await disk.rm(path, { force: true });
+    // Ours alone: a lock broken as stale meanwhile (a process frozen for minutes) is another's now.
+    if ((await disk.stat(path).catch(() => undefined))?.ino === mine) await disk.rm(path, { force: true });
   };
 }
 
-/** A lock of an mmn that is gone: of a dead process on this host, or untouched for minutes. */
-async function breakIfStale(path: string): Promise<boolean> {
+/**
+ * A lock of an mmn that is gone: of a dead process on this host, or untouched for minutes.
+ * Judged on one inode, read through one descriptor: the holder may release it and exit, and
+ * a new holder create the next lock at the same name, between any two looks at the name. It
+ * is moved aside before it is removed, and put back if what was moved was not what was
+ * judged: a live lock broken would let two processes in.
+ */
+async function breakIfStale(path: string, afterJudging?: () => Promise<void>): Promise<boolean> {
   const disk = await fs();
-  const [info, text] = await Promise.all([disk.stat(path).catch(() => undefined), disk.readFile(path, "utf8").catch(() => "")]);
-  if (!info) return true;
-  const [, pid, host] = /^(\d+)@(\S+)/.exec(text) ?? [];
+  const judged = await look(path);
+  // Gone already: try again to take it.
+  if (!judged) return true;
+  const [, pid, host] = /^(\d+)@(\S+)/.exec(judged.text) ?? [];
   const dead = host === hostName() && pid !== undefined && !alive(Number(pid));
-  if (!dead && Date.now() - info.mtimeMs < STALE_MS) return false;
-  // Moved aside first: of two waiters that found it stale, only one removes it.
-  const aside = `${path}.${process.pid}.stale`;
+  if (!dead && Date.now() - judged.mtimeMs < STALE_MS) return false;
+  await afterJudging?.();
+  // A holder that released its lock and exited leaves no lock behind: what is at the name
+  // now, if anything else, is a new holder's, and alive. (An inode number is reused at once:
+  // the holder's words tell the locks apart.)
+  const now = await look(path);
+  if (!now || now.ino !== judged.ino || now.text !== judged.text) return true;
+  const aside = `${path}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.stale`;
   try {
     await disk.rename(path, aside);
-    await disk.rm(aside, { force: true });
   } catch {
     // Another waiter broke it first.
+    return true;
   }
+  const moved = await look(aside);
+  // A lock taken since: it goes back where it was, unless the name has been taken once more.
+  if (moved && (moved.ino !== judged.ino || moved.text !== judged.text)) await disk.link(aside, path).catch(() => {});
+  await disk.rm(aside, { force: true });
   return true;
+}
+
+/** One lock file as one descriptor sees it: its inode, its holder's words, its age. */
+async function look(path: string): Promise<{ ino: number; text: string; mtimeMs: number } | undefined> {
+  const disk = await fs();
+  try {
+    const handle = await disk.open(path, "r");
+    try {
+      const [info, text] = await Promise.all([handle.stat(), handle.readFile("utf8")]);
+      return { ino: info.ino, text, mtimeMs: info.mtimeMs };
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
