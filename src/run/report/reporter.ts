@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { errorMessage, isTransient, MmnError, ServerError } from "../../errors.ts";
+import { errorMessage, isTransient, MmnError, NetworkError, ServerError } from "../../errors.ts";
 import type { FileInput } from "../../files.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify, SendOptions } from "../../notify.ts";
@@ -61,6 +61,8 @@ export class Reporter {
   #replyError: unknown;
   /** The end was told not to have been delivered already: the deadline does not say it again. */
   #toldUndelivered = false;
+  /** What the end had, in seconds, for saying so. */
+  #budgetSeconds = 0;
 
   constructor(private readonly options: ReporterOptions) {}
 
@@ -114,6 +116,7 @@ export class Reporter {
     this.#next = undefined;
     if (this.#disabled) return;
     this.options.notify.retryUntil(deadline);
+    this.#budgetSeconds = Math.round((deadline - Date.now()) / 100) / 10;
     const live = this.#inFlight;
     const message = statusMessage(state);
     // A first post still on its way (a command that ended at once) is waited for: sent again,
@@ -160,10 +163,19 @@ export class Reporter {
     return `the outcome was not delivered: ${reason(this.#replyError ?? this.#lastError)} (gave up after ${seconds} s)`;
   }
 
-  /** Said even after the first warning: nothing else tells that the end was never reported. */
+  /**
+   * Said even after the first warning: nothing else tells that the end was never reported.
+   * A reply that got no answer before the deadline may have been made all the same.
+   */
   #undelivered(error: unknown): void {
     this.#toldUndelivered = true;
-    this.options.warn(`the outcome was not delivered: ${errorMessage(error)}`);
+    if (this.#replySent(error)) this.options.warn(`the outcome was sent, but no answer came within ${this.#budgetSeconds} s: it may not have arrived`);
+    else this.options.warn(`the outcome was not delivered: ${errorMessage(error)}`);
+  }
+
+  /** The reply's request went out and its answer was cut off by the deadline (or the connection). */
+  #replySent(error: unknown): boolean {
+    return error === this.#replyError && error instanceof NetworkError && error.reachedServer;
   }
 
   async #publish(state: RunState): Promise<void> {
