@@ -71,7 +71,6 @@ function jsonFailure(error: unknown): Record<string, unknown> {
   return failure;
 }
 
-// No top-level await: the binary is bundled as CommonJS (see scripts/build.ts).
 main(process.argv.slice(2)).then(
   (code) => {
     // `mmn send --json > out.json` on a full disk must not look like it worked.

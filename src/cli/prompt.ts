@@ -9,8 +9,8 @@ export class Cancelled extends UsageError {
 
 /**
  * Questions for the setup wizard, on stderr, answered on stdin. Plain numbered choices
- * rather than consola's prompts: they work over any SSH terminal, and consola in the
- * binary costs start-up time on every command (the compiled bundle loads whole).
+ * rather than consola's prompts: they work over any SSH terminal, and consola's text
+ * prompt returns `undefined` under Bun 1.4.5 whatever is typed.
  */
 export async function ask(question: string, initial?: string): Promise<string> {
   // Imported here: a builtin imported at the top loads at every command's start (~6 ms).
