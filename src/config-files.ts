@@ -49,7 +49,7 @@ async function readCandidate(candidate: Candidate): Promise<ConfigFile | undefin
   try {
     // Most working directories hold no configuration: finding that out loads no node:fs.
     if (candidate.local && !(await exists(path))) return undefined;
-    read = candidate.local ? await readOwnFile(path, limits) : await readSmallFile(path, limits);
+    read = candidate.local ? await readOwnFile(path, limits) : await readSmallFile(path, { ...limits, own: !candidate.explicit });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if ((code === "ENOENT" || code === "EISDIR") && !candidate.explicit) return undefined;

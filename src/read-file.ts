@@ -22,6 +22,11 @@ export interface ReadOptions {
   maxBytes: number;
   /** A pipe is fine too (`--config <(…)`, `--token-file <(pass show …)`); a device never. */
   allowPipe?: boolean;
+  /**
+   * The user's own file (in their home directory): read while it is looked at, one round
+   * trip to Bun's I/O threads instead of two on every send. A FIFO there is the user's own.
+   */
+  own?: boolean;
 }
 
 interface BunStat {
@@ -45,6 +50,11 @@ const bun = (globalThis as unknown as { Bun?: { file(path: string): BunFileLike 
 export async function readSmallFile(path: string, options: ReadOptions): Promise<{ text: string; facts: FileFacts }> {
   if (!bun) return readThroughFd(path, options, { follow: true });
   const file = bun.file(path);
+  if (options.own) {
+    const [info, data] = await Promise.all([file.stat(), file.slice(0, options.maxBytes + 1).arrayBuffer()]);
+    if (!info.isFile()) throw new FileRefused("ENOTREG");
+    return { text: decode(new Uint8Array(data), options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
+  }
   const info = await file.stat();
   const pipe = info.isFIFO() || info.isSocket();
   if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");

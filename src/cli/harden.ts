@@ -1,14 +1,24 @@
 /**
- * The token in mmn's memory and environment, out of reach of the user's other processes:
- * a job wrapped by `mmn run` that reads /proc/$PPID/environ (or a crash handler that dumps
- * core) would otherwise put it into its log, which is uploaded to Mattermost.
- * PR_SET_DUMPABLE 0 makes /proc/PID/environ, mem and maps root's and disables core dumps;
- * the command run by mmn is dumpable again after its exec, as usual.
+ * The token in mmn's memory and environment, out of reach of the user's other processes.
+ *
+ * Every command: no core dump holds it. Writing 0 to /proc/self/coredump_filter leaves
+ * every memory mapping (heap, stack, the environment) out of a dump; it costs one small
+ * write, and only commands that start no process get it, as a child would inherit it.
+ *
+ * `mmn run`, which lives as long as the job: the job must not read it from
+ * /proc/$PPID/environ into its log, which is uploaded to Mattermost. PR_SET_DUMPABLE 0
+ * makes /proc/PID/environ, mem and maps root's and disables core dumps; the command run by
+ * mmn is dumpable again after its exec, as usual. It needs bun:ffi (~0.3 ms to set up),
+ * which a send does not pay.
  */
 const PR_SET_DUMPABLE = 4;
 
-export function guardSecrets(): void {
+export function guardSecrets(options: { startsProcesses: boolean }): void {
   if (process.platform !== "linux") return;
+  if (!options.startsProcesses) {
+    Bun.write("/proc/self/coredump_filter", "0").catch(() => {});
+    return;
+  }
   try {
     const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
     const prctl = { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } as const;

@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = commandNamed(name);
   if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
-  if (entry.readsConfig) guardSecrets();
+  if (entry.readsConfig) guardSecrets({ startsProcesses: entry.wraps === true });
   const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
   // the command's code. A failure is reported when the command asks for the files.

@@ -3,7 +3,7 @@
  * terminal acts on, count nothing as sent that was not, and follow no redirect.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
@@ -177,5 +177,18 @@ describe("a server that never answers", () => {
     expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "no user named @nobody-here on this server", exit: 1, hint: expect.any(String) });
     const usage = await mmn(box, ["send", "--json", "--id", "a/b", "hi"]);
     expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, exit: 2 });
+  });
+});
+
+describe("no core dump holds the token", () => {
+  test("mmn send leaves every mapping out of a dump while it holds the token (coredump_filter 0)", async () => {
+    const held = server.hold("POST", "/api/v4/posts");
+    const proc = Bun.spawn([...MMN, "send", "hi"], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+    await held.arrived;
+    // Under `bun main.ts` (no MMN_BIN) the process is bun itself: the same code runs.
+    const filter = readFileSync(`/proc/${proc.pid}/coredump_filter`, "utf8").trim();
+    held.release();
+    expect(await proc.exited).toBe(0);
+    expect(filter).toBe("00000000");
   });
 });
