@@ -17,13 +17,23 @@ const BIG = (quick ? 256 : 1024) * 1024 * 1024;
 const SLEEP_S = quick ? 10 : 60;
 
 const dir = mkdtempSync(join(tmpdir(), "mmn-bench-"));
-const compileFlags = ["--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const compileFlags = [
+  "--compile",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
 
 async function compile(name: string, source: string): Promise<string> {
   const entry = join(dir, `${name}.ts`);
   writeFileSync(entry, source);
   const out = join(dir, name);
-  const proc = Bun.spawn(["bun", "build", entry, ...compileFlags, `--outfile=${out}`], { stdout: "ignore", stderr: "inherit" });
+  const proc = Bun.spawn(["bun", "build", entry, ...compileFlags, `--outfile=${out}`], {
+    stdout: "ignore",
+    stderr: "inherit",
+  });
   if ((await proc.exited) !== 0) throw new Error(`cannot compile ${name}`);
   return out;
 }
@@ -37,13 +47,21 @@ if (!statSync(MMN, { throwIfNoEntry: false })) {
 }
 const server = await startTestServer();
 const home = mkdtempSync(join(tmpdir(), "mmn-bench-home-"));
-writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, {
+  mode: 0o600,
+});
 const env = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1" };
 
 try {
-  console.log(`mmn ${readFileSync(join(ROOT, "package.json"), "utf8").match(/"version": "([^"]+)"/)?.[1]} — ${RUNS} runs each, medians, side by side\n`);
+  console.log(
+    `mmn ${readFileSync(join(ROOT, "package.json"), "utf8").match(/"version": "([^"]+)"/)?.[1]} — ${RUNS} runs each, medians, side by side\n`,
+  );
   // A long sleep under mmn, measured while the rest runs: its CPU time should be near zero.
-  const sleeper = Bun.spawn([MMN, "run", "--interval", "30", "--", "sleep", String(SLEEP_S)], { env, stdout: "ignore", stderr: "ignore" });
+  const sleeper = Bun.spawn([MMN, "run", "--interval", "30", "--", "sleep", String(SLEEP_S)], {
+    env,
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   const sleeperWatch = watchProcess(sleeper.pid, 200);
 
   // 1. One message to a user whose DM channel is cached: one POST.
@@ -56,8 +74,28 @@ try {
      if (r.status !== 201) process.exit(1);`,
   );
   const hello = await compile("hello", `console.log("hello");`);
-  const times = { mmn: [] as number[], minimal: [] as number[], curl: [] as number[], version: [] as number[], hello: [] as number[] };
-  const curl = ["curl", "-sf", "-o", "/dev/null", "-X", "POST", "-H", `Authorization: Bearer ${server.token}`, "-H", "Content-Type: application/json", "-d", body, `${server.url}/api/v4/posts`];
+  const times = {
+    mmn: [] as number[],
+    minimal: [] as number[],
+    curl: [] as number[],
+    version: [] as number[],
+    hello: [] as number[],
+  };
+  const curl = [
+    "curl",
+    "-sf",
+    "-o",
+    "/dev/null",
+    "-X",
+    "POST",
+    "-H",
+    `Authorization: Bearer ${server.token}`,
+    "-H",
+    "Content-Type: application/json",
+    "-d",
+    body,
+    `${server.url}/api/v4/posts`,
+  ];
   for (let i = 0; i < RUNS; i++) {
     times.mmn.push(await spawnTimed([MMN, "send", "bench", "-u", "alice"], env));
     times.minimal.push(await spawnTimed([minimal], { ...env, T: server.token }));
@@ -89,7 +127,10 @@ try {
   let peakKb = 0;
   for (let i = 0; i < (quick ? 2 : 3); i++) {
     teeTimes.push(await spawnTimed(["bash", "-c", `cat ${big} | tee ${log} | cat > /dev/null`], env));
-    const wrapped = Bun.spawn(["bash", "-c", `${MMN} run --log ${join(dir, "mmn.log")} -- cat ${big} | cat > /dev/null`], { env, stdout: "ignore", stderr: "ignore" });
+    const wrapped = Bun.spawn(
+      ["bash", "-c", `${MMN} run --log ${join(dir, "mmn.log")} -- cat ${big} | cat > /dev/null`],
+      { env, stdout: "ignore", stderr: "ignore" },
+    );
     const started = performance.now();
     const mmnPid = await childPid(wrapped.pid, MMN);
     const watch = mmnPid ? watchProcess(mmnPid, 20) : undefined;
@@ -101,8 +142,8 @@ try {
   const wrapTime = median(wrapTimes);
   const gib = BIG / 1024 ** 3;
   console.log(`${(BIG / 1048576).toFixed(0)} MiB of output, to a pipe`);
-  row("cat FILE | tee LOG", `${ms(teeTime)} (${(gib / teeTime * 1024).toFixed(0)} MiB/s)`);
-  row("mmn run -- cat FILE", `${ms(wrapTime)} (${(gib / wrapTime * 1024).toFixed(0)} MiB/s)`);
+  row("cat FILE | tee LOG", `${ms(teeTime)} (${((gib / teeTime) * 1024).toFixed(0)} MiB/s)`);
+  row("mmn run -- cat FILE", `${ms(wrapTime)} (${((gib / wrapTime) * 1024).toFixed(0)} MiB/s)`);
   row("throughput mmn / tee (target >= 0.8)", (teeTime / wrapTime).toFixed(2));
   row("peak RSS of mmn (target <= 80 MiB)", peakKb ? `${(peakKb / 1024).toFixed(1)} MiB` : "n/a");
 

@@ -3,9 +3,10 @@
  * `bun run build --all`: also the release binaries for the other platforms.
  * `bun run build --lib`: only dist/lib/.
  */
-import { $ } from "bun";
+
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { $ } from "bun";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
@@ -35,15 +36,27 @@ const TARGETS = [
  */
 async function compile(outfile: string, target?: string): Promise<void> {
   const args = [
-    "build", "src/cli/main.ts", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting",
-    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-    "--no-compile-autoload-tsconfig", "--no-compile-autoload-package-json",
+    "build",
+    "src/cli/main.ts",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--splitting",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    "--no-compile-autoload-tsconfig",
+    "--no-compile-autoload-package-json",
     "--compile-exec-argv=--use-system-ca",
     `--outfile=${outfile}`,
     ...(target ? [`--target=${target}`] : []),
   ];
   const proc = Bun.spawn(["bun", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   // A failed bytecode pass still exits 0 and leaves a binary that crashes at start.
   if (code !== 0 || /Failed to generate bytecode/i.test(out + err)) {
     throw new Error(`bun build ${target ?? "(host)"} failed:\n${out}${err}`);

@@ -19,13 +19,17 @@ function show(server: TestServer, title: string): void {
 function showPost(server: TestServer, id: string): void {
   const post = server.posts.get(id)!;
   const files = (post.file_ids ?? []).map((f) => server.files.get(f)!.info.name);
-  console.log(`  post ${post.id}${post.root_id ? ` (reply to ${post.root_id})` : ""}: ${JSON.stringify(post.message)}${files.length ? ` + ${files.join(", ")}` : ""}${post.edit_at ? " (edited)" : ""}`);
+  console.log(
+    `  post ${post.id}${post.root_id ? ` (reply to ${post.root_id})` : ""}: ${JSON.stringify(post.message)}${files.length ? ` + ${files.join(", ")}` : ""}${post.edit_at ? " (edited)" : ""}`,
+  );
 }
 
 /** `mmn run` around a short job with a progress bar and some stderr, as a user would type it. */
 async function wrapperDemo(server: TestServer): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), "mmn-demo-home-"));
-  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=bob\n`, { mode: 0o600 });
+  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=bob\n`, {
+    mode: 0o600,
+  });
   const script = join(home, "train.sh");
   writeFileSync(
     script,
@@ -53,7 +57,9 @@ async function wrapperDemo(server: TestServer): Promise<void> {
   if (status) {
     console.log(`\n${bold("── the status message as Mattermost renders it (Markdown + a coloured card)")}`);
     console.log(status.message.replace(/^/gm, "  "));
-    for (const f of (status.props as { attachments: Array<{ color: string; fields: Array<{ title: string; value: string }> }> }).attachments[0]!.fields) {
+    for (const f of (
+      status.props as { attachments: Array<{ color: string; fields: Array<{ title: string; value: string }> }> }
+    ).attachments[0]!.fields) {
       console.log(`  | ${f.title}: ${f.value}`);
     }
   }

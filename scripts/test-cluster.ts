@@ -19,6 +19,10 @@ if (built !== 0) process.exit(built);
 
 // Not *.test.ts, so that `bun test` (the fast loop) never starts a cluster: named one by one here.
 const dir = join(root, "test/cluster");
-const files = readdirSync(dir).filter((name) => name.endsWith(".cluster.ts")).map((name) => `./test/cluster/${name}`);
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith(".cluster.ts"))
+  .map((name) => `./test/cluster/${name}`);
 // --no-orphans: should bun test die, the Slurm daemons it started die with it.
-process.exit(await run([process.execPath, "test", "--no-orphans", "--timeout", "200000", ...files, ...process.argv.slice(2)]));
+process.exit(
+  await run([process.execPath, "test", "--no-orphans", "--timeout", "200000", ...files, ...process.argv.slice(2)]),
+);

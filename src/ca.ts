@@ -3,6 +3,7 @@ import { readSmallFile } from "./read-file.ts";
 
 /** A site's bundle is a few certificates; a whole system store is ~200 KiB. */
 const MAX_CA_BYTES = 4 * 1024 * 1024;
+
 import { ConfigError } from "./errors.ts";
 
 /**

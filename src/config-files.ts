@@ -1,10 +1,18 @@
-import { CONFIG_KEYS, mergeConfig, parseConfigLines, userConfigPath, type ConfigFile, type LoadedConfig, type LoadOptions } from "./config.ts";
+import {
+  CONFIG_KEYS,
+  type ConfigFile,
+  type LoadedConfig,
+  type LoadOptions,
+  mergeConfig,
+  parseConfigLines,
+  userConfigPath,
+} from "./config.ts";
 import { errnoText, exists, homeDir, joinPath, resolvePath } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
-import { readOwnFile, readSmallFile, type FileFacts } from "./read-file.ts";
+import { type FileFacts, readOwnFile, readSmallFile } from "./read-file.ts";
 
 /** Far more than any configuration holds; `MMN_CONFIG=/dev/zero` must not fill the memory. */
-export const MAX_CONFIG_BYTES = 64 * 1024;
+const MAX_CONFIG_BYTES = 64 * 1024;
 
 interface Candidate {
   path: string;
@@ -15,7 +23,7 @@ interface Candidate {
 }
 
 /** The files read, lowest precedence first; named here so nothing walks up the tree. */
-export async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
+async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
   const env = options.env ?? process.env;
   const explicit = options.configFile ?? env.MMN_CONFIG;
   const cwd = options.cwd ?? process.cwd();
@@ -49,17 +57,22 @@ async function readCandidate(candidate: Candidate): Promise<ConfigFile | undefin
   try {
     // Most working directories hold no configuration: finding that out loads no node:fs.
     if (candidate.local && !(await exists(path))) return undefined;
-    read = candidate.local ? await readOwnFile(path, limits) : await readSmallFile(path, { ...limits, own: !candidate.explicit });
+    read = candidate.local
+      ? await readOwnFile(path, limits)
+      : await readSmallFile(path, { ...limits, own: !candidate.explicit });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if ((code === "ENOENT" || code === "EISDIR") && !candidate.explicit) return undefined;
     // Another user's file must not stop anyone's job: said once, and left alone.
-    if (candidate.local) return { path, values: {}, local: true, warnings: [`${path} is ignored: ${errnoText(error)}`], ignored: true };
+    if (candidate.local)
+      return { path, values: {}, local: true, warnings: [`${path} is ignored: ${errnoText(error)}`], ignored: true };
     throw new ConfigError(`cannot read config file ${path}: ${errnoText(error)}`);
   }
   const { values, unknown } = parseConfigLines(read.text);
   const warnings: string[] = [];
-  if (values.token && read.facts.mode & 0o044) warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
-  for (const key of unknown) warnings.push(`${path}: unknown key ${JSON.stringify(key)} ignored (keys: ${CONFIG_KEYS.join(", ")})`);
+  if (values.token && read.facts.mode & 0o044)
+    warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
+  for (const key of unknown)
+    warnings.push(`${path}: unknown key ${JSON.stringify(key)} ignored (keys: ${CONFIG_KEYS.join(", ")})`);
   return { path, values, local: candidate.local === true, warnings };
 }

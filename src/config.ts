@@ -2,8 +2,20 @@ import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
-export const CONFIG_KEYS = ["url", "token", "team", "user", "channel", "proxy", "ca", "interval", "tail", "on", "mention"] as const;
-export type ConfigKey = (typeof CONFIG_KEYS)[number];
+export const CONFIG_KEYS = [
+  "url",
+  "token",
+  "team",
+  "user",
+  "channel",
+  "proxy",
+  "ca",
+  "interval",
+  "tail",
+  "on",
+  "mention",
+] as const;
+type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type MmnConfig = Partial<Record<ConfigKey, string>>;
 
 export interface LoadedConfig {
@@ -38,7 +50,12 @@ export interface LoadOptions {
 }
 
 /** The seed's key names, and the obvious spellings people write by hand. */
-const ALIASES: Record<string, ConfigKey> = { team_name: "team", user_name: "user", channel_name: "channel", server: "url" };
+const ALIASES: Record<string, ConfigKey> = {
+  team_name: "team",
+  user_name: "user",
+  channel_name: "channel",
+  server: "url",
+};
 const ENV_KEYS: Record<string, ConfigKey> = {
   MMN_URL: "url",
   MMN_TOKEN: "token",
@@ -65,7 +82,11 @@ export function parseConfigLines(text: string): { values: MmnConfig; unknown: st
     const line = raw.trim();
     const eq = line.indexOf("=");
     if (!line || line.startsWith("#") || line.startsWith(";") || eq <= 0) continue;
-    const name = line.slice(0, eq).trim().toLowerCase().replace(/^export\s+/, "");
+    const name = line
+      .slice(0, eq)
+      .trim()
+      .toLowerCase()
+      .replace(/^export\s+/, "");
     const key = ALIASES[name] ?? (CONFIG_KEYS as readonly string[]).find((k) => k === name);
     if (!key) {
       unknown.push(name);
@@ -78,7 +99,7 @@ export function parseConfigLines(text: string): { values: MmnConfig; unknown: st
   return { values, unknown };
 }
 
-export function serializeConfig(config: MmnConfig): string {
+function serializeConfig(config: MmnConfig): string {
   const lines = ["# mmn configuration (key=value). The token is a secret: keep this file mode 0600."];
   for (const key of CONFIG_KEYS) {
     const value = config[key];
@@ -88,7 +109,10 @@ export function serializeConfig(config: MmnConfig): string {
 }
 
 /** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
-export async function userConfigPath(env: Record<string, string | undefined> = process.env, home = homeDir()): Promise<string> {
+export async function userConfigPath(
+  env: Record<string, string | undefined> = process.env,
+  home = homeDir(),
+): Promise<string> {
   const xdg = env.XDG_CONFIG_HOME ? joinPath(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
   return xdg && (await isFile(xdg)) ? xdg : joinPath(home, ".mmnrc");
 }
@@ -97,12 +121,18 @@ export async function userConfigPath(env: Record<string, string | undefined> = p
 const ROUTING_KEYS = ["url", "proxy", "ca"] as const;
 
 /** Files, then the environment, then the overrides, each key from the last that sets it. */
-export function mergeConfig(files: readonly ConfigFile[], options: Pick<LoadOptions, "env" | "overrides"> = {}): LoadedConfig {
+export function mergeConfig(
+  files: readonly ConfigFile[],
+  options: Pick<LoadOptions, "env" | "overrides"> = {},
+): LoadedConfig {
   const env = options.env ?? process.env;
   const layers: Array<{ values: MmnConfig; source: string; file?: ConfigFile }> = [
     ...files.map((file) => ({ values: file.values, source: file.path, file })),
     ...Object.entries(ENV_KEYS).map(([name, key]) => ({ values: { [key]: env[name] }, source: `$${name}` })),
-    ...Object.entries(options.overrides ?? {}).map(([key, value]) => ({ values: { [key]: value }, source: `--${key}` })),
+    ...Object.entries(options.overrides ?? {}).map(([key, value]) => ({
+      values: { [key]: value },
+      source: `--${key}`,
+    })),
   ];
   const tokenSource = layers.findLast((layer) => layer.values.token)?.source;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
@@ -189,7 +219,10 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
   url.hash = "";
   // The address bar of a channel or a DM, pasted whole: the server is what comes before the team.
   url.pathname = url.pathname.replace(/\/[^/]+\/(channels|messages|pl|threads)\/[^/]+\/?$/, "");
-  return url.toString().replace(/\/+$/, "").replace(/\/api\/v4$/, "");
+  return url
+    .toString()
+    .replace(/\/+$/, "")
+    .replace(/\/api\/v4$/, "");
 }
 
 /** Written whole with mode 0600, so a token is never briefly world-readable. */

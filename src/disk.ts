@@ -91,7 +91,11 @@ export function parentDir(path: string): string {
   return slash < 0 ? "." : slash === 0 ? "/" : trimmed.slice(0, slash);
 }
 
-export const baseName = (path: string): string => path.replace(/(.)\/+$/, "$1").split("/").pop()!;
+export const baseName = (path: string): string =>
+  path
+    .replace(/(.)\/+$/, "$1")
+    .split("/")
+    .pop()!;
 
 /** `path` as seen from `cwd`, the way a shell resolves it. */
 export const resolvePath = (cwd: string, path: string): string => (path.startsWith("/") ? path : joinPath(cwd, path));

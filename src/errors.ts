@@ -71,7 +71,10 @@ export class ServerError extends MmnError {
     this.retryAfterMs = details.retryAfterMs;
   }
 
-  /** The same failure told in the caller's words, which know what was being attempted; the server's words stay its cause. */
+  /**
+   * The same failure told in the caller's words, which know what was being attempted; the server's words stay
+   * its cause.
+   */
   rephrase(message: string, hint = this.hint): ServerError {
     const { status, serverId, requestId, request, retryAfterMs } = this;
     return new ServerError(message, { status, serverId, requestId, request, retryAfterMs, hint, cause: this });
@@ -87,7 +90,16 @@ export class NetworkError extends MmnError {
   /** Repeating cannot help (an untrusted certificate stays untrusted). */
   readonly permanent: boolean;
 
-  constructor(message: string, details: { request: RequestInfo; cause?: unknown; hint?: string | undefined; reachedServer?: boolean; permanent?: boolean }) {
+  constructor(
+    message: string,
+    details: {
+      request: RequestInfo;
+      cause?: unknown;
+      hint?: string | undefined;
+      reachedServer?: boolean;
+      permanent?: boolean;
+    },
+  ) {
     super(message, { hint: details.hint, cause: details.cause });
     this.request = details.request;
     this.reachedServer = details.reachedServer ?? true;
@@ -120,7 +132,10 @@ const EXIT_CODES: Record<ErrorKind, number> = {
   config: 3,
 };
 
-/** The process exit code for an error; anything that is not ours is a failure (1). A rejected token is configuration (3). */
+/**
+ * The process exit code for an error; anything that is not ours is a failure (1). A rejected token is
+ * configuration (3).
+ */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof ServerError && error.status === 401) return EXIT_CODES.config;
   return error instanceof MmnError ? EXIT_CODES[error.kind] : 1;
@@ -129,7 +144,8 @@ export function exitCodeOf(error: unknown): number {
 /** A failure that a repeat may fix: no answer, the server overloaded (5xx) or rate limiting (429). */
 export function isTransient(error: unknown, idempotent = true): boolean {
   if (error instanceof NetworkError) return !error.permanent && (idempotent || !error.reachedServer);
-  if (error instanceof ServerError) return error.status === 429 || (idempotent && [500, 502, 503, 504].includes(error.status));
+  if (error instanceof ServerError)
+    return error.status === 429 || (idempotent && [500, 502, 503, 504].includes(error.status));
   return false;
 }
 

@@ -16,7 +16,10 @@ export type FileInput = string | { path: string; name?: string; offset?: number;
 
 /** The server takes at most this many files on one post. */
 export const MAX_FILES_PER_POST = 10;
-/** Files smaller than this share an upload request; a larger one goes alone (the server limits a request, not a file). */
+/**
+ * Files smaller than this share an upload request; a larger one goes alone (the server limits a request, not a
+ * file).
+ */
 const SHARED_UPLOAD_BYTES = 8 * 1024 * 1024;
 
 /** Check every file before anything is sent: a typo must not leave half a message behind. */
@@ -26,7 +29,7 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
     const spec = typeof input === "string" ? { path: input } : input;
     if (!spec.path) throw new UsageError("cannot attach a file with an empty name");
     const disk = await fs();
-    let info;
+    let info: Awaited<ReturnType<typeof disk.stat>>;
     try {
       info = await disk.stat(spec.path);
       // Found but unreadable would fail mid-upload, after the channel was opened.

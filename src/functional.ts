@@ -1,11 +1,11 @@
 import type { Post } from "@mattermost/types/posts";
-import { requireConnection, type LoadOptions, type MmnConfig } from "./config.ts";
-import { loadConfig } from "./config-files.ts";
 import { readCaBundle } from "./ca.ts";
+import { type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
+import { loadConfig } from "./config-files.ts";
 import { UsageError } from "./errors.ts";
-import { redactCredentials } from "./mattermost/proxy.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
+import { redactCredentials } from "./mattermost/proxy.ts";
 import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
 import { pickRecipient } from "./recipient.ts";
 
@@ -62,15 +62,23 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
  */
 async function transport({ ca, proxy }: MmnConfig): Promise<Pick<NotifyOptions, "ca" | "proxy">> {
   if (!("Bun" in globalThis)) {
-    if (ca && !process.env.NODE_EXTRA_CA_CERTS) process.emitWarning(`ca=${ca} is not used under Node: start it with NODE_EXTRA_CA_CERTS=${ca}`, "MmnWarning");
-    if (proxy) process.emitWarning(`proxy=${redactCredentials(proxy)} is not used under Node, whose fetch takes no proxy`, "MmnWarning");
+    if (ca && !process.env.NODE_EXTRA_CA_CERTS)
+      process.emitWarning(`ca=${ca} is not used under Node: start it with NODE_EXTRA_CA_CERTS=${ca}`, "MmnWarning");
+    if (proxy)
+      process.emitWarning(
+        `proxy=${redactCredentials(proxy)} is not used under Node, whose fetch takes no proxy`,
+        "MmnWarning",
+      );
     return {};
   }
   return { ...(ca ? { ca: await readCaBundle(ca) } : {}), ...(proxy ? { proxy } : {}) };
 }
 
 function isLoadOptions(value: WakeupOptions["config"]): value is LoadOptions {
-  return typeof value === "object" && ("overrides" in value || "configFile" in value || "cwd" in value || "env" in value || "home" in value);
+  return (
+    typeof value === "object" &&
+    ("overrides" in value || "configFile" in value || "cwd" in value || "env" in value || "home" in value)
+  );
 }
 
 function awake(): Notify {
@@ -97,10 +105,14 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
 export const notifyUser = (message: string, user: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>
   awake().sendToUser(message, user, options);
 
-export const notifyChannel = (message: string, channel: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>
-  awake().sendToChannel(message, channel, options);
+export const notifyChannel = (
+  message: string,
+  channel: string,
+  options: Omit<NotifyCallOptions, "user" | "channel"> = {},
+) => awake().sendToChannel(message, channel, options);
 
-export const sendUpdate = (message: string, options: UpdateOptions): Promise<Post> => awake().sendUpdate(message, options);
+export const sendUpdate = (message: string, options: UpdateOptions): Promise<Post> =>
+  awake().sendUpdate(message, options);
 
 export const exportHook = (id: string, path: string): Promise<void> => awake().writeMessageHookToFile(id, path);
 

@@ -44,9 +44,12 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
     if (await breakIfStale(path, options.afterJudging)) continue;
     if (Date.now() - started > maxWait) {
       const holder = (await disk.readFile(path, "utf8").catch(() => "")).trim();
-      throw new UsageError(`message id ${JSON.stringify(baseId(path))} stayed locked for ${Math.round(maxWait / 1000)} s${holder ? ` by ${holder}` : ""}`, {
-        hint: `if no mmn is running with this id, remove ${path}`,
-      });
+      throw new UsageError(
+        `message id ${JSON.stringify(baseId(path))} stayed locked for ${Math.round(maxWait / 1000)} s${holder ? ` by ${holder}` : ""}`,
+        {
+          hint: `if no mmn is running with this id, remove ${path}`,
+        },
+      );
     }
     // Jittered, so that tasks started together do not come back together.
     await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));

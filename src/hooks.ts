@@ -1,10 +1,10 @@
 import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
+import { UsageError } from "./errors.ts";
 import { lockFile, type Release } from "./hook-lock.ts";
 import { isId } from "./mattermost/shapes.ts";
 import { printable } from "./printable.ts";
 import { readSmallFile } from "./read-file.ts";
-import { UsageError } from "./errors.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
 export interface MessageHook {
@@ -23,7 +23,8 @@ const HEADER = "[Mattermost-Notify Message Hook]";
 const MAX_ID_BYTES = 200;
 /** Four lines and one of JSON: anything much larger is not a hook. */
 const MAX_HOOK_BYTES = 16 * 1024;
-const readHookText = async (path: string, allowPipe = false) => (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe })).text;
+const readHookText = async (path: string, allowPipe = false) =>
+  (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe })).text;
 
 /** An id names a file in the hook store: it must never reach outside it. */
 export function validateId(id: string): string {
@@ -190,7 +191,9 @@ export class DirectoryHookStore implements HookStore {
       return await lockFile(path);
     } catch (error) {
       if (error instanceof UsageError) throw error;
-      throw new UsageError(`cannot lock message id ${JSON.stringify(id)} (${path}): ${errnoText(error)}`, { hint: "set MMN_HOOK_DIR to a directory you can write" });
+      throw new UsageError(`cannot lock message id ${JSON.stringify(id)} (${path}): ${errnoText(error)}`, {
+        hint: "set MMN_HOOK_DIR to a directory you can write",
+      });
     }
   }
 
@@ -198,7 +201,9 @@ export class DirectoryHookStore implements HookStore {
     try {
       await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw new UsageError(`cannot create the hook directory ${this.dir}: ${errnoText(error)}`, { hint: "set MMN_HOOK_DIR to a directory you can write" });
+      throw new UsageError(`cannot create the hook directory ${this.dir}: ${errnoText(error)}`, {
+        hint: "set MMN_HOOK_DIR to a directory you can write",
+      });
     }
   }
 

@@ -3,16 +3,16 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { normalizeUrl } from "./config.ts";
 import { AfterSendError, ServerError, UsageError } from "./errors.ts";
-import { chunk, MAX_FILES_PER_POST, prepareFiles, type FileInput, type UploadFile } from "./files.ts";
-import { MemoryHookStore, readHookFile, writeHookFile, type HookStore, type MessageHook } from "./hooks.ts";
-import * as rest from "./mattermost/endpoints.ts";
+import { chunk, type FileInput, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
+import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
 import { Api, type ApiOptions } from "./mattermost/api.ts";
+import * as rest from "./mattermost/endpoints.ts";
 import { MemoryNameCache, type NameCache } from "./names.ts";
+import { type Oversized, Poster, type Skipped } from "./posting.ts";
 import { printable } from "./printable.ts";
 import type { Recipient } from "./recipient.ts";
-import { Poster, type Oversized, type Skipped } from "./posting.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
-import { Targets, type Target } from "./targets.ts";
+import { type Target, Targets } from "./targets.ts";
 
 export interface NotifyOptions extends ApiOptions {
   /** Team of the channels named in `sendToChannel`; not needed for direct messages. */
@@ -127,16 +127,28 @@ export class Notify {
    * to its thread); otherwise a new post, or a reply, remembered under the id. One process
    * at a time per id: fifty tasks sending `id` at once make one message, not fifty.
    */
-  async deliver(message: string, options: DeliverOptions): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
+  async deliver(
+    message: string,
+    options: DeliverOptions,
+  ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
     const { id, replyTo, to, files } = options;
     return this.#locked(id, async () => {
       if (id !== undefined && (await this.hooks.get(id))) {
-        return { post: await this.#update(message, { id, ...(files ? { files } : {}) }), action: message.trim() ? "updated" : "replied" };
+        return {
+          post: await this.#update(message, { id, ...(files ? { files } : {}) }),
+          action: message.trim() ? "updated" : "replied",
+        };
       }
       const send = { ...(files ? { files } : {}), ...(id !== undefined ? { id } : {}) };
       if (replyTo !== undefined) return { post: await this.reply(message, { to: replyTo, ...send }), action: "sent" };
-      if (!to) throw new UsageError("no recipient: nobody to send to", { hint: "name a user or a channel (mmn: -u NAME or -c CHANNEL), or set a default one (mmn setup)" });
-      const post = "user" in to ? await this.sendToUser(message, to.user, send) : await this.sendToChannel(message, to.channel, send);
+      if (!to)
+        throw new UsageError("no recipient: nobody to send to", {
+          hint: "name a user or a channel (mmn: -u NAME or -c CHANNEL), or set a default one (mmn setup)",
+        });
+      const post =
+        "user" in to
+          ? await this.sendToUser(message, to.user, send)
+          : await this.sendToChannel(message, to.channel, send);
       return { post, action: "sent" };
     });
   }
@@ -167,11 +179,18 @@ export class Notify {
     const rootId = hook.rootId || hook.postId;
     const maxFileSize = await this.#maxFileSizeFor(files);
     if (!message.trim()) {
-      const sent = await this.#withPostContext(hook, this.#poster.post(hook.channelId, "", files, { rootId, maxFileSize, oversized: "skip" }), "answered");
+      const sent = await this.#withPostContext(
+        hook,
+        this.#poster.post(hook.channelId, "", files, { rootId, maxFileSize, oversized: "skip" }),
+        "answered",
+      );
       return this.#delivered(sent);
     }
     // Uploads first, so that a refused file leaves the message as it was.
-    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, { maxFileSize, oversized: "skip" });
+    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, {
+      maxFileSize,
+      oversized: "skip",
+    });
     let text = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.#api, hook.postId));
@@ -194,7 +213,12 @@ export class Notify {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const maxFileSize = await this.#maxFileSizeFor(files);
-    const reply = this.#poster.post(hook.channelId, message, files, { rootId: hook.rootId || hook.postId, props: options.props, maxFileSize, oversized: "skip" });
+    const reply = this.#poster.post(hook.channelId, message, files, {
+      rootId: hook.rootId || hook.postId,
+      props: options.props,
+      maxFileSize,
+      oversized: "skip",
+    });
     const sent = await this.#withPostContext(hook, reply, "answered");
     if (options.id !== undefined) await this.#rememberSent(options.id, sent.post);
     return this.#delivered(sent);
@@ -205,7 +229,10 @@ export class Notify {
     this.#limits ??= rest.getClientConfig(this.#api).then(
       (config) => {
         const size = Number(config.MaxFileSize);
-        return { ...(size > 0 ? { maxFileSize: size } : {}), ...(config.Version ? { version: printable(config.Version, 40) } : {}) };
+        return {
+          ...(size > 0 ? { maxFileSize: size } : {}),
+          ...(config.Version ? { version: printable(config.Version, 40) } : {}),
+        };
       },
       (error: unknown) => {
         this.#limits = undefined;
@@ -238,7 +265,10 @@ export class Notify {
     return rest.patchPost(this.#api, post.id, patch);
   }
 
-  /** From now on each request is repeated while the deadline (Date.now() time) allows: the end of a run, before Slurm's SIGKILL. */
+  /**
+   * From now on each request is repeated while the deadline (Date.now() time) allows: the end of a run, before
+   * Slurm's SIGKILL.
+   */
   retryUntil(deadline: number): void {
     this.#api.retryUntil(deadline);
   }
@@ -322,12 +352,18 @@ export class Notify {
   }
 
   /** A request about a known message; the server's refusal told as what it means for that message. */
-  async #withPostContext<T>(hook: MessageHook, request: Promise<T>, doing: "edited" | "answered" = "edited"): Promise<T> {
+  async #withPostContext<T>(
+    hook: MessageHook,
+    request: Promise<T>,
+    doing: "edited" | "answered" = "edited",
+  ): Promise<T> {
     try {
       return await request;
     } catch (error) {
       // An edit of a missing post is 403/404; a reply to one, 400 with this id.
-      const gone = error instanceof ServerError && (error.status === 403 || error.status === 404 || error.serverId === "api.post.create_post.root_id.app_error");
+      const gone =
+        error instanceof ServerError &&
+        (error.status === 403 || error.status === 404 || error.serverId === "api.post.create_post.root_id.app_error");
       if (gone) {
         const elsewhere = hook.server && hook.server !== this.#api.serverUrl;
         throw error.rephrase(

@@ -1,8 +1,8 @@
 import type { Post } from "@mattermost/types/posts";
 import { ServerError } from "./errors.ts";
-import { chunk, formatBytes, MAX_FILES_PER_POST, uploadBatches, type UploadFile } from "./files.ts";
-import * as rest from "./mattermost/endpoints.ts";
+import { chunk, formatBytes, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
 import type { Api } from "./mattermost/api.ts";
+import * as rest from "./mattermost/endpoints.ts";
 import { splitMessage } from "./split.ts";
 
 /**
@@ -43,7 +43,12 @@ export class Poster {
   }
 
   /** Uploads come first, so that a refused file leaves nothing behind in the channel. */
-  async post(channelId: string, message: string, files: UploadFile[], options: PostOptions): Promise<{ post: Post; skipped?: Skipped }> {
+  async post(
+    channelId: string,
+    message: string,
+    files: UploadFile[],
+    options: PostOptions,
+  ): Promise<{ post: Post; skipped?: Skipped }> {
     const { ids, skipped } = await this.upload(channelId, files, options);
     if (skipped && !message.trim() && ids.length === 0) throw skipped.error;
     const text = skipped ? `${message}${message.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : message;
@@ -70,7 +75,11 @@ export class Poster {
   }
 
   /** The uploaded files' ids; with `skip`, those the server would not take are left out and told. */
-  async upload(channelId: string, files: UploadFile[], options: Pick<PostOptions, "oversized" | "maxFileSize"> = {}): Promise<{ ids: string[]; skipped?: Skipped }> {
+  async upload(
+    channelId: string,
+    files: UploadFile[],
+    options: Pick<PostOptions, "oversized" | "maxFileSize"> = {},
+  ): Promise<{ ids: string[]; skipped?: Skipped }> {
     const limit = options.maxFileSize;
     const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);
     const refused: UploadFile[] = [...tooLarge];
@@ -98,7 +107,8 @@ export class Poster {
 
 function refusal(files: UploadFile[], limit: number | undefined, cause?: ServerError): ServerError {
   const names = files.map((file) => `${file.name} (${formatBytes(file.size)})`).join(", ");
-  const takes = limit === undefined ? "it is larger than the server accepts" : `the server takes files up to ${formatBytes(limit)}`;
+  const takes =
+    limit === undefined ? "it is larger than the server accepts" : `the server takes files up to ${formatBytes(limit)}`;
   const details = { status: 413, request: cause?.request ?? { method: "POST", path: "/files" } };
   return new ServerError(`${names} ${files.length === 1 ? "was" : "were"} not attached: ${takes}`, {
     ...details,

@@ -8,7 +8,10 @@ import { fs } from "./disk.ts";
 
 /** Why a file was refused; `code` is an errno code or one of ours, worded by `errnoText`. */
 export class FileRefused extends Error {
-  constructor(readonly code: "ENOTREG" | "EISDIR" | "ELOOP" | "ETOOBIG" | "EFOREIGN" | "EFOREIGNLINK" | "EWRITABLE", readonly detail = "") {
+  constructor(
+    readonly code: "ENOTREG" | "EISDIR" | "ELOOP" | "ETOOBIG" | "EFOREIGN" | "EFOREIGNLINK" | "EWRITABLE",
+    readonly detail = "",
+  ) {
     super(code);
   }
 }
@@ -74,14 +77,20 @@ export async function readOwnFile(path: string, options: ReadOptions): Promise<{
   const disk = await fs();
   const link = await disk.lstat(path);
   const me = process.geteuid?.();
-  if (link.isSymbolicLink() && me !== undefined && link.uid !== me) throw new FileRefused("EFOREIGNLINK", `uid ${link.uid}`);
+  if (link.isSymbolicLink() && me !== undefined && link.uid !== me)
+    throw new FileRefused("EFOREIGNLINK", `uid ${link.uid}`);
   const result = await readThroughFd(path, options, { follow: link.isSymbolicLink() });
   if (me !== undefined && result.facts.uid !== me) throw new FileRefused("EFOREIGN", `uid ${result.facts.uid}`);
-  if (result.facts.mode & 0o022) throw new FileRefused("EWRITABLE", (result.facts.mode & 0o777).toString(8).padStart(4, "0"));
+  if (result.facts.mode & 0o022)
+    throw new FileRefused("EWRITABLE", (result.facts.mode & 0o777).toString(8).padStart(4, "0"));
   return result;
 }
 
-async function readThroughFd(path: string, options: ReadOptions, how: { follow: boolean }): Promise<{ text: string; facts: FileFacts }> {
+async function readThroughFd(
+  path: string,
+  options: ReadOptions,
+  how: { follow: boolean },
+): Promise<{ text: string; facts: FileFacts }> {
   const disk = await fs();
   const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY } = disk.constants;
   // O_NONBLOCK: opening a FIFO nobody writes to would wait for ever.
@@ -106,7 +115,12 @@ async function readThroughFd(path: string, options: ReadOptions, how: { follow: 
 type Handle = Awaited<ReturnType<Awaited<ReturnType<typeof fs>>["open"]>>;
 
 /** A pipe opened without blocking answers EAGAIN while its writer is still on the way. */
-async function readSome(handle: Handle, buffer: Uint8Array, offset: number, pipe: boolean): Promise<{ bytesRead: number }> {
+async function readSome(
+  handle: Handle,
+  buffer: Uint8Array,
+  offset: number,
+  pipe: boolean,
+): Promise<{ bytesRead: number }> {
   for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 50)) {
     try {
       return await handle.read(buffer, offset, buffer.length - offset, pipe ? null : offset);

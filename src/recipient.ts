@@ -7,7 +7,10 @@ export type Recipient = { user: string } | { channel: string };
  * The one place the recipient is picked: a user or a channel named for this message (at
  * most one), else the configured default (`user=` or `channel=`, which are one setting).
  */
-export function pickRecipient(named: { user?: string | undefined; channel?: string | undefined }, defaults: { user?: string | undefined; channel?: string | undefined } = {}): Recipient | undefined {
+export function pickRecipient(
+  named: { user?: string | undefined; channel?: string | undefined },
+  defaults: { user?: string | undefined; channel?: string | undefined } = {},
+): Recipient | undefined {
   const { user, channel } = named;
   if (user !== undefined && channel !== undefined) throw new UsageError("give a user or a channel, not both");
   if (user === "") throw new UsageError("the user name is empty");
@@ -16,6 +19,3 @@ export function pickRecipient(named: { user?: string | undefined; channel?: stri
   if (channel) return { channel };
   return defaults.user ? { user: defaults.user } : defaults.channel ? { channel: defaults.channel } : undefined;
 }
-
-/** How a person reads it: `@alice`, `~ops`. */
-export const recipientLabel = (recipient: Recipient): string => ("user" in recipient ? `@${recipient.user}` : `~${recipient.channel}`);

@@ -1,7 +1,7 @@
 import type { UserProfile } from "@mattermost/types/users";
 import { ConfigError, ServerError, UsageError } from "./errors.ts";
-import * as rest from "./mattermost/endpoints.ts";
 import type { Api } from "./mattermost/api.ts";
+import * as rest from "./mattermost/endpoints.ts";
 import type { NameCache } from "./names.ts";
 
 /** A user or channel by name, resolved to a channel id on first use. */
@@ -66,9 +66,12 @@ export class Targets {
       const [me, user] = await Promise.all([this.me(), this.#user(userName(recipient.user))]);
       // The server never notifies anyone of their own post: with a personal token, a DM to its owner is silent.
       if (user.id === me.id && !me.is_bot) {
-        throw new ConfigError(`@${user.username} is the token's own user: Mattermost does not notify anyone of their own posts`, {
-          hint: "use a bot account's token (Integrations → Bot Accounts), or send to another user or a channel",
-        });
+        throw new ConfigError(
+          `@${user.username} is the token's own user: Mattermost does not notify anyone of their own posts`,
+          {
+            hint: "use a bot account's token (Integrations → Bot Accounts), or send to another user or a channel",
+          },
+        );
       }
       return `@${user.username}`;
     }
@@ -79,13 +82,21 @@ export class Targets {
     } catch (error) {
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
       const bot = (await this.me()).username;
-      throw error.rephrase(`the bot is not a member of ${target.label}: it could not post there`, `add it (in Mattermost: /invite @${bot})`);
+      throw error.rephrase(
+        `the bot is not a member of ${target.label}: it could not post there`,
+        `add it (in Mattermost: /invite @${bot})`,
+      );
     }
     return target.label;
   }
 
   #user(name: string): Promise<UserProfile> {
-    return this.#lookup(rest.getUserByUsername(this.api, name), 404, `no user named @${name} on this server`, "check the spelling: it is the username, not the display name");
+    return this.#lookup(
+      rest.getUserByUsername(this.api, name),
+      404,
+      `no user named @${name} on this server`,
+      "check the spelling: it is the username, not the display name",
+    );
   }
 
   channel(raw: string): Target {
@@ -95,7 +106,10 @@ export class Targets {
     const team = slash > 0 ? trimmed.slice(0, slash) : this.team?.toLowerCase();
     const name = (slash > 0 ? trimmed.slice(slash + 1) : trimmed).replace(/^~/, "");
     if (!name) throw new UsageError("the channel name is empty");
-    if (name.startsWith("@")) throw new UsageError(`${raw.trim()} is a user, not a channel`, { hint: `send to a user with -u ${name.slice(1)}` });
+    if (name.startsWith("@"))
+      throw new UsageError(`${raw.trim()} is a user, not a channel`, {
+        hint: `send to a user with -u ${name.slice(1)}`,
+      });
     if (/\s/.test(name)) {
       throw new UsageError(`${JSON.stringify(raw.trim())} is a display name, not a channel name`, {
         hint: `use the name in the channel's URL, like ${name.replace(/\s+/g, "-")}`,
@@ -107,7 +121,9 @@ export class Targets {
       });
     }
     if (team !== undefined && !NAME.test(team)) {
-      throw new UsageError(`${JSON.stringify(team)} is not a team name`, { hint: "write the team as its URL shows it (the part before /channels/)" });
+      throw new UsageError(`${JSON.stringify(team)} is not a team name`, {
+        hint: "write the team as its URL shows it (the part before /channels/)",
+      });
     }
     if (!team) {
       throw new ConfigError(`no team is configured to find ~${name} in`, {

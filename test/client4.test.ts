@@ -44,14 +44,21 @@ describe("Client4 against the test server", () => {
     expect(await client.getTeamByName("research")).toEqual(s.team);
     expect(await client.getUserByUsername("alice")).toEqual(s.users.alice);
     // Client4 sends "BEARER <token>" and X-Requested-With; the server takes any case of the scheme.
-    expect(s.requests[0]?.headers).toMatchObject({ authorization: `BEARER ${s.token}`, "x-requested-with": "XMLHttpRequest" });
+    expect(s.requests[0]?.headers).toMatchObject({
+      authorization: `BEARER ${s.token}`,
+      "x-requested-with": "XMLHttpRequest",
+    });
   });
 
   test("getChannelByName and getChannelByNameAndTeamName", async () => {
     expect(await client.getChannelByName(s.team.id, "general")).toEqual(s.channels.general);
     expect(await client.getChannelByNameAndTeamName("research", "town-square")).toEqual(s.channels.townSquare);
     const err = await clientError(client.getChannelByNameAndTeamName("research", "secret"));
-    expect(err).toMatchObject({ message: "Channel does not exist.", status_code: 404, server_error_id: "app.channel.get_by_name.missing.app_error" });
+    expect(err).toMatchObject({
+      message: "Channel does not exist.",
+      status_code: 404,
+      server_error_id: "app.channel.get_by_name.missing.app_error",
+    });
   });
 
   test("createDirectChannel, twice", async () => {
@@ -72,14 +79,33 @@ describe("Client4 against the test server", () => {
     expect(info).toMatchObject({ name: "job.log", size: 14, extension: "log", channel_id: s.channels.general.id });
     if (!info) throw new Error("no file");
     expect(s.files.get(info.id)?.content.toString()).toBe("line 1\nline 2\n");
-    expect(s.requests[0]?.multipart?.files).toEqual([{ field: "files", filename: "job.log", size: 14, contentType: "text/plain;charset=utf-8" }]);
+    expect(s.requests[0]?.multipart?.files).toEqual([
+      { field: "files", filename: "job.log", size: 14, contentType: "text/plain;charset=utf-8" },
+    ]);
 
-    const created = await client.createPost({ channel_id: s.channels.general.id, message: "job started", file_ids: [info.id] });
-    expect(created).toMatchObject({ message: "job started", user_id: s.bot.id, file_ids: [info.id], props: { from_bot: "true" } });
+    const created = await client.createPost({
+      channel_id: s.channels.general.id,
+      message: "job started",
+      file_ids: [info.id],
+    });
+    expect(created).toMatchObject({
+      message: "job started",
+      user_id: s.bot.id,
+      file_ids: [info.id],
+      props: { from_bot: "true" },
+    });
     expect(created.metadata.files.map((f) => f.id)).toEqual([info.id]);
 
-    const patched = await client.patchPost({ id: created.id, message: "job done", props: { attachments: [{ color: "good", text: "exit 0" }] } });
-    expect(patched).toMatchObject({ id: created.id, message: "job done", props: { attachments: [{ color: "good", text: "exit 0" }] } });
+    const patched = await client.patchPost({
+      id: created.id,
+      message: "job done",
+      props: { attachments: [{ color: "good", text: "exit 0" }] },
+    });
+    expect(patched).toMatchObject({
+      id: created.id,
+      message: "job done",
+      props: { attachments: [{ color: "good", text: "exit 0" }] },
+    });
     expect(patched.edit_at).toBeGreaterThan(0);
 
     const read = await client.getPost(created.id);
@@ -96,22 +122,34 @@ describe("Client4 against the test server", () => {
   test("errors reject with a ClientError carrying the server's message, id and status", async () => {
     const unknown = await clientError(client.getUserByUsername("nobody"));
     expect(unknown).toMatchObject({
-      message: "Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.",
+      message:
+        "Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.",
       server_error_id: "app.user.get_by_username.app_error",
       status_code: 404,
       url: `${s.url}/api/v4/users/username/nobody`,
     });
     const forbidden = await clientError(client.createPost({ channel_id: s.channels.noBot.id, message: "x" }));
-    expect(forbidden).toMatchObject({ message: "You do not have the appropriate permissions.", status_code: 403, server_error_id: "api.context.permissions.app_error" });
+    expect(forbidden).toMatchObject({
+      message: "You do not have the appropriate permissions.",
+      status_code: 403,
+      server_error_id: "api.context.permissions.app_error",
+    });
     const expired = await clientError(clientFor("wrong-token").getMe());
-    expect(expired).toMatchObject({ message: "Invalid or expired session, please login again.", status_code: 401, server_error_id: "api.context.session_expired.app_error" });
+    expect(expired).toMatchObject({
+      message: "Invalid or expired session, please login again.",
+      status_code: 401,
+      server_error_id: "api.context.session_expired.app_error",
+    });
     const gone = await clientError(client.patchPost({ id: "abcdefghijklmnopqrstuvwxyz", message: "x" }));
     expect(gone).toMatchObject({ status_code: 403, server_error_id: "api.context.permissions.app_error" });
   });
 
   test("an injected 503 and a reset surface as errors too", async () => {
     s.fault({ kind: "status", status: 503, times: 1 });
-    expect(await clientError(client.getMe())).toMatchObject({ status_code: 503, server_error_id: "api.test_server.injected_fault.app_error" });
+    expect(await clientError(client.getMe())).toMatchObject({
+      status_code: 503,
+      server_error_id: "api.test_server.injected_fault.app_error",
+    });
     // times: 2, because Bun's fetch retries a GET once on a fresh connection when a reused
     // keep-alive connection is reset before any answer.
     s.fault({ kind: "reset", times: 2 });

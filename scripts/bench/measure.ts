@@ -35,7 +35,10 @@ export function watchProcess(pid: number, everyMs: number): Promise<Sample> {
         const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
         if (/^State:\s+Z/m.test(status)) throw new Error("zombie");
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        last = { hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), ticks: Number(fields[11]) + Number(fields[12]) };
+        last = {
+          hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0),
+          ticks: Number(fields[11]) + Number(fields[12]),
+        };
       } catch {
         clearInterval(timer);
         resolve(last);

@@ -5,11 +5,22 @@ import type { FlagSpecs } from "./flags.ts";
 /** Flags more than one command takes, declared once so help and parsing agree. */
 export const targetFlags = {
   user: { type: "string", alias: "u", description: "send to this user (a direct message)", valueHint: "NAME" },
-  channel: { type: "string", alias: "c", description: "send to this channel (team/channel for another team)", valueHint: "NAME" },
+  channel: {
+    type: "string",
+    alias: "c",
+    description: "send to this channel (team/channel for another team)",
+    valueHint: "NAME",
+  },
 } satisfies FlagSpecs;
 
 export const fileFlag = {
-  file: { type: "string", multiple: true, alias: "f", description: "attach a file (repeat for more)", valueHint: "PATH" },
+  file: {
+    type: "string",
+    multiple: true,
+    alias: "f",
+    description: "attach a file (repeat for more)",
+    valueHint: "PATH",
+  },
 } satisfies FlagSpecs;
 
 export const jsonFlag = {
@@ -17,7 +28,11 @@ export const jsonFlag = {
 } satisfies FlagSpecs;
 
 export const timeoutFlag = {
-  timeout: { type: "string", description: "give up after this many seconds without an answer (default 20)", valueHint: "SECONDS" },
+  timeout: {
+    type: "string",
+    description: "give up after this many seconds without an answer (default 20)",
+    valueHint: "SECONDS",
+  },
 } satisfies FlagSpecs;
 
 export const messageOperand: Operand = {
@@ -37,7 +52,10 @@ export function timeoutOption(value: string | undefined): { totalTimeoutMs?: num
 }
 
 /** -u and -c as the flags say them: at most one, and not empty. */
-export function targetOf(flags: { user?: string | undefined; channel?: string | undefined }): { user?: string; channel?: string } {
+export function targetOf(flags: { user?: string | undefined; channel?: string | undefined }): {
+  user?: string;
+  channel?: string;
+} {
   const { user, channel } = flags;
   if (user !== undefined && channel !== undefined) throw new UsageError("give -u/--user or -c/--channel, not both");
   if (user === "") throw new UsageError("-u/--user needs a user name");
@@ -48,9 +66,12 @@ export function targetOf(flags: { user?: string | undefined; channel?: string | 
 /** The one operand a command takes; more usually means an unquoted message. */
 export function oneOperand(operands: string[], what: string): string | undefined {
   if (operands.length > 1) {
-    throw new UsageError(`expected one ${what}, got ${operands.length}: ${operands.map((p) => JSON.stringify(p)).join(" ")}`, {
-      hint: 'quote a message with spaces: mmn send "my message"',
-    });
+    throw new UsageError(
+      `expected one ${what}, got ${operands.length}: ${operands.map((p) => JSON.stringify(p)).join(" ")}`,
+      {
+        hint: 'quote a message with spaces: mmn send "my message"',
+      },
+    );
   }
   return operands[0];
 }

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import { operandsStartAt, type FlagSpecs } from "./flags.ts";
+import { type FlagSpecs, operandsStartAt } from "./flags.ts";
 
 export interface GlobalFlags {
   config?: string;

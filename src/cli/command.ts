@@ -31,13 +31,29 @@ export const defineCommand = <S extends FlagSpecs>(command: Command<S>): Command
 export async function usage(command: Command): Promise<string> {
   const { renderUsage } = await import("citty");
   const args: ArgsDef = {};
-  for (const operand of command.operands ?? []) args[operand.name] = { type: "positional", required: false, description: operand.description, valueHint: operand.valueHint };
+  for (const operand of command.operands ?? [])
+    args[operand.name] = {
+      type: "positional",
+      required: false,
+      description: operand.description,
+      valueHint: operand.valueHint,
+    };
   for (const [name, flag] of Object.entries(command.flags)) {
     const valueHint = flag.type === "enum" ? flag.values.join("|") : flag.valueHint;
     args[name] =
       flag.type === "boolean"
-        ? { type: "boolean", description: flag.description, ...(flag.alias ? { alias: flag.alias } : {}), ...(flag.negatable ? { default: true } : {}) }
-        : { type: "string", description: flag.description, ...(flag.alias ? { alias: flag.alias } : {}), ...(valueHint ? { valueHint } : {}) };
+        ? {
+            type: "boolean",
+            description: flag.description,
+            ...(flag.alias ? { alias: flag.alias } : {}),
+            ...(flag.negatable ? { default: true } : {}),
+          }
+        : {
+            type: "string",
+            description: flag.description,
+            ...(flag.alias ? { alias: flag.alias } : {}),
+            ...(valueHint ? { valueHint } : {}),
+          };
   }
   return renderUsage({ meta: { name: command.name, description: command.description }, args });
 }

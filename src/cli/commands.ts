@@ -12,13 +12,40 @@ export interface CommandEntry {
 export type CommandTable = Readonly<Record<string, CommandEntry>>;
 
 export const COMMANDS: CommandTable = {
-  setup: { summary: "write the configuration: server, token, team, default target", load: async () => (await import("./setup.ts")).default, readsConfig: true },
-  send: { summary: "send a message (and files) to a user or channel", load: async () => (await import("./send.ts")).default, readsConfig: true },
-  update: { summary: "edit a message sent before with --id", load: async () => (await import("./update.ts")).default, readsConfig: true },
-  run: { summary: "run a command and report its start, progress and end", load: async () => (await import("./run.ts")).default, readsConfig: true, wraps: true },
-  test: { summary: "check the configuration against the server", load: async () => (await import("./test.ts")).default, readsConfig: true },
-  hook: { summary: "list, show, export, import or remove message hooks", load: async () => (await import("./hook.ts")).default },
-  completion: { summary: "print a shell completion script (bash, zsh, fish)", load: async () => (await import("./completion.ts")).default },
+  setup: {
+    summary: "write the configuration: server, token, team, default target",
+    load: async () => (await import("./setup.ts")).default,
+    readsConfig: true,
+  },
+  send: {
+    summary: "send a message (and files) to a user or channel",
+    load: async () => (await import("./send.ts")).default,
+    readsConfig: true,
+  },
+  update: {
+    summary: "edit a message sent before with --id",
+    load: async () => (await import("./update.ts")).default,
+    readsConfig: true,
+  },
+  run: {
+    summary: "run a command and report its start, progress and end",
+    load: async () => (await import("./run.ts")).default,
+    readsConfig: true,
+    wraps: true,
+  },
+  test: {
+    summary: "check the configuration against the server",
+    load: async () => (await import("./test.ts")).default,
+    readsConfig: true,
+  },
+  hook: {
+    summary: "list, show, export, import or remove message hooks",
+    load: async () => (await import("./hook.ts")).default,
+  },
+  completion: {
+    summary: "print a shell completion script (bash, zsh, fish)",
+    load: async () => (await import("./completion.ts")).default,
+  },
 };
 
 /** Taken by every command, before or after its name. */

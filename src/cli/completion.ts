@@ -12,14 +12,17 @@ const HOOK_ACTIONS = ["list", "show", "export", "import", "rm"];
 const SHELL_NAMES = ["bash", "zsh", "fish"];
 
 /** Words completed after a command besides its flags: hook's actions, completion's shells. */
-const operands = (name: string): string[] => (name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : []);
+const operands = (name: string): string[] =>
+  name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : [];
 
 /** Flags of every command, read from the same declarations that parse them. */
 async function flagTable(commands: CommandTable): Promise<Record<string, string[]>> {
   const table: Record<string, string[]> = {};
   for (const [name, entry] of Object.entries(commands)) {
     const { flags } = await entry.load();
-    table[name] = Object.entries(flags).map(([flag, spec]) => (spec.type === "boolean" && spec.negatable ? `--no-${flag}` : `--${flag}`));
+    table[name] = Object.entries(flags).map(([flag, spec]) =>
+      spec.type === "boolean" && spec.negatable ? `--no-${flag}` : `--${flag}`,
+    );
   }
   return table;
 }
@@ -131,7 +134,8 @@ function fish(table: Record<string, string[]>, runValues: string[]): string {
   ];
   for (const [name, flags] of Object.entries(table)) {
     const when = `__fish_seen_subcommand_from ${name}; and ${ours}`;
-    for (const flag of flags) lines.push(`complete -c mmn -n "${when}" -l ${flag.slice(2)}${flag === "--on" ? ' -x -a "always failure"' : ""}`);
+    for (const flag of flags)
+      lines.push(`complete -c mmn -n "${when}" -l ${flag.slice(2)}${flag === "--on" ? ' -x -a "always failure"' : ""}`);
     const words = operands(name);
     if (words.length) lines.push(`complete -c mmn -n "${when}" -a "${words.join(" ")}"`);
   }
@@ -151,7 +155,8 @@ export default defineCommand({
     const shell = operands[0] ?? "";
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
     if (operands.length > 1) throw new UsageError(`name one shell, got ${operands.length}: ${operands.join(" ")}`);
-    if (!render) throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
+    if (!render)
+      throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
     print(render(await flagTable(ctx.commands), await runValueFlags(ctx.commands)));
     return 0;
   },

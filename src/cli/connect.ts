@@ -1,9 +1,9 @@
-import { requireConnection, type MmnConfig } from "../config.ts";
 import { readCaBundle } from "../ca.ts";
+import { type MmnConfig, requireConnection } from "../config.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
-import { FileNameCache, defaultNameCachePath } from "../names.ts";
+import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import { Notify, type NotifyOptions } from "../notify.ts";
-import { cliConfig, type CliContext } from "./context.ts";
+import { type CliContext, cliConfig } from "./context.ts";
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
@@ -27,7 +27,8 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
       lastRetry = `${attempt} ${reason}`;
       ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`);
     },
-    onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+    onAttempt: ({ request, status, ms }) =>
+      ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     ...options,
   });
   return { notify, config: loaded };

@@ -1,4 +1,4 @@
-import { mergeConfig, type ConfigFile, type LoadedConfig, type MmnConfig } from "../config.ts";
+import { type ConfigFile, type LoadedConfig, type MmnConfig, mergeConfig } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
 import type { GlobalFlags } from "./argv.ts";
 import type { CommandTable } from "./commands.ts";
@@ -36,7 +36,9 @@ export function createContext(globals: GlobalFlags, rest: string[] | undefined, 
 export async function cliConfig(ctx: CliContext, overrides: MmnConfig = {}): Promise<LoadedConfig> {
   const loaded = mergeConfig(await ctx.configFiles(), { overrides, env: ctx.env });
   if (ctx.env.NODE_TLS_REJECT_UNAUTHORIZED === "0") {
-    loaded.warnings.push("NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mmn always checks the server's certificate (a CA of your site's own: ca= or MMN_CA)");
+    loaded.warnings.push(
+      "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mmn always checks the server's certificate (a CA of your site's own: ca= or MMN_CA)",
+    );
   }
   for (const warning of loaded.warnings) ui.warn(warning);
   ui.debug(`config: ${loaded.files.length ? loaded.files.join(", ") : "no files"}`);

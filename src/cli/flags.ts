@@ -13,16 +13,16 @@ interface Described {
   valueHint?: string;
 }
 
-export type FlagSpec =
-  | (Described & { type: "boolean"; /** `--no-logs` turns it off; on by default. */ negatable?: true })
-  | (Described & { type: "string"; /** Every value is kept (`-f a -f b`). */ multiple?: true })
+type FlagSpec =
+  | (Described & { type: "boolean" /** `--no-logs` turns it off; on by default. */; negatable?: true })
+  | (Described & { type: "string" /** Every value is kept (`-f a -f b`). */; multiple?: true })
   | (Described & { type: "enum"; values: readonly string[] })
   /** A value when one follows (`--mention bob`), else on (`--mention --` or before another option). */
   | (Described & { type: "optional" });
 
 export type FlagSpecs = Record<string, FlagSpec>;
 
-export type FlagValue<F extends FlagSpec> = F extends { type: "boolean" }
+type FlagValue<F extends FlagSpec> = F extends { type: "boolean" }
   ? boolean | undefined
   : F extends { type: "string"; multiple: true }
     ? string[]
@@ -33,7 +33,9 @@ export type FlagValue<F extends FlagSpec> = F extends { type: "boolean" }
         : string | undefined;
 
 /** A repeatable flag is always a list; any other is absent when not given. */
-export type FlagValues<S extends FlagSpecs> = { -readonly [K in keyof S as S[K] extends { multiple: true } ? K : never]: string[] } & {
+type FlagValues<S extends FlagSpecs> = {
+  -readonly [K in keyof S as S[K] extends { multiple: true } ? K : never]: string[];
+} & {
   -readonly [K in keyof S as S[K] extends { multiple: true } ? never : K]?: FlagValue<S[K]>;
 };
 
@@ -46,7 +48,11 @@ export interface Parsed<S extends FlagSpecs> {
  * `stopAtOperand`: options end at the first operand, which starts the operands with
  * everything after it (`mmn run python3 -c …`, like nohup or env).
  */
-export function parseFlags<S extends FlagSpecs>(raw: readonly string[], specs: S, options: { stopAtOperand?: boolean } = {}): Parsed<S> {
+export function parseFlags<S extends FlagSpecs>(
+  raw: readonly string[],
+  specs: S,
+  options: { stopAtOperand?: boolean } = {},
+): Parsed<S> {
   const long = new Map<string, [string, FlagSpec]>();
   const short = new Map<string, [string, FlagSpec]>();
   const values: Record<string, string | boolean | string[] | undefined> = {};

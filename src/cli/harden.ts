@@ -21,7 +21,10 @@ export function guardSecrets(options: { startsProcesses: boolean }): void {
   }
   try {
     const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-    const prctl = { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 } as const;
+    const prctl = {
+      args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64],
+      returns: FFIType.i32,
+    } as const;
     for (const name of ["libc.so.6", "libc.so"]) {
       try {
         const libc = dlopen(name, { prctl });

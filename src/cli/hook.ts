@@ -1,5 +1,13 @@
 import { UsageError } from "../errors.ts";
-import { DirectoryHookStore, defaultHookDir, formatHook, readHookFile, validateId, writeHookFile, type MessageHook } from "../hooks.ts";
+import {
+  DirectoryHookStore,
+  defaultHookDir,
+  formatHook,
+  type MessageHook,
+  readHookFile,
+  validateId,
+  writeHookFile,
+} from "../hooks.ts";
 import { printable } from "../printable.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
@@ -26,14 +34,22 @@ const hookJson = (hook: MessageHook) => ({
 export default defineCommand({
   name: "mmn hook",
   description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ${"$"}XDG_STATE_HOME/mmn/hooks, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.`,
-  operands: [{ name: "action", description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" }],
+  operands: [
+    { name: "action", description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" },
+  ],
   flags: { ...jsonFlag },
   examples,
   async run({ flags, operands: words }) {
     const [action = "list", ...operands] = words;
     const arity = ARITY[action];
-    if (arity === undefined) throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, { hint: "use list, show, export, import or rm" });
-    if (operands.length !== arity) throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, { hint: "see mmn hook --help" });
+    if (arity === undefined)
+      throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, {
+        hint: "use list, show, export, import or rm",
+      });
+    if (operands.length !== arity)
+      throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, {
+        hint: "see mmn hook --help",
+      });
     const store = new DirectoryHookStore(defaultHookDir());
     const json = flags.json === true;
     const need = async (id: string) => {
@@ -47,7 +63,11 @@ export default defineCommand({
         if (json) print(`${JSON.stringify(hooks.map(hookJson))}\n`);
         else if (hooks.length === 0) ui.info(`no hooks in ${store.dir}`);
         // Hook files may come from elsewhere (a shared MMN_HOOK_DIR): nothing in them reaches the terminal raw.
-        else for (const h of hooks) print(`${[h.id, h.createdAt ?? "-", h.server ?? "-", `post ${h.postId}`].map((f) => printable(f, 300)).join("\t")}\n`);
+        else
+          for (const h of hooks)
+            print(
+              `${[h.id, h.createdAt ?? "-", h.server ?? "-", `post ${h.postId}`].map((f) => printable(f, 300)).join("\t")}\n`,
+            );
         return 0;
       }
       case "show": {

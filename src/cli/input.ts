@@ -1,5 +1,5 @@
-import { formatBytes } from "../files.ts";
 import { UsageError } from "../errors.ts";
+import { formatBytes } from "../files.ts";
 import { MAX_MESSAGE_BYTES } from "../split.ts";
 import { isTerminal } from "./tty.ts";
 
@@ -11,7 +11,8 @@ import { isTerminal } from "./tty.ts";
  */
 export async function readMessage(arg: string | undefined, options: { files: number }): Promise<string> {
   if (arg !== undefined && arg !== "-") return arg;
-  if (arg === "-" || (options.files === 0 && !isTerminal(0))) return (await readStdin(MAX_MESSAGE_BYTES, tooLong)).replace(/\n$/, "");
+  if (arg === "-" || (options.files === 0 && !isTerminal(0)))
+    return (await readStdin(MAX_MESSAGE_BYTES, tooLong)).replace(/\n$/, "");
   if (options.files > 0) return "";
   throw new UsageError("no message given", { hint: "pass it as an argument, or pipe it in: echo hi | mmn send" });
 }

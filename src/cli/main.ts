@@ -5,15 +5,17 @@ import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
 import { COMMANDS, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
-import { parseFlags } from "./flags.ts";
 import { createContext } from "./context.ts";
+import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
 import { isTerminal } from "./tty.ts";
 import { markLines, print, setLevel, ui } from "./ui.ts";
 
 /** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
 const cleanUsage = (text: string) =>
-  (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "")).replace(/[ \t]+$/gm, "").trimEnd();
+  (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""))
+    .replace(/[ \t]+$/gm, "")
+    .trimEnd();
 
 /** `--json` was asked for: a failure is told on stdout too, as one object a script can read. */
 let jsonOutput = false;
@@ -44,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
     return globals.help ? 0 : 2;
   }
   const entry = commandNamed(name);
-  if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
+  if (!entry)
+    throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
   if (entry.readsConfig) guardSecrets({ startsProcesses: entry.wraps === true });
   const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
@@ -67,7 +70,12 @@ function jsonFailure(error: unknown): Record<string, unknown> {
   const failure: Record<string, unknown> = { ok: false, error: errorMessage(error), exit: exitCodeOf(error) };
   if (error instanceof MmnError && error.hint) failure.hint = error.hint;
   // What went out before the failure, for the script to find it.
-  if (error instanceof AfterSendError) Object.assign(failure, { post_id: error.post.id, channel_id: error.post.channel_id, root_id: error.post.root_id || null });
+  if (error instanceof AfterSendError)
+    Object.assign(failure, {
+      post_id: error.post.id,
+      channel_id: error.post.channel_id,
+      root_id: error.post.root_id || null,
+    });
   return failure;
 }
 

@@ -33,7 +33,14 @@ export async function printResult(options: {
   const hookFile = saveHook !== undefined && hookError === undefined ? saveHook : undefined;
   // A failure after the send is one object too, main's, which names the post.
   if (json && hookError === undefined) {
-    const result = { id: id ?? null, post_id: post.id, channel_id: post.channel_id, root_id: post.root_id || null, action, ...(hookFile ? { hook_file: hookFile } : {}) };
+    const result = {
+      id: id ?? null,
+      post_id: post.id,
+      channel_id: post.channel_id,
+      root_id: post.root_id || null,
+      action,
+      ...(hookFile ? { hook_file: hookFile } : {}),
+    };
     print(`${JSON.stringify(result)}\n`);
   } else if (!json) {
     const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";

@@ -1,10 +1,10 @@
-import { writeHookFile } from "../hooks.ts";
 import type { LoadedConfig } from "../config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
+import { writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
+import { audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
 import { INHERITED_FDS } from "../run/process/fds.ts";
 import { LineEnd } from "../run/process/lineend.ts";
-import { audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
 import { catchSignals } from "../run/process/signals.ts";
 import { targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
@@ -30,19 +30,49 @@ const notice = (message: string) => ui.raw(message);
 
 export default defineCommand({
   name: "mmn run",
-  description: "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched.",
+  description:
+    "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched.",
   wraps: true,
   flags: {
     ...targetFlags,
-    id: { type: "string", description: "remember the status message under this id (default: generated, printed)", valueHint: "ID" },
-    title: { type: "string", description: "name the job in messages instead of showing the command", valueHint: "TEXT" },
-    interval: { type: "string", description: "seconds between status edits when there is new output (default 30, at least 1)", valueHint: "SECONDS" },
+    id: {
+      type: "string",
+      description: "remember the status message under this id (default: generated, printed)",
+      valueHint: "ID",
+    },
+    title: {
+      type: "string",
+      description: "name the job in messages instead of showing the command",
+      valueHint: "TEXT",
+    },
+    interval: {
+      type: "string",
+      description: "seconds between status edits when there is new output (default 30, at least 1)",
+      valueHint: "SECONDS",
+    },
     tail: { type: "string", description: "lines of output shown in the status (default 10)", valueHint: "LINES" },
     logs: { type: "boolean", negatable: true, description: "attach the log to the final reply (--no-logs: don't)" },
-    log: { type: "string", description: "keep the combined log in this file (default: a temporary file)", valueHint: "FILE" },
-    "save-hook": { type: "string", alias: "s", description: "also write the status message's hook to this file", valueHint: "FILE" },
-    on: { type: "enum", values: ["always", "failure"], description: "always (default): report start, progress and end; failure: only a failed end" },
-    mention: { type: "optional", description: "@-mention NAME in the final reply (alone: the configured mention= or user)", valueHint: "NAME" },
+    log: {
+      type: "string",
+      description: "keep the combined log in this file (default: a temporary file)",
+      valueHint: "FILE",
+    },
+    "save-hook": {
+      type: "string",
+      alias: "s",
+      description: "also write the status message's hook to this file",
+      valueHint: "FILE",
+    },
+    on: {
+      type: "enum",
+      values: ["always", "failure"],
+      description: "always (default): report start, progress and end; failure: only a failed end",
+    },
+    mention: {
+      type: "optional",
+      description: "@-mention NAME in the final reply (alone: the configured mention= or user)",
+      valueHint: "NAME",
+    },
     "hide-command": { type: "boolean", description: "do not show the command line (it may hold secrets)" },
   },
   examples: `  mmn run -- python train.py --epochs 50
@@ -56,7 +86,8 @@ export default defineCommand({
     startLinesAfter(() => stderrLine.breakNeeded());
     // Without our `--`, a `--` main split off belongs to the command's arguments.
     const command = operands.length === 0 ? (ctx.rest ?? []) : ctx.rest ? [...operands, "--", ...ctx.rest] : operands;
-    if (command.length === 0) throw new UsageError("no command to run", { hint: "put it after --: mmn run -- python train.py" });
+    if (command.length === 0)
+      throw new UsageError("no command to run", { hint: "put it after --: mmn run -- python train.py" });
     const target = targetOf(flags);
     const id = runId(flags.id);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
@@ -69,22 +100,29 @@ export default defineCommand({
     let notify: Notify | undefined;
     let loaded: LoadedConfig | undefined;
     try {
-      ({ notify, config: loaded } = await connect(ctx, {}, {
-        timeoutMs: testMs("REQUEST_TIMEOUT", 5000),
-        retries: 0,
-        // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
-        onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
-      }));
+      ({ notify, config: loaded } = await connect(
+        ctx,
+        {},
+        {
+          timeoutMs: testMs("REQUEST_TIMEOUT", 5000),
+          retries: 0,
+          // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
+          onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
+        },
+      ));
     } catch (error) {
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
     const { on, interval, tail } = configSettings(loaded, settings, notice);
     const { recipient, mention } = audience(target, flags.mention, loaded?.config ?? {}, notice);
     if (notify && !recipient) {
-      notice("no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications");
+      notice(
+        "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",
+      );
       notify = undefined;
     }
-    if (notify) ui.info(`reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    if (notify)
+      ui.info(`reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
 
     const { wrap } = await import("../run/wrapper.ts");
     const { code, hook } = await wrap({

@@ -3,7 +3,16 @@ import { unwritableReason } from "../atomic.ts";
 import { AfterSendError, UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient } from "../recipient.ts";
-import { fileFlag, jsonFlag, messageOperand, oneOperand, targetFlags, targetOf, timeoutFlag, timeoutOption } from "./_shared.ts";
+import {
+  fileFlag,
+  jsonFlag,
+  messageOperand,
+  oneOperand,
+  targetFlags,
+  targetOf,
+  timeoutFlag,
+  timeoutOption,
+} from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
@@ -16,8 +25,17 @@ export default defineCommand({
   flags: {
     ...targetFlags,
     ...fileFlag,
-    id: { type: "string", description: "remember the message under this id; if the id exists, update that message instead", valueHint: "ID" },
-    "save-hook": { type: "string", alias: "s", description: "also write the message's hook to this file", valueHint: "FILE" },
+    id: {
+      type: "string",
+      description: "remember the message under this id; if the id exists, update that message instead",
+      valueHint: "ID",
+    },
+    "save-hook": {
+      type: "string",
+      alias: "s",
+      description: "also write the message's hook to this file",
+      valueHint: "FILE",
+    },
     "reply-to": { type: "string", description: "reply in the thread of the message with this id", valueHint: "ID" },
     ...timeoutFlag,
     ...jsonFlag,
@@ -44,11 +62,17 @@ export default defineCommand({
     const json = flags.json === true;
     let result: { post: Post; action: string };
     try {
-      result = await notify.deliver(message, { to: pickRecipient(target, config.config), id, replyTo, files: flags.file });
+      result = await notify.deliver(message, {
+        to: pickRecipient(target, config.config),
+        id,
+        replyTo,
+        files: flags.file,
+      });
     } catch (error) {
       // Sent but something after failed: say what went out before saying what failed.
       // With --json, main tells it, in the one object it prints for the failure.
-      if (error instanceof AfterSendError && !json) await printResult({ notify, post: error.post, id: undefined, action: "sent", saveHook: undefined, json });
+      if (error instanceof AfterSendError && !json)
+        await printResult({ notify, post: error.post, id: undefined, action: "sent", saveHook: undefined, json });
       throw error;
     }
     await printResult({ notify, ...result, id, saveHook, json });

@@ -1,12 +1,12 @@
 /** The steps of `mmn setup`: each asks, checks with the server, or reads what it needs. */
 import type { Team } from "@mattermost/types/teams";
-import { normalizeUrl, type MmnConfig } from "../config.ts";
+import { type MmnConfig, normalizeUrl } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
 import { errnoText, exists } from "../disk.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
 import type { Notify } from "../notify.ts";
-import type { Recipient } from "../recipient.ts";
 import { FileRefused, readSmallFile } from "../read-file.ts";
+import type { Recipient } from "../recipient.ts";
 import { readStdin } from "./input.ts";
 import { ask, askSecret, Cancelled, choose } from "./prompt.ts";
 import { ui } from "./ui.ts";
@@ -53,7 +53,8 @@ export async function checkRecipient(notify: Notify, recipient: Recipient): Prom
   try {
     return await notify.checkRecipient(recipient);
   } catch (error) {
-    if (error instanceof ServerError && (error.status === 403 || error.status === 404)) throw new UsageError(error.message, { hint: error.hint });
+    if (error instanceof ServerError && (error.status === 403 || error.status === 404))
+      throw new UsageError(error.message, { hint: error.hint });
     throw error;
   }
 }
@@ -61,38 +62,62 @@ export async function checkRecipient(notify: Notify, recipient: Recipient): Prom
 /** A token is 26 characters; a file of kilobytes is the wrong file (`--token-file /dev/zero` reached 17 GB). */
 const MAX_TOKEN_BYTES = 4096;
 
-export async function readToken(file: string | undefined, flag: string | undefined, interactive: boolean, current?: string): Promise<string> {
+export async function readToken(
+  file: string | undefined,
+  flag: string | undefined,
+  interactive: boolean,
+  current?: string,
+): Promise<string> {
   let token = flag;
   if (file !== undefined) {
     try {
-      token = file === "-" ? await readStdin(MAX_TOKEN_BYTES, () => new FileRefused("ETOOBIG", String(MAX_TOKEN_BYTES))) : (await readSmallFile(file, { maxBytes: MAX_TOKEN_BYTES, allowPipe: true })).text;
+      token =
+        file === "-"
+          ? await readStdin(MAX_TOKEN_BYTES, () => new FileRefused("ETOOBIG", String(MAX_TOKEN_BYTES)))
+          : (await readSmallFile(file, { maxBytes: MAX_TOKEN_BYTES, allowPipe: true })).text;
     } catch (error) {
       throw new UsageError(`cannot read the token file ${file === "-" ? "(stdin)" : file}: ${errnoText(error)}`);
     }
     // A failed `pass show … | mmn setup --token-file -` must not look like a kept token.
     if (!token.trim()) throw new UsageError(`the token file ${file === "-" ? "(stdin)" : file} is empty`);
   }
-  if (token === undefined && interactive) token = await askSecret(`Access token${current ? " (Enter keeps the current one)" : ""}:`);
+  if (token === undefined && interactive)
+    token = await askSecret(`Access token${current ? " (Enter keeps the current one)" : ""}:`);
   token = token?.trim() || current;
-  if (!token) throw new UsageError("no token: give --token-file FILE (or - for stdin)", { hint: "create one in Mattermost: Integrations → Bot Accounts" });
+  if (!token)
+    throw new UsageError("no token: give --token-file FILE (or - for stdin)", {
+      hint: "create one in Mattermost: Integrations → Bot Accounts",
+    });
   if (/\s/.test(token)) throw new UsageError("the token contains spaces or line breaks: is that the right file?");
   return token;
 }
 
-export async function pickTeam(notify: Notify, wanted: string | undefined, interactive: boolean, explicit: boolean): Promise<string | undefined> {
+export async function pickTeam(
+  notify: Notify,
+  wanted: string | undefined,
+  interactive: boolean,
+  explicit: boolean,
+): Promise<string | undefined> {
   const teams: Team[] = await notify.teams();
   if (wanted) {
     if (teams.some((t) => t.name === wanted)) return wanted;
     if (explicit || !interactive) {
-      throw new UsageError(`the bot is not in a team named ${JSON.stringify(wanted)}`, { hint: `its teams: ${teams.map((t) => t.name).join(", ") || "none (add it to one)"}` });
+      throw new UsageError(`the bot is not in a team named ${JSON.stringify(wanted)}`, {
+        hint: `its teams: ${teams.map((t) => t.name).join(", ") || "none (add it to one)"}`,
+      });
     }
   }
   if (teams.length === 0) {
-    ui.warn("the bot is in no team: direct messages work, channels need a team (add the bot to one and run setup again)");
+    ui.warn(
+      "the bot is in no team: direct messages work, channels need a team (add the bot to one and run setup again)",
+    );
     return undefined;
   }
   if (teams.length === 1 || !interactive) return teams[0]!.name;
-  return choose("Team for channels:", teams.map((t) => t.name));
+  return choose(
+    "Team for channels:",
+    teams.map((t) => t.name),
+  );
 }
 
 export async function askRecipient(current: MmnConfig): Promise<{ user?: string; channel?: string }> {

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { readCaBundle } from "../ca.ts";
-import { mergeConfig, normalizeUrl, userConfigPath, writeConfigFile, type MmnConfig } from "../config.ts";
+import { type MmnConfig, mergeConfig, normalizeUrl, userConfigPath, writeConfigFile } from "../config.ts";
 import { UsageError } from "../errors.ts";
 import { Notify, type NotifyOptions } from "../notify.ts";
 import { pickRecipient } from "../recipient.ts";
@@ -8,18 +8,33 @@ import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { cliConfig } from "./context.ts";
 import { ask } from "./prompt.ts";
-import { askAgain, askRecipient, checkRecipient, once, ownValues, pickTeam, readToken, recipientOf, sameServer } from "./setup-steps.ts";
+import {
+  askAgain,
+  askRecipient,
+  checkRecipient,
+  once,
+  ownValues,
+  pickTeam,
+  readToken,
+  recipientOf,
+  sameServer,
+} from "./setup-steps.ts";
 import { isTerminal } from "./tty.ts";
 import { ui } from "./ui.ts";
 
 export default defineCommand({
   name: "mmn setup",
-  description: "Write the configuration (~/.mmnrc, mode 0600) after checking it against the server: address, bot token, team, default recipient.",
+  description:
+    "Write the configuration (~/.mmnrc, mode 0600) after checking it against the server: address, bot token, team, default recipient.",
   flags: {
     url: { type: "string", description: "server address, as in the browser", valueHint: "URL" },
     team: { type: "string", description: "team whose channels -c names", valueHint: "TEAM" },
     "token-file": { type: "string", description: "read the token from this file (- for stdin)", valueHint: "FILE" },
-    token: { type: "string", description: "the token itself (visible to other users in ps: prefer --token-file)", valueHint: "TOKEN" },
+    token: {
+      type: "string",
+      description: "the token itself (visible to other users in ps: prefer --token-file)",
+      valueHint: "TOKEN",
+    },
     user: { type: "string", alias: "u", description: "default recipient of direct messages", valueHint: "NAME" },
     channel: { type: "string", alias: "c", description: "default channel instead", valueHint: "NAME" },
     yes: { type: "boolean", alias: "y", description: "ask nothing: take flags and the current configuration" },
@@ -31,24 +46,29 @@ export default defineCommand({
     const flagTarget = targetOf(values);
     // The file named by --config or MMN_CONFIG is the one setup writes: it may not exist yet.
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
-    const current = explicit && !existsSync(explicit) ? mergeConfig([], { env: ctx.env }).config : (await cliConfig(ctx)).config;
+    const current =
+      explicit && !existsSync(explicit) ? mergeConfig([], { env: ctx.env }).config : (await cliConfig(ctx)).config;
     const path = explicit ?? (await userConfigPath());
     // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
     const transport: Partial<NotifyOptions> = {
       ...(current.ca ? { ca: await readCaBundle(current.ca) } : {}),
       ...(current.proxy ? { proxy: current.proxy } : {}),
       retries: 1,
-      onAttempt: ({ request, status, ms }) => ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+      onAttempt: ({ request, status, ms }) =>
+        ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     };
-    const client = (url: string, token: string, team?: string) => new Notify({ ...transport, url, token, ...(team ? { team } : {}) });
+    const client = (url: string, token: string, team?: string) =>
+      new Notify({ ...transport, url, token, ...(team ? { team } : {}) });
     const interactive = values.yes !== true && isTerminal(0);
-    if (values.token) ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
+    if (values.token)
+      ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
     // In the wizard a wrong answer is asked again; one from a flag or the configuration is an error.
     const answer = (fromFlag: boolean) => (interactive && !fromFlag ? askAgain : once);
 
     const url = await answer(values.url !== undefined)(async () => {
       const raw = values.url ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
-      if (!raw) throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
+      if (!raw)
+        throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
       const url = normalizeUrl(raw, values.url !== undefined ? "--url" : "the address");
       // No token on the way: the address may be a typo, and ping needs none.
       await client(url, "").ping();
@@ -68,7 +88,12 @@ export default defineCommand({
 
     const team = await pickTeam(notify, values.team ?? current.team, interactive, values.team !== undefined);
     const recipient = await answer(Boolean(flagTarget.user || flagTarget.channel))(async () => {
-      const chosen = flagTarget.user || flagTarget.channel ? flagTarget : interactive ? await askRecipient(current) : recipientOf(current);
+      const chosen =
+        flagTarget.user || flagTarget.channel
+          ? flagTarget
+          : interactive
+            ? await askRecipient(current)
+            : recipientOf(current);
       const to = pickRecipient(chosen);
       if (to) ui.success(`default recipient ${await checkRecipient(client(url, token, team), to)} can be reached`);
       return chosen;
@@ -86,4 +111,3 @@ export default defineCommand({
     return 0;
   },
 });
-

@@ -1,4 +1,4 @@
-import { exitCodeOf, UsageError, type MmnError } from "../errors.ts";
+import { exitCodeOf, type MmnError, UsageError } from "../errors.ts";
 import { formatBytes } from "../files.ts";
 import { printable } from "../printable.ts";
 import { jsonFlag } from "./_shared.ts";
@@ -6,18 +6,19 @@ import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { color, print, ui } from "./ui.ts";
 
-
 interface Check {
   name: string;
   ok: boolean;
   detail: string;
 }
 
-const uploadLimit = (maxFileSize: number | undefined) => (maxFileSize ? `uploads up to ${formatBytes(maxFileSize)}` : "upload limit not told");
+const uploadLimit = (maxFileSize: number | undefined) =>
+  maxFileSize ? `uploads up to ${formatBytes(maxFileSize)}` : "upload limit not told";
 
 export default defineCommand({
   name: "mmn test",
-  description: "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing.",
+  description:
+    "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing.",
   flags: { ...jsonFlag },
   examples: `  mmn test
   mmn test --json | jq .version
@@ -30,7 +31,11 @@ export default defineCommand({
     /** The exit code of the first failure: a rejected token is a configuration error (3), like on send. */
     let failure = 0;
     const report: Record<string, unknown> = { url: notify.serverUrl };
-    const check = async <T>(name: string, run: () => Promise<T>, describe: (value: T) => string): Promise<T | undefined> => {
+    const check = async <T>(
+      name: string,
+      run: () => Promise<T>,
+      describe: (value: T) => string,
+    ): Promise<T | undefined> => {
       try {
         const value = await run();
         checks.push({ name, ok: true, detail: describe(value) });
@@ -42,24 +47,57 @@ export default defineCommand({
         return undefined;
       }
     };
-    const reachable = await check("server", () => notify.ping().then(() => true), () => notify.serverUrl);
+    const reachable = await check(
+      "server",
+      () => notify.ping().then(() => true),
+      () => notify.serverUrl,
+    );
     if (reachable) {
-      const me = await check("token", () => notify.me(), (u) => `authenticated as @${u.username}${u.is_bot ? " (bot)" : ""}`);
-      const server = await check("version", () => notify.serverLimits(), (s) => `Mattermost ${s.version ?? "?"}, ${uploadLimit(s.maxFileSize)}`);
+      const me = await check(
+        "token",
+        () => notify.me(),
+        (u) => `authenticated as @${u.username}${u.is_bot ? " (bot)" : ""}`,
+      );
+      const server = await check(
+        "version",
+        () => notify.serverLimits(),
+        (s) => `Mattermost ${s.version ?? "?"}, ${uploadLimit(s.maxFileSize)}`,
+      );
       report.user = me ? { id: me.id, username: me.username, is_bot: me.is_bot } : null;
       report.version = server?.version ?? null;
       report.max_file_size = server?.maxFileSize ?? null;
-      if (me && team) await check("team", () => notify.team(team), (t) => `${printable(t.display_name, 80)} (${t.name})`);
-      if (me && user) await check("default user", () => notify.checkRecipient({ user }), (label) => label);
-      if (me && channel && (team || channel.includes("/"))) await check("default channel", () => notify.checkRecipient({ channel }), (label) => label);
+      if (me && team)
+        await check(
+          "team",
+          () => notify.team(team),
+          (t) => `${printable(t.display_name, 80)} (${t.name})`,
+        );
+      if (me && user)
+        await check(
+          "default user",
+          () => notify.checkRecipient({ user }),
+          (label) => label,
+        );
+      if (me && channel && (team || channel.includes("/")))
+        await check(
+          "default channel",
+          () => notify.checkRecipient({ channel }),
+          (label) => label,
+        );
     }
     const ok = failure === 0;
     if (flags.json === true) {
-      print(`${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`);
+      print(
+        `${JSON.stringify({ ok, ...report, team: team ?? null, default_user: user ?? null, default_channel: channel ?? null, checks })}\n`,
+      );
     } else {
       // A failed check is an error: shown with --quiet too.
-      for (const c of checks) (c.ok ? ui.info : ui.raw)(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
-      if (!user && !channel) ui.info(`${color.yellow("•")} ${"default".padEnd(15)} none set: name -u or -c on every send, or run \`mmn setup\``);
+      for (const c of checks)
+        (c.ok ? ui.info : ui.raw)(`${c.ok ? color.green("✔") : color.red("✖")} ${c.name.padEnd(15)} ${c.detail}`);
+      if (!user && !channel)
+        ui.info(
+          `${color.yellow("•")} ${"default".padEnd(15)} none set: name -u or -c on every send, or run \`mmn setup\``,
+        );
     }
     return failure;
   },

@@ -101,7 +101,8 @@ export const ui = {
     write(`${color.red("error:")} ${error.message}`);
     if (error.hint) write(`${color.dim("hint:")} ${error.hint}`);
     if (level === "verbose" && (error instanceof ServerError || error instanceof NetworkError)) {
-      const status = error instanceof ServerError ? ` → ${error.status}${error.serverId ? ` ${error.serverId}` : ""}` : "";
+      const status =
+        error instanceof ServerError ? ` → ${error.status}${error.serverId ? ` ${error.serverId}` : ""}` : "";
       const requestId = error instanceof ServerError && error.requestId ? ` (request id ${error.requestId})` : "";
       write(color.dim(`${error.request.method} ${error.request.path}${status}${requestId}`));
     }

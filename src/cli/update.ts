@@ -8,11 +8,16 @@ import { printResult } from "./output.ts";
 
 export default defineCommand({
   name: "mmn update",
-  description: "Edit a message sent before (by its id or a hook file). Edits do not notify anyone; attached files are posted as a reply, which does.",
+  description:
+    "Edit a message sent before (by its id or a hook file). Edits do not notify anyone; attached files are posted as a reply, which does.",
   operands: [messageOperand],
   flags: {
     id: { type: "string", description: "the id the message was sent with (send --id)", valueHint: "ID" },
-    hook: { type: "string", description: "a hook file written by send --save-hook or the Python package", valueHint: "FILE" },
+    hook: {
+      type: "string",
+      description: "a hook file written by send --save-hook or the Python package",
+      valueHint: "FILE",
+    },
     append: { type: "boolean", description: "add the text below the message instead of replacing it" },
     ...fileFlag,
     ...timeoutFlag,

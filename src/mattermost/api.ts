@@ -1,5 +1,5 @@
 import type { RequestInfo } from "../errors.ts";
-import { withRetries, type RetryPolicy } from "./retry.ts";
+import { type RetryPolicy, withRetries } from "./retry.ts";
 import type { Shape } from "./shapes.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
@@ -77,7 +77,9 @@ export class Api {
       : {
           shape: "tries",
           retries: this.#options.retries ?? DEFAULT_RETRIES,
-          deadline: performance.now() + Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0),
+          deadline:
+            performance.now() +
+            Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0),
           maxWaitMs: this.#options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS,
         };
     const { onAttempt, onRetry } = this.#options;
@@ -108,7 +110,9 @@ export class Api {
       {
         idempotent: options.idempotent ?? method !== "POST",
         signal: options.signal,
-        onRetry: onRetry && (({ attempt, waitMs, error }) => onRetry({ attempt, waitMs, reason: error.message, request: info })),
+        onRetry:
+          onRetry &&
+          (({ attempt, waitMs, error }) => onRetry({ attempt, waitMs, reason: error.message, request: info })),
       },
     );
     return data as T;

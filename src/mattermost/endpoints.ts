@@ -43,7 +43,8 @@ export const getMyTeams = (api: Api) => api.request<Team[]>("GET", "/users/me/te
 export const getUserByUsername = (api: Api, username: string) =>
   api.request<UserProfile>("GET", `/users/username/${seg(username)}`, { shape: USER });
 
-export const getTeamByName = (api: Api, name: string) => api.request<Team>("GET", `/teams/name/${seg(name)}`, { shape: TEAM });
+export const getTeamByName = (api: Api, name: string) =>
+  api.request<Team>("GET", `/teams/name/${seg(name)}`, { shape: TEAM });
 
 export const getChannelByName = (api: Api, team: string, channel: string) =>
   api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`, { shape: CHANNEL });

@@ -1,5 +1,5 @@
 /** A failed attempt told as a user reads it: what the server said, or what the request ran into. */
-import { ConfigError, errorMessage, NetworkError, ServerError, type RequestInfo } from "../errors.ts";
+import { ConfigError, errorMessage, NetworkError, type RequestInfo, ServerError } from "../errors.ts";
 import { printable } from "../printable.ts";
 import { hintFor } from "./hints.ts";
 import { proxyFor, redactCredentials } from "./proxy.ts";
@@ -16,10 +16,18 @@ interface AppErrorBody {
 
 export function serverError(clean: Clean, info: RequestInfo, response: Response, data: unknown): ServerError {
   const body: AppErrorBody = data && typeof data === "object" ? (data as AppErrorBody) : {};
-  const raw = typeof body.message === "string" ? body.message : typeof data === "string" && data.trim() ? stripTags(data) : response.statusText;
+  const raw =
+    typeof body.message === "string"
+      ? body.message
+      : typeof data === "string" && data.trim()
+        ? stripTags(data)
+        : response.statusText;
   const text = printable(raw);
   const serverId = typeof body.id === "string" ? printable(body.id, 100) : undefined;
-  const message = response.status === 401 ? `the server rejected the token: ${text || "unauthorized"} (HTTP 401)` : `${text || "request failed"} (HTTP ${response.status})`;
+  const message =
+    response.status === 401
+      ? `the server rejected the token: ${text || "unauthorized"} (HTTP 401)`
+      : `${text || "request failed"} (HTTP ${response.status})`;
   return new ServerError(clean(message), {
     status: response.status,
     serverId,

@@ -3,7 +3,6 @@ import { formatBytes, type UploadFile } from "../files.ts";
 
 export type { UploadFile };
 
-
 const CHUNK = 1 << 20;
 const encoder = new TextEncoder();
 
@@ -12,7 +11,10 @@ const encoder = new TextEncoder();
  * Bun's FormData copies a file into memory twice (300 MB → 614 MB peak); this holds one chunk.
  * `channel_id` goes first: the server reads parts in order and needs it before any file.
  */
-export function multipartUpload(channelId: string, files: readonly UploadFile[]): {
+export function multipartUpload(
+  channelId: string,
+  files: readonly UploadFile[],
+): {
   body: ReadableStream<Uint8Array>;
   headers: Record<string, string>;
 } {
@@ -88,7 +90,11 @@ async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
     while (left > 0) {
       const buffer = new Uint8Array(Math.min(CHUNK, left));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) throw new UploadSourceError(file, `shrank while it was being sent (${formatBytes(position)} of ${formatBytes(file.size)})`);
+      if (bytesRead === 0)
+        throw new UploadSourceError(
+          file,
+          `shrank while it was being sent (${formatBytes(position)} of ${formatBytes(file.size)})`,
+        );
       position += bytesRead;
       left -= bytesRead;
       yield buffer.subarray(0, bytesRead);

@@ -19,12 +19,20 @@ export function checkProxy(proxy: string): string {
  * from the environment (HTTPS_PROXY for https, HTTP_PROXY for http, ALL_PROXY), unless
  * NO_PROXY names the host. Only to say so when it fails: Bun does the routing.
  */
-export function proxyFor(target: string, configured: string | undefined, env: Record<string, string | undefined> = process.env): string | undefined {
+export function proxyFor(
+  target: string,
+  configured: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
   if (configured) return configured;
   const url = new URL(target);
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "").split(",").map((entry) => entry.trim().replace(/^\*?\./, "")).filter(Boolean);
-  if (noProxy.some((entry) => entry === "*" || url.hostname === entry || url.hostname.endsWith(`.${entry}`))) return undefined;
-  const scheme = url.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "")
+    .split(",")
+    .map((entry) => entry.trim().replace(/^\*?\./, ""))
+    .filter(Boolean);
+  if (noProxy.some((entry) => entry === "*" || url.hostname === entry || url.hostname.endsWith(`.${entry}`)))
+    return undefined;
+  const scheme = url.protocol === "https:" ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   return scheme || env.ALL_PROXY || env.all_proxy || undefined;
 }
 

@@ -17,7 +17,10 @@ export type RetryPolicy =
   | { shape: "deadline"; deadline: number };
 
 export interface RetryOptions {
-  /** Whether a repeat of a request that may have reached the server is harmless (GET, PUT, a post with its pending_post_id). */
+  /**
+   * Whether a repeat of a request that may have reached the server is harmless (GET, PUT, a post with its
+   * pending_post_id).
+   */
   idempotent: boolean;
   signal?: AbortSignal | undefined;
   /** Told before each repeat, so that a caller can say why it waits. */
@@ -29,10 +32,11 @@ export interface RetryOptions {
  * jittered: array tasks refused together must not come back together (measured: 12 tasks
  * against 20 requests/s lost 6 outcomes waiting exactly Retry-After, none with jitter).
  */
-export function retryDelay(error: unknown, round: number, policy: RetryPolicy, idempotent: boolean): number | undefined {
+function retryDelay(error: unknown, round: number, policy: RetryPolicy, idempotent: boolean): number | undefined {
   if ((policy.shape === "tries" && round >= policy.retries) || !isTransient(error, idempotent)) return undefined;
   const backoff = 200 * 2 ** Math.min(round, 4) * (0.5 + Math.random());
-  const wait = error instanceof ServerError && error.status === 429 ? rateLimitWait(error.retryAfterMs, policy, backoff) : backoff;
+  const wait =
+    error instanceof ServerError && error.status === 429 ? rateLimitWait(error.retryAfterMs, policy, backoff) : backoff;
   if (wait === undefined || (policy.shape === "tries" && wait > policy.maxWaitMs)) return undefined;
   return performance.now() + wait < policy.deadline ? wait : undefined;
 }
@@ -50,7 +54,11 @@ function rateLimitWait(asked: number | undefined, policy: RetryPolicy, backoff: 
 }
 
 /** The attempt, repeated under the policy; `attempt` is given the time left. */
-export async function withRetries<T>(attempt: (leftMs: number) => Promise<T>, policy: RetryPolicy, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(
+  attempt: (leftMs: number) => Promise<T>,
+  policy: RetryPolicy,
+  options: RetryOptions,
+): Promise<T> {
   for (let round = 0; ; round++) {
     try {
       return await attempt(policy.deadline - performance.now());
@@ -63,7 +71,7 @@ export async function withRetries<T>(attempt: (leftMs: number) => Promise<T>, po
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });

@@ -8,7 +8,8 @@
 /** Mattermost's ids: 26 characters of lower-case letters and digits. */
 export const isId = (value: unknown): value is string => typeof value === "string" && /^[a-z0-9]{26}$/.test(value);
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export type Shape = (value: unknown) => string | undefined;
 
@@ -24,11 +25,15 @@ const withIds =
 export const POST: Shape = withIds("a post", "id", "channel_id");
 export const CHANNEL: Shape = withIds("a channel", "id");
 /** Names as the server allows them: they are shown, so nothing a terminal would act on. */
-const named = (what: string, field: string, pattern: RegExp): Shape => (value) =>
-  withIds(what, "id")(value) ?? (pattern.test(String((value as Record<string, unknown>)[field])) ? undefined : `${what} without a valid ${field}`);
+const named =
+  (what: string, field: string, pattern: RegExp): Shape =>
+  (value) =>
+    withIds(what, "id")(value) ??
+    (pattern.test(String((value as Record<string, unknown>)[field])) ? undefined : `${what} without a valid ${field}`);
 export const USER: Shape = named("a user", "username", /^[a-z0-9._-]{1,64}$/);
 export const TEAM: Shape = named("a team", "name", /^[a-z0-9_-]{1,64}$/);
-export const TEAMS: Shape = (value) => (Array.isArray(value) ? value.map(TEAM).find((why) => why !== undefined) : "not a list of teams");
+export const TEAMS: Shape = (value) =>
+  Array.isArray(value) ? value.map(TEAM).find((why) => why !== undefined) : "not a list of teams";
 export const OBJECT: Shape = (value) => (isObject(value) ? undefined : "not a JSON object");
 export const UPLOAD: Shape = (value) => {
   if (!isObject(value) || !Array.isArray(value.file_infos)) return "not an upload's answer";

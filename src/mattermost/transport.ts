@@ -5,8 +5,8 @@
  * ofetch's own retry, timeout and parsing are off: its timeout is ignored beside a signal,
  * it parses a body of any size, and it follows redirects.
  */
-import { ofetch, type $Fetch } from "ofetch";
-import { ConfigError, UsageError, type RequestInfo } from "../errors.ts";
+import { type $Fetch, ofetch } from "ofetch";
+import { ConfigError, type RequestInfo, UsageError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
 import { UploadSourceError } from "./multipart.ts";
@@ -50,7 +50,9 @@ export class Transport {
     // Node's fetch takes neither: silently going direct, or distrusting the server, is worse.
     if (!("Bun" in globalThis) && (options.ca || options.proxy)) {
       throw new ConfigError(`the ${options.ca ? "ca" : "proxy"} option needs Bun: Node's fetch has none`, {
-        hint: options.ca ? "under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead" : "run it under Bun, or use the mmn binary",
+        hint: options.ca
+          ? "under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead"
+          : "run it under Bun, or use the mmn binary",
       });
     }
     if (options.proxy) checkProxy(options.proxy);
@@ -73,7 +75,10 @@ export class Transport {
     });
   }
 
-  /** The answer's data, or a ServerError, NetworkError, ConfigError (a redirect) or UsageError (a file that changed). */
+  /**
+   * The answer's data, or a ServerError, NetworkError, ConfigError (a redirect) or UsageError (a file that
+   * changed).
+   */
   async attempt(attempt: Attempt): Promise<{ status: number; data: unknown }> {
     const { info } = attempt;
     // Node takes whole milliseconds only (a RangeError otherwise); an upload's allowance is computed.
@@ -90,7 +95,8 @@ export class Transport {
         ...(made ? { body: made.body, headers: made.headers, duplex: "half" } : {}),
         ...(attempt.json !== undefined ? { body: attempt.json, headers: { "content-type": "application/json" } } : {}),
       });
-      if (response.status >= 300 && response.status < 400) throw redirectError(this.#clean, info, response, this.serverUrl);
+      if (response.status >= 300 && response.status < 400)
+        throw redirectError(this.#clean, info, response, this.serverUrl);
       data = await readBody(response, response.ok ? MAX_REPLY_BYTES : MAX_ERROR_BYTES);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
@@ -102,7 +108,13 @@ export class Transport {
       // ofetch wraps fetch's error, which under Node wraps the system's: the one with a code says what happened.
       const cause = causes.find((e) => typeof (e as { code?: unknown }).code === "string") ?? causes.at(-1);
       const timedOut = timeout.aborted && !attempt.signal?.aborted;
-      throw networkError(this.#clean, info, { cause, timedOut, timeoutMs: attempt.timeoutMs, url: this.serverUrl, proxy: this.#options.proxy });
+      throw networkError(this.#clean, info, {
+        cause,
+        timedOut,
+        timeoutMs: attempt.timeoutMs,
+        url: this.serverUrl,
+        proxy: this.#options.proxy,
+      });
     }
     if (!response.ok) throw serverError(this.#clean, info, response, data);
     const wrong = attempt.shape?.(data);
@@ -117,7 +129,10 @@ export class Transport {
   };
 }
 
-/** Bun's fetch options: said here, NODE_TLS_REJECT_UNAUTHORIZED=0 in a job's environment cannot hand the token to whoever answers. */
+/**
+ * Bun's fetch options: said here, NODE_TLS_REJECT_UNAUTHORIZED=0 in a job's environment cannot hand the token to
+ * whoever answers.
+ */
 function runtimeOptions(options: TransportOptions): Record<string, unknown> {
   if (!("Bun" in globalThis)) return {};
   return {

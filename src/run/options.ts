@@ -12,7 +12,7 @@ import { validateId } from "../hooks.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
 import { isOurOutput, sameOpenFile } from "./process/samefile.ts";
 
-export type On = "always" | "failure";
+type On = "always" | "failure";
 export type Settings = { on: On; interval: number; tail: number };
 export const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
 /** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
@@ -23,9 +23,14 @@ const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = 
 };
 
 /** Why a value cannot be used for the setting, or its parsed value. */
-export function parseSetting<K extends keyof Settings>(key: K, value: string): { value: Settings[K] } | { error: string } {
+export function parseSetting<K extends keyof Settings>(
+  key: K,
+  value: string,
+): { value: Settings[K] } | { error: string } {
   if (key === "on") {
-    return value === "always" || value === "failure" ? { value: value as Settings[K] } : { error: "takes always or failure" };
+    return value === "always" || value === "failure"
+      ? { value: value as Settings[K] }
+      : { error: "takes always or failure" };
   }
   // Edits more often than every second add nothing a person can read, and an array's tasks
   // together hit the server's rate limit.
@@ -50,15 +55,23 @@ export function flagSettings(values: Partial<Record<keyof Settings, string>>): P
   return out;
 }
 
-/** The configuration's defaults under the flags; a bad one is the default, with a warning naming the key and the file. */
-export function configSettings(loaded: LoadedConfig | undefined, flags: Partial<Settings>, warn: (message: string) => void): Settings {
+/**
+ * The configuration's defaults under the flags; a bad one is the default, with a warning naming the key and the
+ * file.
+ */
+export function configSettings(
+  loaded: LoadedConfig | undefined,
+  flags: Partial<Settings>,
+  warn: (message: string) => void,
+): Settings {
   const out = { ...DEFAULTS, ...flags };
   for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
     const value = loaded?.config[key];
     if (value === undefined || key in flags) continue;
     const parsed = parseSetting(key, value);
     if ("value" in parsed) Object.assign(out, { [key]: parsed.value });
-    else warn(`${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${DEFAULTS[key]}`);
+    else
+      warn(`${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${DEFAULTS[key]}`);
   }
   return out;
 }
@@ -82,10 +95,17 @@ export function audience(
 ): Audience {
   const recipient = pickRecipient(target, config);
   const named = typeof mentionFlag === "string" ? mentionFlag.replace(/^@/, "") : undefined;
-  const mention = named || (mentionFlag || config.mention ? (config.mention ?? (recipient && "user" in recipient ? recipient.user : config.user)) : undefined);
-  if (mentionFlag === true && !mention) warn("--mention needs a user to mention: --mention NAME, or mention= or user= in the configuration");
+  const mention =
+    named ||
+    (mentionFlag || config.mention
+      ? (config.mention ?? (recipient && "user" in recipient ? recipient.user : config.user))
+      : undefined);
+  if (mentionFlag === true && !mention)
+    warn("--mention needs a user to mention: --mention NAME, or mention= or user= in the configuration");
   if (recipient && "channel" in recipient && !mention) {
-    warn(`in ~${recipient.channel} the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone`);
+    warn(
+      `in ~${recipient.channel} the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone`,
+    );
   }
   return { recipient, mention };
 }
@@ -102,14 +122,18 @@ export interface LogChoice {
  * symlink (which would have us empty the file it points to); told before the command runs,
  * not after it has run for hours.
  */
-export async function checkLog(path: string | undefined, warn: (message: string) => void): Promise<LogChoice | undefined> {
+export async function checkLog(
+  path: string | undefined,
+  warn: (message: string) => void,
+): Promise<LogChoice | undefined> {
   if (path === undefined) return undefined;
   if (path === "") throw new UsageError("--log needs a file name");
   // `--log job.out … > job.out 2>&1` (#SBATCH -o job.out): the output is written there
   // already; emptied and written again it would hold everything twice, after NUL bytes.
   if (isOurOutput(path)) {
     // Only when both streams go there does that file hold the whole output: said, and on.
-    if (!sameOpenFile(1, 2)) warn(`--log ${path} is where only one of stdout and stderr goes: the log attached holds that one`);
+    if (!sameOpenFile(1, 2))
+      warn(`--log ${path} is where only one of stdout and stderr goes: the log attached holds that one`);
     return { path, isOutput: true };
   }
   const hint = { hint: "give --log a file in a directory you can write to" };
@@ -123,7 +147,9 @@ export async function checkLog(path: string | undefined, warn: (message: string)
   const { open, constants } = await import("node:fs/promises");
   try {
     // Made now, so that a directory that is missing or not ours is said before the command runs.
-    await (await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600)).close();
+    await (
+      await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600)
+    ).close();
   } catch (error) {
     throw new UsageError(`cannot write the log ${path}: ${errnoText(error)}`, hint);
   }
@@ -133,6 +159,8 @@ export async function checkLog(path: string | undefined, warn: (message: string)
 export function runId(flag: string | undefined): string {
   if (flag !== undefined) return validateId(flag);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const host = hostname().split(".")[0]!.replace(/[^\w-]/g, "");
+  const host = hostname()
+    .split(".")[0]!
+    .replace(/[^\w-]/g, "");
   return `run-${host}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }

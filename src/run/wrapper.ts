@@ -86,7 +86,10 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
   const env = { ...process.env, MMN_TOKEN: undefined };
-  const reporter = notify && options.recipient && new Reporter({ notify, recipient: options.recipient, id: options.id, warn: options.warn, debug: options.debug });
+  const reporter =
+    notify &&
+    options.recipient &&
+    new Reporter({ notify, recipient: options.recipient, id: options.id, warn: options.warn, debug: options.debug });
   const live = reporter && options.on === "always";
   const child = startChild({
     command: options.command,
@@ -120,7 +123,10 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
   const ended = outcomeOf(result, options.hideCommand);
-  for (const [stream, reason] of ended.lost) options.warn(`cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`);
+  for (const [stream, reason] of ended.lost)
+    options.warn(
+      `cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`,
+    );
   const final: RunState = { ...state(ended.phase, new Date()), ...ended.fields };
 
   if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
@@ -151,7 +157,7 @@ function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string
     options.warn(`no temporary directory for the log (${refused}): the outcome is reported without it`);
     return {};
   }
-  if (refused) options.warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
+  if (refused)
+    options.warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
   return { tempDir: temp.path, logPath: join(temp.path, `${options.id}.log`) };
 }
-

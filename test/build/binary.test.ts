@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, mmn, sandbox } from "../helpers/cli.ts";
+import { mmn, ROOT, sandbox } from "../helpers/cli.ts";
 
 // The compiled binary: built by `bun run test` (and CI) before the suites run.
 const BIN = join(ROOT, "dist/mmn");
@@ -23,10 +23,17 @@ describe.skipIf(!built)("the compiled binary", () => {
   test("ignores .env and bunfig.toml in the working directory", async () => {
     const box = sandbox();
     writeFileSync(join(box.cwd, ".env"), "LEAKED_FROM_DOTENV=yes\nMMN_URL=http://127.0.0.1:9\n");
-    writeFileSync(join(box.cwd, "preload.ts"), `require("fs").writeFileSync(${JSON.stringify(join(box.cwd, "PWNED"))}, "x");`);
+    writeFileSync(
+      join(box.cwd, "preload.ts"),
+      `require("fs").writeFileSync(${JSON.stringify(join(box.cwd, "PWNED"))}, "x");`,
+    );
     writeFileSync(join(box.cwd, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
     const proc = Bun.spawn([BIN, "run", "--", "env"], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect(code).toBe(0);
     expect(out).not.toContain("LEAKED_FROM_DOTENV");
     expect(err).toContain("no Mattermost server URL is configured");

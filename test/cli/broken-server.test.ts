@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startTestServer, type TestServer } from "../server/index.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -24,8 +24,17 @@ const dm = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id 
 /** A shell line running mmn with stdin, or a file flag, from /dev/zero. */
 async function shell(line: string, env: Record<string, string> = {}) {
   const command = line.replaceAll("MMN", MMN.map((part) => `'${part}'`).join(" "));
-  const proc = Bun.spawn(["bash", "-c", command], { cwd: box.cwd, env: { ...box.env, ...env }, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const proc = Bun.spawn(["bash", "-c", command], {
+    cwd: box.cwd,
+    env: { ...box.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -49,7 +58,9 @@ describe("input without end is bounded", () => {
     expect(token.stderr).toContain("error: cannot read the token file /dev/zero: not a regular file\n");
     const piped = await shell(`MMN setup --url ${server.url} --token-file - --yes < /dev/zero`);
     expect(piped.code).toBe(2);
-    expect(piped.stderr).toContain("error: cannot read the token file (stdin): larger than 4096 bytes: is it the right file?\n");
+    expect(piped.stderr).toContain(
+      "error: cannot read the token file (stdin): larger than 4096 bytes: is it the right file?\n",
+    );
     const config = await mmn(box, ["send", "hi"], { env: { MMN_CONFIG: "/dev/zero" } });
     expect(config.code).toBe(3);
     expect(config.stderr).toBe("error: cannot read config file /dev/zero: not a regular file\n");
@@ -98,7 +109,12 @@ describe("a 2xx that is not what was asked for counts as nothing", () => {
 
 describe("redirects are not followed", () => {
   test("http → https (nginx's usual 301): exit 3, told which URL to configure, one request", async () => {
-    server.fault({ kind: "status", status: 301, headers: { Location: "https://chat.example.org/api/v4/users/username/alice" }, body: "" });
+    server.fault({
+      kind: "status",
+      status: 301,
+      headers: { Location: "https://chat.example.org/api/v4/users/username/alice" },
+      body: "",
+    });
     const r = await mmn(box, ["send", "hi"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
@@ -112,7 +128,14 @@ describe("redirects are not followed", () => {
   test("a 307 on the post does not carry the message elsewhere", async () => {
     const other = await startTestServer();
     try {
-      server.fault({ kind: "status", method: "POST", path: "/api/v4/posts", status: 307, headers: { Location: `${other.url}/api/v4/posts` }, body: "" });
+      server.fault({
+        kind: "status",
+        method: "POST",
+        path: "/api/v4/posts",
+        status: 307,
+        headers: { Location: `${other.url}/api/v4/posts` },
+        body: "",
+      });
       const r = await mmn(box, ["send", "secret", "-u", "alice"]);
       expect(r.code).toBe(3);
       expect(other.requests).toEqual([]);
@@ -129,7 +152,9 @@ describe("the token stays ours", () => {
       const env = { MMN_URL: front.url, NODE_TLS_REJECT_UNAUTHORIZED: "0" };
       const r = await mmn(box, ["send", "hi"], { env });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain("warning: NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mmn always checks the server's certificate");
+      expect(r.stderr).toContain(
+        "warning: NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mmn always checks the server's certificate",
+      );
       expect(r.stderr).toContain("its certificate is not trusted");
       expect(server.requests).toEqual([]);
       expect((await mmn(box, ["send", "hi"], { env: { ...env, MMN_CA: TEST_CA } })).code).toBe(0);
@@ -152,10 +177,14 @@ describe("the token stays ours", () => {
     // Root reads every process's environ: the user is someone else then.
     const uid = process.geteuid?.() === 0 ? 4243 : undefined;
     if (uid !== undefined) for (const path of [box.home, box.cwd, join(box.home, ".mmnrc")]) chownSync(path, uid, uid);
-    const r = await mmn(box, ["run", "--", "sh", "-c", 'cat /proc/$PPID/environ | tr "\\0" "\\n" | grep -c MMN_TOKEN; true'], {
-      env: { MMN_TOKEN: server.token },
-      ...(uid === undefined ? {} : { uid }),
-    });
+    const r = await mmn(
+      box,
+      ["run", "--", "sh", "-c", 'cat /proc/$PPID/environ | tr "\\0" "\\n" | grep -c MMN_TOKEN; true'],
+      {
+        env: { MMN_TOKEN: server.token },
+        ...(uid === undefined ? {} : { uid }),
+      },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(server.token);
     expect(r.stderr).toContain("Permission denied");
@@ -174,7 +203,12 @@ describe("a server that never answers", () => {
   test("--json: a failure is one object on stdout too", async () => {
     const r = await mmn(box, ["send", "hi", "-u", "nobody-here", "--json"]);
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "no user named @nobody-here on this server", exit: 1, hint: expect.any(String) });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: "no user named @nobody-here on this server",
+      exit: 1,
+      hint: expect.any(String),
+    });
     const usage = await mmn(box, ["send", "--json", "--id", "a/b", "hi"]);
     expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, exit: 2 });
   });

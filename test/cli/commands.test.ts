@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -74,14 +74,24 @@ describe("mmn hook", () => {
     expect((await mmn(box, ["hook", "show", "h1"])).code).toBe(2);
     expect((await mmn(box, ["hook", "import", "h1.msg"])).code).toBe(0);
     const post = [...server.posts.values()][0]!;
-    const shown = { id: "h1", channel_id: post.channel_id, post_id: post.id, root_id: null, server: server.url, created_at: expect.any(String) };
+    const shown = {
+      id: "h1",
+      channel_id: post.channel_id,
+      post_id: post.id,
+      root_id: null,
+      server: server.url,
+      created_at: expect.any(String),
+    };
     expect(JSON.parse((await mmn(box, ["hook", "show", "h1", "--json"])).stdout)).toEqual(shown);
     expect(JSON.parse((await mmn(box, ["hook", "list", "--json"])).stdout)).toEqual([shown]);
     expect((await mmn(box, ["update", "--id", "h1", "again"])).code).toBe(0);
   });
 
   test("a hook whose id cannot name a file in the store: import and update --hook refuse it, nothing sent", async () => {
-    const path = box.write("python.msg", `[Mattermost-Notify Message Hook]\nresults/run1\n${"c".repeat(26)}\n${"p".repeat(26)}`);
+    const path = box.write(
+      "python.msg",
+      `[Mattermost-Notify Message Hook]\nresults/run1\n${"c".repeat(26)}\n${"p".repeat(26)}`,
+    );
     const imported = await mmn(box, ["hook", "import", path]);
     expect(imported.code).toBe(2);
     expect(imported.stderr).toContain('error: invalid message id "results/run1": it contains a slash');
@@ -109,8 +119,21 @@ describe("mmn test", () => {
     const r = await mmn(withUser, ["test", "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, url: server.url, version: "10.5.0", team: "research", default_user: "alice", user: { username: "notify-bot", is_bot: true } });
-    expect(out.checks.map((c: { name: string }) => c.name)).toEqual(["server", "token", "version", "team", "default user"]);
+    expect(out).toMatchObject({
+      ok: true,
+      url: server.url,
+      version: "10.5.0",
+      team: "research",
+      default_user: "alice",
+      user: { username: "notify-bot", is_bot: true },
+    });
+    expect(out.checks.map((c: { name: string }) => c.name)).toEqual([
+      "server",
+      "token",
+      "version",
+      "team",
+      "default user",
+    ]);
     expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 
@@ -118,9 +141,16 @@ describe("mmn test", () => {
     const withUser = sandbox(server, { user: "alice" });
     const r = await mmn(withUser, ["test"], { stderrFile: join(withUser.cwd, "test.err") });
     expect(r.code).toBe(0);
-    expect(r.stderr.trimEnd().split("\n").map((line) => line.split(/ +/)[1])).toEqual(["server", "token", "version", "team", "default"]);
+    expect(
+      r.stderr
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.split(/ +/)[1]),
+    ).toEqual(["server", "token", "version", "team", "default"]);
     const failed = await mmn(withUser, ["send", "x", "-u", "nobody"], { stderrFile: join(withUser.cwd, "send.err") });
-    expect(failed.stderr).toBe("error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n");
+    expect(failed.stderr).toBe(
+      "error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n",
+    );
   });
 
   test("a bad token is exit 3 (configuration), an unreachable server exit 1; each says which", async () => {
@@ -137,9 +167,15 @@ describe("mmn test", () => {
   test("a default channel the bot is not in fails, with what to do; an argument is refused", async () => {
     const r = await mmn(sandbox(server, { channel: "no-bot" }), ["test"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))");
+    expect(r.stderr).toContain(
+      "✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))",
+    );
     const quiet = await mmn(sandbox(server, { channel: "no-bot" }), ["test", "-q"]);
-    expect(quiet).toMatchObject({ code: 1, stderr: "✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))\n" });
+    expect(quiet).toMatchObject({
+      code: 1,
+      stderr:
+        "✖ default channel the bot is not a member of ~no-bot: it could not post there (add it (in Mattermost: /invite @notify-bot))\n",
+    });
     const extra = await mmn(box, ["test", "extra"]);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toBe('error: mmn test takes no arguments, got "extra"\n');
@@ -152,7 +188,11 @@ describe("help and version", () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dir, "../../package.json"), "utf8"));
     expect((await mmn(box, ["--version"])).stdout).toBe(`${pkg.version}\n`);
     // After a command too, as its help says: the version, and nothing run or sent.
-    for (const args of [["send", "x", "-u", "alice", "-V"], ["setup", "--version"], ["run", "--version", "--", "touch", "ran"]]) {
+    for (const args of [
+      ["send", "x", "-u", "alice", "-V"],
+      ["setup", "--version"],
+      ["run", "--version", "--", "touch", "ran"],
+    ]) {
       expect(await mmn(box, args)).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: "" });
     }
     expect(server.requests).toEqual([]);
@@ -201,25 +241,36 @@ describe("mmn completion", () => {
     expect(await Bun.spawn(["zsh", "-n", path]).exited).toBe(0);
   });
 
-  test.if(Bun.which("fish") !== null)("fish: files where a file may go, shells after completion, the command run wraps", async () => {
-    const path = box.write("mmn.fish", (await mmn(box, ["completion", "fish"])).stdout);
-    const complete = async (line: string) => {
-      const check = Bun.spawn(["fish", "-c", `source ${path}; complete -C"${line}"`], { stdout: "pipe" });
-      return (await new Response(check.stdout).text()).split("\n").filter(Boolean).map((l) => l.split("\t")[0]);
-    };
-    expect(await complete(`mmn setup --token-file ${box.cwd}/mmn.`)).toEqual([`${box.cwd}/mmn.fish`]);
-    expect(await complete("mmn completion ")).toEqual(["bash", "fish", "zsh"]);
-    // The command run wraps: a command's name, then none of mmn's options.
-    expect(await complete("mmn run --title x ech")).toContain("echo");
-    expect(await complete("mmn run echo --hid")).toEqual([]);
-    expect(await complete("mmn run --hid")).toEqual(["--hide-command"]);
-    expect(await complete("mmn run --on ")).toEqual(["always", "failure"]);
-  });
+  test.if(Bun.which("fish") !== null)(
+    "fish: files where a file may go, shells after completion, the command run wraps",
+    async () => {
+      const path = box.write("mmn.fish", (await mmn(box, ["completion", "fish"])).stdout);
+      const complete = async (line: string) => {
+        const check = Bun.spawn(["fish", "-c", `source ${path}; complete -C"${line}"`], { stdout: "pipe" });
+        return (await new Response(check.stdout).text())
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split("\t")[0]);
+      };
+      expect(await complete(`mmn setup --token-file ${box.cwd}/mmn.`)).toEqual([`${box.cwd}/mmn.fish`]);
+      expect(await complete("mmn completion ")).toEqual(["bash", "fish", "zsh"]);
+      // The command run wraps: a command's name, then none of mmn's options.
+      expect(await complete("mmn run --title x ech")).toContain("echo");
+      expect(await complete("mmn run echo --hid")).toEqual([]);
+      expect(await complete("mmn run --hid")).toEqual(["--hide-command"]);
+      expect(await complete("mmn run --on ")).toEqual(["always", "failure"]);
+    },
+  );
 
   test("zsh and fish; an unknown shell is exit 2", async () => {
     expect((await mmn(box, ["completion", "zsh"])).stdout).toStartWith("#compdef mmn");
-    expect((await mmn(box, ["completion", "fish"])).stdout).toContain('complete -c mmn -n "__fish_seen_subcommand_from run; and not __mmn_wrapped first; and not __mmn_wrapped rest" -l no-logs\n');
+    expect((await mmn(box, ["completion", "fish"])).stdout).toContain(
+      'complete -c mmn -n "__fish_seen_subcommand_from run; and not __mmn_wrapped first; and not __mmn_wrapped rest" -l no-logs\n',
+    );
     expect((await mmn(box, ["completion", "tcsh"])).code).toBe(2);
-    expect(await mmn(box, ["completion", "bash", "zsh"])).toMatchObject({ code: 2, stderr: "error: name one shell, got 2: bash zsh\n" });
+    expect(await mmn(box, ["completion", "bash", "zsh"])).toMatchObject({
+      code: 2,
+      stderr: "error: name one shell, got 2: bash zsh\n",
+    });
   });
 });

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;
-const dmOf = (user: "alice" | "bob") => server.postsIn(server.dmChannelWith(server.users[user].id)?.id ?? "").map((p) => p.message);
+const dmOf = (user: "alice" | "bob") =>
+  server.postsIn(server.dmChannelWith(server.users[user].id)?.id ?? "").map((p) => p.message);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -54,14 +55,18 @@ describe("where mmn finds its configuration", () => {
     chmodSync(file, 0o644);
     const r = await mmn(box, ["send", "hi", "-u", "alice"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`warning: ${file} holds a token and other users can read it: run \`chmod 600 ${file}\`\n`);
+    expect(r.stderr).toContain(
+      `warning: ${file} holds a token and other users can read it: run \`chmod 600 ${file}\`\n`,
+    );
     expect(dmOf("alice")).toEqual(["hi"]);
     chmodSync(file, 0o600);
     expect((await mmn(box, ["send", "again", "-u", "alice"])).stderr).not.toContain("warning");
   });
 
   test("MMN_CHANNEL replaces the user the file names as the default recipient", async () => {
-    writeFileSync(join(box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+    writeFileSync(join(box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, {
+      mode: 0o600,
+    });
     expect((await mmn(box, ["send", "to the channel"], { env: { MMN_CHANNEL: "general" } })).code).toBe(0);
     expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["to the channel"]);
     expect(dmOf("alice")).toEqual([]);

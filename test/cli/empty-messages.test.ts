@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 let server: TestServer;
 let box: Sandbox;

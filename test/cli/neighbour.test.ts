@@ -4,11 +4,21 @@
  * to make (CI runs as root); elsewhere these are skipped with the reason in their name.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestServer, type TestServer } from "../server/index.ts";
 import { mmn, type Sandbox } from "../helpers/cli.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 const ROOT = process.geteuid?.() === 0;
 const asRoot = ROOT ? test : test.skip;
@@ -45,11 +55,19 @@ beforeEach(() => {
   chmodSync(shared, 0o1777);
   const bashrc = join(home, ".bashrc");
   writeFileSync(bashrc, "export PATH\n");
-  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, {
+    mode: 0o600,
+  });
   if (ROOT) for (const path of [home, bashrc, join(home, ".mmnrc")]) chownSync(path, VICTIM, VICTIM);
   if (ROOT) chownSync(project, ATTACKER, ATTACKER);
   const env = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", LANG: "C.UTF-8" };
-  const box: Sandbox = { home, cwd: project, env, secrets: [server.token], write: (name, content) => plant(join(project, name), content) };
+  const box: Sandbox = {
+    home,
+    cwd: project,
+    env,
+    secrets: [server.token],
+    write: (name, content) => plant(join(project, name), content),
+  };
   m = { box, project, shared, bashrc };
 });
 
@@ -64,16 +82,23 @@ function plant(path: string, content: string | Uint8Array, mode = 0o644): string
 const dm = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "").map((p) => p.message);
 
 describe("configuration planted in the working directory", () => {
-  asRoot("another user's ./.mmnrc naming their server: ignored with one warning; the token goes only to ours", async () => {
-    plant(join(m.project, ".mmnrc"), `url=${evil.url}\nuser=bob\n`);
-    plant(join(m.project, ".mattermost_notify"), `URL=${evil.url}\nTOKEN=theirs\n`);
-    const r = await mmn(m.box, ["send", "hi"], { uid: VICTIM });
-    expect(r.code).toBe(0);
-    expect(evil.requests).toEqual([]);
-    expect(dm()).toEqual(["hi"]);
-    expect(r.stderr).toContain(`warning: ${join(m.project, ".mmnrc")} is ignored: owned by another user (uid ${ATTACKER})\n`);
-    expect(r.stderr).toContain(`warning: ${join(m.project, ".mattermost_notify")} is ignored: owned by another user (uid ${ATTACKER})\n`);
-  });
+  asRoot(
+    "another user's ./.mmnrc naming their server: ignored with one warning; the token goes only to ours",
+    async () => {
+      plant(join(m.project, ".mmnrc"), `url=${evil.url}\nuser=bob\n`);
+      plant(join(m.project, ".mattermost_notify"), `URL=${evil.url}\nTOKEN=theirs\n`);
+      const r = await mmn(m.box, ["send", "hi"], { uid: VICTIM });
+      expect(r.code).toBe(0);
+      expect(evil.requests).toEqual([]);
+      expect(dm()).toEqual(["hi"]);
+      expect(r.stderr).toContain(
+        `warning: ${join(m.project, ".mmnrc")} is ignored: owned by another user (uid ${ATTACKER})\n`,
+      );
+      expect(r.stderr).toContain(
+        `warning: ${join(m.project, ".mattermost_notify")} is ignored: owned by another user (uid ${ATTACKER})\n`,
+      );
+    },
+  );
 
   asRoot("the same under mmn run: the job's log does not reach their server", async () => {
     plant(join(m.project, ".mmnrc"), `url=${evil.url}\n`);
@@ -85,7 +110,9 @@ describe("configuration planted in the working directory", () => {
 
   test("a file of ours (a cloned repository) may not send our token to the server it names", async () => {
     const box = { ...m.box, env: { ...m.box.env } };
-    writeFileSync(join(m.project, ".mmnrc"), `url=${evil.url}\nproxy=http://127.0.0.1:9\nteam=research\n`, { mode: 0o644 });
+    writeFileSync(join(m.project, ".mmnrc"), `url=${evil.url}\nproxy=http://127.0.0.1:9\nteam=research\n`, {
+      mode: 0o644,
+    });
     if (ROOT) chownSync(join(m.project, ".mmnrc"), VICTIM, VICTIM);
     const r = await mmn(box, ["send", "hi"], ROOT ? { uid: VICTIM } : {});
     expect(r.code).toBe(0);
@@ -126,7 +153,9 @@ describe("configuration planted in the working directory", () => {
   });
 
   test("mmn setup run there writes what it was given and asked, nothing the directory's files say", async () => {
-    writeFileSync(join(m.project, ".mmnrc"), "proxy=http://127.0.0.1:9\ninterval=1\non=failure\ntail=500\n", { mode: 0o644 });
+    writeFileSync(join(m.project, ".mmnrc"), "proxy=http://127.0.0.1:9\ninterval=1\non=failure\ntail=500\n", {
+      mode: 0o644,
+    });
     if (ROOT) chownSync(join(m.project, ".mmnrc"), VICTIM, VICTIM);
     writeFileSync(join(m.box.home, ".mmnrc"), "tail=20\n", { mode: 0o600 });
     if (ROOT) chownSync(join(m.box.home, ".mmnrc"), VICTIM, VICTIM);
@@ -146,11 +175,15 @@ describe("configuration planted in the working directory", () => {
   });
 
   test("an unknown key is named, with the file, and the rest is used", async () => {
-    writeFileSync(join(m.box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nchanel=ops\nuser=alice\n`, { mode: 0o600 });
+    writeFileSync(join(m.box.home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nchanel=ops\nuser=alice\n`, {
+      mode: 0o600,
+    });
     if (ROOT) chownSync(join(m.box.home, ".mmnrc"), VICTIM, VICTIM);
     const r = await mmn(m.box, ["send", "hi"], ROOT ? { uid: VICTIM } : {});
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`warning: ${join(m.box.home, ".mmnrc")}: unknown key "chanel" ignored (keys: url, token, team, user, channel`);
+    expect(r.stderr).toContain(
+      `warning: ${join(m.box.home, ".mmnrc")}: unknown key "chanel" ignored (keys: url, token, team, user, channel`,
+    );
     expect(dm()).toEqual(["hi"]);
   });
 });
@@ -162,7 +195,9 @@ describe("symlinks planted in shared directories are not followed on write", () 
     lchownSync(link, ATTACKER, ATTACKER);
     const r = await mmn(m.box, ["send", "hi", "-s", link], { uid: VICTIM });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`cannot write the hook file ${link}: it is a symlink owned by another user (uid ${ATTACKER})`);
+    expect(r.stderr).toContain(
+      `cannot write the hook file ${link}: it is a symlink owned by another user (uid ${ATTACKER})`,
+    );
     expect(readFileSync(m.bashrc, "utf8")).toBe("export PATH\n");
     expect(server.requests).toEqual([]);
   });
@@ -199,22 +234,27 @@ describe("symlinks planted in shared directories are not followed on write", () 
     expect(readFileSync(real, "utf8")).toContain(`url=${server.url}\n`);
   });
 
-  asRoot("--log through another user's link: refused before the command runs; a FIFO as --log does not hold the job", async () => {
-    const link = join(m.shared, "job.log");
-    symlinkSync(m.bashrc, link);
-    lchownSync(link, ATTACKER, ATTACKER);
-    const r = await mmn(m.box, ["run", "--log", link, "--", "touch", join(m.shared, "ran")], { uid: VICTIM });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`mmn: error: cannot write the log ${link}: it is a symlink owned by another user (uid ${ATTACKER})`);
-    expect(readFileSync(m.bashrc, "utf8")).toBe("export PATH\n");
-    expect(existsSync(join(m.shared, "ran"))).toBe(false);
-    const fifo = join(m.shared, "pipe.log");
-    expect(Bun.spawnSync(["mkfifo", "-m", "666", fifo]).exitCode).toBe(0);
-    const held = await mmn(m.box, ["run", "--log", fifo, "--", "true"], { uid: VICTIM });
-    expect(held.code).toBe(2);
-    expect(held.stderr).toContain("it is not a regular file");
-    expect(server.requests).toEqual([]);
-  });
+  asRoot(
+    "--log through another user's link: refused before the command runs; a FIFO as --log does not hold the job",
+    async () => {
+      const link = join(m.shared, "job.log");
+      symlinkSync(m.bashrc, link);
+      lchownSync(link, ATTACKER, ATTACKER);
+      const r = await mmn(m.box, ["run", "--log", link, "--", "touch", join(m.shared, "ran")], { uid: VICTIM });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `mmn: error: cannot write the log ${link}: it is a symlink owned by another user (uid ${ATTACKER})`,
+      );
+      expect(readFileSync(m.bashrc, "utf8")).toBe("export PATH\n");
+      expect(existsSync(join(m.shared, "ran"))).toBe(false);
+      const fifo = join(m.shared, "pipe.log");
+      expect(Bun.spawnSync(["mkfifo", "-m", "666", fifo]).exitCode).toBe(0);
+      const held = await mmn(m.box, ["run", "--log", fifo, "--", "true"], { uid: VICTIM });
+      expect(held.code).toBe(2);
+      expect(held.stderr).toContain("it is not a regular file");
+      expect(server.requests).toEqual([]);
+    },
+  );
 
   test("-s and hook export refuse a FIFO, a device and the empty name: exit 2, nothing sent", async () => {
     const fifo = join(m.shared, "pipe");

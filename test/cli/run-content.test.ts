@@ -2,9 +2,9 @@ import { expect, test } from "bun:test";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import type { TestServer } from "../server/index.ts";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
+import type { TestServer } from "../server/index.ts";
 
 // What the messages show, and what they must not.
 
@@ -19,7 +19,8 @@ const dmPosts = () => alicePosts(server);
 /** Everything the server was sent: bodies, paths and uploaded file names. */
 const sent = () => JSON.stringify(server.requests.map((q) => [q.path, q.query, q.body, q.multipart]));
 type Card = { fields: Array<{ title: string; value: string }> };
-const field = (post: Post, title: string) => (post.props.attachments as Card[])[0]!.fields.find((f) => f.title === title)?.value;
+const field = (post: Post, title: string) =>
+  (post.props.attachments as Card[])[0]!.fields.find((f) => f.title === title)?.value;
 
 test("--hide-command: neither the log's name nor a start failure gives the program away", async () => {
   chmodSync(box.write("deploy-prod-secret.sh", "#!/bin/sh\necho deployed\n"), 0o755);
@@ -30,7 +31,16 @@ test("--hide-command: neither the log's name nor a start failure gives the progr
   expect(sent()).not.toContain("deploy-prod-secret");
 
   server.reset();
-  const missing = await mmn(box, ["run", "--hide-command", "--id", "hidden-2", "--", "./nosuch-secret-tool", "--token", "x"]);
+  const missing = await mmn(box, [
+    "run",
+    "--hide-command",
+    "--id",
+    "hidden-2",
+    "--",
+    "./nosuch-secret-tool",
+    "--token",
+    "x",
+  ]);
   expect(missing.code).toBe(127);
   expect(missing.stderr).toContain("no such file: ./nosuch-secret-tool");
   expect(dmPosts()[0]!.message).toStartWith("❌ **hidden-2** could not start: command not found on ");
@@ -47,7 +57,9 @@ test("a huge interval: as a flag a usage error before anything runs; in the conf
   const c = await mmn(configured, ["run", "--", "bash", "-c", "echo a; sleep 0.5; echo b"]);
   expect(c.code).toBe(0);
   expect(c.stderr).not.toContain("TimeoutOverflowWarning");
-  expect(c.stderr).toContain(`mmn: interval=3000000 in ${configured.home}/.mmnrc must be at most 86400 (one day): using 30\n`);
+  expect(c.stderr).toContain(
+    `mmn: interval=3000000 in ${configured.home}/.mmnrc must be at most 86400 (one day): using 30\n`,
+  );
   // The start and the end: no edit every millisecond.
   expect(server.requests.filter((q) => q.method === "PUT")).toHaveLength(1);
   expect(dmPosts()[0]!.message).toContain("```\na\nb\n```");
@@ -76,12 +88,16 @@ test("a huge tail: as a flag a usage error; in the configuration a warning and t
   const configured = sandbox(server, { user: "alice", tail: "10000000" });
   const c = await mmn(configured, ["run", "--", "seq", "1", "50"]);
   expect(c.code).toBe(0);
-  expect(c.stderr).toContain(`mmn: tail=10000000 in ${configured.home}/.mmnrc must be at most 1000 (more do not fit in one post): using 10\n`);
+  expect(c.stderr).toContain(
+    `mmn: tail=10000000 in ${configured.home}/.mmnrc must be at most 1000 (more do not fit in one post): using 10\n`,
+  );
   expect(dmPosts()[0]!.message).toEndWith("\n```\n41\n42\n43\n44\n45\n46\n47\n48\n49\n50\n```");
 });
 
 test("MMN_TOKEN is not passed to the command: env in a job cannot send it to Mattermost", async () => {
-  const r = await mmn(box, ["run", "--", "bash", "-c", "env | grep MMN_ || echo no MMN_ variables"], { env: { MMN_TOKEN: server.token } });
+  const r = await mmn(box, ["run", "--", "bash", "-c", "env | grep MMN_ || echo no MMN_ variables"], {
+    env: { MMN_TOKEN: server.token },
+  });
   expect(r.code).toBe(0);
   expect(r.stdout).toBe("no MMN_ variables\n");
   expect(dmPosts()[0]!.message).toContain("```\nno MMN_ variables\n```");
@@ -89,7 +105,8 @@ test("MMN_TOKEN is not passed to the command: env in a job cannot send it to Mat
 });
 
 test("--log naming the file our output goes to (> job.out 2>&1, #SBATCH -o): written once, that file attached", async () => {
-  const shell = (line: string) => Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" }).exited;
+  const shell = (line: string) =>
+    Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" }).exited;
   const job = "bash -c 'echo a; echo b >&2; echo c'";
   expect(await shell(`${MMN.join(" ")} run --log job.out -- ${job} > job.out 2>&1`)).toBe(0);
   const out = readFileSync(join(box.cwd, "job.out"), "utf8");
@@ -160,7 +177,9 @@ test("in a channel the notifying reply @-mentions someone: --mention NAME, menti
 
   server.reset();
   const silent = await mmn(sandbox(server, { channel: "general" }), ["run", "--", "true"]);
-  expect(silent.stderr).toContain("mmn: in ~general the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone\n");
+  expect(silent.stderr).toContain(
+    "mmn: in ~general the final reply notifies only people who follow its thread: --mention NAME (or mention= in the configuration) notifies someone\n",
+  );
   expect(inChannel()[1]!.message).toStartWith("✅");
 
   // Alone, as before: the user the run reports to.

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { startTestServer, type TestServer } from "../server/index.ts";
+import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
-import { mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 import { waitFor } from "../run/helpers.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 // How the status post and the final reply get through when runs share an id, the hook
 // store fails, or the server is slow, down or rate-limiting.
@@ -26,9 +26,15 @@ const byTitle = (title: string) => roots().find((p) => p.message.includes(`**${t
 
 describe("two runs with the same --id at the same time", () => {
   test("each edits and replies to its own post; the hook names the last one started", async () => {
-    const a = mmn(box, ["run", "--id", "shared", "--title", "task-a", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"], { env: fast });
+    const a = mmn(
+      box,
+      ["run", "--id", "shared", "--title", "task-a", "--", "bash", "-c", "echo a; sleep 1.2; exit 1"],
+      { env: fast },
+    );
     while (roots().length < 1) await Bun.sleep(20);
-    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--", "bash", "-c", "echo b; sleep 0.3"], { env: fast });
+    const b = await mmn(box, ["run", "--id", "shared", "--title", "task-b", "--", "bash", "-c", "echo b; sleep 0.3"], {
+      env: fast,
+    });
     const ra = await a;
     expect([ra.code, b.code]).toEqual([1, 0]);
     expect(ra.stderr + b.stderr).not.toContain("not delivered");
@@ -52,7 +58,9 @@ describe("two runs with the same --id at the same time", () => {
 test("a hook store that cannot be written: one warning, and the run is still reported to the end", async () => {
   box.write("not-a-dir", "");
   const env = { MMN_HOOK_DIR: join(box.cwd, "not-a-dir", "hooks") };
-  const r = await mmn(box, ["run", "--id", "nohook", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], { env: { ...fast, ...env } });
+  const r = await mmn(box, ["run", "--id", "nohook", "--", "bash", "-c", "echo a; sleep 0.4; echo b; exit 3"], {
+    env: { ...fast, ...env },
+  });
   expect(r.code).toBe(3);
   const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
   expect(ours).toEqual([
@@ -71,7 +79,9 @@ test("a first post answered too late (timeout) but created by the server: sent a
   const env = { ...fast, MMN_TEST_REQUEST_TIMEOUT_MS: "300" };
   const r = await mmn(box, ["run", "--id", "slow", "--", "bash", "-c", "echo a; sleep 1; echo b"], { env });
   expect(r.code).toBe(0);
-  const creates = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id);
+  const creates = server.requests.filter(
+    (q) => q.method === "POST" && q.path === "/api/v4/posts" && !(q.body as Post).root_id,
+  );
   expect(creates.length).toBeGreaterThanOrEqual(2);
   expect(new Set(creates.map((q) => (q.body as Post).pending_post_id)).size).toBe(1);
   expect(roots()).toHaveLength(1);
@@ -84,7 +94,11 @@ describe("a status post deleted during the run", () => {
   const gone = (stderr: string) => stderr.split("\n").filter((l) => l.includes("gone"));
 
   test("the live edits go on in a new post, which gets the outcome, the reply and the hook", async () => {
-    const run = mmn(box, ["run", "--id", "deleted", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`], { env: fast });
+    const run = mmn(
+      box,
+      ["run", "--id", "deleted", "--", "bash", "-c", `echo a; ${stage("go")}; echo b; ${stage("end")}; echo c; exit 3`],
+      { env: fast },
+    );
     await waitFor(() => roots().length === 1, 5000, "the status post");
     const first = roots()[0]!;
     server.posts.delete(first.id);
@@ -99,13 +113,19 @@ describe("a status post deleted during the run", () => {
     expect(status!.id).not.toBe(first.id);
     expect(status!.message).toStartWith("❌ **`bash -c");
     expect(status!.message).toContain("```\na\nb\nc\n```");
-    expect(repliesTo(status!).map((p) => p.message.split(" on ")[0])).toEqual([expect.stringContaining("failed with exit code 3")]);
+    expect(repliesTo(status!).map((p) => p.message.split(" on ")[0])).toEqual([
+      expect.stringContaining("failed with exit code 3"),
+    ]);
     expect(readFileSync(join(box.home, ".local/state/mmn/hooks/deleted.msg"), "utf8").split("\n")[3]).toBe(status!.id);
   });
 
   test("deleted just before the end: the outcome is posted anew, with the reply under it", async () => {
     const run = mmn(box, ["run", "--", "bash", "-c", `echo a; ${stage("end")}; exit 3`]);
-    await waitFor(() => server.requests.some((q) => q.method === "POST" && q.path === "/api/v4/posts" && q.status === 201), 5000, "the status post");
+    await waitFor(
+      () => server.requests.some((q) => q.method === "POST" && q.path === "/api/v4/posts" && q.status === 201),
+      5000,
+      "the status post",
+    );
     const first = roots()[0]!;
     server.posts.delete(first.id);
     box.write("end", "");
@@ -140,7 +160,9 @@ describe("the end is retried within its few seconds", () => {
     // The status post at once; the reply made by the server only after mmn has given up.
     server.fault({ kind: "delay", ms: 0, method: "POST", path: "/api/v4/posts", times: 1 });
     server.fault({ kind: "delay", ms: 800, method: "POST", path: "/api/v4/posts", times: 1 });
-    const r = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "echo done; exit 4"], { env: { MMN_TEST_FINISH_MS: "400" } });
+    const r = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "echo done; exit 4"], {
+      env: { MMN_TEST_FINISH_MS: "400" },
+    });
     expect(r.code).toBe(4);
     const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
     expect(ours).toEqual(["mmn: the outcome was sent, but no answer came within 0.4 s: it may not have arrived"]);
@@ -155,7 +177,9 @@ describe("the end is retried within its few seconds", () => {
     try {
       const tasks = Array.from({ length: 10 }, (_, i) => i + 1);
       const results = await Promise.all(
-        tasks.map((i) => mmn(home, ["run", "--on", "failure", "--id", `arr-${i}`, "--", "bash", "-c", `echo task ${i}; exit 1`])),
+        tasks.map((i) =>
+          mmn(home, ["run", "--on", "failure", "--id", `arr-${i}`, "--", "bash", "-c", `echo task ${i}; exit 1`]),
+        ),
       );
       expect(results.map((r) => r.code)).toEqual(tasks.map(() => 1));
       expect(results.map((r) => r.stderr).filter((e) => /not delivered|gave up/.test(e))).toEqual([]);

@@ -3,10 +3,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { formatBytes } from "../../src/files.ts";
-import type { TestServer } from "../server/index.ts";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
 
 let server: TestServer;
 let box: Sandbox;
@@ -34,7 +34,8 @@ const commandsRunning = (word: string) =>
 
 describe("mmn run: the messages", () => {
   test("start, live edits, final state and a reply with the log", async () => {
-    const script = 'for i in 1 2 3; do echo "step $i"; sleep 0.3; done; printf "\\rprogress 50%%\\rprogress 100%%\\n"; echo oops >&2; exit 3';
+    const script =
+      'for i in 1 2 3; do echo "step $i"; sleep 0.3; done; printf "\\rprogress 50%%\\rprogress 100%%\\n"; echo oops >&2; exit 3';
     const r = await mmn(box, ["run", "--id", "job-1", "--", "bash", "-c", script], { env: fast });
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("step 1\nstep 2\nstep 3\n\rprogress 50%\rprogress 100%\n");
@@ -51,7 +52,9 @@ describe("mmn run: the messages", () => {
     expect(field(status!, "Directory")).toBe(`\`${box.cwd}\``);
     expect(card(status!).footer).toContain("id job-1");
     expect(patches().length).toBeGreaterThanOrEqual(2);
-    const live = patches().slice(0, -1).map((p) => (p.body as { message: string }).message);
+    const live = patches()
+      .slice(0, -1)
+      .map((p) => (p.body as { message: string }).message);
     expect(live.some((m) => m.includes("is running on") && m.includes("step 1"))).toBe(true);
 
     expect(reply!.root_id).toBe(status!.id);
@@ -69,7 +72,18 @@ describe("mmn run: the messages", () => {
   });
 
   test("success: a green card; --title, --hide-command, --mention, --no-logs", async () => {
-    const r = await mmn(box, ["run", "--title", "nightly build", "--hide-command", "--mention", "--no-logs", "--", "bash", "-c", "echo secret-arg-free output"]);
+    const r = await mmn(box, [
+      "run",
+      "--title",
+      "nightly build",
+      "--hide-command",
+      "--mention",
+      "--no-logs",
+      "--",
+      "bash",
+      "-c",
+      "echo secret-arg-free output",
+    ]);
     expect(r.code).toBe(0);
     const [status, reply] = dmPosts();
     expect(status!.message).toStartWith("✅ **nightly build** succeeded on ");
@@ -89,7 +103,13 @@ describe("mmn run: the messages", () => {
   });
 
   test("the Slurm job context is shown", async () => {
-    const env = { SLURM_JOB_ID: "4242", SLURM_JOB_NAME: "train", SLURM_ARRAY_JOB_ID: "4240", SLURM_ARRAY_TASK_ID: "2", SLURM_JOB_PARTITION: "gpu" };
+    const env = {
+      SLURM_JOB_ID: "4242",
+      SLURM_JOB_NAME: "train",
+      SLURM_ARRAY_JOB_ID: "4240",
+      SLURM_ARRAY_TASK_ID: "2",
+      SLURM_JOB_PARTITION: "gpu",
+    };
     await mmn(box, ["run", "--", "true"], { env });
     expect(field(dmPosts()[0]!, "Slurm job")).toBe("4240_2 (train)");
     expect(field(dmPosts()[0]!, "Partition")).toBe("gpu");
@@ -149,7 +169,12 @@ describe("mmn run: the messages", () => {
       const r = await mmn(box, args);
       expect(r.code).toBe(2);
       expect(r.stderr).toStartWith("mmn: error: ");
-      expect(r.stderr.trimEnd().split("\n").every((line) => line.startsWith("mmn: "))).toBe(true);
+      expect(
+        r.stderr
+          .trimEnd()
+          .split("\n")
+          .every((line) => line.startsWith("mmn: ")),
+      ).toBe(true);
     }
     expect(server.requests).toEqual([]);
   });
@@ -183,7 +208,9 @@ describe("mmn run: the job never suffers", () => {
 
   test("a hanging server holds nothing up for long after the end: each request and the end have their time limit", async () => {
     server.fault({ kind: "hang", path: /\/api\/v4\/posts/ });
-    const r = await mmn(box, ["run", "--", "true"], { env: { MMN_TEST_REQUEST_TIMEOUT_MS: "300", MMN_TEST_FINISH_MS: "400" } });
+    const r = await mmn(box, ["run", "--", "true"], {
+      env: { MMN_TEST_REQUEST_TIMEOUT_MS: "300", MMN_TEST_FINISH_MS: "400" },
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^mmn: cannot post the status message: .*no answer within 0.3 s/m);
     expect(r.stderr).toContain("(gave up after 0.4 s)");
@@ -200,12 +227,15 @@ describe("mmn run: the job never suffers", () => {
 
 describe("mmn run: signals", () => {
   test("SIGTERM is forwarded; exit 143; the final message reaches the server", async () => {
-    const proc = Bun.spawn([...MMN, "run", "--", "bash", "-c", "trap 'echo got TERM; exit 143' TERM; echo ready; sleep 30 & wait"], {
-      cwd: box.cwd,
-      env: box.env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const proc = Bun.spawn(
+      [...MMN, "run", "--", "bash", "-c", "trap 'echo got TERM; exit 143' TERM; echo ready; sleep 30 & wait"],
+      {
+        cwd: box.cwd,
+        env: box.env,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     const reader = proc.stdout.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe("ready\n");
@@ -216,7 +246,9 @@ describe("mmn run: signals", () => {
     expect(code).toBe(143);
     const reply = dmPosts()[1]!;
     expect(reply.message).toMatch(/failed with exit code 143|killed by SIGTERM/);
-    const replyAt = server.requests.find((q) => q.path === "/api/v4/posts" && (q.body as { root_id?: string }).root_id)!.at;
+    const replyAt = server.requests.find(
+      (q) => q.path === "/api/v4/posts" && (q.body as { root_id?: string }).root_id,
+    )!.at;
     expect(replyAt - killedAt).toBeLessThan(3000);
   });
 
@@ -260,13 +292,16 @@ describe("mmn run: signals", () => {
   test("SIGTERM to a job that ignores it: the status says so at once, and still does after the SIGKILL that follows", async () => {
     // The first post is still on its way when the signal comes: the edit follows it at once.
     server.fault({ kind: "delay", ms: 300, method: "POST", path: "/api/v4/posts", times: 1 });
-    const proc = Bun.spawn([...MMN, "run", "--id", "stubborn", "--", "bash", "-c", "trap '' TERM; echo ready; sleep 30"], {
-      cwd: box.cwd,
-      env: box.env,
-      stdout: "pipe",
-      stderr: "pipe",
-      detached: true,
-    });
+    const proc = Bun.spawn(
+      [...MMN, "run", "--id", "stubborn", "--", "bash", "-c", "trap '' TERM; echo ready; sleep 30"],
+      {
+        cwd: box.cwd,
+        env: box.env,
+        stdout: "pipe",
+        stderr: "pipe",
+        detached: true,
+      },
+    );
     try {
       const first = await proc.stdout.getReader().read();
       expect(new TextDecoder().decode(first.value)).toBe("ready\n");
@@ -302,7 +337,12 @@ test("--log keeps the log file; --save-hook writes the hook", async () => {
 });
 
 test("mmn run -- yes | head -1: ends promptly like a shell pipeline, and says why", async () => {
-  const proc = Bun.spawn(["bash", "-c", `${MMN.join(" ")} run -- yes | head -1`], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bash", "-c", `${MMN.join(" ")} run -- yes | head -1`], {
+    cwd: box.cwd,
+    env: box.env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   expect(out).toBe("y\n");
   expect(code).toBe(0);
@@ -362,13 +402,17 @@ describe("mmn run: output that cannot be written (a full disk)", () => {
     expect(r.stderr.match(/^mmn: cannot write/gm)).toHaveLength(1);
     expect(r.stderr).toContain("mmn: cannot write the command's stdout (ENOSPC: no space left on device)");
     const [status, reply] = dmPosts();
-    expect(status!.message).toContain("stopped by SIGPIPE: its output could not be written (stdout: ENOSPC: no space left on device)");
+    expect(status!.message).toContain(
+      "stopped by SIGPIPE: its output could not be written (stdout: ENOSPC: no space left on device)",
+    );
     expect(card(status!).color).toBe("danger");
     expect(reply!.message).toContain("could not be written");
   });
 
   test("a command that ignores the failed writes and exits 0: exit code 0, but the status is not a success", async () => {
-    const r = await shell(`${MMN.join(" ")} run -- bash -c 'trap "" PIPE; for i in $(seq 1 30000); do echo line $i 2>/dev/null; done; exit 0' > /dev/full`);
+    const r = await shell(
+      `${MMN.join(" ")} run -- bash -c 'trap "" PIPE; for i in $(seq 1 30000); do echo line $i 2>/dev/null; done; exit 0' > /dev/full`,
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("mmn: cannot write the command's stdout (ENOSPC: no space left on device)");
     const [status] = dmPosts();
@@ -383,13 +427,21 @@ describe("mmn run > job.out 2>&1 (stdout and stderr the same file)", () => {
   const script = "for i in $(seq 1 300); do echo out$i; echo err$i >&2; done";
   const expected = Array.from({ length: 300 }, (_, i) => `out${i + 1}\nerr${i + 1}\n`).join("");
 
-  for (const [name, env] of [["named pipes", ""], ["Bun's pipes (no usable TMPDIR)", "TMPDIR=/nonexistent "]] as const) {
+  for (const [name, env] of [
+    ["named pipes", ""],
+    ["Bun's pipes (no usable TMPDIR)", "TMPDIR=/nonexistent "],
+  ] as const) {
     test(`lines in the order the command wrote them: file, log, attachment and tail (${name})`, async () => {
       const line = `${env}${MMN.join(" ")} run --tail 4 --log job.log -- bash -c '${script}' > job.out 2>&1`;
       const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
       expect(await proc.exited).toBe(0);
       const out = readFileSync(join(box.cwd, "job.out"), "utf8");
-      expect(out.split("\n").filter((l) => !l.startsWith("mmn: ")).join("\n")).toBe(expected);
+      expect(
+        out
+          .split("\n")
+          .filter((l) => !l.startsWith("mmn: "))
+          .join("\n"),
+      ).toBe(expected);
       expect(readFileSync(join(box.cwd, "job.log"), "utf8")).toBe(expected);
       const [status, reply] = dmPosts();
       expect(status!.message).toContain("```\nout299\nerr299\nout300\nerr300\n```");
@@ -401,7 +453,11 @@ describe("mmn run > job.out 2>&1 (stdout and stderr the same file)", () => {
     const line = `${MMN.join(" ")} run -- bash -c 'echo a > /dev/stderr; echo b' > both.out 2>&1`;
     const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
     expect(await proc.exited).toBe(0);
-    expect(readFileSync(join(box.cwd, "both.out"), "utf8").split("\n").filter((l) => !l.startsWith("mmn: "))).toEqual(["a", "b", ""]);
+    expect(
+      readFileSync(join(box.cwd, "both.out"), "utf8")
+        .split("\n")
+        .filter((l) => !l.startsWith("mmn: ")),
+    ).toEqual(["a", "b", ""]);
   });
 });
 
@@ -462,7 +518,9 @@ test("--log naming the file of only one of stdout and stderr: said, and that fil
   const script = `${MMN.map((part) => `'${part}'`).join(" ")} run --log job.err -- sh -c 'echo out; echo err >&2' > job.out 2> job.err`;
   expect(await Bun.spawn(["bash", "-c", script], { cwd: box.cwd, env: box.env }).exited).toBe(0);
   const err = readFileSync(join(box.cwd, "job.err"), "utf8");
-  expect(err).toStartWith("mmn: --log job.err is where only one of stdout and stderr goes: the log attached holds that one\n");
+  expect(err).toStartWith(
+    "mmn: --log job.err is where only one of stdout and stderr goes: the log attached holds that one\n",
+  );
   expect(readFileSync(join(box.cwd, "job.out"), "utf8")).toBe("out\n");
   const reply = dmPosts()[1]!;
   expect(server.files.get(reply.file_ids![0]!)!.content.toString()).toEndWith("err\n");
@@ -479,7 +537,11 @@ test("--log FILE that exists is truncated, like tee: the file, the attachment an
 });
 
 test("an unwritable --log is refused before anything runs or is sent: exit 2, a clear message", async () => {
-  for (const [log, reason] of [["no/such/dir/job.log", "no such file or directory"], [".", "it is a directory"], ["/dev/null", "it is not a regular file"]] as const) {
+  for (const [log, reason] of [
+    ["no/such/dir/job.log", "no such file or directory"],
+    [".", "it is a directory"],
+    ["/dev/null", "it is not a regular file"],
+  ] as const) {
     const r = await mmn(box, ["run", "--log", log, "--", "touch", "ran"]);
     expect(r.code).toBe(2);
     // Marked as mmn's, like every line of ours under run.
@@ -492,7 +554,9 @@ test("an unwritable --log is refused before anything runs or is sent: exit 2, a 
 describe("mmn run: the smaller things", () => {
   test("the headline holds a multi-line command's first line and a backtick safely", async () => {
     await mmn(box, ["run", "--", "bash", "-c", "echo one\necho two"]);
-    expect(dmPosts()[1]!.message.split("\n")[0]).toMatch(/^✅ \*\*`bash -c 'echo one…`\*\* succeeded on \S+ after \d+s$/);
+    expect(dmPosts()[1]!.message.split("\n")[0]).toMatch(
+      /^✅ \*\*`bash -c 'echo one…`\*\* succeeded on \S+ after \d+s$/,
+    );
     server.reset();
     await mmn(box, ["run", "--", "echo", "a`b"]);
     expect(dmPosts()[1]!.message).toMatch(/^✅ \*\*`` echo 'a`b' ``\*\* succeeded on /);
@@ -523,7 +587,9 @@ describe("mmn run: the smaller things", () => {
 
   test("a command whose output ends without a newline: mmn's next line starts on a line of its own", async () => {
     const down = { MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_MS: "300" };
-    const r = await mmn(box, ["run", "--on", "failure", "--", "sh", "-c", "printf 'no newline' >&2; exit 3"], { env: down });
+    const r = await mmn(box, ["run", "--on", "failure", "--", "sh", "-c", "printf 'no newline' >&2; exit 3"], {
+      env: down,
+    });
     expect(r.code).toBe(3);
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines).toContain("no newline");

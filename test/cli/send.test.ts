@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { MMN, mmn, sandbox, type Sandbox } from "../helpers/cli.ts";
 
 /** Root reads and writes every file: permission checks need an ordinary user. */
 const canDropRoot = process.getuid?.() === 0 && Bun.which("setpriv") !== null;
@@ -19,7 +19,11 @@ async function asNobody(box: Sandbox, args: string[], env: Record<string, string
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   expect(stdout + stderr).not.toContain(server.token);
   return { stdout, stderr, code };
 }
@@ -54,7 +58,13 @@ describe("mmn send", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const post = server.postsIn(server.channels.townSquare.id)[0]!;
-    expect(out).toEqual({ id: "j1", post_id: post.id, channel_id: server.channels.townSquare.id, root_id: null, action: "sent" });
+    expect(out).toEqual({
+      id: "j1",
+      post_id: post.id,
+      channel_id: server.channels.townSquare.id,
+      root_id: null,
+      action: "sent",
+    });
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
   });
 
@@ -72,20 +82,43 @@ describe("mmn send", () => {
   });
 
   test("names as people write them: @Alice, ~General and research/~general are found", async () => {
-    for (const args of [["-u", "@Alice"], ["-c", "~General"], ["-c", "Research/~general"]]) {
+    for (const args of [
+      ["-u", "@Alice"],
+      ["-c", "~General"],
+      ["-c", "Research/~general"],
+    ]) {
       expect((await mmn(box, ["send", `to ${args[1]}`, ...args])).code).toBe(0);
     }
-    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual(["to @Alice"]);
-    expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual(["to ~General", "to Research/~general"]);
+    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual([
+      "to @Alice",
+    ]);
+    expect(server.postsIn(server.channels.general.id).map((p) => p.message)).toEqual([
+      "to ~General",
+      "to Research/~general",
+    ]);
     const display = await mmn(box, ["send", "x", "-c", "Town Square"]);
-    expect(display).toMatchObject({ code: 2, stderr: 'error: "Town Square" is a display name, not a channel name\nhint: use the name in the channel\'s URL, like town-square\n' });
+    expect(display).toMatchObject({
+      code: 2,
+      stderr:
+        'error: "Town Square" is a display name, not a channel name\nhint: use the name in the channel\'s URL, like town-square\n',
+    });
     const rows: Array<[string[], string]> = [
       [["-c", "@alice"], "error: @alice is a user, not a channel\nhint: send to a user with -u alice\n"],
-      [["-c", "/general"], 'error: "/general" is not a channel name\nhint: write the channel as its URL shows it (town-square), or team/channel for another team\n'],
-      [["-c", "my team/general"], 'error: "my team" is not a team name\nhint: write the team as its URL shows it (the part before /channels/)\n'],
-      [["-u", "Alice Smith"], `error: "Alice Smith" is not a username\nhint: a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name\n`],
+      [
+        ["-c", "/general"],
+        'error: "/general" is not a channel name\nhint: write the channel as its URL shows it (town-square), or team/channel for another team\n',
+      ],
+      [
+        ["-c", "my team/general"],
+        'error: "my team" is not a team name\nhint: write the team as its URL shows it (the part before /channels/)\n',
+      ],
+      [
+        ["-u", "Alice Smith"],
+        `error: "Alice Smith" is not a username\nhint: a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name\n`,
+      ],
     ];
-    for (const [args, stderr] of rows) expect(await mmn(box, ["send", "x", ...args])).toMatchObject({ code: 2, stderr });
+    for (const [args, stderr] of rows)
+      expect(await mmn(box, ["send", "x", ...args])).toMatchObject({ code: 2, stderr });
     expect(server.requests.filter((q) => q.path === "/api/v4/posts")).toHaveLength(3);
     // A team configured as its display name spells: Research.
     expect((await mmn(sandbox(server, { team: "Research" }), ["send", "to the team", "-c", "general"])).code).toBe(0);
@@ -136,22 +169,34 @@ describe("mmn send", () => {
   });
 
   test("a hook file that cannot be written: exit 2 before sending", async () => {
-    for (const [path, reason] of [[box.cwd, "it is a directory"], [join(box.cwd, "nodir/x.msg"), `${join(box.cwd, "nodir")}: no such file or directory`]] as const) {
+    for (const [path, reason] of [
+      [box.cwd, "it is a directory"],
+      [join(box.cwd, "nodir/x.msg"), `${join(box.cwd, "nodir")}: no such file or directory`],
+    ] as const) {
       const r = await mmn(box, ["send", "x", "-u", "alice", "-s", path]);
-      expect(r).toMatchObject({ code: 2, stdout: "", stderr: `error: cannot write the hook file ${path}: ${reason}\n` });
+      expect(r).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr: `error: cannot write the hook file ${path}: ${reason}\n`,
+      });
     }
     expect(server.requests).toEqual([]);
   });
 
-  test.if(canDropRoot)("a hook store that is read-only: the id cannot be held, exit 2 before anything is sent", async () => {
-    const store = join(box.cwd, "hooks");
-    mkdirSync(store, { mode: 0o555 });
-    const r = await asNobody(box, ["send", "x", "-u", "alice", "--id", "kept", "--json"], { MMN_HOOK_DIR: store });
-    expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exit: 2 });
-    expect(r.stderr).toStartWith(`error: cannot lock message id "kept" (${store}/kept.msg.lock): permission denied\n`);
-    expect(server.posts.size).toBe(0);
-  });
+  test.if(canDropRoot)(
+    "a hook store that is read-only: the id cannot be held, exit 2 before anything is sent",
+    async () => {
+      const store = join(box.cwd, "hooks");
+      mkdirSync(store, { mode: 0o555 });
+      const r = await asNobody(box, ["send", "x", "-u", "alice", "--id", "kept", "--json"], { MMN_HOOK_DIR: store });
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exit: 2 });
+      expect(r.stderr).toStartWith(
+        `error: cannot lock message id "kept" (${store}/kept.msg.lock): permission denied\n`,
+      );
+      expect(server.posts.size).toBe(0);
+    },
+  );
 
   test("a message over 16383 characters is delivered in the thread, not refused", async () => {
     const text = Array.from({ length: 3000 }, (_, i) => `row ${i} ${"x".repeat(10)}`).join("\n");
@@ -165,9 +210,19 @@ describe("mmn send", () => {
 
 describe("mmn send: bad input, nothing sent", () => {
   const rows: Array<[string, string[], number, RegExp]> = [
-    ["an id with a slash", ["send", "x", "-u", "alice", "--id", "a/b"], 2, /invalid message id "a\/b": it contains a slash/],
+    [
+      "an id with a slash",
+      ["send", "x", "-u", "alice", "--id", "a/b"],
+      2,
+      /invalid message id "a\/b": it contains a slash/,
+    ],
     ["an id with ..", ["send", "x", "-u", "alice", "--id", "../x"], 2, /invalid message id/],
-    ["a missing file", ["send", "x", "-u", "alice", "-f", "/nonexistent/f.txt"], 2, /cannot attach \/nonexistent\/f.txt: no such file/],
+    [
+      "a missing file",
+      ["send", "x", "-u", "alice", "-f", "/nonexistent/f.txt"],
+      2,
+      /cannot attach \/nonexistent\/f.txt: no such file/,
+    ],
     ["a file with an empty name", ["send", "x", "-u", "alice", "-f", ""], 2, /cannot attach a file with an empty name/],
     ["both -u and -c", ["send", "x", "-u", "alice", "-c", "general"], 2, /give -u\/--user or -c\/--channel, not both/],
     ["an unknown flag", ["send", "x", "-u", "alice", "--colour", "red"], 2, /unknown option --colour/],
@@ -199,7 +254,9 @@ describe("mmn send: bad input, nothing sent", () => {
   test("an unknown user: exit 1, the server's verdict in one line", async () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n");
+    expect(r.stderr).toBe(
+      "error: no user named @nobody on this server\nhint: check the spelling: it is the username, not the display name\n",
+    );
     expect(server.posts.size).toBe(0);
   });
 
@@ -222,7 +279,9 @@ describe("mmn send: bad input, nothing sent", () => {
     const empty = sandbox();
     const r = await mmn(empty, ["send", "x", "-u", "alice"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe("error: no Mattermost server URL is configured\nhint: run `mmn setup`, or set MMN_URL and MMN_TOKEN\n");
+    expect(r.stderr).toBe(
+      "error: no Mattermost server URL is configured\nhint: run `mmn setup`, or set MMN_URL and MMN_TOKEN\n",
+    );
   });
 
   test("a file over the server's limit: the message goes with the files that fit, the post says which did not; exit 1", async () => {
@@ -242,7 +301,12 @@ describe("mmn send: bad input, nothing sent", () => {
     const json = await mmn(box, ["send", "done", "-u", "alice", "-f", big, "--json"]);
     expect(json.code).toBe(1);
     const second = [...server.posts.values()][1]!;
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, exit: 1, post_id: second.id, channel_id: second.channel_id });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      exit: 1,
+      post_id: second.id,
+      channel_id: second.channel_id,
+    });
   });
 
   test("only a file over the limit and no text: exit 1, nothing posted", async () => {
@@ -259,7 +323,10 @@ describe("mmn send: bad input, nothing sent", () => {
     const r = await mmn(box, ["update", "--id", "big", "v2", "-f", big]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("big.bin (600 KiB) was not attached");
-    expect([...server.posts.values()].map((p) => p.message)).toEqual(["v2", "_(big.bin (600 KiB) was not attached: the server takes files up to 512 KiB)_"]);
+    expect([...server.posts.values()].map((p) => p.message)).toEqual([
+      "v2",
+      "_(big.bin (600 KiB) was not attached: the server takes files up to 512 KiB)_",
+    ]);
   });
 
   test("a file that shrinks or goes away while it is sent: exit 2, said, not retried, nothing posted", async () => {
@@ -278,23 +345,35 @@ describe("mmn send: bad input, nothing sent", () => {
 
   test("a server that is down: each wait told once; --quiet leaves only the error", async () => {
     const env = { MMN_URL: "http://127.0.0.1:1" };
-    const error = "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n";
-    const [loud, quiet] = await Promise.all([mmn(box, ["send", "x", "-u", "alice"], { env }), mmn(box, ["send", "x", "-u", "alice", "-q"], { env })]);
+    const error =
+      "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n";
+    const [loud, quiet] = await Promise.all([
+      mmn(box, ["send", "x", "-u", "alice"], { env }),
+      mmn(box, ["send", "x", "-u", "alice", "-q"], { env }),
+    ]);
     expect(loud.code).toBe(1);
-    const waits = loud.stderr.split("\n").filter((line) => line.startsWith("warning: could not reach 127.0.0.1:1: connection refused; trying again in"));
+    const waits = loud.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("warning: could not reach 127.0.0.1:1: connection refused; trying again in"));
     expect(waits).toHaveLength(3);
     expect(loud.stderr).toEndWith(error);
     expect(quiet).toMatchObject({ code: 1, stderr: error });
   });
 
   test("a proxy that is down is named as the culprit; one that is no URL is a configuration error", async () => {
-    const down = await mmn(box, ["send", "x", "-u", "alice", "-q"], { env: { HTTP_PROXY: "http://user:pw@127.0.0.1:9" } });
+    const down = await mmn(box, ["send", "x", "-u", "alice", "-q"], {
+      env: { HTTP_PROXY: "http://user:pw@127.0.0.1:9" },
+    });
     expect(down.code).toBe(1);
     expect(down.stderr).toBe(
-      "error: could not reach 127.0.0.1:" + new URL(server.url).port + " through the proxy 127.0.0.1:9: connection refused\n" +
+      "error: could not reach 127.0.0.1:" +
+        new URL(server.url).port +
+        " through the proxy 127.0.0.1:9: connection refused\n" +
         "hint: check the proxy http://127.0.0.1:9 (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY\n",
     );
-    const bypassed = await mmn(box, ["send", "x", "-u", "alice"], { env: { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" } });
+    const bypassed = await mmn(box, ["send", "x", "-u", "alice"], {
+      env: { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" },
+    });
     expect(bypassed.code).toBe(0);
     const invalid = await mmn(box, ["send", "x", "-u", "alice"], { env: { MMN_PROXY: "not a url" } });
     expect(invalid).toMatchObject({ code: 3, stderr: 'error: invalid proxy "not a url": expected http://HOST:PORT\n' });
@@ -309,7 +388,9 @@ describe("mmn send: bad input, nothing sent", () => {
 
 describe("one --id shared by processes running at once", () => {
   test("50 sends of the same id at once: one post, the other 49 edit it, all exit 0", async () => {
-    const runs = await Promise.all(Array.from({ length: 50 }, (_, i) => mmn(box, ["send", `task ${i}`, "-u", "alice", "--id", "same"])));
+    const runs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => mmn(box, ["send", `task ${i}`, "-u", "alice", "--id", "same"])),
+    );
     expect(runs.map((r) => r.code)).toEqual(Array(50).fill(0));
     expect(server.posts.size).toBe(1);
     const [post] = [...server.posts.values()];
@@ -320,7 +401,9 @@ describe("one --id shared by processes running at once", () => {
 
   test("20 appends at once keep all 20 lines", async () => {
     expect((await mmn(box, ["send", "log:", "-u", "alice", "--id", "appended"])).code).toBe(0);
-    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => mmn(box, ["update", "--id", "appended", "--append", `line ${i}`])));
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => mmn(box, ["update", "--id", "appended", "--append", `line ${i}`])),
+    );
     expect(runs.map((r) => r.code)).toEqual(Array(20).fill(0));
     const [post] = [...server.posts.values()];
     const lines = post!.message.split("\n");

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startTestServer, type TestServer } from "../server/index.ts";
 import { MMN, sandbox } from "../helpers/cli.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 const tmux = Bun.which("tmux");
 let server: TestServer;
@@ -32,7 +32,9 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
   test("asks for everything, hides the token, writes the file", async () => {
     const box = sandbox();
     const session = `mmn-setup-${process.pid}`;
-    const env = Object.entries(box.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+    const env = Object.entries(box.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(" ");
     const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
     await tmuxRun(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd]);
     try {
@@ -62,7 +64,9 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
     const box = sandbox(server, { user: "alice" });
     const other = await startTestServer();
     const session = `mmn-setup-again-${process.pid}`;
-    const env = Object.entries(box.env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+    const env = Object.entries(box.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(" ");
     const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
     await tmuxRun(["new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd]);
     const answer = async (prompt: string, text: string) => {

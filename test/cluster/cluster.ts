@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 import { DIST } from "./job.ts";
 import { clusterUnavailable } from "./prerequisites.ts";
-import { chooseProctrack, startCluster, type Cluster } from "./slurm.ts";
+import { type Cluster, chooseProctrack, startCluster } from "./slurm.ts";
 
 /** Seconds from Slurm's SIGTERM to its SIGKILL: the time mmn has for its final message. */
 export const KILL_WAIT = 5;
@@ -22,8 +22,12 @@ export function useCluster(use: (cluster: Cluster, server: TestServer) => void):
   let cluster: Cluster | undefined;
   let server: TestServer | undefined;
   beforeAll(async () => {
-    if (!existsSync(join(DIST, "mmn"))) throw new Error("dist/mmn is missing: run `bun run build` first (bun run test:cluster does)");
-    [cluster, server] = await Promise.all([startCluster({ killWait: KILL_WAIT, proctrack: PROCTRACK }), startTestServer()]);
+    if (!existsSync(join(DIST, "mmn")))
+      throw new Error("dist/mmn is missing: run `bun run build` first (bun run test:cluster does)");
+    [cluster, server] = await Promise.all([
+      startCluster({ killWait: KILL_WAIT, proctrack: PROCTRACK }),
+      startTestServer(),
+    ]);
     use(cluster, server);
   }, 60_000);
   afterAll(async () => {

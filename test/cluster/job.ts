@@ -30,9 +30,21 @@ export function jobBox(server: TestServer, cluster: Cluster, name: string): JobB
   const user = server.addUser(name);
   const home = mkdtempSync(join(tmpdir(), `mmn-job-${name}-`));
   const rc = { url: server.url, token: server.token, team: "research", user: name };
-  writeFileSync(join(home, ".mmnrc"), Object.entries(rc).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+  writeFileSync(
+    join(home, ".mmnrc"),
+    Object.entries(rc)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   // Only these reach the job (and Slurm's own SLURM_*): nothing of the environment running the tests.
-  const exported = [`HOME=${home}`, `PATH=${DIST}:/usr/local/bin:/usr/bin:/bin`, `SLURM_CONF=${cluster.env.SLURM_CONF}`, "LANG=C.UTF-8", "NO_COLOR=1"];
+  const exported = [
+    `HOME=${home}`,
+    `PATH=${DIST}:/usr/local/bin:/usr/bin:/bin`,
+    `SLURM_CONF=${cluster.env.SLURM_CONF}`,
+    "LANG=C.UTF-8",
+    "NO_COLOR=1",
+  ];
   const outputPath = (jobId: string) => join(home, `job-${jobId}.out`);
   const posts = () => server.postsIn(server.dmChannelWith(user.id)?.id ?? "none");
   return {
@@ -47,7 +59,9 @@ export function jobBox(server: TestServer, cluster: Cluster, name: string): JobB
     posts,
     threads() {
       const all = posts();
-      return all.filter((p) => !p.root_id).map((status) => ({ status, replies: all.filter((p) => p.root_id === status.id) }));
+      return all
+        .filter((p) => !p.root_id)
+        .map((status) => ({ status, replies: all.filter((p) => p.root_id === status.id) }));
     },
   };
 }
@@ -68,5 +82,8 @@ export function attachedLog(server: TestServer, reply: Post): string {
 /** A status post in its final state, with a reply in its thread: what a finished `mmn run` leaves. */
 export function finished(box: JobBox, count = 1): boolean {
   const threads = box.threads();
-  return threads.length === count && threads.every((t) => !t.status.message.includes("is running on") && t.replies.length > 0);
+  return (
+    threads.length === count &&
+    threads.every((t) => !t.status.message.includes("is running on") && t.replies.length > 0)
+  );
 }

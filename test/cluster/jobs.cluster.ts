@@ -1,9 +1,9 @@
 // Batch jobs that run to their end under a real Slurm, each wrapped in the compiled mmn.
 import { describe, expect, test } from "bun:test";
-import type { TestServer } from "../server/index.ts";
 import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
 import { skipReason, useCluster } from "./cluster.ts";
-import { attachedLog, cardField, finished, jobBox, type JobBox } from "./job.ts";
+import { attachedLog, cardField, finished, type JobBox, jobBox } from "./job.ts";
 import type { Cluster } from "./slurm.ts";
 
 let cluster: Cluster;
@@ -66,7 +66,9 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
 
   test.concurrent("srun -n2 inside mmn run: one step of two tasks, reported once", async () => {
     const box = jobBox(server, cluster, "srun");
-    const id = await box.submit("mmn run -- srun -n2 bash -c 'echo \"task $SLURM_PROCID of $SLURM_NTASKS\"'\n", ["-n2"]);
+    const id = await box.submit("mmn run -- srun -n2 bash -c 'echo \"task $SLURM_PROCID of $SLURM_NTASKS\"'\n", [
+      "-n2",
+    ]);
     await cluster.waitForState(id, ["COMPLETED"], 60_000);
     await waitFor(() => finished(box), 10_000, "the final message");
 

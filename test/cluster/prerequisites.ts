@@ -1,7 +1,18 @@
 // Whether a private Slurm can be started here: the cluster suite runs only where it can.
 
 /** What the suite needs besides root: Debian's slurm-wlm and munge provide all of it. */
-const PROGRAMS = ["slurmctld", "slurmd", "sbatch", "srun", "scontrol", "squeue", "scancel", "sinfo", "munged", "mungekey"];
+const PROGRAMS = [
+  "slurmctld",
+  "slurmd",
+  "sbatch",
+  "srun",
+  "scontrol",
+  "squeue",
+  "scancel",
+  "sinfo",
+  "munged",
+  "mungekey",
+];
 
 /** Why no cluster can be started here, in a few words; undefined when it can. */
 export function clusterUnavailable(): string | undefined {

@@ -10,7 +10,17 @@ export interface JobRecord {
 }
 
 /** States a job does not leave. */
-export const TERMINAL = new Set(["COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"]);
+export const TERMINAL = new Set([
+  "COMPLETED",
+  "CANCELLED",
+  "FAILED",
+  "TIMEOUT",
+  "NODE_FAIL",
+  "PREEMPTED",
+  "OUT_OF_MEMORY",
+  "BOOT_FAIL",
+  "DEADLINE",
+]);
 
 export function jobRecords(output: string): JobRecord[] {
   return output

@@ -2,10 +2,10 @@
 // is followed by SIGKILL after KillWait: what mmn has to say must be out before it.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { TestServer } from "../server/index.ts";
 import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
 import { KILL_WAIT, PROCTRACK, skipReason, useCluster } from "./cluster.ts";
-import { attachedLog, cardField, finished, FIXTURES, jobBox, type JobBox } from "./job.ts";
+import { attachedLog, cardField, FIXTURES, finished, type JobBox, jobBox } from "./job.ts";
 import type { Cluster } from "./slurm.ts";
 
 let cluster: Cluster;
@@ -62,9 +62,13 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
   // With proctrack/cgroup Slurm's SIGTERM reaches only the batch shell, which dies of it; the job's
   // cgroup is SIGKILLed at once, mmn and the command with it, before mmn has heard of anything.
   // (proctrack/linuxproc signals every process and leaves mmn running outside the job: not a cluster's case.)
-  (PROCTRACK === "cgroup" ? test.failing : test.skip).concurrent("[fails today] scancel of `mmn run` in a script without exec: the final message is out before SIGKILL", async () => {
-    await cancelCheckpointing(`mmn run -- bash ${CHECKPOINT}\necho "the script went on"\n`, "cancelplain");
-  }, 90_000);
+  (PROCTRACK === "cgroup" ? test.failing : test.skip).concurrent(
+    "[fails today] scancel of `mmn run` in a script without exec: the final message is out before SIGKILL",
+    async () => {
+      await cancelCheckpointing(`mmn run -- bash ${CHECKPOINT}\necho "the script went on"\n`, "cancelplain");
+    },
+    90_000,
+  );
 
   test.concurrent("the time limit (--time=1): the final message is out before SIGKILL", async () => {
     const box = jobBox(server, cluster, "timelimit");

@@ -7,8 +7,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { program } from "./prerequisites.ts";
-import { cgroupConf, PARTITION, slurmConf, type Proctrack } from "./slurm-conf.ts";
-import { jobRecords, TERMINAL, type JobRecord } from "./scontrol.ts";
+import { type JobRecord, jobRecords, TERMINAL } from "./scontrol.ts";
+import { cgroupConf, PARTITION, type Proctrack, slurmConf } from "./slurm-conf.ts";
 
 export interface Cluster {
   /** For anything that talks to this cluster: its slurm.conf, and nothing of the caller's. */
@@ -46,7 +46,9 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
   const { proctrack } = opts;
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", SLURM_CONF: conf, LANG: "C" };
   const daemons: Subprocess[] = [];
-  const killAll = () => daemons.forEach((d) => d.kill("SIGKILL"));
+  const killAll = () => {
+    for (const daemon of daemons) daemon.kill("SIGKILL");
+  };
   process.once("exit", killAll);
 
   const daemon = (name: string, args: string[]) => {
@@ -70,14 +72,24 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
     const socket = join(dir, "munge.sock");
     const key = join(dir, "munge.key");
     await command(env, [program("mungekey"), "--create", "--keyfile", key]);
-    daemon("munged", ["--foreground", "--force", `--socket=${socket}`, `--key-file=${key}`, `--pid-file=${dir}/munged.pid`,
-      `--log-file=${dir}/munged.log`, `--seed-file=${dir}/munged.seed`]);
+    daemon("munged", [
+      "--foreground",
+      "--force",
+      `--socket=${socket}`,
+      `--key-file=${key}`,
+      `--pid-file=${dir}/munged.pid`,
+      `--log-file=${dir}/munged.log`,
+      `--seed-file=${dir}/munged.seed`,
+    ]);
     await ready(async () => existsSync(socket), "munged's socket");
 
     const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
     const host = hostname().split(".")[0]!;
     writeFileSync(join(dir, "cgroup.conf"), cgroupConf());
-    writeFileSync(conf, slurmConf({ dir, node, proctrack, host, ctldPort, slurmdPort, mungeSocket: socket, killWait: opts.killWait }));
+    writeFileSync(
+      conf,
+      slurmConf({ dir, node, proctrack, host, ctldPort, slurmdPort, mungeSocket: socket, killWait: opts.killWait }),
+    );
     daemon("slurmctld", ["-D", "-f", conf]);
     daemon("slurmd", ["-D", "-f", conf, "-N", node]);
     const nodeState = async () => (await command(env, ["sinfo", "-h", "-n", node, "-o", "%T"], true)).stdout.trim();
@@ -104,7 +116,10 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
         if (records.length && records.every((r) => states.includes(r.state))) return records;
         const wrong = records.find((r) => TERMINAL.has(r.state) && !states.includes(r.state));
         if (wrong) throw new Error(`job ${wrong.jobId} ended ${wrong.state}, not ${states.join("/")}: ${wrong.raw}`);
-        if (performance.now() > end) throw new Error(`job ${jobId} not ${states.join("/")} in ${timeoutMs} ms: ${records.map((r) => r.state).join(" ")}`);
+        if (performance.now() > end)
+          throw new Error(
+            `job ${jobId} not ${states.join("/")} in ${timeoutMs} ms: ${records.map((r) => r.state).join(" ")}`,
+          );
         await Bun.sleep(POLL_MS);
       }
     },
@@ -116,7 +131,8 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
       // slurmd leaves running jobs to their slurmstepd: end them before the daemons.
       await command(env, ["scancel", "--partition", PARTITION], true);
       const end = performance.now() + 3_000 + opts.killWait * 1000;
-      while (performance.now() < end && (await command(env, ["squeue", "-h", "-o", "%i"], true)).stdout.trim()) await Bun.sleep(POLL_MS);
+      while (performance.now() < end && (await command(env, ["squeue", "-h", "-o", "%i"], true)).stdout.trim())
+        await Bun.sleep(POLL_MS);
       for (const d of daemons.toReversed()) {
         d.kill("SIGTERM");
         await Promise.race([d.exited, Bun.sleep(5_000)]);
@@ -137,9 +153,23 @@ interface CommandResult {
 }
 
 /** Runs a program without blocking the event loop: the test server answers the jobs from this process. */
-async function command(env: Record<string, string>, argv: string[], allowFailure = false, stdin?: string): Promise<CommandResult> {
-  const proc = Bun.spawn(argv, { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+async function command(
+  env: Record<string, string>,
+  argv: string[],
+  allowFailure = false,
+  stdin?: string,
+): Promise<CommandResult> {
+  const proc = Bun.spawn(argv, {
+    env,
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0 && !allowFailure) throw new Error(`${argv.join(" ")} exited with ${code}: ${stderr.trim()}`);
   return { code, stdout, stderr };
 }

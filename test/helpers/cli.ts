@@ -7,7 +7,9 @@ import type { TestServer } from "../server/index.ts";
 export const ROOT = resolve(import.meta.dir, "../..");
 
 /** The compiled binary when MMN_BIN names it (CI), else the source through Bun. */
-export const MMN: string[] = process.env.MMN_BIN ? [resolve(ROOT, process.env.MMN_BIN)] : ["bun", join(ROOT, "src/cli/main.ts")];
+export const MMN: string[] = process.env.MMN_BIN
+  ? [resolve(ROOT, process.env.MMN_BIN)]
+  : ["bun", join(ROOT, "src/cli/main.ts")];
 
 export interface RunResult {
   code: number;
@@ -30,9 +32,20 @@ export function sandbox(server?: TestServer, config: Record<string, string> = {}
   const cwd = mkdtempSync(join(tmpdir(), "mmn-cwd-"));
   if (server) {
     const values = { url: server.url, token: server.token, team: "research", ...config };
-    writeFileSync(join(home, ".mmnrc"), Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
+    writeFileSync(
+      join(home, ".mmnrc"),
+      Object.entries(values)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
   }
-  const env: Record<string, string> = { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", NO_COLOR: "1", LANG: "C.UTF-8" };
+  const env: Record<string, string> = {
+    HOME: home,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    NO_COLOR: "1",
+    LANG: "C.UTF-8",
+  };
   return {
     home,
     cwd,
@@ -57,7 +70,10 @@ export async function mmn(
   options: { stdin?: string; env?: Record<string, string>; stderrFile?: string; uid?: number } = {},
 ): Promise<RunResult> {
   // Another user of the machine: needs root to become (setpriv), as CI runs.
-  const as = options.uid === undefined ? [] : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", "--"];
+  const as =
+    options.uid === undefined
+      ? []
+      : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", "--"];
   const proc = Bun.spawn([...as, ...MMN, ...args], {
     cwd: box.cwd,
     env: { ...box.env, ...options.env },

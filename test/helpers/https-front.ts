@@ -15,7 +15,12 @@ export function httpsFront(target: string): { url: string; stop(): void } {
     async fetch(request) {
       const url = new URL(request.url);
       const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-      return fetch(`${target}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body, redirect: "manual" });
+      return fetch(`${target}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers: request.headers,
+        body,
+        redirect: "manual",
+      });
     },
   });
   return { url: `https://127.0.0.1:${server.port}`, stop: () => server.stop(true) };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach } from "bun:test";
 import type { Post } from "@mattermost/types/posts";
 import { startTestServer, type TestServer } from "../server/index.ts";
-import { sandbox, type Sandbox } from "./cli.ts";
+import { type Sandbox, sandbox } from "./cli.ts";
 
 /**
  * For the `mmn run` suites: one test server for the file (uploads over 64 KiB refused),
@@ -20,4 +20,5 @@ export function useRunServer(use: (server: TestServer, box: Sandbox) => void): v
 }
 
 /** The posts of the DM between the bot and alice, oldest first. */
-export const alicePosts = (server: TestServer): Post[] => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+export const alicePosts = (server: TestServer): Post[] =>
+  server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");

@@ -75,7 +75,13 @@ describe("timeouts and retries", () => {
     const limited = await startTestServer({ rateLimit: { perSecond: 0.5, burst: 4 } });
     try {
       const waits: number[] = [];
-      const client = new Api({ url: limited.url, token: limited.token, retries: 1, maxRetryWaitMs: 5000, onRetry: ({ waitMs }) => waits.push(waitMs) });
+      const client = new Api({
+        url: limited.url,
+        token: limited.token,
+        retries: 1,
+        maxRetryWaitMs: 5000,
+        onRetry: ({ waitMs }) => waits.push(waitMs),
+      });
       for (let i = 0; i < 6; i++) await rest.getMe(client);
       // The burst is back only after 8 s, over the 5 s this client may wait: it must not give up.
       expect(limited.requests.map((r) => r.status)).toContain(429);

@@ -55,7 +55,9 @@ describe("sending", () => {
   test("files go up before the post, channel_id first, and ride on the post", async () => {
     const a = file("a.txt", "alpha");
     const b = file("b.bin", new Uint8Array([0, 1, 2, 255]));
-    const post = await client().sendToChannel("with files", "town-square", { files: [a, { path: b, name: "renamed.bin" }] });
+    const post = await client().sendToChannel("with files", "town-square", {
+      files: [a, { path: b, name: "renamed.bin" }],
+    });
     const upload = server.requests.find((r) => r.path === "/api/v4/files")!;
     expect(upload.multipart?.order).toEqual(["channel_id", "files", "files"]);
     expect(upload.multipart?.files.map((f) => f.filename)).toEqual(["a.txt", "renamed.bin"]);
@@ -88,24 +90,32 @@ describe("sending", () => {
   });
 
   test("a missing file is refused before anything is sent", async () => {
-    await expect(client().sendToUser("x", "alice", { files: [join(dir, "nope.txt")] })).rejects.toThrow(/cannot attach .*nope.txt: no such file/);
+    await expect(client().sendToUser("x", "alice", { files: [join(dir, "nope.txt")] })).rejects.toThrow(
+      /cannot attach .*nope.txt: no such file/,
+    );
     await expect(client().sendToUser("x", "alice", { files: [dir] })).rejects.toThrow(/not a regular file/);
     expect(server.requests).toHaveLength(0);
   });
 
   test("a file over MaxFileSize: the message goes without it and says so; an AfterSendError names the post", async () => {
     const big = file("big.bin", new Uint8Array(1024 * 1024 + 1));
-    const error = await client().sendToChannel("x", "town-square", { files: [big] }).catch((e: unknown) => e);
+    const error = await client()
+      .sendToChannel("x", "town-square", { files: [big] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AfterSendError);
     const { post, cause } = error as AfterSendError;
     expect((cause as ServerError).status).toBe(413);
     expect((cause as Error).message).toBe("big.bin (1.0 MiB) was not attached: the server takes files up to 1.0 MiB");
-    expect(server.posts.get(post.id)!.message).toBe("x\n_(not attached: big.bin (1.0 MiB); the server takes files up to 1.0 MiB)_");
+    expect(server.posts.get(post.id)!.message).toBe(
+      "x\n_(not attached: big.bin (1.0 MiB); the server takes files up to 1.0 MiB)_",
+    );
   });
 
-  test("with oversized: \"fail\", a file over MaxFileSize sends nothing", async () => {
+  test('with oversized: "fail", a file over MaxFileSize sends nothing', async () => {
     const big = file("big2.bin", new Uint8Array(1024 * 1024 + 1));
-    const error = await client().sendToChannel("x", "town-square", { files: [big], oversized: "fail" }).catch((e: unknown) => e);
+    const error = await client()
+      .sendToChannel("x", "town-square", { files: [big], oversized: "fail" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).status).toBe(413);
     expect(server.posts.size).toBe(0);
@@ -127,13 +137,17 @@ describe("sending", () => {
 describe("errors carry what the server said", () => {
   test("unknown user, team, channel", async () => {
     await expect(client().sendToUser("x", "nobody")).rejects.toThrow("no user named @nobody on this server");
-    await expect(client({ team: "nope" }).sendToChannel("x", "town-square")).rejects.toThrow(/no channel ~town-square in team nope/);
+    await expect(client({ team: "nope" }).sendToChannel("x", "town-square")).rejects.toThrow(
+      /no channel ~town-square in team nope/,
+    );
     await expect(client().sendToChannel("x", "nope")).rejects.toThrow(/no channel ~nope in team research/);
   });
 
   test("a private channel the bot is not in looks missing; a public one it is not in is a permission error", async () => {
     await expect(client().sendToChannel("x", "secret")).rejects.toThrow(/no channel ~secret/);
-    const error = (await client().sendToChannel("x", "no-bot").catch((e: unknown) => e)) as ServerError;
+    const error = (await client()
+      .sendToChannel("x", "no-bot")
+      .catch((e: unknown) => e)) as ServerError;
     expect(error.status).toBe(403);
     expect(error.serverId).toBe("api.context.permissions.app_error");
     expect(error.message).toContain("the bot may not post in ~no-bot");
@@ -142,7 +156,9 @@ describe("errors carry what the server said", () => {
 
   test("a bad token is a ServerError whose exit code is configuration's, and the token is nowhere in it", async () => {
     const secret = "wrong-token-0123456789abcdef";
-    const error = (await client({ token: secret }).sendToUser("x", "alice").catch((e: unknown) => e)) as ServerError;
+    const error = (await client({ token: secret })
+      .sendToUser("x", "alice")
+      .catch((e: unknown) => e)) as ServerError;
     expect(error).toBeInstanceOf(ServerError);
     expect(error.status).toBe(401);
     expect(exitCodeOf(error)).toBe(3);
@@ -154,18 +170,28 @@ describe("errors carry what the server said", () => {
 describe("updates by id", () => {
   test("deliver() with one id from many calls at once: one message, edited by the others, appends all kept", async () => {
     const notify = client();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => notify.deliver(`v${i}`, { to: { user: "alice" }, id: "shared" })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => notify.deliver(`v${i}`, { to: { user: "alice" }, id: "shared" })),
+    );
     expect(results.filter((r) => r.action === "sent")).toHaveLength(1);
     expect(new Set(results.map((r) => r.post.id)).size).toBe(1);
     expect(server.posts.size).toBe(1);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => notify.sendUpdate(`line ${i}`, { id: "shared", append: true })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => notify.sendUpdate(`line ${i}`, { id: "shared", append: true })),
+    );
     expect([...server.posts.values()][0]!.message.split("\n")).toHaveLength(11);
   });
 
   test("sendUpdate edits the message the id names; the card can change colour", async () => {
     const notify = client();
-    const sent = await notify.sendToUser("running", "alice", { id: "job-1", props: { attachments: [{ color: "warning", text: "…" }] } });
-    const updated = await notify.sendUpdate("done", { id: "job-1", props: { attachments: [{ color: "good", text: "ok" }] } });
+    const sent = await notify.sendToUser("running", "alice", {
+      id: "job-1",
+      props: { attachments: [{ color: "warning", text: "…" }] },
+    });
+    const updated = await notify.sendUpdate("done", {
+      id: "job-1",
+      props: { attachments: [{ color: "good", text: "ok" }] },
+    });
     expect(updated.id).toBe(sent.id);
     const patch = server.requests.find((r) => r.method === "PUT")!;
     expect(patch.path).toBe(`/api/v4/posts/${sent.id}/patch`);
@@ -192,7 +218,9 @@ describe("updates by id", () => {
   });
 
   test("an unknown id is a clear error and nothing is sent", async () => {
-    await expect(client().sendUpdate("x", { id: "never-sent" })).rejects.toThrow('no message with id "never-sent" is known');
+    await expect(client().sendUpdate("x", { id: "never-sent" })).rejects.toThrow(
+      'no message with id "never-sent" is known',
+    );
     await expect(client().sendUpdate("x", { id: "../x" })).rejects.toThrow(UsageError);
     expect(server.requests).toHaveLength(0);
   });
@@ -203,7 +231,12 @@ describe("updates by id", () => {
     const path = join(dir, "my-test-message.msg");
     await first.writeMessageHookToFile("my-test-message", path);
     const lines = readFileSync(path, "utf8").split("\n");
-    expect(lines.slice(0, 4)).toEqual(["[Mattermost-Notify Message Hook]", "my-test-message", sent.channel_id, sent.id]);
+    expect(lines.slice(0, 4)).toEqual([
+      "[Mattermost-Notify Message Hook]",
+      "my-test-message",
+      sent.channel_id,
+      sent.id,
+    ]);
     expect(readFileSync(path, "utf8")).not.toContain(server.token);
     const other = client();
     await other.readMessageHookFromFile(path);
@@ -214,7 +247,10 @@ describe("updates by id", () => {
   test("any id the Python package takes works in memory and in hook files: slashes, dots, spaces", async () => {
     const notify = client();
     const sent = await notify.sendToUser("v1", "alice", { id: "results/run 1" });
-    const path = file("python.msg", `[Mattermost-Notify Message Hook]\r\n../odd.id\r\n${sent.channel_id}\r\n${sent.id}\r\n`);
+    const path = file(
+      "python.msg",
+      `[Mattermost-Notify Message Hook]\r\n../odd.id\r\n${sent.channel_id}\r\n${sent.id}\r\n`,
+    );
     const hook = await notify.readMessageHookFromFile(path);
     expect(hook.id).toBe("../odd.id");
     await notify.sendUpdate("v2", { id: "../odd.id" });
@@ -238,12 +274,17 @@ describe("updates by id", () => {
     const sent = await notify.sendToUser("x", "alice", { id: "deleted" });
     server.posts.delete(sent.id);
     const error = (await notify.reply("y", { to: "deleted" }).catch((e: unknown) => e)) as ServerError;
-    expect(error.message).toBe(`message "deleted" (post ${sent.id}) cannot be answered: Invalid RootId parameter. (HTTP 400)`);
+    expect(error.message).toBe(
+      `message "deleted" (post ${sent.id}) cannot be answered: Invalid RootId parameter. (HTTP 400)`,
+    );
     expect(error.hint).toBe("it was deleted, lives on another server, or the bot lost access to its channel");
   });
 
   test("a hook from another server: the failed edit says which server it came from", async () => {
-    const path = file("elsewhere.msg", `[Mattermost-Notify Message Hook]\nelsewhere\n${"c".repeat(26)}\n${"p".repeat(26)}\n{"server":"https://chat.other.org"}`);
+    const path = file(
+      "elsewhere.msg",
+      `[Mattermost-Notify Message Hook]\nelsewhere\n${"c".repeat(26)}\n${"p".repeat(26)}\n{"server":"https://chat.other.org"}`,
+    );
     const notify = client();
     await notify.readMessageHookFromFile(path);
     const error = (await notify.sendUpdate("y", { id: "elsewhere" }).catch((e: unknown) => e)) as ServerError;

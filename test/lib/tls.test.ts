@@ -38,7 +38,14 @@ test("a self-signed server: one attempt, and the error says what to configure", 
 });
 
 test("wakeup() reads the ca= file of the configuration, as the CLI does", async () => {
-  const notify = await wakeup({ config: { overrides: { url, token: "tok-abcdefgh", ca: join(TLS, "cert.pem") }, env: {}, home: "/nonexistent", cwd: "/nonexistent" } });
+  const notify = await wakeup({
+    config: {
+      overrides: { url, token: "tok-abcdefgh", ca: join(TLS, "cert.pem") },
+      env: {},
+      home: "/nonexistent",
+      cwd: "/nonexistent",
+    },
+  });
   expect((await notify.me()).username).toBe("notify-bot");
 });
 
@@ -49,10 +56,16 @@ test("trusted with its CA as ca", async () => {
 
 test("the CLI: ca= that is not PEM is a configuration error (exit 3), one that is works", async () => {
   const box = sandbox();
-  const env = { MMN_URL: url, MMN_TOKEN: "tok-abcdefgh", MMN_CA: box.write("ca.der", new Uint8Array([0x30, 0x82, 0x01])) };
+  const env = {
+    MMN_URL: url,
+    MMN_TOKEN: "tok-abcdefgh",
+    MMN_CA: box.write("ca.der", new Uint8Array([0x30, 0x82, 0x01])),
+  };
   const bad = await mmn(box, ["test"], { env });
   expect(bad.code).toBe(3);
-  expect(bad.stderr).toBe(`error: the CA bundle ${env.MMN_CA} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\nhint: a DER file converts with: openssl x509 -inform der -in ${env.MMN_CA} -out ca.pem\n`);
+  expect(bad.stderr).toBe(
+    `error: the CA bundle ${env.MMN_CA} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\nhint: a DER file converts with: openssl x509 -inform der -in ${env.MMN_CA} -out ca.pem\n`,
+  );
   const good = await mmn(box, ["test"], { env: { ...env, MMN_CA: join(TLS, "cert.pem") } });
   expect(good.stderr).toContain("✔ token           authenticated as @notify-bot (bot)");
 });
@@ -72,18 +85,25 @@ describe("mmn setup at a site with its own CA", () => {
   test("MMN_CA is trusted by setup, as by send", async () => {
     const box = sandbox();
     box.secrets.push(server.token);
-    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token, env: { MMN_CA: TEST_CA } });
+    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], {
+      stdin: server.token,
+      env: { MMN_CA: TEST_CA },
+    });
     expect(r.stderr).not.toContain("not trusted");
     expect(r.code).toBe(0);
     expect((await mmn(box, ["send", "through our CA"], { env: { MMN_CA: TEST_CA } })).code).toBe(0);
-    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual(["through our CA"]);
+    expect(server.postsIn(server.dmChannelWith(server.users.alice.id)!.id).map((p) => p.message)).toEqual([
+      "through our CA",
+    ]);
   });
 
   test("ca= of the configuration being rewritten is trusted, and kept", async () => {
     const box = sandbox();
     box.secrets.push(server.token);
     writeFileSync(join(box.home, ".mmnrc"), `ca=${TEST_CA}\n`, { mode: 0o600 });
-    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], { stdin: server.token });
+    const r = await mmn(box, ["setup", "--url", front.url, "--token-file", "-", "-u", "alice", "--yes"], {
+      stdin: server.token,
+    });
     expect(r.code).toBe(0);
     expect(readFileSync(join(box.home, ".mmnrc"), "utf8")).toContain(`ca=${TEST_CA}\n`);
   });

@@ -29,7 +29,11 @@ test("Node >= 20 imports the built library by its package name and DMs a user", 
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(node.stdout).text(), new Response(node.stderr).text(), node.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(node.stdout).text(),
+    new Response(node.stderr).text(),
+    node.exited,
+  ]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
   const version = Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
@@ -44,7 +48,9 @@ test("Node >= 20 imports the built library by its package name and DMs a user", 
 
 test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads hook files", async () => {
   const home = Bun.spawnSync(["mktemp", "-d"]).stdout.toString().trim();
-  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, { mode: 0o600 });
+  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, {
+    mode: 0o600,
+  });
   await Bun.write(join(home, "report.txt"), "numbers\n");
   const script = `
     import { wakeup, notify, exportHook, importHook, DirectoryHookStore } from "mattermost-notify";
@@ -61,7 +67,11 @@ test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads h
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(node.stdout).text(), new Response(node.stderr).text(), node.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(node.stdout).text(),
+    new Response(node.stderr).text(),
+    node.exited,
+  ]);
   expect(stderr).toBe("");
   expect(code).toBe(0);
   const out = JSON.parse(stdout);
@@ -81,7 +91,11 @@ test("under Node, ca and proxy are refused with what to do, not silently ignored
       catch (e) { console.log(e.name, e.message, "|", e.hint); }
     }
   `;
-  const node = Bun.spawnSync(["node", "--input-type=module", "-e", script], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const node = Bun.spawnSync(["node", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   expect(node.stdout.toString().trim().split("\n")).toEqual([
     "ConfigError the ca option needs Bun: Node's fetch has none | under Node, start it with NODE_EXTRA_CA_CERTS=FILE instead",
     "ConfigError the proxy option needs Bun: Node's fetch has none | run it under Bun, or use the mmn binary",
@@ -90,17 +104,32 @@ test("under Node, ca and proxy are refused with what to do, not silently ignored
 
 test("under Node, wakeup() leaves ca= and proxy= of a configuration shared with the binary to Node, with warnings", async () => {
   const home = Bun.spawnSync(["mktemp", "-d"]).stdout.toString().trim();
-  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nuser=alice\nca=/etc/site-ca.pem\nproxy=http://u:pw@proxy:3128\n`, { mode: 0o644 });
+  writeFileSync(
+    join(home, ".mmnrc"),
+    `url=${server.url}\ntoken=${server.token}\nuser=alice\nca=/etc/site-ca.pem\nproxy=http://u:pw@proxy:3128\n`,
+    { mode: 0o644 },
+  );
   const script = `
     import { wakeup, notify } from "mattermost-notify";
     await wakeup();
     console.log((await notify("from node, shared config")).id);
   `;
-  const node = Bun.spawn(["node", "--input-type=module", "-e", script], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: home }, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(node.stdout).text(), new Response(node.stderr).text(), node.exited]);
+  const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: home },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(node.stdout).text(),
+    new Response(node.stderr).text(),
+    node.exited,
+  ]);
   expect(code).toBe(0);
   expect(server.posts.get(stdout.trim())?.message).toBe("from node, shared config");
-  expect(stderr).toContain("MmnWarning: ca=/etc/site-ca.pem is not used under Node: start it with NODE_EXTRA_CA_CERTS=/etc/site-ca.pem");
+  expect(stderr).toContain(
+    "MmnWarning: ca=/etc/site-ca.pem is not used under Node: start it with NODE_EXTRA_CA_CERTS=/etc/site-ca.pem",
+  );
   expect(stderr).toContain("MmnWarning: proxy=http://proxy:3128 is not used under Node, whose fetch takes no proxy");
   expect(stderr).toContain(`MmnWarning: ${home}/.mmnrc holds a token and other users can read it`);
   expect(stderr).not.toContain(server.token);

@@ -23,7 +23,12 @@ export class AppError extends Error {
 
   /** The JSON body; request_id is omitted when empty, as Go's `omitempty` does. */
   toBody(requestId: string): AppErrorBody {
-    const body: AppErrorBody = { id: this.id, message: this.message, detailed_error: this.detailed, status_code: this.status };
+    const body: AppErrorBody = {
+      id: this.id,
+      message: this.message,
+      detailed_error: this.detailed,
+      status_code: this.status,
+    };
     if (requestId) body.request_id = requestId;
     return body;
   }

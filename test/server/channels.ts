@@ -1,8 +1,8 @@
 // Channels: by name (with the team's name or id) and POST channels/direct.
 import type { ServerChannel } from "@mattermost/types/channels";
 import { AppError, invalidParam, invalidUrlParam, permissionError } from "./app-error.ts";
-import { readBody, MAX_JSON_BODY } from "./body.ts";
-import { param, sessionUser, type Ctx, type Reply } from "./context.ts";
+import { MAX_JSON_BODY, readBody } from "./body.ts";
+import { type Ctx, param, type Reply, sessionUser } from "./context.ts";
 import { isValidId } from "./ids.ts";
 import { isValidTeamName } from "./users.ts";
 

@@ -7,8 +7,8 @@ import { bufferedBody, recordJsonOnArrival } from "./body-tap.ts";
 import type { Ctx, ServerConfig } from "./context.ts";
 import type { Faults } from "./faults.ts";
 import { newId } from "./ids.ts";
-import { setRateLimitHeaders, type RateLimiter } from "./rate-limit.ts";
-import { sendError, sendJson, sendNotFound, sendPlain, type ResponseMeta } from "./respond.ts";
+import { type RateLimiter, setRateLimitHeaders } from "./rate-limit.ts";
+import { type ResponseMeta, sendError, sendJson, sendNotFound, sendPlain } from "./respond.ts";
 import { matchRoute } from "./routes.ts";
 import type { Store } from "./store.ts";
 import { versionId } from "./system.ts";
@@ -115,7 +115,11 @@ async function applyFault(
       } else if (fault.body !== undefined) {
         sendJson(res, meta, status, fault.body);
       } else {
-        sendError(res, meta, new AppError("api.test_server.injected_fault.app_error", status, {}, "injected by a test"));
+        sendError(
+          res,
+          meta,
+          new AppError("api.test_server.injected_fault.app_error", status, {}, "injected by a test"),
+        );
       }
       return undefined;
     }

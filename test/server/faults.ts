@@ -18,8 +18,10 @@ export class Faults {
   private active: ActiveFault[] = [];
 
   add(fault: Fault): void {
-    if (!["status", "delay", "hang", "reset", "flood"].includes(fault.kind)) throw new Error(`unknown fault kind: ${String(fault.kind)}`);
-    if (fault.kind === "delay" && !fault.until && !(typeof fault.ms === "number" && fault.ms >= 0)) throw new Error("a delay fault needs ms >= 0 or until");
+    if (!["status", "delay", "hang", "reset", "flood"].includes(fault.kind))
+      throw new Error(`unknown fault kind: ${String(fault.kind)}`);
+    if (fault.kind === "delay" && !fault.until && !(typeof fault.ms === "number" && fault.ms >= 0))
+      throw new Error("a delay fault needs ms >= 0 or until");
     const times = fault.times ?? Number.POSITIVE_INFINITY;
     if (!(times >= 0)) throw new Error("fault.times must be >= 0");
     this.active.push({ fault: { ...fault }, remaining: times });

@@ -22,12 +22,18 @@ const MIME_TYPES: Record<string, string> = {
 };
 
 /** filepath.Base of the client's filename (either slash), as the real server keeps it. */
-export function baseName(filename: string): string {
+function baseName(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? "";
   return base === "" ? "." : base;
 }
 
-export function makeFileInfo(opts: { userId: string; channelId: string; filename: string; clientId: string; now: number }): FileInfo {
+export function makeFileInfo(opts: {
+  userId: string;
+  channelId: string;
+  filename: string;
+  clientId: string;
+  now: number;
+}): FileInfo {
   const name = baseName(opts.filename);
   const dot = name.lastIndexOf(".");
   const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";

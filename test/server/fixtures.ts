@@ -79,7 +79,13 @@ function displayNameOf(name: string): string {
     .join(" ");
 }
 
-export function makeChannel(teamId: string, name: string, type: "O" | "P", creatorId: string, now = Date.now()): ServerChannel {
+export function makeChannel(
+  teamId: string,
+  name: string,
+  type: "O" | "P",
+  creatorId: string,
+  now = Date.now(),
+): ServerChannel {
   return {
     id: newId(),
     create_at: now,

@@ -4,7 +4,7 @@ import type { ServerResponse } from "node:http";
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { UserProfile } from "@mattermost/types/users";
 import type { ServerConfig } from "./context.ts";
-import { dispatch, type DispatchDeps } from "./dispatch.ts";
+import { type DispatchDeps, dispatch } from "./dispatch.ts";
 import { Faults } from "./faults.ts";
 import { makeChannel, makeUser } from "./fixtures.ts";
 import { Listener } from "./listener.ts";
@@ -13,7 +13,7 @@ import { seed } from "./seed.ts";
 import { Store } from "./store.ts";
 import type { RecordedRequest, TestServer, TestServerOptions } from "./types.ts";
 
-export type { Fault, RecordedMultipart, RecordedRequest, StoredFile, TestServer, TestServerOptions } from "./types.ts";
+export type { RecordedRequest, TestServer, TestServerOptions } from "./types.ts";
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const store = new Store();

@@ -1,13 +1,15 @@
 // `bun test/server/main.ts [--port N] [--max-file-size BYTES] [--version X.Y.Z] [--rate-limit PER_SEC:BURST]`
 // Starts the test server, prints {"url","token",...} as one JSON line on stdout and every request
 // as a line on stderr, and stays up until SIGINT or SIGTERM.
-import { startTestServer, type RecordedRequest, type TestServerOptions } from "./index.ts";
+import { type RecordedRequest, startTestServer, type TestServerOptions } from "./index.ts";
 
 function parseArgs(argv: string[]): TestServerOptions {
   const opts: TestServerOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -25,7 +27,9 @@ function parseArgs(argv: string[]): TestServerOptions {
       const [perSecond = "", burst = ""] = value().split(":");
       opts.rateLimit = { perSecond: Number(perSecond), burst: int(burst) };
     } else if (flag === "--help" || flag === "-h") {
-      process.stdout.write("usage: bun test/server/main.ts [--port N] [--max-file-size BYTES] [--version X.Y.Z] [--rate-limit PER_SEC:BURST]\n");
+      process.stdout.write(
+        "usage: bun test/server/main.ts [--port N] [--max-file-size BYTES] [--version X.Y.Z] [--rate-limit PER_SEC:BURST]\n",
+      );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
   }

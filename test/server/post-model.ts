@@ -5,13 +5,13 @@ import { AppError } from "./app-error.ts";
 import type { Store } from "./store.ts";
 
 /** The real server's minimum MaxPostSize, in runes (code points). */
-export const MAX_POST_RUNES = 16383;
+const MAX_POST_RUNES = 16383;
 /** model.PostFileidsMaxRunes: the JSON array of file ids is at most 300 runes, i.e. 10 ids. */
 const FILE_IDS_MAX_RUNES = 300;
 /** model.PostPropsMaxRunes */
 const PROPS_MAX_RUNES = 800_000;
 
-export function runeCount(text: string): number {
+function runeCount(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
@@ -20,7 +20,10 @@ export function runeCount(text: string): number {
 export function checkMessageLength(message: string): void {
   const length = runeCount(message);
   if (length > MAX_POST_RUNES) {
-    throw new AppError("model.post.is_valid.message_length.app_error", 400, { Length: length, MaxLength: MAX_POST_RUNES });
+    throw new AppError("model.post.is_valid.message_length.app_error", 400, {
+      Length: length,
+      MaxLength: MAX_POST_RUNES,
+    });
   }
 }
 
@@ -30,7 +33,8 @@ export function checkPostIsValid(post: Post): void {
   if (runeCount(JSON.stringify(post.file_ids ?? [])) > FILE_IDS_MAX_RUNES) {
     throw new AppError("model.post.is_valid.file_ids.app_error", 400);
   }
-  if (runeCount(JSON.stringify(post.props)) > PROPS_MAX_RUNES) throw new AppError("model.post.is_valid.props.app_error", 400);
+  if (runeCount(JSON.stringify(post.props)) > PROPS_MAX_RUNES)
+    throw new AppError("model.post.is_valid.props.app_error", 400);
 }
 
 /** model.ParseHashtags, simplified: words starting with "#" and a letter, at least 3 characters. */

@@ -2,7 +2,7 @@
 import type { Post, PostMetadata } from "@mattermost/types/posts";
 import { AppError, invalidParam, invalidUrlParam, permissionError } from "./app-error.ts";
 import { isObject, readJson } from "./body.ts";
-import { param, sessionUser, type Ctx, type Reply } from "./context.ts";
+import { type Ctx, param, type Reply, sessionUser } from "./context.ts";
 import { isValidId, newId } from "./ids.ts";
 import {
   attachFiles,

@@ -19,7 +19,7 @@ function route(method: string, template: string, session: boolean, handler: Hand
   return { method, pattern: new RegExp(`^/api/v4${source}$`), session, handler };
 }
 
-export const ROUTES: readonly Route[] = [
+const ROUTES: readonly Route[] = [
   route("GET", "/system/ping", false, ping),
   route("GET", "/config/client", false, getClientConfig),
   route("GET", "/users/me", true, getMe),

@@ -66,7 +66,9 @@ export class Store {
   /** Members read any channel; team members also read the team's public channels. */
   canRead(channel: ServerChannel, userId: string): boolean {
     if (this.isMember(channel.id, userId)) return true;
-    return channel.type === "O" && channel.team_id !== "" && (this.teamMembers.get(channel.team_id)?.has(userId) ?? false);
+    return (
+      channel.type === "O" && channel.team_id !== "" && (this.teamMembers.get(channel.team_id)?.has(userId) ?? false)
+    );
   }
 
   /** The direct channel of two users, created on first use. */

@@ -42,7 +42,9 @@ function fullConfig(config: ServerConfig): Record<string, string> {
 
 /** X-Version-Id, like the real server's "<version>.<build>.<config hash>.<licensed>". */
 export function versionId(config: ServerConfig): string {
-  const hash = createHash("md5").update(JSON.stringify(fullConfig({ ...config, url: "" }))).digest("hex");
+  const hash = createHash("md5")
+    .update(JSON.stringify(fullConfig({ ...config, url: "" })))
+    .digest("hex");
   return `${config.version}.${config.buildNumber}.${hash}.false`;
 }
 

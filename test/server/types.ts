@@ -10,7 +10,10 @@ export interface TestServerOptions {
   maxFileSize?: number;
   /** Server version (default "10.5.0"): config/client `Version` and the start of `X-Version-Id`. */
   version?: string;
-  /** Off by default. When on: a GCRA token bucket per token (per IP without a token), like the real server's throttled limiter. */
+  /**
+   * Off by default. When on: a GCRA token bucket per token (per IP without a token), like the real server's
+   * throttled limiter.
+   */
   rateLimit?: { perSecond: number; burst: number };
   /** Default 0 (an ephemeral port). */
   port?: number;

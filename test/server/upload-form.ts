@@ -1,8 +1,8 @@
 // The rules of uploadFileMultipart, applied part by part as the multipart stream arrives.
 import type { FileInfo } from "@mattermost/types/files";
 import { AppError, invalidParam, invalidUrlParam, permissionError } from "./app-error.ts";
-import { sessionUser, type Ctx } from "./context.ts";
-import { makeFileInfo, type FileBytes } from "./file-info.ts";
+import { type Ctx, sessionUser } from "./context.ts";
+import { type FileBytes, makeFileInfo } from "./file-info.ts";
 import { isValidId } from "./ids.ts";
 import type { MultipartSink, PartHeaders } from "./multipart.ts";
 import type { RecordedMultipart, StoredFile } from "./types.ts";
@@ -55,7 +55,12 @@ export class UploadForm implements MultipartSink {
   private startFile(field: string, filename: string, contentType: string): void {
     if (this.channelId === "" || this.legacy) {
       if (this.ctx.config.strictMultipartOrder) {
-        throw new AppError("api.file.upload_file.read_request.app_error", 400, {}, "test server: the channel_id field must come before the files parts");
+        throw new AppError(
+          "api.file.upload_file.read_request.app_error",
+          400,
+          {},
+          "test server: the channel_id field must come before the files parts",
+        );
       }
       this.legacy = true;
     } else {
@@ -64,7 +69,13 @@ export class UploadForm implements MultipartSink {
       if (this.expectClientIds && this.done.length >= this.clientIds.length) throw invalidParam("client_ids");
     }
     const clientId = this.legacy || !this.expectClientIds ? "" : (this.clientIds[this.done.length] ?? "");
-    const info = makeFileInfo({ userId: sessionUser(this.ctx).id, channelId: this.channelId, filename, clientId, now: this.now });
+    const info = makeFileInfo({
+      userId: sessionUser(this.ctx).id,
+      channelId: this.channelId,
+      filename,
+      clientId,
+      now: this.now,
+    });
     this.bytes.begin();
     this.current = { kind: "file", field, info, contentType };
   }
@@ -78,7 +89,11 @@ export class UploadForm implements MultipartSink {
     } else if (cur?.kind === "file") {
       const limit = this.ctx.config.maxFileSize;
       if (this.bytes.written + data.length > limit) {
-        throw new AppError("api.file.upload_file.too_large_detailed.app_error", 413, { Filename: cur.info.name, Length: limit + 1, Limit: limit });
+        throw new AppError("api.file.upload_file.too_large_detailed.app_error", 413, {
+          Filename: cur.info.name,
+          Length: limit + 1,
+          Limit: limit,
+        });
       }
       this.bytes.write(data);
     }
@@ -94,7 +109,12 @@ export class UploadForm implements MultipartSink {
     } else if (cur?.kind === "file") {
       const content = this.bytes.finish();
       cur.info.size = content.length;
-      this.recorded.files.push({ field: cur.field, filename: cur.info.name, size: content.length, contentType: cur.contentType });
+      this.recorded.files.push({
+        field: cur.field,
+        filename: cur.info.name,
+        size: content.length,
+        contentType: cur.contentType,
+      });
       const file = { info: cur.info, content };
       this.done.push(file);
       if (!this.legacy) this.ctx.store.files.set(file.info.id, file);

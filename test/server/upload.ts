@@ -2,7 +2,7 @@
 import type { FileInfo } from "@mattermost/types/files";
 import { AppError, invalidUrlParam } from "./app-error.ts";
 import { readBody } from "./body.ts";
-import { sessionUser, type Ctx, type Reply } from "./context.ts";
+import { type Ctx, type Reply, sessionUser } from "./context.ts";
 import { FileBytes, makeFileInfo } from "./file-info.ts";
 import { isValidId } from "./ids.ts";
 import { boundaryOf, MultipartParser, MultipartSyntaxError } from "./multipart.ts";
@@ -12,7 +12,7 @@ const readRequestError = (detail: string): AppError =>
   new AppError("api.file.upload_file.read_request.app_error", 400, {}, detail);
 
 /** The whole request may be MaxFileSize plus bytes.MinRead (512) long. */
-export function requestLimit(ctx: Ctx): number {
+function requestLimit(ctx: Ctx): number {
   return ctx.config.maxFileSize + 512;
 }
 
@@ -91,4 +91,3 @@ async function uploadSimple(ctx: Ctx): Promise<Reply> {
   ctx.store.files.set(info.id, { info, content });
   return { status: 201, body: { file_infos: [info], client_ids: clientId ? [clientId] : [] } };
 }
-

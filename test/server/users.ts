@@ -1,6 +1,6 @@
 // Users and teams: users/me, users/me/teams, users/username/{username}, users/{user_id}, teams/name/{team_name}.
 import { AppError, invalidUrlParam } from "./app-error.ts";
-import { param, sessionUser, type Ctx, type Reply } from "./context.ts";
+import { type Ctx, param, type Reply, sessionUser } from "./context.ts";
 import { isValidId } from "./ids.ts";
 
 /** model.IsValidTeamName: IsValidAlphaNum and at least 2 characters. */

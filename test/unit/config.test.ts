@@ -2,7 +2,15 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig, normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "../../src/index.ts";
+import {
+  ConfigError,
+  loadConfig,
+  normalizeUrl,
+  parseConfigText,
+  requireConnection,
+  userConfigPath,
+  writeConfigFile,
+} from "../../src/index.ts";
 
 function dirs() {
   const root = mkdtempSync(join(tmpdir(), "mmn-config-"));
@@ -20,7 +28,7 @@ describe("parsing", () => {
   });
 
   test("rc lines with comments, quotes and unknown keys", () => {
-    const text = '# comment\nurl="https://x"\nuser=alice\nunknown=1\nnot a line\nchannel = \'ops\'\n';
+    const text = "# comment\nurl=\"https://x\"\nuser=alice\nunknown=1\nnot a line\nchannel = 'ops'\n";
     expect(parseConfigText(text)).toEqual({ url: "https://x", user: "alice", channel: "ops" });
   });
 });
@@ -34,7 +42,13 @@ describe("precedence", () => {
     writeFileSync(join(cwd, ".mmnrc"), "user=bob\n");
     const env = { MMN_TEAM: "t-env" };
     const loaded = await loadConfig({ home, cwd, env, overrides: { proxy: "http://proxy:3128", user: undefined } });
-    expect(loaded.config).toEqual({ url: "https://home-rc", team: "t-env", token: "tok-home-seed", user: "bob", proxy: "http://proxy:3128" });
+    expect(loaded.config).toEqual({
+      url: "https://home-rc",
+      team: "t-env",
+      token: "tok-home-seed",
+      user: "bob",
+      proxy: "http://proxy:3128",
+    });
     expect(loaded.sources).toEqual({
       url: join(home, ".mmnrc"),
       team: "$MMN_TEAM",
@@ -56,25 +70,33 @@ describe("precedence", () => {
     ]);
     writeFileSync(join(cwd, ".mmnrc"), "url=https://project\ntoken=tok-project\n");
     expect((await loadConfig({ home, cwd, env: {} })).config).toEqual({ url: "https://project", token: "tok-project" });
-    expect((await loadConfig({ home, cwd, env: { MMN_TOKEN: "tok-env" } })).config).toEqual({ url: "https://ours", token: "tok-env" });
+    expect((await loadConfig({ home, cwd, env: { MMN_TOKEN: "tok-env" } })).config).toEqual({
+      url: "https://ours",
+      token: "tok-env",
+    });
   });
 
-  test.skipIf(process.geteuid?.() !== 0)("another user's file in the working directory is ignored, with one warning", async () => {
-    const { home, cwd } = dirs();
-    const planted = join(cwd, ".mattermost_notify");
-    writeFileSync(planted, "URL=https://theirs\nTOKEN=theirs\n");
-    chownSync(planted, 4242, 4242);
-    const loaded = await loadConfig({ home, cwd, env: {} });
-    expect(loaded.config).toEqual({});
-    expect(loaded.files).toEqual([]);
-    expect(loaded.warnings).toEqual([`${planted} is ignored: owned by another user (uid 4242)`]);
-  });
+  test.skipIf(process.geteuid?.() !== 0)(
+    "another user's file in the working directory is ignored, with one warning",
+    async () => {
+      const { home, cwd } = dirs();
+      const planted = join(cwd, ".mattermost_notify");
+      writeFileSync(planted, "URL=https://theirs\nTOKEN=theirs\n");
+      chownSync(planted, 4242, 4242);
+      const loaded = await loadConfig({ home, cwd, env: {} });
+      expect(loaded.config).toEqual({});
+      expect(loaded.files).toEqual([]);
+      expect(loaded.warnings).toEqual([`${planted} is ignored: owned by another user (uid 4242)`]);
+    },
+  );
 
   test("the default recipient is one setting: a later source naming a channel replaces a user", async () => {
     const { home, cwd } = dirs();
     writeFileSync(join(home, ".mmnrc"), "user=alice\n");
     expect((await loadConfig({ home, cwd, env: { MMN_CHANNEL: "general" } })).config).toEqual({ channel: "general" });
-    expect((await loadConfig({ home, cwd, env: {}, overrides: { channel: "ops" } })).sources).toEqual({ channel: "--channel" });
+    expect((await loadConfig({ home, cwd, env: {}, overrides: { channel: "ops" } })).sources).toEqual({
+      channel: "--channel",
+    });
     writeFileSync(join(cwd, ".mmnrc"), "channel=ops\nuser=bob\n");
     expect((await loadConfig({ home, cwd, env: {} })).config).toEqual({ user: "bob", channel: "ops" });
   });
@@ -83,7 +105,9 @@ describe("precedence", () => {
     const { root, home, cwd } = dirs();
     writeFileSync(join(home, ".mmnrc"), "url=https://ignored\n");
     writeFileSync(join(root, "alt"), "url=https://alt\n");
-    expect((await loadConfig({ home, cwd, env: { MMN_CONFIG: join(root, "alt") } })).config).toEqual({ url: "https://alt" });
+    expect((await loadConfig({ home, cwd, env: { MMN_CONFIG: join(root, "alt") } })).config).toEqual({
+      url: "https://alt",
+    });
     await expect(loadConfig({ home, cwd, env: {}, configFile: join(root, "missing") })).rejects.toThrow(ConfigError);
   });
 
@@ -110,8 +134,12 @@ describe("precedence", () => {
 
 describe("connection", () => {
   test("missing URL or token is a ConfigError that says what to do", () => {
-    expect(() => requireConnection({ config: { token: "t" }, sources: {}, files: [], warnings: [] })).toThrow(/no Mattermost server URL/);
-    expect(() => requireConnection({ config: { url: "https://x" }, sources: {}, files: [], warnings: [] })).toThrow(/no access token/);
+    expect(() => requireConnection({ config: { token: "t" }, sources: {}, files: [], warnings: [] })).toThrow(
+      /no Mattermost server URL/,
+    );
+    expect(() => requireConnection({ config: { url: "https://x" }, sources: {}, files: [], warnings: [] })).toThrow(
+      /no access token/,
+    );
   });
 
   test("URLs are normalised", () => {
@@ -131,5 +159,10 @@ test("writeConfigFile writes mode 0600 and round-trips", async () => {
   const path = join(root, "sub", ".mmnrc");
   await writeConfigFile(path, { url: "https://x", token: "t0k", team: "research", user: "alice" });
   expect(statSync(path).mode & 0o777).toBe(0o600);
-  expect(parseConfigText(readFileSync(path, "utf8"))).toEqual({ url: "https://x", token: "t0k", team: "research", user: "alice" });
+  expect(parseConfigText(readFileSync(path, "utf8"))).toEqual({
+    url: "https://x",
+    token: "t0k",
+    team: "research",
+    user: "alice",
+  });
 });

@@ -11,7 +11,9 @@ describe("paths agree with node:path on POSIX paths", () => {
     expect(baseName(path)).toBe(basename(path));
   });
   test("joinPath and resolvePath", () => {
-    expect(joinPath("/home/u", ".local", "state", "mmn", "names.json")).toBe(join("/home/u", ".local", "state", "mmn", "names.json"));
+    expect(joinPath("/home/u", ".local", "state", "mmn", "names.json")).toBe(
+      join("/home/u", ".local", "state", "mmn", "names.json"),
+    );
     expect(joinPath("/home/u/", "/x")).toBe("/home/u/x");
     expect(joinPath("/", ".mmnrc")).toBe("/.mmnrc");
     expect(resolvePath("/work", "conf/mmnrc")).toBe(resolve("/work", "conf/mmnrc"));

@@ -14,12 +14,22 @@ test("each kind of error has one exit code", () => {
 });
 
 test("errors keep their class name, hint and details", () => {
-  const error = new ServerError("nope", { status: 403, serverId: "api.context.permissions.app_error", request, hint: "add the bot" });
+  const error = new ServerError("nope", {
+    status: 403,
+    serverId: "api.context.permissions.app_error",
+    request,
+    hint: "add the bot",
+  });
   expect(error.name).toBe("ServerError");
   expect(error.hint).toBe("add the bot");
   const again = error.rephrase("cannot post in ~x");
   expect(again).toBeInstanceOf(ServerError);
-  expect([again.message, again.status, again.serverId, again.hint]).toEqual(["cannot post in ~x", 403, "api.context.permissions.app_error", "add the bot"]);
+  expect([again.message, again.status, again.serverId, again.hint]).toEqual([
+    "cannot post in ~x",
+    403,
+    "api.context.permissions.app_error",
+    "add the bot",
+  ]);
   // The server's own words stay reachable.
   expect(again.cause).toBe(error);
 });

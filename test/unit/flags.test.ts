@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { extractGlobals, splitArgv } from "../../src/cli/argv.ts";
-import { parseFlags, type FlagSpecs } from "../../src/cli/flags.ts";
+import { type FlagSpecs, parseFlags } from "../../src/cli/flags.ts";
 import { UsageError } from "../../src/errors.ts";
 
 const specs = {
@@ -13,7 +13,10 @@ const specs = {
 } satisfies FlagSpecs;
 
 test("long, short, inline and repeated flags; - and -- as operands; typed values", () => {
-  const parsed = parseFlags(["hi", "-u", "alice", "-fa.txt", "--file=b.txt", "-f", "c", "--json", "--no-logs", "-", "--", "--not-a-flag"], specs);
+  const parsed = parseFlags(
+    ["hi", "-u", "alice", "-fa.txt", "--file=b.txt", "-f", "c", "--json", "--no-logs", "-", "--", "--not-a-flag"],
+    specs,
+  );
   expect(parsed.flags).toEqual({ user: "alice", file: ["a.txt", "b.txt", "c"], json: true, logs: false });
   expect(parsed.operands).toEqual(["hi", "-", "--not-a-flag"]);
   // A flag declared multiple is a list even when absent.
@@ -26,14 +29,19 @@ test("a non-repeatable flag keeps its last value", () => {
 
 test("an enum takes one of its values", () => {
   expect(parseFlags(["--on", "failure"], specs).flags.on).toBe("failure");
-  expect(() => parseFlags(["--on", "sometimes"], specs)).toThrow(new UsageError('--on takes always or failure, not "sometimes"'));
+  expect(() => parseFlags(["--on", "sometimes"], specs)).toThrow(
+    new UsageError('--on takes always or failure, not "sometimes"'),
+  );
 });
 
 test("an optional value: taken when a word follows, else the flag is on", () => {
   expect(parseFlags(["--mention", "bob"], specs).flags.mention).toBe("bob");
   expect(parseFlags(["--mention", "--json"], specs).flags.mention).toBe(true);
   expect(parseFlags(["--mention"], specs).flags.mention).toBe(true);
-  expect(parseFlags(["--mention", "--", "make"], specs)).toEqual({ flags: { file: [], mention: true }, operands: ["make"] });
+  expect(parseFlags(["--mention", "--", "make"], specs)).toEqual({
+    flags: { file: [], mention: true },
+    operands: ["make"],
+  });
 });
 
 test.each([
@@ -53,11 +61,18 @@ test("a value starting with - is given with =", () => {
 });
 
 test("options end at the first operand when asked (mmn run python3 -c …)", () => {
-  expect(parseFlags(["-u", "a", "python3", "-c", "print(1)"], specs, { stopAtOperand: true }).operands).toEqual(["python3", "-c", "print(1)"]);
+  expect(parseFlags(["-u", "a", "python3", "-c", "print(1)"], specs, { stopAtOperand: true }).operands).toEqual([
+    "python3",
+    "-c",
+    "print(1)",
+  ]);
 });
 
 test("argv splits at the first --, globals come out from anywhere", () => {
-  expect(splitArgv(["run", "-q", "--", "ls", "--help", "--"])).toEqual({ ours: ["run", "-q"], rest: ["ls", "--help", "--"] });
+  expect(splitArgv(["run", "-q", "--", "ls", "--help", "--"])).toEqual({
+    ours: ["run", "-q"],
+    rest: ["ls", "--help", "--"],
+  });
   const { globals, args } = extractGlobals(["--verbose", "send", "--config=x.rc", "hi", "-q"]);
   expect(args).toEqual(["send", "hi"]);
   expect(globals).toMatchObject({ verbose: true, quiet: true, config: "x.rc" });

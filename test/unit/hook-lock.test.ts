@@ -13,7 +13,9 @@ test("processes that take the lock, write and exit at once never overlap (the ho
   // A waiter that read the holder's name just before it released and exited must not take
   // the next holder's lock for the dead one's (seen: 1 update in 100 lost).
   for (let round = 0; round < 4; round++) {
-    const runs = Array.from({ length: 25 }, () => Bun.spawn([process.execPath, ONCE, lock, counter], { stderr: "pipe" }));
+    const runs = Array.from({ length: 25 }, () =>
+      Bun.spawn([process.execPath, ONCE, lock, counter], { stderr: "pipe" }),
+    );
     const codes = await Promise.all(runs.map((run) => run.exited));
     expect(codes).toEqual(Array(25).fill(0));
   }

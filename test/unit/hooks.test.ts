@@ -2,7 +2,15 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DirectoryHookStore, defaultHookDir, formatHook, parseHook, readHookFile, UsageError, validateId } from "../../src/index.ts";
+import {
+  DirectoryHookStore,
+  defaultHookDir,
+  formatHook,
+  parseHook,
+  readHookFile,
+  UsageError,
+  validateId,
+} from "../../src/index.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mmn-hooks-"));
 /** Mattermost ids: 26 lower-case letters and digits. */
@@ -19,10 +27,21 @@ describe("hook file format", () => {
   });
 
   test("adds one JSON line with what the seed lacks, and reads it back", () => {
-    const hook = { id: "job-1", channelId: C, postId: P, server: "https://x", rootId: R, createdAt: "2026-01-01T00:00:00.000Z" };
+    const hook = {
+      id: "job-1",
+      channelId: C,
+      postId: P,
+      server: "https://x",
+      rootId: R,
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
     const text = formatHook(hook);
     expect(text.split("\n")).toHaveLength(5);
-    expect(JSON.parse(text.split("\n")[4]!)).toEqual({ server: "https://x", root_id: R, created_at: "2026-01-01T00:00:00.000Z" });
+    expect(JSON.parse(text.split("\n")[4]!)).toEqual({
+      server: "https://x",
+      root_id: R,
+      created_at: "2026-01-01T00:00:00.000Z",
+    });
     expect(parseHook(text, "f")).toEqual(hook);
   });
 
@@ -32,12 +51,18 @@ describe("hook file format", () => {
   });
 
   test("rejects a hook file with 3 lines", () => {
-    expect(() => parseHook("[Mattermost-Notify Message Hook]\njob-1\nc1", "x.msg")).toThrow(/not a complete message hook/);
+    expect(() => parseHook("[Mattermost-Notify Message Hook]\njob-1\nc1", "x.msg")).toThrow(
+      /not a complete message hook/,
+    );
   });
 
   test("rejects channel and post ids that are no Mattermost ids (a line break would add lines, escapes reach the terminal)", () => {
-    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\n${C}\n\x1b[2J`, "x.msg")).toThrow(/not a complete message hook/);
-    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\nchannel\n${P}`, "x.msg")).toThrow(/not a complete message hook/);
+    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\n${C}\n\x1b[2J`, "x.msg")).toThrow(
+      /not a complete message hook/,
+    );
+    expect(() => parseHook(`[Mattermost-Notify Message Hook]\njob-1\nchannel\n${P}`, "x.msg")).toThrow(
+      /not a complete message hook/,
+    );
   });
 
   test("rejects a file that is not a hook", () => {
@@ -45,7 +70,9 @@ describe("hook file format", () => {
   });
 
   test("a missing hook file is a usage error naming the file", async () => {
-    await expect(readHookFile("/nonexistent/x.msg")).rejects.toThrow(/cannot read hook file \/nonexistent\/x.msg: no such file or directory/);
+    await expect(readHookFile("/nonexistent/x.msg")).rejects.toThrow(
+      /cannot read hook file \/nonexistent\/x.msg: no such file or directory/,
+    );
   });
 });
 
@@ -76,7 +103,9 @@ describe("DirectoryHookStore", () => {
 
   test("two writers of one id never leave a torn file", async () => {
     const store = new DirectoryHookStore(tmp());
-    const writes = Array.from({ length: 50 }, (_, i) => store.set({ id: "same", channelId: id26(`c${i}`), postId: id26(`p${i}`) }));
+    const writes = Array.from({ length: 50 }, (_, i) =>
+      store.set({ id: "same", channelId: id26(`c${i}`), postId: id26(`p${i}`) }),
+    );
     const reads = Array.from({ length: 50 }, () => store.get("same").catch((e: unknown) => e));
     const results = await Promise.all([...writes, ...reads]);
     for (const r of results.slice(50)) expect(r === undefined || (r as { id: string }).id === "same").toBe(true);

@@ -17,7 +17,8 @@ test("the proxy a request goes through: configured, else by scheme, else ALL_PRO
 
 test("a proxy must be an http(s) URL; its credentials are never shown", () => {
   expect(checkProxy("http://proxy.site:3128")).toBe("http://proxy.site:3128");
-  for (const bad of ["not a url", "proxy.site:3128", "socks5://proxy:1080"]) expect(() => checkProxy(bad)).toThrow(ConfigError);
+  for (const bad of ["not a url", "proxy.site:3128", "socks5://proxy:1080"])
+    expect(() => checkProxy(bad)).toThrow(ConfigError);
   expect(() => checkProxy("ftp://u:secret@p")).toThrow(/"ftp:\/\/p"/);
   expect(redactCredentials("http://user:secret@proxy:3128")).toBe("http://proxy:3128");
 });

@@ -59,8 +59,12 @@ describe("readOwnFile: a file where another user may have put it", () => {
   });
 
   test("writable by the group or others: refused", async () => {
-    expect(await refusal(readOwnFile(file("group-writable", "x", 0o664), { maxBytes: 100 }))).toBe("writable by other users (mode 0664)");
-    expect(await refusal(readOwnFile(file("world-writable", "x", 0o606), { maxBytes: 100 }))).toBe("writable by other users (mode 0606)");
+    expect(await refusal(readOwnFile(file("group-writable", "x", 0o664), { maxBytes: 100 }))).toBe(
+      "writable by other users (mode 0664)",
+    );
+    expect(await refusal(readOwnFile(file("world-writable", "x", 0o606), { maxBytes: 100 }))).toBe(
+      "writable by other users (mode 0606)",
+    );
   });
 
   test("a FIFO is refused at once", async () => {

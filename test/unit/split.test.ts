@@ -44,6 +44,10 @@ test("a code block cut in two is closed and reopened", () => {
     const fences = piece.split("\n").filter((l) => l === "````").length;
     expect(fences % 2).toBe(0);
   }
-  const withoutFences = (s: string) => s.split("\n").filter((l) => l !== "````").join("\n");
+  const withoutFences = (s: string) =>
+    s
+      .split("\n")
+      .filter((l) => l !== "````")
+      .join("\n");
   expect(withoutFences(pieces.join("\n"))).toBe(withoutFences(text));
 });

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync } from "node:fs";
 import { constants } from "node:os";
+import type { TailBuffer } from "../tail/tail.ts";
 import { missingInterpreter, resolveCommand } from "./command.ts";
 import { extraStdio } from "./fds.ts";
 import type { LineEnd } from "./lineend.ts";
@@ -9,7 +10,6 @@ import { INHERITED_IGNORED } from "./procfs.ts";
 import { ExitClock, pump, type Source } from "./pump.ts";
 import { sameOpenFile } from "./samefile.ts";
 import { OutputSink } from "./sink.ts";
-import type { TailBuffer } from "../tail/tail.ts";
 
 export interface ChildOptions {
   /** argv; command[0] is looked up in PATH (the child's) like a shell does. */
@@ -22,7 +22,10 @@ export interface ChildOptions {
   tail?: TailBuffer;
   /** Called for every chunk of output, with its size: keep it cheap. */
   onOutput?: (bytes: number) => void;
-  /** After the child exits, read on for at most this long while a background process holds its pipes open (default 500). */
+  /**
+   * After the child exits, read on for at most this long while a background process holds its pipes open
+   * (default 500).
+   */
   graceMs?: number;
   /** Open files above stderr the child gets at the same numbers, as exec would pass them (see fds.ts). */
   passFds?: readonly number[];
@@ -46,7 +49,10 @@ export interface ChildResult {
   stdoutClosed?: boolean;
   /** The same for stderr. */
   stderrClosed?: boolean;
-  /** Why our stdout could not be written when it was not EPIPE (ENOSPC, EFBIG): the child's stdout was closed and its output lost. */
+  /**
+   * Why our stdout could not be written when it was not EPIPE (ENOSPC, EFBIG): the child's stdout was closed and
+   * its output lost.
+   */
   stdoutError?: string;
   /** The same for stderr. */
   stderrError?: string;
@@ -87,7 +93,8 @@ export function startChild(opts: ChildOptions): ChildHandle {
     merged ? (pipes?.[0]?.write ?? "inherit") : (pipes?.[1]?.write ?? "pipe"),
     ...extraStdio((opts.passFds ?? []).filter(isOpen)),
   ];
-  const spawn = (argv: string[], argv0?: string) => Bun.spawn(argv, { cwd, env, ...(argv0 === undefined ? {} : { argv0 }), stdio });
+  const spawn = (argv: string[], argv0?: string) =>
+    Bun.spawn(argv, { cwd, env, ...(argv0 === undefined ? {} : { argv0 }), stdio });
   let proc: ReturnType<typeof spawn>;
   try {
     try {

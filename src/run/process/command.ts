@@ -53,7 +53,10 @@ export function missingInterpreter(script: string): string | undefined {
   try {
     fd = openSync(script, "r");
     const head = Buffer.alloc(256);
-    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString("latin1").split("\n")[0]!;
+    const line = head
+      .subarray(0, readSync(fd, head, 0, head.length, 0))
+      .toString("latin1")
+      .split("\n")[0]!;
     if (!line.startsWith("#!")) return undefined;
     const interpreter = /^[ \t]*([^ \t]+)/.exec(line.slice(2))?.[1];
     return interpreter?.replace(/\r/g, "^M");

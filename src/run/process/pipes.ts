@@ -24,7 +24,11 @@ export function openPipes(count: number): Pipe[] | undefined {
     dir = privateTempDir("mmn-", [tmpdir()]).path;
     if (!dir) return undefined;
     const paths = Array.from({ length: count }, (_, i) => join(dir!, String(i)));
-    const made = Bun.spawnSync(["mkfifo", "-m", "600", ...paths], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const made = Bun.spawnSync(["mkfifo", "-m", "600", ...paths], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     if (made.exitCode !== 0) return undefined;
     const pipes = paths.map((path) => {
       // Opening the read end first, without blocking, lets the write end open at once.

@@ -1,6 +1,6 @@
+import type { TailBuffer } from "../tail/tail.ts";
 import type { LogFile } from "./logfile.ts";
 import type { OutputSink } from "./sink.ts";
-import type { TailBuffer } from "../tail/tail.ts";
 
 type Read = { done: false; value: Uint8Array } | { done: true; value?: Uint8Array | undefined };
 

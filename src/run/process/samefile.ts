@@ -1,4 +1,4 @@
-import { fstatSync, statSync, type Stats } from "node:fs";
+import { fstatSync, type Stats, statSync } from "node:fs";
 
 const sameFile = (x: Stats, y: Stats) => x.dev === y.dev && x.ino === y.ino;
 

@@ -6,7 +6,7 @@ import { INHERITED_IGNORED, terminalSignalsReachChild } from "./procfs.ts";
  * sent by some batch systems near a limit. Bun dies of most of them by default, so
  * catching them also keeps us alive to report the end.
  */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
   "SIGINT",
   "SIGTERM",
   "SIGHUP",
@@ -20,13 +20,13 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = [
 // What a terminal sends to its whole foreground process group.
 const TERMINAL_SIGNALS = new Set<NodeJS.Signals>(["SIGINT", "SIGQUIT"]);
 
-export interface SignalTarget {
+interface SignalTarget {
   readonly pid?: number | undefined;
   signal(sig: NodeJS.Signals): void;
 }
 
 /** Called for every signal the command was sent; forwarded is false when it got it from the terminal. */
-export type SignalListener = (sig: NodeJS.Signals, forwarded: boolean) => void;
+type SignalListener = (sig: NodeJS.Signals, forwarded: boolean) => void;
 
 export interface SignalRelay {
   /**

@@ -21,7 +21,13 @@ export interface EndOptions {
  * The end: the log's slice that the server takes, the reply that notifies (its note following
  * what is attached), and the final state, handed to the reporter with the deadline.
  */
-export async function finish(reporter: Reporter, final: RunState, options: EndOptions, maxFileSize: Promise<number | undefined>, deadline: number): Promise<void> {
+export async function finish(
+  reporter: Reporter,
+  final: RunState,
+  options: EndOptions,
+  maxFileSize: Promise<number | undefined>,
+  deadline: number,
+): Promise<void> {
   const { logPath } = options;
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
   if (options.attachLog && logPath && final.outputBytes > 0) {
@@ -32,7 +38,10 @@ export async function finish(reporter: Reporter, final: RunState, options: EndOp
   // The note follows what is attached: a server that refuses the log (413) gets less of it.
   const text = (attached: number | undefined) => {
     const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
-    return finalReply(final, { ...(options.mention ? { mention: options.mention } : {}), ...(note ? { logNote: note } : {}) });
+    return finalReply(final, {
+      ...(options.mention ? { mention: options.mention } : {}),
+      ...(note ? { logNote: note } : {}),
+    });
   };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);

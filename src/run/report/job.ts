@@ -1,6 +1,6 @@
 /** The batch job we run in, from the scheduler's environment variables. */
 
-export type Scheduler = "slurm" | "pbs" | "lsf";
+type Scheduler = "slurm" | "pbs" | "lsf";
 
 export interface JobContext {
   scheduler: Scheduler;

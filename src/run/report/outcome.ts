@@ -5,10 +5,17 @@ import type { Phase, RunState } from "./render.ts";
  * How the run ended, as every message tells it: decided here alone, from what the command
  * did and what became of its output.
  */
-export function outcomeOf(result: ChildResult, hideCommand: boolean): { phase: Phase; fields: Partial<RunState>; lost: Array<[stream: string, reason: string]> } {
+export function outcomeOf(
+  result: ChildResult,
+  hideCommand: boolean,
+): { phase: Phase; fields: Partial<RunState>; lost: Array<[stream: string, reason: string]> } {
   const lost = lostOutput(result);
   const outputLost = lost.map(([stream, reason]) => `${stream}: ${reason}`).join("; ");
-  return { phase: phaseOf(result, outputLost !== ""), fields: { ...endFields(result, hideCommand), ...(outputLost ? { outputLost } : {}) }, lost };
+  return {
+    phase: phaseOf(result, outputLost !== ""),
+    fields: { ...endFields(result, hideCommand), ...(outputLost ? { outputLost } : {}) },
+    lost,
+  };
 }
 
 /** Each stream whose output we could not write (not EPIPE), with why. */
@@ -27,7 +34,12 @@ function phaseOf(result: ChildResult, outputLost: boolean): Phase {
 
 function endFields(result: ChildResult, hideCommand: boolean): Partial<RunState> {
   // The reason names the program ("no such file: ./deploy-prod.sh"): hidden, only its kind is told.
-  const startError = result.startError && hideCommand ? (result.code === 127 ? "command not found" : "it cannot be executed") : result.startError;
+  const startError =
+    result.startError && hideCommand
+      ? result.code === 127
+        ? "command not found"
+        : "it cannot be executed"
+      : result.startError;
   return {
     exitCode: result.code,
     ...(result.signal ? { signal: result.signal } : {}),

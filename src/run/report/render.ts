@@ -1,7 +1,7 @@
 import { formatBytes } from "../../files.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";
-import { jobContextFields, type JobContext } from "./job.ts";
 import { codeBlock, inlineCode } from "./fence.ts";
+import { type JobContext, jobContextFields } from "./job.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
 
@@ -34,7 +34,7 @@ export interface RunState {
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
 const ICONS: Record<Phase, string> = { running: "⏳", succeeded: "✅", failed: "❌", killed: "🛑" };
 
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -62,14 +62,16 @@ function firstLine(text: string, max: number): string {
 }
 
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
-export function outcome(state: RunState): string {
+function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
   if (state.outputLost) {
     const lost = `its output could not be written (${state.outputLost})`;
     // The SIGPIPE came from the pipe we closed on that failure, not from a reader.
     if (state.signal === "SIGPIPE") return `stopped by SIGPIPE: ${lost}`;
     if (state.phase === "killed") return `killed by ${state.signal ?? "a signal"}; ${lost}`;
-    return state.exitCode === 0 ? `exited with code 0, but ${lost}` : `failed with exit code ${state.exitCode}; ${lost}`;
+    return state.exitCode === 0
+      ? `exited with code 0, but ${lost}`
+      : `failed with exit code ${state.exitCode}; ${lost}`;
   }
   // `mmn run -- cmd | head`: the reader left on purpose, as in any shell pipeline.
   if (state.signal === "SIGPIPE") return "stopped by SIGPIPE: the reader of its output went away";
@@ -79,9 +81,10 @@ export function outcome(state: RunState): string {
 }
 
 /** The one line that says it all; push notifications and narrow screens show only this. */
-export function headline(state: RunState): string {
+function headline(state: RunState): string {
   const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
-  if (state.phase === "running" && state.stopping) return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${state.stopping} received`;
+  if (state.phase === "running" && state.stopping)
+    return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${state.stopping} received`;
   if (state.phase === "running") return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed})`;
   return `${ICONS[state.phase]} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
 }
@@ -121,8 +124,16 @@ function runeCount(text: string): number {
 export function statusProps(state: RunState): Record<string, unknown> {
   const fields: Array<{ title: string; value: string; short: boolean }> = [];
   if (state.command) fields.push({ title: "Command", value: commandField(shorten(state.command, 300)), short: false });
-  fields.push({ title: "Status", value: state.phase === "running" ? runningStatus(state) : outcome(state), short: true });
-  fields.push({ title: state.phase === "running" ? "Elapsed" : "Duration", value: formatDuration(state.at.getTime() - state.startedAt.getTime()), short: true });
+  fields.push({
+    title: "Status",
+    value: state.phase === "running" ? runningStatus(state) : outcome(state),
+    short: true,
+  });
+  fields.push({
+    title: state.phase === "running" ? "Elapsed" : "Duration",
+    value: formatDuration(state.at.getTime() - state.startedAt.getTime()),
+    short: true,
+  });
   fields.push({ title: "Host", value: state.host, short: true });
   fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });

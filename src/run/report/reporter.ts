@@ -4,7 +4,7 @@ import type { FileInput } from "../../files.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify, SendOptions } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
-import { statusMessage, statusProps, type RunState } from "./render.ts";
+import { type RunState, statusMessage, statusProps } from "./render.ts";
 
 export interface ReporterOptions {
   notify: Notify;
@@ -71,7 +71,13 @@ export class Reporter {
     const post = this.#post;
     if (!post) return undefined;
     const createdAt = new Date(post.create_at || Date.now()).toISOString();
-    return { id: this.options.id, channelId: post.channel_id, postId: post.id, server: this.options.notify.serverUrl, createdAt };
+    return {
+      id: this.options.id,
+      channelId: post.channel_id,
+      postId: post.id,
+      server: this.options.notify.serverUrl,
+      createdAt,
+    };
   }
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
@@ -94,7 +100,10 @@ export class Reporter {
       });
   }
 
-  /** Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait for the next tick. */
+  /**
+   * Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait for the
+   * next tick.
+   */
   urgent(state: RunState, version: string): void {
     if (this.#inFlight) this.#next = { state, version };
     else this.tick(state, version);
@@ -138,7 +147,12 @@ export class Reporter {
     ]);
   }
 
-  async #finalEdit(state: RunState, message: string, live: Promise<boolean> | undefined, deadline: number): Promise<void> {
+  async #finalEdit(
+    state: RunState,
+    message: string,
+    live: Promise<boolean> | undefined,
+    deadline: number,
+  ): Promise<void> {
     // Posted just now with the final state: nothing to edit.
     if (this.#post?.message === message) return;
     let done = false;
@@ -159,7 +173,8 @@ export class Reporter {
     const reason = (error: unknown) => (error instanceof Error ? error.message : `no answer within ${seconds} s`);
     if (this.#replied) return stillRunning(reason(this.#lastError));
     if (this.#toldUndelivered) return undefined;
-    if (this.#replySending) return `the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`;
+    if (this.#replySending)
+      return `the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`;
     return `the outcome was not delivered: ${reason(this.#replyError ?? this.#lastError)} (gave up after ${seconds} s)`;
   }
 
@@ -169,7 +184,10 @@ export class Reporter {
    */
   #undelivered(error: unknown): void {
     this.#toldUndelivered = true;
-    if (this.#replySent(error)) this.options.warn(`the outcome was sent, but no answer came within ${this.#budgetSeconds} s: it may not have arrived`);
+    if (this.#replySent(error))
+      this.options.warn(
+        `the outcome was sent, but no answer came within ${this.#budgetSeconds} s: it may not have arrived`,
+      );
     else this.options.warn(`the outcome was not delivered: ${errorMessage(error)}`);
   }
 
@@ -229,13 +247,17 @@ export class Reporter {
     } catch (error) {
       const { id } = this.options;
       const reason = errorMessage(error);
-      this.options.warn(`cannot remember the status message as ${JSON.stringify(id)} (${reason}): \`mmn update --id ${id}\` will not find it; this run goes on reporting`);
+      this.options.warn(
+        `cannot remember the status message as ${JSON.stringify(id)} (${reason}): \`mmn update --id ${id}\` will not find it; this run goes on reporting`,
+      );
     }
   }
 
   #send(message: string, options: SendOptions): Promise<Post> {
     const { notify, recipient } = this.options;
-    return "user" in recipient ? notify.sendToUser(message, recipient.user, options) : notify.sendToChannel(message, recipient.channel, options);
+    return "user" in recipient
+      ? notify.sendToUser(message, recipient.user, options)
+      : notify.sendToChannel(message, recipient.channel, options);
   }
 
   /**
@@ -253,7 +275,14 @@ export class Reporter {
       this.#replySending = true;
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.#noted(this.#send(message, { rootId: root.id, files: file ? [file] : [], pendingPostId: this.#replyKey, oversized: "fail" }));
+        await this.#noted(
+          this.#send(message, {
+            rootId: root.id,
+            files: file ? [file] : [],
+            pendingPostId: this.#replyKey,
+            oversized: "fail",
+          }),
+        );
         return;
       } catch (error) {
         this.#replyError = error;
@@ -264,7 +293,9 @@ export class Reporter {
         }
         if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
         file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-        message = file ? text(file.size) : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
+        message = file
+          ? text(file.size)
+          : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
         this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
       } finally {
         this.#replySending = false;
@@ -276,7 +307,9 @@ export class Reporter {
     const reason = errorMessage(error);
     if (!isTransient(error)) {
       this.#disabled = true;
-      this.options.warn(`cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`);
+      this.options.warn(
+        `cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`,
+      );
       return;
     }
     if (!this.#warned) {

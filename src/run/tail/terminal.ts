@@ -19,6 +19,7 @@ import { Row } from "./row.ts";
  * fields: JSC's `#private` ones cost a third of the speed here.
  */
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, inlined by the bundler in the tail's hot loop
 const enum State {
   Ground,
   Esc, // after ESC
@@ -143,7 +144,8 @@ export class Terminal {
             this.state = State.Ground;
             continue;
           }
-          if (b < 0x20) this.control(b); // terminals execute controls inside CSI
+          if (b < 0x20)
+            this.control(b); // terminals execute controls inside CSI
           else this.csiByte(b);
           break;
         case State.Str:

@@ -1,7 +1,18 @@
-import type { FileSink } from "bun";
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { BUN, bytesOf, fileHas, HARNESS, readResult, rssKiB, runHarness, scratch, startHarness, waitFor } from "../helpers.ts";
+import type { FileSink } from "bun";
+import {
+  BUN,
+  bytesOf,
+  fileHas,
+  HARNESS,
+  readResult,
+  rssKiB,
+  runHarness,
+  scratch,
+  startHarness,
+  waitFor,
+} from "../helpers.ts";
 
 const tmp = scratch("child");
 afterAll(tmp.cleanup);
@@ -62,16 +73,22 @@ describe("passthrough", () => {
   });
 
   test("the child's stdout and stderr are real pipes: /dev/stdout and /dev/stderr open", async () => {
-    const out = await runHarness(["bash", "-c", "echo to-out > /dev/stdout; echo to-err > /dev/stderr; stat -L -c %F /dev/stdout"], {
-      resultPath: resultPath(),
-    });
+    const out = await runHarness(
+      ["bash", "-c", "echo to-out > /dev/stdout; echo to-err > /dev/stderr; stat -L -c %F /dev/stdout"],
+      {
+        resultPath: resultPath(),
+      },
+    );
     expect(out.code).toBe(0);
     expect(text(out.stdout)).toBe("to-out\nfifo\n");
     expect(out.stderr).toBe("to-err\n");
   });
 
   test("without named pipes (TMPDIR unusable) Bun's own pipes carry the output", async () => {
-    const out = await runHarness(["bash", "-c", "echo out; echo err >&2"], { resultPath: resultPath(), env: { TMPDIR: "/nonexistent" } });
+    const out = await runHarness(["bash", "-c", "echo out; echo err >&2"], {
+      resultPath: resultPath(),
+      env: { TMPDIR: "/nonexistent" },
+    });
     expect(out.code).toBe(0);
     expect(text(out.stdout)).toBe("out\n");
     expect(out.stderr).toBe("err\n");
@@ -81,12 +98,17 @@ describe("passthrough", () => {
     const script = "import os; print(repr(os.environ.get('PYTHONUNBUFFERED')))";
     const set = await runHarness(["python3", "-c", script], { resultPath: resultPath() });
     expect(text(set.stdout)).toBe("'1'\n");
-    const kept = await runHarness(["python3", "-c", script], { resultPath: resultPath(), env: { PYTHONUNBUFFERED: "" } });
+    const kept = await runHarness(["python3", "-c", script], {
+      resultPath: resultPath(),
+      env: { PYTHONUNBUFFERED: "" },
+    });
     expect(text(kept.stdout)).toBe("''\n");
   });
 
   test("python output arrives while python still runs", async () => {
-    const proc = startHarness(["python3", "-c", "import time; print('early'); time.sleep(3)"], { resultPath: resultPath() });
+    const proc = startHarness(["python3", "-c", "import time; print('early'); time.sleep(3)"], {
+      resultPath: resultPath(),
+    });
     const reader = proc.stdout.getReader();
     const deadline = Bun.sleep(2000).then(() => undefined);
     let seen = ""; // unbuffered python writes the text and its newline apart
@@ -116,7 +138,10 @@ describe("log and tail", () => {
   test("the log holds every byte of binary output, and only this run's", async () => {
     const log = tmp.path("binary.log");
     writeFileSync(log, "before\n");
-    await runHarness(["bash", "-c", `cat "${binaryFile}"; cat "${binaryFile}" >&2`], { resultPath: resultPath(), env: { MMN_TEST_LOG: log } });
+    await runHarness(["bash", "-c", `cat "${binaryFile}"; cat "${binaryFile}" >&2`], {
+      resultPath: resultPath(),
+      env: { MMN_TEST_LOG: log },
+    });
     const logged = readFileSync(log);
     expect(logged.length).toBe(2 * binary.length);
     expect(Buffer.compare(logged.subarray(0, binary.length), binary)).toBe(0);
@@ -132,7 +157,14 @@ describe("log and tail", () => {
       "python3 -c \"print('x' * 2000)\"",
     ].join("; ");
     const run = await runHarness(["bash", "-c", script], { resultPath: resultPath() });
-    expect(run.result.tail).toEqual(["compiling", "100%|bar|", "OK done", "été", "bad \ufffd byte", `…${"x".repeat(500)}`]);
+    expect(run.result.tail).toEqual([
+      "compiling",
+      "100%|bar|",
+      "OK done",
+      "été",
+      "bad \ufffd byte",
+      `…${"x".repeat(500)}`,
+    ]);
   });
 });
 
@@ -186,7 +218,10 @@ describe("ending", () => {
   });
 
   test("a slow reader still gets everything written before the exit", async () => {
-    const proc = startHarness(["head", "-c", "3000000", "/dev/zero"], { resultPath: resultPath(), env: { MMN_TEST_GRACE_MS: "100" } });
+    const proc = startHarness(["head", "-c", "3000000", "/dev/zero"], {
+      resultPath: resultPath(),
+      env: { MMN_TEST_GRACE_MS: "100" },
+    });
     await Bun.sleep(1000); // the child exits long before we read
     const out = await bytesOf(proc.stdout);
     expect(await proc.exited).toBe(0);
@@ -204,7 +239,9 @@ describe("ending", () => {
   test("a slow reader holds memory down (backpressure)", async () => {
     // The harness's stdout goes to a reader that sleeps before reading.
     const pidFile = tmp.path("harness.pid");
-    const run = shell(`{ "$BUN" "$H" -- head -c 300000000 /dev/zero & echo $! > "${pidFile}"; wait $!; } | { sleep 1.5; wc -c; }`);
+    const run = shell(
+      `{ "$BUN" "$H" -- head -c 300000000 /dev/zero & echo $! > "${pidFile}"; wait $!; } | { sleep 1.5; wc -c; }`,
+    );
     await waitFor(() => fileHas(pidFile, "\n"), 5000, "the harness pid");
     const pid = Number(readFileSync(pidFile, "utf8"));
     let peak = 0;
@@ -231,14 +268,20 @@ describe("log failures", () => {
   });
 
   test("ENOSPC: the log stops, the output goes on", async () => {
-    const run = await runHarness(["echo", "still here"], { resultPath: resultPath(), env: { MMN_TEST_LOG: "/dev/full" } });
+    const run = await runHarness(["echo", "still here"], {
+      resultPath: resultPath(),
+      env: { MMN_TEST_LOG: "/dev/full" },
+    });
     expect(run.code).toBe(0);
     expect(text(run.stdout)).toBe("still here\n");
     expect(run.result.logError).toStartWith("ENOSPC");
   });
 
   test("a log that cannot be opened", async () => {
-    const run = await runHarness(["echo", "ok"], { resultPath: resultPath(), env: { MMN_TEST_LOG: tmp.path("missing/dir/x.log") } });
+    const run = await runHarness(["echo", "ok"], {
+      resultPath: resultPath(),
+      env: { MMN_TEST_LOG: tmp.path("missing/dir/x.log") },
+    });
     expect(text(run.stdout)).toBe("ok\n");
     expect(run.result.logError).toContain("ENOENT");
   });

@@ -38,7 +38,10 @@ test("a directory: 126", () => {
 
 test("not executable: 126", () => {
   chmodSync(join(other, "plain"), 0o644);
-  expect(resolveCommand("plain", `${bin}:${other}`, dir)).toEqual({ code: 126, error: `permission denied: ${join(bin, "plain")}` });
+  expect(resolveCommand("plain", `${bin}:${other}`, dir)).toEqual({
+    code: 126,
+    error: `permission denied: ${join(bin, "plain")}`,
+  });
   expect(resolveCommand("bin/plain", bin, dir)).toEqual({ code: 126, error: "permission denied: bin/plain" });
 });
 

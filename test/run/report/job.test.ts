@@ -51,7 +51,10 @@ test("PBS (Torque and PBS Pro array variables)", () => {
   const pro = jobContext({ PBS_JOBID: "56[2].pbs", PBS_ARRAY_INDEX: "2", PBS_ARRAY_ID: "56[].pbs" })!;
   expect(pro.arrayTaskId).toBe("2");
   expect(jobContextFields(pro)[0]).toEqual(["PBS job", "56[2].pbs"]);
-  expect(jobContextFields(jobContext({ PBS_JOBID: "55.server", PBS_ARRAYID: "3" })!)[0]).toEqual(["PBS job", "55.server[3]"]);
+  expect(jobContextFields(jobContext({ PBS_JOBID: "55.server", PBS_ARRAYID: "3" })!)[0]).toEqual([
+    "PBS job",
+    "55.server[3]",
+  ]);
 });
 
 test("LSF, where index 0 means no array", () => {

@@ -9,7 +9,8 @@ import { enc, tailBytewise, tailChunked, tailOf } from "./tail-helpers.ts";
 // What a terminal shows when a program moves the cursor over its status lines.
 
 /** Bytes recorded from real tqdm and rich by fixtures/progress/record.py. */
-const recorded = (name: string) => new Uint8Array(readFileSync(join(import.meta.dir, "..", "fixtures", "progress", name)));
+const recorded = (name: string) =>
+  new Uint8Array(readFileSync(join(import.meta.dir, "..", "fixtures", "progress", name)));
 
 /** The input up to where `marker` occurs for the k-th time. */
 function upTo(input: Uint8Array, marker: string, k: number): Uint8Array {
@@ -61,7 +62,9 @@ describe("TailBuffer cursor moves", () => {
     expect(tailOf("a\nb\x1b[5Bc")).toEqual(["a", "bc"]);
     expect(tailOf("a\nb\n\x1b[99AX")).toEqual(["X", "b"]);
     // 40 lines on a screen of 31 rows (30 shown and the cursor's): lines 0 to 9 are gone.
-    const screen = tailOf(`${Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join("")}\x1b[99A\x1b[2Ktop`, { lines: 30 });
+    const screen = tailOf(`${Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join("")}\x1b[99A\x1b[2Ktop`, {
+      lines: 30,
+    });
     expect(screen).toEqual(["top", ...Array.from({ length: 29 }, (_, i) => `line ${i + 11}`)]);
   });
 
@@ -72,7 +75,11 @@ describe("TailBuffer cursor moves", () => {
   });
 
   test("moves split across chunks", () => {
-    expectEveryCut(enc.encode("one\ntwo\n\x1b[2A\x1b[2KONE\x1b[12G!\x1b[2B\rthree\n"), ["ONE        !", "two", "three"]);
+    expectEveryCut(enc.encode("one\ntwo\n\x1b[2A\x1b[2KONE\x1b[12G!\x1b[2B\rthree\n"), [
+      "ONE        !",
+      "two",
+      "three",
+    ]);
   });
 });
 
@@ -80,7 +87,10 @@ describe("TailBuffer on real progress output", () => {
   test("nested tqdm bars (position=1): the outer bar and the current inner one, not a stack of stale bars", () => {
     const run = recorded("tqdm-nested.out");
     const midRun = upTo(run, "\n\rbatch:  75%", 2);
-    expectEveryCut(midRun, ["epochs:  33%|##########6                     | 1/3", "batch:  50%|################5                | 2/4"]);
+    expectEveryCut(midRun, [
+      "epochs:  33%|##########6                     | 1/3",
+      "batch:  50%|################5                | 2/4",
+    ]);
     expect(tailOf(midRun, { lines: 1 })).toEqual(["batch:  50%|################5                | 2/4"]);
     // The inner bar (leave=False) is blanked when it closes; "done" is written over its row.
     expectEveryCut(run, ["epochs: 100%|################################| 3/3", "done"]);
@@ -88,15 +98,27 @@ describe("TailBuffer on real progress output", () => {
 
   test("rich progress with two tasks (pip's library): both rows redrawn in place", () => {
     const run = recorded("rich-progress.out");
-    expectEveryCut(upTo(run, "\r\x1b[2K\x1b[1A", 2), ["torch ━━━━━                0.5/2.0 MB", "numpy ━━━━━                7.5/30.0 kB"]);
-    expectEveryCut(run, ["torch ━━━━━━━━━━━━━━━━━━━━ 2.0/2.0 MB", "numpy ━━━━━━━━━━━━━━━━━━━━ 30.0/30.0 kB", "Successfully installed numpy torch"]);
+    expectEveryCut(upTo(run, "\r\x1b[2K\x1b[1A", 2), [
+      "torch ━━━━━                0.5/2.0 MB",
+      "numpy ━━━━━                7.5/30.0 kB",
+    ]);
+    expectEveryCut(run, [
+      "torch ━━━━━━━━━━━━━━━━━━━━ 2.0/2.0 MB",
+      "numpy ━━━━━━━━━━━━━━━━━━━━ 30.0/30.0 kB",
+      "Successfully installed numpy torch",
+    ]);
   });
 
   test("docker pull: each layer's row shows its latest status, also with a tail shorter than the layers", () => {
     const layers = ["0a1b", "1c2d", "2e3f", "3a4b", "4c5d", "5e6f", "6a7b", "7c8d"];
-    const messages: PullMessage[] = [{ status: "Using default tag: latest" }, { id: "latest", status: "Pulling from library/python" }];
+    const messages: PullMessage[] = [
+      { status: "Using default tag: latest" },
+      { id: "latest", status: "Pulling from library/python" },
+    ];
     for (const id of layers) messages.push({ id, status: "Pulling fs layer", progress: "" });
-    for (let mb = 1; mb <= 3; mb++) for (const id of layers) messages.push({ id, status: "Downloading", progress: `[${"=".repeat(mb)}>  ] ${mb}MB/3MB` });
+    for (let mb = 1; mb <= 3; mb++)
+      for (const id of layers)
+        messages.push({ id, status: "Downloading", progress: `[${"=".repeat(mb)}>  ] ${mb}MB/3MB` });
     for (const id of layers.slice(0, 4)) messages.push({ id, status: "Pull complete", progress: "" });
     const midPull = enc.encode(dockerPull(messages));
     const rows = layers.map((id, i) => `${id}: ${i < 4 ? "Pull complete" : "Downloading [===>  ] 3MB/3MB"}`);
@@ -106,12 +128,20 @@ describe("TailBuffer on real progress output", () => {
 
     for (const id of layers.slice(4)) messages.push({ id, status: "Pull complete", progress: "" });
     messages.push({ status: "Digest: sha256:4f5e" }, { status: "Status: Downloaded newer image for python:latest" });
-    expect(tailOf(dockerPull(messages), { lines: 4 })).toEqual(["6a7b: Pull complete", "7c8d: Pull complete", "Digest: sha256:4f5e", "Status: Downloaded newer image for python:latest"]);
+    expect(tailOf(dockerPull(messages), { lines: 4 })).toEqual([
+      "6a7b: Pull complete",
+      "7c8d: Pull complete",
+      "Digest: sha256:4f5e",
+      "Status: Downloaded newer image for python:latest",
+    ]);
   });
 });
 
 describe("TailBuffer skips only what cannot show", () => {
-  /** tqdm's bytes for nested bars (as in tqdm-nested.out): the inner bar's row is reached with "\n" and left with ESC[A. */
+  /**
+   * tqdm's bytes for nested bars (as in tqdm-nested.out): the inner bar's row is reached with "\n" and left with
+   * ESC[A.
+   */
   function nestedBars(inner: number, up = "\x1b[A"): string {
     let out = "\router 0/3";
     for (let j = 0; j <= inner; j++) out += `\n\rinner ${j}/${inner}${up}`;
@@ -130,10 +160,17 @@ describe("TailBuffer skips only what cannot show", () => {
   test("rows newlines pass over keep their old ends until they scroll off, which takes twice the screen", () => {
     const tail = new TailBuffer({ lines: 5 });
     // 25 rows: the cursor goes up 20, then 30 short lines go down over the long ones.
-    tail.push(enc.encode(`${Array.from({ length: 30 }, (_, i) => `old line ${i} with a long tail\n`).join("")}\x1b[20A`));
+    tail.push(
+      enc.encode(`${Array.from({ length: 30 }, (_, i) => `old line ${i} with a long tail\n`).join("")}\x1b[20A`),
+    );
     tail.push(enc.encode(Array.from({ length: 30 }, (_, i) => `n${i}\n`).join("")));
     tail.push(enc.encode("\x1b[20A\x1b[J"));
-    expect(tail.lines()).toEqual(["n6d line 16 with a long tail", "n7d line 17 with a long tail", "n8d line 18 with a long tail", "n9d line 19 with a long tail"]);
+    expect(tail.lines()).toEqual([
+      "n6d line 16 with a long tail",
+      "n7d line 17 with a long tail",
+      "n8d line 18 with a long tail",
+      "n9d line 19 with a long tail",
+    ]);
   });
 
   test("agrees with a terminal fed every byte, on output mixing cursor moves with runs of plain lines", () => {
@@ -143,7 +180,28 @@ describe("TailBuffer skips only what cannot show", () => {
       return (seed >> 8) % n;
     };
     // As many newlines as moves up, so that the cursor wanders over rows written long before.
-    const moves = ["\n", "\n", "\n", "\n", "\x1b[A", "\x1b[3A", "\x1b[2F", "\x1b[A", "\x1b[B", "\x1b[E", "\r", "\x1b[K", "\x1b[2K", "\x1b[1K", "\x1b[7G", "\x1b[J", "\b", "é€", "😀", "x".repeat(150)];
+    const moves = [
+      "\n",
+      "\n",
+      "\n",
+      "\n",
+      "\x1b[A",
+      "\x1b[3A",
+      "\x1b[2F",
+      "\x1b[A",
+      "\x1b[B",
+      "\x1b[E",
+      "\r",
+      "\x1b[K",
+      "\x1b[2K",
+      "\x1b[1K",
+      "\x1b[7G",
+      "\x1b[J",
+      "\b",
+      "é€",
+      "😀",
+      "x".repeat(150),
+    ];
     const opts = { lines: 5, maxLineLength: 100 };
     const terminal = new Terminal(opts.lines, opts.maxLineLength);
     const byRound = new TailBuffer(opts);

@@ -107,7 +107,10 @@ describe("TailBuffer UTF-8", () => {
       for (let i = 0; i < input.length; i++) if (input[i]! < 0x80) input[i] = 0x20 + (input[i]! % 0x5f);
       input[40] = 0x0a;
       // C1 controls are dropped, and blanks at the end of a line are not shown.
-      const expected = new TextDecoder().decode(input.subarray(0, 40)).replace(/[\x80-\x9f]/g, "").replace(/ +$/, "");
+      const expected = new TextDecoder()
+        .decode(input.subarray(0, 40))
+        .replace(/[\x80-\x9f]/g, "")
+        .replace(/ +$/, "");
       const want = expected === "" ? [] : [expected];
       expect(tailOf(input, { maxLineLength: 1000 })).toEqual(want);
       expect(tailBytewise(input, { maxLineLength: 1000 })).toEqual(want);
@@ -174,7 +177,12 @@ describe("TailBuffer bounds", () => {
   test("skipping the invisible part of a chunk gives the same lines as feeding it all", () => {
     const parts: string[] = [];
     for (let i = 0; i < 5000; i++) {
-      parts.push(`row ${i} \x1b[3${i % 8}mcolour\x1b[0m`, i % 7 === 0 ? "\r" : "", "é€😀".slice(0, i % 4), i % 3 ? "\n" : "\r\n");
+      parts.push(
+        `row ${i} \x1b[3${i % 8}mcolour\x1b[0m`,
+        i % 7 === 0 ? "\r" : "",
+        "é€😀".slice(0, i % 4),
+        i % 3 ? "\n" : "\r\n",
+      );
     }
     const input = enc.encode(parts.join(""));
     const whole = tailOf(input, { lines: 5 });
