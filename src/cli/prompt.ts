@@ -8,9 +8,9 @@ export class Cancelled extends UsageError {
 }
 
 /**
- * Questions for the setup wizard, on stderr, answered on stdin. Plain numbered choices
- * rather than consola's prompts: they work over any SSH terminal, and consola's text
- * prompt returns `undefined` under Bun 1.4.5 whatever is typed.
+ * Questions for the setup wizard. A line of text is asked with node:readline, on stderr:
+ * consola's text prompt returns `undefined` under Bun 1.4.5 whatever is typed. A choice and
+ * a yes/no are consola's (arrow keys, and it is loaded only here: a send never pays for it).
  */
 export async function ask(question: string, initial?: string): Promise<string> {
   // Imported here: a builtin imported at the top loads at every command's start (~6 ms).
@@ -29,12 +29,20 @@ export async function ask(question: string, initial?: string): Promise<string> {
 }
 
 export async function choose(question: string, options: string[]): Promise<string> {
-  process.stderr.write(`${question}\n${options.map((o, i) => `  ${i + 1}) ${o}`).join("\n")}\n`);
-  for (;;) {
-    const answer = await ask(`Choose 1-${options.length}:`, "1");
-    const picked = options[Number(answer) - 1] ?? options.find((o) => o === answer);
-    if (picked) return picked;
-    process.stderr.write(`Please answer with a number from 1 to ${options.length}.\n`);
+  const { consola } = await import("consola");
+  try {
+    return await consola.prompt(question, { type: "select", options, cancel: "reject" });
+  } catch {
+    throw new Cancelled();
+  }
+}
+
+export async function confirm(question: string): Promise<boolean> {
+  const { consola } = await import("consola");
+  try {
+    return await consola.prompt(question, { type: "confirm", initial: true, cancel: "reject" });
+  } catch {
+    throw new Cancelled();
   }
 }
 

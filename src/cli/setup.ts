@@ -7,7 +7,7 @@ import { pickRecipient } from "../recipient.ts";
 import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { cliConfig } from "./context.ts";
-import { ask } from "./prompt.ts";
+import { ask, Cancelled, confirm } from "./prompt.ts";
 import {
   askAgain,
   askRecipient,
@@ -105,6 +105,7 @@ export default defineCommand({
       delete config.channel;
       Object.assign(config, recipient);
     }
+    if (interactive && !(await confirm(`Write the configuration to ${path}?`))) throw new Cancelled();
     await writeConfigFile(path, config);
     ui.success(`configuration written to ${path} (mode 0600)`);
     ui.info(`next: mmn test, then mmn send "hello from $(hostname)"`);

@@ -45,6 +45,8 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       await tmuxRun(["send-keys", "-t", session, "Enter"]);
       await waitFor(session, "Send to whom by default?");
       await tmuxRun(["send-keys", "-t", session, "@alice", "Enter"]);
+      await waitFor(session, `Write the configuration to ${join(box.home, ".mmnrc")}?`);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
       const screen = await waitFor(session, "exit=");
       expect(screen).toContain("exit=0");
       expect(screen).toContain("authenticated as @notify-bot");
@@ -59,6 +61,54 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       await tmuxRun(["kill-session", "-t", session]);
     }
   }, 20_000);
+
+  test("a bot in two teams: the team is chosen with the arrow keys; saying no writes nothing", async () => {
+    const teams = await startTestServer();
+    teams.addTeam("physics", "Physics");
+    const box = sandbox();
+    const session = `mmn-setup-teams-${process.pid}`;
+    const env = Object.entries(box.env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(" ");
+    const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup --url ${teams.url} -u alice; echo "exit=$?"; sleep 30`;
+    await tmuxRun(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd]);
+    const path = join(box.home, ".mmnrc");
+    try {
+      await waitFor(session, "Access token");
+      await tmuxRun(["send-keys", "-t", session, "-l", teams.token]);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
+      await waitFor(session, "Team for channels");
+      await tmuxRun(["send-keys", "-t", session, "Down"]);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
+      await waitFor(session, "Write the configuration to");
+      await tmuxRun(["send-keys", "-t", session, "Left"]);
+      await tmuxRun(["send-keys", "-t", session, "Enter"]);
+      const screen = await waitFor(session, "exit=");
+      expect(screen).toContain("setup cancelled: nothing was written");
+      expect(screen).toContain("exit=2");
+      expect(() => statSync(path)).toThrow();
+    } finally {
+      await tmuxRun(["kill-session", "-t", session]);
+    }
+    // The same again, saying yes: the second team is the one written.
+    const again = `mmn-setup-teams2-${process.pid}`;
+    await tmuxRun(["new-session", "-d", "-s", again, "-x", "120", "-y", "40", cmd]);
+    try {
+      await waitFor(again, "Access token");
+      await tmuxRun(["send-keys", "-t", again, "-l", teams.token]);
+      await tmuxRun(["send-keys", "-t", again, "Enter"]);
+      await waitFor(again, "Team for channels");
+      await tmuxRun(["send-keys", "-t", again, "Down"]);
+      await tmuxRun(["send-keys", "-t", again, "Enter"]);
+      await waitFor(again, "Write the configuration to");
+      await tmuxRun(["send-keys", "-t", again, "Enter"]);
+      expect(await waitFor(again, "exit=")).toContain("exit=0");
+      expect(readFileSync(path, "utf8")).toContain("team=physics\n");
+    } finally {
+      await tmuxRun(["kill-session", "-t", again]);
+      await teams.close();
+    }
+  }, 30_000);
 
   test("asks again after a wrong answer, and never sends the configured token to another server", async () => {
     const box = sandbox(server, { user: "alice" });
@@ -81,6 +131,7 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       await answer("error: no token", other.token);
       await answer("Send to whom by default?", "@nobody");
       await answer("error: no user named @nobody", "@bob");
+      await answer("Write the configuration to", "");
       const screen = await waitFor(session, "exit=");
       expect(screen).toContain("exit=0");
       expect(screen).not.toContain(other.token);

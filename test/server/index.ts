@@ -6,7 +6,7 @@ import type { UserProfile } from "@mattermost/types/users";
 import type { ServerConfig } from "./context.ts";
 import { type DispatchDeps, dispatch } from "./dispatch.ts";
 import { Faults } from "./faults.ts";
-import { makeChannel, makeUser } from "./fixtures.ts";
+import { makeChannel, makeTeam, makeUser } from "./fixtures.ts";
 import { Listener } from "./listener.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { seed } from "./seed.ts";
@@ -89,6 +89,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     addChannel(name: string, o: { type: "O" | "P"; members: string[] }): ServerChannel {
       if (store.channelByName(fixtures.team.id, name)) throw new Error(`channel ${name} exists`);
       return store.addChannel(makeChannel(fixtures.team.id, name, o.type, fixtures.users.alice.id), o.members);
+    },
+    addTeam(name: string, displayName: string) {
+      return store.addTeam(makeTeam(name, displayName), [fixtures.bot.id, fixtures.users.alice.id]);
     },
     tokenFor(userId: string): string {
       if (!store.users.has(userId)) throw new Error(`no user ${userId}`);
