@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Channel } from "@mattermost/types/channels";
 import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import { startTestServer, type TestServer } from "./server/index.ts";
+import { startTestServer, type TestServer } from "./index.ts";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -975,7 +975,7 @@ describe("recording, reset and lifecycle", () => {
 
 describe("entry points", () => {
   test("main.ts prints the URL and token as one JSON line, logs requests on stderr, stops on SIGTERM", async () => {
-    const proc = Bun.spawn(["bun", join(import.meta.dir, "server/main.ts"), "--port", "0"], {
+    const proc = Bun.spawn(["bun", join(import.meta.dir, "main.ts"), "--port", "0"], {
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -1008,7 +1008,7 @@ describe("entry points", () => {
     const dir = await mkdtemp(join(tmpdir(), "mmn-testserver-"));
     try {
       const built = await Bun.build({
-        entrypoints: [join(import.meta.dir, "server/index.ts")],
+        entrypoints: [join(import.meta.dir, "index.ts")],
         target: "node",
         format: "esm",
         outdir: dir,
