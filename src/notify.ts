@@ -127,6 +127,25 @@ export class Notify {
    * to its thread); otherwise a new post, or a reply, remembered under the id. One process
    * at a time per id: fifty tasks sending `id` at once make one message, not fifty.
    */
+  /**
+   * The message known by this id, sent first if it is not yet: one post however many
+   * processes ask at once (the tasks of an array on every node sharing $HOME share one board).
+   */
+  async once(
+    id: string,
+    message: string,
+    options: { to: Recipient; props?: Record<string, unknown> },
+  ): Promise<MessageHook> {
+    return this.#locked(id, async () => {
+      const known = await this.hooks.get(id);
+      if (known) return known;
+      const send = { id, ...(options.props ? { props: options.props } : {}) };
+      if ("user" in options.to) await this.sendToUser(message, options.to.user, send);
+      else await this.sendToChannel(message, options.to.channel, send);
+      return (await this.hooks.get(id))!;
+    });
+  }
+
   async deliver(
     message: string,
     options: DeliverOptions,

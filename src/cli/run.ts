@@ -2,6 +2,7 @@ import type { LoadedConfig } from "../config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
+import { arrayTask } from "../run/array/array.ts";
 import { audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
 import { INHERITED_FDS } from "../run/process/fds.ts";
 import { LineEnd } from "../run/process/lineend.ts";
@@ -74,6 +75,11 @@ export default defineCommand({
       valueHint: "NAME",
     },
     "hide-command": { type: "boolean", description: "do not show the command line (it may hold secrets)" },
+    array: {
+      type: "enum",
+      values: ["board", "each"],
+      description: "in a job array: board (default) reports every task on one message; each: a message per task",
+    },
   },
   examples: `  mmn run -- python train.py --epochs 50
   mmn run -c hpc-jobs --title "ResNet sweep" --interval 60 --mention alice -- ./sweep.sh
@@ -121,7 +127,10 @@ export default defineCommand({
       );
       notify = undefined;
     }
-    if (notify)
+    // One board for the whole array: every task, on every node, finds it under the array's id.
+    const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
+    if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
+    else if (notify)
       ui.info(`reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
 
     const { wrap } = await import("../run/wrapper.ts");
@@ -129,6 +138,7 @@ export default defineCommand({
       command,
       notify,
       ...(recipient ? { recipient } : {}),
+      ...(array ? { array } : {}),
       id,
       ...(flags.title ? { title: flags.title } : {}),
       intervalMs: testMs("INTERVAL", interval * 1000),

@@ -1,9 +1,13 @@
 import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { MessageHook } from "../hooks.ts";
+import { joinPath } from "../disk.ts";
+import { defaultHookDir, type MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import type { Recipient } from "../recipient.ts";
+import type { ArrayTask } from "./array/array.ts";
+import { ArrayReporter } from "./array/array-reporter.ts";
+import { ArrayState } from "./array/tasks.ts";
 import { startChild } from "./process/child.ts";
 import type { LineEnd } from "./process/lineend.ts";
 import type { SignalRelay } from "./process/signals.ts";
@@ -11,8 +15,8 @@ import { privateTempDir } from "./process/tempdir.ts";
 import { finish, serverMaxFileSize } from "./report/finish.ts";
 import { jobContext } from "./report/job.ts";
 import { outcomeOf } from "./report/outcome.ts";
-import { displayCommand, type Phase, type RunState } from "./report/render.ts";
-import { Reporter } from "./report/reporter.ts";
+import { displayCommand, outcome, type Phase, type RunState } from "./report/render.ts";
+import { Reporter, type RunReporter } from "./report/reporter.ts";
 import { TailBuffer } from "./tail/tail.ts";
 
 export interface WrapOptions {
@@ -21,6 +25,8 @@ export interface WrapOptions {
   notify: Notify | undefined;
   /** Who gets the messages; none without notifications. */
   recipient?: Recipient;
+  /** A task of a job array, reporting to the array's one board. */
+  array?: ArrayTask;
   id: string;
   title?: string;
   intervalMs: number;
@@ -85,11 +91,9 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
 
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
-  const env = { ...process.env, MMN_TOKEN: undefined };
-  const reporter =
-    notify &&
-    options.recipient &&
-    new Reporter({ notify, recipient: options.recipient, id: options.id, warn: options.warn, debug: options.debug });
+  // MMN_RUN_ID: the command's own replies go to this run's thread (`mmn send --reply-to "$MMN_RUN_ID" -f plot.png`).
+  const env = { ...process.env, MMN_TOKEN: undefined, MMN_RUN_ID: options.array?.boardId ?? options.id };
+  const reporter = notify && options.recipient && createReporter(notify, options.recipient, options);
   const live = reporter && options.on === "always";
   const child = startChild({
     command: options.command,
@@ -129,7 +133,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     );
   const final: RunState = { ...state(ended.phase, new Date()), ...ended.fields };
 
-  if (reporter && (options.on === "always" || final.phase !== "succeeded")) {
+  if (reporter && (options.on === "always" || reporter.reportsEveryEnd || final.phase !== "succeeded")) {
     const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
     const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + budget);
@@ -141,6 +145,25 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   const hook = reporter?.hook;
   return { code: result.code, ...(hook ? { hook } : {}) };
+}
+
+/** A run reports on a status message of its own; an array's task on the array's board. */
+function createReporter(notify: Notify, recipient: Recipient, options: WrapOptions): RunReporter {
+  const { array, warn, debug } = options;
+  if (!array) return new Reporter({ notify, recipient, id: options.id, warn, debug });
+  return new ArrayReporter({
+    notify,
+    recipient,
+    array,
+    state: new ArrayState(joinPath(defaultHookDir(), ".arrays", array.boardId)),
+    on: options.on,
+    intervalMs: options.intervalMs,
+    name: options.title ?? array.name,
+    mention: options.mention,
+    outcomeOf: outcome,
+    warn,
+    debug,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { Notify } from "../../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { finalReply, type RunState } from "./render.ts";
-import type { Reporter } from "./reporter.ts";
+import type { RunReporter } from "./reporter.ts";
 
 export interface EndOptions {
   command: string[];
@@ -22,7 +22,7 @@ export interface EndOptions {
  * what is attached), and the final state, handed to the reporter with the deadline.
  */
 export async function finish(
-  reporter: Reporter,
+  reporter: RunReporter,
   final: RunState,
   options: EndOptions,
   maxFileSize: Promise<number | undefined>,

@@ -62,7 +62,7 @@ function firstLine(text: string, max: number): string {
 }
 
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
-function outcome(state: RunState): string {
+export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
   if (state.outputLost) {
     const lost = `its output could not be written (${state.outputLost})`;

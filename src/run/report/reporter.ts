@@ -25,6 +25,18 @@ export interface FinalReply {
   shrink: (size: number) => LogFile;
 }
 
+/** What the wrapper tells as the run goes: the run's own status post, or an array's board. */
+export interface RunReporter {
+  /** Where the message is, once it is out: for --save-hook. */
+  readonly hook: MessageHook | undefined;
+  /** The end is told whatever --on says: an array's board counts every task. */
+  readonly reportsEveryEnd: boolean;
+  tick(state: RunState, version: string): void;
+  urgent(state: RunState, version: string): void;
+  finish(state: RunState, reply: FinalReply, deadline: number): Promise<void>;
+  abandoned(seconds: number): string | undefined;
+}
+
 /**
  * Keeps one status post in step with the run, one request at a time, and never lets the
  * server's trouble reach the job: a failure is one warning, and the next tick tries again.
@@ -32,7 +44,8 @@ export interface FinalReply {
  * (srun -n4, an array job, a resubmission) replaces the hook on disk, which is only for
  * `mmn update` from elsewhere.
  */
-export class Reporter {
+export class Reporter implements RunReporter {
+  readonly reportsEveryEnd = false;
   #post: Post | undefined;
   /**
    * The status post's pending_post_id, the same on every attempt: a post that timed out on
