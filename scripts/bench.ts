@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
+import { benchArray } from "./bench/array.ts";
 import { cpuSeconds, median, peakRss, spawnTimed, watchProcess } from "./bench/measure.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -159,6 +160,14 @@ try {
   console.log("SIGTERM (scancel, time limit)");
   row("SIGTERM → final reply at the server (target < 3 s)", reply ? ms((reply.at - killedAt) / 1000) : "not received");
   row("exit code (128 + 15)", String(victim.exitCode));
+
+  // 4. A job array: one board, however many tasks.
+  const array = await benchArray(server, MMN, env, quick ? 200 : 1000, 16);
+  console.log(`a job array of ${array.tasks} tasks, 16 at a time`);
+  row("requests per task (target: a few)", array.requestsPerTask.toFixed(2));
+  row("board edits per minute (target: ~ one per interval, 5 s)", array.editsPerMinute.toFixed(1));
+  row("first start to the final board", `${array.seconds.toFixed(1)} s`);
+  row("root posts (target: 1)", String(array.roots));
 
   const idle = await sleeperWatch;
   await sleeper.exited;

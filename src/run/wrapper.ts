@@ -115,7 +115,8 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     if (live) reporter.urgent(state("running"), version());
   });
 
-  const maxFileSize = notify ? serverMaxFileSize(notify) : Promise.resolve(undefined);
+  // An array's task asks only if it fails and attaches its log: a thousand tasks, a thousand requests otherwise.
+  const maxFileSize = notify && !options.array ? serverMaxFileSize(notify) : Promise.resolve(undefined);
   let timer: ReturnType<typeof setInterval> | undefined;
   if (live) {
     reporter.tick(state("running"), "start");
