@@ -14,6 +14,7 @@ export const CONFIG_KEYS = [
   "tail",
   "on",
   "mention",
+  "attach",
 ] as const;
 type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type MmnConfig = Partial<Record<ConfigKey, string>>;

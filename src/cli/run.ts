@@ -3,7 +3,7 @@ import { errorMessage, UsageError } from "../errors.ts";
 import { writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import { arrayTask } from "../run/array/array.ts";
-import { audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
+import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
 import { INHERITED_FDS } from "../run/process/fds.ts";
 import { LineEnd } from "../run/process/lineend.ts";
 import { catchSignals } from "../run/process/signals.ts";
@@ -75,6 +75,12 @@ export default defineCommand({
       valueHint: "NAME",
     },
     "hide-command": { type: "boolean", description: "do not show the command line (it may hold secrets)" },
+    attach: {
+      type: "string",
+      multiple: true,
+      description: "attach the files matching GLOB at the end to the final reply (repeat for more)",
+      valueHint: "GLOB",
+    },
     array: {
       type: "enum",
       values: ["board", "each"],
@@ -148,6 +154,7 @@ export default defineCommand({
       on,
       ...(mention ? { mention } : {}),
       hideCommand: flags["hide-command"] === true,
+      attach: attachGlobs(flags.attach, loaded?.config.attach),
       signals,
       passFds: INHERITED_FDS,
       stderrLine,

@@ -156,6 +156,15 @@ export async function checkLog(
   return { path: target, isOutput: false };
 }
 
+/** --attach's globs, else `attach=` of the configuration (globs separated by commas). */
+export function attachGlobs(flags: readonly string[], configured: string | undefined): string[] {
+  if (flags.length) return [...flags];
+  return (configured ?? "")
+    .split(",")
+    .map((glob) => glob.trim())
+    .filter(Boolean);
+}
+
 export function runId(flag: string | undefined): string {
   if (flag !== undefined) return validateId(flag);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);

@@ -27,6 +27,8 @@ export interface WrapOptions {
   recipient?: Recipient;
   /** A task of a job array, reporting to the array's one board. */
   array?: ArrayTask;
+  /** Globs of the files to attach to the final reply, matched at the end. */
+  attach?: readonly string[];
   id: string;
   title?: string;
   intervalMs: number;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, lchownSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
@@ -187,3 +187,52 @@ test("in a channel the notifying reply @-mentions someone: --mention NAME, menti
   expect((await mmn(box, ["run", "--mention", "--", "true"])).code).toBe(0);
   expect(dmPosts()[1]!.message).toStartWith("@alice ✅");
 });
+
+test("--attach: what the job made goes on the final reply; nothing matched, too large or another user's link is a note", async () => {
+  const script = [
+    "mkdir -p out",
+    "for i in 1 2 3 4 5 6 7 8 9 10 11; do printf $i > out/plot$i.png; done",
+    "head -c 100000 /dev/zero > out/model.bin",
+    "echo made",
+  ].join("; ");
+  const r = await mmn(box, [
+    "run",
+    "--attach",
+    "out/*.png",
+    "--attach",
+    "out/*.bin",
+    "--attach",
+    "missing/*.csv",
+    "--",
+    "sh",
+    "-c",
+    script,
+  ]);
+  expect(r.code).toBe(0);
+  const [status, reply, ...more] = dmPosts();
+  expect(reply!.root_id).toBe(status!.id);
+  expect(reply!.message).toContain("\n(out/model.bin (98 KiB) is larger than the server takes (64 KiB): not attached)");
+  expect(reply!.message).toContain("\n(nothing matched missing/*.csv)");
+  // At most ten files on a post: the log and nine plots, the rest in the thread.
+  const names = (post: Post) => (post.file_ids ?? []).map((id) => server.files.get(id)!.info.name);
+  expect(names(reply!)).toHaveLength(10);
+  expect(names(reply!)[0]).toEndWith(".log");
+  const attached = [...names(reply!), ...more.flatMap(names)].filter((name) => name.endsWith(".png")).sort();
+  expect(attached).toEqual(Array.from({ length: 11 }, (_, i) => `plot${i + 1}.png`).sort());
+  expect(more.every((post) => post.root_id === status!.id)).toBe(true);
+});
+
+test.skipIf(process.geteuid?.() !== 0)(
+  "--attach does not follow another user's symlink (a secret planted in a shared directory)",
+  async () => {
+    const secret = box.write("secret.key", "private\n");
+    const link = join(box.cwd, "result.txt");
+    symlinkSync(secret, link);
+    lchownSync(link, 4242, 4242);
+    const r = await mmn(box, ["run", "--attach", "*.txt", "--", "true"]);
+    expect(r.code).toBe(0);
+    const [, reply] = dmPosts();
+    expect(reply!.message).toContain("(result.txt: a symlink of another user's, not attached)");
+    expect(sent()).not.toContain("private");
+  },
+);

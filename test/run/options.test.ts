@@ -106,3 +106,9 @@ describe("the log's file", () => {
     expect(() => runId("a/b")).toThrow(UsageError);
   });
 });
+
+test("--attach's globs replace attach= of the configuration, whose globs are separated by commas", () => {
+  expect(attachGlobs([], "*.png, results/*.csv,")).toEqual(["*.png", "results/*.csv"]);
+  expect(attachGlobs(["out/*"], "*.png")).toEqual(["out/*"]);
+  expect(attachGlobs([], undefined)).toEqual([]);
+});

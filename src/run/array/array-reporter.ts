@@ -140,7 +140,10 @@ export class ArrayReporter implements RunReporter {
     const mention = this.options.mention ? `@${this.options.mention} ` : "";
     const text = `${mention}❌ task ${this.options.array.taskId} of ${this.options.name ?? "the array"} ${this.options.outcomeOf(state)} on ${state.host}`;
     try {
-      await this.options.notify.reply(text, { to: hook.id, files: reply.log ? [reply.log] : [] });
+      await this.options.notify.reply(text, {
+        to: hook.id,
+        files: [...(reply.log ? [reply.log] : []), ...(reply.attachments ?? [])],
+      });
     } catch (error) {
       // The log left out (too large): the reply went, and says so.
       if (!(error instanceof AfterSendError)) throw error;

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { Notify } from "../../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
+import { collectAttachments } from "./attachments.ts";
 import { finalReply, type RunState } from "./render.ts";
 import type { RunReporter } from "./reporter.ts";
 
@@ -15,6 +16,8 @@ export interface EndOptions {
   maxLogBytes: number;
   /** Put `@name` in the final reply. */
   mention?: string | undefined;
+  /** --attach: globs matched at the end, in the directory the command ran in. */
+  attach?: readonly string[] | undefined;
 }
 
 /**
@@ -30,21 +33,24 @@ export async function finish(
 ): Promise<void> {
   const { logPath } = options;
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
+  const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
   if (options.attachLog && logPath && final.outputBytes > 0) {
-    const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
     const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
     log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
   }
+  const made = options.attach?.length ? await collectAttachments(options.attach, final.cwd, serverMax) : undefined;
   // The note follows what is attached: a server that refuses the log (413) gets less of it.
   const text = (attached: number | undefined) => {
     const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
-    return finalReply(final, {
+    const reply = finalReply(final, {
       ...(options.mention ? { mention: options.mention } : {}),
       ...(note ? { logNote: note } : {}),
     });
+    return made?.notes.length ? `${reply}\n${made.notes.map((n) => `(${n})`).join("\n")}` : reply;
   };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
-  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink }, deadline);
+  const attachments = made?.files.length ? { attachments: made.files } : {};
+  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
 }
 
 /** Named after the title or the program; with --hide-command and no title, after the id alone. */

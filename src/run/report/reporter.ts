@@ -23,6 +23,8 @@ export interface FinalReply {
   log?: LogFile;
   /** The log's last `size` bytes, for a server that finds it too large. */
   shrink: (size: number) => LogFile;
+  /** What --attach found: on the reply after the log, the rest of them in its thread. */
+  attachments?: FileInput[];
 }
 
 /** What the wrapper tells as the run goes: the run's own status post, or an array's board. */
@@ -277,8 +279,9 @@ export class Reporter implements RunReporter {
    * A log the server finds too large is sent again smaller, down to a quarter, then without.
    * A status post deleted meanwhile is replaced, with the final state, and the reply goes there.
    */
-  async #reply({ text, log, shrink }: FinalReply, state: RunState): Promise<void> {
+  async #reply({ text, log, shrink, attachments = [] }: FinalReply, state: RunState): Promise<void> {
     let file = log;
+    let extra = attachments;
     let message = text(log?.size);
     let shrunk = 0;
     let replaced = false;
@@ -291,7 +294,7 @@ export class Reporter implements RunReporter {
         await this.#noted(
           this.#send(message, {
             rootId: root.id,
-            files: file ? [file] : [],
+            files: [...(file ? [file] : []), ...extra],
             pendingPostId: this.#replyKey,
             oversized: "fail",
           }),
@@ -304,7 +307,13 @@ export class Reporter implements RunReporter {
           this.#lost(root);
           continue;
         }
-        if (!(error instanceof ServerError && error.status === 413 && file)) throw error;
+        if (!(error instanceof ServerError && error.status === 413 && (file || extra.length))) throw error;
+        // Refused for their size with the log already gone (a proxy's limit the server did not tell): the text goes alone.
+        if (!file) {
+          extra = [];
+          message += "\n(the attached files were too large for the server and are not attached)";
+          continue;
+        }
         file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
         message = file
           ? text(file.size)
