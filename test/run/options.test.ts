@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { LoadedConfig } from "../../src/config.ts";
 import { UsageError } from "../../src/errors.ts";
 import {
+  attachGlobs,
   audience,
   checkLog,
   configSettings,
