@@ -1,6 +1,6 @@
 import type { LoadedConfig } from "../config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
-import { writeHookFile } from "../hooks.ts";
+import { validateId, writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import { arrayTask } from "../run/array/array.ts";
 import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
@@ -75,6 +75,11 @@ export default defineCommand({
       valueHint: "NAME",
     },
     "hide-command": { type: "boolean", description: "do not show the command line (it may hold secrets)" },
+    thread: {
+      type: "string",
+      description: "post in the thread of the message known by this id, made by the first run that names it",
+      valueHint: "ID",
+    },
     attach: {
       type: "string",
       multiple: true,
@@ -102,6 +107,7 @@ export default defineCommand({
       throw new UsageError("no command to run", { hint: "put it after --: mmn run -- python train.py" });
     const target = targetOf(flags);
     const id = runId(flags.id);
+    const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
     const log = await checkLog(flags.log, notice);
 
@@ -155,6 +161,7 @@ export default defineCommand({
       ...(mention ? { mention } : {}),
       hideCommand: flags["hide-command"] === true,
       attach: attachGlobs(flags.attach, loaded?.config.attach),
+      ...(thread !== undefined ? { thread } : {}),
       signals,
       passFds: INHERITED_FDS,
       stderrLine,

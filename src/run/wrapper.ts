@@ -27,6 +27,8 @@ export interface WrapOptions {
   recipient?: Recipient;
   /** A task of a job array, reporting to the array's one board. */
   array?: ArrayTask;
+  /** The id of the thread the run posts in (--thread). */
+  thread?: string;
   /** Globs of the files to attach to the final reply, matched at the end. */
   attach?: readonly string[];
   id: string;
@@ -153,7 +155,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
 /** A run reports on a status message of its own; an array's task on the array's board. */
 function createReporter(notify: Notify, recipient: Recipient, options: WrapOptions): RunReporter {
   const { array, warn, debug } = options;
-  if (!array) return new Reporter({ notify, recipient, id: options.id, warn, debug });
+  if (!array) return new Reporter({ notify, recipient, id: options.id, thread: options.thread, warn, debug });
   return new ArrayReporter({
     notify,
     recipient,

@@ -236,3 +236,21 @@ test.skipIf(process.geteuid?.() !== 0)(
     expect(sent()).not.toContain("private");
   },
 );
+
+test("--thread ID: a workflow's steps in one thread, its root made by the first step that names it", async () => {
+  for (const step of ["prepare", "train"]) {
+    const r = await mmn(box, ["run", "--thread", "pipeline", "--title", step, "--", "echo", step]);
+    expect(r.code).toBe(0);
+  }
+  const posts = dmPosts();
+  const roots = posts.filter((p) => !p.root_id);
+  expect(roots.map((p) => p.message)).toEqual(["🧵 **pipeline**"]);
+  const thread = posts.filter((p) => p.root_id === roots[0]!.id).map((p) => p.message.split(" on ")[0]);
+  expect(thread).toEqual([
+    "✅ **prepare** succeeded",
+    "✅ **prepare** succeeded",
+    "✅ **train** succeeded",
+    "✅ **train** succeeded",
+  ]);
+  expect((await mmn(box, ["run", "--thread", "a/b", "--", "true"])).code).toBe(2);
+});

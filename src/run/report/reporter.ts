@@ -9,6 +9,8 @@ import { type RunState, statusMessage, statusProps } from "./render.ts";
 export interface ReporterOptions {
   notify: Notify;
   recipient: Recipient;
+  /** Post in the thread of the message known by this id, made first if it is not (a workflow's steps in one thread). */
+  thread?: string | undefined;
   /** The hook id the status post is remembered under. */
   id: string;
   warn: (message: string) => void;
@@ -76,6 +78,7 @@ export class Reporter implements RunReporter {
   #replyError: unknown;
   /** The end was told not to have been delivered already: the deadline does not say it again. */
   #toldUndelivered = false;
+  #threadRoot: Promise<string> | undefined;
   /** What the end had, in seconds, for saying so. */
   #budgetSeconds = 0;
 
@@ -236,7 +239,12 @@ export class Reporter implements RunReporter {
         this.#lost(current);
       }
     }
-    const post = await this.#send(message, { props, pendingPostId: this.#statusKey });
+    const thread = await this.#thread();
+    const post = await this.#send(message, {
+      props,
+      pendingPostId: this.#statusKey,
+      ...(thread ? { rootId: thread } : {}),
+    });
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
@@ -268,6 +276,20 @@ export class Reporter implements RunReporter {
     }
   }
 
+  /** The root of --thread's thread, made once for every run that names it. */
+  async #thread(): Promise<string | undefined> {
+    const { thread, notify, recipient } = this.options;
+    if (thread === undefined) return undefined;
+    this.#threadRoot ??= notify.once(thread, `🧵 **${thread}**`, { to: recipient }).then(
+      (hook) => hook.rootId || hook.postId,
+      (error: unknown) => {
+        this.#threadRoot = undefined;
+        throw error;
+      },
+    );
+    return this.#threadRoot;
+  }
+
   #send(message: string, options: SendOptions): Promise<Post> {
     const { notify, recipient } = this.options;
     return "user" in recipient
@@ -293,7 +315,7 @@ export class Reporter implements RunReporter {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
         await this.#noted(
           this.#send(message, {
-            rootId: root.id,
+            rootId: (await this.#thread()) ?? root.id,
             files: [...(file ? [file] : []), ...extra],
             pendingPostId: this.#replyKey,
             oversized: "fail",
