@@ -95,12 +95,13 @@ test("a huge tail: as a flag a usage error; in the configuration a warning and t
 });
 
 test("MMN_TOKEN is not passed to the command: env in a job cannot send it to Mattermost", async () => {
-  const r = await mmn(box, ["run", "--", "bash", "-c", "env | grep MMN_ || echo no MMN_ variables"], {
+  const r = await mmn(box, ["run", "--id", "tok", "--", "bash", "-c", "env | grep MMN_ || echo no MMN_ variables"], {
     env: { MMN_TOKEN: server.token },
   });
   expect(r.code).toBe(0);
-  expect(r.stdout).toBe("no MMN_ variables\n");
-  expect(dmPosts()[0]!.message).toContain("```\nno MMN_ variables\n```");
+  // MMN_RUN_ID alone: the run's id, for the command's own replies.
+  expect(r.stdout).toBe("MMN_RUN_ID=tok\n");
+  expect(dmPosts()[0]!.message).toContain("```\nMMN_RUN_ID=tok\n```");
   expect(sent()).not.toContain(server.token);
 });
 

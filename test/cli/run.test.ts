@@ -73,7 +73,7 @@ describe("1. the status message", () => {
     expect(dmPosts()[0]!.message).toEndWith("\nchecked by hand");
   });
 
-  test("the Slurm job context is shown", async () => {
+  test("the Slurm job context is shown (an array's task with --array each: its own message)", async () => {
     const env = {
       SLURM_JOB_ID: "4242",
       SLURM_JOB_NAME: "train",
@@ -81,7 +81,7 @@ describe("1. the status message", () => {
       SLURM_ARRAY_TASK_ID: "2",
       SLURM_JOB_PARTITION: "gpu",
     };
-    await mmn(box, ["run", "--", "true"], { env });
+    await mmn(box, ["run", "--array", "each", "--", "true"], { env });
     expect(field(dmPosts()[0]!, "Slurm job")).toBe("4240_2 (train)");
     expect(field(dmPosts()[0]!, "Partition")).toBe("gpu");
   });
