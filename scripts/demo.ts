@@ -41,7 +41,7 @@ async function wrapperDemo(server: TestServer): Promise<void> {
       "exit 1",
     ].join("\n"),
   );
-  const argv = ["mmn", "run", "--id", "demo-job", "--interval", "0.5", "--", "bash", "train.sh"];
+  const argv = ["mmn", "run", "--id", "demo-job", "--interval", "1", "--", "bash", "train.sh"];
   console.log(`\n${bold(`── $ ${argv.join(" ")}`)}  (the job's own output, untouched:)`);
   const proc = Bun.spawn(["bun", join(import.meta.dir, "../src/cli/main.ts"), ...argv.slice(1)], {
     cwd: home,
