@@ -1,5 +1,5 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
+import { baseName, errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 
 export const CONFIG_KEYS = [
@@ -18,6 +18,9 @@ export const CONFIG_KEYS = [
 ] as const;
 type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type MmnConfig = Partial<Record<ConfigKey, string>>;
+
+/** The Python package's configuration file, in the home and the working directory. */
+export const PYTHON_CONFIG_NAME = ".mattermost_notify";
 
 export interface LoadedConfig {
   config: MmnConfig;
@@ -100,11 +103,39 @@ export function parseConfigLines(text: string): { values: MmnConfig; unknown: st
   return { values, unknown };
 }
 
-function serializeConfig(config: MmnConfig): string {
-  const lines = ["# mmn configuration (key=value). The token is a secret: keep this file mode 0600."];
-  for (const key of CONFIG_KEYS) {
+/**
+ * Values given as an object (`wakeup({ config })`), with the Python package's names
+ * (`team_name`) too. A key that means nothing is refused: dropped, it would fail far from here.
+ */
+export function configFromObject(object: Readonly<Record<string, unknown>>, where: string): MmnConfig {
+  const values: MmnConfig = {};
+  for (const [name, value] of Object.entries(object)) {
+    const key = ALIASES[name] ?? (CONFIG_KEYS as readonly string[]).find((k) => k === name);
+    if (!key)
+      throw new ConfigError(`${where}: unknown key ${JSON.stringify(name)}`, {
+        hint: `the keys are ${CONFIG_KEYS.join(", ")} (and the Python package's team_name)`,
+      });
+    if (value !== undefined && typeof value !== "string")
+      throw new ConfigError(`${where}: ${name} must be a string, not ${typeof value}`);
+    values[key as ConfigKey] = value;
+  }
+  return values;
+}
+
+/** The Python package's names, in its case: it reads `URL=`, `TEAM_NAME=` and `TOKEN=` and needs all three. */
+const PYTHON_KEYS: Partial<Record<ConfigKey, string>> = { url: "URL", team: "TEAM_NAME", token: "TOKEN" };
+
+/**
+ * A `.mattermost_notify` is written as the Python package writes it, so that it reads it
+ * too: its three keys first and in its case, then ours, one per line, and no comment or
+ * blank line (its reader splits every line at `=`).
+ */
+function serializeConfig(config: MmnConfig, python: boolean): string {
+  const lines = python ? [] : ["# mmn configuration (key=value). The token is a secret: keep this file mode 0600."];
+  const keys = python ? [...(["url", "team", "token"] as const), ...CONFIG_KEYS] : CONFIG_KEYS;
+  for (const key of new Set<ConfigKey>(keys)) {
     const value = config[key];
-    if (value !== undefined && value !== "") lines.push(`${key}=${value}`);
+    if (value !== undefined && value !== "") lines.push(`${(python && PYTHON_KEYS[key]) || key}=${value}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -226,11 +257,14 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
     .replace(/\/api\/v4$/, "");
 }
 
-/** Written whole with mode 0600, so a token is never briefly world-readable. */
+/**
+ * Written whole with mode 0600, so a token is never briefly world-readable. A file named
+ * `.mattermost_notify` in the Python package's format.
+ */
 export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
   try {
     await (await fs()).mkdir(parentDir(path), { recursive: true });
-    await writeFileAtomic(path, serializeConfig(config));
+    await writeFileAtomic(path, serializeConfig(config, baseName(path) === PYTHON_CONFIG_NAME));
   } catch (error) {
     throw new ConfigError(`cannot write config file ${path}: ${errnoText(error)}`);
   }

@@ -1,6 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
 import { readCaBundle } from "./ca.ts";
-import { type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
+import { configFromObject, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
 import { UsageError } from "./errors.ts";
 import type { FileInput } from "./files.ts";
@@ -10,18 +10,22 @@ import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
 import { pickRecipient } from "./recipient.ts";
 
 export interface WakeupOptions {
-  /** Send to this user when `notify()` names no target. */
+  /** Send to this user when `notify()` or `notifyUser()` names no one. */
   alwaysSendToUser?: string;
-  /** Send to this channel when `notify()` names no target. */
+  /** Send to this channel when `notify()` or `notifyChannel()` names none. */
   alwaysSendToChannel?: string;
   /**
    * Where the connection comes from: a config file path, values that override the
-   * configuration files and environment, or how to load them.
+   * configuration files and environment (the Python package's `{ url, team_name, token }`
+   * too), or how to load them.
    */
-  config?: string | MmnConfig | LoadOptions;
+  config?: string | WakeupConfig | LoadOptions;
   /** Extra client options (timeouts, hook store…). */
   client?: Partial<NotifyOptions>;
 }
+
+/** Configuration values, by mmn's names or the Python package's `team_name`. */
+export type WakeupConfig = MmnConfig & { team_name?: string };
 
 export interface NotifyCallOptions {
   user?: string;
@@ -30,7 +34,11 @@ export interface NotifyCallOptions {
   id?: string;
 }
 
+/** What `notifyUser` and `notifyChannel` take besides the recipient (Python's keyword arguments). */
+export type SendCallOptions = Omit<NotifyCallOptions, "user" | "channel">;
+
 let client: Notify | undefined;
+let connecting: Promise<Notify> | undefined;
 let defaults: { user?: string; channel?: string } = {};
 
 /** Connect with the user's configuration, as the seed's `wakeup()` does. Returns the client. */
@@ -43,7 +51,7 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
       ? { configFile: options.config }
       : isLoadOptions(options.config)
         ? options.config
-        : { overrides: options.config };
+        : { overrides: configFromObject(options.config ?? {}, "wakeup({ config })") };
   const loaded = await loadConfig(load);
   for (const warning of loaded.warnings) process.emitWarning(warning, "MmnWarning");
   const connection = requireConnection(loaded);
@@ -54,7 +62,6 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
   if (defaults.channel) client.setDefaultChannel(defaults.channel);
   return client;
 }
-
 /**
  * `ca=` and `proxy=` as fetch takes them. Under Node, whose fetch has neither, a
  * configuration shared with the mmn binary must not stop the library: they are left to
@@ -81,9 +88,16 @@ function isLoadOptions(value: WakeupOptions["config"]): value is LoadOptions {
   );
 }
 
-function awake(): Notify {
-  if (!client) throw new UsageError("not connected: call wakeup() first");
-  return client;
+/**
+ * The client `wakeup()` made; without one, `wakeup()` is called with the configuration, as
+ * the Python package's functions do. Calls made at once share that one connection.
+ */
+function awake(): Promise<Notify> {
+  if (client) return Promise.resolve(client);
+  connecting ??= wakeup().finally(() => {
+    connecting = undefined;
+  });
+  return connecting;
 }
 
 /**
@@ -91,7 +105,7 @@ function awake(): Notify {
  * before, that message is updated instead: the seed's rule.
  */
 export async function notify(message: string, options: NotifyCallOptions = {}): Promise<Post> {
-  const notifier = awake();
+  const notifier = await awake();
   const { user, channel, files, id } = options;
   const to = pickRecipient({ user, channel }, defaults);
   if (!to && (id === undefined || !(await notifier.hooks.get(id)))) {
@@ -102,18 +116,53 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
   return (await notifier.deliver(message, { to, id, ...(files ? { files } : {}) })).post;
 }
 
-export const notifyUser = (message: string, user: string, options: Omit<NotifyCallOptions, "user" | "channel"> = {}) =>
-  awake().sendToUser(message, user, options);
-
-export const notifyChannel = (
+/**
+ * A direct message to `user`, or to the default user (`wakeup({ alwaysSendToUser })`, or
+ * `user=` in the configuration) when none is named: Python's `notify_user(message, user_name=None)`.
+ */
+export function notifyUser(message: string, options?: SendCallOptions): Promise<Post>;
+export function notifyUser(message: string, user: string | undefined, options?: SendCallOptions): Promise<Post>;
+export async function notifyUser(
   message: string,
-  channel: string,
-  options: Omit<NotifyCallOptions, "user" | "channel"> = {},
-) => awake().sendToChannel(message, channel, options);
+  userOrOptions?: string | SendCallOptions,
+  options: SendCallOptions = {},
+): Promise<Post> {
+  const [user, rest] = typeof userOrOptions === "object" ? [undefined, userOrOptions] : [userOrOptions, options];
+  const notifier = await awake();
+  const name = user ?? defaults.user;
+  if (name === undefined)
+    throw new UsageError("no user given and no default user set", {
+      hint: 'name one: notifyUser(message, "alice"), or call wakeup({ alwaysSendToUser }) or set user= in the configuration',
+    });
+  return notifier.sendToUser(message, name, rest);
+}
 
-export const sendUpdate = (message: string, options: UpdateOptions): Promise<Post> =>
-  awake().sendUpdate(message, options);
+/**
+ * A post in `channel`, or in the default channel (`wakeup({ alwaysSendToChannel })`, or
+ * `channel=` in the configuration) when none is named: Python's `notify_channel(message, channel_name=None)`.
+ */
+export function notifyChannel(message: string, options?: SendCallOptions): Promise<Post>;
+export function notifyChannel(message: string, channel: string | undefined, options?: SendCallOptions): Promise<Post>;
+export async function notifyChannel(
+  message: string,
+  channelOrOptions?: string | SendCallOptions,
+  options: SendCallOptions = {},
+): Promise<Post> {
+  const [channel, rest] =
+    typeof channelOrOptions === "object" ? [undefined, channelOrOptions] : [channelOrOptions, options];
+  const notifier = await awake();
+  const name = channel ?? defaults.channel;
+  if (name === undefined)
+    throw new UsageError("no channel given and no default channel set", {
+      hint: 'name one: notifyChannel(message, "town-square"), or call wakeup({ alwaysSendToChannel }) or set channel= in the configuration',
+    });
+  return notifier.sendToChannel(message, name, rest);
+}
 
-export const exportHook = (id: string, path: string): Promise<void> => awake().writeMessageHookToFile(id, path);
+export const sendUpdate = async (message: string, options: UpdateOptions): Promise<Post> =>
+  (await awake()).sendUpdate(message, options);
 
-export const importHook = (path: string): Promise<MessageHook> => awake().readMessageHookFromFile(path);
+export const exportHook = async (id: string, path: string): Promise<void> =>
+  (await awake()).writeMessageHookToFile(id, path);
+
+export const importHook = async (path: string): Promise<MessageHook> => (await awake()).readMessageHookFromFile(path);

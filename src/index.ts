@@ -1,10 +1,11 @@
+export type { Post } from "@mattermost/types/posts";
 export type { Connection, LoadedConfig, LoadOptions, MmnConfig } from "./config.ts";
 export { normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "./config.ts";
 export { loadConfig } from "./config-files.ts";
 export type { ErrorKind, RequestInfo } from "./errors.ts";
 export { AfterSendError, ConfigError, exitCodeOf, MmnError, NetworkError, ServerError, UsageError } from "./errors.ts";
 export type { FileInput } from "./files.ts";
-export type { NotifyCallOptions, WakeupOptions } from "./functional.ts";
+export type { NotifyCallOptions, SendCallOptions, WakeupConfig, WakeupOptions } from "./functional.ts";
 export { exportHook, importHook, notify, notifyChannel, notifyUser, sendUpdate, wakeup } from "./functional.ts";
 export type { HookStore, MessageHook } from "./hooks.ts";
 export {

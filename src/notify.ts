@@ -2,7 +2,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { normalizeUrl } from "./config.ts";
-import { AfterSendError, ServerError, UsageError } from "./errors.ts";
+import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./errors.ts";
 import { chunk, type FileInput, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
 import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
 import { Api, type ApiOptions } from "./mattermost/api.ts";
@@ -91,6 +91,9 @@ export class Notify {
   #limits: Promise<ServerLimits> | undefined;
 
   constructor(options: NotifyOptions) {
+    // Python's keyword, dropped silently, would fail only at the first channel send.
+    if ("team_name" in options)
+      throw new ConfigError("Notify takes team, not team_name", { hint: "new Notify({ url, token, team })" });
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
@@ -106,6 +109,25 @@ export class Notify {
   /** Checks that a send to the user or channel would go through; sends and creates nothing. Returns its label. */
   checkRecipient(recipient: Recipient): Promise<string> {
     return this.#targets.check(recipient);
+  }
+
+  /**
+   * Whether the server takes the token (Python's `test_connection`): false when it refuses it
+   * or cannot be reached. `me()` says why.
+   */
+  async testConnection(): Promise<boolean> {
+    try {
+      await rest.getMe(this.#api);
+      return true;
+    } catch (error) {
+      if (error instanceof ServerError || error instanceof NetworkError) return false;
+      throw error;
+    }
+  }
+
+  /** Whether a message was sent (or its hook imported) under this id: Python's `message_in_cache`. */
+  async messageInCache(id: string): Promise<boolean> {
+    return (await this.hooks.get(id)) !== undefined;
   }
 
   setDefaultChannel(channel: string): void {
