@@ -4,6 +4,7 @@ import {
   type LoadedConfig,
   type LoadOptions,
   mergeConfig,
+  PYTHON_CONFIG_NAME,
   parseConfigLines,
   userConfigPath,
 } from "./config.ts";
@@ -20,6 +21,8 @@ interface Candidate {
   explicit?: true;
   /** In the working directory: trusted only when it is ours and nobody else can write it. */
   local?: true;
+  /** The project's own connection: used alone when it holds a token (see readConfigFiles). */
+  whole?: true;
 }
 
 /** The files read, lowest precedence first; named here so nothing walks up the tree. */
@@ -30,8 +33,8 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
   if (explicit) return [{ path: resolvePath(cwd, explicit), explicit: true }];
   const home = options.home ?? homeDir();
   const candidates: Candidate[] = [
-    { path: joinPath(home, ".mattermost_notify") },
-    { path: joinPath(cwd, ".mattermost_notify"), local: true },
+    { path: joinPath(home, PYTHON_CONFIG_NAME) },
+    { path: joinPath(cwd, PYTHON_CONFIG_NAME), local: true, whole: true },
     { path: await userConfigPath(env, home) },
     { path: joinPath(cwd, ".mmnrc"), local: true },
   ];
@@ -40,9 +43,16 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
   return candidates.filter(({ path }) => !seen.has(path) && seen.add(path));
 }
 
-/** The files that exist, lowest precedence first, read in parallel. */
+/**
+ * The files that exist, lowest precedence first, read in parallel. A project's own
+ * `./.mattermost_notify` that is trusted and holds a token is used alone, as the Python
+ * package uses it: its server, team and token never mix with another file's.
+ */
 export async function readConfigFiles(options: LoadOptions = {}): Promise<ConfigFile[]> {
-  const files = await Promise.all((await configFiles(options)).map(readCandidate));
+  const candidates = await configFiles(options);
+  const files = await Promise.all(candidates.map(readCandidate));
+  const whole = files.find((file, i) => candidates[i]?.whole && file && !file.ignored && file.values.token);
+  if (whole) return [whole];
   return files.filter((file) => file !== undefined);
 }
 

@@ -26,6 +26,16 @@ describe("where mmn finds its configuration", () => {
     expect(dmOf("alice")).toEqual(["from the seed's file"]);
   });
 
+  test("a project's .mattermost_notify with its token is used whole: its server and team, not ~/.mmnrc's", async () => {
+    writeFileSync(join(box.home, ".mmnrc"), "url=http://127.0.0.1:9\ntoken=elsewhere\nteam=elsewhere\n", {
+      mode: 0o600,
+    });
+    chmodSync(box.write(".mattermost_notify", `URL=${server.url}\nTEAM_NAME=research\nTOKEN=${server.token}\n`), 0o600);
+    const r = await mmn(box, ["send", "from the project's file", "-c", "town-square"]);
+    expect(r).toEqual({ code: 0, stdout: "", stderr: expect.stringMatching(/^✔ sent \(post \w+\)\n$/) });
+    expect(server.postsIn(server.channels.townSquare.id).map((p) => p.message)).toEqual(["from the project's file"]);
+  });
+
   test("$XDG_CONFIG_HOME/.mmnrc when it exists, ~/.mmnrc when it does not", async () => {
     const xdg = join(box.home, "xdg");
     mkdirSync(xdg);

@@ -90,6 +90,30 @@ describe("precedence", () => {
     },
   );
 
+  test("a project's ./.mattermost_notify holding a token is used whole, as the Python package uses it", async () => {
+    const { home, cwd } = dirs();
+    const project = join(cwd, ".mattermost_notify");
+    writeFileSync(join(home, ".mmnrc"), "url=https://home\ntoken=tok-home\nteam=t-home\nuser=alice\n", { mode: 0o600 });
+    writeFileSync(join(cwd, ".mmnrc"), "channel=ops\n");
+    writeFileSync(project, "URL=https://project\nTOKEN=tok-project\nTEAM_NAME=t-project\n", { mode: 0o600 });
+    const loaded = await loadConfig({ home, cwd, env: {} });
+    expect(loaded.config).toEqual({ url: "https://project", token: "tok-project", team: "t-project" });
+    expect(loaded.files).toEqual([project]);
+    expect(loaded.warnings).toEqual([]);
+    // The environment and flags still have the last word.
+    expect((await loadConfig({ home, cwd, env: { MMN_TEAM: "t-env" }, overrides: { user: "bob" } })).config).toEqual({
+      url: "https://project",
+      token: "tok-project",
+      team: "t-env",
+      user: "bob",
+    });
+    // One that others can write is not the user's: ignored whole, with the warning, and the user's own files used.
+    chmodSync(project, 0o666);
+    const untrusted = await loadConfig({ home, cwd, env: {} });
+    expect(untrusted.config).toEqual({ url: "https://home", token: "tok-home", team: "t-home", channel: "ops" });
+    expect(untrusted.warnings).toEqual([`${project} is ignored: writable by other users (mode 0666)`]);
+  });
+
   test("the default recipient is one setting: a later source naming a channel replaces a user", async () => {
     const { home, cwd } = dirs();
     writeFileSync(join(home, ".mmnrc"), "user=alice\n");
@@ -152,6 +176,14 @@ describe("connection", () => {
     expect(() => normalizeUrl("ftp://x")).toThrow(ConfigError);
     expect(() => normalizeUrl("https://")).toThrow(ConfigError);
   });
+});
+
+test("a .mattermost_notify is written in the Python package's format: URL=, TEAM_NAME=, TOKEN=, no comment", async () => {
+  const { root } = dirs();
+  const path = join(root, ".mattermost_notify");
+  await writeConfigFile(path, { user: "alice", token: "t0k", team: "research", url: "https://x" });
+  expect(readFileSync(path, "utf8")).toBe("URL=https://x\nTEAM_NAME=research\nTOKEN=t0k\nuser=alice\n");
+  expect(statSync(path).mode & 0o777).toBe(0o600);
 });
 
 test("writeConfigFile writes mode 0600 and round-trips", async () => {
