@@ -1,10 +1,11 @@
 /**
- * `bun run build`: dist/mmn for this machine and dist/lib/ (the library for Node).
+ * `bun run build`: dist/mmn for this machine, dist/lib/ (the library for Node) and dist/cli/
+ * (the npm package's `mmn`, for Node).
  * `bun run build --all`: also the release binaries for the other platforms.
- * `bun run build --lib`: only dist/lib/.
+ * `bun run build --lib`: only what the npm package ships, dist/lib/ and dist/cli/ (`prepack`).
  */
 
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { $ } from "bun";
 
@@ -84,8 +85,36 @@ async function buildLibrary(): Promise<void> {
   }
 }
 
+/**
+ * The npm package's `mmn`: the CLI bundled for Node >= 20 with citty and consola inside, so
+ * that a library user installs neither; ofetch is the library's own dependency. Split like
+ * the binary, so that a command loads only its code. Under Node, `mmn run` says it needs
+ * the binary or Bun (src/cli/main.ts); under Bun this same file runs it. main.ts has no
+ * `#!/usr/bin/env bun` line: with one, Bun 1.4.5 bundles for Node a second copy of every
+ * module the commands share with it (two UsageError classes: exit 1 instead of 2).
+ */
+async function buildNodeCli(): Promise<void> {
+  const cli = join(DIST, "cli");
+  await rm(cli, { recursive: true, force: true });
+  const result = await Bun.build({
+    entrypoints: [join(ROOT, "src/cli/main.ts")],
+    outdir: cli,
+    target: "node",
+    format: "esm",
+    splitting: true,
+    minify: true,
+    external: ["ofetch"],
+    naming: { entry: "mmn.[ext]", chunk: "chunks/[name]-[hash].[ext]" },
+  });
+  if (!result.success) throw new AggregateError(result.logs, "CLI build for Node failed");
+  const bin = join(cli, "mmn.js");
+  await writeFile(bin, `#!/usr/bin/env node\n${await readFile(bin, "utf8")}`);
+  await chmod(bin, 0o755);
+}
+
 const all = process.argv.includes("--all");
 await buildLibrary();
+await buildNodeCli();
 if (process.argv.includes("--lib")) process.exit(0);
 await compile(join(DIST, "mmn"));
 if (all) for (const { target, out } of TARGETS) await compile(join(DIST, out), target);

@@ -1,11 +1,10 @@
 import type { Post } from "@mattermost/types/posts";
-import { readCaBundle } from "./ca.ts";
 import { configFromObject, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
 import { UsageError } from "./errors.ts";
+import { fetchOptions } from "./fetch-options.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
-import { redactCredentials } from "./mattermost/proxy.ts";
 import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
 import { pickRecipient } from "./recipient.ts";
 
@@ -55,32 +54,15 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
   const loaded = await loadConfig(load);
   for (const warning of loaded.warnings) process.emitWarning(warning, "MmnWarning");
   const connection = requireConnection(loaded);
-  client = new Notify({ ...connection, ...(await transport(loaded.config)), ...options.client });
+  const warn = (text: string) => process.emitWarning(text, "MmnWarning");
+  const fetching = await fetchOptions(loaded.config, connection.url, warn);
+  client = new Notify({ ...connection, ...fetching, ...options.client });
   const user = options.alwaysSendToUser ?? (options.alwaysSendToChannel ? undefined : loaded.config.user);
   const channel = options.alwaysSendToChannel ?? (options.alwaysSendToUser ? undefined : loaded.config.channel);
   defaults = { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) };
   if (defaults.channel) client.setDefaultChannel(defaults.channel);
   return client;
 }
-/**
- * `ca=` and `proxy=` as fetch takes them. Under Node, whose fetch has neither, a
- * configuration shared with the mmn binary must not stop the library: they are left to
- * NODE_EXTRA_CA_CERTS and the network, with a warning.
- */
-async function transport({ ca, proxy }: MmnConfig): Promise<Pick<NotifyOptions, "ca" | "proxy">> {
-  if (!("Bun" in globalThis)) {
-    if (ca && !process.env.NODE_EXTRA_CA_CERTS)
-      process.emitWarning(`ca=${ca} is not used under Node: start it with NODE_EXTRA_CA_CERTS=${ca}`, "MmnWarning");
-    if (proxy)
-      process.emitWarning(
-        `proxy=${redactCredentials(proxy)} is not used under Node, whose fetch takes no proxy`,
-        "MmnWarning",
-      );
-    return {};
-  }
-  return { ...(ca ? { ca: await readCaBundle(ca) } : {}), ...(proxy ? { proxy } : {}) };
-}
-
 function isLoadOptions(value: WakeupOptions["config"]): value is LoadOptions {
   return (
     typeof value === "object" &&

@@ -1,5 +1,5 @@
-import { readCaBundle } from "../ca.ts";
 import { type MmnConfig, requireConnection } from "../config.ts";
+import { fetchOptions } from "../fetch-options.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import { Notify, type NotifyOptions } from "../notify.ts";
@@ -13,13 +13,12 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   void names.load();
   const loaded = await cliConfig(ctx, overrides);
   const connection = requireConnection(loaded);
-  const { proxy, ca } = loaded.config;
+  const fetching = await fetchOptions(loaded.config, connection.url, ui.warn, ctx.env);
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
   const notify = new Notify({
     ...connection,
-    ...(proxy ? { proxy } : {}),
-    ...(ca ? { ca: await readCaBundle(ca) } : {}),
+    ...fetching,
     hooks: new DirectoryHookStore(defaultHookDir()),
     names,
     onRetry: ({ attempt, waitMs, reason }) => {

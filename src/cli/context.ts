@@ -23,6 +23,9 @@ export function createContext(globals: GlobalFlags, rest: string[] | undefined, 
   const env = { ...process.env };
   // Whatever mmn starts (the command of `mmn run`, a scheduler query) must not inherit it.
   delete process.env.MMN_TOKEN;
+  // Node's TLS reads it at each connection: the npm package's mmn, under Node, must not obey it
+  // (README's Security). Under Bun the client says so itself, and `mmn run`'s command keeps it.
+  if (!("Bun" in globalThis)) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
   return {
     globals,
     rest,

@@ -11,12 +11,17 @@
  * mmn is dumpable again after its exec, as usual. It needs bun:ffi (~0.3 ms to set up),
  * which a send does not pay.
  */
+import { fs } from "../disk.ts";
+
 const PR_SET_DUMPABLE = 4;
+const CORE_FILTER = "/proc/self/coredump_filter";
 
 export function guardSecrets(options: { startsProcesses: boolean }): void {
   if (process.platform !== "linux") return;
   if (!options.startsProcesses) {
-    Bun.write("/proc/self/coredump_filter", "0").catch(() => {});
+    const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+    // Node (the npm package's mmn) has no Bun.write.
+    (bun ? bun.write(CORE_FILTER, "0") : fs().then((disk) => disk.writeFile(CORE_FILTER, "0"))).catch(() => {});
     return;
   }
   try {

@@ -27,7 +27,10 @@ const tooLong = () =>
 export async function readStdin(maxBytes: number, tooLarge: () => Error): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of Bun.stdin.stream()) {
+  // Node (the npm package's mmn) has no Bun.stdin.
+  const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+  const stdin: AsyncIterable<Uint8Array> = bun ? bun.stdin.stream() : process.stdin;
+  for await (const chunk of stdin) {
     size += chunk.length;
     if (size > maxBytes) throw tooLarge();
     chunks.push(chunk);

@@ -1,4 +1,3 @@
-#!/usr/bin/env bun
 import { errnoText } from "../disk.ts";
 import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -62,6 +61,12 @@ async function main(argv: string[]): Promise<number> {
   // every send. After `--` everything is an operand: the wrapped command for run, a message
   // like "-5 °C" for send.
   const raw = !entry.wraps && rest ? [...args.slice(1), "--", ...rest] : [...args.slice(1), ...wrapped];
+  // The npm package's mmn under Node: the wrapper is built on Bun.spawn and its pipes.
+  if (entry.wraps && !("Bun" in globalThis)) {
+    throw new UsageError(`mmn ${name} needs the mmn binary or Bun: under Node it cannot start the command`, {
+      hint: "copy the mmn binary onto the machine (bun run build), or run this mmn with bun",
+    });
+  }
   exitAtOnce = entry.wraps === true;
   return command.run(parseFlags(raw, command.flags, { stopAtOperand: entry.wraps === true }), ctx);
 }

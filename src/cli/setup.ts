@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { readCaBundle } from "../ca.ts";
 import { type MmnConfig, mergeConfig, normalizeUrl, userConfigPath, writeConfigFile } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { fetchOptions } from "../fetch-options.ts";
 import { Notify, type NotifyOptions } from "../notify.ts";
 import { pickRecipient } from "../recipient.ts";
 import { targetOf } from "./_shared.ts";
@@ -51,8 +51,7 @@ export default defineCommand({
     const path = explicit ?? (await userConfigPath());
     // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
     const transport: Partial<NotifyOptions> = {
-      ...(current.ca ? { ca: await readCaBundle(current.ca) } : {}),
-      ...(current.proxy ? { proxy: current.proxy } : {}),
+      ...(await fetchOptions(current, undefined, ui.warn, ctx.env)),
       retries: 1,
       onAttempt: ({ request, status, ms }) =>
         ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),

@@ -3,7 +3,6 @@
  * costs ~55 ms at start (measured in a compiled binary), more than a whole `mmn send`
  * should take. Not `process.stdout/stderr` either (see tty.ts).
  */
-import type { FileSink } from "bun";
 import { errorMessage, MmnError, NetworkError, ServerError } from "../errors.ts";
 import { isTerminal } from "./tty.ts";
 
@@ -32,6 +31,38 @@ interface StreamWriter {
   lost(): string | undefined;
 }
 
+/** What is used of Bun's FileSink, which the writer for Node has too. */
+interface Sink {
+  write(text: string): unknown;
+  flush(): number | Promise<number>;
+}
+
+/**
+ * Under Node (the npm package's `mmn`), which has no Bun.stdout.writer(): each line written
+ * whole before the next statement, its failure thrown where it happens.
+ */
+function descriptorSink(fd: 1 | 2): Sink {
+  const { writeSync } = require("node:fs") as typeof import("node:fs");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    write(text) {
+      let bytes = Buffer.from(text);
+      while (bytes.length > 0) {
+        try {
+          bytes = bytes.subarray(writeSync(fd, bytes));
+        } catch (error) {
+          // A pipe another program made non-blocking: full for now, not broken.
+          if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+          Atomics.wait(pause, 0, 0, 1);
+        }
+      }
+    },
+    flush: () => 0,
+  };
+}
+
+const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+
 /**
  * A writer for one standard stream that keeps lines in order: each is written before the
  * next statement runs (a full pipe queues it in the sink, which Bun flushes at exit).
@@ -39,8 +70,8 @@ interface StreamWriter {
  * I/O threads and lands out of order (measured: lines 1, 6, 5, 4, 3, 2).
  * A closed stream (`mmn hook list | head -1`) ends the output, not the command.
  */
-function streamWriter(open: () => FileSink): StreamWriter {
-  let sink: FileSink | undefined;
+function streamWriter(open: () => Sink): StreamWriter {
+  let sink: Sink | undefined;
   let closed = false;
   let lost: string | undefined;
   const close = (error: unknown) => {
@@ -63,9 +94,9 @@ function streamWriter(open: () => FileSink): StreamWriter {
 }
 
 /** Text for programs, on stdout. */
-export const print = streamWriter(() => Bun.stdout.writer());
+export const print = streamWriter(() => (bun ? bun.stdout.writer() : descriptorSink(1)));
 
-const writeStderr = streamWriter(() => Bun.stderr.writer());
+const writeStderr = streamWriter(() => (bun ? bun.stderr.writer() : descriptorSink(2)));
 let linePrefix = "";
 let lineOpen = () => false;
 const write = (line: string) => writeStderr(`${lineOpen() ? "\n" : ""}${linePrefix}${line}\n`);
