@@ -240,7 +240,7 @@ describe("under Bun", () => {
     expect(r.stdout).toBe(`true function ${pkg.version}\n`);
   });
 
-  test("the package's mmn: --version and a send", async () => {
+  test("the package's mmn: --version, a send and mmn run", async () => {
     const version = await run([process.execPath, "node_modules/.bin/mmn", "--version"], bun());
     expect(version.stdout).toBe(`${pkg.version}\n`);
     const send = await run(
@@ -252,6 +252,25 @@ describe("under Bun", () => {
     );
     expect(send.code).toBe(0);
     expect(dmOf("bob").at(-1)?.message).toBe("from npm's mmn under bun");
+    // Under Bun, the same file wraps a command.
+    const wrapped = await run(
+      [
+        process.execPath,
+        "node_modules/.bin/mmn",
+        "run",
+        "-u",
+        "bob",
+        "--title",
+        "wrapped under bun",
+        "--",
+        "sh",
+        "-c",
+        "echo hi",
+      ],
+      { ...bun(), env: connection() },
+    );
+    expect(wrapped).toMatchObject({ code: 0, stdout: "hi\n", stderr: expect.stringContaining("mmn: reporting as") });
+    expect(dmOf("bob").some((p) => p.message.includes("wrapped under bun"))).toBe(true);
   });
 
   test("the Python package's test scenarios pass against the server", async () => {
