@@ -1,5 +1,4 @@
 // The Python package's functional API and its names, as a user porting their code writes them.
-// One file, one module state: the first test sees no client yet.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,9 +43,28 @@ describe("the functional API connects by itself, as the Python package's does", 
     writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nteam=research\nuser=alice\n`, {
       mode: 0o600,
     });
-    const [first, second] = await Promise.all([notifyUser("first, unwoken"), notifyUser("second, unwoken")]);
-    expect(dmOf("alice").map((p) => p.message)).toEqual(["first, unwoken", "second, unwoken"]);
-    expect(first.channel_id).toBe(second.channel_id);
+    // A process of its own: no other test file's wakeup() may have run in it.
+    const script = `
+      import { notifyUser } from ${JSON.stringify(join(import.meta.dir, "../../src/index.ts"))};
+      const [first, second] = await Promise.all([notifyUser("first, unwoken"), notifyUser("second, unwoken")]);
+      console.log(first.channel_id === second.channel_id);`;
+    const proc = Bun.spawn([process.execPath, "-e", script], {
+      cwd: home,
+      env: { HOME: home, PATH: process.env.PATH ?? "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect({ stdout, stderr, code }).toEqual({ stdout: "true\n", stderr: "", code: 0 });
+    expect(
+      dmOf("alice")
+        .map((p) => p.message)
+        .sort(),
+    ).toEqual(["first, unwoken", "second, unwoken"]);
     expect(meRequests()).toBe(1);
     rmSync(join(home, ".mmnrc"));
   });
