@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { outputOf } from "../helpers/output.ts";
 
 // README's second command must keep working: a demo that breaks on a changed flag is a broken promise.
 test("bun run demo runs through, with no account, and shows what the server received", async () => {
@@ -8,11 +9,7 @@ test("bun run demo runs through, with no account, and shows what the server rece
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   expect({ code, stderr: stderr.includes("error:") ? stderr : "" }).toEqual({ code: 0, stderr: "" });
   expect(stdout).toContain("what the server received");
   expect(stdout).toContain("Status: failed with exit code 1");

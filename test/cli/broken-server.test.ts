@@ -7,6 +7,7 @@ import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -30,11 +31,7 @@ async function shell(line: string, env: Record<string, string> = {}) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   return { stdout, stderr, code };
 }
 

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 /** Root reads and writes every file: permission checks need an ordinary user. */
@@ -19,11 +20,7 @@ async function asNobody(box: Sandbox, args: string[], env: Record<string, string
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   expect(stdout + stderr).not.toContain(server.token);
   return { stdout, stderr, code };
 }

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { outputOf } from "../helpers/output.ts";
 import { program } from "./prerequisites.ts";
 import { type JobRecord, jobRecords, TERMINAL } from "./scontrol.ts";
 import { cgroupConf, PARTITION, type Proctrack, slurmConf } from "./slurm-conf.ts";
@@ -165,11 +166,7 @@ async function command(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   if (code !== 0 && !allowFailure) throw new Error(`${argv.join(" ")} exited with ${code}: ${stderr.trim()}`);
   return { code, stdout, stderr };
 }

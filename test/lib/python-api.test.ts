@@ -14,6 +14,7 @@ import {
   type WakeupConfig,
   wakeup,
 } from "../../src/index.ts";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -54,11 +55,7 @@ describe("the functional API connects by itself, as the Python package's does", 
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
+    const { stdout, stderr, code } = await outputOf(proc);
     expect({ stdout, stderr, code }).toEqual({ stdout: "true\n", stderr: "", code: 0 });
     expect(
       dmOf("alice")

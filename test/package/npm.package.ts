@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import pkg from "../../package.json" with { type: "json" };
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -36,11 +37,7 @@ async function run(argv: string[], options: { env?: Record<string, string>; path
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   return { code, stdout, stderr };
 }
 
