@@ -56,6 +56,8 @@ export interface ChildResult {
   stdoutError?: string;
   /** The same for stderr. */
   stderrError?: string;
+  /** Its rusage, with the children it waited for: CPU seconds (user + system) and the largest resident size. */
+  usage?: { cpuSeconds: number; maxRssBytes: number };
 }
 
 export interface ChildHandle {
@@ -133,6 +135,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
     const [outBytes, errBytes] = await pumps;
     log?.close();
     const signal = signalName(proc.signalCode);
+    const usage = proc.resourceUsage();
     return {
       code: proc.exitCode ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
       exitCode: proc.exitCode,
@@ -143,6 +146,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
       ...(stderr?.brokenPipe ? { stderrClosed: true } : {}),
       ...(stdout.error && !stdout.brokenPipe ? { stdoutError: stdout.error } : {}),
       ...(stderr?.error && !stderr.brokenPipe ? { stderrError: stderr.error } : {}),
+      ...(usage ? { usage: { cpuSeconds: Number(usage.cpuTime.total) / 1e6, maxRssBytes: usage.maxRSS } } : {}),
     };
   })();
 
