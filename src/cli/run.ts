@@ -168,6 +168,8 @@ export default defineCommand({
       maxLogBytes: MAX_LOG_BYTES,
       finishBudgetMs: testMs("FINISH", 4000),
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
+      // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
+      heartbeatMs: testMs("HEARTBEAT", Math.max(300_000, interval * 1000)),
       warn: notice,
       // Marked like every line of ours among the command's stderr.
       debug: (message) => ui.debug(message),

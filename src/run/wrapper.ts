@@ -8,14 +8,17 @@ import type { Recipient } from "../recipient.ts";
 import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
 import { ArrayState } from "./array/tasks.ts";
+import { JobWatch } from "./job/watch.ts";
 import { startChild } from "./process/child.ts";
 import type { LineEnd } from "./process/lineend.ts";
 import type { SignalRelay } from "./process/signals.ts";
 import { privateTempDir } from "./process/tempdir.ts";
+import { causeEndsRun } from "./report/cause.ts";
 import { finish, serverMaxFileSize } from "./report/finish.ts";
 import { jobContext } from "./report/job.ts";
+import { displayCommand } from "./report/name.ts";
 import { outcomeOf } from "./report/outcome.ts";
-import { displayCommand, outcome, type Phase, type RunState } from "./report/render.ts";
+import { limitWarning, outcome, type Phase, type RunState } from "./report/render.ts";
 import { Reporter, type RunReporter } from "./report/reporter.ts";
 import { TailBuffer } from "./tail/tail.ts";
 
@@ -55,6 +58,8 @@ export interface WrapOptions {
   /** How long to wait on the network after the command ended; less after SIGTERM. */
   finishBudgetMs: number;
   signalBudgetMs: number;
+  /** A silent job's status is still edited this often, so that its elapsed time stays true. */
+  heartbeatMs: number;
   warn: (message: string) => void;
   debug: (message: string) => void;
 }
@@ -75,23 +80,34 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { tempDir, logPath } = logLocation(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
+  let lastOutputAt: number | undefined;
   let stopping: NodeJS.Signals | undefined;
   const startedAt = new Date();
   const job = jobContext();
-  const state = (phase: Phase, at = new Date()): RunState => ({
-    phase,
-    id: options.id,
-    title: options.title,
-    command: options.hideCommand ? undefined : displayCommand(options.command),
-    host: hostname(),
-    cwd: process.cwd(),
-    startedAt,
-    at,
-    outputBytes,
-    tail: options.tailLines > 0 ? tail.lines() : undefined,
-    job,
-    ...(stopping ? { stopping } : {}),
-  });
+  const state = (phase: Phase, at = new Date()): RunState => {
+    const quietMs = lastOutputAt === undefined ? 0 : at.getTime() - lastOutputAt;
+    const why = stopping && watch.stoppingWhy();
+    const limit = watch.timeLimit;
+    return {
+      phase,
+      id: options.id,
+      title: options.title,
+      command: options.hideCommand ? undefined : displayCommand(options.command),
+      ...(options.hideCommand ? {} : { argv: options.command }),
+      host: hostname(),
+      cwd: process.cwd(),
+      startedAt,
+      at,
+      outputBytes,
+      tail: options.tailLines > 0 ? tail.lines() : undefined,
+      job,
+      ...(stopping ? { stopping } : {}),
+      ...(why ? { stoppingWhy: why } : {}),
+      ...(limit ? { timeLimit: limit } : {}),
+      ...(phase === "running" && quietMs >= options.heartbeatMs ? { quietMs } : {}),
+      resources: watch.resources(),
+    };
+  };
 
   // `env` or `printenv` in a job would put the token into the tail and the log, that is into
   // Mattermost. A nested mmn still finds it in the configuration files.
@@ -99,20 +115,36 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const env = { ...process.env, MMN_TOKEN: undefined, MMN_RUN_ID: options.array?.boardId ?? options.id };
   const reporter = notify && options.recipient && createReporter(notify, options.recipient, options);
   const live = reporter && options.on === "always";
+  const watch = new JobWatch({
+    job,
+    // An array's task warns no one of its own: the board is the array's one message.
+    onLimitNear: (leftMs) => live && reporter.say?.(limitWarning(state("running"), leftMs)),
+    onNews: () => {
+      if (live && stopping) reporter.urgent(state("running"), version());
+    },
+  });
   const child = startChild({
     command: options.command,
     env,
     ...(logPath && !options.logIsOutput ? { logPath } : {}),
     tail,
-    onOutput: (bytes) => (outputBytes += bytes),
+    onOutput: (bytes) => {
+      outputBytes += bytes;
+      lastOutputAt = Date.now();
+    },
     passFds: options.passFds,
     stderrLine: options.stderrLine,
   });
+  watch.start(child.pid);
   let signalled = false;
-  const version = () => `${stopping ?? ""}:${tail.version}:${outputBytes}`;
+  // A heartbeat every few minutes: a silent job's elapsed time and "last output" stay true.
+  const beat = () => Math.floor((Date.now() - startedAt.getTime()) / options.heartbeatMs);
+  const version = (): string =>
+    `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${tail.version}:${outputBytes}:${beat()}`;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
-  options.signals.attach(child, (sig) => {
+  options.signals.attach(child, (sig, forwarded) => {
     signalled = true;
+    watch.signal(sig, forwarded);
     if (!STOPPING.has(sig) || stopping) return;
     stopping = sig;
     // Now, not at the next tick: a job that ignores it is SIGKILLed with us after KillWait.
@@ -121,14 +153,19 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
 
   // An array's task asks only if it fails and attaches its log: a thousand tasks, a thousand requests otherwise.
   const maxFileSize = notify && !options.array ? serverMaxFileSize(notify) : Promise.resolve(undefined);
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (live) {
-    reporter.tick(state("running"), "start");
-    timer = setInterval(() => reporter.tick(state("running"), version()), options.intervalMs);
-  }
+  watch.tick(false);
+  if (live) reporter.tick(state("running"), "start");
+  const timer = setInterval(() => {
+    watch.tick();
+    if (live) reporter.tick(state("running"), version());
+  }, options.intervalMs);
 
   const result = await child.done;
   clearInterval(timer);
+  const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
+  const endedAt = new Date();
+  // The scheduler's word on a SIGTERM is waited for a little: a part of the end's budget, never more.
+  const { cause, resources } = await watch.end(result, budget / 2);
   if (result.startError) options.warn(result.startError);
   if (result.logError) options.warn(`the log stopped: ${result.logError}`);
   const ended = outcomeOf(result, options.hideCommand);
@@ -136,12 +173,13 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     options.warn(
       `cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`,
     );
-  const final: RunState = { ...state(ended.phase, new Date()), ...ended.fields };
+  const phase = cause && causeEndsRun(cause) && ended.phase === "succeeded" ? "killed" : ended.phase;
+  const final: RunState = { ...state(phase, endedAt), ...ended.fields, ...(cause ? { cause } : {}), resources };
 
   if (reporter && (options.on === "always" || reporter.reportsEveryEnd || final.phase !== "succeeded")) {
-    const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
-    const deadline = new Promise<"late">((resolve) => setTimeout(resolve, budget, "late").unref());
-    const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + budget);
+    const left = Math.max(0, budget - (Date.now() - endedAt.getTime()));
+    const deadline = new Promise<"late">((resolve) => setTimeout(resolve, left, "late").unref());
+    const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + left);
     if ((await Promise.race([work, deadline])) === "late") {
       const word = reporter.abandoned(budget / 1000);
       if (word) options.warn(word);

@@ -64,13 +64,7 @@ const SCHEDULER_NAMES: Record<Scheduler, string> = { slurm: "Slurm", pbs: "PBS",
 
 /** Short label/value pairs for a message, e.g. ["Slurm job", "1234_7 (train)"]. */
 export function jobContextFields(ctx: JobContext): Array<[label: string, value: string]> {
-  // Each scheduler's own notation: Slurm "1234_7", PBS and LSF "1234[7]".
-  const id =
-    ctx.scheduler === "slurm" && ctx.arrayJobId && ctx.arrayTaskId
-      ? `${ctx.arrayJobId}_${ctx.arrayTaskId}`
-      : ctx.arrayTaskId && !ctx.jobId.includes("[")
-        ? `${ctx.jobId}[${ctx.arrayTaskId}]`
-        : ctx.jobId;
+  const id = jobIdText(ctx);
   const fields: Array<[string, string]> = [
     [`${SCHEDULER_NAMES[ctx.scheduler]} job`, ctx.jobName ? `${id} (${ctx.jobName})` : id],
   ];
@@ -78,6 +72,15 @@ export function jobContextFields(ctx: JobContext): Array<[label: string, value: 
   if (ctx.cluster) fields.push([ctx.scheduler === "pbs" ? "Server" : "Cluster", ctx.cluster]);
   if (ctx.nodes) fields.push(["Nodes", shorten(ctx.nodes, 80)]);
   return fields;
+}
+
+/** Each scheduler's own notation: Slurm "1234_7", PBS and LSF "1234[7]". */
+export function jobIdText(ctx: JobContext): string {
+  return ctx.scheduler === "slurm" && ctx.arrayJobId && ctx.arrayTaskId
+    ? `${ctx.arrayJobId}_${ctx.arrayTaskId}`
+    : ctx.arrayTaskId && !ctx.jobId.includes("[")
+      ? `${ctx.jobId}[${ctx.arrayTaskId}]`
+      : ctx.jobId;
 }
 
 function compact(ctx: JobContext): JobContext {

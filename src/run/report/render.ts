@@ -1,7 +1,11 @@
 import { formatBytes } from "../../files.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";
+import { formatAgo, formatDuration } from "./amounts.ts";
+import { type Cause, causeEndsRun, causeIcon, causeWords, oomNote } from "./cause.ts";
 import { codeBlock, inlineCode } from "./fence.ts";
 import { type JobContext, jobContextFields } from "./job.ts";
+import { commandLabel, jobLabel } from "./name.ts";
+import { advice, type Resources, resourceFields } from "./resources.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
 
@@ -12,6 +16,8 @@ export interface RunState {
   title: string | undefined;
   /** The command as shown, or undefined with --hide-command. */
   command: string | undefined;
+  /** Its words, for finding its script; undefined with --hide-command. */
+  argv?: readonly string[];
   host: string;
   cwd: string;
   startedAt: Date;
@@ -28,32 +34,27 @@ export interface RunState {
   outputLost?: string;
   /** While running: the signal that asked it to stop (SIGTERM, SIGINT, SIGHUP), passed on to it. */
   stopping?: string;
+  /** Why it is stopping, once known ("hit its time limit of 1:00:00"). */
+  stoppingWhy?: string;
   job: JobContext | undefined;
+  /** Who stopped it, when not the command itself (see cause.ts). */
+  cause?: Cause;
+  /** The job's time limit, when the scheduler tells. */
+  timeLimit?: string;
+  /** No output for this long, while running: said so the elapsed time is not taken for the last news. */
+  quietMs?: number;
+  resources?: Resources;
 }
 
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
 const ICONS: Record<Phase, string> = { running: "⏳", succeeded: "✅", failed: "❌", killed: "🛑" };
 
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m ${String(sec).padStart(2, "0")}s`;
-  if (m > 0) return `${m}m ${String(sec).padStart(2, "0")}s`;
-  return `${sec}s`;
-}
-
-/** Quote argv for display the way a shell user would type it back. */
-export function displayCommand(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
-}
-
-/** The job in one line: a headline is what a phone's notification shows. */
+/** The job in one line: a headline is what a phone's notification shows (see name.ts). */
 function name(state: RunState): string {
   // A title's later lines would end the bold and start Markdown blocks of their own.
   if (state.title !== undefined) return firstLine(state.title.trim(), 200) || state.id;
-  return state.command ? inlineCode(firstLine(state.command, 60)) : state.id;
+  if (state.job) return jobLabel(state.job);
+  return state.command ? commandLabel(state.command, state.argv) : state.id;
 }
 
 function firstLine(text: string, max: number): string {
@@ -61,9 +62,15 @@ function firstLine(text: string, max: number): string {
   return shorten(more.length ? `${first.trimEnd()}…` : first, max);
 }
 
-/** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start". */
+/** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start", "hit its time limit". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
+  if (state.cause && causeEndsRun(state.cause)) return causeWords(state.cause, ownOutcome(state));
+  return ownOutcome(state);
+}
+
+/** What the command itself did. */
+function ownOutcome(state: RunState): string {
   if (state.outputLost) {
     const lost = `its output could not be written (${state.outputLost})`;
     // The SIGPIPE came from the pipe we closed on that failure, not from a reader.
@@ -84,9 +91,13 @@ export function outcome(state: RunState): string {
 function headline(state: RunState): string {
   const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
   if (state.phase === "running" && state.stopping)
-    return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${state.stopping} received`;
-  if (state.phase === "running") return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed})`;
-  return `${ICONS[state.phase]} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
+    return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
+  const quiet = state.quietMs !== undefined ? `, last output ${formatAgo(state.quietMs)} ago` : "";
+  if (state.phase === "running")
+    return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed}${quiet})`;
+  const icon =
+    state.cause && causeEndsRun(state.cause) && !state.startError ? causeIcon(state.cause) : ICONS[state.phase];
+  return `${icon} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
 }
 
 /**
@@ -129,22 +140,33 @@ export function statusProps(state: RunState): Record<string, unknown> {
     value: state.phase === "running" ? runningStatus(state) : outcome(state),
     short: true,
   });
+  if (state.cause && causeEndsRun(state.cause) && !state.startError && state.phase !== "running")
+    fields.push({ title: "Exit", value: ownOutcome(state), short: true });
+  else if (state.cause?.kind === "oom")
+    fields.push({ title: "Out of memory", value: oomNote(state.cause), short: false });
+  const elapsedMs = state.at.getTime() - state.startedAt.getTime();
   fields.push({
     title: state.phase === "running" ? "Elapsed" : "Duration",
-    value: formatDuration(state.at.getTime() - state.startedAt.getTime()),
+    value: `${formatDuration(elapsedMs)}${state.timeLimit ? ` of ${state.timeLimit}` : ""}`,
     short: true,
   });
   fields.push({ title: "Host", value: state.host, short: true });
   fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
+  const final = state.phase !== "running";
+  if (state.resources)
+    for (const [title, value] of resourceFields(state.resources, elapsedMs, final))
+      fields.push({ title, value, short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
   fields.push({ title: "Directory", value: inlineCode(shorten(state.cwd, 200)), short: false });
+  const tip = state.phase === "succeeded" && state.resources && advice(state.resources, elapsedMs);
+  if (tip) fields.push({ title: "Advice", value: tip, short: false });
   return {
     attachments: [
       {
         fallback: headline(state).replace(/\*\*/g, ""),
         color: state.phase === "running" && state.stopping ? "warning" : COLORS[state.phase],
         fields,
-        footer: `mmn run · id ${state.id} · started ${state.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC`,
+        footer: `mmn run · id ${state.id} · started ${localTime(state.startedAt)}`,
       },
     ],
   };
@@ -155,7 +177,21 @@ export function statusProps(state: RunState): Record<string, unknown> {
  * Slurm's KillWait, and the SIGKILL after that ends mmn too, before any final word.
  */
 function runningStatus(state: RunState): string {
-  return state.stopping ? `stopping: ${state.stopping} received` : "running";
+  if (!state.stopping) return "running";
+  return state.stoppingWhy
+    ? `stopping: ${state.stoppingWhy} (${state.stopping} received)`
+    : `stopping: ${state.stopping} received`;
+}
+
+/** The machine's own time, as the job's users read their clocks: "2026-12-01 14:03:05 GMT+1". */
+function localTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const zone = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
+    .formatToParts(date)
+    .find((part) => part.type === "timeZoneName")?.value;
+  return `${day} ${time}${zone ? ` ${zone}` : ""}`;
 }
 
 /** Inline code cannot hold a blank line (the Markdown after it would break): a multi-line command gets a block. */
@@ -172,4 +208,10 @@ export function finalReply(state: RunState, extra: { mention?: string; logNote?:
 
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The reply at 90 % of the time limit: it notifies, so it names the job and the time left first. */
+export function limitWarning(state: RunState, leftMs: number): string {
+  const limit = state.timeLimit ? ` of its time limit of ${state.timeLimit}` : " before its time limit";
+  return `⏰ **${name(state)}** has ${formatDuration(leftMs)} left${limit} on ${state.host}`;
 }

@@ -37,6 +37,8 @@ export interface RunReporter {
   readonly reportsEveryEnd: boolean;
   tick(state: RunState, version: string): void;
   urgent(state: RunState, version: string): void;
+  /** A reply that notifies, during the run (the time limit is near); a reporter without one stays quiet. */
+  say?(message: string): void;
   finish(state: RunState, reply: FinalReply, deadline: number): Promise<void>;
   abandoned(seconds: number): string | undefined;
 }
@@ -125,6 +127,19 @@ export class Reporter implements RunReporter {
   urgent(state: RunState, version: string): void {
     if (this.#inFlight) this.#next = { state, version };
     else this.tick(state, version);
+  }
+
+  /**
+   * A reply in the status post's thread, which notifies (the time limit is near): sent once,
+   * its failure one warning like a tick's. Not before the status post is out, nor after the end began.
+   */
+  say(message: string): void {
+    const root = this.#post;
+    if (this.#disabled || this.#ending || !root) return;
+    // In --thread's thread the status post is a reply itself: the warning joins it there, as the final reply does.
+    this.#send(message, { rootId: root.root_id || root.id }).catch((error: unknown) =>
+      this.#failed(error, "post a reply"),
+    );
   }
 
   /**

@@ -1,0 +1,151 @@
+import type { MemoryAtEnd } from "../job/cgroup.ts";
+import { formatLimit, type JobState, type TimeLimit } from "../job/scheduler.ts";
+import type { ChildResult } from "../process/child.ts";
+import { memoryPair } from "./amounts.ts";
+import type { JobContext } from "./job.ts";
+
+/**
+ * Who stopped the job, when it was not the command's own doing: the time limit, scancel, a
+ * preemption, a requeue, the out-of-memory killer. Decided from what mmn saw (the signals it
+ * received and when, the job cgroup's counters) and what the scheduler said, cheapest first.
+ */
+
+export type Cause =
+  | { kind: "time-limit"; limit?: string }
+  | { kind: "cancelled"; certain: boolean }
+  | { kind: "preempted" }
+  | { kind: "requeued"; restart?: number }
+  /** A SIGTERM in a job that the scheduler did not explain in time. */
+  | { kind: "scheduler"; signal: string; scheduler: JobContext["scheduler"] }
+  /** The scheduler still ran the job: the signal came from someone else. */
+  | { kind: "not-scheduler"; signal: string }
+  | { kind: "oom"; kills: number; peak?: number; limit: number; command: "killed" | "failed" | "succeeded" }
+  /** A kernel that counts no kills (RHEL 7): SIGKILL with the cgroup at its limit. */
+  | { kind: "memory-limit"; peak: number; limit: number };
+
+/** A signal that asks the job to stop, as mmn received it. */
+export interface Received {
+  signal: string;
+  at: number;
+  /** Typed at the terminal: the user's own Ctrl-C, no scheduler's. */
+  fromTerminal: boolean;
+}
+
+export interface EndFacts {
+  job: JobContext | undefined;
+  stop?: Received;
+  limit?: TimeLimit;
+  /** The scheduler's answer when the signal came; undefined when it gave none in time. */
+  state?: JobState;
+  /** SLURM_RESTART_COUNT when we started. */
+  restartsAtStart: number;
+  memory?: MemoryAtEnd;
+}
+
+/** Slurm's time-limit check runs every 30 s, at the end time or after; a clock a little off is allowed for. */
+const LIMIT_MARGIN_MS = 5000;
+
+export function causeOf(result: ChildResult, facts: EndFacts): Cause | undefined {
+  if (result.startError) return undefined;
+  return memoryCause(result, facts) ?? signalCause(facts);
+}
+
+/** Why a stopping signal came, from its time and the scheduler's word: also said while the command still runs. */
+export function signalCause(facts: EndFacts): Cause | undefined {
+  const { stop, job } = facts;
+  if (!stop || stop.fromTerminal || !job) return undefined;
+  if (facts.limit && stop.at >= facts.limit.endsAt - LIMIT_MARGIN_MS) return timeLimit(facts.limit);
+  const state = facts.state;
+  if (!state) return { kind: "scheduler", signal: stop.signal, scheduler: job.scheduler };
+  const has = (name: string) => state.states.includes(name);
+  if (has("TIMEOUT") || state.reason === "TimeLimit") return timeLimit(facts.limit);
+  if (has("PREEMPTED") || /preempt/i.test(state.reason ?? "")) return { kind: "preempted" };
+  if ((state.restarts ?? 0) > facts.restartsAtStart || state.states.some((s) => s.startsWith("REQUEUE")))
+    return { kind: "requeued", ...(state.restarts !== undefined ? { restart: state.restarts } : {}) };
+  if (has("CANCELLED")) return { kind: "cancelled", certain: true };
+  // Slurm shows an ending job as COMPLETING whatever ends it; before 23.02 nothing says what.
+  if (state.state === "COMPLETING") return { kind: "cancelled", certain: false };
+  if (state.state === "RUNNING") return { kind: "not-scheduler", signal: stop.signal };
+  return { kind: "scheduler", signal: stop.signal, scheduler: job.scheduler };
+}
+
+function timeLimit(limit: TimeLimit | undefined): Cause {
+  return { kind: "time-limit", ...(limit?.limitMs ? { limit: formatLimit(limit.limitMs) } : {}) };
+}
+
+function memoryCause(result: ChildResult, facts: EndFacts): Cause | undefined {
+  const memory = facts.memory;
+  if (!memory) return undefined;
+  const command = result.signal === "SIGKILL" ? "killed" : result.code === 0 ? "succeeded" : "failed";
+  if (memory.oomKills)
+    return {
+      kind: "oom",
+      kills: memory.oomKills,
+      ...(memory.peak !== undefined ? { peak: memory.peak } : {}),
+      limit: memory.limit,
+      command,
+    };
+  const atLimit = memory.peak !== undefined && memory.peak >= memory.limit * 0.95;
+  if (memory.oomKills === undefined && command === "killed" && !facts.stop && memory.limitHits && atLimit)
+    return { kind: "memory-limit", peak: memory.peak!, limit: memory.limit };
+  return undefined;
+}
+
+const SCHEDULER_WORDS: Record<JobContext["scheduler"], string> = {
+  slurm: "the scheduler or scancel",
+  pbs: "PBS or qdel",
+  lsf: "LSF or bkill",
+};
+
+/** Whether the headline says it instead of the command's own outcome. */
+export function causeEndsRun(cause: Cause): boolean {
+  return cause.kind !== "oom" || cause.command !== "succeeded";
+}
+
+/** The cause in words, after the job's name: "hit its time limit of 1:00:00". */
+export function causeWords(cause: Cause, ownOutcome: string): string {
+  switch (cause.kind) {
+    case "time-limit":
+      return `hit its time limit${cause.limit ? ` of ${cause.limit}` : ""}`;
+    case "cancelled":
+      return cause.certain ? "was cancelled (scancel)" : "was cancelled (scancel, or preempted)";
+    case "preempted":
+      return "was preempted";
+    case "requeued":
+      return `was requeued${cause.restart ? ` (it runs again as restart ${cause.restart})` : ""}`;
+    case "scheduler":
+      return `was stopped by ${cause.signal} (from ${SCHEDULER_WORDS[cause.scheduler]})`;
+    case "not-scheduler":
+      return `was stopped by ${cause.signal} (not from Slurm, which still ran the job)`;
+    case "memory-limit":
+      return `was killed by SIGKILL at its memory limit (${memoryPair(cause.peak, cause.limit)}): most likely by the out-of-memory killer`;
+    case "oom":
+      if (cause.command === "killed") return `was killed by the out-of-memory killer${peakAt(cause)}`;
+      return `${ownOutcome} after ${oomNote(cause)}`;
+  }
+}
+
+function peakAt(cause: { peak?: number; limit: number }): string {
+  return cause.peak !== undefined ? ` at ${memoryPair(cause.peak, cause.limit)}` : "";
+}
+
+/** "the out-of-memory killer stopped one of its processes at 190 of 200 MiB" */
+export function oomNote(cause: Extract<Cause, { kind: "oom" }>): string {
+  const which = cause.kills === 1 ? "one of its processes" : `${cause.kills} of its processes`;
+  return `the out-of-memory killer stopped ${which}${peakAt(cause)}`;
+}
+
+const ICONS: Record<Cause["kind"], string> = {
+  "time-limit": "⏰",
+  cancelled: "🛑",
+  preempted: "🛑",
+  requeued: "🔁",
+  scheduler: "🛑",
+  "not-scheduler": "🛑",
+  oom: "💥",
+  "memory-limit": "💥",
+};
+
+export function causeIcon(cause: Cause): string {
+  return ICONS[cause.kind];
+}

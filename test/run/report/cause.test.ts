@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import type { ChildResult } from "../../../src/run/process/child.ts";
+import { causeOf, type EndFacts } from "../../../src/run/report/cause.ts";
+import { jobContext } from "../../../src/run/report/job.ts";
+
+const MIB = 1024 ** 2;
+const slurm = jobContext({ SLURM_JOB_ID: "42", SLURM_JOB_NAME: "train" });
+const killed = (signal: string): ChildResult => ({ code: 128 + 15, exitCode: null, signal, outputBytes: 0 });
+const exited = (code: number): ChildResult => ({ code, exitCode: code, signal: null, outputBytes: 0 });
+const end = Date.parse("2026-12-01T12:00:00Z");
+const limit = { endsAt: end, limitMs: 3600_000 };
+const term = (at: number) => ({ signal: "SIGTERM", at, fromTerminal: false });
+const facts = (more: Partial<EndFacts>): EndFacts => ({ job: slurm, restartsAtStart: 0, ...more });
+
+describe("a SIGTERM in a Slurm job", () => {
+  test("at the end time (or after: Slurm checks every 30 s): the time limit, whatever the command made of it", () => {
+    expect(causeOf(killed("SIGTERM"), facts({ stop: term(end + 20_000), limit }))).toEqual({
+      kind: "time-limit",
+      limit: "1:00:00",
+    });
+    expect(causeOf(exited(143), facts({ stop: term(end - 2000), limit }))?.kind).toBe("time-limit");
+    expect(causeOf(exited(0), facts({ stop: term(end), limit }))?.kind).toBe("time-limit");
+  });
+
+  test("before it: the scheduler's word decides (22.05 shows COMPLETING for scancel; newer Slurm the base state)", () => {
+    const state = (states: string[], more = {}) => ({ state: states.at(-1)!, states, ...more });
+    const early = (s: EndFacts["state"]) =>
+      causeOf(killed("SIGTERM"), facts({ stop: term(end - 600_000), limit, state: s }));
+    expect(early(state(["COMPLETING"], { restarts: 0 }))).toEqual({ kind: "cancelled", certain: false });
+    expect(early(state(["CANCELLED", "COMPLETING"]))).toEqual({ kind: "cancelled", certain: true });
+    expect(early(state(["PREEMPTED", "COMPLETING"]))).toEqual({ kind: "preempted" });
+    expect(early(state(["COMPLETING"], { restarts: 1 }))).toEqual({ kind: "requeued", restart: 1 });
+    expect(early(state(["COMPLETING"], { reason: "TimeLimit" }))).toEqual({ kind: "time-limit", limit: "1:00:00" });
+    expect(early(state(["RUNNING"]))).toEqual({ kind: "not-scheduler", signal: "SIGTERM" });
+    // No answer in time: said so, not guessed.
+    expect(early(undefined)).toEqual({ kind: "scheduler", signal: "SIGTERM", scheduler: "slurm" });
+  });
+
+  test("a requeued job's restart count is compared with its own at the start", () => {
+    const state = { state: "COMPLETING", states: ["COMPLETING"], restarts: 2 };
+    expect(causeOf(killed("SIGTERM"), facts({ stop: term(end), state, restartsAtStart: 2 }))).toEqual({
+      kind: "cancelled",
+      certain: false,
+    });
+  });
+
+  test("Ctrl-C at the terminal, or no job: the command's own outcome, as before", () => {
+    expect(
+      causeOf(killed("SIGINT"), facts({ stop: { signal: "SIGINT", at: end, fromTerminal: true } })),
+    ).toBeUndefined();
+    expect(causeOf(killed("SIGTERM"), facts({ job: undefined, stop: term(end) }))).toBeUndefined();
+    expect(causeOf(exited(1), facts({}))).toBeUndefined();
+  });
+});
+
+describe("the out-of-memory killer", () => {
+  const memory = { limit: 200 * MIB, peak: 199 * MIB, oomKills: 1 };
+  test("counted in the cgroup: the command killed, or failing after one of its processes was", () => {
+    expect(causeOf(killed("SIGKILL"), facts({ memory }))).toEqual({
+      kind: "oom",
+      kills: 1,
+      peak: 199 * MIB,
+      limit: 200 * MIB,
+      command: "killed",
+    });
+    expect(causeOf(exited(1), facts({ memory, job: undefined }))).toMatchObject({ kind: "oom", command: "failed" });
+    expect(causeOf(exited(0), facts({ memory }))).toMatchObject({ kind: "oom", command: "succeeded" });
+    expect(causeOf(exited(0), facts({ memory: { ...memory, oomKills: 0 } }))).toBeUndefined();
+  });
+
+  test("a kernel that counts no kills: a SIGKILL at the limit is most likely it", () => {
+    const old = { limit: 200 * MIB, peak: 199 * MIB, limitHits: 12 };
+    expect(causeOf(killed("SIGKILL"), facts({ memory: old }))).toEqual({
+      kind: "memory-limit",
+      peak: 199 * MIB,
+      limit: 200 * MIB,
+    });
+    expect(causeOf(killed("SIGKILL"), facts({ memory: { ...old, peak: 20 * MIB } }))).toBeUndefined();
+  });
+});
