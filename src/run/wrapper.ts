@@ -122,6 +122,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     onNews: () => {
       if (live && stopping) reporter.urgent(state("running"), version());
     },
+    debug: options.debug,
   });
   const child = startChild({
     command: options.command,

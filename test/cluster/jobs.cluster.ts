@@ -42,19 +42,26 @@ function expectArrayReported(box: JobBox, arrayId: string): void {
 }
 
 describe.skipIf(skipReason !== undefined)("under Slurm", () => {
-  test.concurrent("a plain job: start, final state and a reply with the log", async () => {
+  test.concurrent("a plain job: start, final state and a reply with the log; what it used against what it asked", async () => {
     const box = jobBox(server, cluster, "plain");
-    const id = await box.submit('mmn run --id "hello-$SLURM_JOB_ID" -- echo hi\n');
+    const id = await box.submit('mmn run --id "hello-$SLURM_JOB_ID" -- echo hi\n', ["--mem=2G", "-c2"]);
     const [record] = await cluster.waitForState(id, ["COMPLETED"], 60_000);
     expect(record!.exitCode).toBe("0:0");
     await waitFor(() => finished(box), 10_000, "the final message");
 
     const [{ status, replies }] = box.threads() as [ReturnType<JobBox["threads"]>[number]];
-    expect(status.message).toStartWith("✅ **`echo hi`** succeeded on ");
+    expect(status.message).toStartWith(`✅ **plain ${id}** succeeded on `);
     expect(cardField(status, "Slurm job")).toBe(`${id} (plain)`);
     expect(cardField(status, "Partition")).toBe("mmn");
+    console.log(
+      `plain job: ${["Duration", "CPU", "Memory", "Advice"].map((f) => `${f}: ${cardField(status, f)}`).join("; ")}`,
+    );
+    expect(cardField(status, "CPU")).toMatch(/^[\d.]+s, \d+ % of 2 cores$/);
+    expect(cardField(status, "Memory")).toMatch(/^peak [\d.]+ MiB of 2 GiB asked$/);
+    expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ MiB: --mem=\d+00M would do$/);
+    expect(cardField(status, "Duration")).toMatch(/^\ds of (?:UNLIMITED|\d+-00:00:00|\d+:00:00)$|^\ds$/);
     expect(replies).toHaveLength(1);
-    expect(replies[0]!.message).toContain("succeeded");
+    expect(replies[0]!.message).toStartWith(`✅ **plain ${id}** succeeded`);
     expect(attachedLog(server, replies[0]!)).toBe("hi\n");
     expect(box.output(id)).toContain(`mmn: reporting as "hello-${id}"`);
     expect(box.output(id)).toEndWith("\nhi\n");

@@ -38,14 +38,15 @@ export function slurmConf(o: ConfOptions): string {
     `SlurmdLogFile=${o.dir}/slurmd.log`,
     "MailProg=/bin/true",
     `ProctrackType=proctrack/${o.proctrack}`,
-    "TaskPlugin=task/none",
+    o.proctrack === "cgroup" ? "TaskPlugin=task/cgroup" : "TaskPlugin=task/none",
     "JobAcctGatherType=jobacct_gather/none",
     // No slurmdbd: finished jobs are read with scontrol for MinJobAge seconds.
     "AccountingStorageType=accounting_storage/none",
     "JobCompType=jobcomp/none",
     "MpiDefault=none",
     "SelectType=select/cons_tres",
-    "SelectTypeParameters=CR_Core",
+    "SelectTypeParameters=CR_Core_Memory",
+    "DefMemPerCPU=1000",
     "ReturnToService=2",
     `KillWait=${o.killWait}`,
     "OverTimeLimit=0",
@@ -55,7 +56,7 @@ export function slurmConf(o: ConfOptions): string {
     // The node has the CPUs written here whatever the machine has: an array of 24 and a
     // two-task step run at once on a 2-core runner.
     "SlurmdParameters=config_overrides",
-    `NodeName=${o.node} NodeHostname=${o.host} NodeAddr=127.0.0.1 CPUs=4 State=UNKNOWN`,
+    `NodeName=${o.node} NodeHostname=${o.host} NodeAddr=127.0.0.1 CPUs=4 RealMemory=100000 State=UNKNOWN`,
     `PartitionName=${PARTITION} Nodes=${o.node} Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:16`,
   ];
   return `${lines.join("\n")}\n`;
@@ -63,5 +64,5 @@ export function slurmConf(o: ConfOptions): string {
 
 /** cgroup.conf, read from beside slurm.conf: the v1 hierarchies as mounted, none mounted by Slurm. */
 export function cgroupConf(): string {
-  return "CgroupPlugin=cgroup/v1\nCgroupMountpoint=/sys/fs/cgroup\nCgroupAutomount=no\n";
+  return "CgroupPlugin=cgroup/v1\nCgroupMountpoint=/sys/fs/cgroup\nCgroupAutomount=no\nConstrainRAMSpace=yes\n";
 }

@@ -21,6 +21,8 @@ export interface Cluster {
   /** Polls until every record of the job is in one of `states`; a job that ends in another state fails. */
   waitForState(jobId: string, states: string[], timeoutMs: number): Promise<JobRecord[]>;
   scancel(jobId: string): Promise<void>;
+  /** `scontrol requeue`: the job is stopped as a preemption with requeue would, and queued again. */
+  requeue(jobId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,9 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
     },
     async scancel(jobId) {
       await command(env, ["scancel", jobId]);
+    },
+    async requeue(jobId) {
+      await command(env, ["scontrol", "requeue", jobId]);
     },
     async stop() {
       process.off("exit", killAll);

@@ -23,6 +23,7 @@ export interface WatchOptions {
   onLimitNear: (leftMs: number) => void;
   /** The scheduler explained a stopping signal while the command still runs: worth an edit now. */
   onNews: () => void;
+  debug?: (message: string) => void;
 }
 
 const STOPPING = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
@@ -51,8 +52,7 @@ export class JobWatch {
     this.#allocation = allocation(options.job, env);
     this.#usage = new UsageMeter(JobCgroup.find());
     this.#gpu = GpuMeter.find(env);
-    const restarts = Number(env.SLURM_RESTART_COUNT);
-    this.#restartsAtStart = Number.isInteger(restarts) && restarts > 0 ? restarts : 0;
+    this.#restartsAtStart = options.job?.restarts ?? 0;
   }
 
   /** The command runs: its tree is watched, and the scheduler asked for the time limit. */
@@ -60,7 +60,9 @@ export class JobWatch {
     this.#usage.watch(pid);
     const job = this.#options.job;
     if (!job) return;
+    const asked = performance.now();
     timeLimit(job, this.#options.env ?? process.env).then((limit) => {
+      this.#options.debug?.(`time limit: ${limit ? describeLimit(limit) : "not known"} (${elapsed(asked)})`);
       if (!limit || this.#ended) return;
       this.#limit = limit;
       this.#scheduleWarning(limit);
@@ -93,7 +95,9 @@ export class JobWatch {
     this.#stop = { signal, at: Date.now(), fromTerminal: !forwarded };
     const job = this.#options.job;
     if (!forwarded || job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
+    const asked = performance.now();
     this.#asking = slurmState(job.jobId, STATE_WAIT_MS).then((state) => {
+      this.#options.debug?.(`the job's state: ${state ? JSON.stringify(state) : "no answer"} (${elapsed(asked)})`);
       this.#state = state;
       if (state && !this.#ended) this.#options.onNews();
       return state;
@@ -165,6 +169,15 @@ export class JobWatch {
       ...(gpu ? { gpu } : {}),
     };
   }
+}
+
+function elapsed(since: number): string {
+  return `${Math.round(performance.now() - since)} ms`;
+}
+
+function describeLimit(limit: TimeLimit): string {
+  const end = new Date(limit.endsAt).toString();
+  return limit.limitMs ? `${formatLimit(limit.limitMs)}, ending ${end}` : `ending ${end}`;
 }
 
 /** Stopping words: the cause, said of a job that is still finishing. */

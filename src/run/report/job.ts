@@ -11,6 +11,8 @@ export interface JobContext {
   queue?: string;
   cluster?: string;
   nodes?: string;
+  /** How many times Slurm requeued the job before this run (SLURM_RESTART_COUNT). */
+  restarts?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -28,6 +30,7 @@ export function jobContext(env: Env = process.env): JobContext | undefined {
       queue: get("SLURM_JOB_PARTITION"),
       cluster: get("SLURM_CLUSTER_NAME"),
       nodes: get("SLURM_JOB_NODELIST") ?? get("SLURM_NODELIST"),
+      restarts: Number(get("SLURM_RESTART_COUNT")) > 0 ? Number(get("SLURM_RESTART_COUNT")) : undefined,
     });
   }
   const pbsId = get("PBS_JOBID");
@@ -65,8 +68,9 @@ const SCHEDULER_NAMES: Record<Scheduler, string> = { slurm: "Slurm", pbs: "PBS",
 /** Short label/value pairs for a message, e.g. ["Slurm job", "1234_7 (train)"]. */
 export function jobContextFields(ctx: JobContext): Array<[label: string, value: string]> {
   const id = jobIdText(ctx);
+  const restart = ctx.restarts ? `, restart ${ctx.restarts}` : "";
   const fields: Array<[string, string]> = [
-    [`${SCHEDULER_NAMES[ctx.scheduler]} job`, ctx.jobName ? `${id} (${ctx.jobName})` : id],
+    [`${SCHEDULER_NAMES[ctx.scheduler]} job`, `${ctx.jobName ? `${id} (${ctx.jobName})` : id}${restart}`],
   ];
   if (ctx.queue) fields.push([ctx.scheduler === "slurm" ? "Partition" : "Queue", ctx.queue]);
   if (ctx.cluster) fields.push([ctx.scheduler === "pbs" ? "Server" : "Cluster", ctx.cluster]);

@@ -74,3 +74,10 @@ test("long node lists are shortened", () => {
   expect(value.length).toBe(80);
   expect(value.endsWith("…")).toBe(true);
 });
+
+test("a requeued Slurm job says which restart this run is", () => {
+  const ctx = jobContext({ SLURM_JOB_ID: "81", SLURM_JOB_NAME: "train", SLURM_RESTART_COUNT: "2" });
+  expect(ctx?.restarts).toBe(2);
+  expect(jobContextFields(ctx!)[0]).toEqual(["Slurm job", "81 (train), restart 2"]);
+  expect(jobContext({ SLURM_JOB_ID: "81", SLURM_RESTART_COUNT: "0" })?.restarts).toBeUndefined();
+});
