@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
 import { benchArray } from "./bench/array.ts";
 import { cpuSeconds, median, peakRss, spawnTimed, watchProcess } from "./bench/measure.ts";
+import { tickCost } from "./bench/tick.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const MMN = join(ROOT, "dist/mmn");
@@ -168,6 +169,16 @@ try {
   row("board edits per minute (target: ~ one per interval, 5 s)", array.editsPerMinute.toFixed(1));
   row("first start to the final board", `${array.seconds.toFixed(1)} s`);
   row("root posts (target: 1)", String(array.roots));
+
+  // 5. What the job's readings add to each tick.
+  const tick = await tickCost(quick ? 200 : 1000);
+  console.log(
+    `the job's readings at each tick (${tick.processes} processes${tick.cgroup ? ", a memory-limited cgroup" : ""})`,
+  );
+  row(
+    "a tick with the job's readings (target <= 2 ms)",
+    `${tick.medianMs.toFixed(3)} ms (p99 ${tick.p99Ms.toFixed(3)} ms)`,
+  );
 
   const idle = await sleeperWatch;
   await sleeper.exited;

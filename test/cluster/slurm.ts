@@ -28,6 +28,7 @@ export interface Cluster {
 
 const POLL_MS = 200;
 const FREEZER = "/sys/fs/cgroup/freezer";
+const MEMORY = "/sys/fs/cgroup/memory";
 
 /**
  * proctrack/cgroup where the cgroup v1 freezer is mounted, as on most clusters: it decides who
@@ -145,8 +146,9 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
         d.kill("SIGKILL");
       }
       rmSync(dir, { recursive: true, force: true });
-      // slurmd leaves its node's empty cgroup behind; the name is this cluster's own.
-      if (proctrack === "cgroup") removeCgroup(join(FREEZER, `slurm_${node}`));
+      // slurmd leaves its node's empty cgroups behind (freezer, and memory for task/cgroup); the name is this cluster's own.
+      if (proctrack === "cgroup")
+        for (const hierarchy of [FREEZER, MEMORY]) removeCgroup(join(hierarchy, `slurm_${node}`));
     },
   };
   return cluster;

@@ -6,6 +6,8 @@ import { join } from "node:path";
 export interface LimitedCgroup {
   /** Where a process joins it: write its pid here. */
   procs: string;
+  /** Where it is, as mmn's JobCgroup takes it. */
+  place: { version: 1 | 2; dir: string; mount: string };
   remove(): void;
 }
 
@@ -21,7 +23,7 @@ export function limitedCgroup(name: string, bytes: number): LimitedCgroup | unde
       // No swap to escape to: the limit is the kill.
       if (existsSync(join(dir, "memory.memsw.limit_in_bytes")))
         writeFileSync(join(dir, "memory.memsw.limit_in_bytes"), String(bytes));
-      return cgroup(dir);
+      return cgroup({ version: 1, dir, mount: v1 });
     }
     const controllers = join(v2, "cgroup.subtree_control");
     if (
@@ -35,7 +37,7 @@ export function limitedCgroup(name: string, bytes: number): LimitedCgroup | unde
       mkdirSync(dir);
       writeFileSync(join(dir, "memory.max"), String(bytes));
       if (existsSync(join(dir, "memory.swap.max"))) writeFileSync(join(dir, "memory.swap.max"), "0");
-      return cgroup(dir);
+      return cgroup({ version: 2, dir, mount: v2 });
     }
   } catch {
     return undefined;
@@ -43,12 +45,13 @@ export function limitedCgroup(name: string, bytes: number): LimitedCgroup | unde
   return undefined;
 }
 
-function cgroup(dir: string): LimitedCgroup {
+function cgroup(place: LimitedCgroup["place"]): LimitedCgroup {
   return {
-    procs: join(dir, "cgroup.procs"),
+    procs: join(place.dir, "cgroup.procs"),
+    place,
     remove() {
       try {
-        rmdirSync(dir);
+        rmdirSync(place.dir);
       } catch {
         // A process still in it (the test failed half-way): the kernel keeps it until it ends.
       }
