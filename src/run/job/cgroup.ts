@@ -105,7 +105,7 @@ export interface MemoryAtEnd {
  */
 export class JobCgroup {
   readonly #place: CgroupPlace;
-  /** The cgroup whose limit binds (the smallest from ours up), and that limit. */
+  /** The cgroup whose limit binds (the smallest from ours up, the highest of equals), and that limit. */
   readonly #limited: { dir: string; limit: number } | undefined;
   readonly #oomAtStart: number | undefined;
   readonly #hitsAtStart: number | undefined;
@@ -120,7 +120,8 @@ export class JobCgroup {
   /** Ours, found from /proc/self; undefined outside Linux or without a memory hierarchy. */
   static find(): JobCgroup | undefined {
     const cgroup = readSmall("/proc/self/cgroup");
-    const mountinfo = readSmall("/proc/self/mountinfo");
+    // A node with many file systems (NFS, autofs, containers) has a long mountinfo.
+    const mountinfo = readSmall("/proc/self/mountinfo", 1024 * 1024);
     const place = cgroup && mountinfo ? locate(cgroup, mountinfo) : undefined;
     return place ? new JobCgroup(place) : undefined;
   }
@@ -170,7 +171,8 @@ function bindingLimit(place: CgroupPlace): { dir: string; limit: number } | unde
   let best: { dir: string; limit: number } | undefined;
   for (let dir = place.dir; dir.startsWith(`${place.mount}/`); dir = join(dir, "..")) {
     const limit = readNumber(join(dir, FILES[place.version].limit));
-    if (limit !== undefined && limit < UNLIMITED && (!best || limit < best.limit)) best = { dir, limit };
+    // Of equal limits the higher cgroup is the job's (Slurm limits the job and each step alike): it holds every step.
+    if (limit !== undefined && limit < UNLIMITED && (!best || limit <= best.limit)) best = { dir, limit };
   }
   return best;
 }

@@ -120,7 +120,7 @@ export function lsfLimit(output: string | undefined, now = Date.now()): TimeLimi
 
 /** What `scontrol show job` or `squeue --json` says of the job when a SIGTERM comes. */
 export interface JobState {
-  /** As shown: COMPLETING hides the state under it, which only newer Slurm's JSON tells. */
+  /** As scontrol shows it (COMPLETING hides the state under it, which squeue's JSON may tell); "" when not known. */
   state: string;
   /** The states and flags that newer Slurm lists (["CANCELLED", "COMPLETING"]); else just the state. */
   states: string[];
@@ -157,8 +157,10 @@ export function parseSqueueJson(output: string | undefined): JobState | undefine
   if (!states.length) return undefined;
   const restarts = job.restart_cnt;
   const reason = job.state_reason;
+  // 22.05 gives the base state alone, RUNNING while Slurm is ending the job: what is shown is not known then.
+  const shown = states.includes("COMPLETING") ? "COMPLETING" : Array.isArray(raw) ? states[0]! : "";
   return {
-    state: states.includes("COMPLETING") ? "COMPLETING" : states[0]!,
+    state: shown,
     states,
     ...(typeof reason === "string" && reason !== "None" ? { reason } : {}),
     ...(typeof restarts === "number" ? { restarts } : {}),

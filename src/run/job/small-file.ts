@@ -6,20 +6,24 @@ import { closeSync, openSync, readSync } from "node:fs";
  */
 const buffer = Buffer.allocUnsafe(16 * 1024);
 
-/** The file's first 16 KiB as text, or undefined when it cannot be read (gone, no permission, none here). */
-export function readSmall(path: string): string | undefined {
+/**
+ * The file's first `max` bytes (16 KiB unless said) as text, or undefined when it cannot be read
+ * (gone, no permission, none here).
+ */
+export function readSmall(path: string, max = buffer.length): string | undefined {
   let fd: number | undefined;
+  const into = max <= buffer.length ? buffer : Buffer.allocUnsafe(max);
   try {
     fd = openSync(path, "r");
     let length = 0;
     // Files under /proc may come in pieces shorter than asked: read until the end or the bound.
     for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      const n = readSync(fd, into, length, max - length, null);
       if (n <= 0) break;
       length += n;
-      if (length === buffer.length) break;
+      if (length === max) break;
     }
-    return buffer.toString("latin1", 0, length);
+    return into.toString("latin1", 0, length);
   } catch {
     return undefined;
   } finally {

@@ -192,7 +192,7 @@ function describeStop(cause: Cause): string | undefined {
     case "requeued":
       return "requeued";
     case "not-scheduler":
-      return "not from Slurm, which still runs the job";
+      return "Slurm is not ending the job";
     default:
       return undefined;
   }

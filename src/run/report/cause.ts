@@ -116,7 +116,7 @@ export function causeWords(cause: Cause, ownOutcome: string): string {
     case "scheduler":
       return `was stopped by ${cause.signal} (from ${SCHEDULER_WORDS[cause.scheduler]})`;
     case "not-scheduler":
-      return `was stopped by ${cause.signal} (not from Slurm, which still ran the job)`;
+      return `was stopped by ${cause.signal} (Slurm was not ending the job: scancel --signal or kill)`;
     case "memory-limit":
       return `was killed by SIGKILL at its memory limit (${memoryPair(cause.peak, cause.limit)}): most likely by the out-of-memory killer`;
     case "oom":

@@ -82,7 +82,9 @@ describe("reading it", () => {
       [`${job}/memory.usage_in_bytes`]: "104857600\n",
       [`${job}/memory.failcnt`]: "3\n",
       [`${job}/memory.oom_control`]: "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
-      [`${job}/step_batch/memory.limit_in_bytes`]: "419430400\n",
+      // Slurm limits the step as it does the job: the job's cgroup, above, holds every step.
+      [`${job}/step_batch/memory.limit_in_bytes`]: "209715200\n",
+      [`${job}/step_batch/memory.max_usage_in_bytes`]: "1000\n",
       [`${task}/memory.limit_in_bytes`]: unlimited,
       [`${task}/memory.oom_control`]: "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
     });

@@ -83,6 +83,9 @@ describe("the job's state when a SIGTERM comes", () => {
       jobs: [{ job_id: 2, job_state: "COMPLETING", state_reason: "None", restart_cnt: 0 }],
     });
     expect(parseSqueueJson(old)).toEqual({ state: "COMPLETING", states: ["COMPLETING"], restarts: 0 });
+    // Seen on 22.05 while Slurm cancelled the job: the base state alone, which says nothing of the ending.
+    const base = JSON.stringify({ jobs: [{ job_state: "RUNNING", restart_cnt: 0 }] });
+    expect(parseSqueueJson(base)).toEqual({ state: "", states: ["RUNNING"], restarts: 0 });
     const newer = JSON.stringify({
       jobs: [{ job_state: ["CANCELLED", "COMPLETING"], state_reason: "None", restart_cnt: 1 }],
     });

@@ -32,6 +32,12 @@ describe("a SIGTERM in a Slurm job", () => {
     expect(early(state(["COMPLETING"], { restarts: 1 }))).toEqual({ kind: "requeued", restart: 1 });
     expect(early(state(["COMPLETING"], { reason: "TimeLimit" }))).toEqual({ kind: "time-limit", limit: "1:00:00" });
     expect(early(state(["RUNNING"]))).toEqual({ kind: "not-scheduler", signal: "SIGTERM" });
+    // 22.05's squeue --json alone, RUNNING underneath while it ends the job: nothing is claimed.
+    expect(early({ state: "", states: ["RUNNING"] })).toEqual({
+      kind: "scheduler",
+      signal: "SIGTERM",
+      scheduler: "slurm",
+    });
     // No answer in time: said so, not guessed.
     expect(early(undefined)).toEqual({ kind: "scheduler", signal: "SIGTERM", scheduler: "slurm" });
   });

@@ -65,6 +65,9 @@ describe("why it ended, in the first line", () => {
     expect(first(withCause({ kind: "scheduler", signal: "SIGTERM", scheduler: "pbs" }))).toContain(
       "(from PBS or qdel)",
     );
+    expect(first(withCause({ kind: "not-scheduler", signal: "SIGINT" }))).toContain(
+      "was stopped by SIGINT (Slurm was not ending the job: scancel --signal or kill) on",
+    );
   });
 
   test("the out-of-memory killer, with the peak against the limit", () => {
