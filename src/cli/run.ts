@@ -34,6 +34,13 @@ export default defineCommand({
   description:
     "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched.",
   wraps: true,
+  operands: [
+    {
+      name: "command",
+      description: "the command to run, with its arguments: after --, or from its first word on",
+      valueHint: "CMD...",
+    },
+  ],
   flags: {
     ...targetFlags,
     id: {
