@@ -5,7 +5,8 @@ import { UsageError } from "./errors.ts";
 import { fetchOptions } from "./fetch-options.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
-import { Notify, type NotifyOptions, type UpdateOptions } from "./notify.ts";
+import { Notify } from "./notify.ts";
+import type { NotifyOptions, UpdateOptions } from "./notify-options.ts";
 import { pickRecipient } from "./recipient.ts";
 
 export interface WakeupOptions {

@@ -20,6 +20,7 @@ export {
 } from "./hooks.ts";
 export type { NameCache } from "./names.ts";
 export { defaultNameCachePath, FileNameCache, MemoryNameCache } from "./names.ts";
+export { Notify } from "./notify.ts";
 export type {
   DeliverOptions,
   NotifyOptions,
@@ -27,8 +28,7 @@ export type {
   SendOptions,
   ServerLimits,
   UpdateOptions,
-} from "./notify.ts";
-export { Notify } from "./notify.ts";
+} from "./notify-options.ts";
 export type { Recipient } from "./recipient.ts";
 export { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";
 export { VERSION } from "./version.ts";

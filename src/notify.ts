@@ -22,15 +22,6 @@ import type { Recipient } from "./recipient.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { type Target, Targets } from "./targets.ts";
 
-export type {
-  DeliverOptions,
-  NotifyOptions,
-  ReplyOptions,
-  SendOptions,
-  ServerLimits,
-  UpdateOptions,
-} from "./notify-options.ts";
-
 /** A connection to one Mattermost server as the token's user (usually a bot). */
 export class Notify {
   readonly #api: Api;

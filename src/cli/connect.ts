@@ -2,7 +2,8 @@ import { type MmnConfig, requireConnection } from "../config.ts";
 import { fetchOptions } from "../fetch-options.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { defaultNameCachePath, FileNameCache } from "../names.ts";
-import { Notify, type NotifyOptions } from "../notify.ts";
+import { Notify } from "../notify.ts";
+import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
 import { ui } from "./ui.ts";
 

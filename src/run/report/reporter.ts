@@ -2,7 +2,8 @@ import type { Post } from "@mattermost/types/posts";
 import { errorMessage, isTransient, MmnError, NetworkError, ServerError } from "../../errors.ts";
 import type { FileInput } from "../../files.ts";
 import type { MessageHook } from "../../hooks.ts";
-import type { Notify, SendOptions } from "../../notify.ts";
+import type { Notify } from "../../notify.ts";
+import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 
