@@ -6,11 +6,19 @@ import {
   mergeConfig,
   PYTHON_CONFIG_NAME,
   parseConfigLines,
-  userConfigPath,
 } from "./config.ts";
-import { errnoText, exists, homeDir, joinPath, resolvePath } from "./disk.ts";
+import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
 import { type FileFacts, readOwnFile, readSmallFile } from "./read-file.ts";
+
+/** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
+export async function userConfigPath(
+  env: Record<string, string | undefined> = process.env,
+  home = homeDir(),
+): Promise<string> {
+  const xdg = env.XDG_CONFIG_HOME ? joinPath(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
+  return xdg && (await isFile(xdg)) ? xdg : joinPath(home, ".mmnrc");
+}
 
 /** Far more than any configuration holds; `MMN_CONFIG=/dev/zero` must not fill the memory. */
 const MAX_CONFIG_BYTES = 64 * 1024;

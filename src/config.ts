@@ -1,6 +1,5 @@
-import { writeFileAtomic } from "./atomic.ts";
-import { baseName, errnoText, fs, homeDir, isFile, joinPath, parentDir } from "./disk.ts";
 import { ConfigError } from "./errors.ts";
+import { normalizeUrl } from "./server-url.ts";
 
 export const CONFIG_KEYS = [
   "url",
@@ -16,7 +15,7 @@ export const CONFIG_KEYS = [
   "mention",
   "attach",
 ] as const;
-type ConfigKey = (typeof CONFIG_KEYS)[number];
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export type MmnConfig = Partial<Record<ConfigKey, string>>;
 
 /** The Python package's configuration file, in the home and the working directory. */
@@ -122,33 +121,6 @@ export function configFromObject(object: Readonly<Record<string, unknown>>, wher
   return values;
 }
 
-/** The Python package's names, in its case: it reads `URL=`, `TEAM_NAME=` and `TOKEN=` and needs all three. */
-const PYTHON_KEYS: Partial<Record<ConfigKey, string>> = { url: "URL", team: "TEAM_NAME", token: "TOKEN" };
-
-/**
- * A `.mattermost_notify` is written as the Python package writes it, so that it reads it
- * too: its three keys first and in its case, then ours, one per line, and no comment or
- * blank line (its reader splits every line at `=`).
- */
-function serializeConfig(config: MmnConfig, python: boolean): string {
-  const lines = python ? [] : ["# mmn configuration (key=value). The token is a secret: keep this file mode 0600."];
-  const keys = python ? [...(["url", "team", "token"] as const), ...CONFIG_KEYS] : CONFIG_KEYS;
-  for (const key of new Set<ConfigKey>(keys)) {
-    const value = config[key];
-    if (value !== undefined && value !== "") lines.push(`${(python && PYTHON_KEYS[key]) || key}=${value}`);
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-/** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
-export async function userConfigPath(
-  env: Record<string, string | undefined> = process.env,
-  home = homeDir(),
-): Promise<string> {
-  const xdg = env.XDG_CONFIG_HOME ? joinPath(env.XDG_CONFIG_HOME, ".mmnrc") : undefined;
-  return xdg && (await isFile(xdg)) ? xdg : joinPath(home, ".mmnrc");
-}
-
 /** Keys that decide where the token goes: a file in the working directory may set them only beside its own token. */
 const ROUTING_KEYS = ["url", "proxy", "ca"] as const;
 
@@ -225,47 +197,4 @@ export function requireConnection(loaded: LoadedConfig): Connection {
   if (!url) throw new ConfigError("no Mattermost server URL is configured", { hint });
   if (!token) throw new ConfigError("no access token is configured", { hint });
   return { url: normalizeUrl(url, loaded.sources.url), token, ...(team ? { team } : {}) };
-}
-
-/** `chat.example.org/` or `https://chat.example.org/api/v4` → `https://chat.example.org`. */
-export function normalizeUrl(raw: string, source = "the URL"): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(`invalid server URL ${JSON.stringify(raw)} (from ${source})`, {
-      hint: "use the address you open in a browser, like https://chat.example.org",
-    });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(`invalid server URL ${JSON.stringify(raw)} (from ${source}): use http:// or https://`);
-  }
-  // They would be kept in hook files and shown by `mmn test` and `hook list`; the token is the only credential.
-  if (url.username || url.password) {
-    throw new ConfigError(`the server URL (from ${source}) holds a user name or password`, {
-      hint: `leave them out (${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}): mmn signs in with the token`,
-    });
-  }
-  url.search = "";
-  url.hash = "";
-  // The address bar of a channel or a DM, pasted whole: the server is what comes before the team.
-  url.pathname = url.pathname.replace(/\/[^/]+\/(channels|messages|pl|threads)\/[^/]+\/?$/, "");
-  return url
-    .toString()
-    .replace(/\/+$/, "")
-    .replace(/\/api\/v4$/, "");
-}
-
-/**
- * Written whole with mode 0600, so a token is never briefly world-readable. A file named
- * `.mattermost_notify` in the Python package's format.
- */
-export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
-  try {
-    await (await fs()).mkdir(parentDir(path), { recursive: true });
-    await writeFileAtomic(path, serializeConfig(config, baseName(path) === PYTHON_CONFIG_NAME));
-  } catch (error) {
-    throw new ConfigError(`cannot write config file ${path}: ${errnoText(error)}`);
-  }
 }

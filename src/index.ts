@@ -1,7 +1,8 @@
 export type { Post } from "@mattermost/types/posts";
 export type { Connection, LoadedConfig, LoadOptions, MmnConfig } from "./config.ts";
-export { normalizeUrl, parseConfigText, requireConnection, userConfigPath, writeConfigFile } from "./config.ts";
-export { loadConfig } from "./config-files.ts";
+export { parseConfigText, requireConnection } from "./config.ts";
+export { loadConfig, userConfigPath } from "./config-files.ts";
+export { writeConfigFile } from "./config-write.ts";
 export type { ErrorKind, RequestInfo } from "./errors.ts";
 export { AfterSendError, ConfigError, exitCodeOf, MmnError, NetworkError, ServerError, UsageError } from "./errors.ts";
 export type { FileInput } from "./files.ts";
@@ -30,5 +31,6 @@ export type {
   UpdateOptions,
 } from "./notify-options.ts";
 export type { Recipient } from "./recipient.ts";
+export { normalizeUrl } from "./server-url.ts";
 export { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";
 export { VERSION } from "./version.ts";

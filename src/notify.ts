@@ -1,7 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import { normalizeUrl } from "./config.ts";
 import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./errors.ts";
 import { chunk, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
 import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
@@ -19,6 +18,7 @@ import type {
 import { Poster, type Skipped } from "./posting.ts";
 import { printable } from "./printable.ts";
 import type { Recipient } from "./recipient.ts";
+import { normalizeUrl } from "./server-url.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { type Target, Targets } from "./targets.ts";
 

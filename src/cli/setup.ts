@@ -1,10 +1,13 @@
 import { existsSync } from "node:fs";
-import { type MmnConfig, mergeConfig, normalizeUrl, userConfigPath, writeConfigFile } from "../config.ts";
+import { type MmnConfig, mergeConfig } from "../config.ts";
+import { userConfigPath } from "../config-files.ts";
+import { writeConfigFile } from "../config-write.ts";
 import { UsageError } from "../errors.ts";
 import { fetchOptions } from "../fetch-options.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { pickRecipient } from "../recipient.ts";
+import { normalizeUrl } from "../server-url.ts";
 import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { cliConfig } from "./context.ts";
