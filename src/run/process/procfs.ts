@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { constants } from "node:os";
+import { readSmall } from "../job/small-file.ts";
 
 /**
  * What Linux's /proc tells about our signal state. Elsewhere (macOS) these answer
@@ -14,16 +14,8 @@ const NAMES = new Map<number, NodeJS.Signals>(
 // Bun ignores these itself, so their bits say nothing about what we inherited.
 const BUN_IGNORES = new Set<NodeJS.Signals>(["SIGPIPE", "SIGXFSZ"]);
 
-function readProc(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 function ignoredAtStart(): ReadonlySet<NodeJS.Signals> {
-  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readProc("/proc/self/status") ?? "")?.[1];
+  const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readSmall("/proc/self/status") ?? "")?.[1];
   const ignored = new Set<NodeJS.Signals>();
   if (!mask) return ignored;
   const bits = BigInt(`0x${mask}`);
@@ -47,7 +39,7 @@ interface ProcStat {
 }
 
 function stat(pid: number | "self"): ProcStat | undefined {
-  const text = readProc(`/proc/${pid}/stat`);
+  const text = readSmall(`/proc/${pid}/stat`);
   if (!text) return undefined;
   // The command name in parentheses may hold spaces: fields start after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
