@@ -45,10 +45,6 @@ export function sameServer(configured: string, url: string): boolean {
   }
 }
 
-/** The recipient the configuration already names, to be checked like a new one. */
-export const recipientOf = (config: MmnConfig): { user?: string; channel?: string } =>
-  config.user ? { user: config.user } : config.channel ? { channel: config.channel } : {};
-
 /** A recipient nobody could send to is refused before anything is written. */
 export async function checkRecipient(notify: Notify, recipient: Recipient): Promise<string> {
   try {

@@ -20,7 +20,6 @@ import {
   ownValues,
   pickTeam,
   readToken,
-  recipientOf,
   sameServer,
 } from "./setup-steps.ts";
 import { isTerminal } from "./tty.ts";
@@ -91,12 +90,12 @@ export default defineCommand({
 
     const team = await pickTeam(notify, values.team ?? current.team, interactive, values.team !== undefined);
     const recipient = await answer(Boolean(flagTarget.user || flagTarget.channel))(async () => {
-      const chosen =
+      const chosen: { user?: string; channel?: string } =
         flagTarget.user || flagTarget.channel
           ? flagTarget
           : interactive
             ? await askRecipient(current)
-            : recipientOf(current);
+            : (pickRecipient({}, current) ?? {});
       const to = pickRecipient(chosen);
       if (to) ui.success(`default recipient ${await checkRecipient(client(url, token, team), to)} can be reached`);
       return chosen;
