@@ -19,7 +19,8 @@ import { jobContext } from "./report/job.ts";
 import { displayCommand } from "./report/name.ts";
 import { outcomeOf } from "./report/outcome.ts";
 import { limitWarning, outcome, type Phase, type RunState } from "./report/render.ts";
-import { Reporter, type RunReporter } from "./report/reporter.ts";
+import { Reporter } from "./report/reporter.ts";
+import type { RunReporter } from "./report/run-reporter.ts";
 import { TailBuffer } from "./tail/tail.ts";
 
 export interface WrapOptions {

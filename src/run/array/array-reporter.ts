@@ -10,7 +10,7 @@ import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
 import type { RunState } from "../report/render.ts";
-import type { FinalReply, RunReporter } from "../report/reporter.ts";
+import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
 import { board, boardHeadline, boardMessage, boardProps } from "./board.ts";
 import type { ArrayState, TaskRecord } from "./tasks.ts";

@@ -3,7 +3,7 @@ import type { Notify } from "../../notify.ts";
 import { logSlice, trimNote } from "./attachment.ts";
 import { collectAttachments } from "./attachments.ts";
 import { finalReply, type RunState } from "./render.ts";
-import type { RunReporter } from "./reporter.ts";
+import type { RunReporter } from "./run-reporter.ts";
 
 export interface EndOptions {
   command: string[];

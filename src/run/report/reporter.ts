@@ -1,11 +1,11 @@
 import type { Post } from "@mattermost/types/posts";
 import { errorMessage, isTransient, MmnError, NetworkError, ServerError } from "../../errors.ts";
-import type { FileInput } from "../../files.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
+import type { FinalReply, RunReporter } from "./run-reporter.ts";
 
 export interface ReporterOptions {
   notify: Notify;
@@ -16,32 +16,6 @@ export interface ReporterOptions {
   id: string;
   warn: (message: string) => void;
   debug: (message: string) => void;
-}
-
-type LogFile = FileInput & { size: number };
-
-export interface FinalReply {
-  /** The reply's text for this many bytes of the log attached, or none. */
-  text: (attached: number | undefined) => string;
-  log?: LogFile;
-  /** The log's last `size` bytes, for a server that finds it too large. */
-  shrink: (size: number) => LogFile;
-  /** What --attach found: on the reply after the log, the rest of them in its thread. */
-  attachments?: FileInput[];
-}
-
-/** What the wrapper tells as the run goes: the run's own status post, or an array's board. */
-export interface RunReporter {
-  /** Where the message is, once it is out: for --save-hook. */
-  readonly hook: MessageHook | undefined;
-  /** The end is told whatever --on says: an array's board counts every task. */
-  readonly reportsEveryEnd: boolean;
-  tick(state: RunState, version: string): void;
-  urgent(state: RunState, version: string): void;
-  /** A reply that notifies, during the run (the time limit is near); a reporter without one stays quiet. */
-  say?(message: string): void;
-  finish(state: RunState, reply: FinalReply, deadline: number): Promise<void>;
-  abandoned(seconds: number): string | undefined;
 }
 
 /**
