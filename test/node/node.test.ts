@@ -14,18 +14,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server.close());
 
-test("Node >= 20 imports the built library by its package name and DMs a user", async () => {
-  const script = `
-    import { Notify, VERSION } from "mattermost-notify";
-    const client = new Notify({ url: process.env.URL, token: process.env.TOKEN, team: "research" });
-    const post = await client.sendToUser("hello from node " + process.version, "alice", { id: "node-1" });
-    const edited = await client.sendUpdate("edited from node", { id: "node-1" });
-    console.log(JSON.stringify({ version: VERSION, id: post.id, same: edited.id === post.id }));
-  `;
-  // Async: the server answers from this process's event loop.
+/** Async, not spawnSync: the server answers from this process's event loop. */
+async function runNode(script: string, env: Record<string, string | undefined>) {
   const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
     cwd: ROOT,
-    env: { ...process.env, URL: server.url, TOKEN: server.token },
+    env,
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -34,6 +27,18 @@ test("Node >= 20 imports the built library by its package name and DMs a user", 
     new Response(node.stderr).text(),
     node.exited,
   ]);
+  return { stdout, stderr, code };
+}
+
+test("Node >= 20 imports the built library by its package name and DMs a user", async () => {
+  const script = `
+    import { Notify, VERSION } from "mattermost-notify";
+    const client = new Notify({ url: process.env.URL, token: process.env.TOKEN, team: "research" });
+    const post = await client.sendToUser("hello from node " + process.version, "alice", { id: "node-1" });
+    const edited = await client.sendUpdate("edited from node", { id: "node-1" });
+    console.log(JSON.stringify({ version: VERSION, id: post.id, same: edited.id === post.id }));
+  `;
+  const { stdout, stderr, code } = await runNode(script, { ...process.env, URL: server.url, TOKEN: server.token });
   expect(stderr).toBe("");
   expect(code).toBe(0);
   const version = Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
@@ -61,17 +66,7 @@ test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads h
     const stored = await client.hooks.get("n2");
     console.log(JSON.stringify({ id: post.id, hookPost: hook.postId, storedPost: stored?.postId }));
   `;
-  const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: home },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(node.stdout).text(),
-    new Response(node.stderr).text(),
-    node.exited,
-  ]);
+  const { stdout, stderr, code } = await runNode(script, { PATH: process.env.PATH!, HOME: home });
   expect(stderr).toBe("");
   expect(code).toBe(0);
   const out = JSON.parse(stdout);
@@ -114,17 +109,7 @@ test("under Node, wakeup() leaves ca= and proxy= of a configuration shared with 
     await wakeup();
     console.log((await notify("from node, shared config")).id);
   `;
-  const node = Bun.spawn(["node", "--input-type=module", "-e", script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: home },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(node.stdout).text(),
-    new Response(node.stderr).text(),
-    node.exited,
-  ]);
+  const { stdout, stderr, code } = await runNode(script, { PATH: process.env.PATH!, HOME: home });
   expect(code).toBe(0);
   expect(server.posts.get(stdout.trim())?.message).toBe("from node, shared config");
   expect(stderr).toContain(
