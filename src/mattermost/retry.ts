@@ -32,14 +32,27 @@ export interface RetryOptions {
  * jittered: array tasks refused together must not come back together (measured: 12 tasks
  * against 20 requests/s lost 6 outcomes waiting exactly Retry-After, none with jitter).
  */
-function retryDelay(error: unknown, round: number, policy: RetryPolicy, idempotent: boolean): number | undefined {
+export function retryDelay(
+  error: unknown,
+  round: number,
+  policy: RetryPolicy,
+  idempotent: boolean,
+): number | undefined {
   if ((policy.shape === "tries" && round >= policy.retries) || !isTransient(error, idempotent)) return undefined;
   const backoff = 200 * 2 ** Math.min(round, 4) * (0.5 + Math.random());
   const wait =
     error instanceof ServerError && error.status === 429 ? rateLimitWait(error.retryAfterMs, policy, backoff) : backoff;
   if (wait === undefined || (policy.shape === "tries" && wait > policy.maxWaitMs)) return undefined;
-  return performance.now() + wait < policy.deadline ? wait : undefined;
+  const room = policy.deadline - performance.now();
+  // The end of a run waits at most until a second before its deadline, for a last try: a long
+  // draw of the jitter must not make it give up with seconds left (a server down for two
+  // seconds lost the outcome one run in ten).
+  if (policy.shape === "deadline" && room > LAST_TRY_MS) return Math.min(wait, room - LAST_TRY_MS);
+  return wait < room ? wait : undefined;
 }
+
+/** The time a last try before the deadline is given: a request to a server that answers. */
+const LAST_TRY_MS = 1000;
 
 /**
  * The rate limiter answers before the request is handled: repeating is always safe. A person's

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { MemoryNameCache, NetworkError, Notify, ServerError } from "../../src/index.ts";
 import { Api } from "../../src/mattermost/api.ts";
 import * as rest from "../../src/mattermost/endpoints.ts";
+import { type RetryPolicy, retryDelay } from "../../src/mattermost/retry.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -130,6 +131,29 @@ describe("timeouts and retries", () => {
     } finally {
       await server.accept();
     }
+  });
+});
+
+describe("the end of a run against its deadline", () => {
+  // The policy itself, at draws of its jitter that no test against the server can choose.
+  const unavailable = new ServerError("down", { status: 503, request: { method: "POST", path: "/posts" } });
+  const deadlineIn = (ms: number): RetryPolicy => ({ shape: "deadline", deadline: performance.now() + ms });
+
+  test("the end of a run with seconds left always tries again, at the latest a second before its deadline", () => {
+    // Round 3 draws 800 to 2400 ms: more than the 2.1 s left about one time in five.
+    for (let i = 0; i < 200; i++) {
+      const wait = retryDelay(unavailable, 3, deadlineIn(2100), true);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait!).toBeLessThanOrEqual(1100);
+    }
+  });
+
+  test("with a second left or less, a wait that does not fit is no try; a command's tries are not stretched to fit", () => {
+    const tries: RetryPolicy = { shape: "tries", retries: 5, deadline: performance.now() + 2100, maxWaitMs: 60_000 };
+    const draws = Array.from({ length: 200 }, () => retryDelay(unavailable, 3, tries, true));
+    expect(draws).toContain(undefined);
+    for (const wait of draws) if (wait !== undefined) expect(wait).toBeLessThan(2100);
+    for (let i = 0; i < 200; i++) expect(retryDelay(unavailable, 4, deadlineIn(900), true)).toBeUndefined();
   });
 });
 
