@@ -163,7 +163,7 @@ export default defineCommand({
       intervalMs: testMs("INTERVAL", interval * 1000),
       tailLines: tail,
       attachLog: flags.logs !== false,
-      ...(log ? { logPath: log.path, logIsOutput: log.isOutput } : {}),
+      ...(log ? { log } : {}),
       on,
       ...(mention ? { mention } : {}),
       hideCommand: flags["hide-command"] === true,
@@ -182,7 +182,11 @@ export default defineCommand({
       debug: (message) => ui.debug(message),
     });
     // This run's post, not whatever another run with the same id left in the store.
-    if (flags["save-hook"] && hook) await writeHookFile(flags["save-hook"], hook);
+    // The job has run: a hook that cannot be written is said, and its exit code stays.
+    if (flags["save-hook"] && hook)
+      await writeHookFile(flags["save-hook"], hook).catch((error: unknown) =>
+        notice(`${errorMessage(error)}: the hook is not saved`),
+      );
     return code;
   },
 });

@@ -3,6 +3,7 @@
  * flag's mistake refused before anything runs, a configuration's mistake a warning (it must
  * not cost the job its run), the recipient and whom to mention picked, the log's file checked.
  */
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { writeTarget } from "../atomic.ts";
 import type { LoadedConfig } from "../config.ts";
@@ -10,7 +11,7 @@ import { errnoText } from "../disk.ts";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
-import { isOurOutput, sameOpenFile } from "./process/samefile.ts";
+import { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
 
 type On = "always" | "failure";
 export type Settings = { on: On; interval: number; tail: number };
@@ -110,16 +111,19 @@ export function audience(
   return { recipient, mention };
 }
 
-/** Where the log goes when --log names a file: checked, and resolved, before the command runs. */
+/** Where the log goes when --log names a file: checked, resolved and opened before the command runs. */
 export interface LogChoice {
   path: string;
   /** The file stdout or stderr already goes to (`--log job.out … > job.out`): written once, not emptied. */
   isOutput: boolean;
+  /** What is written and attached: the file as it was checked, never its name again. */
+  fd: number;
 }
 
 /**
- * A file to write, never a FIFO (which would hold the job), a device, or another user's
- * symlink (which would have us empty the file it points to); told before the command runs,
+ * A file to write, never a FIFO (which would hold the job), a device, another user's
+ * symlink (which would have us empty the file it points to) or another user's file (they
+ * could read the log, and rewrite what is attached as it); told before the command runs,
  * not after it has run for hours.
  */
 export async function checkLog(
@@ -130,11 +134,13 @@ export async function checkLog(
   if (path === "") throw new UsageError("--log needs a file name");
   // `--log job.out … > job.out 2>&1` (#SBATCH -o job.out): the output is written there
   // already; emptied and written again it would hold everything twice, after NUL bytes.
-  if (isOurOutput(path)) {
+  const output = ourOutputFd(path);
+  if (output) {
+    refuseForeign(path, output);
     // Only when both streams go there does that file hold the whole output: said, and on.
     if (!sameOpenFile(1, 2))
       warn(`--log ${path} is where only one of stdout and stderr goes: the log attached holds that one`);
-    return { path, isOutput: true };
+    return { path, isOutput: true, fd: output };
   }
   const hint = { hint: "give --log a file in a directory you can write to" };
   let target: string;
@@ -144,16 +150,36 @@ export async function checkLog(
     const words = errnoText(error);
     throw new UsageError(`cannot write the log ${path}: ${words.startsWith("is ") ? "it" : "it is"} ${words}`, hint);
   }
-  const { open, constants } = await import("node:fs/promises");
+  let fd: number;
   try {
     // Made now, so that a directory that is missing or not ours is said before the command runs.
-    await (
-      await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600)
-    ).close();
+    fd = openSync(
+      target,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+      0o600,
+    );
   } catch (error) {
     throw new UsageError(`cannot write the log ${path}: ${errnoText(error)}`, hint);
   }
-  return { path: target, isOutput: false };
+  try {
+    // What was opened, not what was looked at: a FIFO or a file swapped in meanwhile is refused too.
+    if (!fstatSync(fd).isFile()) throw new UsageError(`cannot write the log ${path}: it is ${errnoText("ENOTREG")}`, hint);
+    refuseForeign(path, fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return { path: target, isOutput: false, fd };
+}
+
+/** Another user's log could be read by them and rewritten under us: refused like their symlink. */
+function refuseForeign(path: string, fd: number): void {
+  const me = process.geteuid?.();
+  const { uid } = fstatSync(fd);
+  if (me !== undefined && uid !== me)
+    throw new UsageError(`cannot use the log ${path}: it belongs to another user (uid ${uid})`, {
+      hint: "give --log a file of your own",
+    });
 }
 
 /** --attach's globs, else `attach=` of the configuration (globs separated by commas). */

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
-import { hostname } from "node:os";
-import { join } from "node:path";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { joinPath } from "../disk.ts";
 import { defaultHookDir, type MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
@@ -9,7 +9,13 @@ import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
 import { ArrayState } from "./array/tasks.ts";
 import { JobWatch } from "./job/watch.ts";
-import { startChild } from "./process/child.ts";
+import { errorMessage } from "../errors.ts";
+import { formatBytes } from "../files.ts";
+import type { LogChoice } from "./options.ts";
+import { type ChildResult, startChild } from "./process/child.ts";
+import { LogFile } from "./process/logfile.ts";
+import { fdPath } from "./process/samefile.ts";
+import type { LogLoss } from "./report/attachment.ts";
 import type { LineEnd } from "./process/lineend.ts";
 import type { SignalRelay } from "./process/signals.ts";
 import { privateTempDir } from "./process/tempdir.ts";
@@ -40,10 +46,8 @@ export interface WrapOptions {
   intervalMs: number;
   tailLines: number;
   attachLog: boolean;
-  /** Keep the log here; otherwise a temporary file, removed at the end. */
-  logPath?: string;
-  /** The log is where our stdout or stderr goes already: not written again, attached as it is. */
-  logIsOutput?: boolean;
+  /** --log, checked and opened; otherwise the log is a temporary file, removed at the end. */
+  log?: LogChoice;
   on: "always" | "failure";
   /** Put `@name` in the final reply. */
   mention?: string;
@@ -78,7 +82,7 @@ const STOPPING = new Set<NodeJS.Signals>(["SIGTERM", "SIGINT", "SIGHUP"]);
 /** Run the command and keep Mattermost informed. */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { notify } = options;
-  const { tempDir, logPath } = logLocation(options);
+  const { tempDir, log, logPath, place } = keepLog(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
   let lastOutputAt: number | undefined;
@@ -128,7 +132,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const child = startChild({
     command: options.command,
     env,
-    ...(logPath && !options.logIsOutput ? { logPath } : {}),
+    ...(log ? { log } : {}),
     tail,
     onOutput: (bytes) => {
       outputBytes += bytes;
@@ -164,32 +168,51 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
 
   const result = await child.done;
   clearInterval(timer);
-  const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
-  const endedAt = new Date();
-  // The scheduler's word on a SIGTERM is waited for a little: a part of the end's budget, never more.
-  const { cause, resources } = await watch.end(result, budget / 2);
-  if (result.startError) options.warn(result.startError);
-  if (result.logError) options.warn(`the log stopped: ${result.logError}`);
-  const ended = outcomeOf(result, options.hideCommand);
-  for (const [stream, reason] of ended.lost)
-    options.warn(
-      `cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`,
-    );
-  const phase = cause && causeEndsRun(cause) && ended.phase === "succeeded" ? "killed" : ended.phase;
-  const final: RunState = { ...state(phase, endedAt), ...ended.fields, ...(cause ? { cause } : {}), resources };
+  // Whatever goes wrong from here on is said, never the job's exit code.
+  try {
+    await end(result);
+  } catch (error) {
+    options.warn(`could not report the end: ${errorMessage(error)}`);
+  } finally {
+    log?.close();
+    try {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    } catch (error) {
+      options.warn(`could not remove ${tempDir}: ${errorMessage(error)}`);
+    }
+  }
+  const hook = reporter?.hook;
+  return { code: result.code, ...(hook ? { hook } : {}) };
 
-  if (reporter && (options.on === "always" || reporter.reportsEveryEnd || final.phase !== "succeeded")) {
+  async function end(result: ChildResult): Promise<void> {
+    const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
+    const endedAt = new Date();
+    // The scheduler's word on a SIGTERM is waited for a little: a part of the end's budget, never more.
+    const { cause, resources } = await watch.end(result, budget / 2);
+    if (result.startError) options.warn(result.startError);
+    const logLoss = log && lossOf(log, place);
+    if (logLoss?.stopped) options.warn(`the log stopped: ${logLoss.stopped}`);
+    else if (logLoss?.full && log?.total)
+      options.warn(`${logLoss.full}: the log keeps the last ${formatBytes(log.kept)} of the output`);
+    const ended = outcomeOf(result, options.hideCommand);
+    for (const [stream, reason] of ended.lost)
+      options.warn(
+        `cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`,
+      );
+    const phase = cause && causeEndsRun(cause) && ended.phase === "succeeded" ? "killed" : ended.phase;
+    const final: RunState = { ...state(phase, endedAt), ...ended.fields, ...(cause ? { cause } : {}), resources };
+
+    if (!reporter || (options.on !== "always" && !reporter.reportsEveryEnd && final.phase === "succeeded")) return;
     const left = Math.max(0, budget - (Date.now() - endedAt.getTime()));
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, left, "late").unref());
-    const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + left);
+    const work = finish(reporter, final, { ...options, logPath, logLoss }, maxFileSize, Date.now() + left);
     if ((await Promise.race([work, deadline])) === "late") {
+      // Still on its way: a failure after we gave up is no news.
+      work.catch(() => {});
       const word = reporter.abandoned(budget / 1000);
       if (word) options.warn(word);
     }
   }
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  const hook = reporter?.hook;
-  return { code: result.code, ...(hook ? { hook } : {}) };
 }
 
 /** A run reports on a status message of its own; an array's task on the array's board. */
@@ -212,12 +235,15 @@ function createReporter(notify: Notify, recipient: Recipient, options: WrapOptio
 }
 
 /**
- * Where the log goes: --log's file, or one in a directory of our own, removed at the end.
+ * Where the log goes: --log's file, or a ring in a directory of our own, removed at the end.
  * Without --log and with --no-logs nothing needs one. A temporary directory that cannot be
  * had costs the attachment, never the run: one warning says where the log went instead.
+ * `logPath` reads back what was written, through its descriptor: never the name again.
  */
-function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string } {
-  if (options.logPath) return { logPath: options.logPath };
+function keepLog(options: WrapOptions): { tempDir?: string; log?: LogFile; logPath?: string; place?: string } {
+  const chosen = options.log;
+  if (chosen?.isOutput) return { logPath: fdPath(chosen.fd) };
+  if (chosen) return { log: LogFile.adopt(chosen.fd), logPath: fdPath(chosen.fd), place: dirname(chosen.path) };
   if (!options.attachLog) return {};
   const temp = privateTempDir("mmn-run-");
   const refused = temp.refused.join("; ");
@@ -227,5 +253,24 @@ function logLocation(options: WrapOptions): { tempDir?: string; logPath?: string
   }
   if (refused)
     options.warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
-  return { tempDir: temp.path, logPath: join(temp.path, `${options.id}.log`) };
+  // Only the end is ever attached: the ring holds that much, and no more of $TMPDIR.
+  const log = LogFile.create(join(temp.path, `${options.id}.log`), options.maxLogBytes);
+  const parent = dirname(temp.path);
+  const place = process.env.TMPDIR && parent === tmpdir() ? "$TMPDIR" : parent;
+  return { tempDir: temp.path, log, ...(log.fd === undefined ? {} : { logPath: fdPath(log.fd) }), place };
+}
+
+/** What the log lacks, worded for the place it is in. */
+function lossOf(log: LogFile, place = "its directory"): LogLoss | undefined {
+  const skipped = log.total - log.kept;
+  if (!log.error) return skipped > 0 ? { skipped } : undefined;
+  const why = log.code === "ENOSPC"
+    ? `${place} is full`
+    : log.code === "EDQUOT"
+      ? `the disk quota of ${place} is used up`
+      : log.code === "EFBIG"
+        ? "the file size limit (ulimit -f) is reached"
+        : log.error;
+  if (log.stopped) return { skipped: 0, stopped: why === log.error ? why : `${why} (${log.error})` };
+  return { skipped, full: why };
 }

@@ -18,6 +18,8 @@ export interface ChildOptions {
   env?: Record<string, string | undefined>;
   /** Both streams are written here as they come, interleaved in arrival order; what it held is dropped. */
   logPath?: string;
+  /** Or to this log, which the caller keeps open after the end and closes. */
+  log?: LogFile;
   /** Fed with both streams. */
   tail?: TailBuffer;
   /** Called for every chunk of output, with its size: keep it cheap. */
@@ -118,7 +120,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
   }
 
   const exit = new ExitClock();
-  const log = opts.logPath === undefined ? undefined : new LogFile(opts.logPath);
+  const log = opts.log ?? (opts.logPath === undefined ? undefined : LogFile.create(opts.logPath));
   // Merged, everything goes to our stdout, which is the same file as our stderr.
   const stdout = OutputSink.stdout(merged ? opts.stderrLine : undefined);
   const stderr = merged ? undefined : OutputSink.stderr(opts.stderrLine);
@@ -133,7 +135,8 @@ export function startChild(opts: ChildOptions): ChildHandle {
     await proc.exited;
     exit.mark();
     const [outBytes, errBytes] = await pumps;
-    log?.close();
+    log?.end();
+    if (!opts.log) log?.close();
     const signal = signalName(proc.signalCode);
     const usage = proc.resourceUsage();
     return {

@@ -1,7 +1,8 @@
 import { basename } from "node:path";
+import { errorMessage } from "../../errors.ts";
 import type { Notify } from "../../notify.ts";
-import { logSlice, trimNote } from "./attachment.ts";
-import { collectAttachments } from "./attachments.ts";
+import { type LogLoss, logSlice, trimNote } from "./attachment.ts";
+import { type Attachments, collectAttachments } from "./attachments.ts";
 import { finalReply, type RunState } from "./render.ts";
 import type { RunReporter } from "./run-reporter.ts";
 
@@ -11,7 +12,10 @@ export interface EndOptions {
   title?: string | undefined;
   hideCommand: boolean;
   attachLog: boolean;
+  /** Where the log is read from: the descriptor it was written through, never its name. */
   logPath?: string | undefined;
+  /** What the log does not hold (a full $TMPDIR), for the reply. */
+  logLoss?: LogLoss | undefined;
   /** Largest log attachment, before the server's own MaxFileSize. */
   maxLogBytes: number;
   /** Put `@name` in the final reply. */
@@ -31,17 +35,28 @@ export async function finish(
   maxFileSize: Promise<number | undefined>,
   deadline: number,
 ): Promise<void> {
-  const { logPath } = options;
+  const { logPath, logLoss } = options;
   let log: Awaited<ReturnType<typeof logSlice>> | undefined;
   const serverMax = await Promise.race([maxFileSize, new Promise<undefined>((r) => setTimeout(r, 300).unref())]);
   if (options.attachLog && logPath && final.outputBytes > 0) {
     const limit = Math.min(options.maxLogBytes, serverMax ?? Infinity);
-    log = await logSlice(logPath, logName(options), limit).catch(() => undefined);
+    log = await logSlice(logPath, logName(options), limit, logLoss).catch(() => undefined);
   }
-  const made = options.attach?.length ? await collectAttachments(options.attach, final.cwd, serverMax) : undefined;
+  let made: Attachments | undefined;
+  try {
+    made = options.attach?.length ? await collectAttachments(options.attach, final.cwd, serverMax) : undefined;
+  } catch (error) {
+    made = { files: [], notes: [`the files to attach could not be looked for: ${errorMessage(error)}`], close() {} };
+  }
+  const lostLog = !log?.size && final.outputBytes > 0 && (logLoss?.full ?? logLoss?.stopped);
   // The note follows what is attached: a server that refuses the log (413) gets less of it.
   const text = (attached: number | undefined) => {
-    const note = log && attached !== undefined ? trimNote({ ...log, size: attached }) : undefined;
+    const note =
+      log && attached !== undefined
+        ? trimNote({ ...log, size: attached })
+        : lostLog
+          ? `The log could not be kept: ${lostLog}.`
+          : undefined;
     const reply = finalReply(final, {
       ...(options.mention ? { mention: options.mention } : {}),
       ...(note ? { logNote: note } : {}),
@@ -50,7 +65,11 @@ export async function finish(
   };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   const attachments = made?.files.length ? { attachments: made.files } : {};
-  await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
+  try {
+    await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
+  } finally {
+    made?.close();
+  }
 }
 
 /** Named after the title or the program; with --hide-command and no title, after the id alone. */
