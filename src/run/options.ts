@@ -163,7 +163,8 @@ export async function checkLog(
   }
   try {
     // What was opened, not what was looked at: a FIFO or a file swapped in meanwhile is refused too.
-    if (!fstatSync(fd).isFile()) throw new UsageError(`cannot write the log ${path}: it is ${errnoText("ENOTREG")}`, hint);
+    if (!fstatSync(fd).isFile())
+      throw new UsageError(`cannot write the log ${path}: it is ${errnoText("ENOTREG")}`, hint);
     refuseForeign(path, fd);
   } catch (error) {
     closeSync(fd);

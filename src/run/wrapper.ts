@@ -2,6 +2,8 @@ import { rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { joinPath } from "../disk.ts";
+import { errorMessage } from "../errors.ts";
+import { formatBytes } from "../files.ts";
 import { defaultHookDir, type MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import type { Recipient } from "../recipient.ts";
@@ -9,16 +11,14 @@ import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
 import { ArrayState } from "./array/tasks.ts";
 import { JobWatch } from "./job/watch.ts";
-import { errorMessage } from "../errors.ts";
-import { formatBytes } from "../files.ts";
 import type { LogChoice } from "./options.ts";
 import { type ChildResult, startChild } from "./process/child.ts";
+import type { LineEnd } from "./process/lineend.ts";
 import { LogFile } from "./process/logfile.ts";
 import { fdPath } from "./process/samefile.ts";
-import type { LogLoss } from "./report/attachment.ts";
-import type { LineEnd } from "./process/lineend.ts";
 import type { SignalRelay } from "./process/signals.ts";
 import { privateTempDir } from "./process/tempdir.ts";
+import type { LogLoss } from "./report/attachment.ts";
 import { causeEndsRun } from "./report/cause.ts";
 import { finish, serverMaxFileSize } from "./report/finish.ts";
 import { jobContext } from "./report/job.ts";
@@ -264,13 +264,14 @@ function keepLog(options: WrapOptions): { tempDir?: string; log?: LogFile; logPa
 function lossOf(log: LogFile, place = "its directory"): LogLoss | undefined {
   const skipped = log.total - log.kept;
   if (!log.error) return skipped > 0 ? { skipped } : undefined;
-  const why = log.code === "ENOSPC"
-    ? `${place} is full`
-    : log.code === "EDQUOT"
-      ? `the disk quota of ${place} is used up`
-      : log.code === "EFBIG"
-        ? "the file size limit (ulimit -f) is reached"
-        : log.error;
+  const why =
+    log.code === "ENOSPC"
+      ? `${place} is full`
+      : log.code === "EDQUOT"
+        ? `the disk quota of ${place} is used up`
+        : log.code === "EFBIG"
+          ? "the file size limit (ulimit -f) is reached"
+          : log.error;
   if (log.stopped) return { skipped: 0, stopped: why === log.error ? why : `${why} (${log.error})` };
   return { skipped, full: why };
 }

@@ -17,7 +17,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mmn, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
+import { fileHas, waitFor } from "../run/helpers.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 const ROOT = process.geteuid?.() === 0;
@@ -270,5 +271,102 @@ describe("symlinks planted in shared directories are not followed on write", () 
     const exported = await mmn(m.box, ["hook", "export", "kept", fifo], as);
     expect(exported.code).toBe(2);
     expect(exported.stderr).toContain("not a regular file");
+  });
+});
+
+describe("what is attached is what the victim made, read through what was checked", () => {
+  /** Everything the server was given as a file. */
+  const uploaded = () => [...server.files.values()].map((f) => f.content.toString()).join("\n");
+  /** A shell of the attacker's in the project directory. */
+  const asAttacker = (script: string) =>
+    Bun.spawn(["setpriv", `--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, "--clear-groups", "--", "sh", "-c", script], {
+      cwd: m.project,
+    });
+
+  asRoot(
+    "--attach 'results/*' where results is their link to the victim's private directory: nothing through it",
+    async () => {
+      const mine = join(m.box.home, "private");
+      mkdirSync(mine, { mode: 0o700 });
+      writeFileSync(join(mine, "notes.txt"), "private results\n", { mode: 0o600 });
+      for (const path of [mine, join(mine, "notes.txt")]) chownSync(path, VICTIM, VICTIM);
+      const link = join(m.project, "results");
+      symlinkSync(mine, link);
+      lchownSync(link, ATTACKER, ATTACKER);
+      const r = await mmn(m.box, ["run", "--attach", "results/*", "--", "true"], { uid: VICTIM });
+      expect(r.code).toBe(0);
+      expect(dm()[1]).toContain("\n(results: a symlink of another user's, nothing through it attached)");
+      expect(uploaded()).not.toContain("private results");
+    },
+  );
+
+  asRoot(
+    "a file swapped with a link to the victim's token while runs attach it: the token is never uploaded",
+    async () => {
+      const token = join(m.box.home, ".mmnrc");
+      // Renames, so that the name is always there: a plain file of theirs, then their link, as fast as they go.
+      const swap = `const f = require("node:fs");
+      for (let i = 0; i < 20_000_000 && (i % 1000 || !f.existsSync("stop")); i++) {
+        f.rmSync("n", { force: true });
+        if (i % 2) f.symlinkSync(${JSON.stringify(token)}, "n"); else f.writeFileSync("n", "plain");
+        f.renameSync("n", "out.txt");
+      }`;
+      const swapper = Bun.spawn(
+        ["setpriv", `--reuid=${ATTACKER}`, `--regid=${ATTACKER}`, "--clear-groups", "--", process.execPath, "-e", swap],
+        { cwd: m.project },
+      );
+      try {
+        for (let run = 0; run < 10; run++) {
+          const r = await mmn(m.box, ["run", "--attach", "out.txt", "--", "true"], { uid: VICTIM });
+          expect(r.code).toBe(0);
+        }
+      } finally {
+        writeFileSync(join(m.project, "stop"), "");
+        await swapper.exited;
+      }
+      expect(dm().filter((message) => message.startsWith("✅"))).toHaveLength(20);
+      expect(uploaded()).not.toContain(server.token);
+    },
+  );
+
+  asRoot(
+    "--log renamed mid-run and replaced by their link to the token: the log attached is the one written",
+    async () => {
+      const go = join(m.project, "go");
+      const job = `echo started; while [ ! -e ${go} ]; do sleep 0.02; done; echo finished`;
+      for (const [how, log] of [
+        ["--log", "job.log"],
+        ["> job.out 2>&1 (Slurm's -o)", "job.out"],
+      ] as const) {
+        server.reset();
+        const path = join(m.project, log);
+        const args = [...MMN, "run", "--log", path, "--", "sh", "-c", job].map((a) => `'${a}'`).join(" ");
+        const line = how === "--log" ? args : `${args} > ${path} 2>&1`;
+        const run = Bun.spawn(
+          ["setpriv", `--reuid=${VICTIM}`, `--regid=${VICTIM}`, "--clear-groups", "--", "sh", "-c", line],
+          { cwd: m.project, env: m.box.env, stdout: "pipe", stderr: "pipe" },
+        );
+        await waitFor(() => fileHas(path, "started"), 10_000, `${log} to be written`);
+        expect(
+          await asAttacker(`mv ${log} moved.log && ln -s ${join(m.box.home, ".mmnrc")} ${log} && touch go`).exited,
+        ).toBe(0);
+        expect(await run.exited).toBe(0);
+        Bun.spawnSync(["rm", "-f", go, join(m.project, "moved.log"), path]);
+        expect(uploaded()).not.toContain(server.token);
+        expect(uploaded()).toMatch(/started\n(mmn: .*\n)*finished\n$/);
+      }
+    },
+  );
+
+  asRoot("a --log file of theirs (they could read and rewrite it): refused before the command runs", async () => {
+    const theirs = plant(join(m.project, "job.log"), "", 0o666);
+    const ran = join(m.project, "ran");
+    const r = await mmn(m.box, ["run", "--log", theirs, "--", "sh", "-c", `echo > ${ran}`], { uid: VICTIM });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `mmn: error: cannot use the log ${theirs}: it belongs to another user (uid ${ATTACKER})`,
+    );
+    expect(existsSync(ran)).toBe(false);
+    expect(server.requests).toEqual([]);
   });
 });

@@ -101,7 +101,9 @@ describe("a log that does not fit keeps the end of the output", () => {
       expect(r.stdout).toEndWith("300000\n");
       expect(r.stderr).toContain("mmn: $TMPDIR is full: the log keeps the last ");
       const [, reply] = dmPosts();
-      expect(reply!.message).toMatch(/\nThe first 1\.\d MiB of the output were lost: \$TMPDIR is full\. Attached are its last 64 KiB\.$/);
+      expect(reply!.message).toMatch(
+        /\nThe first 1\.\d MiB of the output were lost: \$TMPDIR is full\. Attached are its last 64 KiB\.$/,
+      );
       expectEnd(logOf(reply!));
       expect(readdirSync(mount)).toEqual([]);
     } finally {
@@ -120,7 +122,9 @@ describe("a log that does not fit keeps the end of the output", () => {
     const limited = shell("256");
     const stderr = await new Response(limited.stderr).text();
     expect(await limited.exited).toBe(0);
-    expect(stderr).toContain("mmn: the file size limit (ulimit -f) is reached: the log keeps the last 256 KiB of the output\n");
+    expect(stderr).toContain(
+      "mmn: the file size limit (ulimit -f) is reached: the log keeps the last 256 KiB of the output\n",
+    );
     const [, reply] = dmPosts();
     expect(reply!.message).toMatch(
       /\nThe first 1\.\d MiB of the output were lost: the file size limit \(ulimit -f\) is reached\. Attached are its last 64 KiB\.$/,

@@ -48,9 +48,11 @@ export async function logSlice(path: string, name: string, maxBytes: number, los
 
 export function trimNote(slice: LogSlice): string | undefined {
   const { loss } = slice;
-  if (loss?.stopped) return `The log stopped after ${formatBytes(slice.total)}: ${loss.stopped}; the rest of the output is not in it.`;
+  if (loss?.stopped)
+    return `The log stopped after ${formatBytes(slice.total)}: ${loss.stopped}; the rest of the output is not in it.`;
   if (slice.size >= slice.total) return undefined;
   const cut = formatBytes(slice.total - slice.size);
-  if (loss?.full) return `The first ${cut} of the output were lost: ${loss.full}. Attached are its last ${formatBytes(slice.size)}.`;
+  if (loss?.full)
+    return `The first ${cut} of the output were lost: ${loss.full}. Attached are its last ${formatBytes(slice.size)}.`;
   return `The log is ${formatBytes(slice.total)}: attached are its last ${formatBytes(slice.size)}.`;
 }

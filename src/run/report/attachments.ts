@@ -91,7 +91,10 @@ export async function collectAttachments(
     }
     if (matched === 0) notes.push(`nothing matched ${pattern}`);
   }
-  return { files, notes, close: () => fds.splice(0).forEach((fd) => closeSync(fd)) };
+  const close = () => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  return { files, notes, close };
 }
 
 function searchError(error: unknown): string {
