@@ -272,6 +272,6 @@ function lossOf(log: LogFile, place = "its directory"): LogLoss | undefined {
         : log.code === "EFBIG"
           ? "the file size limit (ulimit -f) is reached"
           : log.error;
-  if (log.stopped) return { skipped: 0, stopped: why === log.error ? why : `${why} (${log.error})` };
+  if (log.stopped) return { skipped: 0, stopped: why };
   return { skipped, full: why };
 }

@@ -130,5 +130,19 @@ describe("a log that does not fit keeps the end of the output", () => {
       /\nThe first 1\.\d MiB of the output were lost: the file size limit \(ulimit -f\) is reached\. Attached are its last 64 KiB\.$/,
     );
     expectEnd(logOf(reply!));
+
+    // --log is the user's file, not a ring: it keeps the beginning, and the reply says the end is missing.
+    server.reset();
+    const kept = Bun.spawn(
+      ["bash", "-c", `ulimit -f 64; exec "$@"`, "sh", ...MMN, "run", "--log", "job.log", "--", ...job],
+      { cwd: box.cwd, env: box.env, stdout: "ignore", stderr: "pipe" },
+    );
+    expect(await new Response(kept.stderr).text()).toContain(
+      "mmn: the log stopped: the file size limit (ulimit -f) is reached\n",
+    );
+    expect(await kept.exited).toBe(0);
+    expect(dmPosts()[1]!.message).toEndWith(
+      "\nThe log stopped after 64 KiB: the file size limit (ulimit -f) is reached; the rest of the output is not in it.",
+    );
   });
 });
