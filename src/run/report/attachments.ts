@@ -7,6 +7,7 @@
 import { lstat, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { type FileInput, formatBytes } from "../../files.ts";
+import { literal } from "./fence.ts";
 
 /** More would be a flood in a thread, not a result. */
 const MAX_FILES = 50;
@@ -41,24 +42,24 @@ export async function collectAttachments(
       if (!link || link.isDirectory()) continue;
       matched++;
       if (link.isSymbolicLink() && me !== undefined && link.uid !== me) {
-        notes.push(`${relative}: a symlink of another user's, not attached`);
+        notes.push(`${literal(relative)}: a symlink of another user's, not attached`);
         continue;
       }
       const info = await stat(path).catch(() => undefined);
       if (!info?.isFile()) continue;
       if (maxFileSize !== undefined && info.size > maxFileSize) {
         notes.push(
-          `${relative} (${formatBytes(info.size)}) is larger than the server takes (${formatBytes(maxFileSize)}): not attached`,
+          `${literal(relative)} (${formatBytes(info.size)}) is larger than the server takes (${formatBytes(maxFileSize)}): not attached`,
         );
         continue;
       }
       if (files.length >= MAX_FILES) {
-        notes.push(`${relative} and the files after it: not attached (at most ${MAX_FILES})`);
+        notes.push(`${literal(relative)} and the files after it: not attached (at most ${MAX_FILES})`);
         break;
       }
       files.push({ path, name: basename(path), size: info.size });
     }
-    if (matched === 0) notes.push(`nothing matched ${pattern}`);
+    if (matched === 0) notes.push(`nothing matched ${literal(pattern)}`);
   }
   return { files, notes };
 }
