@@ -20,6 +20,7 @@ import {
   ownValues,
   pickTeam,
   readToken,
+  rejectedToken,
   sameServer,
 } from "./setup-steps.ts";
 import { isTerminal } from "./tty.ts";
@@ -84,7 +85,8 @@ export default defineCommand({
     const { notify, me, token } = await answer(tokenFlag)(async () => {
       const token = await readToken(values["token-file"], values.token, interactive, keptToken);
       const notify = client(url, token);
-      return { notify, me: await notify.me(), token };
+      const from = values["token-file"] ?? (values.token !== undefined ? "--token" : undefined);
+      return { notify, me: await rejectedToken(notify.me(), interactive && !tokenFlag, from), token };
     });
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
 
