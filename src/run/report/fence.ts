@@ -28,8 +28,12 @@ export function inlineCode(text: string): string {
   return `${fence} ${text} ${fence}`;
 }
 
-/** Characters that would end a line, reorder the text around them, or act on a terminal. */
-const UNSHOWN = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+/**
+ * Characters that would end a line, act on a terminal, or hide: controls, line and paragraph
+ * separators, and Unicode's invisible format characters (bidi controls that show a name in
+ * another order, zero-width spaces).
+ */
+const UNSHOWN = /[\x00-\x1f\x7f-\x9f\p{Zl}\p{Zp}\p{Cf}]/gu;
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 /** An `@` that starts a word the server could take for a mention (`@channel`, `@alice`). */
 const MENTION = /@(?=[\p{L}\p{N}._-])/gu;

@@ -26,7 +26,7 @@ test("literal: a plain word stays plain; anything else is inline code on one lin
   expect(literal("12345_7")).toBe("12345_7");
   expect(literal("_x_")).toBe("`_x_`");
   expect(literal("www.example.org")).toBe("`www.example.org`");
-  expect(literal("a`b\n@here\t\u202e")).toBe("`` a`b\\n@\u2060here\\t\\u202e ``");
+  expect(literal("a`b\n@here\t\u202e\u200b")).toBe("`` a`b\\n@\u2060here\\t\\u202e\\u200b ``");
   expect(literal("x".repeat(300), 10)).toBe(`\`${"x".repeat(9)}…\``);
   for (const name of ["# h\n@all", "[a](https://x)", "``` @channel", "a\n> quote", "x@y.example"])
     expect(markdownHazards(`see ${literal(name)} now`)).toEqual([]);
