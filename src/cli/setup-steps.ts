@@ -89,23 +89,26 @@ export async function readToken(
   return token;
 }
 
+/** Where the token setup checks came from. */
+export type TokenSource = { file: string } | "flag" | "asked" | "configured";
+
 /**
  * A token the server rejects, told in setup's words: the general hint says to run `mmn setup`,
- * which is where the user is. `from`: the token file or flag it came from, else the prompt
- * (`asked`) or the configuration.
+ * which is where the user is.
  */
-export async function rejectedToken<T>(check: Promise<T>, asked: boolean, from: string | undefined): Promise<T> {
+export async function rejectedToken<T>(check: Promise<T>, source: TokenSource): Promise<T> {
   try {
     return await check;
   } catch (error) {
     if (!(error instanceof ServerError) || error.status !== 401) throw error;
-    const where = asked
-      ? "paste it again"
-      : from === undefined
-        ? "the configured one no longer works: give a new one with --token-file, or run setup in a terminal"
-        : from === "--token"
-          ? "check it"
-          : `check what ${from === "-" ? "stdin" : from} holds`;
+    const where =
+      source === "asked"
+        ? "paste it again"
+        : source === "configured"
+          ? "the configured one no longer works: give a new one with --token-file, or run setup in a terminal"
+          : source === "flag"
+            ? "check it"
+            : `check what ${source.file === "-" ? "stdin" : source.file} holds`;
     throw error.rephrase(
       error.message,
       `${where} (a bot's tokens: Integrations → Bot Accounts, where a new one can be made)`,
