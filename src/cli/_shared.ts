@@ -2,14 +2,24 @@ import { UsageError } from "../errors.ts";
 import type { Operand } from "./command.ts";
 import type { FlagSpecs } from "./flags.ts";
 
+/** One recipient a message: a second -u is refused, not taken instead of the first. */
+const REACH_SEVERAL = "one user or channel a message: for several, a channel they share (or one mmn send each)";
+
 /** Flags more than one command takes, declared once so help and parsing agree. */
 export const targetFlags = {
-  user: { type: "string", alias: "u", description: "send to this user (a direct message)", valueHint: "NAME" },
+  user: {
+    type: "string",
+    alias: "u",
+    description: "send to this user (a direct message)",
+    valueHint: "NAME",
+    repeatHint: REACH_SEVERAL,
+  },
   channel: {
     type: "string",
     alias: "c",
     description: "send to this channel (team/channel for another team)",
     valueHint: "NAME",
+    repeatHint: REACH_SEVERAL,
   },
 } satisfies FlagSpecs;
 

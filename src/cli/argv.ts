@@ -27,6 +27,9 @@ const GLOBAL_FLAGS = {
   version: { type: "boolean", alias: "V", description: "" },
 } satisfies FlagSpecs;
 
+/** Their names, for "did you mean". */
+export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_FLAGS);
+
 /** Where the command name stands: the first word that is neither a flag nor the value of --config. */
 export function commandAt(args: readonly string[]): number {
   for (let i = 0; i < args.length; i++) {
@@ -55,12 +58,24 @@ export function extractGlobals(args: readonly string[]): { globals: GlobalFlags;
     else if (arg === "--verbose") globals.verbose = true;
     else if (arg === "--help" || arg === "-h") globals.help = true;
     else if (arg === "--version" || arg === "-V") globals.version = true;
-    else if (arg.startsWith("--config=")) globals.config = arg.slice("--config=".length);
+    else if (arg.startsWith("--config=")) globals.config = configOnce(globals.config, arg.slice("--config=".length));
     else if (arg === "--config") {
       const value = args[++i];
       if (value === undefined || value.startsWith("-")) throw new UsageError("--config needs a file name");
-      globals.config = value;
+      globals.config = configOnce(globals.config, value);
     } else left.push(arg);
   }
   return { globals, args: left };
+}
+
+/** One configuration file: a second --config would silently win over the first. */
+function configOnce(previous: string | undefined, value: string): string {
+  if (previous !== undefined)
+    throw new UsageError(
+      `--config given twice (${JSON.stringify(previous)} and ${JSON.stringify(value)}): it takes one value`,
+      {
+        hint: "give --config once",
+      },
+    );
+  return value;
 }

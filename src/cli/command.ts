@@ -18,6 +18,8 @@ export interface Command<S extends FlagSpecs = FlagSpecs> {
   examples: string;
   /** Options end at the first operand, which starts the command it runs (`mmn run python …`). */
   wraps?: true;
+  /** Flags of other commands that are typed here by mistake, with where they are. */
+  elsewhere?: Readonly<Record<string, string>>;
   run(args: Parsed<S>, ctx: CliContext): Promise<number>;
 }
 
@@ -47,6 +49,7 @@ export async function usage(command: Command): Promise<string> {
             description: flag.description,
             ...(flag.alias ? { alias: flag.alias } : {}),
             ...(flag.negatable ? { default: true } : {}),
+            ...(flag.negativeDescription ? { negativeDescription: flag.negativeDescription } : {}),
           }
         : {
             type: "string",

@@ -1,12 +1,13 @@
 import { errnoText } from "../disk.ts";
 import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
+import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
 import { COMMANDS, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
+import { closest } from "./suggest.ts";
 import { isTerminal } from "./tty.ts";
 import { markLines, print, setLevel, ui } from "./ui.ts";
 
@@ -45,8 +46,12 @@ async function main(argv: string[]): Promise<number> {
     return globals.help ? 0 : 2;
   }
   const entry = commandNamed(name);
-  if (!entry)
-    throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
+  if (!entry) {
+    const near = closest(name, Object.keys(COMMANDS));
+    throw new UsageError(`unknown command ${JSON.stringify(name)}`, {
+      hint: near ? `did you mean mmn ${near}? (mmn --help lists the commands)` : "run `mmn --help` to see the commands",
+    });
+  }
   if (entry.readsConfig) guardSecrets({ startsProcesses: entry.wraps === true });
   const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
@@ -68,7 +73,12 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   exitAtOnce = entry.wraps === true;
-  return command.run(parseFlags(raw, command.flags, { stopAtOperand: entry.wraps === true }), ctx);
+  const parsed = parseFlags(raw, command.flags, {
+    stopAtOperand: entry.wraps === true,
+    alsoKnown: GLOBAL_FLAG_NAMES,
+    ...(command.elsewhere ? { elsewhere: command.elsewhere } : {}),
+  });
+  return command.run(parsed, ctx);
 }
 
 function jsonFailure(error: unknown): Record<string, unknown> {

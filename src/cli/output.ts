@@ -7,6 +7,9 @@ import { print, ui } from "./ui.ts";
  * What `send` and `update` report: a line for people on stderr, or one JSON object on
  * stdout. `--save-hook` without `--id` remembers the post under a generated id first.
  * What was sent is reported even when its hook could not be written, which fails after.
+ * Inside `mmn run` (MMN_RUN_ID is set for its command) the person's line is left out, as with
+ * --quiet, unless --verbose: the job's stderr is its output, in the live tail and the log, and
+ * the post says itself that it was sent. Errors still go there, and --json still prints.
  */
 export async function printResult(options: {
   notify: Notify;
@@ -44,7 +47,9 @@ export async function printResult(options: {
     print(`${JSON.stringify(result)}\n`);
   } else if (!json) {
     const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
-    ui.success(`${action}${idText} (post ${post.id})${hookFile ? `, hook written to ${hookFile}` : ""}`);
+    const line = `${action}${idText} (post ${post.id})${hookFile ? `, hook written to ${hookFile}` : ""}`;
+    if (process.env.MMN_RUN_ID) ui.debug(`✔ ${line}`);
+    else ui.success(line);
   }
   if (hookError !== undefined) throw new AfterSendError(post, hookError);
 }

@@ -59,7 +59,12 @@ export default defineCommand({
       valueHint: "SECONDS",
     },
     tail: { type: "string", description: "lines of output shown in the status (default 10)", valueHint: "LINES" },
-    logs: { type: "boolean", negatable: true, description: "attach the log to the final reply (--no-logs: don't)" },
+    logs: {
+      type: "boolean",
+      negatable: true,
+      description: "attach the log to the final reply",
+      negativeDescription: "keep no log (no temporary file) and attach none",
+    },
     log: {
       type: "string",
       description: "keep the combined log in this file (default: a temporary file)",
@@ -149,8 +154,9 @@ export default defineCommand({
     // One board for the whole array: every task, on every node, finds it under the array's id.
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
     if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
-    else if (notify)
-      ui.info(`reporting ${on === "always" ? "" : "a failure "}as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    // Under --on failure nothing is posted unless the command fails: no message for `mmn update` to find until then.
+    else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
 
     const { wrap } = await import("../run/wrapper.ts");
     const { code, hook } = await wrap({

@@ -22,6 +22,7 @@ export default defineCommand({
   name: "mmn send",
   description: "Send a message, with files, to a user or a channel.",
   operands: [messageOperand],
+  elsewhere: { append: "adding to a message is mmn update's: mmn update --id ID --append TEXT" },
   flags: {
     ...targetFlags,
     ...fileFlag,

@@ -89,6 +89,33 @@ export async function readToken(
   return token;
 }
 
+/** Where the token setup checks came from. */
+export type TokenSource = { file: string } | "flag" | "asked" | "configured";
+
+/**
+ * A token the server rejects, told in setup's words: the general hint says to run `mmn setup`,
+ * which is where the user is.
+ */
+export async function rejectedToken<T>(check: Promise<T>, source: TokenSource): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (!(error instanceof ServerError) || error.status !== 401) throw error;
+    const where =
+      source === "asked"
+        ? "paste it again"
+        : source === "configured"
+          ? "the configured one no longer works: give a new one with --token-file, or run setup in a terminal"
+          : source === "flag"
+            ? "check it"
+            : `check what ${source.file === "-" ? "stdin" : source.file} holds`;
+    throw error.rephrase(
+      error.message,
+      `${where} (a bot's tokens: Integrations → Bot Accounts, where a new one can be made)`,
+    );
+  }
+}
+
 export async function pickTeam(
   notify: Notify,
   wanted: string | undefined,
@@ -97,7 +124,10 @@ export async function pickTeam(
 ): Promise<string | undefined> {
   const teams: Team[] = await notify.teams();
   if (wanted) {
-    if (teams.some((t) => t.name === wanted)) return wanted;
+    if (teams.some((t) => t.name === wanted)) {
+      ui.success(`team ${wanted}`);
+      return wanted;
+    }
     if (explicit || !interactive) {
       throw new UsageError(`the bot is not in a team named ${JSON.stringify(wanted)}`, {
         hint: `its teams: ${teams.map((t) => t.name).join(", ") || "none (add it to one)"}`,
@@ -110,7 +140,16 @@ export async function pickTeam(
     );
     return undefined;
   }
-  if (teams.length === 1 || !interactive) return teams[0]!.name;
+  const first = teams[0]!.name;
+  if (teams.length === 1) {
+    ui.success(`team ${first}: the bot's only team`);
+    return first;
+  }
+  if (!interactive) {
+    const others = teams.slice(1).map((t) => t.name);
+    ui.success(`team ${first}: the first of the bot's teams (also ${others.join(", ")}; --team to choose)`);
+    return first;
+  }
   return choose(
     "Team for channels:",
     teams.map((t) => t.name),

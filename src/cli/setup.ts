@@ -20,7 +20,9 @@ import {
   ownValues,
   pickTeam,
   readToken,
+  rejectedToken,
   sameServer,
+  type TokenSource,
 } from "./setup-steps.ts";
 import { isTerminal } from "./tty.ts";
 import { ui } from "./ui.ts";
@@ -84,7 +86,10 @@ export default defineCommand({
     const { notify, me, token } = await answer(tokenFlag)(async () => {
       const token = await readToken(values["token-file"], values.token, interactive, keptToken);
       const notify = client(url, token);
-      return { notify, me: await notify.me(), token };
+      const file = values["token-file"];
+      const source: TokenSource =
+        file !== undefined ? { file } : values.token !== undefined ? "flag" : interactive ? "asked" : "configured";
+      return { notify, me: await rejectedToken(notify.me(), source), token };
     });
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
 

@@ -9,6 +9,7 @@ import type { Notify } from "../notify.ts";
 import type { Recipient } from "../recipient.ts";
 import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
+import { arrayName } from "./array/board.ts";
 import { ArrayState } from "./array/tasks.ts";
 import { JobWatch } from "./job/watch.ts";
 import type { LogChoice } from "./options.ts";
@@ -226,7 +227,7 @@ function createReporter(notify: Notify, recipient: Recipient, options: WrapOptio
     state: new ArrayState(joinPath(defaultHookDir(), ".arrays", array.boardId)),
     on: options.on,
     intervalMs: options.intervalMs,
-    name: options.title ?? array.name,
+    name: options.title ?? arrayName(array),
     mention: options.mention,
     outcomeOf: outcome,
     warn,

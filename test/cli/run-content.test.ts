@@ -143,7 +143,7 @@ test("a script whose #! names a missing program: 'bad interpreter', exit 126 as 
   const r = await mmn(box, ["run", "--", "./bad.sh"]);
   expect(r.code).toBe(126);
   expect(r.stderr).toContain("mmn: bad interpreter: /nonexistent/interp: no such file (the #! line of ./bad.sh)\n");
-  expect(dmPosts()[0]!.message).toContain("could not start: bad interpreter: /nonexistent/interp");
+  expect(dmPosts()[0]!.message).toContain("could not start: `bad interpreter: /nonexistent/interp");
 
   server.reset();
   chmodSync(box.write("crlf.sh", "#!/bin/sh\r\necho hi\r\n"), 0o755);
@@ -212,8 +212,10 @@ test("--attach: what the job made goes on the final reply; nothing matched, too 
   expect(r.code).toBe(0);
   const [status, reply, ...more] = dmPosts();
   expect(reply!.root_id).toBe(status!.id);
-  expect(reply!.message).toContain("\n(out/model.bin (98 KiB) is larger than the server takes (64 KiB): not attached)");
-  expect(reply!.message).toContain("\n(nothing matched missing/*.csv)");
+  expect(reply!.message).toContain(
+    "\n(`out/model.bin` (98 KiB) is larger than the server takes (64 KiB): not attached)",
+  );
+  expect(reply!.message).toContain("\n(nothing matched `missing/*.csv`)");
   // At most ten files on a post: the log and nine plots, the rest in the thread.
   const names = (post: Post) => (post.file_ids ?? []).map((id) => server.files.get(id)!.info.name);
   expect(names(reply!)).toHaveLength(10);

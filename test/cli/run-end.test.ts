@@ -46,7 +46,7 @@ describe("nothing after the job changes its exit code", () => {
       expect(r.code).toBe(0);
       const [status, reply] = dmPosts();
       expect(status!.message).toContain("succeeded");
-      expect(reply!.message).toContain("(cannot search all of **/*.png: ");
+      expect(reply!.message).toContain("(cannot search all of `**/*.png`: ");
       expect(reply!.message).toContain("permission denied");
       expect(readdirSync(temp)).toEqual([]);
 
@@ -61,7 +61,7 @@ describe("nothing after the job changes its exit code", () => {
       mk("locked");
       const c = await mmn(configured.box, ["run", "--", "sh", "-c", "exit 7"], { uid: USER });
       expect(c.code).toBe(7);
-      expect(dmPosts()[1]!.message).toContain("(cannot search all of **/*.png: ");
+      expect(dmPosts()[1]!.message).toContain("(cannot search all of `**/*.png`: ");
       expect(readdirSync(configured.temp)).toEqual([]);
     },
   );

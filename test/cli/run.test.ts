@@ -97,10 +97,17 @@ describe("1. the status message", () => {
     expect(field(dmPosts()[0]!, "Command")).toBe("`` echo 'a`b' ``");
   });
 
-  test("--on failure prints the id the failure will be reported under", async () => {
+  test("--on failure says only what is true: no message to update unless the command fails, at its end", async () => {
     const r = await mmn(box, ["run", "--on", "failure", "--id", "quiet-1", "--", "false"]);
-    expect(r.stderr).toContain('mmn: reporting a failure as "quiet-1" (mmn update --id quiet-1 …)');
+    expect(r.stderr).toContain('mmn: reporting only a failure, when the command ends (as "quiet-1")\n');
+    expect(r.stderr).not.toContain("mmn update");
     expect(dmPosts()[0]!.message).toContain("failed with exit code 1");
+
+    server.reset();
+    const ok = await mmn(box, ["run", "--on", "failure", "--", "true"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toContain("mmn update");
+    expect(dmPosts()).toEqual([]);
   });
 });
 
@@ -599,7 +606,7 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
     const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: { ...box.env, ...down } });
     expect(await proc.exited).toBe(3);
     const both = readFileSync(join(box.cwd, "both.out"), "utf8");
-    expect(both).toMatch(/^mmn: reporting a failure as .*\nno newline\nmmn: the outcome /);
+    expect(both).toMatch(/^mmn: reporting only a failure, .*\nno newline\nmmn: the outcome /);
   });
 
   test("--verbose: every line of mmn's among the command's stderr is marked mmn:", async () => {

@@ -128,7 +128,11 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       await answer("Mattermost server address:", "http://127.0.0.1:1");
       await answer("could not reach 127.0.0.1:1", other.url);
       await answer("Access token:", "");
-      await answer("error: no token", other.token);
+      await answer("error: no token", "wrongwrongwrongwrongwrongw");
+      // Setup's own words: the general hint would say to run `mmn setup`, which is where we are.
+      const rejected = await waitFor(session, "hint: paste it again");
+      expect(rejected).not.toContain("mmn setup");
+      await answer("hint: paste it again", other.token);
       await answer("Send to whom by default?", "@nobody");
       await answer("error: no user named @nobody", "@bob");
       await answer("Write the configuration to", "");

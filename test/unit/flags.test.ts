@@ -23,8 +23,32 @@ test("long, short, inline and repeated flags; - and -- as operands; typed values
   expect(parseFlags([], specs).flags.file).toEqual([]);
 });
 
-test("a non-repeatable flag keeps its last value", () => {
-  expect(parseFlags(["-u", "a", "--user", "b"], specs).flags.user).toBe("b");
+test("a flag that takes one value, given twice, is refused (the first would be dropped without a word)", () => {
+  expect(() => parseFlags(["-u", "a", "--user", "b"], specs)).toThrow(
+    new UsageError('-u/--user given twice ("a" and "b"): it takes one value'),
+  );
+  expect(() => parseFlags(["--on", "always", "--on=failure"], specs)).toThrow(/--on given twice/);
+  expect(() => parseFlags(["--mention", "--mention", "bob"], specs)).toThrow(
+    new UsageError('--mention given twice (alone and "bob"): it takes one value'),
+  );
+  // Booleans take no value: saying one twice says the same.
+  expect(parseFlags(["--json", "--json"], specs).flags.json).toBe(true);
+  expect(() => extractGlobals(["--config", "a", "--config=b"])).toThrow(/--config given twice/);
+});
+
+test("a mistyped flag: the nearest one is suggested; a flag of another command says where it is", () => {
+  const hint = (args: string[], options = {}) => {
+    try {
+      parseFlags(args, specs, options);
+    } catch (error) {
+      return (error as UsageError).hint;
+    }
+  };
+  expect(hint(["--usr", "x"])).toBe("did you mean --user? (see --help)");
+  expect(hint(["--mentoin"])).toBe("did you mean --mention? (see --help)");
+  expect(hint(["--verbos"], { alsoKnown: ["verbose"] })).toBe("did you mean --verbose? (see --help)");
+  expect(hint(["--colour"])).toBe("see --help");
+  expect(hint(["--append"], { elsewhere: { append: "it is mmn update's" } })).toBe("it is mmn update's");
 });
 
 test("an enum takes one of its values", () => {

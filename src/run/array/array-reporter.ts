@@ -9,6 +9,7 @@ import { AfterSendError, errorMessage } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
+import { literal } from "../report/fence.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
@@ -138,7 +139,7 @@ export class ArrayReporter implements RunReporter {
   async #replyFailure(state: RunState, reply: FinalReply): Promise<void> {
     const hook = await this.#ensureBoard();
     const mention = this.options.mention ? `@${this.options.mention} ` : "";
-    const text = `${mention}❌ task ${this.options.array.taskId} of ${this.options.name ?? "the array"} ${this.options.outcomeOf(state)} on ${state.host}`;
+    const text = `${mention}❌ task ${literal(this.options.array.taskId)} of ${this.options.name ?? "the array"} ${this.options.outcomeOf(state)} on ${literal(state.host)}`;
     try {
       await this.options.notify.reply(text, {
         to: hook.id,

@@ -1,4 +1,5 @@
 /** One message for a whole job array: how many tasks run, succeeded and failed, and which failed why. */
+import { literal } from "../report/fence.ts";
 import type { ArrayTask } from "./array.ts";
 import type { TaskRecord } from "./tasks.ts";
 
@@ -39,13 +40,17 @@ const duration = (ms: number): string => {
   return h ? `${h}h ${String(m).padStart(2, "0")}m` : m ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 };
 
-/** The array's name and id: `**sweep** (array 12345)`. */
+/** The array's name and id: `**sweep** (array 12345)`; a `name` given is the title, the job's own is shown literally. */
 const title = (array: ArrayTask, name: string | undefined) =>
-  `**${name ?? array.name ?? "array"}** (array ${array.arrayId})`;
+  `**${name ?? arrayName(array) ?? "array"}** (array ${literal(array.arrayId)})`;
+
+/** The job's name as posts show it: literally (it comes from the job's environment). */
+export const arrayName = (array: ArrayTask): string | undefined =>
+  array.name === undefined ? undefined : literal(array.name);
 
 /** What failed, shortest first, at most a few: a phone's screen, not a report. */
 function failures(b: Board, most = 10): string {
-  const shown = b.failed.slice(0, most).map((r) => `${r.task}: ${r.outcome ?? "failed"}`);
+  const shown = b.failed.slice(0, most).map((r) => `${literal(r.task)}: ${r.outcome ?? "failed"}`);
   return `${shown.join("; ")}${b.failed.length > most ? `; and ${b.failed.length - most} more` : ""}`;
 }
 

@@ -11,6 +11,7 @@ import { errnoText } from "../../disk.ts";
 import { type FileInput, formatBytes } from "../../files.ts";
 import { fdPath } from "../process/samefile.ts";
 import { PathChecker } from "./checked-open.ts";
+import { literal } from "./fence.ts";
 
 /** More would be a flood in a thread, not a result. */
 const MAX_FILES = 50;
@@ -60,25 +61,25 @@ export async function collectAttachments(
           const link = shown(opened.foreignLink);
           notes.push(
             link === relative
-              ? `${relative}: a symlink of another user's, not attached`
-              : `${link}: a symlink of another user's, nothing through it attached`,
+              ? `${literal(relative)}: a symlink of another user's, not attached`
+              : `${literal(link)}: a symlink of another user's, nothing through it attached`,
           );
           continue;
         }
         if ("changed" in opened) {
-          notes.push(`${relative}: changed while it was being attached, not attached`);
+          notes.push(`${literal(relative)}: changed while it was being attached, not attached`);
           continue;
         }
         if (maxFileSize !== undefined && opened.size > maxFileSize) {
           closeSync(opened.fd);
           notes.push(
-            `${relative} (${formatBytes(opened.size)}) is larger than the server takes (${formatBytes(maxFileSize)}): not attached`,
+            `${literal(relative)} (${formatBytes(opened.size)}) is larger than the server takes (${formatBytes(maxFileSize)}): not attached`,
           );
           continue;
         }
         if (files.length >= MAX_FILES) {
           closeSync(opened.fd);
-          notes.push(`${relative} and the files after it: not attached (at most ${MAX_FILES})`);
+          notes.push(`${literal(relative)} and the files after it: not attached (at most ${MAX_FILES})`);
           break;
         }
         fds.push(opened.fd);
@@ -86,10 +87,10 @@ export async function collectAttachments(
       }
     } catch (error) {
       // A directory the glob cannot read (chmod 000): the search stops there, the run's end goes on.
-      notes.push(`cannot search all of ${pattern}: ${searchError(error)}`);
+      notes.push(`cannot search all of ${literal(pattern)}: ${searchError(error)}`);
       matched++;
     }
-    if (matched === 0) notes.push(`nothing matched ${pattern}`);
+    if (matched === 0) notes.push(`nothing matched ${literal(pattern)}`);
   }
   const close = () => {
     for (const fd of fds.splice(0)) closeSync(fd);
@@ -100,5 +101,5 @@ export async function collectAttachments(
 function searchError(error: unknown): string {
   const { path } = error as NodeJS.ErrnoException;
   const words = errnoText(error);
-  return path ? `${path}: ${words}` : words;
+  return path ? `${literal(path)}: ${words}` : words;
 }

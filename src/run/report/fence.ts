@@ -27,3 +27,37 @@ export function inlineCode(text: string): string {
   const fence = "`".repeat(longest + 1);
   return `${fence} ${text} ${fence}`;
 }
+
+/**
+ * Characters that would end a line, act on a terminal, or hide: controls, line and paragraph
+ * separators, and Unicode's invisible format characters (bidi controls that show a name in
+ * another order, zero-width spaces).
+ */
+const UNSHOWN = /[\x00-\x1f\x7f-\x9f\p{Zl}\p{Zp}\p{Cf}]/gu;
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+/** An `@` that starts a word the server could take for a mention (`@channel`, `@alice`). */
+const MENTION = /@(?=[\p{L}\p{N}._-])/gu;
+/**
+ * Words no Markdown of Mattermost's acts on, shown plain: "node07", "sweep", "train.py",
+ * "12345_7", "9[3]". Inner `_` cannot open emphasis, `.` links only after `www.` or a scheme.
+ */
+const PLAIN = /^(?:\d[\d_.[\]]*|[\p{L}\p{N}](?:[\p{L}\p{N}_.-]*[\p{L}\p{N}])?)$/u;
+
+/**
+ * A name that came from the job or the machine (a file, a job name, a path, a host), shown
+ * literally in a post. A plain word stays plain; anything else is inline code, the one form
+ * in which Mattermost renders no heading, link, autolink, emoji, hashtag or ~channel (escaped
+ * Markdown cannot stop its autolinks, and push notifications show the backslashes), with line
+ * breaks and other controls as `\n`-style escapes, so the name stays on its line, and a word
+ * joiner (U+2060, invisible) after an `@`, because the server looks for mentions with its own
+ * idea of where code ends.
+ */
+export function literal(text: string, max = 200): string {
+  const chars = [...text];
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : text;
+  if (PLAIN.test(cut) && !/^www\./i.test(cut)) return cut;
+  const shown = cut
+    .replace(UNSHOWN, (c) => ESCAPES[c] ?? `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`)
+    .replace(MENTION, "@\u2060");
+  return inlineCode(shown);
+}

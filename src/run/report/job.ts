@@ -1,4 +1,5 @@
 /** The batch job we run in, from the scheduler's environment variables. */
+import { literal } from "./fence.ts";
 
 type Scheduler = "slurm" | "pbs" | "lsf";
 
@@ -70,11 +71,14 @@ export function jobContextFields(ctx: JobContext): Array<[label: string, value: 
   const id = jobIdText(ctx);
   const restart = ctx.restarts ? `, restart ${ctx.restarts}` : "";
   const fields: Array<[string, string]> = [
-    [`${SCHEDULER_NAMES[ctx.scheduler]} job`, `${ctx.jobName ? `${id} (${ctx.jobName})` : id}${restart}`],
+    [
+      `${SCHEDULER_NAMES[ctx.scheduler]} job`,
+      `${ctx.jobName ? `${literal(id)} (${literal(ctx.jobName)})` : literal(id)}${restart}`,
+    ],
   ];
-  if (ctx.queue) fields.push([ctx.scheduler === "slurm" ? "Partition" : "Queue", ctx.queue]);
-  if (ctx.cluster) fields.push([ctx.scheduler === "pbs" ? "Server" : "Cluster", ctx.cluster]);
-  if (ctx.nodes) fields.push(["Nodes", shorten(ctx.nodes, 80)]);
+  if (ctx.queue) fields.push([ctx.scheduler === "slurm" ? "Partition" : "Queue", literal(ctx.queue)]);
+  if (ctx.cluster) fields.push([ctx.scheduler === "pbs" ? "Server" : "Cluster", literal(ctx.cluster)]);
+  if (ctx.nodes) fields.push(["Nodes", literal(ctx.nodes, 80)]);
   return fields;
 }
 
@@ -90,8 +94,4 @@ export function jobIdText(ctx: JobContext): string {
 function compact(ctx: JobContext): JobContext {
   for (const key of Object.keys(ctx) as Array<keyof JobContext>) if (ctx[key] === undefined) delete ctx[key];
   return ctx;
-}
-
-function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { inlineCode } from "./fence.ts";
+import { inlineCode, literal } from "./fence.ts";
 import { type JobContext, jobIdText } from "./job.ts";
 
 /**
@@ -108,12 +108,7 @@ export function scriptOf(argv: readonly string[]): { index: number; name: string
 export function jobLabel(job: JobContext): string {
   const id = jobIdText(job);
   const name = job.jobName && !["sbatch", "STDIN", "interactive"].includes(job.jobName) ? job.jobName : undefined;
-  return name ? `${escapeMarkdown(name)} ${id}` : `job ${id}`;
-}
-
-/** A name in bold must stay one bold run: its own stars, backticks and edge underscores are kept literal. */
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\*`~[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`);
+  return name ? `${literal(name)} ${literal(id)}` : `job ${literal(id)}`;
 }
 
 /** The command as the first line shows it: whole when short, else from its script on. */

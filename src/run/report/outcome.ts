@@ -1,4 +1,5 @@
 import type { ChildResult } from "../process/child.ts";
+import { literal } from "./fence.ts";
 import type { Phase, RunState } from "./render.ts";
 
 /**
@@ -34,12 +35,13 @@ function phaseOf(result: ChildResult, outputLost: boolean): Phase {
 
 function endFields(result: ChildResult, hideCommand: boolean): Partial<RunState> {
   // The reason names the program ("no such file: ./deploy-prod.sh"): hidden, only its kind is told.
+  // Shown, it names what the machine holds (the interpreter of a `#!` line): literally.
   const startError =
     result.startError && hideCommand
       ? result.code === 127
         ? "command not found"
         : "it cannot be executed"
-      : result.startError;
+      : result.startError && literal(result.startError);
   return {
     exitCode: result.code,
     ...(result.signal ? { signal: result.signal } : {}),

@@ -2,7 +2,7 @@ import { formatBytes } from "../../files.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";
 import { formatAgo, formatDuration } from "./amounts.ts";
 import { type Cause, causeEndsRun, causeIcon, causeWords, oomNote } from "./cause.ts";
-import { codeBlock, inlineCode } from "./fence.ts";
+import { codeBlock, inlineCode, literal } from "./fence.ts";
 import { type JobContext, jobContextFields } from "./job.ts";
 import { commandLabel, jobLabel } from "./name.ts";
 import { advice, type Resources, resourceFields } from "./resources.ts";
@@ -91,13 +91,13 @@ function ownOutcome(state: RunState): string {
 function headline(state: RunState): string {
   const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
   if (state.phase === "running" && state.stopping)
-    return `${ICONS.running} **${name(state)}** is stopping on ${state.host} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
+    return `${ICONS.running} **${name(state)}** is stopping on ${literal(state.host)} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
   const quiet = state.quietMs !== undefined ? `, last output ${formatAgo(state.quietMs)} ago` : "";
   if (state.phase === "running")
-    return `${ICONS.running} **${name(state)}** is running on ${state.host} (${elapsed}${quiet})`;
+    return `${ICONS.running} **${name(state)}** is running on ${literal(state.host)} (${elapsed}${quiet})`;
   const icon =
     state.cause && causeEndsRun(state.cause) && !state.startError ? causeIcon(state.cause) : ICONS[state.phase];
-  return `${icon} **${name(state)}** ${outcome(state)} on ${state.host} after ${elapsed}`;
+  return `${icon} **${name(state)}** ${outcome(state)} on ${literal(state.host)} after ${elapsed}`;
 }
 
 /**
@@ -150,14 +150,14 @@ export function statusProps(state: RunState): Record<string, unknown> {
     value: `${formatDuration(elapsedMs)}${state.timeLimit ? ` of ${state.timeLimit}` : ""}`,
     short: true,
   });
-  fields.push({ title: "Host", value: state.host, short: true });
+  fields.push({ title: "Host", value: literal(state.host), short: true });
   fields.push({ title: "Output", value: formatBytes(state.outputBytes), short: true });
   const final = state.phase !== "running";
   if (state.resources)
     for (const [title, value] of resourceFields(state.resources, elapsedMs, final))
       fields.push({ title, value, short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
-  fields.push({ title: "Directory", value: inlineCode(shorten(state.cwd, 200)), short: false });
+  fields.push({ title: "Directory", value: literal(state.cwd), short: false });
   const tip = state.phase === "succeeded" && state.resources && advice(state.resources, elapsedMs);
   if (tip) fields.push({ title: "Advice", value: tip, short: false });
   return {
@@ -216,5 +216,5 @@ function shorten(text: string, max: number): string {
 /** The reply at 90 % of the time limit: it notifies, so it names the job and the time left first. */
 export function limitWarning(state: RunState, leftMs: number): string {
   const limit = state.timeLimit ? ` of its time limit of ${state.timeLimit}` : " before its time limit";
-  return `⏰ **${name(state)}** has ${formatDuration(leftMs)} left${limit} on ${state.host}`;
+  return `⏰ **${name(state)}** has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
 }

@@ -30,7 +30,7 @@ test("Slurm array task", () => {
     ["Slurm job", "1234_6 (train)"],
     ["Partition", "gpu"],
     ["Cluster", "hpc1"],
-    ["Nodes", "node[01-04]"],
+    ["Nodes", "`node[01-04]`"],
   ]);
 });
 
@@ -50,10 +50,10 @@ test("PBS (Torque and PBS Pro array variables)", () => {
   });
   const pro = jobContext({ PBS_JOBID: "56[2].pbs", PBS_ARRAY_INDEX: "2", PBS_ARRAY_ID: "56[].pbs" })!;
   expect(pro.arrayTaskId).toBe("2");
-  expect(jobContextFields(pro)[0]).toEqual(["PBS job", "56[2].pbs"]);
+  expect(jobContextFields(pro)[0]).toEqual(["PBS job", "`56[2].pbs`"]);
   expect(jobContextFields(jobContext({ PBS_JOBID: "55.server", PBS_ARRAYID: "3" })!)[0]).toEqual([
     "PBS job",
-    "55.server[3]",
+    "`55.server[3]`",
   ]);
 });
 
@@ -71,8 +71,8 @@ test("LSF, where index 0 means no array", () => {
 test("long node lists are shortened", () => {
   const nodes = Array.from({ length: 50 }, (_, i) => `node${i}`).join(",");
   const [, value] = jobContextFields(jobContext({ SLURM_JOB_ID: "1", SLURM_JOB_NODELIST: nodes })!).at(-1)!;
-  expect(value.length).toBe(80);
-  expect(value.endsWith("…")).toBe(true);
+  expect(value.length).toBe(82);
+  expect(value.endsWith("…`")).toBe(true);
 });
 
 test("a requeued Slurm job says which restart this run is", () => {

@@ -37,7 +37,7 @@ test("a short command is shown whole; a long one from its script on, never cut b
   expect(label(["bash", "-c", "echo one\necho two"])).toBe("`bash -c 'echo one…`");
 });
 
-test("a job: its name and id, as the scheduler writes the id; a name that would break the bold is escaped", () => {
+test("a job: its name and id, as the scheduler writes the id; a name that would break the bold is shown literally", () => {
   const task = jobContext({
     SLURM_JOB_ID: "12352",
     SLURM_JOB_NAME: "sweep",
@@ -48,7 +48,7 @@ test("a job: its name and id, as the scheduler writes the id; a name that would 
   expect(jobLabel(jobContext({ PBS_JOBID: "55.server", PBS_JOBNAME: "sim" })!)).toBe("sim 55.server");
   expect(jobLabel(jobContext({ LSB_JOBID: "9", LSB_JOBNAME: "fit", LSB_JOBINDEX: "3" })!)).toBe("fit 9[3]");
   expect(jobLabel(jobContext({ SLURM_JOB_ID: "3", SLURM_JOB_NAME: "my_job" })!)).toBe("my_job 3");
-  expect(jobLabel(jobContext({ SLURM_JOB_ID: "3", SLURM_JOB_NAME: "**big** _x_" })!)).toBe("\\*\\*big\\*\\* \\_x\\_ 3");
+  expect(jobLabel(jobContext({ SLURM_JOB_ID: "3", SLURM_JOB_NAME: "**big** _x_" })!)).toBe("`**big** _x_` 3");
   // A script piped to sbatch is named "sbatch": no name worth showing.
   expect(jobLabel(jobContext({ SLURM_JOB_ID: "4", SLURM_JOB_NAME: "sbatch" })!)).toBe("job 4");
 });
