@@ -37,6 +37,8 @@ export interface RequestOptions {
   shape?: Shape;
   /** Instead of the client's tries: as many as fit before this deadline (performance.now() time). */
   deadline?: number;
+  /** An upload: held to the files' own deadline when retryUntil gave one. */
+  upload?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -49,6 +51,7 @@ export class Api {
   readonly #transport: Transport;
   readonly #options: ApiOptions;
   #deadline: number | undefined;
+  #uploadDeadline: number | undefined;
 
   constructor(options: ApiOptions) {
     this.#transport = new Transport(options);
@@ -62,16 +65,18 @@ export class Api {
   /**
    * From now on every request is tried again on transient failures for as long as this
    * deadline (Date.now() time) allows, instead of the client's few tries: the end of a run.
+   * Uploads stop at `uploadsBy`: what is left is the time to send the text without them.
    */
-  retryUntil(deadline: number): void {
+  retryUntil(deadline: number, uploadsBy = deadline): void {
     this.#deadline = performance.now() + (deadline - Date.now());
+    this.#uploadDeadline = performance.now() + (uploadsBy - Date.now());
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const info: RequestInfo = { method, path };
     const json = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const deadline = options.deadline ?? this.#deadline;
+    const deadline = options.deadline ?? (options.upload ? this.#uploadDeadline : undefined) ?? this.#deadline;
     const policy: RetryPolicy = deadline
       ? { shape: "deadline", deadline }
       : {

@@ -5,7 +5,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Api } from "./api.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
-import { CHANNEL, OBJECT, POST, TEAM, TEAMS, UPLOAD, USER } from "./shapes.ts";
+import { CHANNEL, OBJECT, POST, TEAM, TEAMS, USER, uploadOf } from "./shapes.ts";
 
 /** The fields of `POST posts` we send. */
 export interface NewPost {
@@ -63,7 +63,8 @@ export function uploadFiles(api: Api, channelId: string, files: readonly UploadF
   return api.request<FileUploadResponse>("POST", "/files", {
     bodyFactory: () => multipartUpload(channelId, files),
     idempotent: true,
-    shape: UPLOAD,
+    upload: true,
+    shape: uploadOf(files.length),
     timeoutMs: 30_000 + (bytes / MIN_UPLOAD_RATE) * 1000,
   });
 }
