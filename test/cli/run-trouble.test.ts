@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { mkdirSync, truncateSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { mmn, type Sandbox } from "../helpers/cli.ts";
+import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { waitFor } from "../run/helpers.ts";
-import type { TestServer } from "../server/index.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
 
 // A server that misbehaves for a moment during the run (a 401, a proxy's page, a 404 on one
 // edit): the run goes on reporting, and the end is always attempted and tells what did not arrive.
@@ -196,4 +198,76 @@ describe("files that cannot be uploaded do not cost the reply", () => {
       "\n(the log and 2 other files could not be attached: the server refused the upload (HTTP 403))",
     );
   });
+});
+
+describe("--thread whose root cannot be used: the run reports in a message of its own, with a warning", () => {
+  const ownPost = (r: { code: number; stderr: string }) => {
+    expect(r.code).toBe(0);
+    const own = roots().find((p) => p.message.includes("**step**"))!;
+    expect(own.message).toStartWith("✅ **step** succeeded");
+    expect(repliesTo(own).map((p) => p.message.split(" on ")[0])).toEqual(["✅ **step** succeeded"]);
+  };
+
+  test("its root was deleted", async () => {
+    expect((await mmn(box, ["run", "--thread", "flow", "--", "true"])).code).toBe(0);
+    const root = roots().find((p) => p.message === "🧵 **flow**")!;
+    for (const post of [root, ...repliesTo(root)]) server.posts.delete(post.id);
+    const r = await mmn(box, ["run", "--thread", "flow", "--title", "step", "--", "true"]);
+    ownPost(r);
+    expect(ours(r.stderr)).toEqual([
+      'mmn: --thread "flow": its first message is gone (deleted?): this run reports in a message of its own',
+    ]);
+  });
+
+  test("its hook is corrupt", async () => {
+    const hook = join(box.home, ".local/state/mmn/hooks/flow.msg");
+    mkdirSync(dirname(hook), { recursive: true, mode: 0o700 });
+    writeFileSync(hook, "garbage\n", { mode: 0o600 });
+    const r = await mmn(box, ["run", "--thread", "flow", "--title", "step", "--", "true"]);
+    ownPost(r);
+    expect(ours(r.stderr)).toEqual([
+      expect.stringMatching(
+        /^mmn: --thread "flow": its hook cannot be used \(.*\): this run reports in a message of its own$/,
+      ),
+    ]);
+  });
+});
+
+test("an attached file that shrinks during its upload: the reply goes without it, saying so", async () => {
+  const large = await startTestServer({ maxFileSize: 100 * 1024 * 1024 });
+  const home = sandbox(large, { user: "alice" });
+  try {
+    // The server takes the upload's headers and nothing more: the file is read as the body goes.
+    const held = large.hold("POST", "/api/v4/files", { unread: true });
+    const run = mmn(home, [
+      "run",
+      "--no-logs",
+      "--attach",
+      "big.bin",
+      "--",
+      "bash",
+      "-c",
+      "head -c 33554432 /dev/zero > big.bin; exit 1",
+    ]);
+    await held.arrived;
+    truncateSync(join(home.cwd, "big.bin"), 1024 * 1024);
+    held.release();
+    const r = await run;
+    expect(r.code).toBe(1);
+    const posts = large.postsIn(large.dmChannelWith(large.users.alice.id)!.id);
+    const [status, reply, ...more] = posts;
+    expect(more).toEqual([]);
+    expect(reply!.root_id).toBe(status!.id);
+    expect(reply!.file_ids ?? []).toEqual([]);
+    expect(reply!.message).toEndWith(
+      "\n(1 file could not be attached: a file changed or could not be read while it was sent)",
+    );
+    expect(ours(r.stderr)).toEqual([
+      expect.stringMatching(
+        /^mmn: the reply went without 1 file: cannot attach .*big\.bin shrank while it was being sent/,
+      ),
+    ]);
+  } finally {
+    await large.close();
+  }
 });
