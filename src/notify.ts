@@ -249,10 +249,10 @@ export class Notify {
 
   /**
    * From now on each request is repeated while the deadline (Date.now() time) allows: the end of a run, before
-   * Slurm's SIGKILL. Uploads stop at `uploadsBy`, so that the text still has time to go without its files.
+   * Slurm's SIGKILL. Requests for files stop at `filesBy`, so that the text still has time to go without them.
    */
-  retryUntil(deadline: number, uploadsBy = deadline): void {
-    this.#api.retryUntil(deadline, uploadsBy);
+  retryUntil(deadline: number, filesBy = deadline): void {
+    this.#api.retryUntil(deadline, filesBy);
   }
 
   /**

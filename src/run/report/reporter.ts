@@ -1,13 +1,14 @@
 import type { Post } from "@mattermost/types/posts";
-import { errorMessage, isTransient, MmnError, ServerError, UsageError } from "../../errors.ts";
+import { errorMessage, isTransient, MmnError, ServerError } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
 import { type Delivery, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
+import { ReplyContent } from "./reply-content.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
-import { isUploadFailure, leftOut } from "./upload-fallback.ts";
+import { ThreadRoot } from "./thread-root.ts";
 
 export interface ReporterOptions {
   notify: Notify;
@@ -59,14 +60,12 @@ export class Reporter implements RunReporter {
   #missing: string | undefined;
   /** The end's line was said (by the end, or at its deadline): not twice. */
   #told = false;
-  /** --thread's name, until its root turns out unusable: the run then reports in a post of its own. */
-  #threadName: string | undefined;
-  #threadRoot: Promise<string | undefined> | undefined;
+  readonly #thread: ThreadRoot;
   /** What the end had, in seconds, for saying so. */
   #budgetSeconds = 0;
 
   constructor(private readonly options: ReporterOptions) {
-    this.#threadName = options.thread;
+    this.#thread = new ThreadRoot(options.thread, options);
   }
 
   /** Where the status post is, once it is out: for --save-hook. */
@@ -140,10 +139,8 @@ export class Reporter implements RunReporter {
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
     this.#phase = "ending";
     this.#next = undefined;
-    const left = Math.max(0, deadline - Date.now());
-    // The files get two thirds of the time: the rest is for the reply without them, should they not get through.
-    this.options.notify.retryUntil(deadline, Date.now() + (left * 2) / 3);
-    this.#budgetSeconds = Math.round(left / 100) / 10;
+    this.options.notify.retryUntil(deadline);
+    this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const live = this.#inFlight;
     const message = statusMessage(state);
     // A first post still on its way (a command that ended at once) is waited for: sent again,
@@ -158,7 +155,7 @@ export class Reporter implements RunReporter {
       }
     }
     await Promise.all([
-      this.#sendReply(reply, state),
+      this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.#restyleFormer(state),
     ]);
@@ -235,14 +232,14 @@ export class Reporter implements RunReporter {
     const props = statusProps(state);
     const current = this.#post;
     if (current && (await this.#edited(current, { message, props }))) return;
-    const thread = await this.#thread();
+    const thread = await this.#thread.get();
     const first = { props, pendingPostId: this.#statusKey };
     let post: Post;
     try {
       post = await this.#send(message, { ...first, ...(thread ? { rootId: thread } : {}) });
     } catch (error) {
       if (!(thread && isRootGone(error))) throw error;
-      this.#dropThread("its first message is gone (deleted?)");
+      this.#thread.drop("its first message is gone (deleted?)");
       post = await this.#send(message, first);
     }
     // A first post still on its way when the end posts the same one: remembered once.
@@ -302,33 +299,6 @@ export class Reporter implements RunReporter {
     }
   }
 
-  /**
-   * The root of --thread's thread, made once for every run that names it. A hook of it that
-   * cannot be read (corrupt, not ours) stays so: the run reports in a post of its own.
-   */
-  async #thread(): Promise<string | undefined> {
-    const { notify, recipient } = this.options;
-    const name = this.#threadName;
-    if (name === undefined) return undefined;
-    this.#threadRoot ??= notify.once(name, `🧵 **${name}**`, { to: recipient }).then(
-      (hook) => hook.rootId || hook.postId,
-      (error: unknown) => {
-        this.#threadRoot = undefined;
-        if (!(error instanceof UsageError)) throw error;
-        this.#dropThread(`its hook cannot be used (${errorMessage(error)})`);
-        return undefined;
-      },
-    );
-    return this.#threadRoot;
-  }
-
-  #dropThread(why: string): void {
-    if (this.#threadName === undefined) return;
-    this.options.warn(`--thread ${JSON.stringify(this.#threadName)}: ${why}: this run reports in a message of its own`);
-    this.#threadName = undefined;
-    this.#threadRoot = undefined;
-  }
-
   #send(message: string, options: SendOptions): Promise<Post> {
     const { notify, recipient } = this.options;
     return "user" in recipient
@@ -336,40 +306,36 @@ export class Reporter implements RunReporter {
       : notify.sendToChannel(message, recipient.channel, options);
   }
 
-  async #sendReply(reply: FinalReply, state: RunState): Promise<void> {
+  async #sendReply(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
     try {
-      await this.#replyOnce(reply, state);
+      await this.#replyOnce(reply, state, deadline);
       this.#reply = { state: "sent" };
     } catch (error) {
       this.#reply = { state: "failed", error };
     }
   }
 
-  /**
-   * A log the server finds too large is sent again smaller, down to a quarter, then without.
-   * Files whose upload fails otherwise (refused, broken, a file that changed) are left out, and
-   * the reply says so: they must not cost the notification. A status post deleted meanwhile is
-   * replaced, with the final state, and the reply goes there.
-   */
-  async #replyOnce({ text, log, shrink, attachments = [] }: FinalReply, state: RunState): Promise<void> {
-    let file = log;
-    let extra = attachments;
-    let message = text(log?.size);
-    let shrunk = 0;
+  /** A status post deleted meanwhile is replaced, with the final state, and the reply goes there. */
+  async #replyOnce(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+    const content = new ReplyContent(reply, this.options.debug);
     let replaced = false;
     for (;;) {
       if (!this.#post) await this.#publish(state);
       const root = this.#post!;
       this.#reply = { state: "sending" };
+      // The files stop short of the deadline: the time kept back is for the reply without them, should they not get through.
+      const left = Math.max(0, deadline - Date.now());
+      this.options.notify.retryUntil(deadline, deadline - Math.max(Math.min(1000, left / 3), left / 4));
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.#send(message, {
+        await this.#send(content.message, {
           // In --thread's thread the status post is a reply itself: the outcome joins it there.
           rootId: root.root_id || root.id,
-          files: [...(file ? [file] : []), ...extra],
+          files: content.files,
           pendingPostId: this.#replyKey,
           oversized: "fail",
         });
+        this.#missing = content.missing;
         return;
       } catch (error) {
         this.#reply = { state: "failed", error };
@@ -378,27 +344,7 @@ export class Reporter implements RunReporter {
           this.#lost(root);
           continue;
         }
-        const withFiles = Boolean(file || extra.length);
-        if (withFiles && error instanceof ServerError && error.status === 413) {
-          // Refused for their size with the log already gone (a proxy's limit the server did not tell): the text goes alone.
-          if (!file) {
-            extra = [];
-            message += "\n(the attached files were too large for the server and are not attached)";
-            continue;
-          }
-          file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-          message = file
-            ? text(file.size)
-            : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
-          this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
-          continue;
-        }
-        if (!(withFiles && isUploadFailure(error))) throw error;
-        const missing = leftOut(file !== undefined, extra.length, error);
-        this.#missing = missing.line;
-        message = `${file ? text(undefined) : message}\n${missing.note}`;
-        file = undefined;
-        extra = [];
+        if (!content.lessAfter(error)) throw error;
       }
     }
   }
