@@ -28,9 +28,10 @@ export function undelivered({ reply, final, missing, seconds, late }: EndReport)
   const parts: string[] = [];
   if (reply.state === "sending" || unanswered(reply))
     parts.push(`the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`);
-  else if (reply.state !== "sent" && final.state !== "sent")
-    return `the outcome was not delivered: ${why(reply)}${late ? ` (gave up after ${seconds} s)` : ""}`;
-  else if (reply.state !== "sent")
+  else if (reply.state !== "sent" && final.state !== "sent") {
+    const reason = reply.state === "failed" || !late ? why(reply) : "no answer";
+    return `the outcome was not delivered: ${reason}${late ? ` (gave up after ${seconds} s)` : ""}`;
+  } else if (reply.state !== "sent")
     parts.push(`the reply that notifies was not delivered: ${why(reply)} (the status message shows the outcome)`);
   if (reply.state === "sent" && missing) parts.push(missing);
   if (final.state !== "sent") parts.push(`the status message may still say "running": ${why(final)}`);
