@@ -176,7 +176,7 @@ describe("files that cannot be uploaded do not cost the reply", () => {
     const [reply, ...more] = repliesTo(status!);
     expect(more).toEqual([]);
     expect(reply!.message).toEndWith(
-      "\n(the log could not be attached: the server's answer to the upload was not one (HTTP 201))",
+      "\n(the log could not be attached: the server's answer to the upload made no sense (HTTP 201))",
     );
     expect(ours(r.stderr)).toEqual([
       "mmn: the reply went without the log: unexpected reply from the server (HTTP 201): 11 file ids for 1 file sent",

@@ -83,7 +83,7 @@ function trouble(error: unknown): string {
   if (error instanceof ServerError) {
     if (error.status >= 500) return `the server failed on the upload (HTTP ${error.status})`;
     if (error.status >= 400) return `the server refused the upload (HTTP ${error.status})`;
-    return `the server's answer to the upload was not one (HTTP ${error.status})`;
+    return `the server's answer to the upload made no sense (HTTP ${error.status})`;
   }
   if (error instanceof NetworkError)
     return /no answer within/.test(error.message) ? "the upload got no answer in time" : "the upload was cut off";
