@@ -271,3 +271,15 @@ test("an attached file that shrinks during its upload: the reply goes without it
     await large.close();
   }
 });
+
+test("a token refused for a moment at the end (401): the reply and the final edit are made again, and arrive", async () => {
+  const run = mmn(box, ["run", "--", ...untilEnd], { env: fast });
+  await waitFor(() => roots().length === 1, 5000, "the status post");
+  server.fault({ kind: "status", status: 401, method: "POST", path: "/api/v4/posts", times: 1 });
+  server.fault({ kind: "status", status: 401, method: "PUT", times: 1 });
+  box.write("end", "");
+  const r = await run;
+  expect(r.code).toBe(3);
+  expectReported(r.stderr);
+  expect(server.requests.filter((q) => q.status === 401)).toHaveLength(2);
+});

@@ -177,7 +177,7 @@ export class Reporter implements RunReporter {
     try {
       let done = false;
       const liveAfter = live?.then((sent) => sent && done);
-      await this.#publish(state);
+      await persist(deadline, () => this.#publish(state));
       done = true;
       this.#final = { state: "sent" };
       if (!liveAfter) return;
@@ -344,7 +344,9 @@ export class Reporter implements RunReporter {
           this.#lost(root);
           continue;
         }
-        if (!content.lessAfter(error)) throw error;
+        if (content.lessAfter(error)) continue;
+        if (!passing(error, deadline)) throw error;
+        await Bun.sleep(PAUSE_MS);
       }
     }
   }
@@ -355,6 +357,29 @@ export class Reporter implements RunReporter {
     this.#warned = true;
     const hint = !isTransient(error) && error instanceof MmnError && error.hint ? ` (${error.hint})` : "";
     this.options.warn(`cannot ${what}: ${reason}${hint}; the command goes on, mmn keeps trying`);
+  }
+}
+
+/**
+ * A proxy's page (status 200) or a token refused for a moment (an auth backend restarting) is
+ * no verdict once the status post is out (the token worked): at the end, the reply and the
+ * final edit are made again after a pause, while a second is left for them.
+ */
+function passing(error: unknown, deadline: number): boolean {
+  const odd = error instanceof ServerError && (error.status === 401 || error.status < 300);
+  return odd && deadline - Date.now() > PAUSE_MS + 1000;
+}
+
+const PAUSE_MS = 500;
+
+async function persist<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!passing(error, deadline)) throw error;
+      await Bun.sleep(PAUSE_MS);
+    }
   }
 }
 
