@@ -1,4 +1,4 @@
-import { errorMessage, NetworkError } from "../../errors.ts";
+import { errorMessage, NetworkError, ServerError } from "../../errors.ts";
 
 /** Where one of the end's messages stands: the reply that notifies, or the status post's final state. */
 export type Delivery =
@@ -42,4 +42,28 @@ export function undelivered({ reply, final, missing, seconds, late }: EndReport)
 function unanswered(reply: Delivery): boolean {
   const { error } = reply as { error?: unknown };
   return error instanceof NetworkError && error.reachedServer && error.request.path === "/posts";
+}
+
+/**
+ * A proxy's page (status 200) or a token refused for a moment (an auth backend restarting) is
+ * no verdict once the status post is out (the token worked): at the end, the reply and the
+ * final edit are made again after a pause, while a second is left for them.
+ */
+export function passing(error: unknown, deadline: number): boolean {
+  const odd = error instanceof ServerError && (error.status === 401 || error.status < 300);
+  return odd && deadline - Date.now() > PAUSE_MS + 1000;
+}
+
+export const PAUSE_MS = 500;
+
+/** The request, made again while `passing` says so. */
+export async function persist<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!passing(error, deadline)) throw error;
+      await Bun.sleep(PAUSE_MS);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
-import { type Delivery, undelivered } from "./delivery.ts";
+import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
@@ -357,29 +357,6 @@ export class Reporter implements RunReporter {
     this.#warned = true;
     const hint = !isTransient(error) && error instanceof MmnError && error.hint ? ` (${error.hint})` : "";
     this.options.warn(`cannot ${what}: ${reason}${hint}; the command goes on, mmn keeps trying`);
-  }
-}
-
-/**
- * A proxy's page (status 200) or a token refused for a moment (an auth backend restarting) is
- * no verdict once the status post is out (the token worked): at the end, the reply and the
- * final edit are made again after a pause, while a second is left for them.
- */
-function passing(error: unknown, deadline: number): boolean {
-  const odd = error instanceof ServerError && (error.status === 401 || error.status < 300);
-  return odd && deadline - Date.now() > PAUSE_MS + 1000;
-}
-
-const PAUSE_MS = 500;
-
-async function persist<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!passing(error, deadline)) throw error;
-      await Bun.sleep(PAUSE_MS);
-    }
   }
 }
 
