@@ -249,10 +249,25 @@ export class Notify {
 
   /**
    * From now on each request is repeated while the deadline (Date.now() time) allows: the end of a run, before
-   * Slurm's SIGKILL.
+   * Slurm's SIGKILL. Requests for files stop at `filesBy`, so that the text still has time to go without them.
    */
-  retryUntil(deadline: number): void {
-    this.#api.retryUntil(deadline);
+  retryUntil(deadline: number, filesBy = deadline): void {
+    this.#api.retryUntil(deadline, filesBy);
+  }
+
+  /**
+   * Whether a post this caller holds is still there: an edit refused as if it were gone (a
+   * proxy's 404) is no proof. False when the server says it is not (404, or 403 for a post
+   * it will not show); any other failure is thrown.
+   */
+  async exists(post: Pick<Post, "id">): Promise<boolean> {
+    try {
+      await rest.getPost(this.#api, post.id);
+      return true;
+    } catch (error) {
+      if (error instanceof ServerError && (error.status === 403 || error.status === 404)) return false;
+      throw error;
+    }
   }
 
   /** The server's root URL, as the requests use it. */

@@ -37,6 +37,11 @@ export interface RequestOptions {
   shape?: Shape;
   /** Instead of the client's tries: as many as fit before this deadline (performance.now() time). */
   deadline?: number;
+  /**
+   * For files (an upload, or asking the size the server takes): held to the files' own
+   * deadline when retryUntil gave one.
+   */
+  forFiles?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -49,6 +54,7 @@ export class Api {
   readonly #transport: Transport;
   readonly #options: ApiOptions;
   #deadline: number | undefined;
+  #filesDeadline: number | undefined;
 
   constructor(options: ApiOptions) {
     this.#transport = new Transport(options);
@@ -62,16 +68,18 @@ export class Api {
   /**
    * From now on every request is tried again on transient failures for as long as this
    * deadline (Date.now() time) allows, instead of the client's few tries: the end of a run.
+   * Requests for files stop at `filesBy`: what is left is the time to send the text without them.
    */
-  retryUntil(deadline: number): void {
+  retryUntil(deadline: number, filesBy = deadline): void {
     this.#deadline = performance.now() + (deadline - Date.now());
+    this.#filesDeadline = performance.now() + (filesBy - Date.now());
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const info: RequestInfo = { method, path };
     const json = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const deadline = options.deadline ?? this.#deadline;
+    const deadline = options.deadline ?? (options.forFiles ? this.#filesDeadline : undefined) ?? this.#deadline;
     const policy: RetryPolicy = deadline
       ? { shape: "deadline", deadline }
       : {

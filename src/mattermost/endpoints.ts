@@ -5,7 +5,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Api } from "./api.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
-import { CHANNEL, OBJECT, POST, TEAM, TEAMS, UPLOAD, USER } from "./shapes.ts";
+import { CHANNEL, OBJECT, POST, TEAM, TEAMS, USER, uploadOf } from "./shapes.ts";
 
 /** The fields of `POST posts` we send. */
 export interface NewPost {
@@ -63,7 +63,8 @@ export function uploadFiles(api: Api, channelId: string, files: readonly UploadF
   return api.request<FileUploadResponse>("POST", "/files", {
     bodyFactory: () => multipartUpload(channelId, files),
     idempotent: true,
-    shape: UPLOAD,
+    forFiles: true,
+    shape: uploadOf(files.length),
     timeoutMs: 30_000 + (bytes / MIN_UPLOAD_RATE) * 1000,
   });
 }
@@ -81,7 +82,8 @@ export const patchPost = (api: Api, postId: string, patch: PostPatch) =>
 
 export const getPost = (api: Api, postId: string) => api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST });
 
+/** Asked before an upload, for MaxFileSize: held to the files' deadline like the upload. */
 export const getClientConfig = (api: Api) =>
-  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" }, shape: OBJECT });
+  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" }, shape: OBJECT, forFiles: true });
 
 export const ping = (api: Api) => api.request<{ status: string }>("GET", "/system/ping", { shape: OBJECT });

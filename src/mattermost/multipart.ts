@@ -75,8 +75,13 @@ export class UploadSourceError extends Error {
     readonly file: UploadFile,
     reason: string,
   ) {
-    super(`${file.path} ${reason}`);
+    super(`${shownPath(file)} ${reason}`);
   }
+}
+
+/** A file attached through its descriptor (`/proc/self/fd/N`) is named by what the user knows it as. */
+function shownPath(file: UploadFile): string {
+  return /^\/(?:proc\/self|dev)\/fd\/\d+$/.test(file.path) ? file.name : file.path;
 }
 
 /** Exactly `file.size` bytes, or an UploadSourceError: padding a file that shrank would send what it never held. */

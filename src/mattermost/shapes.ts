@@ -35,7 +35,12 @@ export const TEAM: Shape = named("a team", "name", /^[a-z0-9_-]{1,64}$/);
 export const TEAMS: Shape = (value) =>
   Array.isArray(value) ? value.map(TEAM).find((why) => why !== undefined) : "not a list of teams";
 export const OBJECT: Shape = (value) => (isObject(value) ? undefined : "not a JSON object");
-export const UPLOAD: Shape = (value) => {
-  if (!isObject(value) || !Array.isArray(value.file_infos)) return "not an upload's answer";
-  return value.file_infos.every((info) => isObject(info) && isId(info.id)) ? undefined : "a file without a valid id";
-};
+/** One file id per file sent: more would be attached to posts of their own, fewer leave it unknown which is which. */
+export const uploadOf =
+  (count: number): Shape =>
+  (value) => {
+    if (!isObject(value) || !Array.isArray(value.file_infos)) return "not an upload's answer";
+    if (!value.file_infos.every((info) => isObject(info) && isId(info.id))) return "a file without a valid id";
+    const got = value.file_infos.length;
+    return got === count ? undefined : `${got} file ids for ${count} ${count === 1 ? "file" : "files"} sent`;
+  };

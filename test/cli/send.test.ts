@@ -50,6 +50,16 @@ describe("mmn send", () => {
     expect(post?.file_ids?.map((id) => server.files.get(id)!.info.name)).toEqual(["a.txt", "b.txt"]);
   });
 
+  test("an upload answered with more file ids than files sent: an unexpected reply, and no post", async () => {
+    const a = box.write("a.txt", "alpha\n");
+    const infos = Array.from({ length: 11 }, (_, i) => ({ id: `fake${String(i).padStart(22, "0")}` }));
+    server.fault({ kind: "status", status: 201, method: "POST", path: "/api/v4/files", body: { file_infos: infos } });
+    const r = await mmn(box, ["send", "hi", "-u", "alice", "-f", a]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toStartWith("error: unexpected reply from the server (HTTP 201): 11 file ids for 1 file sent\n");
+    expect(calls()).not.toContain("POST /posts");
+  });
+
   test("--json prints one object on stdout", async () => {
     const r = await mmn(box, ["send", "hi", "-c", "town-square", "--id", "j1", "--json"]);
     expect(r.code).toBe(0);

@@ -90,6 +90,12 @@ async function applyFault(
       req.resume(); // take the whole body, never answer
       return undefined;
     case "delay": {
+      // A client whose upload must stall mid-body: nothing is read until the wait ends.
+      if (fault.unread) {
+        fault.arrived?.();
+        await (fault.until ?? deps.sleep(fault.ms ?? 0));
+        return req;
+      }
       // The body is taken in while waiting, and the request is handled after the wait even if the
       // client has given up by then: that is what a slow server does.
       recordJsonOnArrival(req, rec);
@@ -110,7 +116,7 @@ async function applyFault(
       if (typeof fault.body === "string") {
         res.setHeader("X-Request-Id", meta.requestId);
         res.statusCode = status;
-        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        if (!res.hasHeader("Content-Type")) res.setHeader("Content-Type", "text/plain; charset=utf-8");
         res.end(fault.body);
       } else if (fault.body !== undefined) {
         sendJson(res, meta, status, fault.body);

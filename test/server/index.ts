@@ -55,12 +55,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     posts: store.posts,
     files: store.files,
     fault: (f) => faults.add(f),
-    hold(method, path) {
+    hold(method, path, options = {}) {
       let arrive = () => {};
       let release = () => {};
       const arrived = new Promise<void>((resolve) => (arrive = resolve));
       const until = new Promise<void>((resolve) => (release = resolve));
-      faults.add({ kind: "delay", method, path, times: 1, until, arrived: arrive });
+      faults.add({ kind: "delay", method, path, times: 1, until, arrived: arrive, ...options });
       return { arrived, release };
     },
     clearFaults: () => faults.clear(),

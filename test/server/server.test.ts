@@ -830,6 +830,38 @@ describe("faults", () => {
     expect((await call("GET", "/users/me/teams")).status).toBe(200);
   });
 
+  test("a string body goes out as the fault's Content-Type says: a proxy's HTML page with status 200", async () => {
+    s.fault({
+      kind: "status",
+      status: 200,
+      method: "PUT",
+      body: "<html><body>Please log in</body></html>",
+      headers: { "Content-Type": "text/html; charset=utf-8" },
+      times: 1,
+    });
+    const page = await call("PUT", "/posts/abcdefghijklmnopqrstuvwxyz/patch", { json: { message: "x" } });
+    expect(page).toMatchObject({ status: 200, body: "<html><body>Please log in</body></html>" });
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect((await call("PUT", "/posts/abcdefghijklmnopqrstuvwxyz/patch", { json: { message: "x" } })).status).toBe(403);
+  });
+
+  test("hold with unread: the upload waits, its body untaken, and is handled whole after release", async () => {
+    const size = 4 * 1024 * 1024;
+    const held = s.hold("POST", "/api/v4/files", { unread: true });
+    const answer = call("POST", "/files", {
+      raw: form([
+        ["channel_id", s.channels.general.id],
+        ["files", new Blob([new Uint8Array(size)]), "big.bin"],
+      ]),
+    });
+    await held.arrived;
+    expect(s.requests.at(-1)).toMatchObject({ path: "/api/v4/files", status: 0 });
+    held.release();
+    const r = await answer;
+    expect(r.status).toBe(201);
+    expect((r.body as FileUploadResponse).file_infos[0]?.size).toBe(size);
+  });
+
   test("delay answers normally, late", async () => {
     s.fault({ kind: "delay", ms: 150, times: 1 });
     const t0 = performance.now();

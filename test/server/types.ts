@@ -56,7 +56,7 @@ export interface Fault {
   path?: string | RegExp;
   kind: "status" | "delay" | "hang" | "reset" | "flood";
   /**
-   * For "status": default 500 with a JSON AppError body. A string body is sent as text/plain.
+   * For "status": default 500 with a JSON AppError body. A string body is sent as text/plain, or as `headers` say.
    * For "flood": the status of an answer whose body never ends (until the client goes away).
    */
   status?: number;
@@ -72,6 +72,8 @@ export interface Fault {
   /** For "delay": wait for this instead of `ms` (a test releases it), after telling `arrived`. */
   until?: Promise<unknown>;
   arrived?: () => void;
+  /** For "delay": leave the body unread during the wait, so that a large upload stalls once the socket's buffers are full. */
+  unread?: boolean;
   /** How many matching requests it applies to (default Infinity). */
   times?: number;
 }
@@ -99,7 +101,7 @@ export interface TestServer {
    * Holds the next matching request until `release()`: `arrived` resolves when it is in, so a
    * test can act at that point of the client's work without guessing at times.
    */
-  hold(method: string, path: string): { arrived: Promise<void>; release(): void };
+  hold(method: string, path: string, options?: { unread?: boolean }): { arrived: Promise<void>; release(): void };
   clearFaults(): void;
   /** Clears requests, posts, files, faults, DM channels, pending post ids and rate-limit state. */
   reset(): void;

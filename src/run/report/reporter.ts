@@ -1,11 +1,14 @@
 import type { Post } from "@mattermost/types/posts";
-import { errorMessage, isTransient, MmnError, NetworkError, ServerError } from "../../errors.ts";
+import { errorMessage, isTransient, MmnError, ServerError } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
+import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
+import { ReplyContent } from "./reply-content.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
+import { ThreadRoot } from "./thread-root.ts";
 
 export interface ReporterOptions {
   notify: Notify;
@@ -20,7 +23,9 @@ export interface ReporterOptions {
 
 /**
  * Keeps one status post in step with the run, one request at a time, and never lets the
- * server's trouble reach the job: a failure is one warning, and the next tick tries again.
+ * server's trouble reach the job: a failure is one warning, and the next tick tries again,
+ * whatever the failure (a 401 for two seconds, a proxy's page): the end is always attempted,
+ * and says in one line what did not arrive.
  * The post is kept here, not looked up by id: another run started with the same --id
  * (srun -n4, an array job, a resubmission) replaces the hook on disk, which is only for
  * `mmn update` from elsewhere.
@@ -28,6 +33,8 @@ export interface ReporterOptions {
 export class Reporter implements RunReporter {
   readonly reportsEveryEnd = false;
   #post: Post | undefined;
+  /** Status posts this run replaced, thought deleted: the end gives them the outcome too, should one still be there. */
+  #former: Post[] = [];
   /**
    * The status post's pending_post_id, the same on every attempt: a post that timed out on
    * our side may still be created by a slow server, and the next tick's attempt must get
@@ -40,26 +47,26 @@ export class Reporter implements RunReporter {
   #inFlight: Promise<boolean> | undefined;
   /** An urgent state that came while an edit was on its way: sent right after it. */
   #next: { state: RunState; version: string } | undefined;
-  /** The end has begun: it alone edits from now on. */
-  #ending = false;
+  /** Live edits until the end begins; from then on the end alone edits. */
+  #phase: "live" | "ending" = "live";
+  /** The live edits' trouble was told once: the rest of it goes to --verbose. */
   #warned = false;
-  /** A refusal that repeating cannot fix (unknown user, no permission): stop asking. */
-  #disabled = false;
   #lastVersion: string | undefined;
-  /** What the end is up against, for the word when its deadline passes. */
-  #lastError: unknown;
-  #replied = false;
-  /** The reply's request is on its way: at the deadline, it may have been made all the same. */
-  #replySending = false;
-  /** Why the reply's last attempt failed, if it did. */
-  #replyError: unknown;
-  /** The end was told not to have been delivered already: the deadline does not say it again. */
-  #toldUndelivered = false;
-  #threadRoot: Promise<string> | undefined;
+  /** The reply that notifies. */
+  #reply: Delivery = { state: "not-sent" };
+  /** The status post's final state. */
+  #final: Delivery = { state: "not-sent" };
+  /** What the reply went without, and why, for the end's line. */
+  #missing: string | undefined;
+  /** The end's line was said (by the end, or at its deadline): not twice. */
+  #told = false;
+  readonly #thread: ThreadRoot;
   /** What the end had, in seconds, for saying so. */
   #budgetSeconds = 0;
 
-  constructor(private readonly options: ReporterOptions) {}
+  constructor(private readonly options: ReporterOptions) {
+    this.#thread = new ThreadRoot(options.thread, options);
+  }
 
   /** Where the status post is, once it is out: for --save-hook. */
   get hook(): MessageHook | undefined {
@@ -77,7 +84,7 @@ export class Reporter implements RunReporter {
 
   /** Send the state if it changed and nothing is on its way; returns at once. */
   tick(state: RunState, version: string): void {
-    if (this.#disabled || this.#ending || this.#inFlight || version === this.#lastVersion) return;
+    if (this.#phase === "ending" || this.#inFlight || version === this.#lastVersion) return;
     this.#inFlight = this.#publish(state)
       .then(() => {
         this.#lastVersion = version;
@@ -110,7 +117,7 @@ export class Reporter implements RunReporter {
    */
   say(message: string): void {
     const root = this.#post;
-    if (this.#disabled || this.#ending || !root) return;
+    if (this.#phase === "ending" || !root) return;
     // In --thread's thread the status post is a reply itself: the warning joins it there, as the final reply does.
     this.#send(message, { rootId: root.root_id || root.id }).catch((error: unknown) =>
       this.#failed(error, "post a reply"),
@@ -127,13 +134,13 @@ export class Reporter implements RunReporter {
    * when the server is slow, and the edit only restyles a post already there. The final edit
    * does not wait for a live edit still on its way either; if that one is answered after
    * it, the final state is sent once more, so that "running" never has the last word.
+   * Both are attempted whatever the run went through; what did not arrive is one line at the end.
    */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    this.#ending = true;
+    this.#phase = "ending";
     this.#next = undefined;
-    if (this.#disabled) return;
     this.options.notify.retryUntil(deadline);
-    this.#budgetSeconds = Math.round((deadline - Date.now()) / 100) / 10;
+    this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const live = this.#inFlight;
     const message = statusMessage(state);
     // A first post still on its way (a command that ended at once) is waited for: sent again,
@@ -143,16 +150,16 @@ export class Reporter implements RunReporter {
       try {
         await this.#publish(state);
       } catch (error) {
-        return this.#undelivered(error);
+        this.#reply = this.#final = { state: "failed", error };
+        return this.#tell();
       }
     }
     await Promise.all([
-      this.#reply(reply, state).then(
-        () => (this.#replied = true),
-        (error: unknown) => this.#undelivered(error),
-      ),
-      this.#finalEdit(state, message, live, deadline).catch((error: unknown) => this.options.warn(stillRunning(error))),
+      this.#sendReply(reply, state, deadline),
+      this.#finalEdit(state, message, live, deadline),
+      this.#restyleFormer(state),
     ]);
+    this.#tell();
   }
 
   async #finalEdit(
@@ -162,83 +169,108 @@ export class Reporter implements RunReporter {
     deadline: number,
   ): Promise<void> {
     // Posted just now with the final state: nothing to edit.
-    if (this.#post?.message === message) return;
-    let done = false;
-    const liveAfter = live?.then((sent) => sent && done);
-    await this.#publish(state);
-    done = true;
-    if (!liveAfter) return;
-    // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
-    const late = await Promise.race([liveAfter, Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false)]);
-    if (late) await this.#publish(state);
+    if (this.#post?.message === message) {
+      this.#final = { state: "sent" };
+      return;
+    }
+    this.#final = { state: "sending" };
+    try {
+      let done = false;
+      const liveAfter = live?.then((sent) => sent && done);
+      await persist(deadline, () => this.#publish(state));
+      done = true;
+      this.#final = { state: "sent" };
+      if (!liveAfter) return;
+      // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
+      const late = await Promise.race([
+        liveAfter,
+        Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false),
+      ]);
+      if (late) await this.#publish(state);
+    } catch (error) {
+      this.#final = { state: "failed", error };
+    }
   }
 
-  /**
-   * What to say when the end's deadline passed with requests still on their way. A reply sent
-   * and not answered may have been made by a slow server: "not delivered" would be a guess.
-   */
+  /** A status post this run replaced may be there after all (a proxy's 404 told it gone): it must not say "running". */
+  async #restyleFormer(state: RunState): Promise<void> {
+    const patch = { message: statusMessage(state), props: statusProps(state) };
+    await Promise.all(
+      this.#former.map((post) =>
+        this.options.notify
+          .edit(post, patch)
+          .catch((error: unknown) =>
+            this.options.debug(`the replaced status message ${post.id}: ${errorMessage(error)}`),
+          ),
+      ),
+    );
+  }
+
+  /** What to say when the end's deadline passed with requests still on their way. */
   abandoned(seconds: number): string | undefined {
-    const reason = (error: unknown) => (error instanceof Error ? error.message : `no answer within ${seconds} s`);
-    if (this.#replied) return stillRunning(reason(this.#lastError));
-    if (this.#toldUndelivered) return undefined;
-    if (this.#replySending)
-      return `the outcome was sent, but no answer came within ${seconds} s: it may not have arrived`;
-    return `the outcome was not delivered: ${reason(this.#replyError ?? this.#lastError)} (gave up after ${seconds} s)`;
+    if (this.#told) return undefined;
+    this.#told = true;
+    return undelivered({ reply: this.#reply, final: this.#final, missing: this.#missing, seconds, late: true });
   }
 
-  /**
-   * Said even after the first warning: nothing else tells that the end was never reported.
-   * A reply that got no answer before the deadline may have been made all the same.
-   */
-  #undelivered(error: unknown): void {
-    this.#toldUndelivered = true;
-    if (this.#replySent(error))
-      this.options.warn(
-        `the outcome was sent, but no answer came within ${this.#budgetSeconds} s: it may not have arrived`,
-      );
-    else this.options.warn(`the outcome was not delivered: ${errorMessage(error)}`);
-  }
-
-  /** The reply's request went out and its answer was cut off by the deadline (or the connection). */
-  #replySent(error: unknown): boolean {
-    return error === this.#replyError && error instanceof NetworkError && error.reachedServer;
+  /** Said even after the live warning: nothing else tells that the end was not, or not all, delivered. */
+  #tell(): void {
+    if (this.#told) return;
+    this.#told = true;
+    const line = undelivered({
+      reply: this.#reply,
+      final: this.#final,
+      missing: this.#missing,
+      seconds: this.#budgetSeconds,
+      late: false,
+    });
+    if (line) this.options.warn(line);
   }
 
   async #publish(state: RunState): Promise<void> {
-    return this.#noted(this.#publishOnce(state));
-  }
-
-  #noted<T>(request: Promise<T>): Promise<T> {
-    return request.catch((error: unknown) => {
-      this.#lastError = error;
-      throw error;
-    });
-  }
-
-  async #publishOnce(state: RunState): Promise<void> {
     const message = statusMessage(state);
     const props = statusProps(state);
     const current = this.#post;
-    if (current) {
-      try {
-        await this.options.notify.edit(current, { message, props });
-        return;
-      } catch (error) {
-        // An edit of a deleted post is refused (403); the run goes on in a new one.
-        if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
-        this.#lost(current);
-      }
+    if (current && (await this.#edited(current, { message, props }))) return;
+    const thread = await this.#thread.get();
+    const first = { props, pendingPostId: this.#statusKey };
+    let post: Post;
+    try {
+      post = await this.#send(message, { ...first, ...(thread ? { rootId: thread } : {}) });
+    } catch (error) {
+      if (!(thread && isRootGone(error))) throw error;
+      this.#thread.drop("its first message is gone (deleted?)");
+      post = await this.#send(message, first);
     }
-    const thread = await this.#thread();
-    const post = await this.#send(message, {
-      props,
-      pendingPostId: this.#statusKey,
-      ...(thread ? { rootId: thread } : {}),
-    });
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
     await this.#remember(this.hook!);
+  }
+
+  /**
+   * Edits the status post; false when it is gone. A refusal as if it were (403, 404) is
+   * checked first: a proxy's 404 on one edit is no deletion, and a second status post would
+   * leave the first saying "running".
+   */
+  async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
+    const { notify } = this.options;
+    try {
+      await notify.edit(post, patch);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+      const there = await notify.exists(post).catch(() => undefined);
+      // Unknown: the post is kept, and this edit's failure is the one told.
+      if (there === undefined) throw error;
+      if (!there) {
+        this.#lost(post);
+        return false;
+      }
+      // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
+      await notify.edit(post, patch);
+      return true;
+    }
   }
 
   /**
@@ -249,6 +281,7 @@ export class Reporter implements RunReporter {
   #lost(post: Post): void {
     if (this.#post !== post) return;
     this.#post = undefined;
+    this.#former.push(post);
     this.#statusKey = `mmn:${crypto.randomUUID()}`;
     this.options.warn("the status message is gone (deleted?): the run goes on in a new one");
   }
@@ -266,20 +299,6 @@ export class Reporter implements RunReporter {
     }
   }
 
-  /** The root of --thread's thread, made once for every run that names it. */
-  async #thread(): Promise<string | undefined> {
-    const { thread, notify, recipient } = this.options;
-    if (thread === undefined) return undefined;
-    this.#threadRoot ??= notify.once(thread, `🧵 **${thread}**`, { to: recipient }).then(
-      (hook) => hook.rootId || hook.postId,
-      (error: unknown) => {
-        this.#threadRoot = undefined;
-        throw error;
-      },
-    );
-    return this.#threadRoot;
-  }
-
   #send(message: string, options: SendOptions): Promise<Post> {
     const { notify, recipient } = this.options;
     return "user" in recipient
@@ -287,73 +306,61 @@ export class Reporter implements RunReporter {
       : notify.sendToChannel(message, recipient.channel, options);
   }
 
-  /**
-   * A log the server finds too large is sent again smaller, down to a quarter, then without.
-   * A status post deleted meanwhile is replaced, with the final state, and the reply goes there.
-   */
-  async #reply({ text, log, shrink, attachments = [] }: FinalReply, state: RunState): Promise<void> {
-    let file = log;
-    let extra = attachments;
-    let message = text(log?.size);
-    let shrunk = 0;
+  async #sendReply(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+    try {
+      await this.#replyOnce(reply, state, deadline);
+      this.#reply = { state: "sent" };
+    } catch (error) {
+      this.#reply = { state: "failed", error };
+    }
+  }
+
+  /** A status post deleted meanwhile is replaced, with the final state, and the reply goes there. */
+  async #replyOnce(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+    const content = new ReplyContent(reply, this.options.debug);
     let replaced = false;
     for (;;) {
       if (!this.#post) await this.#publish(state);
       const root = this.#post!;
-      this.#replySending = true;
+      this.#reply = { state: "sending" };
+      // The files stop short of the deadline: the time kept back is for the reply without them, should they not get through.
+      const left = Math.max(0, deadline - Date.now());
+      this.options.notify.retryUntil(deadline, deadline - Math.max(Math.min(1000, left / 3), left / 4));
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.#noted(
-          this.#send(message, {
-            rootId: (await this.#thread()) ?? root.id,
-            files: [...(file ? [file] : []), ...extra],
-            pendingPostId: this.#replyKey,
-            oversized: "fail",
-          }),
-        );
+        await this.#send(content.message, {
+          // In --thread's thread the status post is a reply itself: the outcome joins it there.
+          rootId: root.root_id || root.id,
+          files: content.files,
+          pendingPostId: this.#replyKey,
+          oversized: "fail",
+        });
+        this.#missing = content.missing;
         return;
       } catch (error) {
-        this.#replyError = error;
-        if (!replaced && error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error") {
+        this.#reply = { state: "failed", error };
+        if (!replaced && isRootGone(error)) {
           replaced = true;
           this.#lost(root);
           continue;
         }
-        if (!(error instanceof ServerError && error.status === 413 && (file || extra.length))) throw error;
-        // Refused for their size with the log already gone (a proxy's limit the server did not tell): the text goes alone.
-        if (!file) {
-          extra = [];
-          message += "\n(the attached files were too large for the server and are not attached)";
-          continue;
-        }
-        file = shrunk++ < 2 ? shrink(Math.floor(file.size / 2)) : undefined;
-        message = file
-          ? text(file.size)
-          : `${text(undefined)}\n(the log was too large for the server and is not attached)`;
-        this.options.debug(`log refused as too large; trying ${file ? `${file.size} bytes` : "without it"}`);
-      } finally {
-        this.#replySending = false;
+        if (content.lessAfter(error)) continue;
+        if (!passing(error, deadline)) throw error;
+        await Bun.sleep(PAUSE_MS);
       }
     }
   }
 
   #failed(error: unknown, what: string): void {
     const reason = errorMessage(error);
-    if (!isTransient(error)) {
-      this.#disabled = true;
-      this.options.warn(
-        `cannot ${what}: ${reason}${error instanceof MmnError && error.hint ? ` (${error.hint})` : ""}; the command goes on without notifications`,
-      );
-      return;
-    }
-    if (!this.#warned) {
-      this.#warned = true;
-      this.options.warn(`cannot ${what}: ${reason}; the command goes on, mmn keeps trying`);
-    } else this.options.debug(`cannot ${what}: ${reason}`);
+    if (this.#warned) return this.options.debug(`cannot ${what}: ${reason}`);
+    this.#warned = true;
+    const hint = !isTransient(error) && error instanceof MmnError && error.hint ? ` (${error.hint})` : "";
+    this.options.warn(`cannot ${what}: ${reason}${hint}; the command goes on, mmn keeps trying`);
   }
 }
 
-/** The outcome went out in the reply, but the status post did not get its final state. */
-function stillRunning(error: unknown): string {
-  return `the status message may still say "running": ${errorMessage(error)}`;
+/** A post in the thread of a post that is no more: refused with this id. */
+function isRootGone(error: unknown): boolean {
+  return error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error";
 }
