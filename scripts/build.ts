@@ -5,9 +5,10 @@
  * `bun run build --lib`: only what the npm package ships, dist/lib/ and dist/cli/ (`prepack`).
  */
 
-import { chmod, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { $ } from "bun";
+import { emitDeclarations } from "./declarations.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
@@ -75,14 +76,7 @@ async function buildLibrary(): Promise<void> {
     packages: "external",
   });
   if (!result.success) throw new AggregateError(result.logs, "library build failed");
-  await $`bunx tsc -p tsconfig.lib.json`.cwd(ROOT).quiet();
-  // Declarations keep our `.ts` import specifiers; consumers resolve `.js`.
-  for (const file of await readdir(lib, { recursive: true })) {
-    if (!file.endsWith(".d.ts")) continue;
-    const path = join(lib, file);
-    const text = await readFile(path, "utf8");
-    await writeFile(path, text.replace(/(from\s+["'](?:\.{1,2}\/)[^"']*?)\.ts(["'])/g, "$1.js$2"));
-  }
+  await emitDeclarations(lib);
 }
 
 /**
