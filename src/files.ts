@@ -10,6 +10,8 @@ export interface UploadFile {
   size: number;
   /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
   offset?: number;
+  /** The bytes themselves, held in memory instead of read from `path` (a long message sent as a file). */
+  content?: Uint8Array;
 }
 
 /** A path, or a path with the name the file should have in Mattermost. */

@@ -182,16 +182,17 @@ export class Notify {
       );
       return this.#delivered(sent);
     }
-    // Uploads first, so that a refused file leaves the message as it was.
-    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, {
-      maxFileSize,
-      oversized: "skip",
-    });
-    let text = message;
+    let whole = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.#api, hook.postId));
-      text = current.message ? `${current.message}\n${message}` : message;
+      whole = current.message ? `${current.message}\n${message}` : message;
     }
+    const { text, file } = this.#poster.fit(whole);
+    // Uploads before the edit, so that a refused file leaves the message as it was.
+    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, file ? [...files, file] : files, {
+      maxFileSize: file ? await this.#maxFileSizeFor(files, whole) : maxFileSize,
+      oversized: "skip",
+    });
     const [first = "", ...more] = this.#poster.split(text);
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
@@ -281,9 +282,11 @@ export class Notify {
   }
 
   /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
-  async #maxFileSizeFor(files: readonly UploadFile[]): Promise<number | undefined> {
+  async #maxFileSizeFor(files: readonly UploadFile[], message = ""): Promise<number | undefined> {
     // Not told: the server's 413 says it file by file instead.
-    return files.length ? (await this.serverLimits().catch((): ServerLimits => ({}))).maxFileSize : undefined;
+    return files.length || this.#poster.isLong(message)
+      ? (await this.serverLimits().catch((): ServerLimits => ({}))).maxFileSize
+      : undefined;
   }
 
   /** A post is the answer; files left out make it a failure after the send, which names the post. */
@@ -316,7 +319,7 @@ export class Notify {
     if (options.id !== undefined) requireId(options.id);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const limit = this.#maxFileSizeFor(files);
+    const limit = this.#maxFileSizeFor(files, message);
     // Asked side by side with the recipient; a rejection is read where it is awaited.
     limit.catch(() => {});
     const sent = await this.#targets.deliver(target, async (channelId) =>
