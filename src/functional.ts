@@ -43,10 +43,10 @@ const WAKEUP_KEYS: OptionKeys<WakeupOptions> = {
   client: true,
 };
 const CALL_KEYS: OptionKeys<NotifyCallOptions> = { user: true, channel: true, files: true, id: true };
-const { user: _user, channel: _channel, ...SEND_CALL_KEYS } = CALL_KEYS;
 
 /** What `notifyUser` and `notifyChannel` take besides the recipient (Python's keyword arguments). */
 export type SendCallOptions = Omit<NotifyCallOptions, "user" | "channel">;
+const SEND_CALL_KEYS: OptionKeys<SendCallOptions> = { files: true, id: true };
 
 let client: Notify | undefined;
 let connecting: Promise<Notify> | undefined;
