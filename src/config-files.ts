@@ -1,6 +1,8 @@
+import { checkOptions } from "./arguments.ts";
 import {
   CONFIG_KEYS,
   type ConfigFile,
+  LOAD_KEYS,
   type LoadedConfig,
   type LoadOptions,
   mergeConfig,
@@ -65,6 +67,7 @@ export async function readConfigFiles(options: LoadOptions = {}): Promise<Config
 }
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  checkOptions("loadConfig", options, LOAD_KEYS, { kind: ConfigError });
   return mergeConfig(await readConfigFiles(options), options);
 }
 

@@ -1,3 +1,4 @@
+import type { OptionKeys } from "./arguments.ts";
 import { ConfigError } from "./errors.ts";
 import { normalizeUrl } from "./server-url.ts";
 
@@ -51,6 +52,13 @@ export interface LoadOptions {
   /** Highest precedence, e.g. command-line flags; undefined values are ignored. */
   overrides?: MmnConfig;
 }
+export const LOAD_KEYS: OptionKeys<LoadOptions> = {
+  cwd: true,
+  home: true,
+  env: true,
+  configFile: true,
+  overrides: true,
+};
 
 /** The seed's key names, and the obvious spellings people write by hand. */
 const ALIASES: Record<string, ConfigKey> = {

@@ -1,3 +1,4 @@
+import { describe } from "./arguments.ts";
 import { baseName, errnoText, fs } from "./disk.ts";
 import { UsageError } from "./errors.ts";
 
@@ -9,6 +10,8 @@ export interface UploadFile {
   size: number;
   /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
   offset?: number;
+  /** The bytes themselves, held in memory instead of read from `path` (a long message sent as a file). */
+  content?: Uint8Array;
 }
 
 /** A path, or a path with the name the file should have in Mattermost. */
@@ -23,10 +26,12 @@ export const MAX_FILES_PER_POST = 10;
 const SHARED_UPLOAD_BYTES = 8 * 1024 * 1024;
 
 /** Check every file before anything is sent: a typo must not leave half a message behind. */
-export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<UploadFile[]> {
+export async function prepareFiles(inputs: FileInput | readonly FileInput[] = []): Promise<UploadFile[]> {
   const files: UploadFile[] = [];
-  for (const input of inputs) {
-    const spec = typeof input === "string" ? { path: input } : input;
+  // One file alone need not be a list: a string spread as one would attach "p", "l", "o", "t"…
+  const list: readonly unknown[] = Array.isArray(inputs) ? inputs : [inputs];
+  for (const input of list) {
+    const spec = fileSpec(input);
     if (!spec.path) throw new UsageError("cannot attach a file with an empty name");
     const disk = await fs();
     let info: Awaited<ReturnType<typeof disk.stat>>;
@@ -47,6 +52,14 @@ export async function prepareFiles(inputs: readonly FileInput[] = []): Promise<U
     files.push({ path: spec.path, name: spec.name || baseName(spec.path), size, offset });
   }
   return files;
+}
+
+/** A file as the caller gave it, checked: JavaScript callers can pass anything. */
+function fileSpec(input: unknown): Exclude<FileInput, string> {
+  if (typeof input === "string") return { path: input };
+  if (input !== null && typeof input === "object" && typeof (input as { path?: unknown }).path === "string")
+    return input as Exclude<FileInput, string>;
+  throw new UsageError(`cannot attach ${describe(input)}: a file is a path, or { path, name }`);
 }
 
 /** Upload requests: small files together (at most a post's worth), large ones alone. */

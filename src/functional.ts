@@ -1,12 +1,13 @@
 import type { Post } from "@mattermost/types/posts";
-import { configFromObject, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
+import { checkMessage, checkName, checkOptions, checkUpdate, type OptionKeys } from "./arguments.ts";
+import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
-import { UsageError } from "./errors.ts";
+import { ConfigError, UsageError } from "./errors.ts";
 import { fetchOptions } from "./fetch-options.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
 import { Notify } from "./notify.ts";
-import type { NotifyOptions, UpdateOptions } from "./notify-options.ts";
+import { NOTIFY_KEYS, type NotifyOptions, type UpdateOptions } from "./notify-options.ts";
 import { pickRecipient } from "./recipient.ts";
 
 export interface WakeupOptions {
@@ -30,12 +31,22 @@ export type WakeupConfig = MmnConfig & { team_name?: string };
 export interface NotifyCallOptions {
   user?: string;
   channel?: string;
-  files?: FileInput[];
+  /** A path, `{ path, name }`, or a list of them. */
+  files?: FileInput | readonly FileInput[];
   id?: string;
 }
 
+const WAKEUP_KEYS: OptionKeys<WakeupOptions> = {
+  alwaysSendToUser: true,
+  alwaysSendToChannel: true,
+  config: true,
+  client: true,
+};
+const CALL_KEYS: OptionKeys<NotifyCallOptions> = { user: true, channel: true, files: true, id: true };
+
 /** What `notifyUser` and `notifyChannel` take besides the recipient (Python's keyword arguments). */
 export type SendCallOptions = Omit<NotifyCallOptions, "user" | "channel">;
+const SEND_CALL_KEYS: OptionKeys<SendCallOptions> = { files: true, id: true };
 
 let client: Notify | undefined;
 let connecting: Promise<Notify> | undefined;
@@ -43,6 +54,12 @@ let defaults: { user?: string; channel?: string } = {};
 
 /** Connect with the user's configuration, as the seed's `wakeup()` does. Returns the client. */
 export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
+  checkOptions("wakeup", options, WAKEUP_KEYS, { usage: 'wakeup({ alwaysSendToUser: "alice" })' });
+  checkName("wakeup", "user", options.alwaysSendToUser);
+  checkName("wakeup", "channel", options.alwaysSendToChannel);
+  checkOptions("wakeup({ client })", options.client, NOTIFY_KEYS, { kind: ConfigError });
+  if (isLoadOptions(options.config))
+    checkOptions("wakeup({ config })", options.config, LOAD_KEYS, { kind: ConfigError });
   if (options.alwaysSendToUser && options.alwaysSendToChannel) {
     throw new UsageError("give alwaysSendToUser or alwaysSendToChannel, not both");
   }
@@ -88,6 +105,10 @@ function awake(): Promise<Notify> {
  * before, that message is updated instead: the seed's rule.
  */
 export async function notify(message: string, options: NotifyCallOptions = {}): Promise<Post> {
+  checkMessage("notify", message);
+  checkOptions("notify", options, CALL_KEYS, {
+    usage: 'notify(message, { user: "alice" }) or notify(message, { channel: "town-square" })',
+  });
   const notifier = await awake();
   const { user, channel, files, id } = options;
   const to = pickRecipient({ user, channel }, defaults);
@@ -111,6 +132,7 @@ export async function notifyUser(
   options: SendCallOptions = {},
 ): Promise<Post> {
   const [user, rest] = typeof userOrOptions === "object" ? [undefined, userOrOptions] : [userOrOptions, options];
+  checkCall("notifyUser", message, "user", user, rest);
   const notifier = await awake();
   const name = user ?? defaults.user;
   if (name === undefined)
@@ -133,6 +155,7 @@ export async function notifyChannel(
 ): Promise<Post> {
   const [channel, rest] =
     typeof channelOrOptions === "object" ? [undefined, channelOrOptions] : [channelOrOptions, options];
+  checkCall("notifyChannel", message, "channel", channel, rest);
   const notifier = await awake();
   const name = channel ?? defaults.channel;
   if (name === undefined)
@@ -142,8 +165,25 @@ export async function notifyChannel(
   return notifier.sendToChannel(message, name, rest);
 }
 
-export const sendUpdate = async (message: string, options: UpdateOptions): Promise<Post> =>
-  (await awake()).sendUpdate(message, options);
+export async function sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
+  checkMessage("sendUpdate", message);
+  checkUpdate("sendUpdate", options);
+  return (await awake()).sendUpdate(message, options);
+}
+
+/**
+ * notifyUser's and notifyChannel's arguments: the recipient is the second argument, as in
+ * Python (`notify_user(message, user_name)`), never an option.
+ */
+function checkCall(call: string, message: unknown, what: "user" | "channel", name: unknown, options: unknown): void {
+  checkMessage(call, message);
+  checkName(call, what, name);
+  const where = `the ${what} as its second argument`;
+  checkOptions(call, options as SendCallOptions | undefined, SEND_CALL_KEYS, {
+    usage: `${call}(message, "${what === "user" ? "alice" : "town-square"}", { files, id })`,
+    elsewhere: { [what]: where, [`${what}_name`]: where },
+  });
+}
 
 export const exportHook = async (id: string, path: string): Promise<void> =>
   (await awake()).writeMessageHookToFile(id, path);

@@ -1,4 +1,5 @@
 /** What Notify's methods take: the options of each, in one place for the library's users. */
+import type { OptionKeys } from "./arguments.ts";
 import type { FileInput } from "./files.ts";
 import type { HookStore } from "./hooks.ts";
 import type { ApiOptions } from "./mattermost/api.ts";
@@ -17,7 +18,8 @@ export interface NotifyOptions extends ApiOptions {
 }
 
 export interface SendOptions {
-  files?: FileInput[];
+  /** A path, `{ path, name }`, or a list of them. */
+  files?: FileInput | readonly FileInput[];
   /** Remember the message under this id, so that it can be updated later. */
   id?: string;
   /** Post as a reply in this thread (a post id). */
@@ -41,7 +43,7 @@ export interface SendOptions {
 export interface UpdateOptions {
   id: string;
   /** Attached with a reply in the message's thread: edits do not carry files on older servers. */
-  files?: FileInput[];
+  files?: FileInput | readonly FileInput[];
   /** Add to the message on the server instead of replacing it. */
   append?: boolean;
   /** Replaces all the post's props. */
@@ -53,7 +55,8 @@ export interface ReplyOptions {
   to: string;
   /** Remember the reply under this id. */
   id?: string;
-  files?: FileInput[];
+  /** A path, `{ path, name }`, or a list of them. */
+  files?: FileInput | readonly FileInput[];
   props?: Record<string, unknown>;
 }
 
@@ -70,5 +73,36 @@ export interface DeliverOptions {
   id?: string | undefined;
   /** Post in the thread of the message known by this id instead. */
   replyTo?: string | undefined;
-  files?: FileInput[];
+  /** A path, `{ path, name }`, or a list of them. */
+  files?: FileInput | readonly FileInput[];
 }
+
+/** The keys each takes, for the checks a JavaScript caller (or a Python habit) needs: see arguments.ts. */
+export const NOTIFY_KEYS: OptionKeys<NotifyOptions> = {
+  url: true,
+  token: true,
+  userAgent: true,
+  proxy: true,
+  ca: true,
+  timeoutMs: true,
+  retries: true,
+  totalTimeoutMs: true,
+  maxRetryWaitMs: true,
+  onRetry: true,
+  onAttempt: true,
+  team: true,
+  hooks: true,
+  names: true,
+  maxMessageRunes: true,
+};
+export const SEND_KEYS: OptionKeys<SendOptions> = {
+  files: true,
+  id: true,
+  rootId: true,
+  props: true,
+  pendingPostId: true,
+  oversized: true,
+};
+export const UPDATE_KEYS: OptionKeys<UpdateOptions> = { id: true, files: true, append: true, props: true };
+export const REPLY_KEYS: OptionKeys<ReplyOptions> = { to: true, id: true, files: true, props: true };
+export const DELIVER_KEYS: OptionKeys<DeliverOptions> = { to: true, id: true, replyTo: true, files: true };

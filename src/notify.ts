@@ -1,19 +1,24 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
+import { checkMessage, checkName, checkOptions, checkRecipient, checkUpdate } from "./arguments.ts";
 import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./errors.ts";
 import { chunk, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
 import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
 import { Api } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { MemoryNameCache } from "./names.ts";
-import type {
-  DeliverOptions,
-  NotifyOptions,
-  ReplyOptions,
-  SendOptions,
-  ServerLimits,
-  UpdateOptions,
+import {
+  DELIVER_KEYS,
+  type DeliverOptions,
+  NOTIFY_KEYS,
+  type NotifyOptions,
+  REPLY_KEYS,
+  type ReplyOptions,
+  SEND_KEYS,
+  type SendOptions,
+  type ServerLimits,
+  type UpdateOptions,
 } from "./notify-options.ts";
 import { Poster, type Skipped } from "./posting.ts";
 import { printable } from "./printable.ts";
@@ -32,9 +37,8 @@ export class Notify {
   #limits: Promise<ServerLimits> | undefined;
 
   constructor(options: NotifyOptions) {
-    // Python's keyword, dropped silently, would fail only at the first channel send.
-    if ("team_name" in options)
-      throw new ConfigError("Notify takes team, not team_name", { hint: "new Notify({ url, token, team })" });
+    // Python's team_name, dropped silently, would fail only at the first channel send.
+    checkOptions("Notify", options, NOTIFY_KEYS, { kind: ConfigError, usage: "new Notify({ url, token, team })" });
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
@@ -76,10 +80,12 @@ export class Notify {
   }
 
   async sendToUser(message: string, user: string, options: SendOptions = {}): Promise<Post> {
+    checkSend("sendToUser", message, "user", user, options);
     return this.#send(message, this.#targets.user(user), options);
   }
 
   async sendToChannel(message: string, channel?: string, options: SendOptions = {}): Promise<Post> {
+    checkSend("sendToChannel", message, "channel", channel, options);
     const name = channel ?? this.#defaultChannel;
     if (!name) throw new UsageError("no channel given and no default channel set");
     return this.#send(message, this.#targets.channel(name), options);
@@ -99,6 +105,9 @@ export class Notify {
     message: string,
     options: { to: Recipient; props?: Record<string, unknown> },
   ): Promise<MessageHook> {
+    checkMessage("once", message);
+    checkOptions("once", options, { to: true, props: true });
+    checkRecipient("once", options.to);
     return this.#locked(id, async () => {
       const known = await this.hooks.get(id);
       if (known) return known;
@@ -113,6 +122,9 @@ export class Notify {
     message: string,
     options: DeliverOptions,
   ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
+    checkMessage("deliver", message);
+    checkOptions("deliver", options, DELIVER_KEYS);
+    checkRecipient("deliver", options.to);
     const { id, replyTo, to, files } = options;
     return this.#locked(id, async () => {
       if (id !== undefined && (await this.hooks.get(id))) {
@@ -141,6 +153,8 @@ export class Notify {
    * Edits of one id are made one at a time (`append` reads, then writes).
    */
   async sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
+    checkMessage("sendUpdate", message);
+    checkUpdate("sendUpdate", options);
     return this.#locked(options.id, () => this.#update(message, options));
   }
 
@@ -168,16 +182,17 @@ export class Notify {
       );
       return this.#delivered(sent);
     }
-    // Uploads first, so that a refused file leaves the message as it was.
-    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, files, {
-      maxFileSize,
-      oversized: "skip",
-    });
-    let text = message;
+    let whole = message;
     if (options.append) {
       const current = await this.#withPostContext(hook, rest.getPost(this.#api, hook.postId));
-      text = current.message ? `${current.message}\n${message}` : message;
+      whole = current.message ? `${current.message}\n${message}` : message;
     }
+    const { text, file } = this.#poster.fit(whole);
+    // Uploads before the edit, so that a refused file leaves the message as it was.
+    const { ids: fileIds, skipped } = await this.#poster.upload(hook.channelId, file ? [...files, file] : files, {
+      maxFileSize: file ? await this.#maxFileSizeFor(files, whole) : maxFileSize,
+      oversized: "skip",
+    });
     const [first = "", ...more] = this.#poster.split(text);
     const patch: rest.PostPatch = { message: first };
     if (options.props) patch.props = options.props;
@@ -190,6 +205,12 @@ export class Notify {
 
   /** A new post in the thread of a known message: unlike an edit, it notifies people. */
   async reply(message: string, options: ReplyOptions): Promise<Post> {
+    checkMessage("reply", message);
+    checkOptions("reply", options, REPLY_KEYS, { usage: 'reply(message, { to: "id-of-the-message" })' });
+    if (typeof options.to !== "string")
+      throw new UsageError("reply needs the id of the message to answer, as to", {
+        hint: 'reply(message, { to: "id-of-the-message" })',
+      });
     if (options.id !== undefined) requireId(options.id);
     const hook = await this.#hook(options.to);
     const files = await prepareFiles(options.files);
@@ -276,9 +297,11 @@ export class Notify {
   }
 
   /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
-  async #maxFileSizeFor(files: readonly UploadFile[]): Promise<number | undefined> {
+  async #maxFileSizeFor(files: readonly UploadFile[], message = ""): Promise<number | undefined> {
     // Not told: the server's 413 says it file by file instead.
-    return files.length ? (await this.serverLimits().catch((): ServerLimits => ({}))).maxFileSize : undefined;
+    return files.length || this.#poster.isLong(message)
+      ? (await this.serverLimits().catch((): ServerLimits => ({}))).maxFileSize
+      : undefined;
   }
 
   /** A post is the answer; files left out make it a failure after the send, which names the post. */
@@ -311,7 +334,7 @@ export class Notify {
     if (options.id !== undefined) requireId(options.id);
     const files = await prepareFiles(options.files);
     requireContent(message, files);
-    const limit = this.#maxFileSizeFor(files);
+    const limit = this.#maxFileSizeFor(files, message);
     // Asked side by side with the recipient; a rejection is read where it is awaited.
     limit.catch(() => {});
     const sent = await this.#targets.deliver(target, async (channelId) =>
@@ -373,6 +396,13 @@ export class Notify {
       throw error;
     }
   }
+}
+
+/** What sendToUser and sendToChannel are given, checked before the recipient is looked up. */
+function checkSend(call: string, message: unknown, what: "user" | "channel", name: unknown, options: unknown): void {
+  checkMessage(call, message);
+  checkName(call, what, name);
+  checkOptions(call, options as SendOptions | undefined, SEND_KEYS);
 }
 
 /** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */

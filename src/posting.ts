@@ -3,7 +3,10 @@ import { ServerError } from "./errors.ts";
 import { chunk, formatBytes, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
 import type { Api } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
-import { splitMessage } from "./split.ts";
+import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";
+
+/** The name a long message's whole text is attached under. */
+const LONG_MESSAGE_FILE = "message.txt";
 
 /**
  * What to do with a file larger than the server takes: `skip` sends the message with the
@@ -49,9 +52,10 @@ export class Poster {
     files: UploadFile[],
     options: PostOptions,
   ): Promise<{ post: Post; skipped?: Skipped }> {
-    const { ids, skipped } = await this.upload(channelId, files, options);
+    const { text: head, file } = this.fit(message);
+    const { ids, skipped } = await this.upload(channelId, file ? [...files, file] : files, options);
     if (skipped && !message.trim() && ids.length === 0) throw skipped.error;
-    const text = skipped ? `${message}${message.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : message;
+    const text = skipped ? `${head}${head.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : head;
     const [first = "", ...more] = this.split(text);
     const [firstFiles = [], ...moreFiles] = chunk(ids, MAX_FILES_PER_POST);
     const post = await rest.createPost(this.api, {
@@ -64,6 +68,27 @@ export class Poster {
     });
     await this.followUps(channelId, options.rootId || post.id, more, moreFiles);
     return { post, ...(skipped ? { skipped } : {}) };
+  }
+
+  /**
+   * A message of more than MAX_POSTS_PER_MESSAGE posts: its first part, saying so, and the
+   * whole as a file to attach. Shorter ones are posted whole, their rest in the thread.
+   */
+  fit(message: string): { text: string; file?: UploadFile } {
+    if (!this.isLong(message)) return { text: message };
+    const content = new TextEncoder().encode(message);
+    const note = `_(the message has ${formatBytes(content.length)}: above is its beginning, and all of it is attached as ${LONG_MESSAGE_FILE})_`;
+    // Room for the note, and for the one that says the file was not attached, should it be refused.
+    const budget = Math.max(this.maxRunes - note.length - 200, 1);
+    // Only a prefix is split: splitting the whole of a 5 MB text to keep its first piece is waste.
+    const [first = ""] = splitMessage(message.slice(0, 2 * budget), budget);
+    const file = { path: LONG_MESSAGE_FILE, name: LONG_MESSAGE_FILE, size: content.length, content };
+    return { text: `${first.trimEnd()}\n\n${note}`, file };
+  }
+
+  /** Whether `fit` sends the message as a file. */
+  isLong(message: string): boolean {
+    return longerThan(message, MAX_POSTS_PER_MESSAGE * this.maxRunes);
   }
 
   /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
@@ -103,6 +128,14 @@ export class Poster {
     for (const batch of uploadBatches(files.filter((file) => !tooLarge.includes(file)))) await send(batch);
     return refused.length ? { ids, skipped: { files: refused, error: refusal(refused, limit) } } : { ids };
   }
+}
+
+/** Whether the text has more than `runes` code points, counted no further than needed. */
+function longerThan(text: string, runes: number): boolean {
+  if (text.length <= runes) return false;
+  let count = 0;
+  for (const _ of text) if (++count > runes) return true;
+  return false;
 }
 
 function refusal(files: UploadFile[], limit: number | undefined, cause?: ServerError): ServerError {

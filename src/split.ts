@@ -5,6 +5,11 @@ export const MAX_MESSAGE_RUNES = 16383;
  * of posts (5 MB of stdin became 307 of them).
  */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/**
+ * The most posts the library makes of one message: a longer one goes as its first part with
+ * the whole attached (a thread of hundreds of posts would notify each: 5 MB made 306).
+ */
+export const MAX_POSTS_PER_MESSAGE = 4;
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 

@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
   // The npm package's mmn under Node: the wrapper is built on Bun.spawn and its pipes.
   if (entry.wraps && !("Bun" in globalThis)) {
     throw new UsageError(`mmn ${name} needs the mmn binary or Bun: under Node it cannot start the command`, {
-      hint: "copy the mmn binary onto the machine (bun run build), or run this mmn with bun",
+      // An npm user has neither a clone to `bun run build` in nor, often, Bun: npx fetches it.
+      hint: `with Bun, run bunx --bun mmn ${name} -- CMD; without it, npx -y bun@1.4.5 x --bun mmn ${name} -- CMD; on a cluster, the single-file mmn binary (README: Install the binary)`,
     });
   }
   exitAtOnce = entry.wraps === true;

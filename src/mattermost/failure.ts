@@ -68,8 +68,9 @@ export function networkError(
   clean: Clean,
   info: RequestInfo,
   failure: { cause: unknown; timedOut: boolean; timeoutMs: number; url: string; proxy: string | undefined },
-): NetworkError {
+): NetworkError | ConfigError {
   const { cause, timedOut, timeoutMs, url } = failure;
+  if (isNotTls(cause)) return notTls(url);
   const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
   // A refused or unknown proxy looks to fetch like a refused or unknown server: say which it was.
   const proxy = proxyFor(url, failure.proxy);
@@ -90,6 +91,22 @@ export function networkError(
     // An untrusted certificate stays untrusted: repeating cannot help.
     permanent: certificate,
   });
+}
+
+/**
+ * An https:// URL (or one without a scheme, which means https://) to a port that answers
+ * plain HTTP: Bun says EPROTO, Node OpenSSL's "wrong version number" in two lines. Said once,
+ * as what to change: repeating cannot help.
+ */
+function notTls(url: string): ConfigError {
+  const host = safeHost(url);
+  return new ConfigError(`the TLS handshake with ${host} failed: does the server speak https on this port?`, {
+    hint: `if it serves plain HTTP, set the URL to http://${host} (an address without http:// or https:// means https://)`,
+  });
+}
+
+function isNotTls(cause: unknown): boolean {
+  return /^(EPROTO|ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG)$/.test(errorCode(cause) ?? "");
 }
 
 /** A proxy's error page: its text without tags. */

@@ -86,6 +86,10 @@ function shownPath(file: UploadFile): string {
 
 /** Exactly `file.size` bytes, or an UploadSourceError: padding a file that shrank would send what it never held. */
 async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
+  if (file.content) {
+    yield file.content;
+    return;
+  }
   const handle = await (await fs()).open(file.path, "r").catch((error: NodeJS.ErrnoException) => {
     throw new UploadSourceError(file, `could not be read any more: ${errnoText(error)}`);
   });

@@ -89,6 +89,56 @@ describe("sending", () => {
     expect(posts.map((p) => p.message).join("")).toBe(text);
   });
 
+  test("more than four posts' worth: one post, its beginning and a note, with the whole attached as message.txt", async () => {
+    const text = Array.from({ length: 15_000 }, (_, i) => `line ${i} ${"x".repeat(40)}`).join("\n");
+    expect(text.length).toBeGreaterThan(4 * 16383);
+    const notify = client();
+    const post = await notify.sendToUser(text, "alice", { id: "long" });
+    const dm = server.postsIn(post.channel_id);
+    expect(dm).toHaveLength(1);
+    const { message, file_ids } = server.posts.get(post.id)!;
+    expect(Array.from(message).length).toBeLessThanOrEqual(16383);
+    expect(text.startsWith(message.slice(0, message.indexOf("\n\n_(")))).toBe(true);
+    expect(message).toEndWith(
+      "\n\n_(the message has 751 KiB: above is its beginning, and all of it is attached as message.txt)_",
+    );
+    const file = server.files.get(file_ids![0]!)!;
+    expect([file.info.name, file.content.toString() === text]).toEqual(["message.txt", true]);
+    // An edit as long: the edit is the beginning, the whole goes to its thread.
+    await notify.sendUpdate(`${text}\nend`, { id: "long" });
+    const [edited, reply] = server.postsIn(post.channel_id);
+    expect(edited?.message).toBe(message);
+    expect(reply?.root_id).toBe(post.id);
+    expect(server.files.get(reply!.file_ids![0]!)?.content.toString()).toBe(`${text}\nend`);
+  });
+
+  test("a long message over MaxFileSize: its beginning goes, saying the whole was not attached; an AfterSendError", async () => {
+    const text = "y".repeat(2 * 1024 * 1024);
+    const error = await client()
+      .sendToUser(text, "alice")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AfterSendError);
+    const posts = server.postsIn(server.dmChannelWith(server.users.alice.id)!.id);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.message).toEndWith(
+      "_(not attached: message.txt (2.0 MiB); the server takes files up to 1.0 MiB)_",
+    );
+    expect(server.files.size).toBe(0);
+  });
+
+  test("the bound is four posts: 4 × maxMessageRunes is split into the thread, one more rune is attached", async () => {
+    const small = client({ maxMessageRunes: 1000 });
+    const four = "é".repeat(4000);
+    const split = await small.sendToChannel(four, "town-square");
+    const thread = server.postsIn(split.channel_id);
+    expect(thread.map((p) => p.message).join("")).toBe(four);
+    expect(thread.every((p) => !p.file_ids?.length)).toBe(true);
+    server.reset();
+    const one = await small.sendToChannel(`${four}é`, "town-square");
+    expect(server.postsIn(one.channel_id)).toHaveLength(1);
+    expect(server.files.get(server.posts.get(one.id)!.file_ids![0]!)?.content.toString()).toBe(`${four}é`);
+  });
+
   test("a missing file is refused before anything is sent", async () => {
     await expect(client().sendToUser("x", "alice", { files: [join(dir, "nope.txt")] })).rejects.toThrow(
       /cannot attach .*nope.txt: no such file/,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NetworkError, Notify, wakeup } from "../../src/index.ts";
+import { ConfigError, NetworkError, Notify, wakeup } from "../../src/index.ts";
 import { mmn, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
@@ -68,6 +68,38 @@ test("the CLI: ca= that is not PEM is a configuration error (exit 3), one that i
   );
   const good = await mmn(box, ["test"], { env: { ...env, MMN_CA: join(TLS, "cert.pem") } });
   expect(good.stderr).toContain("✔ token           authenticated as @notify-bot (bot)");
+});
+
+describe("an address without a scheme is https://, and the server answers plain HTTP", () => {
+  let plain: TestServer;
+  beforeAll(async () => {
+    plain = await startTestServer();
+  });
+  afterAll(() => plain.close());
+
+  test("the library: one ConfigError line that says what to write, and no repeat", async () => {
+    const host = `127.0.0.1:${plain.port}`;
+    let attempts = 0;
+    const notify = new Notify({ url: host, token: plain.token, onAttempt: () => attempts++ });
+    const error = await notify.sendToUser("hi", "alice").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect({ message: (error as ConfigError).message, hint: (error as ConfigError).hint, attempts }).toEqual({
+      message: `the TLS handshake with ${host} failed: does the server speak https on this port?`,
+      hint: `if it serves plain HTTP, set the URL to http://${host} (an address without http:// or https:// means https://)`,
+      attempts: 1,
+    });
+    expect(plain.requests).toEqual([]);
+  });
+
+  test("the CLI says the same: exit 3, an error line and a hint", async () => {
+    const box = sandbox();
+    const host = `127.0.0.1:${plain.port}`;
+    const r = await mmn(box, ["send", "hi", "-u", "alice"], { env: { MMN_URL: host, MMN_TOKEN: plain.token } });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 3,
+      stderr: `error: the TLS handshake with ${host} failed: does the server speak https on this port?\nhint: if it serves plain HTTP, set the URL to http://${host} (an address without http:// or https:// means https://)\n`,
+    });
+  });
 });
 
 describe("mmn setup at a site with its own CA", () => {

@@ -119,3 +119,22 @@ test("under Node, wakeup() leaves ca= and proxy= of a configuration shared with 
   expect(stderr).toContain(`MmnWarning: ${home}/.mmnrc holds a token and other users can read it`);
   expect(stderr).not.toContain(server.token);
 }, 30_000);
+
+test("under Node, an address without a scheme to a plain HTTP server: the same one-line ConfigError as under Bun, not OpenSSL's", async () => {
+  const host = `127.0.0.1:${server.port}`;
+  const script = `
+    import { Notify } from "mattermost-notify";
+    let attempts = 0;
+    const client = new Notify({ url: process.env.HOST, token: process.env.TOKEN, onAttempt: () => attempts++ });
+    try { await client.sendToUser("hi", "alice"); console.log("sent"); }
+    catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, hint: e.hint, attempts })); }
+  `;
+  const { stdout, stderr, code } = await runNode(script, { PATH: process.env.PATH!, HOST: host, TOKEN: server.token });
+  expect({ stderr, code }).toEqual({ stderr: "", code: 0 });
+  expect(JSON.parse(stdout)).toEqual({
+    name: "ConfigError",
+    message: `the TLS handshake with ${host} failed: does the server speak https on this port?`,
+    hint: `if it serves plain HTTP, set the URL to http://${host} (an address without http:// or https:// means https://)`,
+    attempts: 1,
+  });
+}, 30_000);

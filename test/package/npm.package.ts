@@ -187,7 +187,19 @@ describe("under Node 20, with no Bun on PATH", () => {
     const wrapped = await mmn(["run", "--", "touch", join(home, "ran")]);
     expect(wrapped.code).toBe(2);
     expect(wrapped.stderr).toContain("mmn: error: mmn run needs the mmn binary or Bun");
+    const hint = wrapped.stderr.split("\n").find((line) => line.startsWith("mmn: hint: "));
+    expect(hint).toBe(
+      "mmn: hint: with Bun, run bunx --bun mmn run -- CMD; without it, npx -y bun@1.4.5 x --bun mmn run -- CMD; on a cluster, the single-file mmn binary (README: Install the binary)",
+    );
     expect(existsSync(join(home, "ran"))).toBe(false);
+    // What the hint says, as the npm user types it (here with Bun on PATH: npx would fetch the same Bun).
+    const bunx = /with Bun, run (bunx --bun mmn run) -- CMD/.exec(hint ?? "")![1]!.split(" ");
+    const hinted = await run([...bunx, "--", "touch", join(home, "ran")], {
+      env: { ...connection(), MMN_USER: "bob" },
+      path: process.env.PATH,
+    });
+    expect(hinted.code).toBe(0);
+    expect(existsSync(join(home, "ran"))).toBe(true);
   }, 60_000);
 
   test("mmn: certificates are checked whatever NODE_TLS_REJECT_UNAUTHORIZED says; what Node cannot do is said", async () => {
