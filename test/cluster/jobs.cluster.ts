@@ -57,9 +57,12 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
       `plain job: ${["Duration", "CPU", "Memory", "Advice"].map((f) => `${f}: ${cardField(status, f)}`).join("; ")}`,
     );
     expect(cardField(status, "CPU")).toMatch(/^[\d.]+s, \d+ % of 2 cores$/);
-    expect(cardField(status, "Memory")).toMatch(/^peak [\d.]+ MiB of 2 GiB asked$/);
+    // The command's own peak, echo's: not the copy of mmn its child was before the exec, nor mmn in the job's cgroup.
+    const [, peak, unit] = /^peak ([\d.]+) (KiB|MiB) of 2 GiB asked$/.exec(cardField(status, "Memory") ?? "") ?? [];
+    expect(unit === "KiB" || Number(peak) < 10).toBe(true);
     expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ MiB: --mem=\d+00M would do$/);
-    expect(cardField(status, "Duration")).toMatch(/^\ds of (?:UNLIMITED|\d+-00:00:00|\d+:00:00)$|^\ds$/);
+    // No time limit: the elapsed time alone.
+    expect(cardField(status, "Duration")).toMatch(/^\ds$/);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.message).toStartWith(`✅ **plain ${id}** succeeded`);
     expect(attachedLog(server, replies[0]!)).toBe("hi\n");

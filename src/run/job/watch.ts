@@ -5,7 +5,9 @@ import type { Resources } from "../report/resources.ts";
 import { type Allocation, allocation } from "./allocation.ts";
 import { JobCgroup } from "./cgroup.ts";
 import { GpuMeter } from "./gpu.ts";
+import { type RestartFacts, restartFacts } from "./restart.ts";
 import { formatLimit, type JobState, slurmState, type TimeLimit, timeLimit } from "./scheduler.ts";
+import { Suspension } from "./suspension.ts";
 import { UsageMeter } from "./usage.ts";
 
 /**
@@ -27,11 +29,20 @@ export interface WatchOptions {
 }
 
 const STOPPING = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
-/** How long the scheduler may take to say why a SIGTERM came, counted from the signal. */
-const STATE_WAIT_MS = 1000;
+/** What `sbatch --signal` (or `bsub -wa`) is mostly asked to send before the time limit, for a checkpoint. */
+const WARNING = new Set(["SIGUSR1", "SIGUSR2"]);
+/** How long the scheduler may take to say why a SIGTERM came, counted from the signal: within the 2.5 s the end has after it. */
+const STATE_WAIT_MS = 2000;
+/** One question's bound, and the pause before asking again. */
+const QUERY_MS = 1000;
+const REASK_AFTER_MS = 200;
+/** A question with less time than this left is not asked. */
+const MIN_QUERY_MS = 100;
 const WARN_AT = 0.9;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LATE_WARNING_MS = 1000;
+/** How long the end waits for sacct's word on a requeued job's earlier runs. */
+const RESTART_WAIT_MS = 1000;
 
 export class JobWatch {
   readonly #options: WatchOptions;
@@ -42,9 +53,15 @@ export class JobWatch {
   #limit: TimeLimit | undefined;
   #warning: ReturnType<typeof setTimeout> | undefined;
   #stop: Received | undefined;
+  #warned: { signal: string; at: number } | undefined;
   #asking: Promise<JobState | undefined> | undefined;
   #state: JobState | undefined;
   #ended = false;
+  readonly #suspension = new Suspension();
+  #restart: RestartFacts | undefined;
+  #restartAsked: Promise<unknown> | undefined;
+  /** The cause is decided: later answers come too late. */
+  #decided = false;
 
   constructor(options: WatchOptions) {
     const env = options.env ?? process.env;
@@ -58,8 +75,14 @@ export class JobWatch {
   /** The command runs: its tree is watched, and the scheduler asked for the time limit. */
   start(pid: number | undefined): void {
     this.#usage.watch(pid);
+    this.#suspension.start();
     const job = this.#options.job;
     if (!job) return;
+    if (job.scheduler === "slurm" && job.restarts)
+      this.#restartAsked = restartFacts(job.jobId).then((facts) => {
+        this.#options.debug?.(`earlier runs: ${facts ? JSON.stringify(facts) : "not known"}`);
+        this.#restart = facts;
+      });
     const asked = performance.now();
     timeLimit(job, this.#options.env ?? process.env).then((limit) => {
       this.#options.debug?.(`time limit: ${limit ? describeLimit(limit) : "not known"} (${elapsed(asked)})`);
@@ -83,7 +106,19 @@ export class JobWatch {
   /** At each tick: a few small reads, and nvidia-smi started in the background. */
   tick(gpus = true): void {
     this.#usage.sample();
+    this.#suspension.commandStopped(this.#usage.now().stoppedSince);
     if (gpus) this.#gpu?.sample();
+  }
+
+  /** Time spent suspended, not counted as run time; since when, while the command is stopped. */
+  get suspended(): { totalMs: number; since?: number } {
+    const since = this.#suspension.since;
+    return { totalMs: this.#suspension.totalMs, ...(since !== undefined ? { since } : {}) };
+  }
+
+  /** What accounting knows of a requeued job's earlier runs. */
+  get restart(): RestartFacts | undefined {
+    return this.#restart;
   }
 
   /**
@@ -91,17 +126,42 @@ export class JobWatch {
    * terminal, sends the scheduler its question at once, in parallel with passing it on.
    */
   signal(signal: string, forwarded: boolean): void {
+    if (WARNING.has(signal)) this.#warned ??= { signal, at: Date.now() };
     if (!STOPPING.has(signal) || this.#stop) return;
     this.#stop = { signal, at: Date.now(), fromTerminal: !forwarded };
+    if (forwarded) this.#askWhy();
+  }
+
+  /**
+   * Slurm's question, asked again while its answer has not moved: at the moment of the signal
+   * slurmctld may still say RUNNING (22.05, proctrack/linuxproc above all), or not answer in
+   * time. Each question is bounded, the last one ends STATE_WAIT_MS after the signal.
+   */
+  #askWhy(): void {
     const job = this.#options.job;
-    if (!forwarded || job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
-    const asked = performance.now();
-    this.#asking = slurmState(job.jobId, STATE_WAIT_MS).then((state) => {
-      this.#options.debug?.(`the job's state: ${state ? JSON.stringify(state) : "no answer"} (${elapsed(asked)})`);
-      this.#state = state;
-      if (state && !this.#ended) this.#options.onNews();
-      return state;
-    });
+    if (job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
+    const until = this.#stop!.at + STATE_WAIT_MS;
+    const ask = async (): Promise<JobState | undefined> => {
+      for (;;) {
+        const asked = performance.now();
+        const state = await slurmState(job.jobId, Math.min(QUERY_MS, Math.max(0, until - Date.now())));
+        this.#options.debug?.(`the job's state: ${state ? JSON.stringify(state) : "no answer"} (${elapsed(asked)})`);
+        if (state) {
+          const news = JSON.stringify(state) !== JSON.stringify(this.#state);
+          this.#state = state;
+          if (news && !this.#ended) this.#options.onNews();
+        }
+        if (this.#decided || !this.#unmoved() || until - Date.now() < REASK_AFTER_MS + MIN_QUERY_MS) return this.#state;
+        await Bun.sleep(REASK_AFTER_MS);
+      }
+    };
+    this.#asking = ask();
+  }
+
+  /** No answer yet, or one that says the job still runs: the scheduler may not have caught up. */
+  #unmoved(): boolean {
+    const kind = signalCause(this.#facts())?.kind;
+    return kind === "not-scheduler" || kind === "scheduler";
   }
 
   /** Why the job is stopping, once known: shown while the command finishes. */
@@ -128,12 +188,18 @@ export class JobWatch {
   async end(result: ChildResult, waitMs: number): Promise<{ cause?: Cause; resources: Resources }> {
     this.#ended = true;
     clearTimeout(this.#warning);
-    if (this.#asking && this.#state === undefined && this.#stop) {
-      const left = Math.min(waitMs, Math.max(0, this.#stop.at + STATE_WAIT_MS - Date.now()));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([this.#asking, new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
+    this.#suspension.stop();
+    // proctrack/linuxproc signals every process of the job: the command may die of it before our own handler runs.
+    if (!this.#stop && result.signal === "SIGTERM" && this.#options.job) {
+      this.#stop = { signal: result.signal, at: Date.now(), fromTerminal: false };
+      this.#askWhy();
     }
+    if (this.#asking && this.#stop && this.#unmoved()) {
+      await within(this.#asking, Math.min(waitMs, Math.max(0, this.#stop.at + STATE_WAIT_MS - Date.now())));
+    }
+    // A short restart ends before sacct answers: its word is waited for a moment.
+    if (this.#restartAsked && !this.#restart) await within(this.#restartAsked, Math.min(waitMs, RESTART_WAIT_MS));
+    this.#decided = true;
     const usage = this.#usage.end(result.usage);
     const cause = causeOf(result, { ...this.#facts(), ...(usage.memory ? { memory: usage.memory } : {}) });
     const resources = this.#view(usage.cpuSeconds, usage.peakMemory, usage.srun, usage.memory?.limit);
@@ -144,6 +210,7 @@ export class JobWatch {
   stop(): void {
     this.#ended = true;
     clearTimeout(this.#warning);
+    this.#suspension.stop();
   }
 
   #facts(): EndFacts {
@@ -152,6 +219,7 @@ export class JobWatch {
       ...(this.#stop ? { stop: this.#stop } : {}),
       ...(this.#limit ? { limit: this.#limit } : {}),
       ...(this.#state ? { state: this.#state } : {}),
+      ...(this.#warned ? { warned: this.#warned } : {}),
       restartsAtStart: this.#restartsAtStart,
     };
   }
@@ -169,6 +237,13 @@ export class JobWatch {
       ...(gpu ? { gpu } : {}),
     };
   }
+}
+
+/** The promise, waited for at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function elapsed(since: number): string {
