@@ -3,10 +3,11 @@ import { type Cause, causeOf, type EndFacts, type Received, signalCause } from "
 import type { JobContext } from "../report/job.ts";
 import type { Resources } from "../report/resources.ts";
 import { type Allocation, allocation } from "./allocation.ts";
+import { askAgain, within } from "./ask-again.ts";
 import { JobCgroup } from "./cgroup.ts";
 import { GpuMeter } from "./gpu.ts";
 import { type RestartFacts, restartFacts } from "./restart.ts";
-import { formatLimit, type JobState, slurmState, type TimeLimit, timeLimit } from "./scheduler.ts";
+import { formatLimit, type JobState, type TimeLimit, timeLimit } from "./scheduler.ts";
 import { Suspension } from "./suspension.ts";
 import { UsageMeter } from "./usage.ts";
 
@@ -33,11 +34,6 @@ const STOPPING = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 const WARNING = new Set(["SIGUSR1", "SIGUSR2"]);
 /** How long the scheduler may take to say why a SIGTERM came, counted from the signal: within the 2.5 s the end has after it. */
 const STATE_WAIT_MS = 2000;
-/** One question's bound, and the pause before asking again. */
-const QUERY_MS = 1000;
-const REASK_AFTER_MS = 200;
-/** A question with less time than this left is not asked. */
-const MIN_QUERY_MS = 100;
 const WARN_AT = 0.9;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LATE_WARNING_MS = 1000;
@@ -54,7 +50,7 @@ export class JobWatch {
   #warning: ReturnType<typeof setTimeout> | undefined;
   #stop: Received | undefined;
   #warned: { signal: string; at: number } | undefined;
-  #asking: Promise<JobState | undefined> | undefined;
+  #asking: Promise<void> | undefined;
   #state: JobState | undefined;
   #ended = false;
   readonly #suspension = new Suspension();
@@ -132,30 +128,24 @@ export class JobWatch {
     if (forwarded) this.#askWhy();
   }
 
-  /**
-   * Slurm's question, asked again while its answer has not moved: at the moment of the signal
-   * slurmctld may still say RUNNING (22.05, proctrack/linuxproc above all), or not answer in
-   * time. Each question is bounded, the last one ends STATE_WAIT_MS after the signal.
-   */
+  /** Slurm's question, asked again while its answer has not moved, until STATE_WAIT_MS after the signal. */
   #askWhy(): void {
     const job = this.#options.job;
     if (job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
-    const until = this.#stop!.at + STATE_WAIT_MS;
-    const ask = async (): Promise<JobState | undefined> => {
-      for (;;) {
-        const asked = performance.now();
-        const state = await slurmState(job.jobId, Math.min(QUERY_MS, Math.max(0, until - Date.now())));
-        this.#options.debug?.(`the job's state: ${state ? JSON.stringify(state) : "no answer"} (${elapsed(asked)})`);
-        if (state) {
-          const news = JSON.stringify(state) !== JSON.stringify(this.#state);
-          this.#state = state;
-          if (news && !this.#ended) this.#options.onNews();
-        }
-        if (this.#decided || !this.#unmoved() || until - Date.now() < REASK_AFTER_MS + MIN_QUERY_MS) return this.#state;
-        await Bun.sleep(REASK_AFTER_MS);
-      }
-    };
-    this.#asking = ask();
+    this.#asking = askAgain({
+      jobId: job.jobId,
+      until: this.#stop!.at + STATE_WAIT_MS,
+      onAnswer: (state, tookMs) => {
+        this.#options.debug?.(
+          `the job's state: ${state ? JSON.stringify(state) : "no answer"} (${Math.round(tookMs)} ms)`,
+        );
+        if (!state) return;
+        const news = JSON.stringify(state) !== JSON.stringify(this.#state);
+        this.#state = state;
+        if (news && !this.#ended) this.#options.onNews();
+      },
+      again: () => !this.#decided && this.#unmoved(),
+    });
   }
 
   /** No answer yet, or one that says the job still runs: the scheduler may not have caught up. */
@@ -237,13 +227,6 @@ export class JobWatch {
       ...(gpu ? { gpu } : {}),
     };
   }
-}
-
-/** The promise, waited for at most `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 function elapsed(since: number): string {
