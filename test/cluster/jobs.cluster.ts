@@ -64,7 +64,7 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
     // The command's own peak, bash's: not the copy of mmn its child was before the exec, nor mmn in the job's cgroup.
     const [, peak, unit] = /^peak ([\d.]+) (KiB|MiB) of 2 GiB asked$/.exec(cardField(status, "Memory") ?? "") ?? [];
     expect(unit === "KiB" || Number(peak) < 10).toBe(true);
-    expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ MiB: --mem=\d+00M would do$/);
+    expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ [KM]iB: --mem=\d+00M would do$/);
     // No time limit: the elapsed time alone.
     expect(cardField(status, "Duration")).toMatch(/^\ds$/);
     expect(replies).toHaveLength(1);

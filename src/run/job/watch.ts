@@ -37,6 +37,8 @@ const STATE_WAIT_MS = 2000;
 const WARN_AT = 0.9;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LATE_WARNING_MS = 1000;
+/** Samples of the command's tree soon after the start, besides the ticks. */
+const EARLY_SAMPLES_MS = [100, 1000];
 /** How long the end waits for sacct's word on a requeued job's earlier runs. */
 const RESTART_WAIT_MS = 1000;
 
@@ -72,6 +74,8 @@ export class JobWatch {
   start(pid: number | undefined): void {
     this.#usage.watch(pid);
     this.#suspension.start();
+    // The first tick's sample may find the command still loading; a short one is seen again before it ends.
+    for (const ms of EARLY_SAMPLES_MS) setTimeout(() => this.#ended || this.#usage.sample(), ms).unref?.();
     const job = this.#options.job;
     if (!job) return;
     if (job.scheduler === "slurm" && job.restarts)
