@@ -20,7 +20,7 @@ import { fdPath } from "./process/samefile.ts";
 import type { SignalRelay } from "./process/signals.ts";
 import { privateTempDir } from "./process/tempdir.ts";
 import type { LogLoss } from "./report/attachment.ts";
-import { causeEndsRun } from "./report/cause.ts";
+import { causeStopsRun } from "./report/cause.ts";
 import { finish, serverMaxFileSize } from "./report/finish.ts";
 import { jobContext } from "./report/job.ts";
 import { displayCommand } from "./report/name.ts";
@@ -94,6 +94,8 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     const quietMs = lastOutputAt === undefined ? 0 : at.getTime() - lastOutputAt;
     const why = stopping && watch.stoppingWhy();
     const limit = watch.timeLimit;
+    const suspended = watch.suspended;
+    const restart = watch.restart;
     return {
       phase,
       id: options.id,
@@ -112,6 +114,9 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
       ...(limit ? { timeLimit: limit } : {}),
       ...(phase === "running" && quietMs >= options.heartbeatMs ? { quietMs } : {}),
       resources: watch.resources(),
+      ...(suspended.totalMs ? { suspendedMs: suspended.totalMs } : {}),
+      ...(phase === "running" && suspended.since !== undefined ? { suspendedSince: new Date(suspended.since) } : {}),
+      ...(restart ? { restart } : {}),
     };
   };
 
@@ -147,7 +152,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // A heartbeat every few minutes: a silent job's elapsed time and "last output" stay true.
   const beat = () => Math.floor((Date.now() - startedAt.getTime()) / options.heartbeatMs);
   const version = (): string =>
-    `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${tail.version}:${outputBytes}:${beat()}`;
+    `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${tail.version}:${outputBytes}:${beat()}:${watch.suspended.since ?? ""}`;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
   options.signals.attach(child, (sig, forwarded) => {
     signalled = true;
@@ -200,7 +205,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
       options.warn(
         `cannot write the command's ${stream} (${reason}): the rest of it is lost, and the command's writes there failed`,
       );
-    const phase = cause && causeEndsRun(cause) && ended.phase === "succeeded" ? "killed" : ended.phase;
+    const phase = cause && causeStopsRun(cause) && ended.phase === "succeeded" ? "killed" : ended.phase;
     const final: RunState = { ...state(phase, endedAt), ...ended.fields, ...(cause ? { cause } : {}), resources };
 
     if (!reporter || (options.on !== "always" && !reporter.reportsEveryEnd && final.phase === "succeeded")) return;

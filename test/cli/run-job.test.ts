@@ -129,7 +129,9 @@ describe("why it ended", () => {
     standIn("scontrol", 'echo "JobId=80 JobName=train JobState=COMPLETING Reason=None Restarts=2"');
     proc = await startRun(SLEEPER, { SLURM_JOB_ID: "80", SLURM_JOB_NAME: "train", SLURM_RESTART_COUNT: "1" });
     await terminate(proc);
-    expect(replies()[0]!.message).toStartWith("🔁 **train 80** was requeued (it runs again as restart 2) on ");
+    expect(replies()[0]!.message).toStartWith(
+      "🔁 **train 80** (restart 1) was requeued (it runs again as restart 2) on ",
+    );
   });
 
   test("a scheduler that does not answer: said so, and the final message is not held up past the signal's budget", async () => {

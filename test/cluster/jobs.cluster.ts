@@ -44,7 +44,11 @@ function expectArrayReported(box: JobBox, arrayId: string): void {
 describe.skipIf(skipReason !== undefined)("under Slurm", () => {
   test.concurrent("a plain job: start, final state and a reply with the log; what it used against what it asked", async () => {
     const box = jobBox(server, cluster, "plain");
-    const id = await box.submit('mmn run --id "hello-$SLURM_JOB_ID" -- echo hi\n', ["--mem=2G", "-c2"]);
+    // Long enough to be seen once: the peak of a command gone before mmn looks is not known, and not shown.
+    const id = await box.submit("mmn run --id \"hello-$SLURM_JOB_ID\" -- bash -c 'echo hi; sleep 0.5'\n", [
+      "--mem=2G",
+      "-c2",
+    ]);
     const [record] = await cluster.waitForState(id, ["COMPLETED"], 60_000);
     expect(record!.exitCode).toBe("0:0");
     await waitFor(() => finished(box), 10_000, "the final message");
@@ -57,9 +61,12 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
       `plain job: ${["Duration", "CPU", "Memory", "Advice"].map((f) => `${f}: ${cardField(status, f)}`).join("; ")}`,
     );
     expect(cardField(status, "CPU")).toMatch(/^[\d.]+s, \d+ % of 2 cores$/);
-    expect(cardField(status, "Memory")).toMatch(/^peak [\d.]+ MiB of 2 GiB asked$/);
-    expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ MiB: --mem=\d+00M would do$/);
-    expect(cardField(status, "Duration")).toMatch(/^\ds of (?:UNLIMITED|\d+-00:00:00|\d+:00:00)$|^\ds$/);
+    // The command's own peak, bash's: not the copy of mmn its child was before the exec, nor mmn in the job's cgroup.
+    const [, peak, unit] = /^peak ([\d.]+) (KiB|MiB) of 2 GiB asked$/.exec(cardField(status, "Memory") ?? "") ?? [];
+    expect(unit === "KiB" || Number(peak) < 10).toBe(true);
+    expect(cardField(status, "Advice")).toMatch(/^asked 2 GiB, peak [\d.]+ [KM]iB: --mem=\d+00M would do$/);
+    // No time limit: the elapsed time alone.
+    expect(cardField(status, "Duration")).toMatch(/^\ds$/);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.message).toStartWith(`✅ **plain ${id}** succeeded`);
     expect(attachedLog(server, replies[0]!)).toBe("hi\n");

@@ -18,6 +18,7 @@ useCluster((c, s) => {
 const CHECKPOINT = join(FIXTURES, "checkpoint.sh");
 const CANCELLED = /was cancelled \(scancel(?:, or preempted)?\)/;
 const USR1 = join(FIXTURES, "usr1.sh");
+const USR1_CHECKPOINT = join(FIXTURES, "usr1-checkpoint.sh");
 
 /** Waits for the status post of a job that runs, and for its command's first line in the job's output. */
 async function started(box: JobBox, jobId: string): Promise<void> {
@@ -112,7 +113,7 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
     expect(box.output(id)).toContain("DUE TO TIME LIMIT");
   }, 180_000);
 
-  test.concurrent("scontrol requeue (as a preemption that requeues): 🔁 requeued, restart 1", async () => {
+  test.concurrent("scontrol requeue (as a preemption that requeues): 🔁 requeued; the restart's post says restart 1", async () => {
     const box = jobBox(server, cluster, "requeue");
     const id = await box.submit(`exec mmn --verbose run -- bash ${CHECKPOINT}\n`);
     await started(box, id);
@@ -124,9 +125,77 @@ describe.skipIf(skipReason !== undefined)("under Slurm", () => {
     const requeued = `🔁 **requeue ${id}** was requeued (it runs again as restart 1) on `;
     expect(status.message).toStartWith(requeued);
     expect(replies[0]!.message).toStartWith(requeued);
-    // Queued again, not yet eligible: it would run in a while as restart 1.
+    // Queued again with a begin time two minutes on: made eligible now, it runs as restart 1.
+    await cluster.waitForState(id, ["PENDING"], 30_000);
+    await cluster.scontrol(["update", `JobId=${id}`, "StartTime=now"]);
+    await cluster.waitForState(id, ["RUNNING"], 60_000);
+    await waitFor(() => box.threads().length === 2, 30_000, "the restart's status post");
+    const restart = () => box.threads()[1]!;
+    expect(restart().status.message).toStartWith(`⏳ **requeue ${id}** (restart 1) is running on `);
+    // The restart's batch script began the output file anew.
+    await waitFor(() => box.output(id).includes("working\n"), 30_000, "the restart's command");
     await cluster.scancel(id);
     await cluster.waitForState(id, ["CANCELLED"], 30_000);
+    await waitFor(() => restart().replies.length > 0, 5_000, "the restart's final message");
+    console.log(`restart: ${restart().replies[0]!.message}\n${cardField(restart().status, "Duration")}`);
+    // No accounting here (no slurmdbd): the first start is not known, the restart counts alone.
+    expect(restart().replies[0]!.message).toMatch(
+      new RegExp(
+        `^🛑 \\*\\*requeue ${id}\\*\\* \\(restart 1\\) ${CANCELLED.source} on \\S+ after \\ds \\(this restart\\)$`,
+      ),
+    );
+    expect(cardField(restart().status, "Duration")).toMatch(/^\ds \(this restart\)$/);
+  }, 120_000);
+
+  test.concurrent("sbatch --signal=B:USR1@50, a checkpoint and exit 0: said to follow the scheduler's warning", async () => {
+    const box = jobBox(server, cluster, "ckpt");
+    const id = await box.submit(
+      `#SBATCH --time=1\n#SBATCH --signal=B:USR1@50\nexec mmn --verbose run -- bash ${USR1_CHECKPOINT}\n`,
+    );
+    await started(box, id);
+    // Sent when 50 s are left, at slurmctld's next 30-second check: 10 to 40 s after the start.
+    await cluster.waitForState(id, ["COMPLETED"], 90_000);
+    await waitFor(() => finished(box), 5_000, "the final message");
+    const { status, reply } = outcome(box);
+    console.log(`checkpoint at the warning: ${reply.message}\n${schedulerLines(box, id)}`);
+    const said = "exited 0 after SIGUSR1 (the scheduler's warning before the time limit)";
+    expect(reply.message).toStartWith(`✅ **ckpt ${id}** ${said} on `);
+    expect(cardField(status, "Status")).toBe(said);
+    expect(attachedLog(server, reply)).toBe("working\nSIGUSR1 received\nsaved\n");
+  }, 120_000);
+
+  test.concurrent("scancel -b -s USR1 an hour from the limit, a checkpoint and exit 0: said to come from scancel --signal", async () => {
+    const box = jobBox(server, cluster, "ckptcancel");
+    const id = await box.submit(`exec mmn --verbose run -- bash ${USR1_CHECKPOINT}\n`, ["--time=120"]);
+    await started(box, id);
+    await cluster.scancel(id, ["-b", "-s", "USR1"]);
+    await cluster.waitForState(id, ["COMPLETED"], 30_000);
+    await waitFor(() => finished(box), 5_000, "the final message");
+    const { reply } = outcome(box);
+    console.log(`scancel -b -s USR1: ${reply.message}\n${schedulerLines(box, id)}`);
+    expect(reply.message).toStartWith(
+      `✅ **ckptcancel ${id}** exited 0 after SIGUSR1 (from scancel --signal or kill) on `,
+    );
+  }, 90_000);
+
+  test.concurrent("scontrol suspend and resume: the time suspended is not counted, and the card says so", async () => {
+    const box = jobBox(server, cluster, "suspend");
+    const id = await box.submit(`exec mmn --verbose run -- bash ${CHECKPOINT}\n`);
+    await started(box, id);
+    await cluster.scontrol(["suspend", id]);
+    await cluster.waitForState(id, ["SUSPENDED"], 10_000);
+    // Every process of the job is stopped (the freezer with proctrack/cgroup): mmn has nothing to see until the resume.
+    await Bun.sleep(4000);
+    await cluster.scontrol(["resume", id]);
+    await cluster.waitForState(id, ["RUNNING"], 10_000);
+    await cluster.scancel(id);
+    await cluster.waitForState(id, ["CANCELLED"], 30_000);
+    await waitFor(() => finished(box), 5_000, "the final message");
+    const { status, reply } = outcome(box);
+    const duration = cardField(status, "Duration");
+    console.log(`suspended: ${reply.message}\n${duration}`);
+    expect(duration).toMatch(/^\d+s \(not counting [3-6]s suspended\)$/);
+    expect(reply.message).toMatch(/ after \d+s \(not counting [3-6]s suspended\)$/);
   }, 90_000);
 
   // task/cgroup with ConstrainRAMSpace limits the job's memory (set up only with proctrack/cgroup).

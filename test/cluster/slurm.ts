@@ -20,13 +20,17 @@ export interface Cluster {
   jobs(jobId: string): Promise<JobRecord[]>;
   /** Polls until every record of the job is in one of `states`; a job that ends in another state fails. */
   waitForState(jobId: string, states: string[], timeoutMs: number): Promise<JobRecord[]>;
-  scancel(jobId: string): Promise<void>;
+  /** `scancel [OPTIONS] JOBID`: `-b -s USR1` signals the batch shell alone, as sbatch --signal=B: does. */
+  scancel(jobId: string, options?: string[]): Promise<void>;
   /** `scontrol requeue`: the job is stopped as a preemption with requeue would, and queued again. */
   requeue(jobId: string): Promise<void>;
+  /** `scontrol ARGS`: suspend, resume, update. */
+  scontrol(args: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
 const POLL_MS = 200;
+let clusters = 0;
 const FREEZER = "/sys/fs/cgroup/freezer";
 const MEMORY = "/sys/fs/cgroup/memory";
 
@@ -46,7 +50,8 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
   mkdirSync(join(dir, "state"));
   mkdirSync(join(dir, "spool"));
   const conf = join(dir, "slurm.conf");
-  const node = `mmn${process.pid}`;
+  // Two files may each start one in the same process, one after the other.
+  const node = `mmn${process.pid}x${++clusters}`;
   const { proctrack } = opts;
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", SLURM_CONF: conf, LANG: "C" };
   const daemons: Subprocess[] = [];
@@ -127,11 +132,14 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
         await Bun.sleep(POLL_MS);
       }
     },
-    async scancel(jobId) {
-      await command(env, ["scancel", jobId]);
+    async scancel(jobId, options = []) {
+      await command(env, ["scancel", ...options, jobId]);
     },
     async requeue(jobId) {
       await command(env, ["scontrol", "requeue", jobId]);
+    },
+    async scontrol(args) {
+      await command(env, ["scontrol", ...args]);
     },
     async stop() {
       process.off("exit", killAll);

@@ -18,6 +18,12 @@ export interface TimeLimit {
 /** How long the start's question may take: it runs beside the command and delays nothing. */
 const START_QUERY_MS = 5000;
 
+/**
+ * Slurm's "no limit": squeue's %l says UNLIMITED, or a year ("365-00:00:00"), and from 23.02
+ * SLURM_JOB_END_TIME is the start plus a year. None is none, not a limit to show.
+ */
+const NO_LIMIT_MS = 365 * 86_400_000;
+
 export async function timeLimit(job: JobContext, env: Env = process.env): Promise<TimeLimit | undefined> {
   if (job.scheduler === "slurm") return slurmLimit(job.jobId, env);
   if (job.scheduler === "pbs") return pbsLimit(await ask(["qstat", "-f", job.jobId], START_QUERY_MS));
@@ -29,10 +35,9 @@ async function slurmLimit(jobId: string, env: Env): Promise<TimeLimit | undefine
   const end = Number(env.SLURM_JOB_END_TIME);
   const start = Number(env.SLURM_JOB_START_TIME);
   if (Number.isFinite(end) && end > 0) {
-    return {
-      endsAt: end * 1000,
-      ...(Number.isFinite(start) && start > 0 && end > start ? { limitMs: (end - start) * 1000 } : {}),
-    };
+    const limitMs = Number.isFinite(start) && start > 0 && end > start ? (end - start) * 1000 : undefined;
+    if (limitMs !== undefined && limitMs >= NO_LIMIT_MS) return undefined;
+    return { endsAt: end * 1000, ...(limitMs !== undefined ? { limitMs } : {}) };
   }
   return parseSqueueLimit(await ask(["squeue", "-h", "-j", jobId, "-o", "%e|%l"], START_QUERY_MS));
 }
@@ -42,11 +47,12 @@ export function parseSqueueLimit(output: string | undefined): TimeLimit | undefi
   const endsAt = parseLocalTime(end);
   if (endsAt === undefined) return undefined;
   const limitMs = parseSlurmDuration(limit);
-  return { endsAt, ...(limitMs !== undefined ? { limitMs } : {}) };
+  if (limitMs === undefined || limitMs >= NO_LIMIT_MS) return undefined;
+  return { endsAt, limitMs };
 }
 
 /** Slurm's times carry no zone: they are the machine's ("2026-12-01T23:47:11"). */
-function parseLocalTime(text: string): number | undefined {
+export function parseLocalTime(text: string): number | undefined {
   const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)$/.exec(text.trim());
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];

@@ -12,6 +12,13 @@ export interface TreeSample {
   cpuSeconds: number;
   /** Resident memory of the live processes together (shared pages counted in each). */
   rssBytes: number;
+  /**
+   * The live processes' own peaks together (VmHWM, counted from each one's exec): never less
+   * than the tree's resident memory at any moment they all lived through.
+   */
+  peakBytes: number;
+  /** The command itself is stopped (SIGSTOP, SIGTSTP): suspended, while we are not. */
+  stopped: boolean;
   processes: number;
   /** An srun under the command: its tasks run under Slurm's slurmstepd, not under us. */
   srun: boolean;
@@ -24,7 +31,7 @@ const MAX_PROCESSES = 256;
 const { clockTicks, pageSize } = auxv();
 
 export function sampleTree(rootPid: number): TreeSample | undefined {
-  const sample: TreeSample = { cpuSeconds: 0, rssBytes: 0, processes: 0, srun: false };
+  const sample: TreeSample = { cpuSeconds: 0, rssBytes: 0, peakBytes: 0, processes: 0, srun: false, stopped: false };
   const queue = [rootPid];
   let ticks = 0;
   while (queue.length && sample.processes < MAX_PROCESSES) {
@@ -35,7 +42,10 @@ export function sampleTree(rootPid: number): TreeSample | undefined {
     // Fields after the command name, which may hold spaces and parentheses.
     const fields = stat.slice(close + 2).split(" ");
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    sample.rssBytes += Number(fields[21]) * pageSize;
+    const rss = Number(fields[21]) * pageSize;
+    sample.rssBytes += rss;
+    sample.peakBytes += Math.max(rss, ownPeak(pid) ?? 0);
+    if (pid === rootPid && fields[0] === "T") sample.stopped = true;
     sample.processes++;
     if (stat.slice(stat.indexOf("(") + 1, close) === "srun") sample.srun = true;
     queue.push(...children(pid));
@@ -43,6 +53,15 @@ export function sampleTree(rootPid: number): TreeSample | undefined {
   if (sample.processes === 0) return undefined;
   sample.cpuSeconds = ticks / clockTicks;
   return sample;
+}
+
+/**
+ * A process's own largest resident size: the kernel's VmHWM, of its memory since its exec. The
+ * rusage that wait() gives does not exclude the copy of us the child was before its exec.
+ */
+export function ownPeak(pid: number | "self"): number | undefined {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readSmall(`/proc/${pid}/status`) ?? "");
+  return match ? Number(match[1]) * 1024 : undefined;
 }
 
 /** Children are listed per thread: one that a worker thread started is under that thread. */

@@ -1,7 +1,12 @@
 import type { JobCgroup, MemoryAtEnd } from "./cgroup.ts";
-import { sampleTree } from "./tree.ts";
+import { readSmall } from "./small-file.ts";
+import { ownPeak, sampleTree } from "./tree.ts";
 
-/** What the command's whole tree used: CPU time and memory, while it runs and at its end. */
+/**
+ * What the command's whole tree used: CPU time and memory, while it runs and at its end. The
+ * memory is the command's own: not mmn's, which shares the job's cgroup, nor the copy of mmn
+ * the child was before its exec, which the rusage of wait() counts.
+ */
 
 /** The child's own rusage after its exit, with the children it waited for. */
 export interface ExitUsage {
@@ -11,15 +16,17 @@ export interface ExitUsage {
 
 export interface UsageNow {
   cpuSeconds?: number;
-  /** The limited cgroup's usage when there is one, else the tree's resident memory. */
+  /** The limited cgroup's usage less mmn's when there is one, else the tree's resident memory. */
   memory?: number;
   /** An srun in the tree: its tasks' CPU time is Slurm's, not counted here. */
   srun: boolean;
+  /** The command is stopped (SIGSTOP) while we run: since when, ms since the epoch. */
+  stoppedSince?: number;
 }
 
 export interface UsageAtEnd {
   cpuSeconds?: number;
-  /** The larger of the tree's largest resident memory and the job cgroup's peak. */
+  /** The largest of the tree's own peaks, the rusage's (when it is the command's) and the cgroup's less mmn. */
   peakMemory?: number;
   srun: boolean;
   memory?: MemoryAtEnd;
@@ -29,10 +36,13 @@ export class UsageMeter {
   #pid: number | undefined;
   #cpu: number | undefined;
   #treeRss: number | undefined;
-  #peakTreeRss = 0;
+  #peakTree = 0;
   #cgroupUsage: number | undefined;
   #peakCgroupUsage = 0;
   #srun = false;
+  /** Our own peak when the child was made: its rusage counts that copy of us, until it exceeds it. */
+  #ourPeakAtSpawn = 0;
+  #stoppedSince: number | undefined;
 
   constructor(private readonly cgroup: JobCgroup | undefined) {}
 
@@ -43,6 +53,7 @@ export class UsageMeter {
 
   watch(pid: number | undefined): void {
     this.#pid = pid;
+    this.#ourPeakAtSpawn = ownPeak("self") ?? 0;
   }
 
   /** A few small reads of /proc and the cgroup, at each tick. */
@@ -51,22 +62,24 @@ export class UsageMeter {
     if (tree) {
       this.#cpu = Math.max(this.#cpu ?? 0, tree.cpuSeconds);
       this.#treeRss = tree.rssBytes;
-      this.#peakTreeRss = Math.max(this.#peakTreeRss, tree.rssBytes);
+      this.#peakTree = Math.max(this.#peakTree, tree.peakBytes);
       this.#srun ||= tree.srun;
+      this.#stoppedSince = tree.stopped ? (this.#stoppedSince ?? Date.now()) : undefined;
     }
     const usage = this.cgroup?.usage();
     if (usage !== undefined) {
-      this.#cgroupUsage = usage;
-      this.#peakCgroupUsage = Math.max(this.#peakCgroupUsage, usage);
+      this.#cgroupUsage = Math.max(0, usage - ourResident());
+      this.#peakCgroupUsage = Math.max(this.#peakCgroupUsage, this.#cgroupUsage);
     }
   }
 
   now(): UsageNow {
-    const memory = this.#cgroupUsage ?? this.#treeRss;
+    const memory = this.#cgroupUsage !== undefined ? Math.max(this.#cgroupUsage, this.#treeRss ?? 0) : this.#treeRss;
     return {
       ...(this.#cpu !== undefined ? { cpuSeconds: this.#cpu } : {}),
       ...(memory !== undefined ? { memory } : {}),
       srun: this.#srun,
+      ...(this.#stoppedSince !== undefined ? { stoppedSince: this.#stoppedSince } : {}),
     };
   }
 
@@ -77,7 +90,10 @@ export class UsageMeter {
   end(exit: ExitUsage | undefined): UsageAtEnd {
     const memory = this.cgroup?.end();
     const cpu = Math.max(exit?.cpuSeconds ?? 0, this.#cpu ?? 0);
-    const peak = Math.max(exit?.maxRssBytes ?? 0, this.#peakTreeRss, memory?.peak ?? this.#peakCgroupUsage);
+    // Not above ours at the spawn: the rusage may be that copy of us alone, and tells nothing of the command.
+    const rusage = (exit?.maxRssBytes ?? 0) > this.#ourPeakAtSpawn ? exit!.maxRssBytes : 0;
+    const cgroupPeak = memory?.peak !== undefined ? Math.max(0, memory.peak - ourResident()) : this.#peakCgroupUsage;
+    const peak = Math.max(rusage, this.#peakTree, cgroupPeak);
     return {
       ...(exit || this.#cpu !== undefined ? { cpuSeconds: cpu } : {}),
       ...(peak > 0 ? { peakMemory: peak } : {}),
@@ -85,4 +101,10 @@ export class UsageMeter {
       ...(memory ? { memory } : {}),
     };
   }
+}
+
+/** Our own resident memory now: it counts in the job's cgroup, and is not the command's. */
+function ourResident(): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readSmall("/proc/self/status") ?? "");
+  return match ? Number(match[1]) * 1024 : 0;
 }

@@ -3,9 +3,12 @@ import { type Cause, causeOf, type EndFacts, type Received, signalCause } from "
 import type { JobContext } from "../report/job.ts";
 import type { Resources } from "../report/resources.ts";
 import { type Allocation, allocation } from "./allocation.ts";
+import { askAgain, within } from "./ask-again.ts";
 import { JobCgroup } from "./cgroup.ts";
 import { GpuMeter } from "./gpu.ts";
-import { formatLimit, type JobState, slurmState, type TimeLimit, timeLimit } from "./scheduler.ts";
+import { type RestartFacts, restartFacts } from "./restart.ts";
+import { formatLimit, type JobState, type TimeLimit, timeLimit } from "./scheduler.ts";
+import { Suspension } from "./suspension.ts";
 import { UsageMeter } from "./usage.ts";
 
 /**
@@ -27,11 +30,17 @@ export interface WatchOptions {
 }
 
 const STOPPING = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
-/** How long the scheduler may take to say why a SIGTERM came, counted from the signal. */
-const STATE_WAIT_MS = 1000;
+/** What `sbatch --signal` (or `bsub -wa`) is mostly asked to send before the time limit, for a checkpoint. */
+const WARNING = new Set(["SIGUSR1", "SIGUSR2"]);
+/** How long the scheduler may take to say why a SIGTERM came, counted from the signal: within the 2.5 s the end has after it. */
+const STATE_WAIT_MS = 2000;
 const WARN_AT = 0.9;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LATE_WARNING_MS = 1000;
+/** Samples of the command's tree soon after the start, besides the ticks. */
+const EARLY_SAMPLES_MS = [100, 1000];
+/** How long the end waits for sacct's word on a requeued job's earlier runs. */
+const RESTART_WAIT_MS = 1000;
 
 export class JobWatch {
   readonly #options: WatchOptions;
@@ -42,9 +51,15 @@ export class JobWatch {
   #limit: TimeLimit | undefined;
   #warning: ReturnType<typeof setTimeout> | undefined;
   #stop: Received | undefined;
-  #asking: Promise<JobState | undefined> | undefined;
+  #warned: { signal: string; at: number } | undefined;
+  #asking: Promise<void> | undefined;
   #state: JobState | undefined;
   #ended = false;
+  readonly #suspension = new Suspension();
+  #restart: RestartFacts | undefined;
+  #restartAsked: Promise<unknown> | undefined;
+  /** The cause is decided: later answers come too late. */
+  #decided = false;
 
   constructor(options: WatchOptions) {
     const env = options.env ?? process.env;
@@ -58,8 +73,16 @@ export class JobWatch {
   /** The command runs: its tree is watched, and the scheduler asked for the time limit. */
   start(pid: number | undefined): void {
     this.#usage.watch(pid);
+    this.#suspension.start();
+    // The first tick's sample may find the command still loading; a short one is seen again before it ends.
+    for (const ms of EARLY_SAMPLES_MS) setTimeout(() => this.#ended || this.#usage.sample(), ms).unref?.();
     const job = this.#options.job;
     if (!job) return;
+    if (job.scheduler === "slurm" && job.restarts)
+      this.#restartAsked = restartFacts(job.jobId).then((facts) => {
+        this.#options.debug?.(`earlier runs: ${facts ? JSON.stringify(facts) : "not known"}`);
+        this.#restart = facts;
+      });
     const asked = performance.now();
     timeLimit(job, this.#options.env ?? process.env).then((limit) => {
       this.#options.debug?.(`time limit: ${limit ? describeLimit(limit) : "not known"} (${elapsed(asked)})`);
@@ -83,7 +106,19 @@ export class JobWatch {
   /** At each tick: a few small reads, and nvidia-smi started in the background. */
   tick(gpus = true): void {
     this.#usage.sample();
+    this.#suspension.commandStopped(this.#usage.now().stoppedSince);
     if (gpus) this.#gpu?.sample();
+  }
+
+  /** Time spent suspended, not counted as run time; since when, while the command is stopped. */
+  get suspended(): { totalMs: number; since?: number } {
+    const since = this.#suspension.since;
+    return { totalMs: this.#suspension.totalMs, ...(since !== undefined ? { since } : {}) };
+  }
+
+  /** What accounting knows of a requeued job's earlier runs. */
+  get restart(): RestartFacts | undefined {
+    return this.#restart;
   }
 
   /**
@@ -91,17 +126,36 @@ export class JobWatch {
    * terminal, sends the scheduler its question at once, in parallel with passing it on.
    */
   signal(signal: string, forwarded: boolean): void {
+    if (WARNING.has(signal)) this.#warned ??= { signal, at: Date.now() };
     if (!STOPPING.has(signal) || this.#stop) return;
     this.#stop = { signal, at: Date.now(), fromTerminal: !forwarded };
+    if (forwarded) this.#askWhy();
+  }
+
+  /** Slurm's question, asked again while its answer has not moved, until STATE_WAIT_MS after the signal. */
+  #askWhy(): void {
     const job = this.#options.job;
-    if (!forwarded || job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
-    const asked = performance.now();
-    this.#asking = slurmState(job.jobId, STATE_WAIT_MS).then((state) => {
-      this.#options.debug?.(`the job's state: ${state ? JSON.stringify(state) : "no answer"} (${elapsed(asked)})`);
-      this.#state = state;
-      if (state && !this.#ended) this.#options.onNews();
-      return state;
+    if (job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
+    this.#asking = askAgain({
+      jobId: job.jobId,
+      until: this.#stop!.at + STATE_WAIT_MS,
+      onAnswer: (state, tookMs) => {
+        this.#options.debug?.(
+          `the job's state: ${state ? JSON.stringify(state) : "no answer"} (${Math.round(tookMs)} ms)`,
+        );
+        if (!state) return;
+        const news = JSON.stringify(state) !== JSON.stringify(this.#state);
+        this.#state = state;
+        if (news && !this.#ended) this.#options.onNews();
+      },
+      again: () => !this.#decided && this.#unmoved(),
     });
+  }
+
+  /** No answer yet, or one that says the job still runs: the scheduler may not have caught up. */
+  #unmoved(): boolean {
+    const kind = signalCause(this.#facts())?.kind;
+    return kind === "not-scheduler" || kind === "scheduler";
   }
 
   /** Why the job is stopping, once known: shown while the command finishes. */
@@ -128,12 +182,18 @@ export class JobWatch {
   async end(result: ChildResult, waitMs: number): Promise<{ cause?: Cause; resources: Resources }> {
     this.#ended = true;
     clearTimeout(this.#warning);
-    if (this.#asking && this.#state === undefined && this.#stop) {
-      const left = Math.min(waitMs, Math.max(0, this.#stop.at + STATE_WAIT_MS - Date.now()));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([this.#asking, new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
+    this.#suspension.stop();
+    // proctrack/linuxproc signals every process of the job: the command may die of it before our own handler runs.
+    if (!this.#stop && result.signal === "SIGTERM" && this.#options.job) {
+      this.#stop = { signal: result.signal, at: Date.now(), fromTerminal: false };
+      this.#askWhy();
     }
+    if (this.#asking && this.#stop && this.#unmoved()) {
+      await within(this.#asking, Math.min(waitMs, Math.max(0, this.#stop.at + STATE_WAIT_MS - Date.now())));
+    }
+    // A short restart ends before sacct answers: its word is waited for a moment.
+    if (this.#restartAsked && !this.#restart) await within(this.#restartAsked, Math.min(waitMs, RESTART_WAIT_MS));
+    this.#decided = true;
     const usage = this.#usage.end(result.usage);
     const cause = causeOf(result, { ...this.#facts(), ...(usage.memory ? { memory: usage.memory } : {}) });
     const resources = this.#view(usage.cpuSeconds, usage.peakMemory, usage.srun, usage.memory?.limit);
@@ -144,6 +204,7 @@ export class JobWatch {
   stop(): void {
     this.#ended = true;
     clearTimeout(this.#warning);
+    this.#suspension.stop();
   }
 
   #facts(): EndFacts {
@@ -152,6 +213,7 @@ export class JobWatch {
       ...(this.#stop ? { stop: this.#stop } : {}),
       ...(this.#limit ? { limit: this.#limit } : {}),
       ...(this.#state ? { state: this.#state } : {}),
+      ...(this.#warned ? { warned: this.#warned } : {}),
       restartsAtStart: this.#restartsAtStart,
     };
   }

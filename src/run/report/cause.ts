@@ -16,12 +16,21 @@ export type Cause =
   | { kind: "preempted" }
   | { kind: "requeued"; restart?: number }
   /** A SIGTERM in a job that the scheduler did not explain in time. */
-  | { kind: "scheduler"; signal: string; scheduler: JobContext["scheduler"] }
+  | { kind: "scheduler"; signal: string; scheduler: Scheduler }
   /** The scheduler still ran the job: the signal came from someone else. */
   | { kind: "not-scheduler"; signal: string }
   | { kind: "oom"; kills: number; peak?: number; limit: number; command: "killed" | "failed" | "succeeded" }
   /** A kernel that counts no kills (RHEL 7): SIGKILL with the cgroup at its limit. */
-  | { kind: "memory-limit"; peak: number; limit: number };
+  | { kind: "memory-limit"; peak: number; limit: number }
+  /**
+   * A warning signal (SIGUSR1, SIGUSR2) came and the command then ended of its own accord, as a
+   * job that checkpoints at `sbatch --signal=B:USR1@300` does. `near`: the time limit was near
+   * (the scheduler's warning), far (scancel --signal or kill), or not known.
+   */
+  | { kind: "warned"; signal: string; near: "limit" | "far" | "unknown"; command: Outcome; scheduler: Scheduler };
+
+type Scheduler = JobContext["scheduler"];
+type Outcome = "succeeded" | "failed" | "killed";
 
 /** A signal that asks the job to stop, as mmn received it. */
 export interface Received {
@@ -39,15 +48,31 @@ export interface EndFacts {
   state?: JobState;
   /** SLURM_RESTART_COUNT when we started. */
   restartsAtStart: number;
+  /** The first warning signal (SIGUSR1, SIGUSR2) the command was sent. */
+  warned?: { signal: string; at: number };
   memory?: MemoryAtEnd;
 }
 
 /** Slurm's time-limit check runs every 30 s, at the end time or after; a clock a little off is allowed for. */
 const LIMIT_MARGIN_MS = 5000;
+/** A warning this close to the end time is the scheduler's (`--signal=B:USR1@SECONDS` asks for minutes, mostly). */
+const WARNING_WINDOW_MS = 3600_000;
 
 export function causeOf(result: ChildResult, facts: EndFacts): Cause | undefined {
   if (result.startError) return undefined;
-  return memoryCause(result, facts) ?? signalCause(facts);
+  return memoryCause(result, facts) ?? signalCause(facts) ?? warnedCause(result, facts);
+}
+
+function warnedCause(result: ChildResult, facts: EndFacts): Cause | undefined {
+  const { warned, job, limit } = facts;
+  if (!warned || !job) return undefined;
+  const near = !limit
+    ? "unknown"
+    : warned.at >= limit.endsAt - WARNING_WINDOW_MS && warned.at <= limit.endsAt + LIMIT_MARGIN_MS
+      ? "limit"
+      : "far";
+  const command = result.signal ? "killed" : result.code === 0 ? "succeeded" : "failed";
+  return { kind: "warned", signal: warned.signal, near, command, scheduler: job.scheduler };
 }
 
 /** Why a stopping signal came, from its time and the scheduler's word: also said while the command still runs. */
@@ -91,7 +116,7 @@ function memoryCause(result: ChildResult, facts: EndFacts): Cause | undefined {
   return undefined;
 }
 
-const SCHEDULER_WORDS: Record<JobContext["scheduler"], string> = {
+const SCHEDULER_WORDS: Record<Scheduler, string> = {
   slurm: "the scheduler or scancel",
   pbs: "PBS or qdel",
   lsf: "LSF or bkill",
@@ -100,6 +125,11 @@ const SCHEDULER_WORDS: Record<JobContext["scheduler"], string> = {
 /** Whether the headline says it instead of the command's own outcome. */
 export function causeEndsRun(cause: Cause): boolean {
   return cause.kind !== "oom" || cause.command !== "succeeded";
+}
+
+/** Whether someone else ended the run: then it is no success, whatever the exit code. */
+export function causeStopsRun(cause: Cause): boolean {
+  return causeEndsRun(cause) && cause.kind !== "warned";
 }
 
 /** The cause in words, after the job's name: "hit its time limit of 1:00:00". */
@@ -122,7 +152,27 @@ export function causeWords(cause: Cause, ownOutcome: string): string {
     case "oom":
       if (cause.command === "killed") return `was killed by the out-of-memory killer${peakAt(cause)}`;
       return `${ownOutcome} after ${oomNote(cause)}`;
+    case "warned":
+      return warnedWords(cause, ownOutcome);
   }
+}
+
+const SENDERS: Record<Scheduler, string> = {
+  slurm: "scancel --signal or kill",
+  pbs: "qsig or kill",
+  lsf: "bkill -s or kill",
+};
+
+/** "exited 0 after SIGUSR1 (the scheduler's warning before the time limit)" */
+function warnedWords(cause: Extract<Cause, { kind: "warned" }>, ownOutcome: string): string {
+  const from =
+    cause.near === "limit"
+      ? "the scheduler's warning before the time limit"
+      : cause.near === "far"
+        ? `from ${SENDERS[cause.scheduler]}`
+        : `the scheduler's warning before the time limit, or ${SENDERS[cause.scheduler]}`;
+  const own = cause.command === "succeeded" ? "exited 0" : ownOutcome;
+  return own === `killed by ${cause.signal}` ? `${own} (${from})` : `${own} after ${cause.signal} (${from})`;
 }
 
 function peakAt(cause: { peak?: number; limit: number }): string {
@@ -135,7 +185,7 @@ export function oomNote(cause: Extract<Cause, { kind: "oom" }>): string {
   return `the out-of-memory killer stopped ${which}${peakAt(cause)}`;
 }
 
-const ICONS: Record<Cause["kind"], string> = {
+const ICONS: Record<Exclude<Cause["kind"], "warned">, string> = {
   "time-limit": "⏰",
   cancelled: "🛑",
   preempted: "🛑",
@@ -146,6 +196,7 @@ const ICONS: Record<Cause["kind"], string> = {
   "memory-limit": "💥",
 };
 
-export function causeIcon(cause: Cause): string {
-  return ICONS[cause.kind];
+/** Undefined when the command's own outcome keeps its icon. */
+export function causeIcon(cause: Cause): string | undefined {
+  return cause.kind === "warned" ? undefined : ICONS[cause.kind];
 }

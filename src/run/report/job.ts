@@ -82,6 +82,11 @@ export function jobContextFields(ctx: JobContext): Array<[label: string, value: 
   return fields;
 }
 
+/** After the job's name in a headline: " (restart 2)", " (restart 1, after a node failure)"; "" for a first run. */
+export function restartWords(ctx: JobContext | undefined, after?: string): string {
+  return ctx?.restarts ? ` (restart ${ctx.restarts}${after ? `, after ${after}` : ""})` : "";
+}
+
 /** Each scheduler's own notation: Slurm "1234_7", PBS and LSF "1234[7]". */
 export function jobIdText(ctx: JobContext): string {
   return ctx.scheduler === "slurm" && ctx.arrayJobId && ctx.arrayTaskId

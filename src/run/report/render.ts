@@ -1,11 +1,13 @@
 import { formatBytes } from "../../files.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";
+import type { RestartFacts } from "../job/restart.ts";
 import { formatAgo, formatDuration } from "./amounts.ts";
-import { type Cause, causeEndsRun, causeIcon, causeWords, oomNote } from "./cause.ts";
+import { type Cause, causeEndsRun, causeIcon, causeStopsRun, causeWords, oomNote } from "./cause.ts";
 import { codeBlock, inlineCode, literal } from "./fence.ts";
-import { type JobContext, jobContextFields } from "./job.ts";
+import { type JobContext, jobContextFields, restartWords } from "./job.ts";
 import { commandLabel, jobLabel } from "./name.ts";
 import { advice, type Resources, resourceFields } from "./resources.ts";
+import { runTime, runTimeText } from "./run-time.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
 
@@ -44,6 +46,12 @@ export interface RunState {
   /** No output for this long, while running: said so the elapsed time is not taken for the last news. */
   quietMs?: number;
   resources?: Resources;
+  /** Time spent suspended (scontrol suspend, SIGSTOP): not run time. */
+  suspendedMs?: number;
+  /** While the command is stopped: since when. */
+  suspendedSince?: Date;
+  /** A requeued job's earlier runs, as accounting knows them. */
+  restart?: RestartFacts;
 }
 
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
@@ -89,15 +97,17 @@ function ownOutcome(state: RunState): string {
 
 /** The one line that says it all; push notifications and narrow screens show only this. */
 function headline(state: RunState): string {
-  const elapsed = formatDuration(state.at.getTime() - state.startedAt.getTime());
+  const time = runTime(state);
+  const elapsed = formatDuration(time.shownMs);
+  const label = `**${name(state)}**${restartWords(state.job, state.restart?.after)}`;
   if (state.phase === "running" && state.stopping)
-    return `${ICONS.running} **${name(state)}** is stopping on ${literal(state.host)} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
+    return `${ICONS.running} ${label} is stopping on ${literal(state.host)} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
   const quiet = state.quietMs !== undefined ? `, last output ${formatAgo(state.quietMs)} ago` : "";
   if (state.phase === "running")
-    return `${ICONS.running} **${name(state)}** is running on ${literal(state.host)} (${elapsed}${quiet})`;
+    return `${ICONS.running} ${label} is running on ${literal(state.host)} (${elapsed}${quiet})`;
   const icon =
-    state.cause && causeEndsRun(state.cause) && !state.startError ? causeIcon(state.cause) : ICONS[state.phase];
-  return `${icon} **${name(state)}** ${outcome(state)} on ${literal(state.host)} after ${elapsed}`;
+    (state.cause && causeEndsRun(state.cause) && !state.startError && causeIcon(state.cause)) || ICONS[state.phase];
+  return `${icon} ${label} ${outcome(state)} on ${literal(state.host)} after ${runTimeText(time)}`;
 }
 
 /**
@@ -140,14 +150,16 @@ export function statusProps(state: RunState): Record<string, unknown> {
     value: state.phase === "running" ? runningStatus(state) : outcome(state),
     short: true,
   });
-  if (state.cause && causeEndsRun(state.cause) && !state.startError && state.phase !== "running")
+  if (state.cause && causeStopsRun(state.cause) && !state.startError && state.phase !== "running")
     fields.push({ title: "Exit", value: ownOutcome(state), short: true });
   else if (state.cause?.kind === "oom")
     fields.push({ title: "Out of memory", value: oomNote(state.cause), short: false });
-  const elapsedMs = state.at.getTime() - state.startedAt.getTime();
+  const time = runTime(state);
+  const elapsedMs = time.ownMs;
+  const limit = state.timeLimit ? ` of ${state.timeLimit}` : "";
   fields.push({
     title: state.phase === "running" ? "Elapsed" : "Duration",
-    value: `${formatDuration(elapsedMs)}${state.timeLimit ? ` of ${state.timeLimit}` : ""}`,
+    value: `${formatDuration(time.shownMs)}${limit}${time.notes.length ? ` (${time.notes.join(", ")})` : ""}`,
     short: true,
   });
   fields.push({ title: "Host", value: literal(state.host), short: true });
@@ -177,7 +189,10 @@ export function statusProps(state: RunState): Record<string, unknown> {
  * Slurm's KillWait, and the SIGKILL after that ends mmn too, before any final word.
  */
 function runningStatus(state: RunState): string {
-  if (!state.stopping) return "running";
+  if (!state.stopping)
+    return state.suspendedSince
+      ? `suspended since ${localTime(state.suspendedSince)} (its processes are stopped)`
+      : "running";
   return state.stoppingWhy
     ? `stopping: ${state.stoppingWhy} (${state.stopping} received)`
     : `stopping: ${state.stopping} received`;
@@ -216,5 +231,5 @@ function shorten(text: string, max: number): string {
 /** The reply at 90 % of the time limit: it notifies, so it names the job and the time left first. */
 export function limitWarning(state: RunState, leftMs: number): string {
   const limit = state.timeLimit ? ` of its time limit of ${state.timeLimit}` : " before its time limit";
-  return `⏰ **${name(state)}** has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
+  return `⏰ **${name(state)}**${restartWords(state.job, state.restart?.after)} has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
 }

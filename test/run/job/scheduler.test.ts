@@ -35,9 +35,9 @@ describe("the time limit", () => {
       limitMs: MIN,
     });
     expect(parseSqueueLimit("N/A|UNLIMITED\n")).toBeUndefined();
-    expect(parseSqueueLimit("2026-12-01T23:47:11|UNLIMITED")).toEqual({
-      endsAt: new Date(2026, 11, 1, 23, 47, 11).getTime(),
-    });
+    // No limit is none, whether squeue says UNLIMITED or a year.
+    expect(parseSqueueLimit("2027-12-01T23:47:11|UNLIMITED")).toBeUndefined();
+    expect(parseSqueueLimit("2027-12-01T23:47:11|365-00:00:00")).toBeUndefined();
     expect(parseSqueueLimit(undefined)).toBeUndefined();
   });
 

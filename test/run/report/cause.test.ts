@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ChildResult } from "../../../src/run/process/child.ts";
-import { causeOf, type EndFacts } from "../../../src/run/report/cause.ts";
+import { causeOf, causeStopsRun, causeWords, type EndFacts } from "../../../src/run/report/cause.ts";
 import { jobContext } from "../../../src/run/report/job.ts";
 
 const MIB = 1024 ** 2;
@@ -82,5 +82,33 @@ describe("the out-of-memory killer", () => {
       limit: 200 * MIB,
     });
     expect(causeOf(killed("SIGKILL"), facts({ memory: { ...old, peak: 20 * MIB } }))).toBeUndefined();
+  });
+});
+
+describe("a warning signal (sbatch --signal=B:USR1@300, scancel --signal)", () => {
+  const warned = (at: number, more: Partial<EndFacts> = {}) => facts({ warned: { signal: "SIGUSR1", at }, ...more });
+  const words = (result: ChildResult, f: EndFacts, own: string) => causeWords(causeOf(result, f)!, own);
+
+  test("near the end time it is the scheduler's warning; far from it, someone's scancel --signal or kill", () => {
+    expect(words(exited(0), warned(end - 300_000, { limit }), "succeeded")).toBe(
+      "exited 0 after SIGUSR1 (the scheduler's warning before the time limit)",
+    );
+    expect(words(exited(0), warned(end - 3 * 3600_000, { limit }), "succeeded")).toBe(
+      "exited 0 after SIGUSR1 (from scancel --signal or kill)",
+    );
+    expect(words(exited(0), warned(end), "succeeded")).toBe(
+      "exited 0 after SIGUSR1 (the scheduler's warning before the time limit, or scancel --signal or kill)",
+    );
+  });
+
+  test("a failure or a death by it keeps its own words; a later SIGTERM decides instead", () => {
+    expect(words(exited(2), warned(end, { limit }), "failed with exit code 2")).toBe(
+      "failed with exit code 2 after SIGUSR1 (the scheduler's warning before the time limit)",
+    );
+    expect(words(killed("SIGUSR1"), warned(end, { limit }), "killed by SIGUSR1")).toBe(
+      "killed by SIGUSR1 (the scheduler's warning before the time limit)",
+    );
+    expect(causeOf(killed("SIGTERM"), warned(end, { limit, stop: term(end + 1000) }))?.kind).toBe("time-limit");
+    expect(causeStopsRun(causeOf(exited(0), warned(end, { limit }))!)).toBe(false);
   });
 });

@@ -1,0 +1,47 @@
+// proctrack/linuxproc, where Slurm signals every process of the job itself: the command may die
+// of Slurm's SIGTERM before mmn hears its own, and slurmctld may not yet say why when asked.
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
+import { skipReason, useCluster } from "./cluster.ts";
+import { finished, jobBox } from "./job.ts";
+import type { Cluster } from "./slurm.ts";
+
+let cluster: Cluster;
+let server: TestServer;
+useCluster((c, s) => {
+  cluster = c;
+  server = s;
+}, "linuxproc");
+
+/** Half of them read "killed by SIGTERM" before mmn asked when its command died, and asked again. */
+const JOBS = 6;
+
+describe.skipIf(skipReason !== undefined)("under Slurm with proctrack/linuxproc", () => {
+  test(`${JOBS} plain scancels of \`exec mmn run -- sleep\`: each one "was cancelled"`, async () => {
+    const boxes = Array.from({ length: JOBS }, (_, i) => jobBox(server, cluster, `bravo${i}`));
+    const ids = await Promise.all(
+      boxes.map((box) => box.submit("exec mmn --verbose run -- bash -c 'echo working; exec sleep 600'\n")),
+    );
+    for (const [i, id] of ids.entries()) {
+      await cluster.waitForState(id, ["RUNNING"], 60_000);
+      await waitFor(
+        () => boxes[i]!.threads().length === 1 && boxes[i]!.output(id).includes("working\n"),
+        30_000,
+        "start",
+      );
+    }
+    await Promise.all(ids.map((id) => cluster.scancel(id)));
+    await Promise.all(ids.map((id) => cluster.waitForState(id, ["CANCELLED"], 30_000)));
+    const said = boxes.map((box, i) => {
+      const reply = () => box.threads()[0]?.replies[0]?.message ?? "";
+      return waitFor(() => finished(box), 5_000, "the final message").then(() => `${ids[i]}: ${reply()}`);
+    });
+    const messages = await Promise.all(said);
+    console.log(`linuxproc scancel:\n${messages.join("\n")}`);
+    for (const [i, message] of messages.entries())
+      expect(message).toMatch(
+        new RegExp(`^${ids[i]}: 🛑 \\*\\*bravo${i} ${ids[i]}\\*\\* was cancelled \\(scancel(?:, or preempted)?\\) on `),
+      );
+  }, 120_000);
+});
