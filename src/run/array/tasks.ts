@@ -4,9 +4,9 @@
  * Writes are atomic (a temp file and a rename), reads bounded, a broken file skipped.
  */
 import { writeFileAtomic } from "../../atomic.ts";
-import { fs, joinPath } from "../../disk.ts";
+import { fs, joinPath, parentDir } from "../../disk.ts";
 import { lockFile, type Release } from "../../hook-lock.ts";
-import { readSmallFile } from "../../read-file.ts";
+import { FileRefused, ownedByUs, readStateFile } from "../../read-file.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {
@@ -28,7 +28,7 @@ export class ArrayState {
   constructor(readonly dir: string) {}
 
   async write(record: TaskRecord): Promise<void> {
-    await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.#ownDir();
     await writeFileAtomic(joinPath(this.dir, `${record.task.replace(/[^\w.-]/g, "_")}.task`), JSON.stringify(record));
   }
 
@@ -38,7 +38,7 @@ export class ArrayState {
       names
         .filter((name) => name.endsWith(".task"))
         .map((name) =>
-          readSmallFile(joinPath(this.dir, name), { maxBytes: MAX_RECORD_BYTES })
+          readStateFile(joinPath(this.dir, name), MAX_RECORD_BYTES)
             .then(({ text }) => parseRecord(text))
             .catch(() => undefined),
         ),
@@ -63,8 +63,8 @@ export class ArrayState {
       await release();
       return undefined;
     }
-    await disk.writeFile(edited, "");
-    await disk.utimes(edited, new Date(), new Date());
+    // A new file each time, 0600 whatever the umask, never through what is at the name.
+    await writeFileAtomic(edited, "");
     return release;
   }
 
@@ -84,6 +84,21 @@ export class ArrayState {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * The array's directory, and the one holding every array's, made 0700 and ours: in a hook
+   * directory others can write (a shared `MMN_HOOK_DIR`), what another user made there could
+   * hold a planted `done` or lock, or be renamed away under us.
+   */
+  async #ownDir(): Promise<void> {
+    const disk = await fs();
+    await disk.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    for (const dir of [parentDir(this.dir), this.dir]) {
+      const info = await disk.lstat(dir);
+      if (!info.isDirectory()) throw new FileRefused("ELOOP");
+      ownedByUs(info);
+    }
   }
 
   #editing(maxWaitMs: number): Promise<Release> {
