@@ -73,9 +73,14 @@ export class ArrayReporter implements RunReporter {
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
     this.options.notify.retryUntil(deadline);
     await this.#started;
-    const failed = state.phase !== "succeeded";
-    await this.#record(state, failed ? await this.#upload(reply) : undefined);
-    await this.#tellEnds(deadline);
+    try {
+      const failed = state.phase !== "succeeded";
+      await this.#record(state, failed ? await this.#upload(reply) : undefined);
+      await this.#tellEnds(deadline);
+    } catch (error) {
+      // The command's exit code is what mmn returns, whatever happened to the board.
+      this.#failed(error);
+    }
   }
 
   abandoned(seconds: number): string | undefined {
@@ -89,7 +94,8 @@ export class ArrayReporter implements RunReporter {
    */
   async #tellEnds(deadline: number): Promise<void> {
     const { state, array } = this.options;
-    const release = await state.ends(deadline);
+    // Given up a little before the deadline, so that the run does not report itself late.
+    const release = await state.ends(deadline - 250);
     // Held past our deadline by another task, which tells our end with its own.
     if (!release) return;
     try {
