@@ -33,6 +33,11 @@ interface Candidate {
   local?: true;
   /** The project's own connection: used alone when it holds a token (see readConfigFiles). */
   whole?: true;
+  /**
+   * `$XDG_CONFIG_HOME/.mmnrc`, which may be on a shared directory: read like a file of the
+   * working directory (ours, writable by nobody else), and ~/.mmnrc instead when it is not.
+   */
+  insteadOf?: string;
 }
 
 /** The files read, lowest precedence first; named here so nothing walks up the tree. */
@@ -42,10 +47,12 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
   const cwd = options.cwd ?? process.cwd();
   if (explicit) return [{ path: resolvePath(cwd, explicit), explicit: true }];
   const home = options.home ?? homeDir();
+  const homeRc = joinPath(home, ".mmnrc");
+  const userRc = await userConfigPath(env, home);
   const candidates: Candidate[] = [
     { path: joinPath(home, PYTHON_CONFIG_NAME) },
     { path: joinPath(cwd, PYTHON_CONFIG_NAME), local: true, whole: true },
-    { path: await userConfigPath(env, home) },
+    userRc === homeRc ? { path: homeRc } : { path: userRc, insteadOf: homeRc },
     { path: joinPath(cwd, ".mmnrc"), local: true },
   ];
   // In the home directory, the working directory's files are the user's own.
@@ -71,22 +78,37 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   return mergeConfig(await readConfigFiles(options), options);
 }
 
+/** A shared `$XDG_CONFIG_HOME/.mmnrc` that is not ours: its warning, then ~/.mmnrc in its place. */
 async function readCandidate(candidate: Candidate): Promise<ConfigFile | undefined> {
+  const file = await readOne(candidate);
+  if (!file?.ignored || candidate.insteadOf === undefined) return file;
+  const instead = await readOne({ path: candidate.insteadOf });
+  return instead ? { ...instead, warnings: [...file.warnings, ...instead.warnings] } : file;
+}
+
+async function readOne(candidate: Candidate): Promise<ConfigFile | undefined> {
   const { path } = candidate;
   const limits = { maxBytes: MAX_CONFIG_BYTES, allowPipe: candidate.explicit === true };
   let read: { text: string; facts: FileFacts };
   try {
+    const guarded = candidate.local || candidate.insteadOf !== undefined;
     // Most working directories hold no configuration: finding that out loads no node:fs.
-    if (candidate.local && !(await exists(path))) return undefined;
-    read = candidate.local
+    if (guarded && !(await exists(path))) return undefined;
+    read = guarded
       ? await readOwnFile(path, limits)
       : await readSmallFile(path, { ...limits, own: !candidate.explicit });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if ((code === "ENOENT" || code === "EISDIR") && !candidate.explicit) return undefined;
     // Another user's file must not stop anyone's job: said once, and left alone.
-    if (candidate.local)
-      return { path, values: {}, local: true, warnings: [`${path} is ignored: ${errnoText(error)}`], ignored: true };
+    if (candidate.local || candidate.insteadOf !== undefined)
+      return {
+        path,
+        values: {},
+        local: candidate.local === true,
+        warnings: [`${path} is ignored: ${errnoText(error)}`],
+        ignored: true,
+      };
     throw new ConfigError(`cannot read config file ${path}: ${errnoText(error)}`);
   }
   const { values, unknown } = parseConfigLines(read.text);

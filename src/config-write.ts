@@ -27,7 +27,7 @@ function serializeConfig(config: MmnConfig, python: boolean): string {
  */
 export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
   try {
-    await (await fs()).mkdir(parentDir(path), { recursive: true });
+    await (await fs()).mkdir(parentDir(path), { recursive: true, mode: 0o700 });
     await writeFileAtomic(path, serializeConfig(config, baseName(path) === PYTHON_CONFIG_NAME));
   } catch (error) {
     throw new ConfigError(`cannot write config file ${path}: ${errnoText(error)}`);

@@ -1,5 +1,6 @@
 import { fs } from "./disk.ts";
 import { UsageError } from "./errors.ts";
+import { readStateFile } from "./read-file.ts";
 
 /** A lock untouched this long belongs to an mmn that died (a node that went down): it is broken. */
 const STALE_MS = 5 * 60_000;
@@ -43,7 +44,7 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
     }
     if (await breakIfStale(path, options.afterJudging)) continue;
     if (Date.now() - started > maxWait) {
-      const holder = (await disk.readFile(path, "utf8").catch(() => "")).trim();
+      const holder = ((await look(path).catch(() => undefined))?.text ?? "").trim();
       throw new UsageError(
         `message id ${JSON.stringify(baseId(path))} stayed locked for ${Math.round(maxWait / 1000)} s${holder ? ` by ${holder}` : ""}`,
         {
@@ -91,26 +92,28 @@ async function breakIfStale(path: string, afterJudging?: () => Promise<void>): P
     // Another waiter broke it first.
     return true;
   }
-  const moved = await look(aside);
+  const moved = await look(aside).catch(() => undefined);
   // A lock taken since: it goes back where it was, unless the name has been taken once more.
   if (moved && (moved.ino !== judged.ino || moved.text !== judged.text)) await disk.link(aside, path).catch(() => {});
   await disk.rm(aside, { force: true });
   return true;
 }
 
-/** One lock file as one descriptor sees it: its inode, its holder's words, its age. */
+/** Far more than a holder's words (`PID@host time`). */
+const MAX_LOCK_BYTES = 1024;
+
+/**
+ * One lock file as one descriptor sees it: its inode, its holder's words, its age. Undefined
+ * when it is gone; anything but a small regular file of ours (a FIFO, a link to /dev/zero,
+ * another user's file in a shared hook directory) is refused, never waited on or read whole.
+ */
 async function look(path: string): Promise<{ ino: number; text: string; mtimeMs: number } | undefined> {
-  const disk = await fs();
   try {
-    const handle = await disk.open(path, "r");
-    try {
-      const [info, text] = await Promise.all([handle.stat(), handle.readFile("utf8")]);
-      return { ino: info.ino, text, mtimeMs: info.mtimeMs };
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return undefined;
+    const { text, facts } = await readStateFile(path, MAX_LOCK_BYTES);
+    return { ino: facts.ino, text, mtimeMs: facts.mtimeMs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }
 

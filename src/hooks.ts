@@ -4,7 +4,7 @@ import { UsageError } from "./errors.ts";
 import { lockFile, type Release } from "./hook-lock.ts";
 import { isId } from "./mattermost/shapes.ts";
 import { printable } from "./printable.ts";
-import { readSmallFile } from "./read-file.ts";
+import { FileRefused, readSmallFile, readStateFile } from "./read-file.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
 export interface MessageHook {
@@ -23,8 +23,11 @@ const HEADER = "[Mattermost-Notify Message Hook]";
 const MAX_ID_BYTES = 200;
 /** Four lines and one of JSON: anything much larger is not a hook. */
 const MAX_HOOK_BYTES = 16 * 1024;
-const readHookText = async (path: string, allowPipe = false) =>
-  (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe })).text;
+/** A hook file named by the user (`--hook FILE`, `hook import`): a pipe is fine. */
+const readHookText = async (path: string) =>
+  (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe: true })).text;
+/** A hook in the store, which may be a shared directory: only a regular file of ours. */
+const readStoredHook = async (path: string) => (await readStateFile(path, MAX_HOOK_BYTES)).text;
 
 /** An id names a file in the hook store: it must never reach outside it. */
 export function validateId(id: string): string {
@@ -95,7 +98,7 @@ function parseExtra(line: string | undefined): Record<string, unknown> {
 export async function readHookFile(path: string): Promise<MessageHook> {
   let text: string;
   try {
-    text = await readHookText(path, true);
+    text = await readHookText(path);
   } catch (error) {
     throw new UsageError(`cannot read hook file ${path}: ${errnoText(error)}`);
   }
@@ -171,10 +174,14 @@ export class DirectoryHookStore implements HookStore {
     const path = this.#path(id);
     let text: string;
     try {
-      text = await readHookText(path);
+      text = await readStoredHook(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new UsageError(`cannot read hook ${path}: ${errnoText(error)}`);
+      const planted = error instanceof FileRefused || (error as NodeJS.ErrnoException).code === "ELOOP";
+      throw new UsageError(
+        `cannot read hook ${path}: ${errnoText(error)}`,
+        planted ? { hint: "set MMN_HOOK_DIR to a directory only you can write, or remove that file" } : {},
+      );
     }
     return { ...parseHook(text, path), id };
   }
@@ -229,7 +236,7 @@ export class DirectoryHookStore implements HookStore {
     for (const name of names.filter((n) => n.endsWith(".msg")).sort()) {
       try {
         const id = validateId(name.slice(0, -".msg".length));
-        hooks.push({ ...parseHook(await readHookText(joinPath(this.dir, name)), name), id });
+        hooks.push({ ...parseHook(await readStoredHook(joinPath(this.dir, name)), name), id });
       } catch {
         // A foreign or broken file in the store must not hide the others.
       }

@@ -1,6 +1,6 @@
 import { writeFileAtomic } from "./atomic.ts";
-import { fs, homeDir, joinPath, parentDir } from "./disk.ts";
-import { readSmallFile } from "./read-file.ts";
+import { errnoText, fs, homeDir, joinPath, parentDir } from "./disk.ts";
+import { FileRefused, readStateFile } from "./read-file.ts";
 
 /** Thousands of names; a cache that grew past it is started again. */
 const MAX_CACHE_BYTES = 1024 * 1024;
@@ -33,7 +33,11 @@ export class MemoryNameCache implements NameCache {
 export class FileNameCache implements NameCache {
   #entries: Promise<Record<string, string>> | undefined;
 
-  constructor(readonly path: string) {}
+  /** `warn` hears of a cache someone else planted (a shared `XDG_STATE_HOME`): it is not used. */
+  constructor(
+    readonly path: string,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
 
   /** Reads the file, once; call it early so that the first lookup does not wait. */
   async load(): Promise<void> {
@@ -41,13 +45,14 @@ export class FileNameCache implements NameCache {
   }
 
   #load(): Promise<Record<string, string>> {
-    this.#entries ??= readSmallFile(this.path, { maxBytes: MAX_CACHE_BYTES })
-      .then(({ text }) => {
-        const parsed: unknown = JSON.parse(text);
-        return parsed && typeof parsed === "object" ? (parsed as Record<string, string>) : {};
-      })
+    this.#entries ??= readStateFile(this.path, MAX_CACHE_BYTES)
+      .then(({ text }) => entriesOf(JSON.parse(text)))
       // Missing or broken: the names are looked up again.
-      .catch(() => ({}));
+      .catch((error: unknown) => {
+        if (error instanceof FileRefused || (error as NodeJS.ErrnoException).code === "ELOOP")
+          this.warn(`${this.path} is ignored: ${errnoText(error)}`);
+        return {};
+      });
     return this.#entries;
   }
 
@@ -75,6 +80,12 @@ export class FileNameCache implements NameCache {
     delete entries[key];
     await this.#save();
   }
+}
+
+/** Names to ids, and nothing else: a cache that is not ours to trust holds no other shape. */
+function entriesOf(parsed: unknown): Record<string, string> {
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter(([, id]) => typeof id === "string"));
 }
 
 /** `$XDG_STATE_HOME/mmn/names.json`, else `~/.local/state/mmn/names.json`. */

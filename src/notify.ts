@@ -3,7 +3,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { checkMessage, checkName, checkOptions, checkRecipient, checkUpdate } from "./arguments.ts";
 import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./errors.ts";
-import { chunk, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
+import { chunk, type FileInput, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
 import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
 import { Api } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
@@ -225,6 +225,34 @@ export class Notify {
     const sent = await this.#withPostContext(hook, reply, "answered");
     if (options.id !== undefined) await this.#rememberSent(options.id, sent.post);
     return this.#delivered(sent);
+  }
+
+  /**
+   * Files uploaded to the channel of the message known by `to`, on no post yet: a reply made
+   * later, maybe by another process, carries them (`replyWithUploads`). An upload notifies no
+   * one. A file the server finds too large is left out, and named in `skipped`.
+   */
+  async upload(to: string, files: FileInput[]): Promise<{ fileIds: string[]; skipped?: string[] }> {
+    const hook = await this.#hook(to);
+    const prepared = await prepareFiles(files);
+    const maxFileSize = await this.#maxFileSizeFor(prepared);
+    const { ids, skipped } = await this.#poster.upload(hook.channelId, prepared, { maxFileSize, oversized: "skip" });
+    return { fileIds: ids, ...(skipped ? { skipped: skipped.files.map((file) => file.name) } : {}) };
+  }
+
+  /** A reply in the thread of the message known by `to` with files `upload` put there: one post, ten files at most. */
+  async replyWithUploads(message: string, options: { to: string; fileIds: readonly string[] }): Promise<Post> {
+    const hook = await this.#hook(options.to);
+    const [first = "", ...more] = this.#poster.split(message);
+    const post = rest.createPost(this.#api, {
+      channel_id: hook.channelId,
+      message: first,
+      root_id: hook.rootId || hook.postId,
+      ...(options.fileIds.length ? { file_ids: options.fileIds.slice(0, MAX_FILES_PER_POST) } : {}),
+    });
+    const sent = await this.#withPostContext(hook, post, "answered");
+    await this.#poster.followUps(hook.channelId, hook.rootId || hook.postId, more, []);
+    return sent;
   }
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */

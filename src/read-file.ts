@@ -21,6 +21,12 @@ export interface FileFacts {
   uid: number;
 }
 
+/** What the descriptor read from says: which file it was, and when it was last written. */
+export interface StateFacts extends FileFacts {
+  ino: number;
+  mtimeMs: number;
+}
+
 export interface ReadOptions {
   maxBytes: number;
   /** A pipe is fine too (`--config <(…)`, `--token-file <(pass show …)`); a device never. */
@@ -80,17 +86,34 @@ export async function readOwnFile(path: string, options: ReadOptions): Promise<{
   if (link.isSymbolicLink() && me !== undefined && link.uid !== me)
     throw new FileRefused("EFOREIGNLINK", `uid ${link.uid}`);
   const result = await readThroughFd(path, options, { follow: link.isSymbolicLink() });
-  if (me !== undefined && result.facts.uid !== me) throw new FileRefused("EFOREIGN", `uid ${result.facts.uid}`);
-  if (result.facts.mode & 0o022)
-    throw new FileRefused("EWRITABLE", (result.facts.mode & 0o777).toString(8).padStart(4, "0"));
+  ownedByUs(result.facts);
   return result;
+}
+
+/**
+ * A file mmn made for itself in its state or hook directory, which may be shared
+ * (`XDG_STATE_HOME`, `MMN_HOOK_DIR` on a group directory): never through a symlink, never a
+ * FIFO or a device, only our own and writable by nobody else, checked through the descriptor
+ * it is read from. Anything else was planted.
+ */
+export async function readStateFile(path: string, maxBytes: number): Promise<{ text: string; facts: StateFacts }> {
+  const result = await readThroughFd(path, { maxBytes }, { follow: false });
+  ownedByUs(result.facts);
+  return result;
+}
+
+/** Throws the refusal of a file another user owns or may write. */
+export function ownedByUs(facts: FileFacts): void {
+  const me = process.geteuid?.();
+  if (me !== undefined && facts.uid !== me) throw new FileRefused("EFOREIGN", `uid ${facts.uid}`);
+  if (facts.mode & 0o022) throw new FileRefused("EWRITABLE", (facts.mode & 0o777).toString(8).padStart(4, "0"));
 }
 
 async function readThroughFd(
   path: string,
   options: ReadOptions,
   how: { follow: boolean },
-): Promise<{ text: string; facts: FileFacts }> {
+): Promise<{ text: string; facts: StateFacts }> {
   const disk = await fs();
   const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW, O_NOCTTY } = disk.constants;
   // O_NONBLOCK: opening a FIFO nobody writes to would wait for ever.
@@ -106,7 +129,8 @@ async function readThroughFd(
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return { text: decode(buffer.subarray(0, filled), options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
+    const facts = { mode: info.mode, uid: info.uid, ino: info.ino, mtimeMs: info.mtimeMs };
+    return { text: decode(buffer.subarray(0, filled), options.maxBytes), facts };
   } finally {
     await handle.close();
   }

@@ -9,7 +9,7 @@ import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
 export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  const names = new FileNameCache(defaultNameCachePath());
+  const names = new FileNameCache(defaultNameCachePath(), ui.warn);
   // Read while the configuration is: a send to a known name needs both before its one request.
   void names.load();
   const loaded = await cliConfig(ctx, overrides);

@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { parseAge, pruneHooks } from "../hook-prune.ts";
 import {
   DirectoryHookStore,
   defaultHookDir,
@@ -17,9 +18,11 @@ const examples = `  mmn hook list
   mmn hook show nightly
   mmn hook export nightly nightly.msg     # a file the Python package reads too
   mmn hook import nightly.msg             # then: mmn update --id nightly "…"
-  mmn hook rm nightly`;
+  mmn hook rm nightly
+  mmn hook prune --dry-run                # what runs and arrays left more than 7 days ago
+  mmn hook prune --older-than 30d`;
 
-const ARITY: Record<string, number> = { list: 0, show: 1, export: 2, import: 1, rm: 1 };
+const ARITY: Record<string, number> = { list: 0, show: 1, export: 2, import: 1, rm: 1, prune: 0 };
 
 /** As send --json and the hook file's JSON line spell them: snake_case, absent fields null. */
 const hookJson = (hook: MessageHook) => ({
@@ -35,21 +38,36 @@ export default defineCommand({
   name: "mmn hook",
   description: `Manage message hooks: what \`update --id\` needs to find a message. They live in ${"$"}MMN_HOOK_DIR, else ${"$"}XDG_STATE_HOME/mmn/hooks, else ~/.local/state/mmn/hooks, shared by every node that shares your home directory.`,
   operands: [
-    { name: "action", description: "list | show ID | export ID FILE | import FILE | rm ID", valueHint: "ACTION" },
+    {
+      name: "action",
+      description:
+        "list | show ID | export ID FILE | import FILE | rm ID | prune (the hooks of runs mmn named itself, array boards and their state, dead locks: older than --older-than; hooks you named stay)",
+      valueHint: "ACTION",
+    },
   ],
-  flags: { ...jsonFlag },
+  flags: {
+    ...jsonFlag,
+    "older-than": {
+      type: "string",
+      description: "prune: what has not changed for this long (default 7d; s, m, h, d, w)",
+      valueHint: "AGE",
+    },
+    "dry-run": { type: "boolean", description: "prune: list what would be removed, remove nothing" },
+  },
   examples,
   async run({ flags, operands: words }) {
     const [action = "list", ...operands] = words;
     const arity = ARITY[action];
     if (arity === undefined)
       throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, {
-        hint: "use list, show, export, import or rm",
+        hint: "use list, show, export, import, rm or prune",
       });
     if (operands.length !== arity)
       throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, {
         hint: "see mmn hook --help",
       });
+    if (action !== "prune" && (flags["older-than"] !== undefined || flags["dry-run"] !== undefined))
+      throw new UsageError("--older-than and --dry-run are for `mmn hook prune`", { hint: "see mmn hook --help" });
     const store = new DirectoryHookStore(defaultHookDir());
     const json = flags.json === true;
     const need = async (id: string) => {
@@ -86,6 +104,20 @@ export default defineCommand({
         ui.success(`imported hook ${JSON.stringify(hook.id)}: \`mmn update --id ${hook.id}\` edits that message now`);
         return 0;
       }
+      case "prune": {
+        const age = flags["older-than"] ?? "7d";
+        const dryRun = flags["dry-run"] === true;
+        const pruned = await pruneHooks(store.dir, parseAge(age), dryRun);
+        if (json) print(`${JSON.stringify(pruned.map((p) => ({ ...p, ageMs: Math.round(p.ageMs) })))}\n`);
+        else
+          for (const p of pruned)
+            print(`${dryRun ? "would remove" : "removed"}\t${p.kind}\t${printable(p.name, 300)}\t${days(p.ageMs)}\n`);
+        if (!json)
+          ui.info(
+            `${pruned.length} ${pruned.length === 1 ? "entry" : "entries"} older than ${age} ${dryRun ? "would be removed from" : "removed from"} ${store.dir}`,
+          );
+        return 0;
+      }
       default: {
         const id = validateId(operands[0]!);
         if (!(await store.delete(id))) throw new UsageError(`no hook with id ${JSON.stringify(id)} in ${store.dir}`);
@@ -95,3 +127,6 @@ export default defineCommand({
     }
   },
 });
+
+const days = (ms: number) =>
+  ms >= 86_400_000 ? `${Math.floor(ms / 86_400_000)}d old` : `${Math.floor(ms / 3_600_000)}h old`;

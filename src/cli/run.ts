@@ -183,6 +183,8 @@ export default defineCommand({
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
       // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
       heartbeatMs: testMs("HEARTBEAT", Math.max(300_000, interval * 1000)),
+      // One scancel ends every task within a second or so: their ends make one reply.
+      arrayGatherMs: testMs("ARRAY_GATHER", 1000),
       warn: notice,
       // Marked like every line of ours among the command's stderr.
       debug: (message) => ui.debug(message),

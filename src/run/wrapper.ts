@@ -66,6 +66,8 @@ export interface WrapOptions {
   signalBudgetMs: number;
   /** A silent job's status is still edited this often, so that its elapsed time stays true. */
   heartbeatMs: number;
+  /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
+  arrayGatherMs: number;
   warn: (message: string) => void;
   debug: (message: string) => void;
 }
@@ -232,7 +234,9 @@ function createReporter(notify: Notify, recipient: Recipient, options: WrapOptio
     state: new ArrayState(joinPath(defaultHookDir(), ".arrays", array.boardId)),
     on: options.on,
     intervalMs: options.intervalMs,
+    gatherMs: options.arrayGatherMs,
     name: options.title ?? arrayName(array),
+
     mention: options.mention,
     outcomeOf: outcome,
     warn,

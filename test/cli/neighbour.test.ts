@@ -213,8 +213,10 @@ describe("symlinks planted in shared directories are not followed on write", () 
     lchownSync(link, ATTACKER, ATTACKER);
     const r = await mmn(m.box, ["send", "hi", "--id", "nightly"], { uid: VICTIM, env: { MMN_HOOK_DIR: m.shared } });
     expect(existsSync(keys)).toBe(false);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`cannot write hook file ${link}: a symlink owned by another user (uid ${ATTACKER})`);
+    // Refused as the hook is looked up: before anything is sent.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read hook ${link}: a symlink where none may be`);
+    expect(server.requests.filter((q) => q.method === "POST")).toEqual([]);
   });
 
   test("our own symlinked ~/.mmnrc is written through by setup (a dotfile manager's link)", async () => {

@@ -3,8 +3,10 @@
  * nodes sharing $HOME (here: processes sharing a HOME), with the scheduler's environment.
  */
 import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { mmn, type Sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import type { TestServer } from "../server/index.ts";
 
@@ -22,6 +24,7 @@ const slurm = (task: number, count: number) => ({
   SLURM_ARRAY_TASK_ID: String(task),
   SLURM_ARRAY_TASK_COUNT: String(count),
   MMN_TEST_INTERVAL_MS: "200",
+  MMN_TEST_ARRAY_GATHER_MS: "300",
 });
 
 /** Tasks started `width` at a time, as a scheduler fills free cores. */
@@ -43,7 +46,7 @@ const replies = (root: Post) => alicePosts(server).filter((p) => p.root_id === r
 const color = (post: Post) => (post.props.attachments as Array<{ color: string }>)[0]!.color;
 
 describe("a job array reports on one board", () => {
-  test("24 tasks, 3 failing: one board that ends red and names them, a reply with the log per failure, one when the array is done", async () => {
+  test("24 tasks, 3 failing: one board that ends red and names them, a reply with the log per failure, the last one's on the reply that the array is done", async () => {
     const results = await runArray(24, (task) =>
       task % 8 === 0 ? `echo "task ${task} broke"; exit 3` : `echo "task ${task}"`,
     );
@@ -59,18 +62,20 @@ describe("a job array reports on one board", () => {
     const failures = thread.filter((p) => p.message.includes("❌ task"));
     expect(failures.map((p) => p.message.replace(/ on \S+$/, "")).sort()).toEqual([
       "❌ task 16 of sweep failed with exit code 3",
-      "❌ task 24 of sweep failed with exit code 3",
       "❌ task 8 of sweep failed with exit code 3",
     ]);
     for (const failure of failures) {
       const task = /task (\d+)/.exec(failure.message)![1];
       expect(server.files.get(failure.file_ids![0]!)!.content.toString()).toBe(`task ${task} broke\n`);
     }
-    expect(thread.filter((p) => p.message.startsWith("❌ **sweep**"))).toHaveLength(1);
-    expect(thread).toHaveLength(4);
+    // Task 24 failed as the array ended: one reply tells both, with its log.
+    const [done, ...more] = thread.filter((p) => p.message.startsWith("❌ **sweep**"));
+    expect(more).toEqual([]);
+    expect(server.files.get(done!.file_ids![0]!)!.content.toString()).toBe("task 24 broke\n");
+    expect(thread).toHaveLength(3);
     // The server's load does not grow with the tasks: a handful of requests each, at most.
     const posts = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts");
-    expect(posts).toHaveLength(5);
+    expect(posts).toHaveLength(4);
     expect(server.requests.length / 24).toBeLessThan(5);
   }, 60_000);
 
@@ -91,4 +96,64 @@ describe("a job array reports on one board", () => {
     const r = await mmn(box, ["run", "--", "sh", "-c", 'echo "$MMN_RUN_ID"'], { env: slurm(1, 1) });
     expect(r.stdout).toBe("array-slurm-5000\n");
   });
+
+  test("the last task to end applies its own count, whatever the interval", async () => {
+    // Three tasks, of which two run (the third was cancelled before it started).
+    const env = (task: number) => ({ ...slurm(task, 3), MMN_TEST_INTERVAL_MS: "600000" });
+    for (const task of [1, 2]) expect((await mmn(box, ["run", "--", "true"], { env: env(task) })).code).toBe(0);
+    const [board] = roots();
+    expect(roots()).toHaveLength(1);
+    expect(board!.message).toBe("🗂️ **sweep** (array 5000): 0 running, 2 succeeded, 0 failed, 1 waiting of 3 tasks");
+    expect(replies(board!)).toEqual([]);
+  });
+
+  test("16 tasks SIGTERMed at once (one scancel): one notifying reply, the board shows every task", async () => {
+    const count = 16;
+    const tasks = Array.from({ length: count }, (_, i) => i + 1).map((task) =>
+      Bun.spawn([...MMN, "run", "--", "sh", "-c", "echo ready; exec sleep 60"], {
+        cwd: box.cwd,
+        env: { ...box.env, ...slurm(task, count), MMN_TEST_ARRAY_GATHER_MS: "1500", MMN_TEST_SIGNAL_FINISH_MS: "8000" },
+        stdout: "pipe",
+        stderr: "pipe",
+      }),
+    );
+    // Each command runs, and each task is on the board's state: then the scheduler cancels them all.
+    await Promise.all(tasks.map((task) => firstLine(task.stdout)));
+    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+    while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
+    while (roots().length === 0) await Bun.sleep(20);
+    const before = server.requests.length;
+    for (const task of tasks) task.kill("SIGTERM");
+    const codes = await Promise.all(tasks.map((task) => task.exited));
+    expect(codes).toEqual(Array(count).fill(143));
+    for (const task of tasks) expect(await new Response(task.stderr).text()).not.toContain("warning");
+    const notifying = server.requests
+      .slice(before)
+      .filter((q) => q.method === "POST" && q.path === "/api/v4/posts" && q.status === 201);
+    expect(notifying).toHaveLength(1);
+    const [board, ...others] = roots();
+    expect(others).toEqual([]);
+    expect(board!.message).toStartWith(`❌ **sweep** (array 5000): ${count} of ${count} tasks failed (`);
+    const fields = (board!.props.attachments as Array<{ fields: Array<{ title: string; value: string }> }>)[0]!.fields;
+    expect(fields.find((f) => f.title === "Failed")!.value).toBe(String(count));
+    expect(fields.find((f) => f.title === "Running")!.value).toBe("0");
+    const [reply, ...more] = replies(board!);
+    expect(more).toEqual([]);
+    expect(reply!.message).toBe(`${board!.message}\n_(6 more files not attached)_`);
+    expect(reply!.file_ids).toHaveLength(10);
+    // What the tasks kept beside the hooks is gone: the array's `done` mark stays.
+    expect(readdirSync(state)).toEqual(["done"]);
+  }, 60_000);
 });
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return text;
+}

@@ -1,19 +1,19 @@
 /**
  * A task of a job array reports to the array's one board instead of a message of its own:
  * the board is created once for all tasks, edited at most once per interval whoever asks,
- * and turns green or red when the last task ends. A task notifies only when it fails (its
- * reply carries its log); the array notifies once, when it is done. Each task costs the
- * server a few requests at most, however many tasks there are.
+ * and turns green or red when the last task ends. Failures notify in the board's thread, with
+ * their logs; ends that come together (one scancel of the whole array) make one reply, and
+ * the array's end is told once. Each task costs the server a few requests at most, however
+ * many tasks there are.
  */
-import { AfterSendError, errorMessage } from "../../errors.ts";
+import { errorMessage } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
-import { literal } from "../report/fence.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, boardHeadline, boardMessage, boardProps } from "./board.ts";
+import { board, boardHeadline, boardMessage, boardProps, endsMessage } from "./board.ts";
 import type { ArrayState, TaskRecord } from "./tasks.ts";
 
 export interface ArrayReporterOptions {
@@ -23,6 +23,8 @@ export interface ArrayReporterOptions {
   state: ArrayState;
   on: "always" | "failure";
   intervalMs: number;
+  /** How long the first of several ends waits for the others, to tell them in one reply. */
+  gatherMs: number;
   /** The array's name on the board: the title, else the job's name. */
   name: string | undefined;
   mention: string | undefined;
@@ -31,6 +33,9 @@ export interface ArrayReporterOptions {
   warn: (message: string) => void;
   debug: (message: string) => void;
 }
+
+/** Files on one reply: the server's limit for a post. */
+const MAX_FILES = 10;
 
 export class ArrayReporter implements RunReporter {
   readonly reportsEveryEnd = true;
@@ -64,29 +69,17 @@ export class ArrayReporter implements RunReporter {
     this.tick(state);
   }
 
+  /** The task's end on the board; a failure's log uploaded now, for the reply that tells it. */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
     this.options.notify.retryUntil(deadline);
     await this.#started;
-    await this.#record(state);
-    const failed = state.phase !== "succeeded";
-    if (failed) await this.#replyFailure(state, reply);
-    const records = await this.options.state.readAll();
-    const now = board(this.options.array, records);
-    if (!now.done) return this.#maybeEdit(records);
-    const release = await this.options.state.claimDone();
-    // Another task ended last, or at the same time and won: it draws the final board.
-    if (!release) return;
     try {
-      if (this.options.on === "failure" && now.failed.length === 0) return;
-      const hook = await this.#ensureBoard();
-      const final = board(this.options.array, await this.options.state.readAll());
-      await this.options.notify.edit({ id: hook.postId }, this.#content(final));
-      const mention = this.options.mention ? `@${this.options.mention} ` : "";
-      await this.options.notify.reply(`${mention}${boardHeadline(this.options.array, final, this.options.name)}`, {
-        to: hook.id,
-      });
-    } finally {
-      await release();
+      const failed = state.phase !== "succeeded";
+      await this.#record(state, failed ? await this.#upload(reply) : undefined);
+      await this.#tellEnds(deadline);
+    } catch (error) {
+      // The command's exit code is what mmn returns, whatever happened to the board.
+      this.#failed(error);
     }
   }
 
@@ -94,21 +87,105 @@ export class ArrayReporter implements RunReporter {
     return `the task's end may not be on the array's board: no answer within ${seconds} s`;
   }
 
-  async #record(state: RunState): Promise<void> {
+  /**
+   * One task at a time tells what ended: the failures not told yet, in one reply (after a
+   * short wait for those ending with it), and the array's end; or else brings the board's
+   * counts up to date, whatever the interval when no task runs any more.
+   */
+  async #tellEnds(deadline: number): Promise<void> {
+    const { state, array } = this.options;
+    // Given up a little before the deadline, so that the run does not report itself late.
+    const release = await state.ends(deadline - 250);
+    // Held past our deadline by another task, which tells our end with its own.
+    if (!release) return;
+    try {
+      if (await state.isDone()) return;
+      let records = await state.readAll();
+      if (this.#untold(records, await state.announced()).length) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(this.options.gatherMs, (deadline - Date.now()) / 3)),
+        );
+      }
+      records = await state.fold();
+      const told = await state.announced();
+      const untold = this.#untold(records, told);
+      const now = board(array, records);
+      if (now.done) return await this.#tellDone(records, untold, deadline);
+      if (untold.length === 0) return await this.#applyCounts(now.running === 0, deadline);
+      await this.#edit(await state.claimEditNow(deadline), records);
+      await this.#reply(endsMessage(untold, this.options.name ?? "the array"), untold);
+      await state.markAnnounced([...told, ...untold.map((r) => r.task)]);
+    } finally {
+      await release();
+    }
+  }
+
+  /** The board turns green or red, and one reply says so, with the failures not told yet. */
+  async #tellDone(records: TaskRecord[], untold: TaskRecord[], deadline: number): Promise<void> {
+    const { state, array, name } = this.options;
+    // From now on no task's periodic edit may draw over the final board.
+    await state.markDone();
+    const final = board(array, records);
+    if (this.options.on === "failure" && final.failed.length === 0) return await state.clearSpent();
+    const hook = await this.#ensureBoard(records);
+    await this.#edit(await state.claimEditNow(deadline), records);
+    await state.clearSpent();
+    await this.#reply(boardHeadline(array, final, name), untold, hook);
+  }
+
+  #untold(records: TaskRecord[], told: Set<string>): TaskRecord[] {
+    return records.filter((r) => r.phase !== "running" && r.phase !== "succeeded" && !told.has(r.task));
+  }
+
+  /** Counts only: at the interval, or now when this was the last task running. */
+  async #applyCounts(now: boolean, deadline: number): Promise<void> {
+    if (!this.#board && this.options.on === "always") await this.#ensureBoard();
+    if (!this.#board) return;
+    const release = now ? await this.options.state.claimEditNow(deadline) : undefined;
+    if (release) await this.#edit(release);
+    else await this.#maybeEdit();
+  }
+
+  /** One notifying reply in the board's thread, with the failures' files (ten at most). */
+  async #reply(text: string, tasks: TaskRecord[], hook?: MessageHook): Promise<void> {
+    const to = (hook ?? (await this.#ensureBoard())).id;
+    const files = tasks.flatMap((r) => r.files ?? []);
+    const left = files.length > MAX_FILES ? `\n_(${files.length - MAX_FILES} more files not attached)_` : "";
+    const mention = this.options.mention ? `@${this.options.mention} ` : "";
+    await this.options.notify.replyWithUploads(`${mention}${text}${left}`, { to, fileIds: files.slice(0, MAX_FILES) });
+  }
+
+  async #upload(reply: FinalReply): Promise<string[] | undefined> {
+    const files = [...(reply.log ? [reply.log] : []), ...(reply.attachments ?? [])];
+    if (files.length === 0) return undefined;
+    try {
+      const hook = await this.#ensureBoard();
+      const { fileIds, skipped } = await this.options.notify.upload(hook.id, files);
+      if (skipped) this.options.debug(`not attached (too large): ${skipped.join(", ")}`);
+      return fileIds;
+    } catch (error) {
+      // The end is told without its log rather than not at all.
+      this.options.debug(`the log was not uploaded: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  async #record(state: RunState, files?: string[]): Promise<void> {
     const record: TaskRecord = {
       task: this.options.array.taskId,
       phase: state.phase,
       host: state.host,
       startedAt: state.startedAt.getTime(),
       ...(state.phase === "running" ? {} : { endedAt: state.at.getTime(), outcome: this.options.outcomeOf(state) }),
+      ...(files?.length ? { files } : {}),
     };
     await this.options.state.write(record);
   }
 
-  async #ensureBoard(): Promise<MessageHook> {
+  async #ensureBoard(known?: TaskRecord[]): Promise<MessageHook> {
     if (this.#board) return this.#board;
     const { array, name } = this.options;
-    const first = board(array, await this.options.state.readAll());
+    const first = board(array, known ?? (await this.options.state.readAll()));
     this.#board = await this.options.notify.once(array.boardId, boardMessage(array, first, name), {
       to: this.options.recipient,
       props: boardProps(array, first, name),
@@ -117,38 +194,24 @@ export class ArrayReporter implements RunReporter {
   }
 
   /** At most one edit per interval for the whole array, by whichever task asks first. */
-  async #maybeEdit(known?: TaskRecord[]): Promise<void> {
+  async #maybeEdit(): Promise<void> {
     if (!this.#board && this.options.on === "always") await this.#ensureBoard();
     if (!this.#board) return;
-    const release = await this.options.state.claimEdit(this.options.intervalMs);
-    if (!release) return;
+    await this.#edit(await this.options.state.claimEdit(this.options.intervalMs));
+  }
+
+  /** The board as the records say, when the right to edit it was had. */
+  async #edit(release: (() => Promise<void>) | undefined, known?: TaskRecord[]): Promise<void> {
+    if (!release || !this.#board) return release?.();
     try {
-      const now = board(this.options.array, known ?? (await this.options.state.readAll()));
-      await this.options.notify.edit({ id: this.#board.postId }, this.#content(now));
+      const b = board(this.options.array, known ?? (await this.options.state.readAll()));
+      const { array, name } = this.options;
+      await this.options.notify.edit(
+        { id: this.#board.postId },
+        { message: boardMessage(array, b, name), props: boardProps(array, b, name) },
+      );
     } finally {
       await release();
-    }
-  }
-
-  #content(b: ReturnType<typeof board>): { message: string; props: Record<string, unknown> } {
-    const { array, name } = this.options;
-    return { message: boardMessage(array, b, name), props: boardProps(array, b, name) };
-  }
-
-  /** A failed task notifies, in the board's thread, with its log. */
-  async #replyFailure(state: RunState, reply: FinalReply): Promise<void> {
-    const hook = await this.#ensureBoard();
-    const mention = this.options.mention ? `@${this.options.mention} ` : "";
-    const text = `${mention}❌ task ${literal(this.options.array.taskId)} of ${this.options.name ?? "the array"} ${this.options.outcomeOf(state)} on ${literal(state.host)}`;
-    try {
-      await this.options.notify.reply(text, {
-        to: hook.id,
-        files: [...(reply.log ? [reply.log] : []), ...(reply.attachments ?? [])],
-      });
-    } catch (error) {
-      // The log left out (too large): the reply went, and says so.
-      if (!(error instanceof AfterSendError)) throw error;
-      this.options.debug(errorMessage(error));
     }
   }
 

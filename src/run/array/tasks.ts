@@ -1,12 +1,14 @@
 /**
- * What each task of an array is doing, kept as one small file per task in a directory that
- * every node sharing $HOME sees: the board is drawn from them by whichever task edits it.
+ * What each task of an array is doing, kept in a directory that every node sharing $HOME
+ * sees: the board is drawn from it by whichever task edits it. A task writes a small file of
+ * its own (`N.task`); the task that tells the ends folds them into one (`board.json`), so the
+ * directory does not grow with the array, and when the array is done only a `done` mark stays.
  * Writes are atomic (a temp file and a rename), reads bounded, a broken file skipped.
  */
 import { writeFileAtomic } from "../../atomic.ts";
-import { fs, joinPath } from "../../disk.ts";
+import { fs, joinPath, parentDir } from "../../disk.ts";
 import { lockFile, type Release } from "../../hook-lock.ts";
-import { readSmallFile } from "../../read-file.ts";
+import { FileRefused, ownedByUs, readStateFile } from "../../read-file.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {
@@ -18,32 +20,81 @@ export interface TaskRecord {
   endedAt?: number;
   /** How it ended, in words: "failed with exit code 1". */
   outcome?: string;
+  /** A failed task's log (and --attach files), uploaded for the reply that tells its end. */
+  files?: string[];
 }
 
 const MAX_RECORD_BYTES = 4096;
+/** Every task's record, folded: far more than a large array's. */
+const MAX_FOLDED_BYTES = 16 * 1024 * 1024;
 /** The board waits this long for an edit on its way before its last one. */
 const FINAL_EDIT_WAIT_MS = 10_000;
+const FOLDED = "board.json";
+const ANNOUNCED = "announced.json";
+/** A task's file moved aside while it is folded: read like the file itself until it is gone. */
+const ASIDE = /\.task\.\d+\.\w+\.applied$/;
 
 export class ArrayState {
   constructor(readonly dir: string) {}
 
   async write(record: TaskRecord): Promise<void> {
-    await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.#ownDir();
     await writeFileAtomic(joinPath(this.dir, `${record.task.replace(/[^\w.-]/g, "_")}.task`), JSON.stringify(record));
   }
 
+  /** Every task's latest record: the folded ones and those written since. */
   async readAll(): Promise<TaskRecord[]> {
     const names = await (await fs()).readdir(this.dir).catch(() => [] as string[]);
-    const records = await Promise.all(
+    const files = names.filter((name) => name.endsWith(".task") || ASIDE.test(name));
+    const [folded, ...single] = await Promise.all([
+      this.#read(FOLDED, MAX_FOLDED_BYTES),
+      ...files.map((name) => this.#read(name, MAX_RECORD_BYTES)),
+    ]);
+    const latest = new Map<string, TaskRecord>();
+    for (const record of [...(Array.isArray(folded) ? folded : []), ...single].map(parseRecord)) {
+      if (record && newer(record, latest.get(record.task))) latest.set(record.task, record);
+    }
+    return [...latest.values()];
+  }
+
+  /**
+   * The tasks' files folded into one, under the lock of the ends (`ends`): each is moved aside
+   * first, so that a task writing its end meanwhile writes a new file, never one removed unread.
+   */
+  async fold(): Promise<TaskRecord[]> {
+    const disk = await fs();
+    const names = await disk.readdir(this.dir).catch(() => [] as string[]);
+    const tag = `${process.pid}.${crypto.randomUUID().slice(0, 8)}.applied`;
+    await Promise.all(
       names
         .filter((name) => name.endsWith(".task"))
-        .map((name) =>
-          readSmallFile(joinPath(this.dir, name), { maxBytes: MAX_RECORD_BYTES })
-            .then(({ text }) => parseRecord(text))
-            .catch(() => undefined),
-        ),
+        .map((name) => disk.rename(joinPath(this.dir, name), joinPath(this.dir, `${name}.${tag}`)).catch(() => {})),
     );
-    return records.filter((record) => record !== undefined);
+    const records = await this.readAll();
+    await writeFileAtomic(joinPath(this.dir, FOLDED), JSON.stringify(records));
+    const asides = (await disk.readdir(this.dir).catch(() => [] as string[])).filter((name) => ASIDE.test(name));
+    await Promise.all(asides.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
+    return records;
+  }
+
+  /** The tasks whose failure a reply has told. */
+  async announced(): Promise<Set<string>> {
+    const list = await this.#read(ANNOUNCED, MAX_FOLDED_BYTES);
+    return new Set(Array.isArray(list) ? list.filter((task): task is string => typeof task === "string") : []);
+  }
+
+  async markAnnounced(tasks: Iterable<string>): Promise<void> {
+    await writeFileAtomic(joinPath(this.dir, ANNOUNCED), JSON.stringify([...tasks]));
+  }
+
+  /**
+   * The right to tell tasks' ends: one task at a time, so that ends that come together make
+   * one reply. Undefined when it could not be had before the deadline.
+   */
+  async ends(deadline: number): Promise<Release | undefined> {
+    await this.#ownDir();
+    const maxWaitMs = Math.max(0, deadline - Date.now());
+    return lockFile(joinPath(this.dir, "ends.lock"), { maxWaitMs }).catch(() => undefined);
   }
 
   /**
@@ -63,27 +114,62 @@ export class ArrayState {
       await release();
       return undefined;
     }
-    await disk.writeFile(edited, "");
-    await disk.utimes(edited, new Date(), new Date());
+    // A new file each time, 0600 whatever the umask, never through what is at the name.
+    await writeFileAtomic(edited, "");
     return release;
   }
 
-  /** The right to draw the final board: one task of the array gets it, after any edit on its way. */
-  async claimDone(): Promise<Release | undefined> {
+  /** The right to edit the board whatever the interval, after any edit on its way (the last task's end). */
+  async claimEditNow(deadline: number): Promise<Release | undefined> {
+    const wait = Math.min(FINAL_EDIT_WAIT_MS, Math.max(0, deadline - Date.now()));
+    const release = await this.#editing(wait).catch(() => undefined);
+    if (release) await writeFileAtomic(joinPath(this.dir, "edited"), "");
+    return release;
+  }
+
+  /** The array is done: no periodic edit may draw the board any more. */
+  async markDone(): Promise<void> {
+    await writeFileAtomic(joinPath(this.dir, "done"), "");
+  }
+
+  /** What the tasks of a done array kept here, removed: only the `done` mark (and locks held) stay. */
+  async clearSpent(): Promise<void> {
     const disk = await fs();
-    try {
-      await (await disk.open(joinPath(this.dir, "done"), "wx", 0o600)).close();
-    } catch {
-      return undefined;
-    }
-    return this.#editing(FINAL_EDIT_WAIT_MS);
+    const names = await disk.readdir(this.dir).catch(() => [] as string[]);
+    const spent = names.filter(
+      (name) => /\.task$|\.applied$/.test(name) || [FOLDED, ANNOUNCED, "edited"].includes(name),
+    );
+    await Promise.all(spent.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
   }
 
   async isDone(): Promise<boolean> {
-    return (await fs()).stat(joinPath(this.dir, "done")).then(
+    return (await fs()).lstat(joinPath(this.dir, "done")).then(
       () => true,
       () => false,
     );
+  }
+
+  async #read(name: string, maxBytes: number): Promise<unknown> {
+    try {
+      return JSON.parse((await readStateFile(joinPath(this.dir, name), maxBytes)).text);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The array's directory, and the one holding every array's, made 0700 and ours: in a hook
+   * directory others can write (a shared `MMN_HOOK_DIR`), what another user made there could
+   * hold a planted `done` or lock, or be renamed away under us.
+   */
+  async #ownDir(): Promise<void> {
+    const disk = await fs();
+    await disk.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    for (const dir of [parentDir(this.dir), this.dir]) {
+      const info = await disk.lstat(dir);
+      if (!info.isDirectory()) throw new FileRefused("ELOOP");
+      ownedByUs(info);
+    }
   }
 
   #editing(maxWaitMs: number): Promise<Release> {
@@ -91,11 +177,22 @@ export class ArrayState {
   }
 }
 
-function parseRecord(text: string): TaskRecord | undefined {
-  const value: unknown = JSON.parse(text);
+/** A restart (a requeued task) starts later; of one start, its end is newer than its running. */
+function newer(record: TaskRecord, than: TaskRecord | undefined): boolean {
+  if (!than) return true;
+  if (record.startedAt !== than.startedAt) return record.startedAt > than.startedAt;
+  return record.phase !== "running" && than.phase === "running";
+}
+
+function parseRecord(value: unknown): TaskRecord | undefined {
   if (!value || typeof value !== "object") return undefined;
   const record = value as Partial<TaskRecord>;
   if (typeof record.task !== "string" || typeof record.phase !== "string" || typeof record.startedAt !== "number")
+    return undefined;
+  if (
+    record.files !== undefined &&
+    !(Array.isArray(record.files) && record.files.every((id) => typeof id === "string"))
+  )
     return undefined;
   return record as TaskRecord;
 }
