@@ -1,9 +1,8 @@
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
-import type { ReporterOptions } from "./reporter.ts";
 import type { FinalReply } from "./run-reporter.ts";
-import { isRootGone, replyRoot, type StatusPost } from "./status-post.ts";
+import { isRootGone, type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
 
 /**
  * The end over the status post: the reply that notifies and the final edit, each request

@@ -1,8 +1,7 @@
 import { errorMessage, isTransient, MmnError } from "../../errors.ts";
 import { OnceWarning } from "./once-warning.ts";
 import type { RunState } from "./render.ts";
-import type { ReporterOptions } from "./reporter.ts";
-import { replyRoot, type StatusPost } from "./status-post.ts";
+import { type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
 
 type Edit = { state: RunState; version: string };
 

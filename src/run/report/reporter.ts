@@ -1,22 +1,9 @@
 import type { MessageHook } from "../../hooks.ts";
-import type { Notify } from "../../notify.ts";
-import type { Recipient } from "../../recipient.ts";
 import { FinalDelivery } from "./final-delivery.ts";
 import { LiveEdits } from "./live-edits.ts";
 import type { RunState } from "./render.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
-import { StatusPost } from "./status-post.ts";
-
-export interface ReporterOptions {
-  notify: Notify;
-  recipient: Recipient;
-  /** Post in the thread of the message known by this id, made first if it is not (a workflow's steps in one thread). */
-  thread?: string | undefined;
-  /** The hook id the status post is remembered under. */
-  id: string;
-  warn: (message: string) => void;
-  debug: (message: string) => void;
-}
+import { type ReporterOptions, StatusPost } from "./status-post.ts";
 
 /**
  * A run's own status post, kept in step with it: live edits while it goes (live-edits.ts),

@@ -1,10 +1,22 @@
 import type { Post } from "@mattermost/types/posts";
 import { errorMessage, ServerError } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
+import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
+import type { Recipient } from "../../recipient.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
-import type { ReporterOptions } from "./reporter.ts";
 import { ThreadRoot } from "./thread-root.ts";
+
+export interface ReporterOptions {
+  notify: Notify;
+  recipient: Recipient;
+  /** Post in the thread of the message known by this id, made first if it is not (a workflow's steps in one thread). */
+  thread?: string | undefined;
+  /** The hook id the status post is remembered under. */
+  id: string;
+  warn: (message: string) => void;
+  debug: (message: string) => void;
+}
 
 /**
  * The run's one status post, which the live edits and the end share: made once, edited,
