@@ -2,29 +2,15 @@ import type { LoadedConfig } from "../config.ts";
 import { errorMessage, UsageError } from "../errors.ts";
 import { validateId, writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
-import { arrayTask } from "../run/array/array.ts";
-import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "../run/options.ts";
-import { INHERITED_FDS } from "../run/process/fds.ts";
-import { LineEnd } from "../run/process/lineend.ts";
-import { catchSignals } from "../run/process/signals.ts";
+import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
 import { targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
+import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "./run-options.ts";
+import { runWaits } from "./run-timing.ts";
 import { startLinesAfter, ui } from "./ui.ts";
 
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
-
-/**
- * The run's timings, shortened by the test suites through the environment
- * (MMN_TEST_REQUEST_TIMEOUT_MS and the like) so that a fault test takes a fraction of a
- * second; unset, as in every real run, they are the defaults and the flags. Not a user
- * setting: Slurm's KillWait is what the budgets after a signal are made for, and an interval
- * under a second is what --interval refuses.
- */
-function testMs(name: string, fallback: number): number {
-  const value = Number(process.env[`MMN_TEST_${name}_MS`]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 /** mmn's own lines among the command's stderr: marked so nobody takes them for the command's. */
 const notice = (message: string) => ui.raw(message);
@@ -122,6 +108,7 @@ export default defineCommand({
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
     const log = await checkLog(flags.log, notice);
+    const waits = runWaits(ctx.env);
 
     // From here on a signal is the command's, even one that comes before it exists.
     const signals = catchSignals();
@@ -134,7 +121,7 @@ export default defineCommand({
         ctx,
         {},
         {
-          timeoutMs: testMs("REQUEST_TIMEOUT", 5000),
+          timeoutMs: waits.requestTimeoutMs,
           retries: 0,
           // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
           onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
@@ -158,33 +145,30 @@ export default defineCommand({
     else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
     else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
 
-    const { wrap } = await import("../run/wrapper.ts");
     const { code, hook } = await wrap({
       command,
-      notify,
-      ...(recipient ? { recipient } : {}),
-      ...(array ? { array } : {}),
       id,
-      ...(flags.title ? { title: flags.title } : {}),
-      intervalMs: testMs("INTERVAL", interval * 1000),
-      tailLines: tail,
-      attachLog: flags.logs !== false,
-      ...(log ? { log } : {}),
-      on,
-      ...(mention ? { mention } : {}),
-      hideCommand: flags["hide-command"] === true,
-      attach: attachGlobs(flags.attach, loaded?.config.attach),
-      ...(thread !== undefined ? { thread } : {}),
-      signals,
-      passFds: INHERITED_FDS,
-      stderrLine,
-      maxLogBytes: MAX_LOG_BYTES,
-      finishBudgetMs: testMs("FINISH", 4000),
-      signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
-      // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
-      heartbeatMs: testMs("HEARTBEAT", Math.max(300_000, interval * 1000)),
-      // One scancel ends every task within a second or so: their ends make one reply.
-      arrayGatherMs: testMs("ARRAY_GATHER", 1000),
+      report: {
+        notify,
+        ...(recipient ? { recipient } : {}),
+        ...(array ? { array } : {}),
+        ...(thread !== undefined ? { thread } : {}),
+        on,
+        ...(mention ? { mention } : {}),
+        ...(flags.title ? { title: flags.title } : {}),
+        hideCommand: flags["hide-command"] === true,
+        tailLines: tail,
+        attach: attachGlobs(flags.attach, loaded?.config.attach),
+      },
+      timing: waits.run(interval),
+      io: {
+        signals,
+        passFds: INHERITED_FDS,
+        stderrLine,
+        ...(log ? { log } : {}),
+        attachLog: flags.logs !== false,
+        maxLogBytes: MAX_LOG_BYTES,
+      },
       warn: notice,
       // Marked like every line of ours among the command's stderr.
       debug: (message) => ui.debug(message),

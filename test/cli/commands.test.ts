@@ -222,7 +222,7 @@ describe("mmn completion", () => {
     const path = box.write("mmn.bash", r.stdout);
     const complete = async (words: string) => {
       const script = `source ${path} && COMP_WORDS=(${words}) && COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)) && _mmn && echo "\${COMPREPLY[@]}"`;
-      const check = Bun.spawn(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+      const check = Bun.spawn(["bash", "-c", script], { cwd: box.cwd, stdout: "pipe", stderr: "pipe" });
       expect(await check.exited).toBe(0);
       return (await new Response(check.stdout).text()).trim();
     };

@@ -10,6 +10,8 @@ import { errorMessage } from "../../errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
+import { OnceWarning } from "../report/once-warning.ts";
+
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
@@ -42,9 +44,11 @@ export class ArrayReporter implements RunReporter {
   #board: MessageHook | undefined;
   #started: Promise<void> | undefined;
   #editing: Promise<void> | undefined;
-  #warned = false;
+  readonly #trouble: OnceWarning;
 
-  constructor(private readonly options: ArrayReporterOptions) {}
+  constructor(private readonly options: ArrayReporterOptions) {
+    this.#trouble = new OnceWarning(options.warn, options.debug);
+  }
 
   get hook(): MessageHook | undefined {
     return this.#board;
@@ -216,8 +220,7 @@ export class ArrayReporter implements RunReporter {
   }
 
   #failed(error: unknown): void {
-    if (this.#warned) return this.options.debug(errorMessage(error));
-    this.#warned = true;
-    this.options.warn(`cannot update the array's board: ${errorMessage(error)}; the command goes on`);
+    const reason = errorMessage(error);
+    this.#trouble.say(`cannot update the array's board: ${reason}; the command goes on`, reason);
   }
 }

@@ -11,7 +11,7 @@ import { errnoText } from "../disk.ts";
 import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
-import { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
+import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";
 
 type On = "always" | "failure";
 export type Settings = { on: On; interval: number; tail: number };
@@ -109,15 +109,6 @@ export function audience(
     );
   }
   return { recipient, mention };
-}
-
-/** Where the log goes when --log names a file: checked, resolved and opened before the command runs. */
-export interface LogChoice {
-  path: string;
-  /** The file stdout or stderr already goes to (`--log job.out … > job.out`): written once, not emptied. */
-  isOutput: boolean;
-  /** What is written and attached: the file as it was checked, never its name again. */
-  fd: number;
 }
 
 /**

@@ -2,8 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LoadedConfig } from "../../src/config.ts";
-import { UsageError } from "../../src/errors.ts";
 import {
   attachGlobs,
   audience,
@@ -13,7 +11,9 @@ import {
   flagSettings,
   parseSetting,
   runId,
-} from "../../src/run/options.ts";
+} from "../../src/cli/run-options.ts";
+import type { LoadedConfig } from "../../src/config.ts";
+import { UsageError } from "../../src/errors.ts";
 
 const loaded = (config: LoadedConfig["config"], file = "/home/u/.mmnrc"): LoadedConfig => ({
   config,

@@ -1,0 +1,20 @@
+/**
+ * `run/` from outside: what `mmn run` (cli/run.ts and cli/run-options.ts) needs to wrap a
+ * command, and nothing else of the folder's insides.
+ */
+import type { WrapOptions, WrapResult } from "./session/options.ts";
+
+export { arrayTask } from "./array/array.ts";
+export { INHERITED_FDS } from "./process/fds.ts";
+export { LineEnd } from "./process/lineend.ts";
+export { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
+export { catchSignals } from "./process/signals.ts";
+export type { LogChoice, RunTiming, WrapOptions, WrapResult } from "./session/options.ts";
+
+/**
+ * The wrapper's code is loaded when the run begins, not with the command's flags: signals are
+ * caught, and the configuration read, before it is.
+ */
+export async function wrap(options: WrapOptions): Promise<WrapResult> {
+  return (await import("./session/wrap.ts")).wrap(options);
+}

@@ -1,0 +1,154 @@
+import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
+import { type RunState, statusMessage } from "./render.ts";
+import { ReplyContent } from "./reply-content.ts";
+import type { FinalReply } from "./run-reporter.ts";
+import { isRootGone, type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
+
+/**
+ * The end over the status post: the reply that notifies and the final edit, each request
+ * repeated on transient failures until the deadline, and one line at the end on what did
+ * not arrive (or, at the deadline, on what was still on its way).
+ */
+export class FinalDelivery {
+  /** The reply that notifies. */
+  #reply: Delivery = { state: "not-sent" };
+  /** The status post's final state. */
+  #final: Delivery = { state: "not-sent" };
+  /** What the reply went without, and why, for the end's line. */
+  #missing: string | undefined;
+  /** The end's line, said by the end or at its deadline: not twice. */
+  #line: "unsaid" | "said" = "unsaid";
+  /** What the end had, in seconds, for saying so. */
+  #budgetSeconds = 0;
+  /** The same for the final reply: one the server made but did not answer in time is not made twice. */
+  readonly #replyKey = `mmn:${crypto.randomUUID()}`;
+
+  constructor(
+    private readonly post: StatusPost,
+    private readonly options: ReporterOptions,
+  ) {}
+
+  /**
+   * The retry policy's deadline shape, with pauses jittered so an array's tasks refused
+   * together do not come back together. The status post comes first when it is not out yet
+   * (the reply needs it as its root; a first post still on its way is the same post, by its
+   * pending_post_id). Then the reply and the final edit go side by side: the reply is what
+   * notifies, on the phone too, so it must not queue behind edits when the server is slow,
+   * and the edit only restyles a post already there. The final edit does not wait for the
+   * live edit still on its way either; if that one is answered after it, the final state is
+   * sent once more, so that "running" never has the last word.
+   * Both are attempted whatever the run went through; what did not arrive is one line at the end.
+   */
+  async deliver(state: RunState, reply: FinalReply, deadline: number, live: Promise<boolean> | undefined) {
+    this.options.notify.retryUntil(deadline);
+    this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
+    const message = statusMessage(state);
+    // A first post still on its way (a command that ended at once) is waited for: sent again,
+    // its name lookups would go out twice, and only the server's deduplication save the post.
+    if (!this.post.current && live) await Promise.race([live, Bun.sleep(Math.max(0, deadline - Date.now()))]);
+    if (!this.post.current) {
+      try {
+        await this.post.publish(state);
+      } catch (error) {
+        this.#reply = this.#final = { state: "failed", error };
+        return this.#tell();
+      }
+    }
+    await Promise.all([
+      this.#sendReply(reply, state, deadline),
+      this.#finalEdit(state, message, live, deadline),
+      this.post.restyleFormer(state),
+    ]);
+    this.#tell();
+  }
+
+  /** What to say when the end's deadline passed with requests still on their way. */
+  abandoned(seconds: number): string | undefined {
+    if (this.#line === "said") return undefined;
+    this.#line = "said";
+    return undelivered({ reply: this.#reply, final: this.#final, missing: this.#missing, seconds, late: true });
+  }
+
+  /** Said even after the live warning: nothing else tells that the end was not, or not all, delivered. */
+  #tell(): void {
+    if (this.#line === "said") return;
+    this.#line = "said";
+    const line = undelivered({
+      reply: this.#reply,
+      final: this.#final,
+      missing: this.#missing,
+      seconds: this.#budgetSeconds,
+      late: false,
+    });
+    if (line) this.options.warn(line);
+  }
+
+  async #finalEdit(state: RunState, message: string, live: Promise<boolean> | undefined, deadline: number) {
+    // Posted just now with the final state: nothing to edit.
+    if (this.post.current?.message === message) {
+      this.#final = { state: "sent" };
+      return;
+    }
+    this.#final = { state: "sending" };
+    try {
+      let done = false;
+      const liveAfter = live?.then((sent) => sent && done);
+      await persist(deadline, () => this.post.publish(state));
+      done = true;
+      this.#final = { state: "sent" };
+      if (!liveAfter) return;
+      // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
+      const late = await Promise.race([
+        liveAfter,
+        Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false),
+      ]);
+      if (late) await this.post.publish(state);
+    } catch (error) {
+      this.#final = { state: "failed", error };
+    }
+  }
+
+  async #sendReply(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+    try {
+      await this.#replyOnce(reply, state, deadline);
+      this.#reply = { state: "sent" };
+    } catch (error) {
+      this.#reply = { state: "failed", error };
+    }
+  }
+
+  /** A status post deleted meanwhile is replaced, with the final state, and the reply goes there. */
+  async #replyOnce(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+    const content = new ReplyContent(reply, this.options.debug);
+    let replaced = false;
+    for (;;) {
+      if (!this.post.current) await this.post.publish(state);
+      const root = this.post.current!;
+      this.#reply = { state: "sending" };
+      // The files stop short of the deadline: the time kept back is for the reply without them, should they not get through.
+      const left = Math.max(0, deadline - Date.now());
+      this.options.notify.retryUntil(deadline, deadline - Math.max(Math.min(1000, left / 3), left / 4));
+      try {
+        // A log too large is sent again smaller here: the library must not leave it out on its own.
+        await this.post.send(content.message, {
+          rootId: replyRoot(root),
+          files: content.files,
+          pendingPostId: this.#replyKey,
+          oversized: "fail",
+        });
+        this.#missing = content.missing;
+        return;
+      } catch (error) {
+        this.#reply = { state: "failed", error };
+        if (!replaced && isRootGone(error)) {
+          replaced = true;
+          this.post.lost(root);
+          continue;
+        }
+        if (content.lessAfter(error)) continue;
+        if (!passing(error, deadline)) throw error;
+        await Bun.sleep(PAUSE_MS);
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { errorMessage, isTransient, MmnError } from "../../errors.ts";
+import { OnceWarning } from "./once-warning.ts";
+import type { RunState } from "./render.ts";
+import { type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
+
+type Edit = { state: RunState; version: string };
+
+/**
+ * Where the live edits stand: one request at a time (an urgent state that comes meanwhile is
+ * sent right after it), and none once the end began, which keeps the edit still on its way.
+ */
+type Live =
+  | { name: "idle" }
+  | { name: "in-flight"; edit: Promise<boolean>; next?: Edit }
+  | { name: "ending"; inFlight: Promise<boolean> | undefined };
+
+/**
+ * The status post kept in step with the run while it goes, never letting the server's
+ * trouble reach the job: a failure is one warning, and the next tick tries again, whatever
+ * the failure (a 401 for two seconds, a proxy's page).
+ */
+export class LiveEdits {
+  #live: Live = { name: "idle" };
+  #lastVersion: string | undefined;
+  readonly #trouble: OnceWarning;
+
+  constructor(
+    private readonly post: StatusPost,
+    options: Pick<ReporterOptions, "warn" | "debug">,
+  ) {
+    this.#trouble = new OnceWarning(options.warn, options.debug);
+  }
+
+  /** Send the state if it changed and nothing is on its way; returns at once. */
+  tick(state: RunState, version: string): void {
+    if (this.#live.name !== "idle" || version === this.#lastVersion) return;
+    const edit = this.post
+      .publish(state)
+      .then(() => {
+        this.#lastVersion = version;
+        return true;
+      })
+      .catch((error: unknown) => {
+        this.#failed(error, this.post.current ? "update the status message" : "post the status message");
+        return false;
+      })
+      .finally(() => {
+        const live = this.#live;
+        if (live.name !== "in-flight") return;
+        this.#live = { name: "idle" };
+        if (live.next) this.tick(live.next.state, live.next.version);
+      });
+    this.#live = { name: "in-flight", edit };
+  }
+
+  /** Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait. */
+  urgent(state: RunState, version: string): void {
+    const live = this.#live;
+    if (live.name === "in-flight") live.next = { state, version };
+    else this.tick(state, version);
+  }
+
+  /**
+   * A reply in the status post's thread, which notifies (the time limit is near): sent once,
+   * its failure one warning like a tick's. Not before the status post is out, nor after the end began.
+   */
+  say(message: string): void {
+    const root = this.post.current;
+    if (this.#live.name === "ending" || !root) return;
+    this.post.send(message, { rootId: replyRoot(root) }).catch((error: unknown) => this.#failed(error, "post a reply"));
+  }
+
+  /** The end begins: no more live edits. Returns the one still on its way, resolving to whether it went through. */
+  end(): Promise<boolean> | undefined {
+    const live = this.#live;
+    const inFlight = live.name === "in-flight" ? live.edit : live.name === "ending" ? live.inFlight : undefined;
+    this.#live = { name: "ending", inFlight };
+    return inFlight;
+  }
+
+  #failed(error: unknown, what: string): void {
+    const reason = errorMessage(error);
+    const hint = !isTransient(error) && error instanceof MmnError && error.hint ? ` (${error.hint})` : "";
+    this.#trouble.say(
+      `cannot ${what}: ${reason}${hint}; the command goes on, mmn keeps trying`,
+      `cannot ${what}: ${reason}`,
+    );
+  }
+}

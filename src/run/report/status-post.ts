@@ -1,0 +1,164 @@
+import type { Post } from "@mattermost/types/posts";
+import { errorMessage, ServerError } from "../../errors.ts";
+import type { MessageHook } from "../../hooks.ts";
+import type { Notify } from "../../notify.ts";
+import type { SendOptions } from "../../notify-options.ts";
+import type { Recipient } from "../../recipient.ts";
+import { type RunState, statusMessage, statusProps } from "./render.ts";
+import { ThreadRoot } from "./thread-root.ts";
+
+export interface ReporterOptions {
+  notify: Notify;
+  recipient: Recipient;
+  /** Post in the thread of the message known by this id, made first if it is not (a workflow's steps in one thread). */
+  thread?: string | undefined;
+  /** The hook id the status post is remembered under. */
+  id: string;
+  warn: (message: string) => void;
+  debug: (message: string) => void;
+}
+
+/**
+ * The run's one status post, which the live edits and the end share: made once, edited,
+ * replaced when someone deleted it, remembered under the run's id.
+ * The post is kept here, not looked up by id: another run started with the same --id
+ * (srun -n4, an array job, a resubmission) replaces the hook on disk, which is only for
+ * `mmn update` from elsewhere.
+ */
+export class StatusPost {
+  #post: Post | undefined;
+  /** Status posts this run replaced, thought deleted: the end gives them the outcome too, should one still be there. */
+  readonly #former: Post[] = [];
+  /**
+   * The status post's pending_post_id, the same on every attempt: a post that timed out on
+   * our side may still be created by a slow server, and the next attempt must get that post
+   * back (the server deduplicates) instead of making a second one.
+   */
+  #key = `mmn:${crypto.randomUUID()}`;
+  readonly #thread: ThreadRoot;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.#thread = new ThreadRoot(options.thread, options);
+  }
+
+  /** The post, once it is out. */
+  get current(): Post | undefined {
+    return this.#post;
+  }
+
+  /** Where the status post is, once it is out: for --save-hook. */
+  get hook(): MessageHook | undefined {
+    const post = this.#post;
+    if (!post) return undefined;
+    const createdAt = new Date(post.create_at || Date.now()).toISOString();
+    return {
+      id: this.options.id,
+      channelId: post.channel_id,
+      postId: post.id,
+      server: this.options.notify.serverUrl,
+      createdAt,
+    };
+  }
+
+  /** The state, edited into the post, or posted when there is none yet (or it is gone). */
+  async publish(state: RunState): Promise<void> {
+    const message = statusMessage(state);
+    const props = statusProps(state);
+    const current = this.#post;
+    if (current && (await this.#edited(current, { message, props }))) return;
+    const thread = await this.#thread.get();
+    const first = { props, pendingPostId: this.#key };
+    let post: Post;
+    try {
+      post = await this.send(message, { ...first, ...(thread ? { rootId: thread } : {}) });
+    } catch (error) {
+      if (!(thread && isRootGone(error))) throw error;
+      this.#thread.drop("its first message is gone (deleted?)");
+      post = await this.send(message, first);
+    }
+    // A first post still on its way when the end posts the same one: remembered once.
+    if (this.#post) return;
+    this.#post = post;
+    await this.#remember(this.hook!);
+  }
+
+  /**
+   * The status post is gone (deleted by someone): the next publish makes a new one, which the
+   * edits, the reply and the hook on disk follow. It gets a key of its own: the old one names
+   * the deleted post, which the server's deduplication would hand back.
+   */
+  lost(post: Post): void {
+    if (this.#post !== post) return;
+    this.#post = undefined;
+    this.#former.push(post);
+    this.#key = `mmn:${crypto.randomUUID()}`;
+    this.options.warn("the status message is gone (deleted?): the run goes on in a new one");
+  }
+
+  /** A status post this run replaced may be there after all (a proxy's 404 told it gone): it must not say "running". */
+  async restyleFormer(state: RunState): Promise<void> {
+    const patch = { message: statusMessage(state), props: statusProps(state) };
+    await Promise.all(
+      this.#former.map((post) =>
+        this.options.notify
+          .edit(post, patch)
+          .catch((error: unknown) =>
+            this.options.debug(`the replaced status message ${post.id}: ${errorMessage(error)}`),
+          ),
+      ),
+    );
+  }
+
+  send(message: string, options: SendOptions): Promise<Post> {
+    const { notify, recipient } = this.options;
+    return "user" in recipient
+      ? notify.sendToUser(message, recipient.user, options)
+      : notify.sendToChannel(message, recipient.channel, options);
+  }
+
+  /**
+   * Edits the status post; false when it is gone. A refusal as if it were (403, 404) is
+   * checked first: a proxy's 404 on one edit is no deletion, and a second status post would
+   * leave the first saying "running".
+   */
+  async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
+    const { notify } = this.options;
+    try {
+      await notify.edit(post, patch);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+      const there = await notify.exists(post).catch(() => undefined);
+      // Unknown: the post is kept, and this edit's failure is the one told.
+      if (there === undefined) throw error;
+      if (!there) {
+        this.lost(post);
+        return false;
+      }
+      // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
+      await notify.edit(post, patch);
+      return true;
+    }
+  }
+
+  /** Only `mmn update` from elsewhere needs the hook on disk: a full $HOME must not stop the run's own reports. */
+  async #remember(hook: MessageHook): Promise<void> {
+    try {
+      await this.options.notify.hooks.set(hook);
+    } catch (error) {
+      const { id } = this.options;
+      const reason = errorMessage(error);
+      this.options.warn(
+        `cannot remember the status message as ${JSON.stringify(id)} (${reason}): \`mmn update --id ${id}\` will not find it; this run goes on reporting`,
+      );
+    }
+  }
+}
+
+/** Where a reply to the post goes: in --thread's thread the status post is a reply itself, and its replies join it there. */
+export const replyRoot = (post: Post): string => post.root_id || post.id;
+
+/** A post in the thread of a post that is no more: refused with this id. */
+export function isRootGone(error: unknown): boolean {
+  return error instanceof ServerError && error.serverId === "api.post.create_post.root_id.app_error";
+}

@@ -1,0 +1,57 @@
+import { joinPath } from "../../disk.ts";
+import { defaultHookDir } from "../../hooks.ts";
+import { ArrayReporter } from "../array/array-reporter.ts";
+import { arrayName } from "../array/board.ts";
+import { ArrayState } from "../array/tasks.ts";
+import { jobContext } from "../report/job.ts";
+import { outcome } from "../report/render.ts";
+import { Reporter } from "../report/reporter.ts";
+import type { RunReporter } from "../report/run-reporter.ts";
+import { TailBuffer } from "../tail/tail.ts";
+import { type KeptLog, keepLog } from "./kept-log.ts";
+import type { WrapOptions } from "./options.ts";
+import { RunProgress } from "./progress.ts";
+
+/** Everything a run holds from before its command starts to after it is cleaned up. */
+export interface Session {
+  options: WrapOptions;
+  kept: KeptLog;
+  tail: TailBuffer;
+  progress: RunProgress;
+  /** Who reports the run, if anyone: its own status post, or its array's board. */
+  reporter: RunReporter | undefined;
+  /** The same, when it also edits while the run goes (--on always). */
+  live: RunReporter | undefined;
+}
+
+/** The first step: the log's file, the tail, the reporter and the job's watch, before anything runs. */
+export function prepare(options: WrapOptions): Session {
+  const kept = keepLog(options.io, options.id, options.warn);
+  const tail = new TailBuffer({ lines: options.report.tailLines });
+  const reporter = createReporter(options);
+  const live = reporter && options.report.on === "always" ? reporter : undefined;
+  const progress = new RunProgress({ options, tail, job: jobContext(), live });
+  return { options, kept, tail, progress, reporter, live };
+}
+
+/** A run reports on a status message of its own; an array's task on the array's board. */
+function createReporter(options: WrapOptions): RunReporter | undefined {
+  const { warn, debug, id } = options;
+  const { notify, recipient, array, thread, on, title, mention } = options.report;
+  if (!notify || !recipient) return undefined;
+  if (!array) return new Reporter({ notify, recipient, id, thread, warn, debug });
+  return new ArrayReporter({
+    notify,
+    recipient,
+    array,
+    state: new ArrayState(joinPath(defaultHookDir(), ".arrays", array.boardId)),
+    on,
+    intervalMs: options.timing.intervalMs,
+    gatherMs: options.timing.arrayGatherMs,
+    name: title ?? arrayName(array),
+    mention,
+    outcomeOf: outcome,
+    warn,
+    debug,
+  });
+}

@@ -1,0 +1,106 @@
+import { hostname } from "node:os";
+import { JobWatch } from "../job/watch.ts";
+import type { JobContext } from "../report/job.ts";
+import { displayCommand } from "../report/name.ts";
+import { limitWarning, type Phase, type RunState } from "../report/render.ts";
+import type { RunReporter } from "../report/run-reporter.ts";
+import type { TailBuffer } from "../tail/tail.ts";
+import type { WrapOptions } from "./options.ts";
+
+/** The signals that ask a job to stop: the status says so at once. */
+const STOPPING = new Set<NodeJS.Signals>(["SIGTERM", "SIGINT", "SIGHUP"]);
+
+export interface ProgressOptions {
+  options: WrapOptions;
+  tail: TailBuffer;
+  job: JobContext | undefined;
+  /** The reporter of live edits: none under --on failure, or without notifications. */
+  live: RunReporter | undefined;
+}
+
+/**
+ * What the run has shown so far (its output, the signal that asks it to stop, the job beside
+ * it), as the state a status post draws, and news that cannot wait for the next tick told
+ * to the live reporter at once.
+ */
+export class RunProgress {
+  readonly startedAt = new Date();
+  readonly watch: JobWatch;
+  /** A signal came: the end has the shorter budget. */
+  signalled = false;
+  #outputBytes = 0;
+  #lastOutputAt: number | undefined;
+  #stopping: NodeJS.Signals | undefined;
+
+  constructor(private readonly progress: ProgressOptions) {
+    const { job, live, options } = progress;
+    this.watch = new JobWatch({
+      job,
+      // An array's task warns no one of its own: the board is the array's one message.
+      onLimitNear: (leftMs) => live?.say?.(limitWarning(this.state("running"), leftMs)),
+      onNews: () => {
+        if (this.#stopping) live?.urgent(this.state("running"), this.version());
+      },
+      debug: options.debug,
+    });
+  }
+
+  output(bytes: number): void {
+    this.#outputBytes += bytes;
+    this.#lastOutputAt = Date.now();
+  }
+
+  /** A signal was caught (and passed on, or not): one that asks the job to stop is told now. */
+  signal(sig: NodeJS.Signals, forwarded: boolean): void {
+    this.signalled = true;
+    this.watch.signal(sig, forwarded);
+    if (!STOPPING.has(sig) || this.#stopping) return;
+    this.#stopping = sig;
+    // Now, not at the next tick: a job that ignores it is SIGKILLed with us after KillWait.
+    this.progress.live?.urgent(this.state("running"), this.version());
+  }
+
+  /** What changed since the last edit, in one word: a heartbeat every few minutes keeps a silent job's times true. */
+  version(): string {
+    const { watch } = this;
+    const { heartbeatMs } = this.progress.options.timing;
+    const beat = Math.floor((Date.now() - this.startedAt.getTime()) / heartbeatMs);
+    const stopping = this.#stopping;
+    return `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
+  }
+
+  state(phase: Phase, at = new Date()): RunState {
+    const { options, tail, job } = this.progress;
+    const { command, id } = options;
+    const { title, hideCommand, tailLines } = options.report;
+    const { watch } = this;
+    const quietMs = this.#lastOutputAt === undefined ? 0 : at.getTime() - this.#lastOutputAt;
+    const stopping = this.#stopping;
+    const why = stopping && watch.stoppingWhy();
+    const limit = watch.timeLimit;
+    const suspended = watch.suspended;
+    const restart = watch.restart;
+    return {
+      phase,
+      id,
+      title,
+      command: hideCommand ? undefined : displayCommand(command),
+      ...(hideCommand ? {} : { argv: command }),
+      host: hostname(),
+      cwd: process.cwd(),
+      startedAt: this.startedAt,
+      at,
+      outputBytes: this.#outputBytes,
+      tail: tailLines > 0 ? tail.lines() : undefined,
+      job,
+      ...(stopping ? { stopping } : {}),
+      ...(why ? { stoppingWhy: why } : {}),
+      ...(limit ? { timeLimit: limit } : {}),
+      ...(phase === "running" && quietMs >= options.timing.heartbeatMs ? { quietMs } : {}),
+      resources: watch.resources(),
+      ...(suspended.totalMs ? { suspendedMs: suspended.totalMs } : {}),
+      ...(phase === "running" && suspended.since !== undefined ? { suspendedSince: new Date(suspended.since) } : {}),
+      ...(restart ? { restart } : {}),
+    };
+  }
+}

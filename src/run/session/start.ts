@@ -1,0 +1,49 @@
+import { type ChildHandle, type ChildResult, startChild } from "../process/child.ts";
+import { serverMaxFileSize } from "../report/finish.ts";
+import type { Session } from "./prepare.ts";
+
+/** The command on its way, and what goes on beside it until it ends. */
+export interface Running {
+  child: ChildHandle;
+  /** The live edits' clock. */
+  timer: ReturnType<typeof setInterval>;
+  /** The server's largest file, asked at the start so the end knows how much log it takes. */
+  maxFileSize: Promise<number | undefined>;
+}
+
+/** The command starts; the job is watched, the signals passed on, and the first status goes out. */
+export function start({ options, kept, tail, progress, live }: Session): Running {
+  const { notify, array } = options.report;
+  // `env` or `printenv` in a job would put the token into the tail and the log, that is into
+  // Mattermost. A nested mmn still finds it in the configuration files.
+  // MMN_RUN_ID: the command's own replies go to this run's thread (`mmn send --reply-to "$MMN_RUN_ID" -f plot.png`).
+  const env = { ...process.env, MMN_TOKEN: undefined, MMN_RUN_ID: array?.boardId ?? options.id };
+  const child = startChild({
+    command: options.command,
+    env,
+    ...(kept.log ? { log: kept.log } : {}),
+    tail,
+    onOutput: (bytes) => progress.output(bytes),
+    passFds: options.io.passFds,
+    stderrLine: options.io.stderrLine,
+  });
+  progress.watch.start(child.pid);
+  // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
+  options.io.signals.attach(child, (sig, forwarded) => progress.signal(sig, forwarded));
+  // An array's task asks only if it fails and attaches its log: a thousand tasks, a thousand requests otherwise.
+  const maxFileSize = notify && !array ? serverMaxFileSize(notify) : Promise.resolve(undefined);
+  progress.watch.tick(false);
+  live?.tick(progress.state("running"), "start");
+  const timer = setInterval(() => {
+    progress.watch.tick();
+    live?.tick(progress.state("running"), progress.version());
+  }, options.timing.intervalMs);
+  return { child, timer, maxFileSize };
+}
+
+/** Until the command ends; then the live edits stop. */
+export async function follow({ child, timer }: Running): Promise<ChildResult> {
+  const result = await child.done;
+  clearInterval(timer);
+  return result;
+}
