@@ -7,6 +7,8 @@ import { formatBytes } from "../files.ts";
 import { defaultHookDir, type MessageHook } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import type { Recipient } from "../recipient.ts";
+import { causeStopsRun } from "../scheduler/cause.ts";
+import { jobContext } from "../scheduler/schedulers.ts";
 import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
 import { arrayName } from "./array/board.ts";
@@ -20,9 +22,8 @@ import { fdPath } from "./process/samefile.ts";
 import type { SignalRelay } from "./process/signals.ts";
 import { privateTempDir } from "./process/tempdir.ts";
 import type { LogLoss } from "./report/attachment.ts";
-import { causeStopsRun } from "./report/cause.ts";
+import { stoppingWords } from "./report/cause.ts";
 import { finish, serverMaxFileSize } from "./report/finish.ts";
-import { jobContext } from "./report/job.ts";
 import { displayCommand } from "./report/name.ts";
 import { outcomeOf } from "./report/outcome.ts";
 import { limitWarning, outcome, type Phase, type RunState } from "./report/render.ts";
@@ -92,7 +93,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const job = jobContext();
   const state = (phase: Phase, at = new Date()): RunState => {
     const quietMs = lastOutputAt === undefined ? 0 : at.getTime() - lastOutputAt;
-    const why = stopping && watch.stoppingWhy();
+    const why = stopping && stoppingWords(watch.stoppingCause(), job);
     const limit = watch.timeLimit;
     const suspended = watch.suspended;
     const restart = watch.restart;
@@ -152,7 +153,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   // A heartbeat every few minutes: a silent job's elapsed time and "last output" stay true.
   const beat = () => Math.floor((Date.now() - startedAt.getTime()) / options.heartbeatMs);
   const version = (): string =>
-    `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${tail.version}:${outputBytes}:${beat()}:${watch.suspended.since ?? ""}`;
+    `${stopping ?? ""}:${(stopping && stoppingWords(watch.stoppingCause(), job)) ?? ""}:${tail.version}:${outputBytes}:${beat()}:${watch.suspended.since ?? ""}`;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
   options.signals.attach(child, (sig, forwarded) => {
     signalled = true;
