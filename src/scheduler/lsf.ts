@@ -5,6 +5,7 @@ import {
   compact,
   digits,
   envValue,
+  type JobContext,
   type JobState,
   positive,
   type Scheduler,
@@ -65,6 +66,10 @@ export const lsf: Scheduler = {
 
   installed: () => Boolean(Bun.which("bjobs")),
 
+  async job(jobId, timeoutMs) {
+    return lsfJob(await ask(["bjobs", "-o", "jobid job_name queue exec_host jobindex", "-json", jobId], timeoutMs));
+  },
+
   async timeLimit(jobId) {
     return lsfLimit(await ask(["bjobs", "-o", "start_time runtimelimit", "-hms", "-json", jobId], LIMIT_QUERY_MS));
   },
@@ -104,6 +109,21 @@ function parseLsfTime(text: string | undefined, now: number): number | undefined
   let at = Date.parse(`${bare} ${new Date(now).getFullYear()}`);
   if (at > now + 86_400_000) at = Date.parse(`${bare} ${new Date(now).getFullYear() - 1}`);
   return Number.isFinite(at) ? at : undefined;
+}
+
+/** `bjobs -o "jobid job_name queue exec_host jobindex" -json`; EXEC_HOST is "4*hostA:4*hostB". */
+export function lsfJob(output: string | undefined): JobContext | undefined {
+  const r = record(output);
+  if (!r?.JOBID) return undefined;
+  const hosts = r.EXEC_HOST?.split(":").map((slot) => slot.replace(/^\d+\*/, ""));
+  return compact({
+    scheduler: "lsf",
+    jobId: r.JOBID,
+    jobName: r.JOB_NAME?.replace(/\[.*\]$/, "") || undefined,
+    arrayTaskId: r.JOBINDEX && r.JOBINDEX !== "0" ? r.JOBINDEX : undefined,
+    queue: r.QUEUE || undefined,
+    nodes: hosts?.filter(Boolean).length ? [...new Set(hosts.filter(Boolean))].join(",") : undefined,
+  });
 }
 
 /** `bjobs -o "start_time runtimelimit" -hms -json`: "Dec  1 23:46" and "01:00:00[/host]". */

@@ -17,6 +17,7 @@ export const none: Scheduler = {
   allocated: () => ({}),
   idText: (job) => job.jobId,
   installed: () => false,
+  job: async () => undefined,
   timeLimit: async () => undefined,
   state: async () => undefined,
   earlierRuns: async () => undefined,

@@ -4,6 +4,7 @@ import {
   bracketed,
   compact,
   envValue,
+  type JobContext,
   type JobState,
   positive,
   type Scheduler,
@@ -66,6 +67,10 @@ export const pbs: Scheduler = {
 
   installed: () => Boolean(Bun.which("qstat")),
 
+  async job(jobId, timeoutMs) {
+    return pbsJob(await ask(["qstat", "-f", jobId], timeoutMs));
+  },
+
   async timeLimit(jobId) {
     return pbsLimit(await ask(["qstat", "-f", jobId], LIMIT_QUERY_MS));
   },
@@ -95,6 +100,26 @@ function qstatFields(output: string | undefined): Map<string, string> {
     else if (last && /^\s/.test(line) && line.trim()) fields.set(last, fields.get(last)! + line.trim());
   }
   return fields;
+}
+
+/** `qstat -f`: "Job Id: 56[2].pbs01", Job_Name, queue, server, array_index (PBS Pro), exec_host's hosts. */
+export function pbsJob(output: string | undefined): JobContext | undefined {
+  const jobId = /^Job Id: (\S+)/m.exec(output ?? "")?.[1];
+  if (!jobId) return undefined;
+  const fields = qstatFields(output);
+  const hosts = fields
+    .get("exec_host")
+    ?.split("+")
+    .map((slot) => slot.split("/")[0]);
+  return compact({
+    scheduler: "pbs",
+    jobId,
+    jobName: fields.get("Job_Name"),
+    arrayTaskId: fields.get("array_index"),
+    queue: fields.get("queue"),
+    cluster: fields.get("server"),
+    nodes: hosts ? [...new Set(hosts)].join(",") : undefined,
+  });
 }
 
 /** `qstat -f`: Resource_List.walltime and the start (stime in PBS Pro, start_time in Torque). */

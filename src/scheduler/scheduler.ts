@@ -122,6 +122,8 @@ export interface Scheduler {
 
   /** Whether its programs are on PATH: on a login node, the scheduler jobs are asked of. */
   installed(): boolean;
+  /** Who job `jobId` is (name, array, queue, nodes, restarts), asked of the scheduler; undefined when it does not know it. */
+  job(jobId: string, timeoutMs: number): Promise<JobContext | undefined>;
   /**
    * When job `jobId` runs out of time; undefined for no limit (none is none) or no answer.
    * `env`, the job's own environment when asked from inside it, may answer without a question.

@@ -7,6 +7,7 @@ import {
   digits,
   type EarlierRun,
   envValue,
+  type JobContext,
   type JobState,
   positive,
   type Scheduler,
@@ -81,6 +82,10 @@ export const slurm: Scheduler = {
   },
 
   installed: () => Boolean(Bun.which("squeue") && Bun.which("scontrol")),
+
+  async job(jobId, timeoutMs) {
+    return parseScontrolJob(await ask(["scontrol", "show", "job", "-o", jobId], timeoutMs));
+  },
 
   /** From Slurm 23.02 the environment says it; before, and from outside the job, squeue does. */
   async timeLimit(jobId, env) {
@@ -161,6 +166,27 @@ export function parseScontrol(output: string | undefined): JobState | undefined 
     ...(reason && reason !== "None" ? { reason } : {}),
     ...(Number.isInteger(restarts) ? { restarts } : {}),
   };
+}
+
+/** `scontrol show job -o`'s one line, as JobContext: "JobId=1240 ArrayJobId=1234 ArrayTaskId=6 JobName=train …". */
+function parseScontrolJob(output: string | undefined): JobContext | undefined {
+  const line = output?.split("\n").find((l) => l.startsWith("JobId="));
+  if (!line) return undefined;
+  const field = (key: string) => {
+    const value = new RegExp(`(?:^| )${key}=(\\S*)`).exec(line)?.[1];
+    return value && value !== "(null)" && value !== "N/A" ? value : undefined;
+  };
+  const restarts = Number(field("Restarts"));
+  return compact({
+    scheduler: "slurm",
+    jobId: field("JobId")!,
+    jobName: field("JobName"),
+    arrayJobId: field("ArrayJobId"),
+    arrayTaskId: field("ArrayTaskId"),
+    queue: field("Partition"),
+    nodes: field("NodeList"),
+    restarts: restarts > 0 ? restarts : undefined,
+  });
 }
 
 export function parseSqueueJson(output: string | undefined): JobState | undefined {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { lsfAccounting, lsfState } from "../../src/scheduler/lsf.ts";
-import { pbsAccounting, pbsState } from "../../src/scheduler/pbs.ts";
+import { lsfAccounting, lsfJob, lsfState } from "../../src/scheduler/lsf.ts";
+import { pbsAccounting, pbsJob, pbsState } from "../../src/scheduler/pbs.ts";
 import { parseSacct } from "../../src/scheduler/slurm.ts";
 
-// Each scheduler's state and accounting, parsed from its documented output (fixtures/), in
+// Each scheduler's word on a job asked by its id (who it is, its state, its accounting), parsed from its documented output (fixtures/), in
 // Slurm's words where they match.
 
 const fixture = (name: string) => readFileSync(join(import.meta.dir, "fixtures", name), "utf8");
@@ -90,5 +90,34 @@ describe("LSF: bjobs -o … -json", () => {
     const killed = JSON.stringify({ RECORDS: [{ STAT: "EXIT", EXIT_CODE: "130", EXIT_REASON: "TERM_OWNER" }] });
     expect(lsfAccounting(killed)?.state).toBe("CANCELLED");
     expect(lsfState("not json")).toBeUndefined();
+  });
+});
+
+describe("who a job is, asked by its id", () => {
+  test("PBS Pro's array task on two hosts; LSF's, with its index and slots", () => {
+    const qstat =
+      "Job Id: 56[2].pbs01\n    Job_Name = sweep\n    queue = workq\n    server = pbs01\n    exec_host = node01/0*4+node02/0*4\n    array_index = 2\n";
+    expect(pbsJob(qstat)).toEqual({
+      scheduler: "pbs",
+      jobId: "56[2].pbs01",
+      jobName: "sweep",
+      arrayTaskId: "2",
+      queue: "workq",
+      cluster: "pbs01",
+      nodes: "node01,node02",
+    });
+    const bjobs = JSON.stringify({
+      RECORDS: [{ JOBID: "9", JOB_NAME: "sweep[4]", QUEUE: "normal", EXEC_HOST: "4*hostA:4*hostB", JOBINDEX: "4" }],
+    });
+    expect(lsfJob(bjobs)).toEqual({
+      scheduler: "lsf",
+      jobId: "9",
+      jobName: "sweep",
+      arrayTaskId: "4",
+      queue: "normal",
+      nodes: "hostA,hostB",
+    });
+    expect(pbsJob("qstat: Unknown Job Id 9.server\n")).toBeUndefined();
+    expect(lsfJob(JSON.stringify({ RECORDS: [{ ERROR: "Job <9> is not found" }] }))).toBeUndefined();
   });
 });

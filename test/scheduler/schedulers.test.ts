@@ -44,16 +44,28 @@ test("what the job was given on this node, from its scheduler's variables", () =
   expect(schedulerOf("lsf").allocated({ LSB_DJOB_NUMPROC: "16" })).toEqual({ cpus: 16 });
 });
 
-test("from a login node, Slurm is asked about a job by its id alone: limit, state, earlier runs, accounting", async () => {
+test("from a login node, Slurm is asked about a job by its id alone: who it is, its limit, state, earlier runs, accounting", async () => {
   bin.reset();
   bin.add("squeue", `case "$*" in *--json*) exit 1;; *) echo "2026-12-01T12:00:00|2:00:00";; esac`);
-  bin.add("scontrol", 'echo "JobId=4242 JobName=fit JobState=PENDING Reason=Priority Restarts=1"');
+  bin.add(
+    "scontrol",
+    'echo "JobId=4242 ArrayJobId=4240 ArrayTaskId=2 JobName=fit JobState=PENDING Reason=Priority Partition=gpu NodeList=(null) Restarts=1"',
+  );
   bin.add(
     "sacct",
     `case "$*" in *--duplicates*) printf '2026-12-01T09:00:00|NODE_FAIL\\n2026-12-01T10:00:00|RUNNING\\n';; *) cat ${join(import.meta.dir, "fixtures", "sacct.txt")};; esac`,
   );
   const answer = await fromLoginNode("4242", `${bin.bin}:/usr/bin:/bin`);
   expect(answer.kind).toBe("slurm");
+  expect(answer.job).toEqual({
+    scheduler: "slurm",
+    jobId: "4242",
+    jobName: "fit",
+    arrayJobId: "4240",
+    arrayTaskId: "2",
+    queue: "gpu",
+    restarts: 1,
+  });
   expect(answer.limit).toEqual({ endsAt: new Date(2026, 11, 1, 12, 0, 0).getTime(), limitMs: 2 * 3600_000 });
   expect(answer.state).toEqual({ state: "PENDING", states: ["PENDING"], reason: "Priority", restarts: 1 });
   expect(answer.runs).toEqual([
@@ -62,7 +74,7 @@ test("from a login node, Slurm is asked about a job by its id alone: limit, stat
   ]);
   expect(answer.accounting.state).toBe("CANCELLED");
   expect(bin.askedOf("squeue")).toContain("-h -j 4242 -o %e|%l\n");
-  expect(bin.askedOf("scontrol")).toBe("show job -o 4242\n");
+  expect(bin.askedOf("scontrol")).toBe("show job -o 4242\nshow job -o 4242\n");
   // Asked at once; the stand-in's echo takes the second's "-n" for its own.
   expect(bin.askedOf("sacct")).toContain("--duplicates -X -n -P -j 4242 -o Start,State\n");
   expect(bin.askedOf("sacct")).toContain("-P -j 4242 -o JobID,State,ExitCode,Start,End,ElapsedRaw,TotalCPU,MaxRSS");
@@ -78,6 +90,13 @@ test("from a login node with PBS's qstat alone on PATH: PBS, asked by qstat", as
   // Only the stand-ins' directory: a real squeue on this machine would be found first.
   const answer = await fromLoginNode("1235.pbs01", `${bin.bin}:${tools}`);
   expect(answer.kind).toBe("pbs");
+  expect(answer.job).toEqual({
+    scheduler: "pbs",
+    jobId: "1235.pbs01",
+    jobName: "sim",
+    queue: "workq",
+    cluster: "pbs01",
+  });
   expect(answer.state.state).toBe("RUNNING");
   expect(answer.limit.limitMs).toBe(2 * 3600_000);
   expect(answer.runs).toBeUndefined();
