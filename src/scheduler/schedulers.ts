@@ -1,7 +1,7 @@
 import { lsf } from "./lsf.ts";
 import { none } from "./none.ts";
 import { pbs } from "./pbs.ts";
-import type { Env, JobContext, Scheduler } from "./scheduler.ts";
+import type { ArrayMembership, Env, JobContext, Scheduler } from "./scheduler.ts";
 import { slurm } from "./slurm.ts";
 
 /**
@@ -34,7 +34,7 @@ export function installedScheduler(): Scheduler {
 }
 
 /** The array this process's job is a task of, with its scheduler; undefined for a job that is not one. */
-export function arrayMembership(env: Env) {
+export function arrayMembership(env: Env): (ArrayMembership & { scheduler: Scheduler }) | undefined {
   for (const scheduler of SCHEDULERS) {
     const task = scheduler.arrayTask(env);
     if (task) return { scheduler, ...task };
