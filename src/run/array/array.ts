@@ -1,4 +1,7 @@
-/** The job array a task belongs to, from its scheduler's environment. */
+import type { Env } from "../../scheduler/scheduler.ts";
+import { arrayMembership } from "../../scheduler/schedulers.ts";
+
+/** The job array a task belongs to, from its scheduler's environment (scheduler/ reads it). */
 
 export interface ArrayTask {
   /**
@@ -14,44 +17,11 @@ export interface ArrayTask {
   name: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const value = (env: Env, name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
-const count = (raw: string | undefined) => (raw && /^\d+$/.test(raw) ? Number(raw) : undefined);
-
 /** Slurm, PBS and LSF arrays; undefined for a job that is not a task of one. */
 export function arrayTask(env: Env): ArrayTask | undefined {
-  const slurm = value(env, "SLURM_ARRAY_JOB_ID");
-  const slurmTask = value(env, "SLURM_ARRAY_TASK_ID");
-  if (slurm && slurmTask) {
-    const min = count(value(env, "SLURM_ARRAY_TASK_MIN"));
-    const max = count(value(env, "SLURM_ARRAY_TASK_MAX"));
-    const total =
-      count(value(env, "SLURM_ARRAY_TASK_COUNT")) ??
-      (min !== undefined && max !== undefined ? max - min + 1 : undefined);
-    return task("slurm", slurm, slurmTask, total, value(env, "SLURM_JOB_NAME"));
-  }
-  // Torque names the index PBS_ARRAYID, PBS Pro PBS_ARRAY_INDEX; the array's own id is PBS_ARRAY_ID.
-  const pbsTask = value(env, "PBS_ARRAY_INDEX") ?? value(env, "PBS_ARRAYID");
-  const pbs = value(env, "PBS_ARRAY_ID") ?? value(env, "PBS_JOBID")?.replace(/\[\d+\]/, "[]");
-  if (pbsTask && pbs) return task("pbs", pbs, pbsTask, undefined, value(env, "PBS_JOBNAME"));
-  // LSF sets LSB_JOBINDEX to 0 outside arrays.
-  const lsfTask = value(env, "LSB_JOBINDEX");
-  const lsf = value(env, "LSB_JOBID");
-  if (lsf && lsfTask && lsfTask !== "0") {
-    const end = count(value(env, "LSB_JOBINDEX_END"));
-    return task("lsf", lsf, lsfTask, end, value(env, "LSB_JOBNAME")?.replace(/\[.*\]$/, ""));
-  }
-  return undefined;
-}
-
-function task(
-  scheduler: string,
-  arrayId: string,
-  taskId: string,
-  total: number | undefined,
-  name: string | undefined,
-): ArrayTask {
-  const safe = arrayId.replace(/[^\w.-]+/g, "_");
-  return { boardId: `array-${scheduler}-${safe}`, arrayId, taskId, count: total, name };
+  const task = arrayMembership(env);
+  if (!task) return undefined;
+  const safe = task.arrayId.replace(/[^\w.-]+/g, "_");
+  const { arrayId, taskId, count, name } = task;
+  return { boardId: `array-${task.scheduler.kind}-${safe}`, arrayId, taskId, count, name };
 }

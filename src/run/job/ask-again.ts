@@ -1,9 +1,9 @@
-import { type JobState, slurmState } from "./scheduler.ts";
+import type { JobState } from "../../scheduler/scheduler.ts";
 
 /**
- * Slurm's word on a stopping signal, asked again while it has not moved: at the moment of the
- * signal slurmctld may still say RUNNING (22.05, proctrack/linuxproc above all), or not answer
- * in time. Each question is bounded by QUERY_MS, and none is asked past `until`.
+ * The scheduler's word on a stopping signal, asked again while it has not moved: at the moment
+ * of the signal slurmctld may still say RUNNING (22.05, proctrack/linuxproc above all), or not
+ * answer in time. Each question is bounded by QUERY_MS, and none is asked past `until`.
  */
 
 const QUERY_MS = 1000;
@@ -12,7 +12,8 @@ const REASK_AFTER_MS = 200;
 const MIN_QUERY_MS = 100;
 
 export interface AskAgain {
-  jobId: string;
+  /** The question: the scheduler's `state` of the job, within the time given. */
+  ask: (timeoutMs: number) => Promise<JobState | undefined>;
   /** The last moment for an answer, ms since the epoch. */
   until: number;
   /** Each answer, as it comes. */
@@ -24,7 +25,7 @@ export interface AskAgain {
 export async function askAgain(o: AskAgain): Promise<void> {
   for (;;) {
     const asked = performance.now();
-    const state = await slurmState(o.jobId, Math.min(QUERY_MS, Math.max(0, o.until - Date.now())));
+    const state = await o.ask(Math.min(QUERY_MS, Math.max(0, o.until - Date.now())));
     o.onAnswer(state, performance.now() - asked);
     if (!o.again() || o.until - Date.now() < REASK_AFTER_MS + MIN_QUERY_MS) return;
     await Bun.sleep(REASK_AFTER_MS);

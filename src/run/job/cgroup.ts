@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { MemoryAtEnd } from "../../scheduler/cause.ts";
 import { readNumber, readSmall } from "./small-file.ts";
 
 /**
@@ -86,17 +87,6 @@ const UNLIMITED = 2 ** 62;
 export function parseOomKills(text: string | undefined): number | undefined {
   const match = text && /^oom_kill (\d+)$/m.exec(text);
   return match ? Number(match[1]) : undefined;
-}
-
-export interface MemoryAtEnd {
-  /** The binding limit, of our cgroup or the nearest ancestor that has one. */
-  limit: number;
-  /** The most that cgroup held (page cache included), when the kernel keeps it. */
-  peak?: number;
-  /** Processes the out-of-memory killer took since the start; undefined where the kernel does not say. */
-  oomKills?: number;
-  /** v1 counts the times the limit was hit: a clue on kernels too old to count kills. */
-  limitHits?: number;
 }
 
 /**

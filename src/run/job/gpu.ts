@@ -1,4 +1,4 @@
-import { ask } from "./query.ts";
+import { ask } from "../../scheduler/ask.ts";
 
 /**
  * The GPUs the job uses, from nvidia-smi at each tick (in the background: a tick never waits
@@ -59,9 +59,10 @@ export class GpuMeter {
     this.#ids = ids;
   }
 
-  static find(env: Env = process.env): GpuMeter | undefined {
+  /** `jobGpus`: the ones the scheduler gave the job, which CUDA_VISIBLE_DEVICES stands in for. */
+  static find(jobGpus: string | undefined, env: Env = process.env): GpuMeter | undefined {
     if (!Bun.which("nvidia-smi")) return undefined;
-    const ids = [env.SLURM_JOB_GPUS, env.CUDA_VISIBLE_DEVICES].find((v) => v && /^[\w:.,-]+$/.test(v));
+    const ids = [jobGpus, env.CUDA_VISIBLE_DEVICES].find((v) => v && /^[\w:.,-]+$/.test(v));
     return new GpuMeter(ids);
   }
 

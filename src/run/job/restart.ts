@@ -1,10 +1,9 @@
-import { ask } from "./query.ts";
-import { parseLocalTime } from "./scheduler.ts";
+import type { EarlierRun, Scheduler } from "../../scheduler/scheduler.ts";
 
 /**
- * A requeued job's earlier runs, which only Slurm's accounting keeps: `sacct --duplicates`
- * lists each run with its start and how it ended (REQUEUED, NODE_FAIL, PREEMPTED). Where
- * there is no accounting, nothing is known and the card counts this restart alone.
+ * A requeued job's earlier runs, which only accounting keeps (Slurm's `sacct --duplicates`
+ * lists each run with its start and how it ended: REQUEUED, NODE_FAIL, PREEMPTED). Where there
+ * is no accounting, nothing is known and the card counts this restart alone.
  */
 
 export interface RestartFacts {
@@ -22,23 +21,15 @@ const ENDINGS: Record<string, string> = {
   BOOT_FAIL: "a node that failed to boot",
 };
 
-export async function restartFacts(jobId: string): Promise<RestartFacts | undefined> {
-  return parseSacctRuns(
-    await ask(["sacct", "--duplicates", "-X", "-n", "-P", "-j", jobId, "-o", "Start,State"], QUERY_MS),
-  );
+export async function restartFacts(scheduler: Scheduler, jobId: string): Promise<RestartFacts | undefined> {
+  return restartFrom(await scheduler.earlierRuns(jobId, QUERY_MS));
 }
 
-/** "2026-12-01T10:00:00|NODE_FAIL\n2026-12-01T10:20:00|RUNNING": oldest first, this run last. */
-export function parseSacctRuns(output: string | undefined): RestartFacts | undefined {
-  const runs = (output ?? "")
-    .split("\n")
-    .map((line) => line.trim().split("|"))
-    .filter((fields) => fields.length >= 2)
-    .map(([start = "", state = ""]) => ({ start: parseLocalTime(start), state: state.split(" ")[0]! }));
-  if (runs.length < 2) return undefined;
+/** The runs oldest first, this one last. */
+export function restartFrom(runs: EarlierRun[] | undefined): RestartFacts | undefined {
+  if (!runs || runs.length < 2) return undefined;
   const starts = runs.map((run) => run.start).filter((start) => start !== undefined);
-  const before = runs.at(-2)!.state;
-  const after = ENDINGS[before];
+  const after = ENDINGS[runs.at(-2)!.state];
   return {
     ...(starts.length ? { firstStartAt: Math.min(...starts) } : {}),
     ...(after ? { after } : {}),

@@ -1,4 +1,5 @@
-import type { JobCgroup, MemoryAtEnd } from "./cgroup.ts";
+import type { MemoryAtEnd } from "../../scheduler/cause.ts";
+import type { JobCgroup } from "./cgroup.ts";
 import { readSmall } from "./small-file.ts";
 import { ownPeak, sampleTree } from "./tree.ts";
 

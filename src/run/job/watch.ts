@@ -1,13 +1,13 @@
+import { type Cause, causeOf, type EndFacts, type Received, signalCause } from "../../scheduler/cause.ts";
+import type { Env, JobContext, JobState, Scheduler, TimeLimit } from "../../scheduler/scheduler.ts";
+import { schedulerOf } from "../../scheduler/schedulers.ts";
+import { formatLimit } from "../../scheduler/units.ts";
 import type { ChildResult } from "../process/child.ts";
-import { type Cause, causeOf, type EndFacts, type Received, signalCause } from "../report/cause.ts";
-import type { JobContext } from "../report/job.ts";
-import type { Resources } from "../report/resources.ts";
 import { type Allocation, allocation } from "./allocation.ts";
 import { askAgain, within } from "./ask-again.ts";
 import { JobCgroup } from "./cgroup.ts";
-import { GpuMeter } from "./gpu.ts";
+import { GpuMeter, type GpuSummary } from "./gpu.ts";
 import { type RestartFacts, restartFacts } from "./restart.ts";
-import { formatLimit, type JobState, type TimeLimit, timeLimit } from "./scheduler.ts";
 import { Suspension } from "./suspension.ts";
 import { UsageMeter } from "./usage.ts";
 
@@ -17,7 +17,20 @@ import { UsageMeter } from "./usage.ts";
  * when, the cgroup's counters, the scheduler's word). It never delays the command or a tick.
  */
 
-type Env = Record<string, string | undefined>;
+/** What the job used against what it was given, as the card shows it. */
+export interface Resources {
+  allocation: Allocation;
+  /** The scheduler's kind, whose words the advice uses. */
+  scheduler?: string;
+  cpuSeconds?: number;
+  /** An srun in the tree: its tasks' CPU time is not ours to count. */
+  srun: boolean;
+  /** Now while running; the peak at the end. */
+  memory?: number;
+  /** The job cgroup's limit. */
+  memoryLimit?: number;
+  gpu?: GpuSummary;
+}
 
 export interface WatchOptions {
   job: JobContext | undefined;
@@ -44,6 +57,7 @@ const RESTART_WAIT_MS = 1000;
 
 export class JobWatch {
   readonly #options: WatchOptions;
+  readonly #scheduler: Scheduler;
   readonly #allocation: Allocation;
   readonly #usage: UsageMeter;
   readonly #gpu: GpuMeter | undefined;
@@ -64,9 +78,10 @@ export class JobWatch {
   constructor(options: WatchOptions) {
     const env = options.env ?? process.env;
     this.#options = options;
+    this.#scheduler = schedulerOf(options.job);
     this.#allocation = allocation(options.job, env);
     this.#usage = new UsageMeter(JobCgroup.find());
-    this.#gpu = GpuMeter.find(env);
+    this.#gpu = GpuMeter.find(this.#scheduler.allocated(env).gpus, env);
     this.#restartsAtStart = options.job?.restarts ?? 0;
   }
 
@@ -78,13 +93,13 @@ export class JobWatch {
     for (const ms of EARLY_SAMPLES_MS) setTimeout(() => this.#ended || this.#usage.sample(), ms).unref?.();
     const job = this.#options.job;
     if (!job) return;
-    if (job.scheduler === "slurm" && job.restarts)
-      this.#restartAsked = restartFacts(job.jobId).then((facts) => {
+    if (job.restarts)
+      this.#restartAsked = restartFacts(this.#scheduler, job.jobId).then((facts) => {
         this.#options.debug?.(`earlier runs: ${facts ? JSON.stringify(facts) : "not known"}`);
         this.#restart = facts;
       });
     const asked = performance.now();
-    timeLimit(job, this.#options.env ?? process.env).then((limit) => {
+    this.#scheduler.timeLimit(job.jobId, this.#options.env ?? process.env).then((limit) => {
       this.#options.debug?.(`time limit: ${limit ? describeLimit(limit) : "not known"} (${elapsed(asked)})`);
       if (!limit || this.#ended) return;
       this.#limit = limit;
@@ -132,12 +147,12 @@ export class JobWatch {
     if (forwarded) this.#askWhy();
   }
 
-  /** Slurm's question, asked again while its answer has not moved, until STATE_WAIT_MS after the signal. */
+  /** The scheduler's question, asked again while its answer has not moved, until STATE_WAIT_MS after the signal. */
   #askWhy(): void {
     const job = this.#options.job;
-    if (job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
+    if (!job || !this.#scheduler.explainsSignals || signalCause(this.#facts())?.kind === "time-limit") return;
     this.#asking = askAgain({
-      jobId: job.jobId,
+      ask: (timeoutMs) => this.#scheduler.state(job.jobId, timeoutMs),
       until: this.#stop!.at + STATE_WAIT_MS,
       onAnswer: (state, tookMs) => {
         this.#options.debug?.(
@@ -159,10 +174,8 @@ export class JobWatch {
   }
 
   /** Why the job is stopping, once known: shown while the command finishes. */
-  stoppingWhy(): string | undefined {
-    const cause = this.#stop && signalCause(this.#facts());
-    if (!cause || cause.kind === "scheduler") return undefined;
-    return describeStop(cause);
+  stoppingCause(): Cause | undefined {
+    return this.#stop ? signalCause(this.#facts()) : undefined;
   }
 
   get timeLimit(): string | undefined {
@@ -240,22 +253,4 @@ function elapsed(since: number): string {
 function describeLimit(limit: TimeLimit): string {
   const end = new Date(limit.endsAt).toString();
   return limit.limitMs ? `${formatLimit(limit.limitMs)}, ending ${end}` : `ending ${end}`;
-}
-
-/** Stopping words: the cause, said of a job that is still finishing. */
-function describeStop(cause: Cause): string | undefined {
-  switch (cause.kind) {
-    case "time-limit":
-      return `hit its time limit${cause.limit ? ` of ${cause.limit}` : ""}`;
-    case "cancelled":
-      return cause.certain ? "cancelled (scancel)" : "cancelled (scancel, or preempted)";
-    case "preempted":
-      return "preempted";
-    case "requeued":
-      return "requeued";
-    case "not-scheduler":
-      return "Slurm is not ending the job";
-    default:
-      return undefined;
-  }
 }

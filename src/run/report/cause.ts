@@ -1,152 +1,41 @@
-import type { MemoryAtEnd } from "../job/cgroup.ts";
-import { formatLimit, type JobState, type TimeLimit } from "../job/scheduler.ts";
-import type { ChildResult } from "../process/child.ts";
+import type { Cause } from "../../scheduler/cause.ts";
+import type { JobContext } from "../../scheduler/scheduler.ts";
+import { schedulerOf } from "../../scheduler/schedulers.ts";
 import { memoryPair } from "./amounts.ts";
-import type { JobContext } from "./job.ts";
 
 /**
- * Who stopped the job, when it was not the command's own doing: the time limit, scancel, a
- * preemption, a requeue, the out-of-memory killer. Decided from what mmn saw (the signals it
- * received and when, the job cgroup's counters) and what the scheduler said, cheapest first.
+ * The cause (decided in scheduler/cause.ts) in words: at the end, after the job's name, and
+ * while the job is still stopping. The scheduler's own names come from its `words`.
  */
 
-export type Cause =
-  | { kind: "time-limit"; limit?: string }
-  | { kind: "cancelled"; certain: boolean }
-  | { kind: "preempted" }
-  | { kind: "requeued"; restart?: number }
-  /** A SIGTERM in a job that the scheduler did not explain in time. */
-  | { kind: "scheduler"; signal: string; scheduler: Scheduler }
-  /** The scheduler still ran the job: the signal came from someone else. */
-  | { kind: "not-scheduler"; signal: string }
-  | { kind: "oom"; kills: number; peak?: number; limit: number; command: "killed" | "failed" | "succeeded" }
-  /** A kernel that counts no kills (RHEL 7): SIGKILL with the cgroup at its limit. */
-  | { kind: "memory-limit"; peak: number; limit: number }
-  /**
-   * A warning signal (SIGUSR1, SIGUSR2) came and the command then ended of its own accord, as a
-   * job that checkpoints at `sbatch --signal=B:USR1@300` does. `near`: the time limit was near
-   * (the scheduler's warning), far (scancel --signal or kill), or not known.
-   */
-  | { kind: "warned"; signal: string; near: "limit" | "far" | "unknown"; command: Outcome; scheduler: Scheduler };
-
-type Scheduler = JobContext["scheduler"];
-type Outcome = "succeeded" | "failed" | "killed";
-
-/** A signal that asks the job to stop, as mmn received it. */
-export interface Received {
-  signal: string;
-  at: number;
-  /** Typed at the terminal: the user's own Ctrl-C, no scheduler's. */
-  fromTerminal: boolean;
+/** "hit its time limit of 1:00:00", said alike at the end and while stopping. */
+function limitWords(cause: Extract<Cause, { kind: "time-limit" }>): string {
+  return `hit its time limit${cause.limit ? ` of ${cause.limit}` : ""}`;
 }
 
-export interface EndFacts {
-  job: JobContext | undefined;
-  stop?: Received;
-  limit?: TimeLimit;
-  /** The scheduler's answer when the signal came; undefined when it gave none in time. */
-  state?: JobState;
-  /** SLURM_RESTART_COUNT when we started. */
-  restartsAtStart: number;
-  /** The first warning signal (SIGUSR1, SIGUSR2) the command was sent. */
-  warned?: { signal: string; at: number };
-  memory?: MemoryAtEnd;
-}
-
-/** Slurm's time-limit check runs every 30 s, at the end time or after; a clock a little off is allowed for. */
-const LIMIT_MARGIN_MS = 5000;
-/** A warning this close to the end time is the scheduler's (`--signal=B:USR1@SECONDS` asks for minutes, mostly). */
-const WARNING_WINDOW_MS = 3600_000;
-
-export function causeOf(result: ChildResult, facts: EndFacts): Cause | undefined {
-  if (result.startError) return undefined;
-  return memoryCause(result, facts) ?? signalCause(facts) ?? warnedCause(result, facts);
-}
-
-function warnedCause(result: ChildResult, facts: EndFacts): Cause | undefined {
-  const { warned, job, limit } = facts;
-  if (!warned || !job) return undefined;
-  const near = !limit
-    ? "unknown"
-    : warned.at >= limit.endsAt - WARNING_WINDOW_MS && warned.at <= limit.endsAt + LIMIT_MARGIN_MS
-      ? "limit"
-      : "far";
-  const command = result.signal ? "killed" : result.code === 0 ? "succeeded" : "failed";
-  return { kind: "warned", signal: warned.signal, near, command, scheduler: job.scheduler };
-}
-
-/** Why a stopping signal came, from its time and the scheduler's word: also said while the command still runs. */
-export function signalCause(facts: EndFacts): Cause | undefined {
-  const { stop, job } = facts;
-  if (!stop || stop.fromTerminal || !job) return undefined;
-  if (facts.limit && stop.at >= facts.limit.endsAt - LIMIT_MARGIN_MS) return timeLimit(facts.limit);
-  const state = facts.state;
-  if (!state) return { kind: "scheduler", signal: stop.signal, scheduler: job.scheduler };
-  const has = (name: string) => state.states.includes(name);
-  if (has("TIMEOUT") || state.reason === "TimeLimit") return timeLimit(facts.limit);
-  if (has("PREEMPTED") || /preempt/i.test(state.reason ?? "")) return { kind: "preempted" };
-  if ((state.restarts ?? 0) > facts.restartsAtStart || state.states.some((s) => s.startsWith("REQUEUE")))
-    return { kind: "requeued", ...(state.restarts !== undefined ? { restart: state.restarts } : {}) };
-  if (has("CANCELLED")) return { kind: "cancelled", certain: true };
-  // Slurm shows an ending job as COMPLETING whatever ends it; before 23.02 nothing says what.
-  if (state.state === "COMPLETING") return { kind: "cancelled", certain: false };
-  if (state.state === "RUNNING") return { kind: "not-scheduler", signal: stop.signal };
-  return { kind: "scheduler", signal: stop.signal, scheduler: job.scheduler };
-}
-
-function timeLimit(limit: TimeLimit | undefined): Cause {
-  return { kind: "time-limit", ...(limit?.limitMs ? { limit: formatLimit(limit.limitMs) } : {}) };
-}
-
-function memoryCause(result: ChildResult, facts: EndFacts): Cause | undefined {
-  const memory = facts.memory;
-  if (!memory) return undefined;
-  const command = result.signal === "SIGKILL" ? "killed" : result.code === 0 ? "succeeded" : "failed";
-  if (memory.oomKills)
-    return {
-      kind: "oom",
-      kills: memory.oomKills,
-      ...(memory.peak !== undefined ? { peak: memory.peak } : {}),
-      limit: memory.limit,
-      command,
-    };
-  const atLimit = memory.peak !== undefined && memory.peak >= memory.limit * 0.95;
-  if (memory.oomKills === undefined && command === "killed" && !facts.stop && memory.limitHits && atLimit)
-    return { kind: "memory-limit", peak: memory.peak!, limit: memory.limit };
-  return undefined;
-}
-
-const SCHEDULER_WORDS: Record<Scheduler, string> = {
-  slurm: "the scheduler or scancel",
-  pbs: "PBS or qdel",
-  lsf: "LSF or bkill",
-};
-
-/** Whether the headline says it instead of the command's own outcome. */
-export function causeEndsRun(cause: Cause): boolean {
-  return cause.kind !== "oom" || cause.command !== "succeeded";
-}
-
-/** Whether someone else ended the run: then it is no success, whatever the exit code. */
-export function causeStopsRun(cause: Cause): boolean {
-  return causeEndsRun(cause) && cause.kind !== "warned";
+/** "cancelled (scancel)"; "cancelled (scancel, or preempted)" when the scheduler did not say which. */
+function cancelledWords(cause: Extract<Cause, { kind: "cancelled" }>, job: JobContext | undefined): string {
+  const cancel = schedulerOf(job).words.cancel;
+  return cause.certain ? `cancelled (${cancel})` : `cancelled (${cancel}, or preempted)`;
 }
 
 /** The cause in words, after the job's name: "hit its time limit of 1:00:00". */
-export function causeWords(cause: Cause, ownOutcome: string): string {
+export function causeWords(cause: Cause, ownOutcome: string, job?: JobContext): string {
   switch (cause.kind) {
     case "time-limit":
-      return `hit its time limit${cause.limit ? ` of ${cause.limit}` : ""}`;
+      return limitWords(cause);
     case "cancelled":
-      return cause.certain ? "was cancelled (scancel)" : "was cancelled (scancel, or preempted)";
+      return `was ${cancelledWords(cause, job)}`;
     case "preempted":
       return "was preempted";
     case "requeued":
       return `was requeued${cause.restart ? ` (it runs again as restart ${cause.restart})` : ""}`;
     case "scheduler":
-      return `was stopped by ${cause.signal} (from ${SCHEDULER_WORDS[cause.scheduler]})`;
-    case "not-scheduler":
-      return `was stopped by ${cause.signal} (Slurm was not ending the job: scancel --signal or kill)`;
+      return `was stopped by ${cause.signal} (from ${schedulerOf(cause.scheduler).words.stoppers})`;
+    case "not-scheduler": {
+      const { name, signalSenders } = schedulerOf(job).words;
+      return `was stopped by ${cause.signal} (${name} was not ending the job: ${signalSenders})`;
+    }
     case "memory-limit":
       return `was killed by SIGKILL at its memory limit (${memoryPair(cause.peak, cause.limit)}): most likely by the out-of-memory killer`;
     case "oom":
@@ -157,20 +46,15 @@ export function causeWords(cause: Cause, ownOutcome: string): string {
   }
 }
 
-const SENDERS: Record<Scheduler, string> = {
-  slurm: "scancel --signal or kill",
-  pbs: "qsig or kill",
-  lsf: "bkill -s or kill",
-};
-
 /** "exited 0 after SIGUSR1 (the scheduler's warning before the time limit)" */
 function warnedWords(cause: Extract<Cause, { kind: "warned" }>, ownOutcome: string): string {
+  const senders = schedulerOf(cause.scheduler).words.signalSenders;
   const from =
     cause.near === "limit"
       ? "the scheduler's warning before the time limit"
       : cause.near === "far"
-        ? `from ${SENDERS[cause.scheduler]}`
-        : `the scheduler's warning before the time limit, or ${SENDERS[cause.scheduler]}`;
+        ? `from ${senders}`
+        : `the scheduler's warning before the time limit, or ${senders}`;
   const own = cause.command === "succeeded" ? "exited 0" : ownOutcome;
   return own === `killed by ${cause.signal}` ? `${own} (${from})` : `${own} after ${cause.signal} (${from})`;
 }
@@ -199,4 +83,22 @@ const ICONS: Record<Exclude<Cause["kind"], "warned">, string> = {
 /** Undefined when the command's own outcome keeps its icon. */
 export function causeIcon(cause: Cause): string | undefined {
   return cause.kind === "warned" ? undefined : ICONS[cause.kind];
+}
+
+/** The cause said of a job that is still stopping: "cancelled (scancel)"; undefined while nothing is known. */
+export function stoppingWords(cause: Cause | undefined, job: JobContext | undefined): string | undefined {
+  switch (cause?.kind) {
+    case "time-limit":
+      return limitWords(cause);
+    case "cancelled":
+      return cancelledWords(cause, job);
+    case "preempted":
+      return "preempted";
+    case "requeued":
+      return "requeued";
+    case "not-scheduler":
+      return `${schedulerOf(job).words.name} is not ending the job`;
+    default:
+      return undefined;
+  }
 }

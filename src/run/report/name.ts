@@ -1,6 +1,7 @@
 import { basename } from "node:path";
+import type { JobContext } from "../../scheduler/scheduler.ts";
 import { inlineCode, literal } from "./fence.ts";
-import { type JobContext, jobIdText } from "./job.ts";
+import { jobIdText } from "./job.ts";
 
 /**
  * How the first line of a post names the job, which is all a phone shows: the title, else the

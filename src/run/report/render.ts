@@ -1,12 +1,15 @@
 import { formatBytes } from "../../files.ts";
+import { type Cause, causeEndsRun, causeStopsRun } from "../../scheduler/cause.ts";
+import type { JobContext } from "../../scheduler/scheduler.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";
 import type { RestartFacts } from "../job/restart.ts";
+import type { Resources } from "../job/watch.ts";
 import { formatAgo, formatDuration } from "./amounts.ts";
-import { type Cause, causeEndsRun, causeIcon, causeStopsRun, causeWords, oomNote } from "./cause.ts";
+import { causeIcon, causeWords, oomNote } from "./cause.ts";
 import { codeBlock, inlineCode, literal } from "./fence.ts";
-import { type JobContext, jobContextFields, restartWords } from "./job.ts";
+import { jobContextFields, restartWords } from "./job.ts";
 import { commandLabel, jobLabel } from "./name.ts";
-import { advice, type Resources, resourceFields } from "./resources.ts";
+import { advice, resourceFields } from "./resources.ts";
 import { runTime, runTimeText } from "./run-time.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
@@ -73,7 +76,7 @@ function firstLine(text: string, max: number): string {
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start", "hit its time limit". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
-  if (state.cause && causeEndsRun(state.cause)) return causeWords(state.cause, ownOutcome(state));
+  if (state.cause && causeEndsRun(state.cause)) return causeWords(state.cause, ownOutcome(state), state.job);
   return ownOutcome(state);
 }
 

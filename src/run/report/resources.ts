@@ -1,21 +1,8 @@
-import type { Allocation } from "../job/allocation.ts";
-import type { GpuSummary } from "../job/gpu.ts";
+import { schedulerOf } from "../../scheduler/schedulers.ts";
+import type { Resources } from "../job/watch.ts";
 import { formatCpu, formatMemory, memoryPair } from "./amounts.ts";
-import type { JobContext } from "./job.ts";
 
 /** What the job used against what it was given, for the card; at the end, one line of advice. */
-export interface Resources {
-  allocation: Allocation;
-  scheduler?: JobContext["scheduler"];
-  cpuSeconds?: number;
-  /** An srun in the tree: its tasks' CPU time is not ours to count. */
-  srun: boolean;
-  /** Now while running; the peak at the end. */
-  memory?: number;
-  /** The job cgroup's limit. */
-  memoryLimit?: number;
-  gpu?: GpuSummary;
-}
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -67,10 +54,10 @@ export function advice(r: Resources, elapsedMs: number): string | undefined {
   if (asked && r.memory && asked >= 2 * r.memory && asked - r.memory >= GIB) {
     const enough = r.memory * 1.25;
     const flag = enough >= GIB ? `${Math.ceil(enough / GIB)}G` : `${Math.ceil(enough / (100 * MIB)) * 100}M`;
-    const would =
-      r.scheduler === "slurm"
-        ? `--mem=${flag} would do`
-        : `${flag.replace(/G$/, " GiB").replace(/M$/, " MiB")} would do`;
+    const memoryFlag = schedulerOf(r.scheduler).words.memoryFlag;
+    const would = memoryFlag
+      ? `${memoryFlag}${flag} would do`
+      : `${flag.replace(/G$/, " GiB").replace(/M$/, " MiB")} would do`;
     said.push(`asked ${formatMemory(asked)}, peak ${formatMemory(r.memory)}: ${would}`);
   }
   const { cpus } = r.allocation;

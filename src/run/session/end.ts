@@ -1,6 +1,6 @@
 import { formatBytes } from "../../files.ts";
+import { causeStopsRun } from "../../scheduler/cause.ts";
 import type { ChildResult } from "../process/child.ts";
-import { causeStopsRun } from "../report/cause.ts";
 import { type EndOptions, finish } from "../report/finish.ts";
 import { outcomeOf } from "../report/outcome.ts";
 import type { RunState } from "../report/render.ts";

@@ -1,9 +1,9 @@
 import { joinPath } from "../../disk.ts";
 import { defaultHookDir } from "../../hooks.ts";
+import { jobContext } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
 import { arrayName } from "../array/board.ts";
 import { ArrayState } from "../array/tasks.ts";
-import { jobContext } from "../report/job.ts";
 import { outcome } from "../report/render.ts";
 import { Reporter } from "../report/reporter.ts";
 import type { RunReporter } from "../report/run-reporter.ts";

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
+import type { JobContext } from "../../scheduler/scheduler.ts";
 import { JobWatch } from "../job/watch.ts";
-import type { JobContext } from "../report/job.ts";
+import { stoppingWords } from "../report/cause.ts";
 import { displayCommand } from "../report/name.ts";
 import { limitWarning, type Phase, type RunState } from "../report/render.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
@@ -66,7 +67,7 @@ export class RunProgress {
     const { heartbeatMs } = this.progress.options.timing;
     const beat = Math.floor((Date.now() - this.startedAt.getTime()) / heartbeatMs);
     const stopping = this.#stopping;
-    return `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
+    return `${stopping ?? ""}:${(stopping && stoppingWords(watch.stoppingCause(), this.progress.job)) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
   }
 
   state(phase: Phase, at = new Date()): RunState {
@@ -76,7 +77,7 @@ export class RunProgress {
     const { watch } = this;
     const quietMs = this.#lastOutputAt === undefined ? 0 : at.getTime() - this.#lastOutputAt;
     const stopping = this.#stopping;
-    const why = stopping && watch.stoppingWhy();
+    const why = stopping && stoppingWords(watch.stoppingCause(), this.progress.job);
     const limit = watch.timeLimit;
     const suspended = watch.suspended;
     const restart = watch.restart;

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
-import { allocation, parseMemory, usableCpus } from "../../../src/run/job/allocation.ts";
-import { jobContext } from "../../../src/run/report/job.ts";
+import { allocation, usableCpus } from "../../../src/run/job/allocation.ts";
+import { jobContext } from "../../../src/scheduler/schedulers.ts";
+import { parseMemory } from "../../../src/scheduler/units.ts";
 
 const MIB = 1024 * 1024;
 

@@ -1,5 +1,9 @@
 import { expect, test } from "bun:test";
-import { parseSacctRuns } from "../../../src/run/job/restart.ts";
+import { restartFrom } from "../../../src/run/job/restart.ts";
+import { parseSacctRuns as sacctRuns } from "../../../src/scheduler/slurm.ts";
+
+const parseSacctRuns = (output: string | undefined) =>
+  restartFrom(output === undefined ? undefined : sacctRuns(output));
 
 test("sacct --duplicates: the first run's start, and how the run before this one ended", () => {
   const first = new Date(2026, 11, 1, 10, 0, 0).getTime();

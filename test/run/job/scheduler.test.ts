@@ -1,13 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import {
-  formatLimit,
-  lsfLimit,
-  parseScontrol,
-  parseSlurmDuration,
-  parseSqueueJson,
-  parseSqueueLimit,
-  pbsLimit,
-} from "../../../src/run/job/scheduler.ts";
+import { lsfLimit } from "../../../src/scheduler/lsf.ts";
+import { pbsLimit } from "../../../src/scheduler/pbs.ts";
+import { parseScontrol, parseSlurmDuration, parseSqueueJson, parseSqueueLimit } from "../../../src/scheduler/slurm.ts";
+import { formatLimit } from "../../../src/scheduler/units.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ChildResult } from "../../../src/run/process/child.ts";
-import { causeOf, causeStopsRun, causeWords, type EndFacts } from "../../../src/run/report/cause.ts";
-import { jobContext } from "../../../src/run/report/job.ts";
+import { causeWords } from "../../../src/run/report/cause.ts";
+import { causeOf, causeStopsRun, type EndFacts } from "../../../src/scheduler/cause.ts";
+import { jobContext } from "../../../src/scheduler/schedulers.ts";
 
 const MIB = 1024 ** 2;
 const slurm = jobContext({ SLURM_JOB_ID: "42", SLURM_JOB_NAME: "train" });

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { jobContext, jobContextFields } from "../../../src/run/report/job.ts";
+import { jobContextFields } from "../../../src/run/report/job.ts";
+import { jobContext } from "../../../src/scheduler/schedulers.ts";
 
 test("no scheduler variables: no context", () => {
   expect(jobContext({ HOME: "/home/me" })).toBeUndefined();

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { jobContext } from "../../../src/run/report/job.ts";
 import { commandLabel, displayCommand, jobLabel, scriptOf } from "../../../src/run/report/name.ts";
+import { jobContext } from "../../../src/scheduler/schedulers.ts";
 
 const label = (argv: string[]) => commandLabel(displayCommand(argv), argv);
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { Cause } from "../../../src/run/report/cause.ts";
-import { jobContext } from "../../../src/run/report/job.ts";
+import type { Resources } from "../../../src/run/job/watch.ts";
 import { finalReply, limitWarning, type RunState, statusMessage, statusProps } from "../../../src/run/report/render.ts";
-import type { Resources } from "../../../src/run/report/resources.ts";
+import type { Cause } from "../../../src/scheduler/cause.ts";
+import { jobContext } from "../../../src/scheduler/schedulers.ts";
 
 // How the end and the resources read: the first line (all a phone shows) and the card.
 

@@ -1,0 +1,168 @@
+/**
+ * What mmn asks of a batch scheduler, Slurm, PBS or LSF alike, each behind this one interface
+ * in a file of its own (slurm.ts, pbs.ts, lsf.ts; none.ts outside any). Two ways in: the job
+ * this process runs in, read from the environment the scheduler set (`current`, `arrayTask`,
+ * `allocated`); and any job by its id, asked of the scheduler's programs, which works as well
+ * from a login node with none of the job's environment (`timeLimit`, `state`, `accounting`).
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Who the job is. */
+export interface JobContext {
+  /** The scheduler's `kind` ("slurm", "pbs", "lsf"). */
+  scheduler: string;
+  jobId: string;
+  jobName?: string;
+  arrayJobId?: string;
+  arrayTaskId?: string;
+  queue?: string;
+  cluster?: string;
+  nodes?: string;
+  /** How many times the scheduler requeued the job before this run (SLURM_RESTART_COUNT). */
+  restarts?: number;
+}
+
+/** A task of a job array, as its environment tells. */
+export interface ArrayMembership {
+  /** The array's own id, the same for every task. */
+  arrayId: string;
+  taskId: string;
+  /** How many tasks the array has, when the scheduler tells. */
+  count: number | undefined;
+  /** The job's name, without any index the scheduler appends. */
+  name: string | undefined;
+}
+
+/** What the scheduler gave the job on this node; what it does not say is left out. */
+interface Allocated {
+  cpus?: number;
+  /** Bytes for the whole node (Slurm's --mem). */
+  memory?: number;
+  /** Bytes per CPU (Slurm's --mem-per-cpu): times the node's CPUs. */
+  memoryPerCpu?: number;
+  /** The GPUs' indices, as nvidia-smi's -i takes them ("0,1"). */
+  gpus?: string;
+}
+
+export interface TimeLimit {
+  /** When the scheduler ends the job, ms since the epoch. */
+  endsAt: number;
+  /** The limit itself, when known. */
+  limitMs?: number;
+}
+
+/** The job's state when asked, in Slurm's words where the scheduler has its own (PBS's "R" is RUNNING). */
+export interface JobState {
+  /** As the scheduler shows it (COMPLETING hides the state under it, which squeue's JSON may tell); "" when not known. */
+  state: string;
+  /** The states and flags that newer Slurm lists (["CANCELLED", "COMPLETING"]); else just the state. */
+  states: string[];
+  /** The scheduler's own reason ("TimeLimit", PBS's comment, LSF's pending or exit reason). */
+  reason?: string;
+  restarts?: number;
+}
+
+/** One run of a job that was requeued, oldest first. */
+export interface EarlierRun {
+  /** ms since the epoch. */
+  start?: number;
+  /** How it ended, in Slurm's words (NODE_FAIL, PREEMPTED, REQUEUED, RUNNING for this one). */
+  state: string;
+}
+
+/** What accounting keeps of a job after its end. */
+export interface Accounting {
+  /** How it ended, in Slurm's words where they match: COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY. */
+  state: string;
+  /** The scheduler's own word on why, when it gives one (LSF's exit reason, PBS's comment). */
+  reason?: string;
+  exitCode?: number;
+  /** The signal that ended the job's script, by number. */
+  signal?: number;
+  /** ms since the epoch. */
+  startedAt?: number;
+  endedAt?: number;
+  elapsedMs?: number;
+  cpuSeconds?: number;
+  /** The most memory the job held, in bytes. */
+  maxMemory?: number;
+}
+
+/** The scheduler's own names, for report/ to put into words. */
+interface SchedulerWords {
+  /** "Slurm". */
+  name: string;
+  /** What it calls a queue and a cluster: "Partition", "Server". */
+  queue: string;
+  cluster: string;
+  /** Who may have sent a SIGTERM: "the scheduler or scancel". */
+  stoppers: string;
+  /** Who sends a job a signal of their choice: "scancel --signal or kill". */
+  signalSenders: string;
+  /** How a user cancels a job: "scancel". */
+  cancel: string;
+  /** The flag that asks for memory per node, as it takes an amount ("--mem="); unset where there is no single one. */
+  memoryFlag?: string;
+}
+
+export interface Scheduler {
+  /** Its name in JobContext.scheduler and in an array's board id. */
+  readonly kind: string;
+  readonly words: SchedulerWords;
+
+  /** The job this process runs in, from its environment; undefined outside one of this scheduler's jobs. */
+  current(env: Env): JobContext | undefined;
+  /** The array this process's job is a task of; undefined for a job that is not one. */
+  arrayTask(env: Env): ArrayMembership | undefined;
+  /** What this process's job was given on this node. */
+  allocated(env: Env): Allocated;
+  /** The job's id in the scheduler's notation: Slurm "1234_7", PBS and LSF "1234[7]". */
+  idText(job: JobContext): string;
+
+  /** Whether its programs are on PATH: on a login node, the scheduler jobs are asked of. */
+  installed(): boolean;
+  /** Who job `jobId` is (name, array, queue, nodes, restarts), asked of the scheduler; undefined when it does not know it. */
+  job(jobId: string, timeoutMs: number): Promise<JobContext | undefined>;
+  /**
+   * When job `jobId` runs out of time; undefined for no limit (none is none) or no answer.
+   * `env`, the job's own environment when asked from inside it, may answer without a question.
+   */
+  timeLimit(jobId: string, env?: Env): Promise<TimeLimit | undefined>;
+  /** Job `jobId`'s state now, with the scheduler's reason; undefined when it gives none within `timeoutMs`. */
+  state(jobId: string, timeoutMs: number): Promise<JobState | undefined>;
+  /** Whether `state` tells who sent a stopping signal (Slurm's CANCELLED, PREEMPTED, TIMEOUT): asked at a SIGTERM. */
+  readonly explainsSignals: boolean;
+  /** A requeued job's runs, oldest first, where accounting keeps them. */
+  earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
+  /** What accounting kept after the job's end, where there is any. */
+  accounting(jobId: string, timeoutMs: number): Promise<Accounting | undefined>;
+}
+
+/** An environment variable, trimmed; undefined when unset or blank. */
+export function envValue(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** A whole count above zero ("8"), else undefined. */
+export function positive(value: string | undefined): number | undefined {
+  const n = value === undefined ? Number.NaN : Number(value.trim());
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The object without its undefined fields, as JobContext is compared and shown. */
+export function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+/** A count as an array's variables give it, 0 included. */
+export function digits(raw: string | undefined): number | undefined {
+  return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** An array task's id as PBS and LSF write it, "1234[7]", unless the job's id says it already. */
+export function bracketed(job: JobContext): string {
+  return job.arrayTaskId && !job.jobId.includes("[") ? `${job.jobId}[${job.arrayTaskId}]` : job.jobId;
+}
