@@ -7,7 +7,9 @@
  */
 import { type $Fetch, ofetch } from "ofetch";
 import { ConfigError, type RequestInfo, UsageError } from "../errors.ts";
+import { printable } from "../printable.ts";
 import { USER_AGENT } from "../version.ts";
+import { DecodeError, decodeBody } from "./decode.ts";
 import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
 import { UploadSourceError } from "./multipart.ts";
 import { checkProxy } from "./proxy.ts";
@@ -65,6 +67,8 @@ export class Transport {
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         "user-agent": options.userAgent ?? USER_AGENT,
         "x-requested-with": "XMLHttpRequest",
+        // Mattermost's answers are small: compression saves little, and a bomb costs a lot (decode.ts).
+        "accept-encoding": "identity",
       },
       retry: 0,
       // A redirect drops the Authorization header (a 401 for a good token), loops, or takes the body elsewhere.
@@ -104,7 +108,7 @@ export class Transport {
       const changed = causes.find((e) => e instanceof UploadSourceError);
       // Repeating would send the same changed file again: the caller's input is what failed.
       if (changed) throw new UsageError(`cannot attach ${changed.message}`, { cause: changed });
-      if (error instanceof ReplyTooLarge) throw unexpectedReply(this.#clean, info, error.status, error.message);
+      if (error instanceof UnreadableReply) throw unexpectedReply(this.#clean, info, error.status, error.message);
       // ofetch wraps fetch's error, which under Node wraps the system's: the one with a code says what happened.
       const cause = causes.find((e) => typeof (e as { code?: unknown }).code === "string") ?? causes.at(-1);
       const timedOut = timeout.aborted && !attempt.signal?.aborted;
@@ -137,6 +141,7 @@ function runtimeOptions(options: TransportOptions): Record<string, unknown> {
   if (!("Bun" in globalThis)) return {};
   return {
     tls: { rejectUnauthorized: true, ...(options.ca ? { ca: options.ca } : {}) },
+    decompress: false,
     ...(options.proxy ? { proxy: options.proxy } : {}),
   };
 }
@@ -150,38 +155,61 @@ function causeChain(error: unknown): unknown[] {
   return chain;
 }
 
-class ReplyTooLarge extends Error {
+/** A 2xx answer that cannot be taken: larger than the bound, or compressed in a way it does not decode. */
+class UnreadableReply extends Error {
   constructor(
     readonly status: number,
-    limit: number,
+    why: string,
   ) {
-    super(`its answer is larger than ${limit / 1024 / 1024} MiB`);
+    super(why);
   }
 }
 
-/** Mattermost answers JSON; a proxy in between may answer HTML or plain text. At most `limit` bytes are taken. */
+/** Bun is told not to decode (decode.ts says why): what it hands over is what came over the wire. */
+const DECODES_ITSELF = !("Bun" in globalThis);
+
+/**
+ * Mattermost answers JSON; a proxy in between may answer HTML or plain text. At most `limit`
+ * bytes are taken, counted as they came and again as decoded: Content-Length is the compressed
+ * size, which says nothing of what it decodes to (6.5 KB of brotli were 4.2 GB).
+ */
 async function readBody(response: Response, limit: number): Promise<unknown> {
-  // Told its size and within the bound: fetch reads no more than that, natively.
-  const length = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (length >= 0 && length <= limit) return parse(await response.text());
+  const { bytes, cut } = await readUpTo(response, limit);
+  const coding = response.headers.get("content-encoding")?.trim();
+  const tooLarge = `its answer is larger than ${limit / 1024 / 1024} MiB${coding ? ` once decoded (${printable(coding, 40)})` : ""}`;
+  // An error page only needs its start; a reply cut short is no reply.
+  if (cut && response.ok) throw new UnreadableReply(response.status, tooLarge);
+  let body = bytes;
+  if (coding && !DECODES_ITSELF) {
+    try {
+      body = decodeBody(bytes, coding, limit, !cut);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      if (response.ok) throw new UnreadableReply(response.status, error.tooLarge ? tooLarge : error.message);
+      return undefined;
+    }
+  }
+  const text = new TextDecoder().decode(body);
+  return cut ? cutMessage(text) : parse(text);
+}
+
+/** The body's bytes up to `limit`; `cut` when there were more. */
+async function readUpTo(response: Response, limit: number): Promise<{ bytes: Uint8Array; cut: boolean }> {
   const reader = response.body?.getReader();
-  if (!reader) return undefined;
+  if (!reader) return { bytes: new Uint8Array(), cut: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return { bytes: Buffer.concat(chunks), cut: false };
     size += value.length;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      // An error page only needs its start; a reply cut short is no reply.
-      if (response.ok) throw new ReplyTooLarge(response.status, limit);
       chunks.push(value.subarray(0, value.length - (size - limit)));
-      return cutMessage(new TextDecoder().decode(Buffer.concat(chunks)));
+      return { bytes: Buffer.concat(chunks), cut: true };
     }
     chunks.push(value);
   }
-  return parse(new TextDecoder().decode(Buffer.concat(chunks)));
 }
 
 function parse(text: string): unknown {

@@ -72,6 +72,61 @@ describe("input without end is bounded", () => {
   });
 });
 
+describe("a compressed bomb is bounded by what it decodes to", () => {
+  /**
+   * mmn send, with its peak memory as GNU time reads it from wait4 (Bun.spawn's own count would
+   * start from this process's peak: a child made with vfork inherits it at exec).
+   */
+  async function sendMeasured() {
+    const file = join(box.home, "peak");
+    const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M", "-o", file] : [];
+    const proc = Bun.spawn([...time, ...MMN, "send", "hi"], {
+      cwd: box.cwd,
+      env: box.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = await outputOf(proc);
+    return { ...out, peakMiB: time.length ? Number(readFileSync(file, "utf8").trim().split("\n").at(-1)) / 1024 : 0 };
+  }
+
+  test("1 GiB of brotli in 190 KB with its Content-Length: 'larger than 4 MiB', under 100 MB of memory", async () => {
+    server.fault({ kind: "bomb", encoding: "br", path: "/api/v4/users/username/alice" });
+    const r = await sendMeasured();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "error: unexpected reply from the server (HTTP 200): its answer is larger than 4 MiB once decoded (br)\n",
+    );
+    expect(r.peakMiB).toBeLessThan(100);
+    expect(server.posts.size).toBe(0);
+  });
+
+  test("an answer compressed though mmn asked for identity is still read (gzip and br)", async () => {
+    server.fault({ kind: "status", status: 200, encoding: "gzip", path: "/api/v4/users/me", body: server.bot });
+    server.fault({
+      kind: "status",
+      status: 200,
+      encoding: "br",
+      path: "/api/v4/users/username/alice",
+      body: server.users.alice,
+    });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.stderr).toMatch(/^✔ sent \(post [a-z0-9]{26}\)\n$/);
+    expect(r.code).toBe(0);
+    expect(dm()).toEqual(["hi"]);
+    expect(server.requests.every((q) => q.headers["accept-encoding"] === "identity")).toBe(true);
+  });
+
+  test("an error page of 256 MiB of gzip is read up to 64 KiB: the status is what is said", async () => {
+    server.fault({ kind: "bomb", encoding: "gzip", status: 500, decodedBytes: 256 * 1024 * 1024, method: "POST" });
+    const r = await sendMeasured();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: Internal Server Error (HTTP 500)");
+    expect(r.peakMiB).toBeLessThan(100);
+    expect(server.posts.size).toBe(0);
+  });
+});
+
 describe("the server's words reach the terminal as one clean line", () => {
   test("escape sequences and line breaks are taken out; a 10 MB message is cut to a line, once per retry at most", async () => {
     const message = `\x1b[2J\x1b]0;pwned\x07boom\r\nsecond line\x1b[31m red ${"x".repeat(10 * 1024 * 1024)}`;
