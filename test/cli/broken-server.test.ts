@@ -137,6 +137,17 @@ describe("the server's words reach the terminal as one clean line", () => {
     expect(r.stderr.length).toBeLessThan(2000);
     expect(r.stderr).toContain("error: boom second line red xxxx");
   });
+
+  test("bidi controls and zero-width characters are taken out: the text reads as it is", async () => {
+    // "Trojan Source": U+202E shows "txt.exe" as "exe.txt"; U+2066–2069 isolate; U+200B–200F, U+FEFF, U+2060 hide.
+    const message =
+      "file \u202Eexe.txt\u202C is \u2066bad\u2069 \u200Bzero\u200C\u200D\u200E\u200F\uFEFF\u2060\u061C width";
+    server.fault({ kind: "status", status: 400, body: { id: "x", message, status_code: 400 } });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/\p{Cf}/u);
+    expect(r.stderr).toContain("error: file exe.txt is bad zero width (HTTP 400)\n");
+  });
 });
 
 describe("a 2xx that is not what was asked for counts as nothing", () => {
