@@ -14,6 +14,7 @@ import { networkError, redirectError, serverError, unexpectedReply } from "./fai
 import { UploadSourceError } from "./multipart.ts";
 import { checkProxy } from "./proxy.ts";
 import type { Shape } from "./shapes.ts";
+import { checkToken } from "./token.ts";
 
 export interface TransportOptions {
   /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
@@ -58,6 +59,7 @@ export class Transport {
       });
     }
     if (options.proxy) checkProxy(options.proxy);
+    if (options.token) checkToken(options.token);
     this.#options = options;
     this.serverUrl = options.url.replace(/\/+$/, "");
     this.#fetch = ofetch.create({

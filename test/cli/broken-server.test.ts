@@ -209,6 +209,22 @@ describe("redirects are not followed", () => {
 });
 
 describe("the token stays ours", () => {
+  test("a token with a zero-width space: exit 3 before any request, said as a bad token, never tried again", async () => {
+    const token = `${server.token.slice(0, 8)}\u200b${server.token.slice(8)}`;
+    const r = await mmn(box, ["send", "hi"], { env: { MMN_TOKEN: token } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      "error: the token in $MMN_TOKEN holds an invisible character (U+200B) at position 9, which no token has\n" +
+        "hint: copy the token again, as plain text (Integrations → Bot Accounts)\n",
+    );
+    expect(server.requests).toEqual([]);
+    const run = await mmn(box, ["run", "--", "echo", "ran"], { env: { MMN_TOKEN: token } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("ran\n");
+    expect(run.stderr).toContain("mmn: the token in $MMN_TOKEN holds an invisible character (U+200B)");
+    expect(server.requests).toEqual([]);
+  });
+
   test("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn certificate checks off: said, and refused", async () => {
     const front = httpsFront(server.url);
     try {
