@@ -47,20 +47,34 @@ export function unexpectedReply(clean: Clean, info: RequestInfo, status: number,
   });
 }
 
-/** Where the server sends us instead, as the URL to configure: following it is not ours to decide. */
+/**
+ * Where the server sends us instead, as the URL to configure: following it is not ours to
+ * decide. Another host (a login page, a proxy's portal, a hijacked name) is said as such: set
+ * as url=, it would receive the token.
+ */
 export function redirectError(clean: Clean, info: RequestInfo, response: Response, serverUrl: string): ConfigError {
-  let target: string | undefined;
+  let target: URL | undefined;
   try {
-    const url = new URL(response.headers.get("location") ?? "", `${serverUrl}/api/v4${info.path}`);
-    url.search = "";
-    const api = url.pathname.indexOf("/api/v4/");
-    if (api >= 0) url.pathname = url.pathname.slice(0, api);
-    target = clean(printable(url.toString().replace(/\/+$/, "")));
+    target = new URL(response.headers.get("location") ?? "", `${serverUrl}/api/v4${info.path}`);
+    target.search = "";
+    target.hash = "";
+    const api = target.pathname.indexOf("/api/v4/");
+    if (api >= 0) target.pathname = target.pathname.slice(0, api);
   } catch {
     target = undefined;
   }
-  return new ConfigError(`the server redirects to ${target ?? "another address"} (HTTP ${response.status})`, {
-    hint: target ? `set url=${target} in the configuration (or MMN_URL)` : "check the server URL in the configuration",
+  const status = `(HTTP ${response.status})`;
+  if (!target)
+    return new ConfigError(`the server redirects to another address ${status}`, {
+      hint: "check the server URL in the configuration",
+    });
+  const shown = clean(printable(target.toString().replace(/\/+$/, "")));
+  if (target.hostname === new URL(serverUrl).hostname)
+    return new ConfigError(`the server redirects to ${shown} ${status}`, {
+      hint: `set url=${shown} in the configuration (or MMN_URL)`,
+    });
+  return new ConfigError(`the server redirects to another host, ${shown} ${status}`, {
+    hint: `set url=${shown} (or MMN_URL) only if that is your Mattermost server: the token would go there`,
   });
 }
 

@@ -175,17 +175,32 @@ describe("redirects are not followed", () => {
     server.fault({
       kind: "status",
       status: 301,
-      headers: { Location: "https://chat.example.org/api/v4/users/username/alice" },
+      headers: { Location: "https://127.0.0.1/api/v4/users/username/alice" },
       body: "",
     });
     const r = await mmn(box, ["send", "hi"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
-      "error: the server redirects to https://chat.example.org (HTTP 301)\nhint: set url=https://chat.example.org in the configuration (or MMN_URL)\n",
+      "error: the server redirects to https://127.0.0.1 (HTTP 301)\nhint: set url=https://127.0.0.1 in the configuration (or MMN_URL)\n",
     );
     // The user and the bot are looked up side by side: each once, none repeated or followed.
     const asked = server.requests.map((r) => `${r.status} ${r.path}`);
     expect(asked.sort()).toEqual(["301 /api/v4/users/me", "301 /api/v4/users/username/alice"]);
+  });
+
+  test("to another host (a login page, a portal): said as such, url= suggested only if it is the server", async () => {
+    server.fault({
+      kind: "status",
+      status: 302,
+      headers: { Location: "https://sso.example.com/login?return=/api/v4/users/me" },
+      body: "",
+    });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      "error: the server redirects to another host, https://sso.example.com/login (HTTP 302)\n" +
+        "hint: set url=https://sso.example.com/login (or MMN_URL) only if that is your Mattermost server: the token would go there\n",
+    );
   });
 
   test("a 307 on the post does not carry the message elsewhere", async () => {
