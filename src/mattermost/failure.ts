@@ -138,13 +138,31 @@ function isCertificateError(cause: unknown): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/.test(errorCode(cause) ?? "");
 }
 
+/** What fetch's codes mean, in words (Bun's and Node's spellings). */
+const CAUSES: Array<[RegExp, string]> = [
+  [/^(ECONNREFUSED|ConnectionRefused)$/, "connection refused"],
+  [/^(ENOTFOUND|FailedToOpenSocket|EAI_AGAIN)$/, "host not found"],
+  [/^(ECONNRESET|ConnectionClosed|UND_ERR_SOCKET|EPIPE)$/, "connection closed by the server"],
+  [
+    /^(Malformed_HTTP_Response|InvalidHTTPResponse|HPE_\w+|UND_ERR_INFO|ResponseHeadersTooLarge|UnexpectedEOF)$/,
+    "its answer is not HTTP (is something else listening at that address and port?)",
+  ],
+  [/^(ETIMEDOUT|ConnectionTimedOut|UND_ERR_CONNECT_TIMEOUT)$/, "the connection timed out"],
+  [/^(EHOSTUNREACH|ENETUNREACH|NetworkUnreachable|HostUnreachable)$/, "the network cannot reach it"],
+];
+
 function describeCause(cause: unknown): string {
   const code = errorCode(cause);
   if (isCertificateError(cause)) return `its certificate is not trusted (${code})`;
-  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
-  if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
-  if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";
-  const message = errorMessage(cause);
+  const known = code && CAUSES.find(([codes]) => codes.test(code))?.[1];
+  if (known) return known;
+  // Bun's own words are addressed to a programmer: `verbose: true` is no option of mmn's.
+  const message = printable(
+    errorMessage(cause)
+      .replace(/\s*For more information, pass `verbose: true`[\s\S]*$/, "")
+      .replace(/ fetching "[^"]*"\.?$/, ""),
+  );
+  if (!message || message === code) return code ? `the connection failed (${code})` : "the connection failed";
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
@@ -148,6 +149,46 @@ describe("the server's words reach the terminal as one clean line", () => {
     expect(r.stderr).not.toMatch(/\p{Cf}/u);
     expect(r.stderr).toContain("error: file exe.txt is bad zero width (HTTP 400)\n");
   });
+});
+
+describe("what fetch says is told in mmn's words", () => {
+  /** A listener that answers every request with `answer` and closes: not HTTP, or cut short. */
+  async function rawServer(answer: string) {
+    const listener = createServer((socket) => socket.once("data", () => socket.end(answer)));
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}`, close: () => listener.close() };
+  }
+
+  for (const [name, answer, words] of [
+    [
+      "an answer that is not HTTP",
+      "SSH-2.0-OpenSSH_9.6\r\n\r\n",
+      "its answer is not HTTP (is something else listening at that address and port?)",
+    ],
+    [
+      "a chunked body that is not chunks",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "its answer is not HTTP",
+    ],
+    [
+      "a connection closed mid-answer",
+      "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{",
+      "connection closed by the server",
+    ],
+  ] as const) {
+    test(`${name}: no "pass verbose: true … fetch()", the cause in words`, async () => {
+      const raw = await rawServer(answer);
+      try {
+        const r = await mmn(box, ["send", "hi", "--timeout", "1"], { env: { MMN_URL: raw.url } });
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toContain("verbose");
+        expect(r.stderr).not.toContain("fetch()");
+        expect(r.stderr).toContain(`error: could not reach ${raw.url.slice(7)}: ${words}`);
+      } finally {
+        raw.close();
+      }
+    });
+  }
 });
 
 describe("a 2xx that is not what was asked for counts as nothing", () => {
