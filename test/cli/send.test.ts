@@ -376,6 +376,25 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(invalid).toMatchObject({ code: 3, stderr: 'error: invalid proxy "not a url": expected http://HOST:PORT\n' });
   });
 
+  test("NO_PROXY with a port (host:port) is matched as Bun routes it: no proxy is blamed when none was used", async () => {
+    const env = { MMN_URL: "http://127.0.0.1:1", HTTP_PROXY: "http://127.0.0.1:9" };
+    const [direct, proxied] = await Promise.all([
+      mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env: { ...env, NO_PROXY: "127.0.0.1:1" } }),
+      mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env: { ...env, NO_PROXY: "127.0.0.1:2" } }),
+    ]);
+    expect(direct.stderr).toBe(
+      "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n",
+    );
+    expect(proxied.stderr).toStartWith(
+      "error: could not reach 127.0.0.1:1 through the proxy 127.0.0.1:9: connection refused\n",
+    );
+    const port = new URL(server.url).port;
+    const bypassed = await mmn(box, ["send", "x", "-u", "alice"], {
+      env: { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: `localhost:1,127.0.0.1:${port}` },
+    });
+    expect(bypassed.code).toBe(0);
+  });
+
   test("--verbose shows each request path and status", async () => {
     const r = await mmn(box, ["send", "x", "-u", "nobody", "--verbose"]);
     expect(r.stderr).toMatch(/GET \/users\/username\/nobody → 404 \(\d+ ms\)/);
