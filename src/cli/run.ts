@@ -13,6 +13,15 @@ import { connect } from "./connect.ts";
 import { startLinesAfter, ui } from "./ui.ts";
 
 const MAX_LOG_BYTES = 20 * 1024 * 1024;
+/**
+ * The end of a run that exited on its own: nothing kills it, so it waits out a rate limit
+ * (Mattermost's bucket of 100 refills in 10 s; 100 runs ending at once against it need ~40 s)
+ * rather than lose the outcome. A server that does not answer, or fails, is tried for 10 s:
+ * every job's end would otherwise hold its allocation a minute while the server is down. After
+ * a signal the scheduler's SIGKILL follows within seconds: 2.5 s for everything.
+ */
+const FINISH_BUDGET_MS = 60_000;
+const END_UNANSWERED_MS = 10_000;
 
 /**
  * The run's timings, shortened by the test suites through the environment
@@ -131,6 +140,8 @@ export default defineCommand({
         {
           timeoutMs: testMs("REQUEST_TIMEOUT", 5000),
           retries: 0,
+          // The end of a normal exit outlasts a rate limit (FINISH), not a server that does not answer.
+          endUnansweredMs: testMs("FINISH_UNANSWERED", END_UNANSWERED_MS),
           // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
           onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
         },
@@ -173,7 +184,7 @@ export default defineCommand({
       passFds: INHERITED_FDS,
       stderrLine,
       maxLogBytes: MAX_LOG_BYTES,
-      finishBudgetMs: testMs("FINISH", 4000),
+      finishBudgetMs: testMs("FINISH", FINISH_BUDGET_MS),
       signalBudgetMs: testMs("SIGNAL_FINISH", 2500),
       // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
       heartbeatMs: testMs("HEARTBEAT", Math.max(300_000, interval * 1000)),

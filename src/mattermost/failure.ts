@@ -28,13 +28,14 @@ export function serverError(clean: Clean, info: RequestInfo, response: Response,
     response.status === 401
       ? `the server rejected the token: ${text || "unauthorized"} (HTTP 401)`
       : `${text || "request failed"} (HTTP ${response.status})`;
+  const limit = rateLimitOf(response.status, response.headers);
   return new ServerError(clean(message), {
     status: response.status,
     serverId,
     requestId: printable(String(body.request_id ?? response.headers.get("x-request-id") ?? ""), 100) || undefined,
     request: info,
-    hint: hintFor(response.status, serverId),
-    retryAfterMs: retryAfterMs(response.headers),
+    hint: hintFor(response.status, serverId, limit.retryAfterMs),
+    ...limit,
   });
 }
 
@@ -112,15 +113,29 @@ function stripTags(body: string): string {
 }
 
 /**
- * Mattermost's limiter says both when the next request may go (Retry-After) and when the
- * whole burst is back (X-Ratelimit-Reset, longer): the first is the wait.
+ * Mattermost's limiter (throttled's GCRA) says when the next request may go (Retry-After, whole
+ * seconds rounded up) and when the whole bucket is back (X-Ratelimit-Reset, longer): the first
+ * is the earliest repeat, the second how far apart clients refused together should come back
+ * (retry.ts). X-Ratelimit-Limit and -Remaining add nothing a 429 does not say (Remaining is 0).
+ * Any answer carries the X-Ratelimit-* headers: only a 429's Reset is a wait.
  */
-function retryAfterMs(headers: Headers): number | undefined {
-  for (const name of ["retry-after", "x-ratelimit-reset"]) {
-    const value = Number(headers.get(name));
-    if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
-  }
-  return undefined;
+function rateLimitOf(status: number, headers: Headers): { retryAfterMs?: number; refillMs?: number } {
+  const retryAfter = waitOf(headers.get("retry-after"));
+  const reset = status === 429 ? waitOf(headers.get("x-ratelimit-reset")) : undefined;
+  const retryAfterMs = retryAfter ?? reset;
+  return {
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(reset !== undefined ? { refillMs: reset } : {}),
+  };
+}
+
+/** A number of seconds, or an HTTP date (Retry-After may be either), as milliseconds from now. */
+function waitOf(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function errorCode(cause: unknown): string | undefined {

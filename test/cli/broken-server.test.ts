@@ -81,7 +81,7 @@ describe("a compressed bomb is bounded by what it decodes to", () => {
   async function sendMeasured() {
     const file = join(box.home, "peak");
     const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M", "-o", file] : [];
-    const proc = Bun.spawn([...time, ...MMN, "send", "hi"], {
+    const proc = Bun.spawn([...time, ...MMN, "send", "hi", "--timeout", "1"], {
       cwd: box.cwd,
       env: box.env,
       stdout: "pipe",
@@ -132,7 +132,7 @@ describe("the server's words reach the terminal as one clean line", () => {
   test("escape sequences and line breaks are taken out; a 10 MB message is cut to a line, once per retry at most", async () => {
     const message = `\x1b[2J\x1b]0;pwned\x07boom\r\nsecond line\x1b[31m red ${"x".repeat(10 * 1024 * 1024)}`;
     server.fault({ kind: "status", status: 503, body: { id: "x", message, status_code: 503 } });
-    const r = await mmn(box, ["send", "hi"]);
+    const r = await mmn(box, ["send", "hi", "--timeout", "1"]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(r.stderr.length).toBeLessThan(2000);
