@@ -65,14 +65,16 @@ export function retryDelay(
 /**
  * Backoff doubles from 0.2 s to 3.2 s, jittered ±50 %. A server that asks to wait is waited
  * for, and then some: clients refused together (an array's tasks, a cluster's nodes behind one
- * NAT address, which share one bucket) come back spread over the time its bucket takes to fill,
- * at about the rate it serves them (100 runs against 10 requests/s: see README).
+ * NAT address, which share one bucket) come back spread over a window that doubles from a
+ * second with each refusal, up to the time the bucket takes to fill (X-Ratelimit-Reset): a
+ * few clients come back soon, many spread out to the rate the server serves (README).
  */
 function pause(error: unknown, round: number, backoffMs: number): { earliest: number; wait: number } {
   const backoff = backoffMs * 2 ** Math.min(round, 4) * (0.5 + Math.random());
   if (!(error instanceof ServerError) || error.retryAfterMs === undefined) return { earliest: 0, wait: backoff };
   const earliest = error.retryAfterMs;
-  const spread = Math.max((error.refillMs ?? 0) - earliest, earliest / 5);
+  const widest = Math.max((error.refillMs ?? 0) - earliest, earliest / 5);
+  const spread = Math.min(widest, Math.max(1000 * 2 ** Math.min(round, 10), earliest / 5));
   return { earliest, wait: earliest + Math.random() * spread };
 }
 
