@@ -36,14 +36,16 @@ export interface RetryOptions {
 /** The time a last try before the deadline is given: a request to a server that answers. */
 const LAST_TRY_MS = 1000;
 /** Less than a second left: one more try all the same, for a server that answers at once (or refuses). */
-const FINAL_TRY_MS = 100;
+const FINAL_TRY_MS = 250;
+/** A try with less time than this (a timer fired late on a loaded machine) could only time out. */
+const MIN_TRY_MS = 50;
 
 /**
  * The pause before repeat `round` (0 first), or undefined when none should follow. Never
  * sooner than the server asked (Retry-After); never so late that no try is left before the
  * deadline: a long draw of the jitter waits only until a second before it (a server down for
- * two seconds lost the outcome one run in ten), or with less left, until a tenth of a second
- * before it, while a server that asks to wait past it is given up on at once.
+ * two seconds lost the outcome one run in ten), or with less left, until a quarter of a
+ * second before it, while a server that asks to wait past it is given up on at once.
  */
 export function retryDelay(
   error: unknown,
@@ -92,6 +94,8 @@ export async function withRetries<T>(
       if (wait === undefined) throw error;
       options.onRetry?.({ attempt: round + 1, waitMs: wait, error: error as Error });
       await sleep(wait, options.signal);
+      // What failed is the news, not a try that had no time left to succeed.
+      if (policy.deadline - performance.now() < MIN_TRY_MS) throw error;
     }
   }
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
 import { outputOf } from "../helpers/output.ts";
+import { bomb } from "../server/bomb.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -81,7 +82,7 @@ describe("a compressed bomb is bounded by what it decodes to", () => {
   async function sendMeasured() {
     const file = join(box.home, "peak");
     const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M", "-o", file] : [];
-    const proc = Bun.spawn([...time, ...MMN, "send", "hi", "--timeout", "1"], {
+    const proc = Bun.spawn([...time, ...MMN, "send", "hi", "--timeout", "3"], {
       cwd: box.cwd,
       env: box.env,
       stdout: "pipe",
@@ -92,6 +93,7 @@ describe("a compressed bomb is bounded by what it decodes to", () => {
   }
 
   test("1 GiB of brotli in 190 KB with its Content-Length: 'larger than 4 MiB', under 100 MB of memory", async () => {
+    await bomb("br", 1024 ** 3);
     server.fault({ kind: "bomb", encoding: "br", path: "/api/v4/users/username/alice" });
     const r = await sendMeasured();
     expect(r.code).toBe(1);
@@ -119,6 +121,7 @@ describe("a compressed bomb is bounded by what it decodes to", () => {
   });
 
   test("an error page of 256 MiB of gzip is read up to 64 KiB: the status is what is said", async () => {
+    await bomb("gzip", 256 * 1024 * 1024);
     server.fault({ kind: "bomb", encoding: "gzip", status: 500, decodedBytes: 256 * 1024 * 1024, method: "POST" });
     const r = await sendMeasured();
     expect(r.code).toBe(1);
@@ -179,7 +182,7 @@ describe("what fetch says is told in mmn's words", () => {
     test(`${name}: no "pass verbose: true … fetch()", the cause in words`, async () => {
       const raw = await rawServer(answer);
       try {
-        const r = await mmn(box, ["send", "hi", "--timeout", "1"], { env: { MMN_URL: raw.url } });
+        const r = await mmn(box, ["send", "hi", "--timeout", "2"], { env: { MMN_URL: raw.url } });
         expect(r.code).toBe(1);
         expect(r.stderr).not.toContain("verbose");
         expect(r.stderr).not.toContain("fetch()");
