@@ -146,7 +146,10 @@ describe("the retry policy, at draws of its jitter no test against a server can 
       expect(wait!).toBeLessThanOrEqual(1100);
     }
     // Less than a second left: one last try a quarter of a second before the end, then none.
-    for (const wait of draws(unavailable, 4, deadlineIn(900))) expect(wait).toBeCloseTo(650, -1);
+    for (const wait of draws(unavailable, 4, deadlineIn(900))) {
+      expect(wait).toBeGreaterThan(0);
+      expect(wait!).toBeLessThanOrEqual(650);
+    }
     expect(draws(unavailable, 0, deadlineIn(240))).toEqual(Array(300).fill(undefined));
   });
 
