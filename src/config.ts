@@ -1,5 +1,6 @@
 import type { OptionKeys } from "./arguments.ts";
 import { ConfigError } from "./errors.ts";
+import { checkToken } from "./mattermost/token.ts";
 import { normalizeUrl } from "./server-url.ts";
 
 export const CONFIG_KEYS = [
@@ -204,5 +205,6 @@ export function requireConnection(loaded: LoadedConfig): Connection {
   const hint = "run `mmn setup`, or set MMN_URL and MMN_TOKEN";
   if (!url) throw new ConfigError("no Mattermost server URL is configured", { hint });
   if (!token) throw new ConfigError("no access token is configured", { hint });
+  checkToken(token, loaded.sources.token ? `the token in ${loaded.sources.token}` : undefined);
   return { url: normalizeUrl(url, loaded.sources.url), token, ...(team ? { team } : {}) };
 }

@@ -46,6 +46,8 @@ interface ServerErrorDetails {
   hint?: string | undefined;
   /** How long the server asked us to wait before the next request (429's Retry-After). */
   retryAfterMs?: number | undefined;
+  /** How long its rate limiter takes to fill up again (a 429's X-Ratelimit-Reset). */
+  refillMs?: number | undefined;
   cause?: unknown;
 }
 
@@ -61,6 +63,7 @@ export class ServerError extends MmnError {
   readonly requestId: string | undefined;
   readonly request: RequestInfo;
   readonly retryAfterMs: number | undefined;
+  readonly refillMs: number | undefined;
 
   constructor(message: string, details: ServerErrorDetails) {
     super(message, { hint: details.hint, cause: details.cause });
@@ -69,6 +72,7 @@ export class ServerError extends MmnError {
     this.requestId = details.requestId;
     this.request = details.request;
     this.retryAfterMs = details.retryAfterMs;
+    this.refillMs = details.refillMs;
   }
 
   /**
@@ -76,8 +80,17 @@ export class ServerError extends MmnError {
    * its cause.
    */
   rephrase(message: string, hint = this.hint): ServerError {
-    const { status, serverId, requestId, request, retryAfterMs } = this;
-    return new ServerError(message, { status, serverId, requestId, request, retryAfterMs, hint, cause: this });
+    const { status, serverId, requestId, request, retryAfterMs, refillMs } = this;
+    return new ServerError(message, {
+      status,
+      serverId,
+      requestId,
+      request,
+      retryAfterMs,
+      refillMs,
+      hint,
+      cause: this,
+    });
   }
 }
 

@@ -88,6 +88,8 @@ export const NOTIFY_KEYS: OptionKeys<NotifyOptions> = {
   retries: true,
   totalTimeoutMs: true,
   maxRetryWaitMs: true,
+  retryBackoffMs: true,
+  endUnansweredMs: true,
   onRetry: true,
   onAttempt: true,
   team: true,

@@ -5,6 +5,7 @@ import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
+import { testBackoff } from "./run-timing.ts";
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
@@ -29,6 +30,7 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
     },
     onAttempt: ({ request, status, ms }) =>
       ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+    ...testBackoff(ctx.env),
     ...options,
   });
   return { notify, config: loaded };

@@ -3,12 +3,32 @@ import type { RunTiming } from "../run/index.ts";
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** What the test suites may shorten, by the name of its MMN_TEST_*_MS variable. */
-const SHORTENED = ["REQUEST_TIMEOUT", "INTERVAL", "HEARTBEAT", "FINISH", "SIGNAL_FINISH", "ARRAY_GATHER"] as const;
+const SHORTENED = [
+  "REQUEST_TIMEOUT",
+  "INTERVAL",
+  "HEARTBEAT",
+  "FINISH",
+  "FINISH_UNANSWERED",
+  "SIGNAL_FINISH",
+  "ARRAY_GATHER",
+] as const;
+
+/**
+ * The end of a run that exited on its own: nothing kills it, so it waits out a rate limit
+ * (Mattermost's bucket of 100 refills in 10 s; 100 runs ending at once against it need ~40 s)
+ * rather than lose the outcome. A server that does not answer, or fails, is tried for 10 s:
+ * every job's end would otherwise hold its allocation a minute while the server is down. After
+ * a signal the scheduler's SIGKILL follows within seconds: 2.5 s for everything.
+ */
+const FINISH_BUDGET_MS = 60_000;
+const END_UNANSWERED_MS = 10_000;
 type Shortened = (typeof SHORTENED)[number];
 
 /** How long `mmn run` waits: for each request, and the run's own timings once --interval is known. */
 export interface RunWaits {
   requestTimeoutMs: number;
+  /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole budget). */
+  endUnansweredMs: number;
   run(intervalSeconds: number): RunTiming;
 }
 
@@ -27,14 +47,24 @@ export function runWaits(env: Env): RunWaits {
   }
   return {
     requestTimeoutMs: test.REQUEST_TIMEOUT ?? 5000,
+    endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,
     run: (intervalSeconds) => ({
       intervalMs: test.INTERVAL ?? intervalSeconds * 1000,
       // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
       heartbeatMs: test.HEARTBEAT ?? Math.max(300_000, intervalSeconds * 1000),
-      finishBudgetMs: test.FINISH ?? 4000,
+      finishBudgetMs: test.FINISH ?? FINISH_BUDGET_MS,
       signalBudgetMs: test.SIGNAL_FINISH ?? 2500,
       // One scancel ends every task within a second or so: their ends make one reply.
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
     }),
   };
+}
+
+/**
+ * The test suites shorten the pauses between repeats (MMN_TEST_RETRY_BACKOFF_MS) for every
+ * command, so that a server down for twenty tries costs them no wall-clock time.
+ */
+export function testBackoff(env: Env): { retryBackoffMs?: number } {
+  const value = Number(env.MMN_TEST_RETRY_BACKOFF_MS);
+  return Number.isFinite(value) && value > 0 ? { retryBackoffMs: value } : {};
 }

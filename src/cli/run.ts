@@ -123,6 +123,8 @@ export default defineCommand({
         {
           timeoutMs: waits.requestTimeoutMs,
           retries: 0,
+          // The end of a normal exit outlasts a rate limit (FINISH), not a server that does not answer.
+          endUnansweredMs: waits.endUnansweredMs,
           // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
           onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
         },

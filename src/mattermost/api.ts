@@ -6,15 +6,23 @@ import { Transport, type TransportOptions } from "./transport.ts";
 export interface ApiOptions extends TransportOptions {
   /** Limit of one attempt, in milliseconds. */
   timeoutMs?: number;
-  /** Attempts after the first one, for failures a repeat can fix. */
+  /** Attempts after the first one at most, for failures a repeat can fix (default: as many as fit in totalTimeoutMs). */
   retries?: number;
   /**
    * Limit of a request with all its repeats (default 20 s): a server that never answers holds
    * a send no longer. An upload gets at least the time its size needs.
    */
   totalTimeoutMs?: number;
-  /** Longest wait for a rate limit to reset before giving up, in milliseconds. */
+  /** Longest wait for a rate limit to reset before giving up, in milliseconds (default: until totalTimeoutMs). */
   maxRetryWaitMs?: number;
+  /** The first pause before a repeat (default 200 ms), doubling to 16 times it, jittered. */
+  retryBackoffMs?: number;
+  /**
+   * At the end of a run (`retryUntil`), how long failures other than a rate limit (no answer,
+   * 5xx) are tried again, within the deadline: a server that is down is not waited for as long
+   * as one that asks to wait (default: the whole deadline).
+   */
+  endUnansweredMs?: number;
   /** Called before each repeat, so a caller can tell the user why it waits. */
   onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
   /** Called after each attempt with its outcome (status 0: no answer), for `--verbose`. */
@@ -45,16 +53,14 @@ export interface RequestOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-const DEFAULT_RETRIES = 3;
 const DEFAULT_TOTAL_TIMEOUT_MS = 20_000;
-const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
 
 /** Mattermost's REST API: one attempt at a time through the transport, repeated under the retry policy. */
 export class Api {
   readonly #transport: Transport;
   readonly #options: ApiOptions;
-  #deadline: number | undefined;
-  #filesDeadline: number | undefined;
+  #end: RetryPolicy | undefined;
+  #filesEnd: RetryPolicy | undefined;
 
   constructor(options: ApiOptions) {
     this.#transport = new Transport(options);
@@ -71,25 +77,35 @@ export class Api {
    * Requests for files stop at `filesBy`: what is left is the time to send the text without them.
    */
   retryUntil(deadline: number, filesBy = deadline): void {
-    this.#deadline = performance.now() + (deadline - Date.now());
-    this.#filesDeadline = performance.now() + (filesBy - Date.now());
+    const now = performance.now();
+    const unanswered = this.#options.endUnansweredMs;
+    const policy = (until: number): RetryPolicy => {
+      const end = now + (until - Date.now());
+      return {
+        deadline: end,
+        unansweredDeadline: unanswered === undefined ? end : Math.min(end, now + unanswered),
+        backoffMs: this.#options.retryBackoffMs,
+      };
+    };
+    this.#end = policy(deadline);
+    this.#filesEnd = policy(Math.min(filesBy, deadline));
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const info: RequestInfo = { method, path };
     const json = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const deadline = options.deadline ?? (options.forFiles ? this.#filesDeadline : undefined) ?? this.#deadline;
-    const policy: RetryPolicy = deadline
-      ? { shape: "deadline", deadline }
-      : {
-          shape: "tries",
-          retries: this.#options.retries ?? DEFAULT_RETRIES,
+    const policy: RetryPolicy = options.deadline
+      ? { deadline: options.deadline, backoffMs: this.#options.retryBackoffMs }
+      : ((options.forFiles ? this.#filesEnd : undefined) ??
+        this.#end ?? {
           deadline:
             performance.now() +
             Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0),
-          maxWaitMs: this.#options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS,
-        };
+          retries: this.#options.retries,
+          maxWaitMs: this.#options.maxRetryWaitMs,
+          backoffMs: this.#options.retryBackoffMs,
+        });
     const { onAttempt, onRetry } = this.#options;
     const data = await withRetries(
       async (leftMs) => {

@@ -28,13 +28,14 @@ export function serverError(clean: Clean, info: RequestInfo, response: Response,
     response.status === 401
       ? `the server rejected the token: ${text || "unauthorized"} (HTTP 401)`
       : `${text || "request failed"} (HTTP ${response.status})`;
+  const limit = rateLimitOf(response.status, response.headers);
   return new ServerError(clean(message), {
     status: response.status,
     serverId,
     requestId: printable(String(body.request_id ?? response.headers.get("x-request-id") ?? ""), 100) || undefined,
     request: info,
-    hint: hintFor(response.status, serverId),
-    retryAfterMs: retryAfterMs(response.headers),
+    hint: hintFor(response.status, serverId, limit.retryAfterMs),
+    ...limit,
   });
 }
 
@@ -47,20 +48,34 @@ export function unexpectedReply(clean: Clean, info: RequestInfo, status: number,
   });
 }
 
-/** Where the server sends us instead, as the URL to configure: following it is not ours to decide. */
+/**
+ * Where the server sends us instead, as the URL to configure: following it is not ours to
+ * decide. Another host (a login page, a proxy's portal, a hijacked name) is said as such: set
+ * as url=, it would receive the token.
+ */
 export function redirectError(clean: Clean, info: RequestInfo, response: Response, serverUrl: string): ConfigError {
-  let target: string | undefined;
+  let target: URL | undefined;
   try {
-    const url = new URL(response.headers.get("location") ?? "", `${serverUrl}/api/v4${info.path}`);
-    url.search = "";
-    const api = url.pathname.indexOf("/api/v4/");
-    if (api >= 0) url.pathname = url.pathname.slice(0, api);
-    target = clean(printable(url.toString().replace(/\/+$/, "")));
+    target = new URL(response.headers.get("location") ?? "", `${serverUrl}/api/v4${info.path}`);
+    target.search = "";
+    target.hash = "";
+    const api = target.pathname.indexOf("/api/v4/");
+    if (api >= 0) target.pathname = target.pathname.slice(0, api);
   } catch {
     target = undefined;
   }
-  return new ConfigError(`the server redirects to ${target ?? "another address"} (HTTP ${response.status})`, {
-    hint: target ? `set url=${target} in the configuration (or MMN_URL)` : "check the server URL in the configuration",
+  const status = `(HTTP ${response.status})`;
+  if (!target)
+    return new ConfigError(`the server redirects to another address ${status}`, {
+      hint: "check the server URL in the configuration",
+    });
+  const shown = clean(printable(target.toString().replace(/\/+$/, "")));
+  if (target.hostname === new URL(serverUrl).hostname)
+    return new ConfigError(`the server redirects to ${shown} ${status}`, {
+      hint: `set url=${shown} in the configuration (or MMN_URL)`,
+    });
+  return new ConfigError(`the server redirects to another host, ${shown} ${status}`, {
+    hint: `set url=${shown} (or MMN_URL) only if that is your Mattermost server: the token would go there`,
   });
 }
 
@@ -115,15 +130,29 @@ function stripTags(body: string): string {
 }
 
 /**
- * Mattermost's limiter says both when the next request may go (Retry-After) and when the
- * whole burst is back (X-Ratelimit-Reset, longer): the first is the wait.
+ * Mattermost's limiter (throttled's GCRA) says when the next request may go (Retry-After, whole
+ * seconds rounded up) and when the whole bucket is back (X-Ratelimit-Reset, longer): the first
+ * is the earliest repeat, the second how far apart clients refused together should come back
+ * (retry.ts). X-Ratelimit-Limit and -Remaining add nothing a 429 does not say (Remaining is 0).
+ * Any answer carries the X-Ratelimit-* headers: only a 429's Reset is a wait.
  */
-function retryAfterMs(headers: Headers): number | undefined {
-  for (const name of ["retry-after", "x-ratelimit-reset"]) {
-    const value = Number(headers.get(name));
-    if (headers.has(name) && Number.isFinite(value) && value >= 0) return value * 1000;
-  }
-  return undefined;
+function rateLimitOf(status: number, headers: Headers): { retryAfterMs?: number; refillMs?: number } {
+  const retryAfter = waitOf(headers.get("retry-after"));
+  const reset = status === 429 ? waitOf(headers.get("x-ratelimit-reset")) : undefined;
+  const retryAfterMs = retryAfter ?? reset;
+  return {
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(reset !== undefined ? { refillMs: reset } : {}),
+  };
+}
+
+/** A number of seconds, or an HTTP date (Retry-After may be either), as milliseconds from now. */
+function waitOf(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function errorCode(cause: unknown): string | undefined {
@@ -141,13 +170,31 @@ function isCertificateError(cause: unknown): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/.test(errorCode(cause) ?? "");
 }
 
+/** What fetch's codes mean, in words (Bun's and Node's spellings). */
+const CAUSES: Array<[RegExp, string]> = [
+  [/^(ECONNREFUSED|ConnectionRefused)$/, "connection refused"],
+  [/^(ENOTFOUND|FailedToOpenSocket|EAI_AGAIN)$/, "host not found"],
+  [/^(ECONNRESET|ConnectionClosed|UND_ERR_SOCKET|EPIPE)$/, "connection closed by the server"],
+  [
+    /^(Malformed_HTTP_Response|InvalidHTTPResponse|HPE_\w+|UND_ERR_INFO|ResponseHeadersTooLarge|UnexpectedEOF)$/,
+    "its answer is not HTTP (is something else listening at that address and port?)",
+  ],
+  [/^(ETIMEDOUT|ConnectionTimedOut|UND_ERR_CONNECT_TIMEOUT)$/, "the connection timed out"],
+  [/^(EHOSTUNREACH|ENETUNREACH|NetworkUnreachable|HostUnreachable)$/, "the network cannot reach it"],
+];
+
 function describeCause(cause: unknown): string {
   const code = errorCode(cause);
   if (isCertificateError(cause)) return `its certificate is not trusted (${code})`;
-  if (code === "ECONNREFUSED" || code === "ConnectionRefused") return "connection refused";
-  if (code === "ENOTFOUND" || code === "FailedToOpenSocket") return "host not found";
-  if (code === "ECONNRESET" || code === "ConnectionClosed") return "connection closed by the server";
-  const message = errorMessage(cause);
+  const known = code && CAUSES.find(([codes]) => codes.test(code))?.[1];
+  if (known) return known;
+  // Bun's own words are addressed to a programmer: `verbose: true` is no option of mmn's.
+  const message = printable(
+    errorMessage(cause)
+      .replace(/\s*For more information, pass `verbose: true`[\s\S]*$/, "")
+      .replace(/ fetching "[^"]*"\.?$/, ""),
+  );
+  if (!message || message === code) return code ? `the connection failed (${code})` : "the connection failed";
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 

@@ -8,10 +8,12 @@
 import { type $Fetch, ofetch } from "ofetch";
 import { ConfigError, type RequestInfo, UsageError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
+import { readBody, UnreadableReply } from "./body.ts";
 import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
 import { UploadSourceError } from "./multipart.ts";
 import { checkProxy } from "./proxy.ts";
 import type { Shape } from "./shapes.ts";
+import { checkToken } from "./token.ts";
 
 export interface TransportOptions {
   /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
@@ -56,6 +58,7 @@ export class Transport {
       });
     }
     if (options.proxy) checkProxy(options.proxy);
+    if (options.token) checkToken(options.token);
     this.#options = options;
     this.serverUrl = options.url.replace(/\/+$/, "");
     this.#fetch = ofetch.create({
@@ -65,6 +68,8 @@ export class Transport {
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         "user-agent": options.userAgent ?? USER_AGENT,
         "x-requested-with": "XMLHttpRequest",
+        // Mattermost's answers are small: compression saves little, and a bomb costs a lot (decode.ts).
+        "accept-encoding": "identity",
       },
       retry: 0,
       // A redirect drops the Authorization header (a 401 for a good token), loops, or takes the body elsewhere.
@@ -104,7 +109,7 @@ export class Transport {
       const changed = causes.find((e) => e instanceof UploadSourceError);
       // Repeating would send the same changed file again: the caller's input is what failed.
       if (changed) throw new UsageError(`cannot attach ${changed.message}`, { cause: changed });
-      if (error instanceof ReplyTooLarge) throw unexpectedReply(this.#clean, info, error.status, error.message);
+      if (error instanceof UnreadableReply) throw unexpectedReply(this.#clean, info, error.status, error.message);
       // ofetch wraps fetch's error, which under Node wraps the system's: the one with a code says what happened.
       const cause = causes.find((e) => typeof (e as { code?: unknown }).code === "string") ?? causes.at(-1);
       const timedOut = timeout.aborted && !attempt.signal?.aborted;
@@ -137,6 +142,7 @@ function runtimeOptions(options: TransportOptions): Record<string, unknown> {
   if (!("Bun" in globalThis)) return {};
   return {
     tls: { rejectUnauthorized: true, ...(options.ca ? { ca: options.ca } : {}) },
+    decompress: false,
     ...(options.proxy ? { proxy: options.proxy } : {}),
   };
 }
@@ -148,58 +154,4 @@ function causeChain(error: unknown): unknown[] {
     chain.push(e);
   }
   return chain;
-}
-
-class ReplyTooLarge extends Error {
-  constructor(
-    readonly status: number,
-    limit: number,
-  ) {
-    super(`its answer is larger than ${limit / 1024 / 1024} MiB`);
-  }
-}
-
-/** Mattermost answers JSON; a proxy in between may answer HTML or plain text. At most `limit` bytes are taken. */
-async function readBody(response: Response, limit: number): Promise<unknown> {
-  // Told its size and within the bound: fetch reads no more than that, natively.
-  const length = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (length >= 0 && length <= limit) return parse(await response.text());
-  const reader = response.body?.getReader();
-  if (!reader) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      // An error page only needs its start; a reply cut short is no reply.
-      if (response.ok) throw new ReplyTooLarge(response.status, limit);
-      chunks.push(value.subarray(0, value.length - (size - limit)));
-      return cutMessage(new TextDecoder().decode(Buffer.concat(chunks)));
-    }
-    chunks.push(value);
-  }
-  return parse(new TextDecoder().decode(Buffer.concat(chunks)));
-}
-
-function parse(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** The start of an error answer cut at the bound: its `message` when it has one, else its text. */
-function cutMessage(text: string): { message: string } | string {
-  const quoted = /"message"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text)?.[1];
-  if (quoted === undefined) return text;
-  try {
-    return { message: JSON.parse(`"${quoted.replace(/\\$/, "")}"`) as string };
-  } catch {
-    return { message: quoted };
-  }
 }

@@ -4,10 +4,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { httpsFront, TEST_CA } from "../helpers/https-front.ts";
 import { outputOf } from "../helpers/output.ts";
+import { bomb } from "../server/bomb.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -72,16 +74,124 @@ describe("input without end is bounded", () => {
   });
 });
 
+describe("a compressed bomb is bounded by what it decodes to", () => {
+  /**
+   * mmn send, with its peak memory as GNU time reads it from wait4 (Bun.spawn's own count would
+   * start from this process's peak: a child made with vfork inherits it at exec).
+   */
+  async function sendMeasured() {
+    const file = join(box.home, "peak");
+    const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M", "-o", file] : [];
+    const proc = Bun.spawn([...time, ...MMN, "send", "hi", "--timeout", "3"], {
+      cwd: box.cwd,
+      env: box.env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = await outputOf(proc);
+    return { ...out, peakMiB: time.length ? Number(readFileSync(file, "utf8").trim().split("\n").at(-1)) / 1024 : 0 };
+  }
+
+  test("1 GiB of brotli in 190 KB with its Content-Length: 'larger than 4 MiB', under 100 MB of memory", async () => {
+    await bomb("br", 1024 ** 3);
+    server.fault({ kind: "bomb", encoding: "br", path: "/api/v4/users/username/alice" });
+    const r = await sendMeasured();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "error: unexpected reply from the server (HTTP 200): its answer is larger than 4 MiB once decoded (br)\n",
+    );
+    expect(r.peakMiB).toBeLessThan(100);
+    expect(server.posts.size).toBe(0);
+  });
+
+  test("an answer compressed though mmn asked for identity is still read (gzip and br)", async () => {
+    server.fault({ kind: "status", status: 200, encoding: "gzip", path: "/api/v4/users/me", body: server.bot });
+    server.fault({
+      kind: "status",
+      status: 200,
+      encoding: "br",
+      path: "/api/v4/users/username/alice",
+      body: server.users.alice,
+    });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.stderr).toMatch(/^✔ sent \(post [a-z0-9]{26}\)\n$/);
+    expect(r.code).toBe(0);
+    expect(dm()).toEqual(["hi"]);
+    expect(server.requests.every((q) => q.headers["accept-encoding"] === "identity")).toBe(true);
+  });
+
+  test("an error page of 256 MiB of gzip is read up to 64 KiB: the status is what is said", async () => {
+    await bomb("gzip", 256 * 1024 * 1024);
+    server.fault({ kind: "bomb", encoding: "gzip", status: 500, decodedBytes: 256 * 1024 * 1024, method: "POST" });
+    const r = await sendMeasured();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: Internal Server Error (HTTP 500)");
+    expect(r.peakMiB).toBeLessThan(100);
+    expect(server.posts.size).toBe(0);
+  });
+});
+
 describe("the server's words reach the terminal as one clean line", () => {
   test("escape sequences and line breaks are taken out; a 10 MB message is cut to a line, once per retry at most", async () => {
     const message = `\x1b[2J\x1b]0;pwned\x07boom\r\nsecond line\x1b[31m red ${"x".repeat(10 * 1024 * 1024)}`;
     server.fault({ kind: "status", status: 503, body: { id: "x", message, status_code: 503 } });
-    const r = await mmn(box, ["send", "hi"]);
+    const r = await mmn(box, ["send", "hi", "--timeout", "1"]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(r.stderr.length).toBeLessThan(2000);
     expect(r.stderr).toContain("error: boom second line red xxxx");
   });
+
+  test("bidi controls and zero-width characters are taken out: the text reads as it is", async () => {
+    // "Trojan Source": U+202E shows "txt.exe" as "exe.txt"; U+2066–2069 isolate; U+200B–200F, U+FEFF, U+2060 hide.
+    const message =
+      "file \u202Eexe.txt\u202C is \u2066bad\u2069 \u200Bzero\u200C\u200D\u200E\u200F\uFEFF\u2060\u061C width";
+    server.fault({ kind: "status", status: 400, body: { id: "x", message, status_code: 400 } });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/\p{Cf}/u);
+    expect(r.stderr).toContain("error: file exe.txt is bad zero width (HTTP 400)\n");
+  });
+});
+
+describe("what fetch says is told in mmn's words", () => {
+  /** A listener that answers every request with `answer` and closes: not HTTP, or cut short. */
+  async function rawServer(answer: string) {
+    const listener = createServer((socket) => socket.once("data", () => socket.end(answer)));
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}`, close: () => listener.close() };
+  }
+
+  for (const [name, answer, words] of [
+    [
+      "an answer that is not HTTP",
+      "SSH-2.0-OpenSSH_9.6\r\n\r\n",
+      "its answer is not HTTP (is something else listening at that address and port?)",
+    ],
+    [
+      "a chunked body that is not chunks",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "its answer is not HTTP",
+    ],
+    [
+      "a connection closed mid-answer",
+      "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{",
+      "connection closed by the server",
+    ],
+  ] as const) {
+    test(`${name}: no "pass verbose: true … fetch()", the cause in words`, async () => {
+      const raw = await rawServer(answer);
+      try {
+        const r = await mmn(box, ["send", "hi", "--timeout", "2"], { env: { MMN_URL: raw.url } });
+        expect(r.code).toBe(1);
+        expect(r.stderr).not.toContain("verbose");
+        expect(r.stderr).not.toContain("fetch()");
+        expect(r.stderr).toContain(`error: could not reach ${raw.url.slice(7)}: ${words}`);
+      } finally {
+        raw.close();
+      }
+    });
+  }
 });
 
 describe("a 2xx that is not what was asked for counts as nothing", () => {
@@ -109,17 +219,32 @@ describe("redirects are not followed", () => {
     server.fault({
       kind: "status",
       status: 301,
-      headers: { Location: "https://chat.example.org/api/v4/users/username/alice" },
+      headers: { Location: "https://127.0.0.1/api/v4/users/username/alice" },
       body: "",
     });
     const r = await mmn(box, ["send", "hi"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(
-      "error: the server redirects to https://chat.example.org (HTTP 301)\nhint: set url=https://chat.example.org in the configuration (or MMN_URL)\n",
+      "error: the server redirects to https://127.0.0.1 (HTTP 301)\nhint: set url=https://127.0.0.1 in the configuration (or MMN_URL)\n",
     );
     // The user and the bot are looked up side by side: each once, none repeated or followed.
     const asked = server.requests.map((r) => `${r.status} ${r.path}`);
     expect(asked.sort()).toEqual(["301 /api/v4/users/me", "301 /api/v4/users/username/alice"]);
+  });
+
+  test("to another host (a login page, a portal): said as such, url= suggested only if it is the server", async () => {
+    server.fault({
+      kind: "status",
+      status: 302,
+      headers: { Location: "https://sso.example.com/login?return=/api/v4/users/me" },
+      body: "",
+    });
+    const r = await mmn(box, ["send", "hi"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      "error: the server redirects to another host, https://sso.example.com/login (HTTP 302)\n" +
+        "hint: set url=https://sso.example.com/login (or MMN_URL) only if that is your Mattermost server: the token would go there\n",
+    );
   });
 
   test("a 307 on the post does not carry the message elsewhere", async () => {
@@ -143,6 +268,22 @@ describe("redirects are not followed", () => {
 });
 
 describe("the token stays ours", () => {
+  test("a token with a zero-width space: exit 3 before any request, said as a bad token, never tried again", async () => {
+    const token = `${server.token.slice(0, 8)}\u200b${server.token.slice(8)}`;
+    const r = await mmn(box, ["send", "hi"], { env: { MMN_TOKEN: token } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      "error: the token in $MMN_TOKEN holds an invisible character (U+200B) at position 9, which no token has\n" +
+        "hint: copy the token again, as plain text (Integrations → Bot Accounts)\n",
+    );
+    expect(server.requests).toEqual([]);
+    const run = await mmn(box, ["run", "--", "echo", "ran"], { env: { MMN_TOKEN: token } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("ran\n");
+    expect(run.stderr).toContain("mmn: the token in $MMN_TOKEN holds an invisible character (U+200B)");
+    expect(server.requests).toEqual([]);
+  });
+
   test("NODE_TLS_REJECT_UNAUTHORIZED=0 does not turn certificate checks off: said, and refused", async () => {
     const front = httpsFront(server.url);
     try {

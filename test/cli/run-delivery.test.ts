@@ -170,6 +170,36 @@ describe("the end is retried within its few seconds", () => {
     expect(dmPosts()[1]!.message).toContain("failed with exit code 4");
   });
 
+  test("a normal end waits out a rate limit, each Retry-After in full; a failing server only its shorter while", async () => {
+    const limit = {
+      "Retry-After": "1",
+      "X-Ratelimit-Limit": "101",
+      "X-Ratelimit-Remaining": "0",
+      "X-Ratelimit-Reset": "1",
+    };
+    server.fault({ kind: "status", status: 429, method: "PUT", times: 3, headers: limit, body: "limit exceeded\n" });
+    // A failing server is given up on after 300 ms here (10 s in a real run); the rate limit is not.
+    const env = { MMN_TEST_FINISH_UNANSWERED_MS: "300" };
+    const r = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "echo done; exit 4"], { env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).not.toContain("not delivered");
+    const edits = server.requests.filter((q) => q.method === "PUT");
+    expect(edits.map((q) => q.status)).toEqual([429, 429, 429, 200]);
+    for (let i = 1; i < edits.length; i++) expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(1000);
+    const [status, reply] = dmPosts();
+    expect(status!.message).toContain("failed with exit code 4");
+    expect(reply!.root_id).toBe(status!.id);
+
+    server.reset();
+    server.fault({ kind: "status", status: 503, method: "PUT" });
+    const down = await mmn(box, ["run", "--no-logs", "--", "bash", "-c", "exit 4"], { env });
+    expect(down.code).toBe(4);
+    // The final edit's tries span its 300 ms, not the 4 s (then 60 s) a rate limit gets.
+    const tries = server.requests.filter((q) => q.method === "PUT").map((q) => q.at);
+    expect(tries.length).toBeGreaterThanOrEqual(1);
+    expect(tries.at(-1)! - tries[0]!).toBeLessThan(1500);
+  });
+
   test("array tasks against a rate-limited server: every outcome arrives", async () => {
     const limited = await startTestServer({ rateLimit: { perSecond: 40, burst: 5 } });
     // Array tasks share $HOME, its configuration and its cache of resolved names.

@@ -343,7 +343,9 @@ describe("4. the end", () => {
 
   test("the server's limit unknown (config/client failing): a log it refuses is sent smaller, and the note says how much", async () => {
     server.fault({ kind: "status", status: 500, path: "/api/v4/config/client" });
-    const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 12000); do echo line $i; done"]);
+    const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 12000); do echo line $i; done"], {
+      env: { MMN_TEST_FINISH_UNANSWERED_MS: "1500" },
+    });
     expect(r.code).toBe(0);
     expect(server.requests.filter((q) => q.path === "/api/v4/files").map((q) => q.status)).toEqual([413, 201]);
     const reply = dmPosts()[1]!;
@@ -511,7 +513,9 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
     });
 
     test("server down the whole time: same output and exit code, one warning", async () => {
-      const r = await mmn(box, job, { env: { ...fast, MMN_URL: "http://127.0.0.1:1" } });
+      const r = await mmn(box, job, {
+        env: { ...fast, MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_UNANSWERED_MS: "500" },
+      });
       expect(r.code).toBe(5);
       expect(r.stdout).toBe("out\nmore\n");
       expect(r.stderr.match(/cannot /g)).toHaveLength(1);
@@ -581,7 +585,9 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
   });
 
   test("server down: the warning says nothing was posted, and the end says the outcome was not delivered", async () => {
-    const r = await mmn(box, ["run", "--", "echo", "hi"], { env: { MMN_URL: "http://127.0.0.1:1" } });
+    const r = await mmn(box, ["run", "--", "echo", "hi"], {
+      env: { MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_UNANSWERED_MS: "500" },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("hi\n");
     const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));

@@ -355,20 +355,53 @@ describe("mmn send: bad input, nothing sent", () => {
     const error =
       "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n";
     const [loud, quiet] = await Promise.all([
-      mmn(box, ["send", "x", "-u", "alice"], { env }),
-      mmn(box, ["send", "x", "-u", "alice", "-q"], { env }),
+      mmn(box, ["send", "x", "-u", "alice", "--timeout", "3", "--verbose"], { env }),
+      mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env }),
     ]);
     expect(loud.code).toBe(1);
     const waits = loud.stderr
       .split("\n")
       .filter((line) => line.startsWith("warning: could not reach 127.0.0.1:1: connection refused; trying again in"));
-    expect(waits).toHaveLength(3);
-    expect(loud.stderr).toEndWith(error);
+    // Tried for as long as --timeout allows (it gave up after three repeats, 1 to 1.9 s); the
+    // requests made side by side (the bot and the user looked up) wait together and say so once.
+    const attempts = loud.stderr.split("\n").filter((line) => / → no answer /.test(line));
+    expect(waits.length).toBeGreaterThanOrEqual(4);
+    expect(attempts.length).toBeGreaterThanOrEqual(2 * waits.length);
+    expect(loud.stderr).toContain(error);
     expect(quiet).toMatchObject({ code: 1, stderr: error });
   });
 
+  test("a server refusing for a while is outlasted: a send tries until its --timeout, not three times", async () => {
+    await server.refuse();
+    const proc = Bun.spawn([...MMN, "send", "back again", "-u", "alice"], {
+      cwd: box.cwd,
+      env: { ...box.env, MMN_TEST_RETRY_BACKOFF_MS: "5" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    // The server comes back after the sixth wait: twice the three tries a send made.
+    let stderr = "";
+    const decoder = new TextDecoder();
+    const reader = proc.stderr.getReader();
+    for (let back = false; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      stderr += decoder.decode(value);
+      if (!back && stderr.split("trying again").length > 6) {
+        back = true;
+        await server.accept();
+      }
+    }
+    const code = await proc.exited;
+    await server.accept(); // when mmn gave up first
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/✔ sent \(post [a-z0-9]{26}\)\n$/);
+    const dm = server.dmChannelWith(server.users.alice.id);
+    expect(server.postsIn(dm?.id ?? "").map((p) => p.message)).toEqual(["back again"]);
+  });
+
   test("a proxy that is down is named as the culprit; one that is no URL is a configuration error", async () => {
-    const down = await mmn(box, ["send", "x", "-u", "alice", "-q"], {
+    const down = await mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], {
       env: { HTTP_PROXY: "http://user:pw@127.0.0.1:9" },
     });
     expect(down.code).toBe(1);
@@ -384,6 +417,25 @@ describe("mmn send: bad input, nothing sent", () => {
     expect(bypassed.code).toBe(0);
     const invalid = await mmn(box, ["send", "x", "-u", "alice"], { env: { MMN_PROXY: "not a url" } });
     expect(invalid).toMatchObject({ code: 3, stderr: 'error: invalid proxy "not a url": expected http://HOST:PORT\n' });
+  });
+
+  test("NO_PROXY with a port (host:port) is matched as Bun routes it: no proxy is blamed when none was used", async () => {
+    const env = { MMN_URL: "http://127.0.0.1:1", HTTP_PROXY: "http://127.0.0.1:9" };
+    const [direct, proxied] = await Promise.all([
+      mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env: { ...env, NO_PROXY: "127.0.0.1:1" } }),
+      mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env: { ...env, NO_PROXY: "127.0.0.1:2" } }),
+    ]);
+    expect(direct.stderr).toBe(
+      "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n",
+    );
+    expect(proxied.stderr).toStartWith(
+      "error: could not reach 127.0.0.1:1 through the proxy 127.0.0.1:9: connection refused\n",
+    );
+    const port = new URL(server.url).port;
+    const bypassed = await mmn(box, ["send", "x", "-u", "alice"], {
+      env: { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: `localhost:1,127.0.0.1:${port}` },
+    });
+    expect(bypassed.code).toBe(0);
   });
 
   test("--verbose shows each request path and status", async () => {

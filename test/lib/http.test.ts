@@ -72,29 +72,6 @@ describe("timeouts and retries", () => {
     expect(waits).toHaveLength(1);
   });
 
-  test("the wait is Retry-After (the next request), not X-Ratelimit-Reset (the whole burst back)", async () => {
-    const limited = await startTestServer({ rateLimit: { perSecond: 0.5, burst: 4 } });
-    try {
-      const waits: number[] = [];
-      const client = new Api({
-        url: limited.url,
-        token: limited.token,
-        retries: 1,
-        maxRetryWaitMs: 5000,
-        onRetry: ({ waitMs }) => waits.push(waitMs),
-      });
-      for (let i = 0; i < 6; i++) await rest.getMe(client);
-      // The burst is back only after 8 s, over the 5 s this client may wait: it must not give up.
-      expect(limited.requests.map((r) => r.status)).toContain(429);
-      // Jittered a little upwards, so that clients refused together do not come back together.
-      expect(waits).toHaveLength(1);
-      expect(waits[0]).toBeGreaterThanOrEqual(2000);
-      expect(waits[0]).toBeLessThanOrEqual(2400);
-    } finally {
-      await limited.close();
-    }
-  });
-
   test("a real rate limiter's 429 is honoured", async () => {
     const limited = await startTestServer({ rateLimit: { perSecond: 2, burst: 1 } });
     try {
@@ -111,10 +88,26 @@ describe("timeouts and retries", () => {
   });
 
   test("a 429 asking to wait longer than the cap fails at once", async () => {
-    server.fault({ kind: "status", status: 429, path: "/api/v4/users/me", body: "slow down" });
+    server.fault({
+      kind: "status",
+      status: 429,
+      path: "/api/v4/users/me",
+      body: "slow down",
+      headers: { "Retry-After": "5" },
+    });
     const error = (await rest.getMe(api({ maxRetryWaitMs: 100 })).catch((e: unknown) => e)) as ServerError;
     expect(error.status).toBe(429);
+    expect(error.hint).toBe(
+      "the server is rate limiting requests and asks to wait 5 s: try again then, or give more time (--timeout)",
+    );
     expect(hits("/users/me")).toHaveLength(1);
+  });
+
+  test("a 503 is tried again until the request's time is up, not three times (Retry-After: 0 waits nothing)", async () => {
+    server.fault({ kind: "status", status: 503, path: "/api/v4/users/me", times: 12, headers: { "Retry-After": "0" } });
+    const me = await rest.getMe(new Api({ url: server.url, token: server.token }));
+    expect(me.username).toBe("notify-bot");
+    expect(hits("/users/me").map((r) => r.status)).toEqual([...Array(12).fill(503), 200]);
   });
 
   test("4xx other than 429 is not retried", async () => {
@@ -134,26 +127,66 @@ describe("timeouts and retries", () => {
   });
 });
 
-describe("the end of a run against its deadline", () => {
-  // The policy itself, at draws of its jitter that no test against the server can choose.
-  const unavailable = new ServerError("down", { status: 503, request: { method: "POST", path: "/posts" } });
-  const deadlineIn = (ms: number): RetryPolicy => ({ shape: "deadline", deadline: performance.now() + ms });
+describe("the retry policy, at draws of its jitter no test against a server can choose", () => {
+  const request = { method: "POST", path: "/posts" };
+  const unavailable = new ServerError("down", { status: 503, request });
+  const limited = (retryAfterMs: number, refillMs?: number) =>
+    new ServerError("limit exceeded", { status: 429, request, retryAfterMs, refillMs });
+  const deadlineIn = (ms: number, extra: Partial<RetryPolicy> = {}): RetryPolicy => ({
+    deadline: performance.now() + ms,
+    ...extra,
+  });
+  const draws = (error: unknown, round: number, policy: RetryPolicy) =>
+    Array.from({ length: 300 }, () => retryDelay(error, round, policy, true));
 
-  test("the end of a run with seconds left always tries again, at the latest a second before its deadline", () => {
+  test("with seconds left it always tries again, at the latest a second before its deadline", () => {
     // Round 3 draws 800 to 2400 ms: more than the 2.1 s left about one time in five.
-    for (let i = 0; i < 200; i++) {
-      const wait = retryDelay(unavailable, 3, deadlineIn(2100), true);
+    for (const wait of draws(unavailable, 3, deadlineIn(2100))) {
       expect(wait).toBeGreaterThan(0);
       expect(wait!).toBeLessThanOrEqual(1100);
     }
+    // Less than a second left: one last try a quarter of a second before the end, then none.
+    for (const wait of draws(unavailable, 4, deadlineIn(900))) {
+      expect(wait).toBeGreaterThan(0);
+      expect(wait!).toBeLessThanOrEqual(650);
+    }
+    expect(draws(unavailable, 0, deadlineIn(240))).toEqual(Array(300).fill(undefined));
   });
 
-  test("with a second left or less, a wait that does not fit is no try; a command's tries are not stretched to fit", () => {
-    const tries: RetryPolicy = { shape: "tries", retries: 5, deadline: performance.now() + 2100, maxWaitMs: 60_000 };
-    const draws = Array.from({ length: 200 }, () => retryDelay(unavailable, 3, tries, true));
-    expect(draws).toContain(undefined);
-    for (const wait of draws) if (wait !== undefined) expect(wait).toBeLessThan(2100);
-    for (let i = 0; i < 200; i++) expect(retryDelay(unavailable, 4, deadlineIn(900), true)).toBeUndefined();
+  test("a count of retries, when given, is kept; none given, the tries go on as long as time is left", () => {
+    expect(retryDelay(unavailable, 2, deadlineIn(60_000, { retries: 2 }), true)).toBeUndefined();
+    expect(retryDelay(unavailable, 40, deadlineIn(60_000), true)).toBeGreaterThan(0);
+  });
+
+  test("Retry-After is waited in full, then spread over a window that widens up to X-Ratelimit-Reset", () => {
+    // A first refusal comes back within a second of Retry-After: a few clients are soon through.
+    for (const wait of draws(limited(1000, 11_000), 0, deadlineIn(60_000)) as number[]) {
+      expect(wait).toBeGreaterThanOrEqual(1000);
+      expect(wait).toBeLessThanOrEqual(2000);
+    }
+    // Refused again and again, clients sharing the bucket spread over the time it takes to fill.
+    const waits = draws(limited(1000, 11_000), 5, deadlineIn(60_000)) as number[];
+    for (const wait of waits) {
+      expect(wait).toBeGreaterThanOrEqual(1000);
+      expect(wait).toBeLessThanOrEqual(11_000);
+    }
+    expect(waits.filter((w) => w > 6000).length).toBeGreaterThan(100);
+    // Retry-After: 60 is honoured: a minute, or nothing when there is no minute left.
+    expect(retryDelay(limited(60_000), 0, deadlineIn(120_000), true)).toBeGreaterThanOrEqual(60_000);
+    expect(retryDelay(limited(60_000), 0, deadlineIn(20_000), true)).toBeUndefined();
+    // The spread is cut to leave a last try; Retry-After itself never is.
+    for (const wait of draws(limited(2000, 11_000), 3, deadlineIn(5000)) as number[]) {
+      expect(wait).toBeGreaterThanOrEqual(2000);
+      expect(wait).toBeLessThanOrEqual(4000);
+    }
+  });
+
+  test("a 503's Retry-After is honoured too; a server that does not answer is given up on at its own, sooner end", () => {
+    const busy = new ServerError("busy", { status: 503, request, retryAfterMs: 3000 });
+    for (const wait of draws(busy, 0, deadlineIn(60_000)) as number[]) expect(wait).toBeGreaterThanOrEqual(3000);
+    const end = deadlineIn(60_000, { unansweredDeadline: performance.now() + 240 });
+    expect(draws(unavailable, 4, end)).toEqual(Array(300).fill(undefined));
+    for (const wait of draws(limited(1000, 11_000), 0, end)) expect(wait).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -42,6 +42,16 @@ describe("sending", () => {
     expect(() => client({ url: "ftp://chat.example.org" })).toThrow(ConfigError);
   });
 
+  test("a token with a character a header cannot carry is a ConfigError at once, not a network failure", () => {
+    const token = `${server.token.slice(0, 5)}\u00a0${server.token.slice(5)}`;
+    expect(() => client({ token })).toThrow(
+      new ConfigError("the token holds an invisible character (U+00A0) at position 6, which no token has"),
+    );
+    expect(() => client({ token: `${server.token}é` })).toThrow(/a character outside ASCII \(U\+00E9\) at position 27/);
+    expect(client({ token: ` ${server.token}\n` })).toBeInstanceOf(Notify);
+    expect(server.requests).toEqual([]);
+  });
+
   test("@ and ~ prefixes are accepted; channels need the team", async () => {
     const post = await client().sendToChannel("to the channel", "~town-square");
     expect(post.channel_id).toBe(server.channels.townSquare.id);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
@@ -137,4 +137,27 @@ test("under Node, an address without a scheme to a plain HTTP server: the same o
     hint: `if it serves plain HTTP, set the URL to http://${host} (an address without http:// or https:// means https://)`,
     attempts: 1,
   });
+});
+
+test("the npm package's mmn under Node: a brotli bomb is 'larger than 4 MiB', and the memory stays bounded", async () => {
+  server.reset();
+  const home = Bun.spawnSync(["mktemp", "-d"]).stdout.toString().trim();
+  writeFileSync(join(home, ".mmnrc"), `url=${server.url}\ntoken=${server.token}\nuser=alice\n`, { mode: 0o600 });
+  server.fault({ kind: "bomb", encoding: "br", path: "/api/v4/users/username/alice" });
+  // GNU time's count of the child alone (Bun.spawn's would start from this process's peak).
+  const peak = join(home, "peak");
+  const time = existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "%M", "-o", peak] : [];
+  const node = Bun.spawn([...time, "node", join(ROOT, "dist/cli/mmn.js"), "send", "hi"], {
+    env: { PATH: process.env.PATH!, HOME: home },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stderr, code] = await Promise.all([new Response(node.stderr).text(), node.exited]);
+  expect(stderr).toContain(
+    "error: unexpected reply from the server (HTTP 200): its answer is larger than 4 MiB once decoded (br)\n",
+  );
+  expect(code).toBe(1);
+  expect(server.posts.size).toBe(0);
+  // Node itself takes ~45 MB; undici decodes 16 KiB at a time as the body is read.
+  if (time.length) expect(Number(readFileSync(peak, "utf8").trim().split("\n").at(-1)) / 1024).toBeLessThan(150);
 }, 30_000);

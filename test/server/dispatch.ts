@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { AppError, sessionExpired } from "./app-error.ts";
 import { MAX_JSON_BODY, readBody } from "./body.ts";
 import { bufferedBody, recordJsonOnArrival } from "./body-tap.ts";
+import { sendBomb, sendCompressedJson } from "./bomb.ts";
 import type { Ctx, ServerConfig } from "./context.ts";
 import type { Faults } from "./faults.ts";
 import { newId } from "./ids.ts";
@@ -83,6 +84,10 @@ async function applyFault(
       req.resume();
       flood(res, fault.status ?? 200);
       return undefined;
+    case "bomb":
+      req.resume();
+      await sendBomb(res, fault.status ?? 200, fault.encoding ?? "br", fault.decodedBytes ?? 1024 ** 3);
+      return undefined;
     case "hang":
       deps.hanging.add(res);
       res.on("close", () => deps.hanging.delete(res));
@@ -118,6 +123,8 @@ async function applyFault(
         res.statusCode = status;
         if (!res.hasHeader("Content-Type")) res.setHeader("Content-Type", "text/plain; charset=utf-8");
         res.end(fault.body);
+      } else if (fault.body !== undefined && fault.encoding) {
+        sendCompressedJson(res, status, fault.encoding, fault.body);
       } else if (fault.body !== undefined) {
         sendJson(res, meta, status, fault.body);
       } else {

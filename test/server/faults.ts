@@ -18,7 +18,7 @@ export class Faults {
   private active: ActiveFault[] = [];
 
   add(fault: Fault): void {
-    if (!["status", "delay", "hang", "reset", "flood"].includes(fault.kind))
+    if (!["status", "delay", "hang", "reset", "flood", "bomb"].includes(fault.kind))
       throw new Error(`unknown fault kind: ${String(fault.kind)}`);
     if (fault.kind === "delay" && !fault.until && !(typeof fault.ms === "number" && fault.ms >= 0))
       throw new Error("a delay fault needs ms >= 0 or until");

@@ -938,6 +938,20 @@ describe("faults", () => {
       (await call("POST", "/posts", { json: { channel_id: s.channels.general.id, message: "kept" } })).status,
     ).toBe(201);
   });
+  test("bomb: a small compressed answer whose Content-Length is the compressed size", async () => {
+    s.fault({ kind: "bomb", encoding: "gzip", decodedBytes: 8 * 1024 * 1024, path: "/api/v4/users/me", times: 1 });
+    const res = await fetch(`${s.url}/api/v4/users/me`, {
+      headers: { Authorization: `Bearer ${s.token}` },
+      decompress: false,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    const raw = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get("content-length"))).toBe(raw.length);
+    expect(raw.length).toBeLessThan(64 * 1024);
+    expect(Bun.gunzipSync(raw).length).toBe(8 * 1024 * 1024);
+    expect(s.requests[0]).toMatchObject({ path: "/api/v4/users/me", status: 200 });
+  });
 });
 
 describe("recording, reset and lifecycle", () => {

@@ -54,12 +54,19 @@ export interface Fault {
   /** Which requests it applies to; default: every request under /api/v4. */
   method?: string;
   path?: string | RegExp;
-  kind: "status" | "delay" | "hang" | "reset" | "flood";
+  kind: "status" | "delay" | "hang" | "reset" | "flood" | "bomb";
   /**
    * For "status": default 500 with a JSON AppError body. A string body is sent as text/plain, or as `headers` say.
    * For "flood": the status of an answer whose body never ends (until the client goes away).
+   * For "bomb": the status of a compressed answer (default 200).
    */
   status?: number;
+  /**
+   * For "bomb": how it is compressed (default "br") and how many bytes it decodes to (default 1 GiB).
+   * For "status": the JSON body compressed so, whatever the client asked for.
+   */
+  encoding?: "br" | "gzip";
+  decodedBytes?: number;
   body?: unknown;
   /** For "status": headers to add, e.g. a redirect's Location. */
   headers?: Record<string, string>;

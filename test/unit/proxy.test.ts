@@ -5,6 +5,7 @@ import { checkProxy, proxyFor, redactCredentials } from "../../src/mattermost/pr
 test("the proxy a request goes through: configured, else by scheme, else ALL_PROXY, unless NO_PROXY", () => {
   const env = { HTTPS_PROXY: "http://secure:3128", http_proxy: "http://plain:3128", ALL_PROXY: "http://all:1080" };
   expect(proxyFor("https://chat.example.org", "http://mine:8080", env)).toBe("http://mine:8080");
+  expect(proxyFor("https://chat.example.org", "http://mine:8080", { NO_PROXY: "example.org" })).toBeUndefined();
   expect(proxyFor("https://chat.example.org", undefined, env)).toBe("http://secure:3128");
   expect(proxyFor("http://chat.example.org", undefined, env)).toBe("http://plain:3128");
   expect(proxyFor("http://chat.example.org", undefined, { ALL_PROXY: "http://all:1080" })).toBe("http://all:1080");
@@ -13,6 +14,32 @@ test("the proxy a request goes through: configured, else by scheme, else ALL_PRO
   }
   expect(proxyFor("https://chat.example.org", undefined, { ...env, NO_PROXY: "ample.org" })).toBe("http://secure:3128");
   expect(proxyFor("https://chat.example.org", undefined, {})).toBeUndefined();
+});
+
+test("NO_PROXY as Bun reads it: ports, IPv6, CIDR blocks; an IP address names only itself", () => {
+  const env = { HTTPS_PROXY: "http://p:3128", HTTP_PROXY: "http://p:3128" };
+  const via = (target: string, noProxy: string) => proxyFor(target, undefined, { ...env, NO_PROXY: noProxy });
+  for (const [target, noProxy] of [
+    ["http://127.0.0.1:8065", "127.0.0.1:8065"],
+    ["https://chat.example.org", "chat.example.org:443"],
+    ["http://chat.example.org", "example.org:80"],
+    ["https://chat.example.org:8443", "other:1, *.example.org:8443"],
+    ["http://[::1]:8065", "[::1]:8065"],
+    ["http://[::1]:8065", "::1"],
+    ["http://10.1.2.3:8065", "10.0.0.0/8"],
+    ["http://[fd00::5]", "fd00::/8"],
+    ["https://CHAT.example.org", "Example.ORG"],
+  ])
+    expect([target, noProxy, via(target!, noProxy!)]).toEqual([target, noProxy, undefined]);
+  for (const [target, noProxy] of [
+    ["http://127.0.0.1:8065", "127.0.0.1:9"],
+    ["https://chat.example.org", "chat.example.org:8443"],
+    ["http://127.0.0.1:8065", ".0.0.1"],
+    ["http://10.1.2.3", "11.0.0.0/8"],
+    ["http://10.1.2.3", "10.0.0.0/x"],
+    ["http://chat.example.org", "10.0.0.0/8"],
+  ])
+    expect([target, noProxy, via(target!, noProxy!)]).toEqual([target, noProxy, "http://p:3128"]);
 });
 
 test("a proxy must be an http(s) URL; its credentials are never shown", () => {

@@ -56,13 +56,19 @@ export function passing(error: unknown, deadline: number): boolean {
 
 export const PAUSE_MS = 500;
 
-/** The request, made again while `passing` says so. */
+/**
+ * A moment's trouble passes within a few tries: a token refused for good must not hold the
+ * job's allocation for the whole end (a minute after a normal exit, to outlast a rate limit).
+ */
+const MAX_AGAIN = 3;
+
+/** The request, made again while `passing` says so, a few times at most. */
 export async function persist<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
-  for (;;) {
+  for (let again = 0; ; again++) {
     try {
       return await attempt();
     } catch (error) {
-      if (!passing(error, deadline)) throw error;
+      if (again >= MAX_AGAIN || !passing(error, deadline)) throw error;
       await Bun.sleep(PAUSE_MS);
     }
   }
