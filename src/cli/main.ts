@@ -1,5 +1,6 @@
 import { errnoText } from "../disk.ts";
 import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
+import { oneArena, softLimits, tooTight } from "../run/process/limits.ts";
 import { VERSION } from "../version.ts";
 import { commandAt, extractGlobals, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
@@ -47,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
   const entry = commandNamed(name);
   if (!entry)
     throw new UsageError(`unknown command ${JSON.stringify(name)}`, { hint: "run `mmn --help` to see the commands" });
+  if (entry.wraps && !globals.help && "Bun" in globalThis) {
+    const code = await withoutMmn(wrapped.length === 0 ? (rest ?? []) : rest ? [...wrapped, "--", ...rest] : wrapped);
+    if (code !== undefined) return code;
+  }
   if (entry.readsConfig) guardSecrets({ startsProcesses: entry.wraps === true });
   const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
@@ -69,6 +74,22 @@ async function main(argv: string[]): Promise<number> {
   }
   exitAtOnce = entry.wraps === true;
   return command.run(parseFlags(raw, command.flags, { stopAtOperand: entry.wraps === true }), ctx);
+}
+
+/**
+ * The command runs whatever mmn can do: under limits too tight for mmn, as if mmn were not there
+ * (its exit code). Undefined when mmn can go on, perhaps after starting again to fit a limited
+ * address space.
+ */
+async function withoutMmn(command: string[]): Promise<number | undefined> {
+  if (command.length === 0) return undefined;
+  const limits = softLimits();
+  oneArena(limits);
+  const tight = tooTight(limits);
+  if (!tight) return undefined;
+  ui.raw(`${tight}: running the command without notifications`);
+  const { runPlain } = await import("../run/process/plain.ts");
+  return runPlain(command, ui.raw);
 }
 
 function jsonFailure(error: unknown): Record<string, unknown> {

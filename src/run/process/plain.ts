@@ -1,0 +1,39 @@
+import { constants } from "node:os";
+import { resolveCommand } from "./command.ts";
+import { execve } from "./exec.ts";
+
+/**
+ * The command without mmn, when mmn cannot report under the job's limits: mmn becomes the
+ * command (execve), as `exec cmd` in the job script would, so that it runs with the limits, open
+ * files, signals and exit code it would have had without mmn. Where exec cannot be had (no FFI),
+ * it runs as a child and its exit code is ours. Returns only in that case, or when the command
+ * cannot be started at all (126, 127, as a shell).
+ */
+export async function runPlain(command: string[], warn: (message: string) => void): Promise<number> {
+  const env: Record<string, string> = {};
+  // As for a reported run: the token stays out of the job's environment.
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && key !== "MMN_TOKEN") env[key] = value;
+  const name = command[0] ?? "";
+  const found = resolveCommand(name, env.PATH, process.cwd());
+  if ("error" in found) {
+    warn(found.error);
+    return found.code;
+  }
+  const errno = execve(found.path, command, env);
+  // No "#!" line: sh runs it, as execvp() and shells do.
+  if (errno === constants.errno.ENOEXEC) execve("/bin/sh", ["sh", found.path, ...command.slice(1)], env);
+  return spawned(found.path, command, env);
+}
+
+/** Signals a scheduler sends mmn alone (`scancel -b`, Slurm's --signal=B:): the command's. */
+const PASSED_ON = ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
+
+/** Without exec: a child with stdin, stdout and stderr (passing more is what may have failed). */
+async function spawned(path: string, argv: string[], env: Record<string, string>): Promise<number> {
+  const proc = Bun.spawn([path, ...argv.slice(1)], { argv0: argv[0], env, stdio: ["inherit", "inherit", "inherit"] });
+  for (const sig of PASSED_ON) process.on(sig, () => proc.kill(sig));
+  await proc.exited;
+  const sig = proc.signalCode;
+  return proc.exitCode ?? 128 + (sig ? (constants.signals[sig as NodeJS.Signals] ?? 0) : 0);
+}
