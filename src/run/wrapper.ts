@@ -8,6 +8,7 @@ import type { Recipient } from "../recipient.ts";
 import type { ArrayTask } from "./array/array.ts";
 import { ArrayReporter } from "./array/array-reporter.ts";
 import { ArrayState } from "./array/tasks.ts";
+import { RunClock } from "./clock.ts";
 import { JobWatch } from "./job/watch.ts";
 import { startChild } from "./process/child.ts";
 import type { LineEnd } from "./process/lineend.ts";
@@ -22,6 +23,7 @@ import { limitWarning, outcome, type Phase, type RunState } from "./report/rende
 import { Reporter } from "./report/reporter.ts";
 import type { RunReporter } from "./report/run-reporter.ts";
 import { TailBuffer } from "./tail/tail.ts";
+import { stepClockForTests } from "./test-clock.ts";
 
 export interface WrapOptions {
   command: string[];
@@ -81,12 +83,14 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const { tempDir, logPath } = logLocation(options);
   const tail = new TailBuffer({ lines: options.tailLines });
   let outputBytes = 0;
+  /** When the last output came, in the clock's milliseconds since the start. */
   let lastOutputAt: number | undefined;
   let stopping: NodeJS.Signals | undefined;
-  const startedAt = new Date();
+  const clock = new RunClock();
+  const { startedAt } = clock;
   const job = jobContext();
-  const state = (phase: Phase, at = new Date()): RunState => {
-    const quietMs = lastOutputAt === undefined ? 0 : at.getTime() - lastOutputAt;
+  const state = (phase: Phase, at = clock.now()): RunState => {
+    const quietMs = lastOutputAt === undefined ? 0 : at.getTime() - startedAt.getTime() - lastOutputAt;
     const why = stopping && watch.stoppingWhy();
     const limit = watch.timeLimit;
     return {
@@ -132,15 +136,16 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
     tail,
     onOutput: (bytes) => {
       outputBytes += bytes;
-      lastOutputAt = Date.now();
+      lastOutputAt = clock.elapsedMs();
     },
     passFds: options.passFds,
     stderrLine: options.stderrLine,
   });
   watch.start(child.pid);
+  stepClockForTests();
   let signalled = false;
   // A heartbeat every few minutes: a silent job's elapsed time and "last output" stay true.
-  const beat = () => Math.floor((Date.now() - startedAt.getTime()) / options.heartbeatMs);
+  const beat = () => Math.floor(clock.elapsedMs() / options.heartbeatMs);
   const version = (): string =>
     `${stopping ?? ""}:${(stopping && watch.stoppingWhy()) ?? ""}:${tail.version}:${outputBytes}:${beat()}`;
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
@@ -165,7 +170,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const result = await child.done;
   clearInterval(timer);
   const budget = signalled ? options.signalBudgetMs : options.finishBudgetMs;
-  const endedAt = new Date();
+  const endedAt = clock.now();
   // The scheduler's word on a SIGTERM is waited for a little: a part of the end's budget, never more.
   const { cause, resources } = await watch.end(result, budget / 2);
   if (result.startError) options.warn(result.startError);
@@ -179,7 +184,7 @@ export async function wrap(options: WrapOptions): Promise<WrapResult> {
   const final: RunState = { ...state(phase, endedAt), ...ended.fields, ...(cause ? { cause } : {}), resources };
 
   if (reporter && (options.on === "always" || reporter.reportsEveryEnd || final.phase !== "succeeded")) {
-    const left = Math.max(0, budget - (Date.now() - endedAt.getTime()));
+    const left = Math.max(0, budget - (clock.now().getTime() - endedAt.getTime()));
     const deadline = new Promise<"late">((resolve) => setTimeout(resolve, left, "late").unref());
     const work = finish(reporter, final, { ...options, logPath }, maxFileSize, Date.now() + left);
     if ((await Promise.race([work, deadline])) === "late") {

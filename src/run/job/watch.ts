@@ -42,6 +42,8 @@ export class JobWatch {
   #limit: TimeLimit | undefined;
   #warning: ReturnType<typeof setTimeout> | undefined;
   #stop: Received | undefined;
+  /** When the stop came, by the monotonic clock: the wait for the scheduler's word counts from it. */
+  #stoppedAt = 0;
   #asking: Promise<JobState | undefined> | undefined;
   #state: JobState | undefined;
   #ended = false;
@@ -93,6 +95,7 @@ export class JobWatch {
   signal(signal: string, forwarded: boolean): void {
     if (!STOPPING.has(signal) || this.#stop) return;
     this.#stop = { signal, at: Date.now(), fromTerminal: !forwarded };
+    this.#stoppedAt = performance.now();
     const job = this.#options.job;
     if (!forwarded || job?.scheduler !== "slurm" || signalCause(this.#facts())?.kind === "time-limit") return;
     const asked = performance.now();
@@ -129,7 +132,7 @@ export class JobWatch {
     this.#ended = true;
     clearTimeout(this.#warning);
     if (this.#asking && this.#state === undefined && this.#stop) {
-      const left = Math.min(waitMs, Math.max(0, this.#stop.at + STATE_WAIT_MS - Date.now()));
+      const left = Math.min(waitMs, Math.max(0, this.#stoppedAt + STATE_WAIT_MS - performance.now()));
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([this.#asking, new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
       clearTimeout(timer);
