@@ -101,3 +101,19 @@ test.skipIf(!Bun.which("prlimit"))(
     expect(own.stdout).toBe("2\n");
   },
 );
+
+test.skipIf(!Bun.which("prlimit"))(
+  "under ulimit -n 16 and ulimit -v together (Bun has no FFI then, so no exec) the command runs as a child: its limits, open files and exit code",
+  async () => {
+    const r = await job(
+      `exec 3> three.txt; prlimit --nofile=16 --as=${500000 * 1024} -- ${mmnLine} run -- sh -c 'ulimit -n; ulimit -v; echo three >&3; exit 5'`,
+    );
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe("16\n500000\n");
+    expect(ours(r.stderr)).toEqual([
+      "mmn: only 16 open files are allowed (ulimit -n), mmn needs 25: running the command without notifications",
+    ]);
+    expect(readFileSync(join(box.cwd, "three.txt"), "utf8")).toBe("three\n");
+    expect(server.requests).toEqual([]);
+  },
+);

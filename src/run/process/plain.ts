@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import { resolveCommand } from "./command.ts";
 import { execve } from "./exec.ts";
+import { extraStdio, INHERITED_FDS } from "./fds.ts";
 
 /**
  * The command without mmn, when mmn cannot report under the job's limits: mmn becomes the
@@ -23,15 +24,44 @@ export async function runPlain(command: string[], warn: (message: string) => voi
   const errno = execve(found.path, command, env);
   // No "#!" line: sh runs it, as execvp() and shells do.
   if (errno === constants.errno.ENOEXEC) execve("/bin/sh", ["sh", found.path, ...command.slice(1)], env);
-  return spawned(found.path, command, env);
+  return spawned(found.path, command, env, warn);
 }
 
 /** Signals a scheduler sends mmn alone (`scancel -b`, Slurm's --signal=B:): the command's. */
 const PASSED_ON = ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
 
-/** Without exec: a child with stdin, stdout and stderr (passing more is what may have failed). */
-async function spawned(path: string, argv: string[], env: Record<string, string>): Promise<number> {
-  const proc = Bun.spawn([path, ...argv.slice(1)], { argv0: argv[0], env, stdio: ["inherit", "inherit", "inherit"] });
+/**
+ * Without exec (no FFI: Bun has none without its JIT, under `ulimit -v`): a child, with the open
+ * files the job gave mmn where they can be placed, else with stdin, stdout and stderr alone.
+ */
+async function spawned(
+  path: string,
+  argv: string[],
+  env: Record<string, string>,
+  warn: (message: string) => void,
+): Promise<number> {
+  const spawn = (extra: Array<number | "ignore">, args = [path, ...argv.slice(1)]) =>
+    Bun.spawn(args, { argv0: argv[0], env, stdio: ["inherit", "inherit", "inherit", ...extra] });
+  let proc: ReturnType<typeof spawn>;
+  try {
+    try {
+      proc = spawn(extraStdio());
+    } catch (error) {
+      // No "#!" line: sh runs it, as execvp() and shells do.
+      if ((error as NodeJS.ErrnoException).code === "ENOEXEC")
+        proc = spawn(extraStdio(), ["/bin/sh", path, ...argv.slice(1)]);
+      else if (INHERITED_FDS.length === 0) throw error;
+      else {
+        warn(
+          `cannot hand on open files ${INHERITED_FDS.join(", ")} (${(error as Error).message}): the command runs without them`,
+        );
+        proc = spawn([]);
+      }
+    }
+  } catch (error) {
+    warn(`cannot run ${argv[0]}: ${(error as Error).message}`);
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 126;
+  }
   for (const sig of PASSED_ON) process.on(sig, () => proc.kill(sig));
   await proc.exited;
   const sig = proc.signalCode;
