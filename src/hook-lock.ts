@@ -26,7 +26,7 @@ export interface LockOptions {
 export async function lockFile(path: string, options: LockOptions = {}): Promise<Release> {
   const disk = await fs();
   const owner = `${process.pid}@${hostName()} ${new Date().toISOString()}\n`;
-  const started = Date.now();
+  const started = performance.now();
   const maxWait = options.maxWaitMs ?? MAX_WAIT_MS;
   let mine: number;
   for (let pause = 5; ; pause = Math.min(pause * 2, 250)) {
@@ -43,8 +43,9 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     if (await breakIfStale(path, options.afterJudging)) continue;
-    if (Date.now() - started > maxWait) {
+    if (performance.now() - started > maxWait) {
       const holder = ((await look(path).catch(() => undefined))?.text ?? "").trim();
+
       throw new UsageError(
         `message id ${JSON.stringify(baseId(path))} stayed locked for ${Math.round(maxWait / 1000)} s${holder ? ` by ${holder}` : ""}`,
         {

@@ -8,10 +8,11 @@
  * `mmn run`, which lives as long as the job: the job must not read it from
  * /proc/$PPID/environ into its log, which is uploaded to Mattermost. PR_SET_DUMPABLE 0
  * makes /proc/PID/environ, mem and maps root's and disables core dumps; the command run by
- * mmn is dumpable again after its exec, as usual. It needs bun:ffi (~0.3 ms to set up),
- * which a send does not pay.
+ * mmn is dumpable again after its exec, as usual. Without FFI (an unusual build) the
+ * environment is still left out of the command's.
  */
 import { fs } from "../disk.ts";
+import { openLibc } from "../libc.ts";
 
 const PR_SET_DUMPABLE = 4;
 const CORE_FILTER = "/proc/self/coredump_filter";
@@ -24,23 +25,11 @@ export function guardSecrets(options: { startsProcesses: boolean }): void {
     (bun ? bun.write(CORE_FILTER, "0") : fs().then((disk) => disk.writeFile(CORE_FILTER, "0"))).catch(() => {});
     return;
   }
-  try {
-    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-    const prctl = {
-      args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64],
-      returns: FFIType.i32,
-    } as const;
-    for (const name of ["libc.so.6", "libc.so"]) {
-      try {
-        const libc = dlopen(name, { prctl });
-        libc.symbols.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        libc.close();
-        return;
-      } catch {
-        // musl names it libc.so: try the next.
-      }
-    }
-  } catch {
-    // No FFI (an unusual build): the environment is still left out of the command's.
-  }
+  openLibc({ prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" } })?.prctl(
+    PR_SET_DUMPABLE,
+    0,
+    0,
+    0,
+    0,
+  );
 }

@@ -52,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       hint: near ? `did you mean mmn ${near}? (mmn --help lists the commands)` : "run `mmn --help` to see the commands",
     });
   }
+  if (entry.wraps && !globals.help && "Bun" in globalThis) {
+    const code = await withoutMmn(wrapped.length === 0 ? (rest ?? []) : rest ? [...wrapped, "--", ...rest] : wrapped);
+    if (code !== undefined) return code;
+  }
   if (entry.readsConfig) guardSecrets({ startsProcesses: entry.wraps === true });
   const ctx = createContext(globals, rest, COMMANDS);
   // Bun's first file read waits ~4 ms for its I/O threads: let that overlap the loading of
@@ -80,6 +84,22 @@ async function main(argv: string[]): Promise<number> {
     ...(command.elsewhere ? { elsewhere: command.elsewhere } : {}),
   });
   return command.run(parsed, ctx);
+}
+
+/**
+ * The command runs whatever mmn can do: under limits too tight for mmn, as if mmn were not there
+ * (its exit code). Undefined when mmn can go on, perhaps after starting again to fit a limited
+ * address space.
+ */
+async function withoutMmn(command: string[]): Promise<number | undefined> {
+  if (command.length === 0) return undefined;
+  const { oneArena, runPlain, softLimits, tooTight } = await import("../run/index.ts");
+  const limits = softLimits();
+  oneArena(limits);
+  const tight = tooTight(limits);
+  if (!tight) return undefined;
+  ui.raw(`${tight}: running the command without notifications`);
+  return runPlain(command, ui.raw);
 }
 
 function jsonFailure(error: unknown): Record<string, unknown> {

@@ -11,6 +11,7 @@ const SHORTENED = [
   "FINISH_UNANSWERED",
   "SIGNAL_FINISH",
   "ARRAY_GATHER",
+  "CLOCK_STEP",
 ] as const;
 
 /**
@@ -56,6 +57,7 @@ export function runWaits(env: Env): RunWaits {
       signalBudgetMs: test.SIGNAL_FINISH ?? 2500,
       // One scancel ends every task within a second or so: their ends make one reply.
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
+      ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };
 }

@@ -15,6 +15,16 @@ interface Check {
 const uploadLimit = (maxFileSize: number | undefined) =>
   maxFileSize ? `uploads up to ${formatBytes(maxFileSize)}` : "upload limit not told";
 
+/**
+ * A team as its display name and name. A server (or a proxy) may leave the display name out, or
+ * send something else in its place: the name alone then.
+ */
+function teamLabel(team: { name?: unknown; display_name?: unknown }): string {
+  const name = printable(String(team.name ?? ""), 80);
+  const shown = typeof team.display_name === "string" ? printable(team.display_name, 80) : "";
+  return shown ? `${shown} (${name})` : name;
+}
+
 export default defineCommand({
   name: "mmn test",
   description:
@@ -70,7 +80,7 @@ export default defineCommand({
         await check(
           "team",
           () => notify.team(team),
-          (t) => `${printable(t.display_name, 80)} (${t.name})`,
+          (t) => teamLabel(t),
         );
       if (me && user)
         await check(

@@ -6,7 +6,9 @@ import type { WrapOptions, WrapResult } from "./session/options.ts";
 
 export { arrayTask } from "./array/array.ts";
 export { INHERITED_FDS } from "./process/fds.ts";
+export { oneArena, softLimits, tooTight } from "./process/limits.ts";
 export { LineEnd } from "./process/lineend.ts";
+export { runPlain } from "./process/plain.ts";
 export { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
 export { catchSignals } from "./process/signals.ts";
 export type { LogChoice, RunTiming, WrapOptions, WrapResult } from "./session/options.ts";

@@ -137,6 +137,15 @@ describe("mmn test", () => {
     expect(server.requests.filter((q) => q.method !== "GET")).toEqual([]);
   });
 
+  test("a team the server answers without display_name is shown by its name", async () => {
+    server.addTeam("unnamed");
+    const r = await mmn(sandbox(server, { team: "unnamed" }), ["test"]);
+    expect(r.stderr).not.toContain("undefined");
+    expect(r.stderr).toContain("✔ team            unnamed\n");
+    expect(r.code).toBe(0);
+    expect(server.requests.map((q) => q.path)).toContain("/api/v4/teams/name/unnamed");
+  });
+
   test("lines stay in order when stderr is a file, as in a batch job", async () => {
     const withUser = sandbox(server, { user: "alice" });
     const r = await mmn(withUser, ["test"], { stderrFile: join(withUser.cwd, "test.err") });

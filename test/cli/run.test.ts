@@ -86,6 +86,23 @@ describe("1. the status message", () => {
     expect(field(dmPosts()[0]!, "Partition")).toBe("gpu");
   });
 
+  test("a step of the system clock mid-run is not elapsed time: the start's time of day, the duration from a monotonic clock", async () => {
+    const before = new Date();
+    const r = await mmn(box, ["run", "--", "sh", "-c", "echo out; exit 3"], {
+      env: { MMN_TEST_CLOCK_STEP_MS: String(2 * 3600_000) },
+    });
+    expect(r.code).toBe(3);
+    const status = dmPosts()[0]!;
+    expect(status.message.split("\n")[0]).toMatch(
+      /^❌ \*\*`sh -c 'echo out; exit 3'`\*\* failed with exit code 3 on \S+ after \ds$/,
+    );
+    expect(field(status, "Duration")).toMatch(/^\ds$/);
+    // The start as the clock read it then, before the step.
+    const started = card(status).footer.match(/started \d{4}-\d\d-\d\d (\d\d:\d\d)/)?.[1];
+    const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    expect([hhmm(before), hhmm(new Date())]).toContain(started ?? "none");
+  });
+
   test("the headline holds a multi-line command's first line and a backtick safely", async () => {
     await mmn(box, ["run", "--", "bash", "-c", "echo one\necho two"]);
     expect(dmPosts()[1]!.message.split("\n")[0]).toMatch(

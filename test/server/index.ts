@@ -2,6 +2,7 @@
 // recording, injected faults and an optional rate limiter. Runs on node:http in Bun and Node.
 import type { ServerResponse } from "node:http";
 import type { ServerChannel } from "@mattermost/types/channels";
+import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { ServerConfig } from "./context.ts";
 import { type DispatchDeps, dispatch } from "./dispatch.ts";
@@ -90,8 +91,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       if (store.channelByName(fixtures.team.id, name)) throw new Error(`channel ${name} exists`);
       return store.addChannel(makeChannel(fixtures.team.id, name, o.type, fixtures.users.alice.id), o.members);
     },
-    addTeam(name: string, displayName: string) {
-      return store.addTeam(makeTeam(name, displayName), [fixtures.bot.id, fixtures.users.alice.id]);
+    addTeam(name: string, displayName?: string) {
+      const team: Partial<Team> = makeTeam(name, displayName ?? "");
+      if (displayName === undefined) delete team.display_name;
+      return store.addTeam(team as Team, [fixtures.bot.id, fixtures.users.alice.id]);
     },
     tokenFor(userId: string): string {
       if (!store.users.has(userId)) throw new Error(`no user ${userId}`);

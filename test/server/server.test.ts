@@ -181,6 +181,14 @@ describe("users and teams", () => {
       ),
     );
   });
+
+  test("a team added without a display name is answered without display_name", async () => {
+    const team = s.addTeam("unnamed");
+    const got = await call("GET", "/teams/name/unnamed");
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual(team);
+    expect(Object.hasOwn(got.body as object, "display_name")).toBe(false);
+  });
 });
 
 describe("channels", () => {

@@ -16,7 +16,7 @@ export async function end(session: Session, running: Running, result: ChildResul
   const { options, progress, reporter, kept } = session;
   const { warn } = options;
   const budget = progress.signalled ? options.timing.signalBudgetMs : options.timing.finishBudgetMs;
-  const endedAt = new Date();
+  const endedAt = session.progress.clock.now();
   const { cause, resources } = await progress.watch.end(result, budget / 2);
   if (result.startError) warn(result.startError);
   const logLoss = lossOf(kept);
@@ -38,7 +38,7 @@ export async function end(session: Session, running: Running, result: ChildResul
 
   const everyEnd = options.report.on === "always" || reporter?.reportsEveryEnd;
   if (!reporter || (!everyEnd && final.phase === "succeeded")) return;
-  const left = Math.max(0, budget - (Date.now() - endedAt.getTime()));
+  const left = Math.max(0, budget - (session.progress.clock.now().getTime() - endedAt.getTime()));
   const deadline = new Promise<"late">((resolve) => setTimeout(resolve, left, "late").unref());
   const work = finish(reporter, final, endOptions(session, logLoss), running.maxFileSize, Date.now() + left);
   if ((await Promise.race([work, deadline])) === "late") {

@@ -48,6 +48,8 @@ export interface RunTiming {
   signalBudgetMs: number;
   /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
   arrayGatherMs: number;
+  /** Tests only: the system clock steps forward this much once the command has started. */
+  clockStepMs?: number;
 }
 
 /** What the command is given and what its output goes into besides our own stdout and stderr. */

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { JobContext } from "../../scheduler/scheduler.ts";
+import { RunClock } from "../clock.ts";
 import { JobWatch } from "../job/watch.ts";
 import { stoppingWords } from "../report/cause.ts";
 import { displayCommand } from "../report/name.ts";
@@ -25,11 +26,13 @@ export interface ProgressOptions {
  * to the live reporter at once.
  */
 export class RunProgress {
-  readonly startedAt = new Date();
+  readonly clock = new RunClock();
+  readonly startedAt = this.clock.startedAt;
   readonly watch: JobWatch;
   /** A signal came: the end has the shorter budget. */
   signalled = false;
   #outputBytes = 0;
+  /** When the last output came, in the clock's milliseconds since the start. */
   #lastOutputAt: number | undefined;
   #stopping: NodeJS.Signals | undefined;
 
@@ -48,7 +51,7 @@ export class RunProgress {
 
   output(bytes: number): void {
     this.#outputBytes += bytes;
-    this.#lastOutputAt = Date.now();
+    this.#lastOutputAt = this.clock.elapsedMs();
   }
 
   /** A signal was caught (and passed on, or not): one that asks the job to stop is told now. */
@@ -65,17 +68,17 @@ export class RunProgress {
   version(): string {
     const { watch } = this;
     const { heartbeatMs } = this.progress.options.timing;
-    const beat = Math.floor((Date.now() - this.startedAt.getTime()) / heartbeatMs);
+    const beat = Math.floor(this.clock.elapsedMs() / heartbeatMs);
     const stopping = this.#stopping;
     return `${stopping ?? ""}:${(stopping && stoppingWords(watch.stoppingCause(), this.progress.job)) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
   }
 
-  state(phase: Phase, at = new Date()): RunState {
+  state(phase: Phase, at = this.clock.now()): RunState {
     const { options, tail, job } = this.progress;
     const { command, id } = options;
     const { title, hideCommand, tailLines } = options.report;
     const { watch } = this;
-    const quietMs = this.#lastOutputAt === undefined ? 0 : at.getTime() - this.#lastOutputAt;
+    const quietMs = this.#lastOutputAt === undefined ? 0 : at.getTime() - this.startedAt.getTime() - this.#lastOutputAt;
     const stopping = this.#stopping;
     const why = stopping && stoppingWords(watch.stoppingCause(), this.progress.job);
     const limit = watch.timeLimit;

@@ -1,5 +1,6 @@
 import { type ChildHandle, type ChildResult, startChild } from "../process/child.ts";
 import { serverMaxFileSize } from "../report/finish.ts";
+import { stepClockForTests } from "../test-clock.ts";
 import type { Session } from "./prepare.ts";
 
 /** The command on its way, and what goes on beside it until it ends. */
@@ -28,6 +29,7 @@ export function start({ options, kept, tail, progress, live }: Session): Running
     stderrLine: options.io.stderrLine,
   });
   progress.watch.start(child.pid);
+  if (options.timing.clockStepMs) stepClockForTests(options.timing.clockStepMs);
   // Caught until we exit: one more SIGTERM while the end is reported must not cut it short.
   options.io.signals.attach(child, (sig, forwarded) => progress.signal(sig, forwarded));
   // An array's task asks only if it fails and attaches its log: a thousand tasks, a thousand requests otherwise.
