@@ -1,4 +1,4 @@
-import { isTransient, ServerError } from "../errors.ts";
+import { isTransient, NetworkError, ServerError } from "../errors.ts";
 
 /**
  * When to try a request again: as often as fits before `deadline` (performance.now() time),
@@ -86,18 +86,28 @@ export async function withRetries<T>(
   policy: RetryPolicy,
   options: RetryOptions,
 ): Promise<T> {
+  let answered: ServerError | undefined;
   for (let round = 0; ; round++) {
     try {
       return await attempt(policy.deadline - performance.now());
     } catch (error) {
+      if (error instanceof ServerError) answered = error;
       const wait = options.signal?.aborted ? undefined : retryDelay(error, round, policy, options.idempotent);
-      if (wait === undefined) throw error;
+      if (wait === undefined) throw newsOf(error, answered, options.idempotent);
       options.onRetry?.({ attempt: round + 1, waitMs: wait, error: error as Error });
       await sleep(wait, options.signal);
       // What failed is the news, not a try that had no time left to succeed.
-      if (policy.deadline - performance.now() < MIN_TRY_MS) throw error;
+      if (policy.deadline - performance.now() < MIN_TRY_MS) throw newsOf(error, answered, options.idempotent);
     }
   }
+}
+
+/**
+ * A server that answered (503: "boom"), then a last try cut short by the deadline: what the
+ * server said is the news, not "no answer within 0.4 s", which a loaded machine makes of it.
+ */
+function newsOf(error: unknown, answered: ServerError | undefined, idempotent: boolean): unknown {
+  return answered && error instanceof NetworkError && isTransient(error, idempotent) ? answered : error;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

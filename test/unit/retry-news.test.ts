@@ -1,0 +1,34 @@
+import { expect, test } from "bun:test";
+import { NetworkError, ServerError } from "../../src/errors.ts";
+import { withRetries } from "../../src/mattermost/retry.ts";
+
+const request = { method: "POST", path: "/posts" };
+
+test("a try cut short by the deadline after the server answered: what the server said is thrown, not the time-out", async () => {
+  let tries = 0;
+  const failing = withRetries(
+    async () => {
+      tries++;
+      if (tries === 1) throw new ServerError("boom (HTTP 503)", { status: 503, request });
+      throw new NetworkError("no answer within 0.4 s", { request, reachedServer: true });
+    },
+    { deadline: performance.now() + 300, backoffMs: 1 },
+    { idempotent: true },
+  );
+  await expect(failing).rejects.toThrow("boom (HTTP 503)");
+  expect(tries).toBeGreaterThan(1);
+});
+
+test("a refusal for good after a time-out is thrown as it is", async () => {
+  let tries = 0;
+  const failing = withRetries(
+    async () => {
+      tries++;
+      if (tries === 1) throw new NetworkError("no answer within 0.4 s", { request, reachedServer: true });
+      throw new ServerError("the server rejected the token (HTTP 401)", { status: 401, request });
+    },
+    { deadline: performance.now() + 5000, backoffMs: 1 },
+    { idempotent: true },
+  );
+  await expect(failing).rejects.toThrow("HTTP 401");
+});
