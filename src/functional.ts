@@ -1,8 +1,8 @@
 import type { Post } from "@mattermost/types/posts";
 import { checkMessage, checkName, checkOptions, checkUpdate, type OptionKeys } from "./arguments.ts";
+import { ConfigError, UsageError } from "./base/errors.ts";
 import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
-import { ConfigError, UsageError } from "./errors.ts";
 import { fetchOptions } from "./fetch-options.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { defineCommand } from "./command.ts";
 import type { CommandTable } from "./commands.ts";
 import { print } from "./ui.ts";

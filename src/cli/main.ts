@@ -1,6 +1,6 @@
-import { errnoText } from "../disk.ts";
-import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { errnoText } from "../base/disk.ts";
+import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../base/errors.ts";
+import { VERSION } from "../base/version.ts";
 import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
 import { COMMANDS, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
