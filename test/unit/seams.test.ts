@@ -1,6 +1,7 @@
 /**
  * Seams of issue 16, item 6, read from the source: `wakeup()` and the CLI build a client
- * from a loaded configuration the same way.
+ * from a loaded configuration the same way; the global flags are declared once; no file is
+ * longer than one reader holds in mind.
  */
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -19,4 +20,17 @@ test("wakeup() and the CLI build their client with one function", () => {
   ]);
   // Nothing else turns a loaded configuration into a connection of its own.
   expect(calling("requireConnection").filter((f) => f !== "config.ts")).toEqual(["client-options.ts"]);
+});
+
+/** The code of a module without its comments, which may name a flag to say why. */
+const code = (file: string) =>
+  text(file)
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+
+test("the global flags are declared once, in cli/argv.ts: parsing, help, completion and did-you-mean read it", () => {
+  const cli = files.filter((f) => f.startsWith("cli/"));
+  const naming = cli.filter((f) => /--(config|quiet|verbose|version)\b|["'`]-[qVh]["'`]/.test(code(f)));
+  expect(naming).toEqual([]);
+  expect(files.filter((f) => code(f).includes("GLOBAL_FLAGS = {"))).toEqual(["cli/argv.ts"]);
 });
