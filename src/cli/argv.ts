@@ -15,7 +15,7 @@ export function splitArgv(argv: readonly string[]): { ours: string[]; rest: stri
  * command's own, shown in every help, completed by every shell and known to "did you mean".
  * Help lists them in this order.
  */
-export const GLOBAL_FLAGS = {
+const GLOBAL_FLAGS = {
   config: {
     type: "string",
     valueHint: "FILE",
