@@ -90,9 +90,9 @@ _mmn() {
   if (( dashes && dashes < CURRENT )); then
     words=("\${(@)words[dashes+1,-1]}"); (( CURRENT -= dashes )); _normal; return
   fi
-  [[ ${takesValue("${words[CURRENT-1]}")} ]] && { _files; return; }
+  [[ ${takesValue(`\${words[CURRENT-1]}`)} ]] && { _files; return; }
   for (( i = 2; i < CURRENT; i++ )); do
-    [[ ${takesValue("${words[i]}")} ]] && { (( i++ )); continue; }
+    [[ ${takesValue(`\${words[i]}`)} ]] && { (( i++ )); continue; }
     [[ \${words[i]} != -* ]] && { cmd=\${words[i]}; break; }
   done
   case $cmd in
