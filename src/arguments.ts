@@ -3,7 +3,7 @@
  * dropped silently (Python's `always_send_to_user`, a typo) would send elsewhere or fail far
  * from the call, and a message that is no string would fail inside as a raw TypeError.
  */
-import { type ConfigError, UsageError } from "./errors.ts";
+import { type ConfigError, UsageError } from "./base/errors.ts";
 import { UPDATE_KEYS, type UpdateOptions } from "./notify-options.ts";
 import type { Recipient } from "./recipient.ts";
 

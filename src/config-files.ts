@@ -1,4 +1,7 @@
 import { checkOptions } from "./arguments.ts";
+import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "./base/disk.ts";
+import { ConfigError } from "./base/errors.ts";
+import { type FileFacts, readOwnFile, readSmallFile } from "./base/read-file.ts";
 import {
   CONFIG_KEYS,
   type ConfigFile,
@@ -9,9 +12,6 @@ import {
   PYTHON_CONFIG_NAME,
   parseConfigLines,
 } from "./config.ts";
-import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "./disk.ts";
-import { ConfigError } from "./errors.ts";
-import { type FileFacts, readOwnFile, readSmallFile } from "./read-file.ts";
 
 /** The rc file `mmn setup` writes: `$XDG_CONFIG_HOME/.mmnrc` when that file exists, else `~/.mmnrc`. */
 export async function userConfigPath(

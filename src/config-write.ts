@@ -1,7 +1,7 @@
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "./base/atomic.ts";
+import { baseName, errnoText, fs, parentDir } from "./base/disk.ts";
+import { ConfigError } from "./base/errors.ts";
 import { CONFIG_KEYS, type ConfigKey, type MmnConfig, PYTHON_CONFIG_NAME } from "./config.ts";
-import { baseName, errnoText, fs, parentDir } from "./disk.ts";
-import { ConfigError } from "./errors.ts";
 
 /** The Python package's names, in its case: it reads `URL=`, `TEAM_NAME=` and `TOKEN=` and needs all three. */
 const PYTHON_KEYS: Partial<Record<ConfigKey, string>> = { url: "URL", team: "TEAM_NAME", token: "TOKEN" };

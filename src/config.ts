@@ -1,5 +1,5 @@
 import type { OptionKeys } from "./arguments.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "./base/errors.ts";
 import { checkToken } from "./mattermost/token.ts";
 import { normalizeUrl } from "./server-url.ts";
 

@@ -1,18 +1,9 @@
 import { describe } from "./arguments.ts";
-import { baseName, errnoText, fs } from "./disk.ts";
-import { UsageError } from "./errors.ts";
+import { baseName, errnoText, fs } from "./base/disk.ts";
+import { UsageError } from "./base/errors.ts";
+import type { UploadFile } from "./mattermost/multipart.ts";
 
-/** A file as it is uploaded: checked, named, and its size known before anything is sent. */
-export interface UploadFile {
-  path: string;
-  /** Name shown in Mattermost; defaults to the file's base name, never the local path. */
-  name: string;
-  size: number;
-  /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
-  offset?: number;
-  /** The bytes themselves, held in memory instead of read from `path` (a long message sent as a file). */
-  content?: Uint8Array;
-}
+export type { UploadFile };
 
 /** A path, or a path with the name the file should have in Mattermost. */
 export type FileInput = string | { path: string; name?: string; offset?: number; size?: number };
@@ -85,15 +76,4 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

@@ -1,9 +1,9 @@
 import type { Post } from "@mattermost/types/posts";
 import { checkMessage, checkName, checkOptions, checkUpdate, type OptionKeys } from "./arguments.ts";
-import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig, requireConnection } from "./config.ts";
+import { ConfigError, UsageError } from "./base/errors.ts";
+import { clientOptions } from "./client-options.ts";
+import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
-import { ConfigError, UsageError } from "./errors.ts";
-import { fetchOptions } from "./fetch-options.ts";
 import type { FileInput } from "./files.ts";
 import type { MessageHook } from "./hooks.ts";
 import { Notify } from "./notify.ts";
@@ -71,10 +71,8 @@ export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
         : { overrides: configFromObject(options.config ?? {}, "wakeup({ config })") };
   const loaded = await loadConfig(load);
   for (const warning of loaded.warnings) process.emitWarning(warning, "MmnWarning");
-  const connection = requireConnection(loaded);
   const warn = (text: string) => process.emitWarning(text, "MmnWarning");
-  const fetching = await fetchOptions(loaded.config, connection.url, warn);
-  client = new Notify({ ...connection, ...fetching, ...options.client });
+  client = new Notify({ ...(await clientOptions(loaded, { warn })), ...options.client });
   const user = options.alwaysSendToUser ?? (options.alwaysSendToChannel ? undefined : loaded.config.user);
   const channel = options.alwaysSendToChannel ?? (options.alwaysSendToUser ? undefined : loaded.config.channel);
   defaults = { ...(user ? { user } : {}), ...(channel && !user ? { channel } : {}) };

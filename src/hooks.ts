@@ -1,10 +1,10 @@
-import { writeFileAtomic } from "./atomic.ts";
-import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
-import { UsageError } from "./errors.ts";
+import { writeFileAtomic } from "./base/atomic.ts";
+import { errnoText, fs, homeDir, joinPath } from "./base/disk.ts";
+import { UsageError } from "./base/errors.ts";
+import { isId } from "./base/ids.ts";
+import { printable } from "./base/printable.ts";
+import { FileRefused, readSmallFile, readStateFile } from "./base/read-file.ts";
 import { lockFile, type Release } from "./hook-lock.ts";
-import { isId } from "./mattermost/shapes.ts";
-import { printable } from "./printable.ts";
-import { FileRefused, readSmallFile, readStateFile } from "./read-file.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
 export interface MessageHook {

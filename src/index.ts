@@ -1,10 +1,19 @@
 export type { Post } from "@mattermost/types/posts";
+export type { ErrorKind, RequestInfo } from "./base/errors.ts";
+export {
+  AfterSendError,
+  ConfigError,
+  exitCodeOf,
+  MmnError,
+  NetworkError,
+  ServerError,
+  UsageError,
+} from "./base/errors.ts";
+export { VERSION } from "./base/version.ts";
 export type { Connection, LoadedConfig, LoadOptions, MmnConfig } from "./config.ts";
 export { parseConfigText, requireConnection } from "./config.ts";
 export { loadConfig, userConfigPath } from "./config-files.ts";
 export { writeConfigFile } from "./config-write.ts";
-export type { ErrorKind, RequestInfo } from "./errors.ts";
-export { AfterSendError, ConfigError, exitCodeOf, MmnError, NetworkError, ServerError, UsageError } from "./errors.ts";
 export type { FileInput } from "./files.ts";
 export type { NotifyCallOptions, SendCallOptions, WakeupConfig, WakeupOptions } from "./functional.ts";
 export { exportHook, importHook, notify, notifyChannel, notifyUser, sendUpdate, wakeup } from "./functional.ts";
@@ -33,4 +42,3 @@ export type {
 export type { Recipient } from "./recipient.ts";
 export { normalizeUrl } from "./server-url.ts";
 export { MAX_MESSAGE_RUNES, splitMessage } from "./split.ts";
-export { VERSION } from "./version.ts";

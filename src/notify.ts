@@ -2,7 +2,8 @@ import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { checkMessage, checkName, checkOptions, checkRecipient, checkUpdate } from "./arguments.ts";
-import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./errors.ts";
+import { AfterSendError, ConfigError, NetworkError, ServerError, UsageError } from "./base/errors.ts";
+import { printable } from "./base/printable.ts";
 import { chunk, type FileInput, MAX_FILES_PER_POST, prepareFiles, type UploadFile } from "./files.ts";
 import { type HookStore, MemoryHookStore, type MessageHook, readHookFile, writeHookFile } from "./hooks.ts";
 import { Api } from "./mattermost/api.ts";
@@ -21,7 +22,6 @@ import {
   type UpdateOptions,
 } from "./notify-options.ts";
 import { Poster, type Skipped } from "./posting.ts";
-import { printable } from "./printable.ts";
 import type { Recipient } from "./recipient.ts";
 import { normalizeUrl } from "./server-url.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";

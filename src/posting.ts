@@ -1,6 +1,7 @@
 import type { Post } from "@mattermost/types/posts";
-import { ServerError } from "./errors.ts";
-import { chunk, formatBytes, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
+import { formatBytes } from "./base/bytes.ts";
+import { ServerError } from "./base/errors.ts";
+import { chunk, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
 import type { Api } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";

@@ -1,5 +1,5 @@
 import type { UserProfile } from "@mattermost/types/users";
-import { ConfigError, ServerError, UsageError } from "./errors.ts";
+import { ConfigError, ServerError, UsageError } from "./base/errors.ts";
 import type { Api } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import type { NameCache } from "./names.ts";

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 import type { Operand } from "./command.ts";
 import type { FlagSpecs } from "./flags.ts";
 

@@ -1,13 +1,5 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { type FlagSpecs, operandsStartAt } from "./flags.ts";
-
-export interface GlobalFlags {
-  config?: string;
-  quiet: boolean;
-  verbose: boolean;
-  help: boolean;
-  version: boolean;
-}
 
 /**
  * Everything after the first `--` belongs to the wrapped command: citty would take its
@@ -18,22 +10,51 @@ export function splitArgv(argv: readonly string[]): { ours: string[]; rest: stri
   return at < 0 ? { ours: [...argv], rest: undefined } : { ours: argv.slice(0, at), rest: argv.slice(at + 1) };
 }
 
-/** The global flags as a definition, to parse them among a command's own. */
+/**
+ * The global flags, declared once: taken before or after the command's name, parsed among a
+ * command's own, shown in every help, completed by every shell and known to "did you mean".
+ * Help lists them in this order.
+ */
 const GLOBAL_FLAGS = {
-  config: { type: "string", description: "" },
-  quiet: { type: "boolean", alias: "q", description: "" },
-  verbose: { type: "boolean", description: "" },
-  help: { type: "boolean", alias: "h", description: "" },
-  version: { type: "boolean", alias: "V", description: "" },
-} satisfies FlagSpecs;
+  config: {
+    type: "string",
+    valueHint: "FILE",
+    needs: "a file name",
+    description: "use this configuration file instead of ~/.mmnrc and .mattermost_notify",
+  },
+  quiet: { type: "boolean", alias: "q", description: "print nothing but errors" },
+  verbose: { type: "boolean", description: "show each request, its status and time" },
+  version: { type: "boolean", alias: "V", description: "print the version" },
+  help: { type: "boolean", alias: "h", description: "show help; `mmn <command> --help` for a command" },
+} satisfies Record<string, FlagSpecs[string] & { needs?: string }>;
+
+type GlobalName = keyof typeof GLOBAL_FLAGS;
+type Switch = { [K in GlobalName]: (typeof GLOBAL_FLAGS)[K]["type"] extends "boolean" ? K : never }[GlobalName];
+type Valued = Exclude<GlobalName, Switch>;
+
+/** The global flags as given: each switch on or off, each value when given. */
+export type GlobalFlags = Record<Switch, boolean> & Partial<Record<Valued, string>>;
+const GLOBALS = Object.entries(GLOBAL_FLAGS) as Array<[GlobalName, (typeof GLOBAL_FLAGS)[GlobalName]]>;
 
 /** Their names, for "did you mean". */
 export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_FLAGS);
 
+/** The global flags that take a value (`--config FILE`): the word after one is neither command nor flag. */
+export const GLOBAL_VALUE_FLAGS: readonly string[] = GLOBALS.filter(([, spec]) => spec.type === "string").map(
+  ([name]) => `--${name}`,
+);
+
+/** The help's "Global options" block. */
+export const GLOBAL_OPTIONS = `Global options:\n${GLOBALS.map(([name, spec]) => {
+  const alias = "alias" in spec ? `-${spec.alias}, ` : "";
+  const value = "valueHint" in spec ? ` ${spec.valueHint}` : "";
+  return `  ${`${alias}--${name}${value}`.padEnd(16)}${spec.description}`;
+}).join("\n")}`;
+
 /** Where the command name stands: the first word that is neither a flag nor the value of --config. */
 export function commandAt(args: readonly string[]): number {
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--config") i++;
+    if (GLOBAL_VALUE_FLAGS.includes(args[i]!)) i++;
     else if (!args[i]!.startsWith("-")) return i;
   }
   return args.length;
@@ -50,32 +71,40 @@ export function wrappedCommandAt(args: readonly string[], from: number, flags: F
 
 /** Global flags may stand before or after the command name; they are taken out here. */
 export function extractGlobals(args: readonly string[]): { globals: GlobalFlags; args: string[] } {
-  const globals: GlobalFlags = { quiet: false, verbose: false, help: false, version: false };
+  const globals = {} as GlobalFlags;
+  for (const [name, spec] of GLOBALS) if (spec.type === "boolean") globals[name as Switch] = false;
   const left: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--quiet" || arg === "-q") globals.quiet = true;
-    else if (arg === "--verbose") globals.verbose = true;
-    else if (arg === "--help" || arg === "-h") globals.help = true;
-    else if (arg === "--version" || arg === "-V") globals.version = true;
-    else if (arg.startsWith("--config=")) globals.config = configOnce(globals.config, arg.slice("--config=".length));
-    else if (arg === "--config") {
-      const value = args[++i];
-      if (value === undefined || value.startsWith("-")) throw new UsageError("--config needs a file name");
-      globals.config = configOnce(globals.config, value);
-    } else left.push(arg);
+    const found = GLOBALS.find(([name, spec]) =>
+      spec.type === "boolean"
+        ? arg === `--${name}` || ("alias" in spec && arg === `-${spec.alias}`)
+        : arg === `--${name}` || arg.startsWith(`--${name}=`),
+    );
+    if (!found) {
+      left.push(arg);
+      continue;
+    }
+    const [name, spec] = found;
+    if (spec.type === "boolean") {
+      globals[name as Switch] = true;
+      continue;
+    }
+    const inline = arg.startsWith(`--${name}=`);
+    const value = inline ? arg.slice(name.length + 3) : args[++i];
+    if (value === undefined || (!inline && value.startsWith("-")))
+      throw new UsageError(`--${name} needs ${spec.needs}`);
+    globals[name as Valued] = once(name, globals[name as Valued], value);
   }
   return { globals, args: left };
 }
 
-/** One configuration file: a second --config would silently win over the first. */
-function configOnce(previous: string | undefined, value: string): string {
+/** One value: a second --config would silently win over the first. */
+function once(name: string, previous: string | undefined, value: string): string {
   if (previous !== undefined)
     throw new UsageError(
-      `--config given twice (${JSON.stringify(previous)} and ${JSON.stringify(value)}): it takes one value`,
-      {
-        hint: "give --config once",
-      },
+      `--${name} given twice (${JSON.stringify(previous)} and ${JSON.stringify(value)}): it takes one value`,
+      { hint: `give --${name} once` },
     );
   return value;
 }

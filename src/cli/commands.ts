@@ -1,3 +1,4 @@
+import { GLOBAL_OPTIONS } from "./argv.ts";
 import type { Command } from "./command.ts";
 
 /** Loaded on demand: a command pays only for the code it runs. */
@@ -47,14 +48,6 @@ export const COMMANDS: CommandTable = {
     load: async () => (await import("./completion.ts")).default,
   },
 };
-
-/** Taken by every command, before or after its name. */
-export const GLOBAL_OPTIONS = `Global options:
-  --config FILE   use this configuration file instead of ~/.mmnrc and .mattermost_notify
-  -q, --quiet     print nothing but errors
-  --verbose       show each request, its status and time
-  -V, --version   print the version
-  -h, --help      show help; \`mmn <command> --help\` for a command`;
 
 /** The command of that name; not one of Object's own properties (`mmn constructor`). */
 export const commandNamed = (name: string | undefined): CommandEntry | undefined =>

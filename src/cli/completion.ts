@@ -1,4 +1,5 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
+import { GLOBAL_FLAG_NAMES, GLOBAL_VALUE_FLAGS } from "./argv.ts";
 import { defineCommand } from "./command.ts";
 import type { CommandTable } from "./commands.ts";
 import { print } from "./ui.ts";
@@ -7,7 +8,9 @@ const examples = `  mmn completion bash > ~/.local/share/bash-completion/complet
   mmn completion zsh > ~/.zfunc/_mmn        # with fpath+=(~/.zfunc) before compinit
   mmn completion fish > ~/.config/fish/completions/mmn.fish`;
 
-const GLOBALS = ["--config", "--quiet", "--verbose", "--help", "--version"];
+const GLOBALS = GLOBAL_FLAG_NAMES.map((name) => `--${name}`);
+/** A shell test: the word is a global flag that takes a value (`--config`), so the next is that value. */
+const takesValue = (word: string) => GLOBAL_VALUE_FLAGS.map((flag) => `${word} == "${flag}"`).join(" || ");
 const HOOK_ACTIONS = ["list", "show", "export", "import", "rm"];
 const SHELL_NAMES = ["bash", "zsh", "fish"];
 
@@ -39,7 +42,7 @@ function bash(table: Record<string, string[]>, runValues: string[]): string {
   const cases = Object.entries(table)
     .map(([name, flags]) => `    ${name}) opts="${[...flags, ...GLOBALS, ...operands(name)].join(" ")}" ;;`)
     .join("\n");
-  // The command is the first word that is neither an option nor the value of --config.
+  // The command is the first word that is neither an option nor the value of a global one (--config).
   // After run's options, the wrapped command: its name, then its own words (files, by -o default).
   return `# mmn bash completion
 _mmn() {
@@ -48,7 +51,7 @@ _mmn() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
     [[ $w == "--" ]] && { ((COMP_CWORD == i + 1)) && COMPREPLY=($(compgen -c -- "$cur")); return 0; }
-    [[ $w == "--config" ]] && { ((i++)); continue; }
+    [[ ${takesValue("$w")} ]] && { ((i++)); continue; }
     if [[ $cmd == run ]]; then
       [[ $values == *" $w "* ]] && { ((i++)); continue; }
       [[ $w != -* ]] && return 0
@@ -56,7 +59,7 @@ _mmn() {
     fi
     [[ -z $cmd && $w != -* ]] && cmd=$w
   done
-  [[ $prev == "--config" ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }
+  [[ ${takesValue("$prev")} ]] && { COMPREPLY=($(compgen -f -- "$cur")); return; }
   if [[ $cmd == run ]]; then
     [[ $prev == "--on" ]] && { COMPREPLY=($(compgen -W "always failure" -- "$cur")); return; }
     [[ $values == *" $prev "* ]] && return 0
@@ -87,9 +90,9 @@ _mmn() {
   if (( dashes && dashes < CURRENT )); then
     words=("\${(@)words[dashes+1,-1]}"); (( CURRENT -= dashes )); _normal; return
   fi
-  [[ \${words[CURRENT-1]} == --config ]] && { _files; return; }
+  [[ ${takesValue(`\${words[CURRENT-1]}`)} ]] && { _files; return; }
   for (( i = 2; i < CURRENT; i++ )); do
-    [[ \${words[i]} == --config ]] && { (( i++ )); continue; }
+    [[ ${takesValue(`\${words[i]}`)} ]] && { (( i++ )); continue; }
     [[ \${words[i]} != -* ]] && { cmd=\${words[i]}; break; }
   done
   case $cmd in
@@ -116,7 +119,7 @@ function fish(table: Record<string, string[]>, runValues: string[]): string {
     "        if test $started = 1; set count (math $count + 1); continue; end",
     "        if test $skip = 1; set skip 0; continue; end",
     "        if test $run = 0",
-    '            test "$w" = --config; and set skip 1',
+    `            contains -- $w ${GLOBAL_VALUE_FLAGS.join(" ")}; and set skip 1`,
     '            test "$w" = run; and set run 1',
     "            continue",
     "        end",
@@ -129,7 +132,9 @@ function fish(table: Record<string, string[]>, runValues: string[]): string {
     "    test $run = 1 -a $started = 0 -a $skip = 0; and not string match -q -- '-*' (commandline -ct)",
     "end",
     `complete -c mmn -n __fish_use_subcommand -f -a "${Object.keys(table).join(" ")}"`,
-    ...GLOBALS.map((g) => `complete -c mmn -n "${ours}" -l ${g.slice(2)}${g === "--config" ? " -r -F" : ""}`),
+    ...GLOBALS.map(
+      (g) => `complete -c mmn -n "${ours}" -l ${g.slice(2)}${GLOBAL_VALUE_FLAGS.includes(g) ? " -r -F" : ""}`,
+    ),
     `complete -c mmn -n "__mmn_wrapped first" -f -a "(__fish_complete_command)"`,
   ];
   for (const [name, flags] of Object.entries(table)) {

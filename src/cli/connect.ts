@@ -1,7 +1,5 @@
-import { type MmnConfig, requireConnection } from "../config.ts";
-import { fetchOptions } from "../fetch-options.ts";
-import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
-import { defaultNameCachePath, FileNameCache } from "../names.ts";
+import { clientOptions, diskStores } from "../client-options.ts";
+import type { MmnConfig } from "../config.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
@@ -10,19 +8,14 @@ import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
 export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  const names = new FileNameCache(defaultNameCachePath(), ui.warn);
-  // Read while the configuration is: a send to a known name needs both before its one request.
-  void names.load();
+  // Names are read while the configuration is: a send to a known name needs both.
+  const stores = diskStores(ui.warn);
   const loaded = await cliConfig(ctx, overrides);
-  const connection = requireConnection(loaded);
-  const fetching = await fetchOptions(loaded.config, connection.url, ui.warn, ctx.env);
+  const client = await clientOptions(loaded, { ...stores, warn: ui.warn, env: ctx.env });
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
   const notify = new Notify({
-    ...connection,
-    ...fetching,
-    hooks: new DirectoryHookStore(defaultHookDir()),
-    names,
+    ...client,
     onRetry: ({ attempt, waitMs, reason }) => {
       if (`${attempt} ${reason}` === lastRetry) return;
       lastRetry = `${attempt} ${reason}`;

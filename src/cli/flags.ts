@@ -6,7 +6,7 @@
  * A flag that takes one value is refused when given twice (`-u alice -u bob` would reach bob
  * alone, and say "sent"); a repeatable one says so (`multiple`) and keeps every value.
  */
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { closest } from "./suggest.ts";
 
 interface Described {

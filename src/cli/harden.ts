@@ -11,7 +11,7 @@
  * mmn is dumpable again after its exec, as usual. Without FFI (an unusual build) the
  * environment is still left out of the command's.
  */
-import { fs } from "../disk.ts";
+import { fs } from "../base/disk.ts";
 import { openLibc } from "../libc.ts";
 
 const PR_SET_DUMPABLE = 4;

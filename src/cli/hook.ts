@@ -1,4 +1,5 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 import { parseAge, pruneHooks } from "../hook-prune.ts";
 import {
   DirectoryHookStore,
@@ -9,7 +10,6 @@ import {
   validateId,
   writeHookFile,
 } from "../hooks.ts";
-import { printable } from "../printable.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { print, ui } from "./ui.ts";

@@ -1,5 +1,5 @@
-import { UsageError } from "../errors.ts";
-import { formatBytes } from "../files.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { UsageError } from "../base/errors.ts";
 import { MAX_MESSAGE_BYTES } from "../split.ts";
 import { isTerminal } from "./tty.ts";
 

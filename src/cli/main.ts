@@ -1,9 +1,9 @@
-import { errnoText } from "../disk.ts";
-import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
-import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
+import { errnoText } from "../base/disk.ts";
+import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../base/errors.ts";
+import { VERSION } from "../base/version.ts";
+import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, GLOBAL_OPTIONS, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { usage } from "./command.ts";
-import { COMMANDS, commandNamed, GLOBAL_OPTIONS, MAIN_HELP } from "./commands.ts";
+import { COMMANDS, commandNamed, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";

@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { AfterSendError } from "../errors.ts";
+import { AfterSendError } from "../base/errors.ts";
 import type { Notify } from "../notify.ts";
 import { print, ui } from "./ui.ts";
 

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 
 /** Ctrl-C or Ctrl-D at a question: the wizard ends, nothing written. */
 export class Cancelled extends UsageError {

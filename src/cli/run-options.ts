@@ -5,10 +5,10 @@
  */
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { hostname } from "node:os";
-import { writeTarget } from "../atomic.ts";
+import { writeTarget } from "../base/atomic.ts";
+import { errnoText } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
 import type { LoadedConfig } from "../config.ts";
-import { errnoText } from "../disk.ts";
-import { UsageError } from "../errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
 import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";

@@ -1,5 +1,5 @@
+import { errorMessage, UsageError } from "../base/errors.ts";
 import type { LoadedConfig } from "../config.ts";
-import { errorMessage, UsageError } from "../errors.ts";
 import { validateId, writeHookFile } from "../hooks.ts";
 import type { Notify } from "../notify.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";

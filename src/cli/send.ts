@@ -1,6 +1,6 @@
 import type { Post } from "@mattermost/types/posts";
-import { unwritableReason } from "../atomic.ts";
-import { AfterSendError, UsageError } from "../errors.ts";
+import { unwritableReason } from "../base/atomic.ts";
+import { AfterSendError, UsageError } from "../base/errors.ts";
 import { validateId } from "../hooks.ts";
 import { pickRecipient } from "../recipient.ts";
 import {

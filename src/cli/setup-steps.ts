@@ -1,11 +1,11 @@
 /** The steps of `mmn setup`: each asks, checks with the server, or reads what it needs. */
 import type { Team } from "@mattermost/types/teams";
+import { errnoText, exists } from "../base/disk.ts";
+import { ConfigError, MmnError, ServerError, UsageError } from "../base/errors.ts";
+import { FileRefused, readSmallFile } from "../base/read-file.ts";
 import type { MmnConfig } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
-import { errnoText, exists } from "../disk.ts";
-import { ConfigError, MmnError, ServerError, UsageError } from "../errors.ts";
 import type { Notify } from "../notify.ts";
-import { FileRefused, readSmallFile } from "../read-file.ts";
 import type { Recipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
 import { readStdin } from "./input.ts";

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
+import { UsageError } from "../base/errors.ts";
 import { type MmnConfig, mergeConfig } from "../config.ts";
 import { userConfigPath } from "../config-files.ts";
 import { writeConfigFile } from "../config-write.ts";
-import { UsageError } from "../errors.ts";
 import { fetchOptions } from "../fetch-options.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";

@@ -1,6 +1,6 @@
-import { exitCodeOf, type MmnError, UsageError } from "../errors.ts";
-import { formatBytes } from "../files.ts";
-import { printable } from "../printable.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { exitCodeOf, type MmnError, UsageError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";

@@ -3,7 +3,7 @@
  * costs ~55 ms at start (measured in a compiled binary), more than a whole `mmn send`
  * should take. Not `process.stdout/stderr` either (see tty.ts).
  */
-import { errorMessage, MmnError, NetworkError, ServerError } from "../errors.ts";
+import { errorMessage, MmnError, NetworkError, ServerError } from "../base/errors.ts";
 import { isTerminal } from "./tty.ts";
 
 let colorOn: boolean | undefined;

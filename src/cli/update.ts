@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { readHookFile, validateId } from "../hooks.ts";
 import { fileFlag, jsonFlag, messageOperand, oneOperand, timeoutFlag, timeoutOption } from "./_shared.ts";
 import { defineCommand } from "./command.ts";

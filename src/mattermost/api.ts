@@ -1,4 +1,4 @@
-import type { RequestInfo } from "../errors.ts";
+import type { RequestInfo } from "../base/errors.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
 import type { Shape } from "./shapes.ts";
 import { Transport, type TransportOptions } from "./transport.ts";

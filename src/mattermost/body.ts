@@ -1,5 +1,5 @@
 /** An answer's body, read within a bound: counted as it comes and again as it decodes. */
-import { printable } from "../printable.ts";
+import { printable } from "../base/printable.ts";
 import { DecodeError, decodeBody } from "./decode.ts";
 
 /** A 2xx answer that cannot be taken: larger than the bound, or compressed in a way it does not decode. */

@@ -1,6 +1,6 @@
 /** A failed attempt told as a user reads it: what the server said, or what the request ran into. */
-import { ConfigError, errorMessage, NetworkError, type RequestInfo, ServerError } from "../errors.ts";
-import { printable } from "../printable.ts";
+import { ConfigError, errorMessage, NetworkError, type RequestInfo, ServerError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
 import { hintFor } from "./hints.ts";
 import { proxyFor, redactCredentials } from "./proxy.ts";
 

@@ -1,7 +1,17 @@
-import { errnoText, fs } from "../disk.ts";
-import { formatBytes, type UploadFile } from "../files.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { errnoText, fs } from "../base/disk.ts";
 
-export type { UploadFile };
+/** A file as it is uploaded: checked, named, and its size known before anything is sent. */
+export interface UploadFile {
+  path: string;
+  /** Name shown in Mattermost; defaults to the file's base name, never the local path. */
+  name: string;
+  size: number;
+  /** Upload only the last `size` bytes, starting here (used to attach the tail of a log). */
+  offset?: number;
+  /** The bytes themselves, held in memory instead of read from `path` (a long message sent as a file). */
+  content?: Uint8Array;
+}
 
 const CHUNK = 1 << 20;
 const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from "node:net";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** A proxy URL as fetch takes it, or a ConfigError that names where it came from. */
 export function checkProxy(proxy: string): string {

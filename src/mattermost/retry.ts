@@ -1,4 +1,4 @@
-import { isTransient, NetworkError, ServerError } from "../errors.ts";
+import { isTransient, NetworkError, ServerError } from "../base/errors.ts";
 
 /**
  * When to try a request again: as often as fits before `deadline` (performance.now() time),

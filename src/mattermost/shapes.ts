@@ -1,12 +1,11 @@
+import { isId } from "../base/ids.ts";
+
 /**
  * What a successful answer must look like before mmn acts on it. A proxy's login page, a
  * `{}` or a `null` with a 2xx status is no post: counted as sent it would print "sent (post
  * undefined)" and write a hook of empty lines; an id holding a line break would add lines
  * to a hook file. Only the fields mmn uses are checked.
  */
-
-/** Mattermost's ids: 26 characters of lower-case letters and digits. */
-export const isId = (value: unknown): value is string => typeof value === "string" && /^[a-z0-9]{26}$/.test(value);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /**
  * A token as an Authorization header carries it: visible ASCII only (Mattermost's are 26

@@ -6,8 +6,8 @@
  * it parses a body of any size, and it follows redirects.
  */
 import { type $Fetch, ofetch } from "ofetch";
-import { ConfigError, type RequestInfo, UsageError } from "../errors.ts";
-import { USER_AGENT } from "../version.ts";
+import { ConfigError, type RequestInfo, UsageError } from "../base/errors.ts";
+import { USER_AGENT } from "../base/version.ts";
 import { readBody, UnreadableReply } from "./body.ts";
 import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
 import { UploadSourceError } from "./multipart.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
-import { formatBytes } from "../../src/files.ts";
+import { formatBytes } from "../../src/base/bytes.ts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { waitFor } from "../run/helpers.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { baseName, exists, homeDir, isFile, joinPath, parentDir, resolvePath } from "../../src/disk.ts";
+import { baseName, exists, homeDir, isFile, joinPath, parentDir, resolvePath } from "../../src/base/disk.ts";
 
 describe("paths agree with node:path on POSIX paths", () => {
   const paths = ["/", "/a", "/a/b", "/a/b/", "a", "a/b", "a//b/", "./a", "../a/b", ".mmnrc", "/a/b.c/d.msg"];

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
+import { UsageError } from "../../src/base/errors.ts";
 import { extractGlobals, splitArgv } from "../../src/cli/argv.ts";
 import { type FlagSpecs, parseFlags } from "../../src/cli/flags.ts";
-import { UsageError } from "../../src/errors.ts";
 
 const specs = {
   user: { type: "string", alias: "u", description: "" },

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/base/errors.ts";
 import { checkProxy, proxyFor, redactCredentials } from "../../src/mattermost/proxy.ts";
 
 test("the proxy a request goes through: configured, else by scheme, else ALL_PROXY, unless NO_PROXY", () => {

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, lchownSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { errnoText } from "../../src/disk.ts";
-import { readOwnFile, readSmallFile } from "../../src/read-file.ts";
+import { errnoText } from "../../src/base/disk.ts";
+import { readOwnFile, readSmallFile } from "../../src/base/read-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mmn-read-"));
 const file = (name: string, text: string, mode = 0o600) => {

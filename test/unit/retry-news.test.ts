@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { NetworkError, ServerError } from "../../src/errors.ts";
+import { NetworkError, ServerError } from "../../src/base/errors.ts";
 import { withRetries } from "../../src/mattermost/retry.ts";
 
 const request = { method: "POST", path: "/posts" };

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "../../src/base/errors.ts";
 import {
   attachGlobs,
   audience,
@@ -13,7 +14,6 @@ import {
   runId,
 } from "../../src/cli/run-options.ts";
 import type { LoadedConfig } from "../../src/config.ts";
-import { UsageError } from "../../src/errors.ts";
 
 const loaded = (config: LoadedConfig["config"], file = "/home/u/.mmnrc"): LoadedConfig => ({
   config,

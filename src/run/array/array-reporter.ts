@@ -6,7 +6,7 @@
  * the array's end is told once. Each task costs the server a few requests at most, however
  * many tasks there are.
  */
-import { errorMessage } from "../../errors.ts";
+import { errorMessage } from "../../base/errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";

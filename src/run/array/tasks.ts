@@ -5,10 +5,10 @@
  * directory does not grow with the array, and when the array is done only a `done` mark stays.
  * Writes are atomic (a temp file and a rename), reads bounded, a broken file skipped.
  */
-import { writeFileAtomic } from "../../atomic.ts";
-import { fs, joinPath, parentDir } from "../../disk.ts";
+import { writeFileAtomic } from "../../base/atomic.ts";
+import { fs, joinPath, parentDir } from "../../base/disk.ts";
+import { FileRefused, ownedByUs, readStateFile } from "../../base/read-file.ts";
 import { lockFile, type Release } from "../../hook-lock.ts";
-import { FileRefused, ownedByUs, readStateFile } from "../../read-file.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {

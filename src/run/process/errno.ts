@@ -1,4 +1,4 @@
-import { errnoWords } from "../../disk.ts";
+import { errnoWords } from "../../base/disk.ts";
 
 /** A failed write or open as a person reads it: the code, and what it means when we know. */
 export function describeError(err: unknown): string {

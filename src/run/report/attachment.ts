@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { formatBytes } from "../../files.ts";
+import { formatBytes } from "../../base/bytes.ts";
 
 /** What the log kept for attaching does not hold, and why. */
 export interface LogLoss {

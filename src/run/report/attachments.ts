@@ -7,8 +7,9 @@
  */
 import { closeSync } from "node:fs";
 import { basename, relative as relativeTo, resolve } from "node:path";
-import { errnoText } from "../../disk.ts";
-import { type FileInput, formatBytes } from "../../files.ts";
+import { formatBytes } from "../../base/bytes.ts";
+import { errnoText } from "../../base/disk.ts";
+import type { FileInput } from "../../files.ts";
 import { fdPath } from "../process/samefile.ts";
 import { PathChecker } from "./checked-open.ts";
 import { literal } from "./fence.ts";

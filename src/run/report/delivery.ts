@@ -1,4 +1,4 @@
-import { errorMessage, NetworkError, ServerError } from "../../errors.ts";
+import { errorMessage, NetworkError, ServerError } from "../../base/errors.ts";
 
 /** Where one of the end's messages stands: the reply that notifies, or the status post's final state. */
 export type Delivery =

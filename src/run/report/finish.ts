@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { errorMessage } from "../../errors.ts";
+import { errorMessage } from "../../base/errors.ts";
 import type { Notify } from "../../notify.ts";
 import { type LogLoss, logSlice, trimNote } from "./attachment.ts";
 import { type Attachments, collectAttachments } from "./attachments.ts";

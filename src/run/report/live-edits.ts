@@ -1,4 +1,4 @@
-import { errorMessage, isTransient, MmnError } from "../../errors.ts";
+import { errorMessage, isTransient, MmnError } from "../../base/errors.ts";
 import { OnceWarning } from "./once-warning.ts";
 import type { RunState } from "./render.ts";
 import { type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";

@@ -1,4 +1,4 @@
-import { formatBytes } from "../../files.ts";
+import { formatBytes } from "../../base/bytes.ts";
 import { type Cause, causeEndsRun, causeStopsRun } from "../../scheduler/cause.ts";
 import type { JobContext } from "../../scheduler/scheduler.ts";
 import { MAX_MESSAGE_RUNES } from "../../split.ts";

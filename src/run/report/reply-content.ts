@@ -4,7 +4,7 @@
  * broken, answered wrongly, a file that changed on disk) are left out, and the reply says so:
  * the files must not cost the notification.
  */
-import { errorMessage, NetworkError, ServerError, UsageError } from "../../errors.ts";
+import { errorMessage, NetworkError, ServerError, UsageError } from "../../base/errors.ts";
 import type { FileInput } from "../../files.ts";
 import type { FinalReply } from "./run-reporter.ts";
 

@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { errorMessage, ServerError } from "../../errors.ts";
+import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";

@@ -1,4 +1,4 @@
-import { errorMessage, UsageError } from "../../errors.ts";
+import { errorMessage, UsageError } from "../../base/errors.ts";
 import type { Notify } from "../../notify.ts";
 import type { Recipient } from "../../recipient.ts";
 

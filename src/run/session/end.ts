@@ -1,4 +1,4 @@
-import { formatBytes } from "../../files.ts";
+import { formatBytes } from "../../base/bytes.ts";
 import { causeStopsRun } from "../../scheduler/cause.ts";
 import type { ChildResult } from "../process/child.ts";
 import { type EndOptions, finish } from "../report/finish.ts";

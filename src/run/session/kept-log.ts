@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { errorMessage } from "../../errors.ts";
+import { errorMessage } from "../../base/errors.ts";
 import { LogFile } from "../process/logfile.ts";
 import { fdPath } from "../process/samefile.ts";
 import { privateTempDir } from "../process/tempdir.ts";

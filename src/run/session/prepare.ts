@@ -1,4 +1,4 @@
-import { joinPath } from "../../disk.ts";
+import { joinPath } from "../../base/disk.ts";
 import { defaultHookDir } from "../../hooks.ts";
 import { jobContext } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";

@@ -1,4 +1,4 @@
-import { errorMessage } from "../../errors.ts";
+import { errorMessage } from "../../base/errors.ts";
 import { end } from "./end.ts";
 import { releaseLog } from "./kept-log.ts";
 import type { WrapOptions, WrapResult } from "./options.ts";
