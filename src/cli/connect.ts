@@ -5,6 +5,7 @@ import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
+import { phase } from "./trace.ts";
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
@@ -13,6 +14,7 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   // Read while the configuration is: a send to a known name needs both before its one request.
   void names.load();
   const loaded = await cliConfig(ctx, overrides);
+  phase("config");
   const connection = requireConnection(loaded);
   const fetching = await fetchOptions(loaded.config, connection.url, ui.warn, ctx.env);
   // Requests made side by side fail alike: tell each wait once.
@@ -31,5 +33,6 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
       ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     ...options,
   });
+  phase("client");
   return { notify, config: loaded };
 }

@@ -8,6 +8,7 @@ import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
 import { closest } from "./suggest.ts";
+import { phase } from "./trace.ts";
 import { isTerminal } from "./tty.ts";
 import { markLines, print, setLevel, ui } from "./ui.ts";
 
@@ -23,6 +24,7 @@ let jsonOutput = false;
 let exitAtOnce = false;
 
 async function main(argv: string[]): Promise<number> {
+  phase("main");
   const { ours: beforeDashes, rest } = splitArgv(argv);
   // A command run wraps is not ours to read, even without `--`: its -q and --help are its own.
   const at = commandAt(beforeDashes);
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   // the command's code. A failure is reported when the command asks for the files.
   if (entry.readsConfig && !globals.help) ctx.configFiles().catch(() => {});
   const command = await entry.load();
+  phase("loaded");
   if (globals.help) {
     print(`${cleanUsage(await usage(command))}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${command.examples}\n`);
     return 0;
