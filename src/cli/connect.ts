@@ -1,7 +1,6 @@
 import { type MmnConfig, requireConnection } from "../config.ts";
 import { fetchOptions } from "../fetch-options.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
-import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
@@ -10,9 +9,7 @@ import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
 export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  const names = new FileNameCache(defaultNameCachePath());
-  // Read while the configuration is: a send to a known name needs both before its one request.
-  void names.load();
+  const names = ctx.names();
   const loaded = await cliConfig(ctx, overrides);
   phase("config");
   const connection = requireConnection(loaded);
