@@ -78,8 +78,12 @@ try {
   });
   // Both settled: mmn's status post is out, nothing else happens until the command ends.
   await Bun.sleep(2000);
-  const idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid) };
-  idleBun.kill();
+  let idleMem: Record<"mmn" | "bun", ReturnType<typeof resident>>;
+  try {
+    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid) };
+  } finally {
+    idleBun.kill();
+  }
 
   // 1. One message to a user whose DM channel is cached: one POST.
   await spawnTimed([MMN, "send", "warm-up", "-u", "alice"], env);
