@@ -2,17 +2,21 @@
  * `bun run bench`: speed and memory of dist/mmn, each next to a baseline measured in the
  * same run on the same machine, against the test server on loopback. Prints ratios.
  *   --quick   fewer repetitions, 256 MiB instead of 1 GiB, a 10 s sleep instead of 60 s
+ *   MMN_BIN=path   that binary instead of dist/mmn (one built before a change, for its figures)
+ * A send's phases come from MMN_TRACE_PHASES=1 (src/cli/trace.ts), beside the minimal POST's.
  */
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
 import { benchArray } from "./bench/array.ts";
-import { cpuSeconds, median, peakRss, spawnTimed, watchProcess } from "./bench/measure.ts";
+import { cpuSeconds, median, peakRss, resident, spawnTimed, watchProcess } from "./bench/measure.ts";
+import { type Marks, meanPhases, PHASES, tracedMinimal, tracedRun } from "./bench/phases.ts";
 import { tickCost } from "./bench/tick.ts";
 
 const ROOT = join(import.meta.dir, "..");
-const MMN = join(ROOT, "dist/mmn");
+// Another binary side by side with the same baselines (one built before a change): MMN_BIN=path.
+const MMN = process.env.MMN_BIN ? resolve(process.env.MMN_BIN) : join(ROOT, "dist/mmn");
 const quick = process.argv.includes("--quick");
 const RUNS = quick ? 7 : 21;
 const BIG = (quick ? 256 : 1024) * 1024 * 1024;
@@ -42,6 +46,7 @@ async function compile(name: string, source: string): Promise<string> {
 
 const row = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
+const mib = (kb: number) => (kb / 1024).toFixed(1);
 
 if (!statSync(MMN, { throwIfNoEntry: false })) {
   console.error("dist/mmn is missing: run `bun run build` first");
@@ -65,6 +70,20 @@ try {
     stderr: "ignore",
   });
   const sleeperWatch = watchProcess(sleeper.pid, 200);
+  // Beside it, a compiled Bun program that only waits: what any binary of Bun holds.
+  const idleBun = Bun.spawn([await compile("idle", "setTimeout(() => {}, 3_600_000);")], {
+    env,
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  // Both settled: mmn's status post is out, nothing else happens until the command ends.
+  await Bun.sleep(2000);
+  let idleMem: Record<"mmn" | "bun", ReturnType<typeof resident>>;
+  try {
+    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid) };
+  } finally {
+    idleBun.kill();
+  }
 
   // 1. One message to a user whose DM channel is cached: one POST.
   await spawnTimed([MMN, "send", "warm-up", "-u", "alice"], env);
@@ -113,6 +132,24 @@ try {
   row("ratio mmn / minimal (target <= 1.5)", (median(times.mmn) / median(times.minimal)).toFixed(2));
   row("ratio mmn / curl", (median(times.mmn) / median(times.curl)).toFixed(2));
   row("posts the server received", String(sends));
+  // The same sends with their phases marked (MMN_TRACE_PHASES=1), apart from the timed ones.
+  const tracedMin = await compile("minimal-traced", tracedMinimal(`${server.url}/api/v4/posts`, body));
+  const traced = { mmn: [] as Marks[], minimal: [] as Marks[] };
+  for (let i = 0; i < RUNS; i++) {
+    const marks = await tracedRun([MMN, "send", "bench", "-u", "alice"], env);
+    if (!marks) break;
+    traced.mmn.push(marks);
+    traced.minimal.push((await tracedRun([tracedMin], { ...env, T: server.token }))!);
+  }
+  if (traced.mmn.length) {
+    const phases = { mmn: meanPhases(traced.mmn), minimal: meanPhases(traced.minimal) };
+    const cell = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(2)).padStart(12);
+    console.log(`where a send's time goes (ms, mean of ${RUNS} traced runs)${" ".repeat(6)}mmn send  minimal POST`);
+    for (const [i, [, label]] of PHASES.entries())
+      console.log(`    ${label.padEnd(52)}${cell(phases.mmn[i])}${cell(phases.minimal[i])}`);
+    const total = (values: (number | undefined)[]) => values.reduce<number>((a, b) => a + (b ?? 0), 0);
+    console.log(`    ${"total".padEnd(52)}${cell(total(phases.mmn))}${cell(total(phases.minimal))}`);
+  } else console.log("where a send's time goes: this binary marks no phases (MMN_TRACE_PHASES)");
   console.log("start-up");
   row("mmn --version", ms(median(times.version)));
   row("compiled hello world", ms(median(times.hello)));
@@ -147,7 +184,12 @@ try {
   row("cat FILE | tee LOG", `${ms(teeTime)} (${((gib / teeTime) * 1024).toFixed(0)} MiB/s)`);
   row("mmn run -- cat FILE", `${ms(wrapTime)} (${((gib / wrapTime) * 1024).toFixed(0)} MiB/s)`);
   row("throughput mmn / tee (target >= 0.8)", (teeTime / wrapTime).toFixed(2));
-  row("peak RSS of mmn (target <= 80 MiB)", peakKb ? `${(peakKb / 1024).toFixed(1)} MiB` : "n/a");
+  row("peak RSS of mmn (target <= 64 MiB)", peakKb ? `${mib(peakKb)} MiB` : "n/a");
+  row("ratio to the idle compiled Bun program", peakKb ? (peakKb / idleMem.bun.rssKb).toFixed(2) : "n/a");
+  console.log(`memory of mmn run around a sleep, against an idle compiled Bun program`);
+  row("mmn run, idle (RSS; anonymous)", `${mib(idleMem.mmn.rssKb)} MiB; ${mib(idleMem.mmn.anonKb)} MiB`);
+  row("idle compiled Bun program (RSS; anonymous)", `${mib(idleMem.bun.rssKb)} MiB; ${mib(idleMem.bun.anonKb)} MiB`);
+  row("ratio of RSS (target <= 1.3)", (idleMem.mmn.rssKb / idleMem.bun.rssKb).toFixed(2));
 
   // 3. SIGTERM to the final message at the server.
   server.requests.length = 0;

@@ -35,6 +35,9 @@ const TARGETS = [
  * `--use-system-ca` makes Bun also trust every .crt/.pem in /etc/ssl/certs, which on
  * RHEL-style systems links to /etc/pki/tls/certs (ca-bundle.crt). Bun reads them at the
  * first TLS connection, not at start: http and `--version` pay nothing for it.
+ * `--smol` collects garbage sooner: `mmn run` holds ~1.5 MiB less at idle and peaks 3-7 MiB
+ * lower through a command's fast output (it counts against the job's memory); `send` and the
+ * copy's speed measured the same (interleaved A/B, CPU time and wall).
  */
 async function compile(outfile: string, target?: string): Promise<void> {
   const args = [
@@ -49,7 +52,7 @@ async function compile(outfile: string, target?: string): Promise<void> {
     "--no-compile-autoload-bunfig",
     "--no-compile-autoload-tsconfig",
     "--no-compile-autoload-package-json",
-    "--compile-exec-argv=--use-system-ca",
+    "--compile-exec-argv=--use-system-ca --smol",
     `--outfile=${outfile}`,
     ...(target ? [`--target=${target}`] : []),
   ];

@@ -38,8 +38,10 @@ export async function clientOptions(
  * them. The names are read from now on: a send to a known name needs them and the
  * configuration before its one request.
  */
-export function diskStores(warn: (text: string) => void): Required<ClientStores> {
-  const names = new FileNameCache(defaultNameCachePath(), warn);
+export function diskStores(
+  warn: (text: string) => void,
+  names: FileNameCache = new FileNameCache(defaultNameCachePath(), warn),
+): Required<ClientStores> {
   void names.load();
   return { hooks: new DirectoryHookStore(defaultHookDir()), names };
 }

@@ -47,6 +47,7 @@ export class FileNameCache implements NameCache {
   #load(): Promise<Record<string, string>> {
     this.#entries ??= readStateFile(this.path, MAX_CACHE_BYTES)
       .then(({ text }) => entriesOf(JSON.parse(text)))
+
       // Missing or broken: the names are looked up again.
       .catch((error: unknown) => {
         if (error instanceof FileRefused || (error as NodeJS.ErrnoException).code === "ELOOP")

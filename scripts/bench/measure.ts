@@ -49,3 +49,12 @@ export function watchProcess(pid: number, everyMs: number): Promise<Sample> {
 
 export const peakRss = (sample: Sample) => sample.hwmKb;
 export const cpuSeconds = (sample: Sample) => sample.ticks / CLOCK_TICKS;
+
+/** The resident set now, in KiB, and its anonymous part (heap and stacks: what cannot be dropped). */
+export function resident(pid: number): { rssKb: number; anonKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return {
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    anonKb: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0),
+  };
+}

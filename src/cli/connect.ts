@@ -4,14 +4,18 @@ import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
+import { phase } from "./trace.ts";
+
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
 export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
-  // Names are read while the configuration is: a send to a known name needs both.
-  const stores = diskStores(ui.warn);
+  // Names are read while the configuration is (main starts both): a send to a known name needs both.
+  const stores = diskStores(ui.warn, ctx.names());
   const loaded = await cliConfig(ctx, overrides);
+  phase("config");
   const client = await clientOptions(loaded, { ...stores, warn: ui.warn, env: ctx.env });
+
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
   const notify = new Notify({
@@ -26,5 +30,6 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
     ...testBackoff(ctx.env),
     ...options,
   });
+  phase("client");
   return { notify, config: loaded };
 }

@@ -1,5 +1,6 @@
 import { type ConfigFile, type LoadedConfig, type MmnConfig, mergeConfig } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
+import { defaultNameCachePath, FileNameCache } from "../names.ts";
 import type { GlobalFlags } from "./argv.ts";
 import type { CommandTable } from "./commands.ts";
 import { ui } from "./ui.ts";
@@ -11,6 +12,8 @@ export interface CliContext {
   rest: string[] | undefined;
   /** The configuration files, read once: main starts the reading while a command loads. */
   configFiles(): Promise<ConfigFile[]>;
+  /** The cache of resolved names: main starts reading it with the configuration files. */
+  names(): FileNameCache;
   /** The environment as mmn started with it: MMN_TOKEN is taken out of the process's own. */
   env: Readonly<Record<string, string | undefined>>;
   /** Every command, for those that speak of the others (completion). */
@@ -19,6 +22,7 @@ export interface CliContext {
 
 export function createContext(globals: GlobalFlags, rest: string[] | undefined, commands: CommandTable): CliContext {
   let files: Promise<ConfigFile[]> | undefined;
+  let names: FileNameCache | undefined;
   const configFile = globals.config;
   const env = { ...process.env };
   // Whatever mmn starts (the command of `mmn run`, a scheduler query) must not inherit it.
@@ -32,6 +36,12 @@ export function createContext(globals: GlobalFlags, rest: string[] | undefined, 
     env,
     commands,
     configFiles: () => (files ??= readConfigFiles(configFile ? { configFile, env } : { env })),
+    names() {
+      if (names) return names;
+      names = new FileNameCache(defaultNameCachePath(), ui.warn);
+      void names.load();
+      return names;
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { readMessage } from "./input.ts";
 import { printResult } from "./output.ts";
+import { phase } from "./trace.ts";
 
 export default defineCommand({
   name: "mmn send",
@@ -69,6 +70,7 @@ export default defineCommand({
         replyTo,
         files: flags.file,
       });
+      phase("delivered");
     } catch (error) {
       // Sent but something after failed: say what went out before saying what failed.
       // With --json, main tells it, in the one object it prints for the failure.
@@ -77,6 +79,7 @@ export default defineCommand({
       throw error;
     }
     await printResult({ notify, ...result, id, saveHook, json });
+    phase("printed");
     return 0;
   },
 });

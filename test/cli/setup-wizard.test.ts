@@ -13,10 +13,26 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function tmuxRun(args: string[]): Promise<string> {
+  return (await tmuxCall(args)).out;
+}
+
+async function tmuxCall(args: string[]): Promise<{ out: string; code: number }> {
   const p = Bun.spawn(["tmux", ...args], { stdout: "pipe", stderr: "pipe" });
   const out = await new Response(p.stdout).text();
-  await p.exited;
-  return out;
+  return { out, code: await p.exited };
+}
+
+/**
+ * A session, once tmux has it: right after the last session was killed, the tmux server is
+ * still exiting, and a new-session sent to it then is lost (an empty screen for ever).
+ */
+async function newSession(name: string, size: [number, number], cmd: string): Promise<void> {
+  for (let tries = 0; tries < 50; tries++) {
+    await tmuxCall(["new-session", "-d", "-s", name, "-x", String(size[0]), "-y", String(size[1]), cmd]);
+    if ((await tmuxCall(["has-session", "-t", name])).code === 0) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`tmux would not start session ${name}`);
 }
 
 /** A loaded CI machine has taken over ten seconds to draw a prompt: the bound is generous, the wait ends on the text. */
@@ -37,7 +53,7 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(" ");
     const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
-    await tmuxRun(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd]);
+    await newSession(session, [120, 40], cmd);
     try {
       await waitFor(session, "Mattermost server address:");
       await tmuxRun(["send-keys", "-t", session, server.url, "Enter"]);
@@ -72,7 +88,7 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(" ");
     const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup --url ${teams.url} -u alice; echo "exit=$?"; sleep 30`;
-    await tmuxRun(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd]);
+    await newSession(session, [120, 40], cmd);
     const path = join(box.home, ".mmnrc");
     try {
       await waitFor(session, "Access token");
@@ -93,7 +109,7 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
     }
     // The same again, saying yes: the second team is the one written.
     const again = `mmn-setup-teams2-${process.pid}`;
-    await tmuxRun(["new-session", "-d", "-s", again, "-x", "120", "-y", "40", cmd]);
+    await newSession(again, [120, 40], cmd);
     try {
       await waitFor(again, "Access token");
       await tmuxRun(["send-keys", "-t", again, "-l", teams.token]);
@@ -119,7 +135,7 @@ describe.skipIf(!tmux)("mmn setup in a terminal", () => {
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(" ");
     const cmd = `cd ${box.cwd} && env -i ${env} ${MMN.join(" ")} setup; echo "exit=$?"; sleep 30`;
-    await tmuxRun(["new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd]);
+    await newSession(session, [160, 50], cmd);
     const answer = async (prompt: string, text: string) => {
       await waitFor(session, prompt);
       await tmuxRun(["send-keys", "-t", session, "-l", text]);

@@ -82,6 +82,7 @@ export async function pump(o: PumpOptions): Promise<number> {
       sinkSince = performance.now();
       o.log?.write(chunk);
       await o.sink.write(chunk);
+      release(chunk);
       if (o.exit.at !== undefined) blocked += performance.now() - Math.max(sinkSince, o.exit.at);
       sinkSince = undefined;
       // Our stdout or stderr takes no more: its reader is gone (EPIPE) or its file
@@ -99,4 +100,16 @@ export async function pump(o: PumpOptions): Promise<number> {
     o.source.release();
   }
   return bytes;
+}
+
+/**
+ * Gives a chunk's memory back now rather than at the next garbage collection, which lags
+ * tens of MiB behind a command that writes fast (1 GiB through mmn run peaked at 76-80 MiB,
+ * 65-70 with this). Only once nothing holds it: the tail and the log copy what they keep,
+ * the sink has flushed it. Only a chunk that is its whole buffer, as Bun's reads of a pipe are.
+ */
+function release(chunk: Uint8Array): void {
+  const { buffer } = chunk;
+  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength)
+    buffer.transfer(0);
 }
