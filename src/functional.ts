@@ -112,7 +112,7 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
   const notifier = await awake();
   const { user, channel, files, id } = options;
   const to = pickRecipient({ user, channel }, defaults);
-  if (!to && (id === undefined || !(await notifier.hooks.get(id)))) {
+  if (!to && (id === undefined || !(await notifier.messageInCache(id)))) {
     throw new UsageError("no user or channel to send to", {
       hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",
     });

@@ -89,7 +89,6 @@ export const NOTIFY_KEYS: OptionKeys<NotifyOptions> = {
   totalTimeoutMs: true,
   maxRetryWaitMs: true,
   retryBackoffMs: true,
-  endUnansweredMs: true,
   onRetry: true,
   onAttempt: true,
   team: true,

@@ -1,7 +1,7 @@
 import type { Post } from "@mattermost/types/posts";
 import { ServerError } from "./errors.ts";
 import { chunk, formatBytes, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
-import type { Api } from "./mattermost/api.ts";
+import type { Api, Deadline } from "./mattermost/api.ts";
 import * as rest from "./mattermost/endpoints.ts";
 import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";
 
@@ -22,6 +22,8 @@ export interface PostOptions {
   oversized?: Oversized;
   /** The server's MaxFileSize, when known: a larger file is not even sent. */
   maxFileSize?: number | undefined;
+  /** The call's deadline, when its caller gave one. */
+  deadline?: Deadline | undefined;
 }
 
 /** The files that were not attached, and the refusal that says why. */
@@ -58,15 +60,19 @@ export class Poster {
     const text = skipped ? `${head}${head.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : head;
     const [first = "", ...more] = this.split(text);
     const [firstFiles = [], ...moreFiles] = chunk(ids, MAX_FILES_PER_POST);
-    const post = await rest.createPost(this.api, {
-      channel_id: channelId,
-      message: first,
-      ...(options.rootId ? { root_id: options.rootId } : {}),
-      ...(firstFiles.length ? { file_ids: firstFiles } : {}),
-      ...(options.props ? { props: options.props } : {}),
-      ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
-    });
-    await this.followUps(channelId, options.rootId || post.id, more, moreFiles);
+    const post = await rest.createPost(
+      this.api,
+      {
+        channel_id: channelId,
+        message: first,
+        ...(options.rootId ? { root_id: options.rootId } : {}),
+        ...(firstFiles.length ? { file_ids: firstFiles } : {}),
+        ...(options.props ? { props: options.props } : {}),
+        ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
+      },
+      options.deadline,
+    );
+    await this.followUps(channelId, options.rootId || post.id, more, moreFiles, options.deadline);
     return { post, ...(skipped ? { skipped } : {}) };
   }
 
@@ -92,10 +98,18 @@ export class Poster {
   }
 
   /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
-  async followUps(channelId: string, rootId: string, pieces: string[], fileIdGroups: string[][]): Promise<void> {
-    for (const message of pieces) await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId });
+  async followUps(
+    channelId: string,
+    rootId: string,
+    pieces: string[],
+    fileIdGroups: string[][],
+    deadline?: Deadline,
+  ): Promise<void> {
+    for (const message of pieces) {
+      await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId }, deadline);
+    }
     for (const ids of fileIdGroups) {
-      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids });
+      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids }, deadline);
     }
   }
 
@@ -103,7 +117,7 @@ export class Poster {
   async upload(
     channelId: string,
     files: UploadFile[],
-    options: Pick<PostOptions, "oversized" | "maxFileSize"> = {},
+    options: Pick<PostOptions, "oversized" | "maxFileSize" | "deadline"> = {},
   ): Promise<{ ids: string[]; skipped?: Skipped }> {
     const limit = options.maxFileSize;
     const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);
@@ -112,7 +126,7 @@ export class Poster {
     if (tooLarge.length && options.oversized !== "skip") throw refusal(tooLarge, limit);
     const send = async (batch: UploadFile[]): Promise<void> => {
       try {
-        const result = await rest.uploadFiles(this.api, channelId, batch);
+        const result = await rest.uploadFiles(this.api, channelId, batch, options.deadline);
         ids.push(...result.file_infos.map((info) => info.id));
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413)) throw error;

@@ -1,8 +1,8 @@
+import { Client } from "../client/client.ts";
 import { type MmnConfig, requireConnection } from "../config.ts";
 import { fetchOptions } from "../fetch-options.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
 import { defaultNameCachePath, FileNameCache } from "../names.ts";
-import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
@@ -18,7 +18,7 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
   const fetching = await fetchOptions(loaded.config, connection.url, ui.warn, ctx.env);
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
-  const notify = new Notify({
+  const notify = new Client({
     ...connection,
     ...fetching,
     hooks: new DirectoryHookStore(defaultHookDir()),
