@@ -1,17 +1,20 @@
 import { writeFileAtomic } from "./atomic.ts";
 import { errnoText, fs, homeDir, joinPath } from "./disk.ts";
 import { UsageError } from "./errors.ts";
-import { lockFile, type Release } from "./hook-lock.ts";
+import { lockFile } from "./hook-lock.ts";
 import { isId } from "./mattermost/shapes.ts";
 import { printable } from "./printable.ts";
 import { FileRefused, readSmallFile, readStateFile } from "./read-file.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
 export interface MessageHook {
+  /** The name the message is known by (`--id`, `{ id }`). */
   id: string;
+  /** The channel the post is in. */
   channelId: string;
+  /** The post itself. */
   postId: string;
-  /** Server URL the post lives on (mmn's fifth line; absent in the seed's files). */
+  /** Server URL the post lives on (mmn's fifth line; absent in the files of Mattermost Notify (Python)). */
   server?: string;
   /** Thread root when the post is a reply, so that follow-ups land in the same thread. */
   rootId?: string;
@@ -53,7 +56,7 @@ export function validateId(id: string): string {
   return id;
 }
 
-/** The seed's four lines, plus one line of JSON with what the seed lacks. */
+/** The four lines of Mattermost Notify (Python), plus one line of JSON with what they lack. */
 export function formatHook(hook: MessageHook): string {
   const lines = [HEADER, hook.id, hook.channelId, hook.postId];
   const extra: Record<string, string> = {};
@@ -114,24 +117,47 @@ export async function writeHookFile(path: string, hook: MessageHook): Promise<vo
   }
 }
 
-/** Where hooks are kept by id. The library keeps them in memory, the CLI on disk. */
+/**
+ * Where hooks are kept by id: the library keeps them in memory, the CLI on disk. A program may
+ * plug in its own (a database, a key-value store) as `new Notify({ hooks })`.
+ *
+ * @example
+ * ```ts
+ * const client = new Notify({ url, token, hooks: new DirectoryHookStore(defaultHookDir()) });
+ * ```
+ */
 export interface HookStore {
+  /** The hook known by this id, or undefined. */
   get(id: string): Promise<MessageHook | undefined>;
+  /** Keep the hook under its id, replacing one kept before. */
   set(hook: MessageHook): Promise<void>;
+  /** Forget the id; whether there was a hook under it. */
   delete(id: string): Promise<boolean>;
+  /** Every hook kept. */
   list(): Promise<MessageHook[]>;
   /**
    * Hold the id alone until the returned function is called: the sends and edits of one id
    * by many processes at once (array tasks, parallel steps) then make one message, not many.
    */
-  lock?(id: string): Promise<Release>;
+  lock?(id: string): Promise<() => Promise<void>>;
 }
 
+/**
+ * Hooks in this process's memory, as the Python package Mattermost Notify (Python) keeps them:
+ * the default store of `new Notify()`.
+ *
+ * @example
+ * ```ts
+ * const hooks = new MemoryHookStore();
+ * const client = new Notify({ url, token, hooks });
+ * ```
+ */
 export class MemoryHookStore implements HookStore {
   readonly #hooks = new Map<string, MessageHook>();
   readonly #locks = new Map<string, Promise<void>>();
 
-  async lock(id: string): Promise<Release> {
+  /** {@inheritDoc HookStore.lock} */
+  async lock(id: string): Promise<() => Promise<void>> {
     const before = this.#locks.get(id) ?? Promise.resolve();
     let release: () => void = () => {};
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -144,33 +170,54 @@ export class MemoryHookStore implements HookStore {
     };
   }
 
-  async get(id: string) {
+  /** {@inheritDoc HookStore.get} */
+  async get(id: string): Promise<MessageHook | undefined> {
     return this.#hooks.get(id);
   }
-  async set(hook: MessageHook) {
+  /** {@inheritDoc HookStore.set} */
+  async set(hook: MessageHook): Promise<void> {
     this.#hooks.set(hook.id, hook);
   }
-  async delete(id: string) {
+  /** {@inheritDoc HookStore.delete} */
+  async delete(id: string): Promise<boolean> {
     return this.#hooks.delete(id);
   }
-  async list() {
+  /** {@inheritDoc HookStore.list} */
+  async list(): Promise<MessageHook[]> {
     return [...this.#hooks.values()];
   }
 }
 
 /**
- * One file per id, in the seed's format; on clusters the home directory is shared between
- * nodes. The file's name is the id: a file copied in by hand under another name than the
- * id inside it is found by its name, as `hook list` shows it.
+ * One file per id, in the format of Mattermost Notify (Python), as the CLI keeps them; on
+ * clusters the home directory is shared between nodes. The file's name is the id: a file copied
+ * in by hand under another name than the id inside it is found by its name, as `hook list`
+ * shows it. Ids must name a file (no `/`, no `..`); sends of one id by many processes at once
+ * take turns through a lock file beside the hook.
+ *
+ * @example
+ * ```ts
+ * // Share hooks with the CLI: `mmn update --id nightly` finds what this program sent.
+ * const client = new Notify({ url, token, hooks: new DirectoryHookStore(defaultHookDir()) });
+ * ```
  */
 export class DirectoryHookStore implements HookStore {
-  constructor(readonly dir: string) {}
+  /** @param dir - the directory the hooks are kept in, made (mode 0700) when the first is written. */
+  constructor(
+    /** The directory the hooks are kept in. */
+    readonly dir: string,
+  ) {}
 
   #path(id: string): string {
     return joinPath(this.dir, `${validateId(id)}.msg`);
   }
 
-  async get(id: string) {
+  /**
+   * {@inheritDoc HookStore.get}
+   * @throws {@link UsageError} for an id that cannot name a file, or a hook file that is not
+   *   the user's own (another user's, writable by others, a symlink).
+   */
+  async get(id: string): Promise<MessageHook | undefined> {
     const path = this.#path(id);
     let text: string;
     try {
@@ -186,12 +233,20 @@ export class DirectoryHookStore implements HookStore {
     return { ...parseHook(text, path), id };
   }
 
-  async set(hook: MessageHook) {
+  /**
+   * {@inheritDoc HookStore.set}
+   * @throws {@link UsageError} when the directory or the file cannot be written.
+   */
+  async set(hook: MessageHook): Promise<void> {
     await this.#makeDir();
     await writeHookFile(this.#path(hook.id), hook);
   }
 
-  async lock(id: string): Promise<Release> {
+  /**
+   * {@inheritDoc HookStore.lock}
+   * @throws {@link UsageError} when the lock file cannot be made.
+   */
+  async lock(id: string): Promise<() => Promise<void>> {
     const path = `${this.#path(id)}.lock`;
     await this.#makeDir();
     try {
@@ -214,7 +269,8 @@ export class DirectoryHookStore implements HookStore {
     }
   }
 
-  async delete(id: string) {
+  /** {@inheritDoc HookStore.delete} */
+  async delete(id: string): Promise<boolean> {
     const path = this.#path(id);
     try {
       await (await fs()).rm(path);
@@ -225,7 +281,8 @@ export class DirectoryHookStore implements HookStore {
     }
   }
 
-  async list() {
+  /** Every hook kept; a foreign or broken file is left out. */
+  async list(): Promise<MessageHook[]> {
     let names: string[];
     try {
       names = await (await fs()).readdir(this.dir);
@@ -245,7 +302,15 @@ export class DirectoryHookStore implements HookStore {
   }
 }
 
-/** `$MMN_HOOK_DIR`, else `$XDG_STATE_HOME/mmn/hooks`, else `~/.local/state/mmn/hooks`. */
+/**
+ * The CLI's hook directory: `$MMN_HOOK_DIR`, else `$XDG_STATE_HOME/mmn/hooks`, else
+ * `~/.local/state/mmn/hooks`.
+ *
+ * @example
+ * ```ts
+ * new DirectoryHookStore(defaultHookDir());
+ * ```
+ */
 export function defaultHookDir(env: Record<string, string | undefined> = process.env, home = homeDir()): string {
   if (env.MMN_HOOK_DIR) return env.MMN_HOOK_DIR;
   const state = env.XDG_STATE_HOME || joinPath(home, ".local", "state");
