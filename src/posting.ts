@@ -94,7 +94,7 @@ export class Poster {
 
   /** Whether `fit` sends the message as a file. */
   isLong(message: string): boolean {
-    return longerThan(message, MAX_POSTS_PER_MESSAGE * this.maxRunes);
+    return isLongMessage(message, this.maxRunes);
   }
 
   /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
@@ -142,6 +142,11 @@ export class Poster {
     for (const batch of uploadBatches(files.filter((file) => !tooLarge.includes(file)))) await send(batch);
     return refused.length ? { ids, skipped: { files: refused, error: refusal(refused, limit) } } : { ids };
   }
+}
+
+/** Whether a message of posts of `maxRunes` is sent as a file: it would take more than MAX_POSTS_PER_MESSAGE posts. */
+export function isLongMessage(message: string, maxRunes: number): boolean {
+  return longerThan(message, MAX_POSTS_PER_MESSAGE * maxRunes);
 }
 
 /** Whether the text has more than `runes` code points, counted no further than needed. */

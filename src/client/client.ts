@@ -8,6 +8,7 @@ import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { MemoryNameCache } from "../names.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../notify-options.ts";
+import { isLongMessage } from "../posting.ts";
 import { printable } from "../printable.ts";
 import type { Recipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
@@ -25,7 +26,8 @@ export class Client {
   readonly #api: Api;
   readonly hooks: HookStore;
   readonly #targets: Targets;
-  readonly #courier: DirectCourier;
+  readonly #courier: Courier;
+  readonly #maxRunes: number;
   readonly #known: KnownPosts;
   #limits: Promise<ServerLimits> | undefined;
 
@@ -34,13 +36,9 @@ export class Client {
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
-    this.#courier = new DirectCourier(this.#api, this.#targets, options.maxMessageRunes ?? MAX_MESSAGE_RUNES);
+    this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
+    this.#courier = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
     this.#known = new KnownPosts(this.hooks, this.#api);
-  }
-
-  /** The one way posts, edits and replies reach the server. */
-  get courier(): Courier {
-    return this.#courier;
   }
 
   /** The server's root URL, as the requests use it. */
@@ -188,7 +186,7 @@ export class Client {
       const current = await this.#known.about(hook, rest.getPost(this.#api, hook.postId));
       whole = current.message ? `${current.message}\n${message}` : message;
     }
-    const long = this.#courier.poster.isLong(whole);
+    const long = isLongMessage(whole, this.#maxRunes);
     const edit = this.#courier.edit(post, whole, {
       files,
       props: options.props,
@@ -278,7 +276,7 @@ export class Client {
   /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
   async #maxFileSizeFor(files: readonly UploadFile[], message = "", call: Call = {}): Promise<number | undefined> {
     // Not told: the server's 413 says it file by file instead.
-    return files.length || this.#courier.poster.isLong(message)
+    return files.length || isLongMessage(message, this.#maxRunes)
       ? (await this.serverLimits(call).catch((): ServerLimits => ({}))).maxFileSize
       : undefined;
   }

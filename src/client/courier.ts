@@ -82,11 +82,6 @@ export class DirectCourier implements Courier {
     this.#poster = new Poster(api, maxRunes);
   }
 
-  /** What the post would be split into, and whether its whole text goes as a file: for the client's size checks. */
-  get poster(): Poster {
-    return this.#poster;
-  }
-
   async post(message: string, address: Address, parcel: PostParcel): Promise<Sent> {
     const { deadline } = parcel;
     const options = { ...parcel, oversized: parcel.oversized ?? "skip" };
