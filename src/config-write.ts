@@ -22,8 +22,15 @@ function serializeConfig(config: MmnConfig, python: boolean): string {
 }
 
 /**
- * Written whole with mode 0600, so a token is never briefly world-readable. A file named
- * `.mattermost_notify` in the Python package's format.
+ * Write a configuration file, as `mmn setup` does: whole, with mode 0600, so that a token is
+ * never briefly world-readable. A file named `.mattermost_notify` is written in the format of
+ * Mattermost Notify (Python), which reads it too.
+ *
+ * @example
+ * ```ts
+ * await writeConfigFile(`${homedir()}/.mmnrc`, { url: "https://chat.example.org", token, team: "research", user: "alice" });
+ * ```
+ * @throws {@link ConfigError} when the file or its directory cannot be written.
  */
 export async function writeConfigFile(path: string, config: MmnConfig): Promise<void> {
   try {

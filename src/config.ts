@@ -18,7 +18,37 @@ export const CONFIG_KEYS = [
   "attach",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
-export type MmnConfig = Partial<Record<ConfigKey, string>>;
+
+/**
+ * The configuration's values, as `key=value` lines of `~/.mmnrc` name them (README's
+ * Configuration); every value is text.
+ */
+export type MmnConfig = {
+  /** The server's address. */
+  url?: string;
+  /** The access token: a secret. */
+  token?: string;
+  /** The team of channels named by name. */
+  team?: string;
+  /** The default recipient of direct messages (one setting with `channel`). */
+  user?: string;
+  /** The default channel (one setting with `user`). */
+  channel?: string;
+  /** An HTTP(S) proxy's URL. */
+  proxy?: string;
+  /** A PEM bundle of extra CA certificates to trust. */
+  ca?: string;
+  /** `mmn run`: seconds between status edits. */
+  interval?: string;
+  /** `mmn run`: lines of output shown in the status. */
+  tail?: string;
+  /** `mmn run`: `always` or `failure`. */
+  on?: string;
+  /** `mmn run --mention`: whom to mention. */
+  mention?: string;
+  /** `mmn run`: globs of files to attach at the end. */
+  attach?: string;
+};
 
 /** The Python package's configuration file, in the home and the working directory. */
 export const PYTHON_CONFIG_NAME = ".mattermost_notify";
@@ -44,11 +74,15 @@ export interface ConfigFile {
   ignored?: true;
 }
 
+/** How `wakeup({ config })` reads the configuration, when not as the CLI does. */
 export interface LoadOptions {
+  /** The working directory, whose `.mmnrc` and `.mattermost_notify` are read (default: `process.cwd()`). */
   cwd?: string;
+  /** The home directory (default: the user's). */
   home?: string;
+  /** The environment, for `MMN_*` and `XDG_CONFIG_HOME` (default: `process.env`). */
   env?: Record<string, string | undefined>;
-  /** A file to use instead of the seed's file and the rc files (`--config`). */
+  /** A file to use instead of the files of Mattermost Notify (Python) and the rc files (`--config`). */
   configFile?: string;
   /** Highest precedence, e.g. command-line flags; undefined values are ignored. */
   overrides?: MmnConfig;
@@ -61,7 +95,7 @@ export const LOAD_KEYS: OptionKeys<LoadOptions> = {
   overrides: true,
 };
 
-/** The seed's key names, and the obvious spellings people write by hand. */
+/** The key names of Mattermost Notify (Python), and the obvious spellings people write by hand. */
 const ALIASES: Record<string, ConfigKey> = {
   team_name: "team",
   user_name: "user",
@@ -79,7 +113,7 @@ const ENV_KEYS: Record<string, ConfigKey> = {
 };
 
 /**
- * `key=value` lines, tolerant where the seed crashed: blank lines, `#` comments, spaces
+ * `key=value` lines, tolerant where Mattermost Notify (Python) crashed: blank lines, `#` comments, spaces
  * around `=`, `=` inside a value, CRLF, quotes; keys in any case (`URL`, `TEAM_NAME`).
  */
 export function parseConfigText(text: string): MmnConfig {

@@ -5,11 +5,12 @@ import { clientOptions } from "./client-options.ts";
 import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig } from "./config.ts";
 import { loadConfig } from "./config-files.ts";
 import type { FileInput } from "./files.ts";
-import type { MessageHook } from "./hooks.ts";
+import type { MessageHook } from "./hook-file.ts";
 import { Notify } from "./notify.ts";
 import { NOTIFY_KEYS, type NotifyOptions, type UpdateOptions } from "./notify-options.ts";
 import { pickRecipient } from "./recipient.ts";
 
+/** What `wakeup()` takes: the default recipient, and where the connection comes from. */
 export interface WakeupOptions {
   /** Send to this user when `notify()` or `notifyUser()` names no one. */
   alwaysSendToUser?: string;
@@ -28,11 +29,15 @@ export interface WakeupOptions {
 /** Configuration values, by mmn's names or the Python package's `team_name`. */
 export type WakeupConfig = MmnConfig & { team_name?: string };
 
+/** What `notify()` takes besides the message (Python's keyword arguments). */
 export interface NotifyCallOptions {
+  /** A direct message to this user (else the default recipient). */
   user?: string;
+  /** A post in this channel (else the default recipient). */
   channel?: string;
   /** A path, `{ path, name }`, or a list of them. */
   files?: FileInput | readonly FileInput[];
+  /** Remember the message under this id; a known id edits its message instead. */
   id?: string;
 }
 
@@ -52,7 +57,20 @@ let client: Notify | undefined;
 let connecting: Promise<Notify> | undefined;
 let defaults: { user?: string; channel?: string } = {};
 
-/** Connect with the user's configuration, as the seed's `wakeup()` does. Returns the client. */
+/**
+ * Connect with the user's configuration, as `wakeup()` of Mattermost Notify (Python) does, and
+ * make the client the functions use. Returns that client. The functions call it themselves, with
+ * the configuration, when it has not been called.
+ *
+ * @example
+ * ```ts
+ * await wakeup({ alwaysSendToUser: "alice" });
+ * await wakeup({ config: { url: "https://chat.example.org", team_name: "research", token } });
+ * ```
+ * @throws {@link ConfigError} when there is no configuration (no server or token), a
+ *   configuration file cannot be used, or an option is unknown; {@link UsageError} for both a
+ *   default user and a default channel.
+ */
 export async function wakeup(options: WakeupOptions = {}): Promise<Notify> {
   checkOptions("wakeup", options, WAKEUP_KEYS, { usage: 'wakeup({ alwaysSendToUser: "alice" })' });
   checkName("wakeup", "user", options.alwaysSendToUser);
@@ -99,8 +117,19 @@ function awake(): Promise<Notify> {
 }
 
 /**
- * Send to a user or channel (or the default target). When `id` names a message sent
- * before, that message is updated instead: the seed's rule.
+ * Send to a user or channel (or the default recipient). When `id` names a message sent
+ * before, that message is updated instead: the rule of Mattermost Notify (Python)'s `notify()`.
+ *
+ * @example
+ * ```ts
+ * await notify("Hello World!", { id: "job" });       // to the default recipient
+ * await notify("job: done", { id: "job" });           // the same message, edited
+ * await notify("deploy finished", { channel: "ops", files: ["deploy.log"] });
+ * ```
+ * @throws {@link UsageError} when there is nobody to send to, or for a bad argument;
+ *   {@link ConfigError} without a configuration; {@link ServerError} or {@link NetworkError}
+ *   when the server refuses or cannot be reached; {@link AfterSendError} when the post went out
+ *   but a file was left out.
  */
 export async function notify(message: string, options: NotifyCallOptions = {}): Promise<Post> {
   checkMessage("notify", message);
@@ -110,7 +139,7 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
   const notifier = await awake();
   const { user, channel, files, id } = options;
   const to = pickRecipient({ user, channel }, defaults);
-  if (!to && (id === undefined || !(await notifier.hooks.get(id)))) {
+  if (!to && (id === undefined || !(await notifier.messageInCache(id)))) {
     throw new UsageError("no user or channel to send to", {
       hint: "name one, or call wakeup({ alwaysSendToUser }) or set a default user in the configuration",
     });
@@ -121,8 +150,26 @@ export async function notify(message: string, options: NotifyCallOptions = {}): 
 /**
  * A direct message to `user`, or to the default user (`wakeup({ alwaysSendToUser })`, or
  * `user=` in the configuration) when none is named: Python's `notify_user(message, user_name=None)`.
+ *
+ * @example
+ * ```ts
+ * await notifyUser("to the default user", { files: ["plot.png"] });
+ * await notifyUser("Hello!", "alice", { id: "greeting" });
+ * ```
+ * @throws {@link UsageError} when no user is named and none is set; else as {@link notify} does.
  */
 export function notifyUser(message: string, options?: SendCallOptions): Promise<Post>;
+/**
+ * A direct message to `user`, or to the default user (`wakeup({ alwaysSendToUser })`, or
+ * `user=` in the configuration) when none is named: Python's `notify_user(message, user_name=None)`.
+ *
+ * @example
+ * ```ts
+ * await notifyUser("to the default user", { files: ["plot.png"] });
+ * await notifyUser("Hello!", "alice", { id: "greeting" });
+ * ```
+ * @throws {@link UsageError} when no user is named and none is set; else as {@link notify} does.
+ */
 export function notifyUser(message: string, user: string | undefined, options?: SendCallOptions): Promise<Post>;
 export async function notifyUser(
   message: string,
@@ -143,8 +190,26 @@ export async function notifyUser(
 /**
  * A post in `channel`, or in the default channel (`wakeup({ alwaysSendToChannel })`, or
  * `channel=` in the configuration) when none is named: Python's `notify_channel(message, channel_name=None)`.
+ *
+ * @example
+ * ```ts
+ * await notifyChannel("Hello!", "town-square", { files: ["/path/to/file"] });
+ * ```
+ * @throws {@link UsageError} when no channel is named and none is set; {@link ConfigError}
+ *   when no team is configured; else as {@link notify} does.
  */
 export function notifyChannel(message: string, options?: SendCallOptions): Promise<Post>;
+/**
+ * A post in `channel`, or in the default channel (`wakeup({ alwaysSendToChannel })`, or
+ * `channel=` in the configuration) when none is named: Python's `notify_channel(message, channel_name=None)`.
+ *
+ * @example
+ * ```ts
+ * await notifyChannel("Hello!", "town-square", { files: ["/path/to/file"] });
+ * ```
+ * @throws {@link UsageError} when no channel is named and none is set; {@link ConfigError}
+ *   when no team is configured; else as {@link notify} does.
+ */
 export function notifyChannel(message: string, channel: string | undefined, options?: SendCallOptions): Promise<Post>;
 export async function notifyChannel(
   message: string,
@@ -163,6 +228,18 @@ export async function notifyChannel(
   return notifier.sendToChannel(message, name, rest);
 }
 
+/**
+ * Edit the message sent under `id`: Python's `send_update(message, id)`. Files go to a reply
+ * in its thread; `append` adds to the message instead of replacing it.
+ *
+ * @example
+ * ```ts
+ * await notifyUser("nightly: running", { id: "nightly" });
+ * await sendUpdate("nightly: done", { id: "nightly" });
+ * ```
+ * @throws {@link UsageError} when no message is known by the id; {@link ServerError} when it
+ *   was deleted or lives on another server; else as {@link notify} does.
+ */
 export async function sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
   checkMessage("sendUpdate", message);
   checkUpdate("sendUpdate", options);
@@ -183,7 +260,35 @@ function checkCall(call: string, message: unknown, what: "user" | "channel", nam
   });
 }
 
-export const exportHook = async (id: string, path: string): Promise<void> =>
-  (await awake()).writeMessageHookToFile(id, path);
+/**
+ * Write the hook of the message sent under `id` to a file, in the format of Mattermost Notify
+ * (Python): Python's `export_hook`. Another process, or the CLI (`mmn update --hook FILE`), then
+ * edits that message.
+ *
+ * @example
+ * ```ts
+ * await notifyUser("step 1", { id: "pipeline" });
+ * await exportHook("pipeline", "pipeline.msg");
+ * ```
+ * @throws {@link UsageError} when no message is known by the id or the file cannot be written;
+ *   {@link ConfigError} without a configuration.
+ */
+export async function exportHook(id: string, path: string): Promise<void> {
+  await (await awake()).writeMessageHookToFile(id, path);
+}
 
-export const importHook = async (path: string): Promise<MessageHook> => (await awake()).readMessageHookFromFile(path);
+/**
+ * Read a hook file (Mattermost Notify (Python)'s or mmn's) and remember its message under its
+ * id: Python's `import_hook`. `sendUpdate` then edits that message.
+ *
+ * @example
+ * ```ts
+ * const hook = await importHook("pipeline.msg");
+ * await sendUpdate("step 2", { id: hook.id });
+ * ```
+ * @throws {@link UsageError} when the file cannot be read or is no hook; {@link ConfigError}
+ *   without a configuration.
+ */
+export async function importHook(path: string): Promise<MessageHook> {
+  return (await awake()).readMessageHookFromFile(path);
+}

@@ -8,33 +8,65 @@ const MAX_CACHE_BYTES = 1024 * 1024;
 /**
  * Ids that names resolved to (a user's DM channel, a team's channel), so that a repeated
  * send to the same target costs one request. A stale entry costs one failed request: the
- * caller drops it and resolves again.
+ * caller drops it and resolves again. A program may plug in its own as `new Notify({ names })`.
+ *
+ * @example
+ * ```ts
+ * const client = new Notify({ url, token, names: new FileNameCache(defaultNameCachePath()) });
+ * ```
  */
 export interface NameCache {
+  /** The id a key (server, kind and name) resolved to, or undefined. */
   get(key: string): Promise<string | undefined>;
+  /** Keep what the key resolved to. */
   set(key: string, id: string): Promise<void>;
+  /** Forget the key: the server refused its id. */
   delete(key: string): Promise<void>;
 }
 
+/**
+ * Resolved names in this process's memory: the default of `new Notify()`.
+ *
+ * @example
+ * ```ts
+ * const client = new Notify({ url, token, names: new MemoryNameCache() });
+ * ```
+ */
 export class MemoryNameCache implements NameCache {
   readonly #entries = new Map<string, string>();
-  async get(key: string) {
+  /** {@inheritDoc NameCache.get} */
+  async get(key: string): Promise<string | undefined> {
     return this.#entries.get(key);
   }
-  async set(key: string, id: string) {
+  /** {@inheritDoc NameCache.set} */
+  async set(key: string, id: string): Promise<void> {
     this.#entries.set(key, id);
   }
-  async delete(key: string) {
+  /** {@inheritDoc NameCache.delete} */
+  async delete(key: string): Promise<void> {
     this.#entries.delete(key);
   }
 }
 
-/** One small JSON file in the state directory; a lost update only costs a lookup later. */
+/**
+ * One small JSON file in the state directory, as the CLI keeps it; a lost update only costs a
+ * lookup later. A file that is not the user's own is ignored (with one warning), never written through.
+ *
+ * @example
+ * ```ts
+ * // Share resolved names with the CLI: a repeated send costs one request.
+ * const client = new Notify({ url, token, names: new FileNameCache(defaultNameCachePath()) });
+ * ```
+ */
 export class FileNameCache implements NameCache {
   #entries: Promise<Record<string, string>> | undefined;
 
-  /** `warn` hears of a cache someone else planted (a shared `XDG_STATE_HOME`): it is not used. */
+  /**
+   * @param path - the JSON file.
+   * @param warn - hears of a cache someone else planted (a shared `XDG_STATE_HOME`): it is not used.
+   */
   constructor(
+    /** The JSON file. */
     readonly path: string,
     private readonly warn: (message: string) => void = () => {},
   ) {}
@@ -66,16 +98,19 @@ export class FileNameCache implements NameCache {
     }
   }
 
-  async get(key: string) {
+  /** {@inheritDoc NameCache.get} */
+  async get(key: string): Promise<string | undefined> {
     return (await this.#load())[key];
   }
-  async set(key: string, id: string) {
+  /** Keep what the key resolved to; a file that cannot be written only makes the next send slower. */
+  async set(key: string, id: string): Promise<void> {
     const entries = await this.#load();
     if (entries[key] === id) return;
     entries[key] = id;
     await this.#save();
   }
-  async delete(key: string) {
+  /** {@inheritDoc NameCache.delete} */
+  async delete(key: string): Promise<void> {
     const entries = await this.#load();
     if (!(key in entries)) return;
     delete entries[key];
@@ -89,7 +124,14 @@ function entriesOf(parsed: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).filter(([, id]) => typeof id === "string"));
 }
 
-/** `$XDG_STATE_HOME/mmn/names.json`, else `~/.local/state/mmn/names.json`. */
+/**
+ * The CLI's name cache: `$XDG_STATE_HOME/mmn/names.json`, else `~/.local/state/mmn/names.json`.
+ *
+ * @example
+ * ```ts
+ * new FileNameCache(defaultNameCachePath());
+ * ```
+ */
 export function defaultNameCachePath(env: Record<string, string | undefined> = process.env, home = homeDir()): string {
   return joinPath(env.XDG_STATE_HOME || joinPath(home, ".local", "state"), "mmn", "names.json");
 }

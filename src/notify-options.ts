@@ -1,22 +1,48 @@
 /** What Notify's methods take: the options of each, in one place for the library's users. */
 import type { OptionKeys } from "./arguments.ts";
+import type { RequestInfo } from "./base/errors.ts";
 import type { FileInput } from "./files.ts";
 import type { HookStore } from "./hooks.ts";
-import type { ApiOptions } from "./mattermost/api.ts";
 import type { NameCache } from "./names.ts";
-import type { Oversized } from "./posting.ts";
 import type { Recipient } from "./recipient.ts";
 
-export interface NotifyOptions extends ApiOptions {
+/** What `new Notify()` takes: the server and the token, and how its requests are made. */
+export interface NotifyOptions {
+  /** The server's address, `https://chat.example.org` (no `/api/v4`); without a scheme, `https://`. */
+  url: string;
+  /** A bot's (or a personal) access token. It never appears in an error. */
+  token: string;
   /** Team of the channels named in `sendToChannel`; not needed for direct messages. */
   team?: string;
-  /** Where message hooks are kept; in memory by default, like the seed. */
+  /** Where message hooks are kept: in memory by default, as in the Python package Mattermost Notify (Python). */
   hooks?: HookStore;
   /** Where resolved names are kept; in memory by default. */
   names?: NameCache;
+  /** The `User-Agent` of the requests. */
+  userAgent?: string;
+  /** An HTTP(S) proxy's URL (Bun only: under Node it is a ConfigError); `HTTPS_PROXY` is honoured anyway. */
+  proxy?: string;
+  /** PEM text of extra CA certificates to trust (Bun only: under Node, use `NODE_EXTRA_CA_CERTS`). */
+  ca?: string;
+  /** Limit of one attempt, in milliseconds (default 15 s). */
+  timeoutMs?: number;
+  /** Attempts after the first one at most, for failures a repeat can fix (default: as many as fit in totalTimeoutMs). */
+  retries?: number;
+  /** Limit of a request with all its repeats (default 20 s); an upload gets at least the time its size needs. */
+  totalTimeoutMs?: number;
+  /** Longest wait for a rate limit to reset before giving up, in milliseconds (default: until totalTimeoutMs). */
+  maxRetryWaitMs?: number;
+  /** The first pause before a repeat (default 200 ms), doubling to 16 times it, jittered. */
+  retryBackoffMs?: number;
+  /** Called before each repeat, so that a program can tell its user why it waits. */
+  onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
+  /** Called after each attempt with its outcome (status 0: no answer). */
+  onAttempt?: (info: { request: RequestInfo; status: number; ms: number }) => void;
+  /** The longest text of one post, in code points (the server's limit, 16 383, by default). */
   maxMessageRunes?: number;
 }
 
+/** What `send`, `sendToUser` and `sendToChannel` take besides the message and the recipient. */
 export interface SendOptions {
   /** A path, `{ path, name }`, or a list of them. */
   files?: FileInput | readonly FileInput[];
@@ -37,10 +63,12 @@ export interface SendOptions {
    * that fit, says in it which did not, then throws an AfterSendError naming the post;
    * `fail` sends nothing and throws the server's refusal.
    */
-  oversized?: Oversized;
+  oversized?: "skip" | "fail";
 }
 
+/** What `sendUpdate` takes: the id of the message to edit, and how. */
 export interface UpdateOptions {
+  /** The id the message was sent (or its hook imported) under. */
   id: string;
   /** Attached with a reply in the message's thread: edits do not carry files on older servers. */
   files?: FileInput | readonly FileInput[];
@@ -50,6 +78,7 @@ export interface UpdateOptions {
   props?: Record<string, unknown>;
 }
 
+/** What `reply` takes: the message to answer, and the reply's files and id. */
 export interface ReplyOptions {
   /** Id of the message whose thread gets the reply. */
   to: string;
@@ -57,15 +86,19 @@ export interface ReplyOptions {
   id?: string;
   /** A path, `{ path, name }`, or a list of them. */
   files?: FileInput | readonly FileInput[];
+  /** Post props, e.g. `{ attachments: [...] }` for a coloured card. */
   props?: Record<string, unknown>;
 }
 
+/** What the server allows, as `serverLimits()` asks it. */
 export interface ServerLimits {
   /** Largest file an upload may hold, in bytes. */
   maxFileSize?: number;
+  /** The server's version, e.g. `11.9.0`. */
   version?: string;
 }
 
+/** What `deliver` takes: where a new message goes, or the id of one known. */
 export interface DeliverOptions {
   /** Where a new message goes; not needed when `id` names a known message or `replyTo` is given. */
   to?: Recipient | undefined;
@@ -89,7 +122,6 @@ export const NOTIFY_KEYS: OptionKeys<NotifyOptions> = {
   totalTimeoutMs: true,
   maxRetryWaitMs: true,
   retryBackoffMs: true,
-  endUnansweredMs: true,
   onRetry: true,
   onAttempt: true,
   team: true,

@@ -2,7 +2,8 @@ import type { Post } from "@mattermost/types/posts";
 import { formatBytes } from "./base/bytes.ts";
 import { ServerError } from "./base/errors.ts";
 import { chunk, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
-import type { Api } from "./mattermost/api.ts";
+import type { Api, Deadline } from "./mattermost/api.ts";
+
 import * as rest from "./mattermost/endpoints.ts";
 import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";
 
@@ -23,6 +24,8 @@ export interface PostOptions {
   oversized?: Oversized;
   /** The server's MaxFileSize, when known: a larger file is not even sent. */
   maxFileSize?: number | undefined;
+  /** The call's deadline, when its caller gave one. */
+  deadline?: Deadline | undefined;
 }
 
 /** The files that were not attached, and the refusal that says why. */
@@ -59,15 +62,19 @@ export class Poster {
     const text = skipped ? `${head}${head.trim() ? "\n" : ""}${notAttachedNote(skipped)}` : head;
     const [first = "", ...more] = this.split(text);
     const [firstFiles = [], ...moreFiles] = chunk(ids, MAX_FILES_PER_POST);
-    const post = await rest.createPost(this.api, {
-      channel_id: channelId,
-      message: first,
-      ...(options.rootId ? { root_id: options.rootId } : {}),
-      ...(firstFiles.length ? { file_ids: firstFiles } : {}),
-      ...(options.props ? { props: options.props } : {}),
-      ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
-    });
-    await this.followUps(channelId, options.rootId || post.id, more, moreFiles);
+    const post = await rest.createPost(
+      this.api,
+      {
+        channel_id: channelId,
+        message: first,
+        ...(options.rootId ? { root_id: options.rootId } : {}),
+        ...(firstFiles.length ? { file_ids: firstFiles } : {}),
+        ...(options.props ? { props: options.props } : {}),
+        ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
+      },
+      options.deadline,
+    );
+    await this.followUps(channelId, options.rootId || post.id, more, moreFiles, options.deadline);
     return { post, ...(skipped ? { skipped } : {}) };
   }
 
@@ -89,14 +96,22 @@ export class Poster {
 
   /** Whether `fit` sends the message as a file. */
   isLong(message: string): boolean {
-    return longerThan(message, MAX_POSTS_PER_MESSAGE * this.maxRunes);
+    return isLongMessage(message, this.maxRunes);
   }
 
   /** The rest of a long message, and uploaded files beyond a post's ten, as replies in the thread. */
-  async followUps(channelId: string, rootId: string, pieces: string[], fileIdGroups: string[][]): Promise<void> {
-    for (const message of pieces) await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId });
+  async followUps(
+    channelId: string,
+    rootId: string,
+    pieces: string[],
+    fileIdGroups: string[][],
+    deadline?: Deadline,
+  ): Promise<void> {
+    for (const message of pieces) {
+      await rest.createPost(this.api, { channel_id: channelId, message, root_id: rootId }, deadline);
+    }
     for (const ids of fileIdGroups) {
-      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids });
+      await rest.createPost(this.api, { channel_id: channelId, message: "", root_id: rootId, file_ids: ids }, deadline);
     }
   }
 
@@ -104,7 +119,7 @@ export class Poster {
   async upload(
     channelId: string,
     files: UploadFile[],
-    options: Pick<PostOptions, "oversized" | "maxFileSize"> = {},
+    options: Pick<PostOptions, "oversized" | "maxFileSize" | "deadline"> = {},
   ): Promise<{ ids: string[]; skipped?: Skipped }> {
     const limit = options.maxFileSize;
     const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);
@@ -113,7 +128,7 @@ export class Poster {
     if (tooLarge.length && options.oversized !== "skip") throw refusal(tooLarge, limit);
     const send = async (batch: UploadFile[]): Promise<void> => {
       try {
-        const result = await rest.uploadFiles(this.api, channelId, batch);
+        const result = await rest.uploadFiles(this.api, channelId, batch, options.deadline);
         ids.push(...result.file_infos.map((info) => info.id));
       } catch (error) {
         if (!(error instanceof ServerError && error.status === 413)) throw error;
@@ -129,6 +144,11 @@ export class Poster {
     for (const batch of uploadBatches(files.filter((file) => !tooLarge.includes(file)))) await send(batch);
     return refused.length ? { ids, skipped: { files: refused, error: refusal(refused, limit) } } : { ids };
   }
+}
+
+/** Whether a message of posts of `maxRunes` is sent as a file: it would take more than MAX_POSTS_PER_MESSAGE posts. */
+export function isLongMessage(message: string, maxRunes: number): boolean {
+  return longerThan(message, MAX_POSTS_PER_MESSAGE * maxRunes);
 }
 
 /** Whether the text has more than `runes` code points, counted no further than needed. */

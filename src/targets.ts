@@ -1,8 +1,10 @@
 import type { UserProfile } from "@mattermost/types/users";
 import { ConfigError, ServerError, UsageError } from "./base/errors.ts";
-import type { Api } from "./mattermost/api.ts";
+import type { Api, Deadline } from "./mattermost/api.ts";
+
 import * as rest from "./mattermost/endpoints.ts";
 import type { NameCache } from "./names.ts";
+import type { Recipient } from "./recipient.ts";
 
 /** A user or channel by name, resolved to a channel id on first use. */
 export interface Target {
@@ -10,7 +12,7 @@ export interface Target {
   key: string;
   /** How the user wrote it: `@alice`, `~town-square`. */
   label: string;
-  resolve(): Promise<string>;
+  resolve(deadline?: Deadline): Promise<string>;
 }
 
 /** What the server takes in a URL (it answers others with a bare HTTP 400). */
@@ -30,12 +32,17 @@ export class Targets {
     private readonly team: string | undefined,
   ) {}
 
-  me(): Promise<UserProfile> {
-    this.#me ??= rest.getMe(this.api).catch((error: unknown) => {
+  me(deadline?: Deadline): Promise<UserProfile> {
+    this.#me ??= rest.getMe(this.api, deadline).catch((error: unknown) => {
       this.#me = undefined;
       throw error;
     });
     return this.#me;
+  }
+
+  /** The recipient as a target: its name checked now, resolved when a message goes to it. */
+  of(recipient: Recipient): Target {
+    return "user" in recipient ? this.user(recipient.user) : this.channel(recipient.channel);
   }
 
   user(raw: string): Target {
@@ -49,9 +56,9 @@ export class Targets {
     return {
       key: `${this.api.serverUrl} dm ${name}`,
       label: `@${name}`,
-      resolve: async () => {
-        const [me, user] = await Promise.all([this.me(), this.#user(name)]);
-        const channel = await rest.createDirectChannel(this.api, [me.id, user.id]);
+      resolve: async (deadline) => {
+        const [me, user] = await Promise.all([this.me(deadline), this.#user(name, deadline)]);
+        const channel = await rest.createDirectChannel(this.api, [me.id, user.id], deadline);
         return channel.id;
       },
     };
@@ -61,7 +68,7 @@ export class Targets {
    * Whether a send to the user or channel would go through, without creating or sending
    * anything: the user exists; the channel exists and the token's user is a member of it.
    */
-  async check(recipient: { user: string } | { channel: string }): Promise<string> {
+  async check(recipient: Recipient): Promise<string> {
     if ("user" in recipient) {
       const [me, user] = await Promise.all([this.me(), this.#user(userName(recipient.user))]);
       // The server never notifies anyone of their own post: with a personal token, a DM to its owner is silent.
@@ -90,9 +97,9 @@ export class Targets {
     return target.label;
   }
 
-  #user(name: string): Promise<UserProfile> {
+  #user(name: string, deadline?: Deadline): Promise<UserProfile> {
     return this.#lookup(
-      rest.getUserByUsername(this.api, name),
+      rest.getUserByUsername(this.api, name, deadline),
       404,
       `no user named @${name} on this server`,
       "check the spelling: it is the username, not the display name",
@@ -133,9 +140,9 @@ export class Targets {
     return {
       key: `${this.api.serverUrl} channel ${team}/${name}`,
       label: `~${name}`,
-      resolve: async () => {
+      resolve: async (deadline) => {
         const channel = await this.#lookup(
-          rest.getChannelByName(this.api, team, name),
+          rest.getChannelByName(this.api, team, name, deadline),
           404,
           `no channel ~${name} in team ${team} that the bot can see`,
           "check the names; a private channel is visible only after the bot is added to it",
@@ -149,7 +156,7 @@ export class Targets {
    * Run `send` with the target's channel id. A cached id the server refuses (403/404) may be
    * stale: it is dropped and the name resolved once more before the error counts.
    */
-  async deliver<T>(target: Target, send: (channelId: string) => Promise<T>): Promise<T> {
+  async deliver<T>(target: Target, send: (channelId: string) => Promise<T>, deadline?: Deadline): Promise<T> {
     const cached = await this.names.get(target.key);
     if (cached) {
       try {
@@ -159,7 +166,7 @@ export class Targets {
         await this.names.delete(target.key);
       }
     }
-    const channelId = await target.resolve();
+    const channelId = await target.resolve(deadline);
     await this.names.set(target.key, channelId);
     try {
       return await send(channelId);

@@ -5,18 +5,32 @@
 
 import type { Post } from "@mattermost/types/posts";
 
+/** Which of mmn's errors it is: each maps to one exit code (`exitCodeOf`). */
 export type ErrorKind = "config" | "usage" | "server" | "network" | "after-send";
 
+/**
+ * Every error mmn throws on purpose: a message for people, a `hint` saying what to do, and the
+ * cause kept (`error.cause`).
+ *
+ * @example
+ * ```ts
+ * try { await notifyUser("hi", "alice"); }
+ * catch (error) { if (error instanceof MmnError) console.error(error.message, error.hint ?? ""); }
+ * ```
+ */
 export abstract class MmnError extends Error {
+  /** Which kind it is, for a `switch` without `instanceof`. */
   abstract readonly kind: ErrorKind;
   /** One line telling the user what to do about it, when we know. */
   readonly hint: string | undefined;
 
+  /** A message for people; `hint`, one line on what to do; `cause`, what lies beneath. */
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
   }
 
+  /** The class's name (`ServerError`), as `error.name` reads it. */
   override get name(): string {
     return this.constructor.name;
   }
@@ -24,15 +38,19 @@ export abstract class MmnError extends Error {
 
 /** Missing or invalid configuration: no URL, no token, unreadable config file. */
 export class ConfigError extends MmnError {
+  /** {@inheritDoc MmnError.kind} */
   readonly kind = "config";
 }
 
 /** Bad input from the caller; nothing was sent. */
 export class UsageError extends MmnError {
+  /** {@inheritDoc MmnError.kind} */
   readonly kind = "usage";
 }
 
+/** The request that failed, as an error names it. */
 export interface RequestInfo {
+  /** `GET`, `POST`, `PUT`. */
   method: string;
   /** Path below the API root, e.g. `/users/me`; never holds the token. */
   path: string;
@@ -56,15 +74,22 @@ interface ServerErrorDetails {
  * call (status 2xx). A 401 is the configured token being wrong: exit code 3.
  */
 export class ServerError extends MmnError {
+  /** {@inheritDoc MmnError.kind} */
   readonly kind = "server";
+  /** The HTTP status (2xx for an answer that is no answer to the call). */
   readonly status: number;
   /** The server's error id, e.g. `api.context.permissions.app_error`. */
   readonly serverId: string | undefined;
+  /** The server's id of the request (`X-Request-Id`), for its administrator's logs. */
   readonly requestId: string | undefined;
+  /** The request that was refused. */
   readonly request: RequestInfo;
+  /** How long the server asked to wait before the next request (a 429's `Retry-After`). */
   readonly retryAfterMs: number | undefined;
+  /** How long its rate limiter takes to fill up again (a 429's `X-Ratelimit-Reset`). */
   readonly refillMs: number | undefined;
 
+  /** Made by mmn from the server's answer; a program has no need to make one. */
   constructor(message: string, details: ServerErrorDetails) {
     super(message, { hint: details.hint, cause: details.cause });
     this.status = details.status;
@@ -96,13 +121,16 @@ export class ServerError extends MmnError {
 
 /** The server could not be reached or did not answer in time. */
 export class NetworkError extends MmnError {
+  /** {@inheritDoc MmnError.kind} */
   readonly kind = "network";
+  /** The request that got no answer. */
   readonly request: RequestInfo;
   /** The request may have reached the server (it timed out, the connection broke): a repeat must be harmless. */
   readonly reachedServer: boolean;
   /** Repeating cannot help (an untrusted certificate stays untrusted). */
   readonly permanent: boolean;
 
+  /** Made by mmn from what fetch ran into; a program has no need to make one. */
   constructor(
     message: string,
     details: {
@@ -125,9 +153,12 @@ export class NetworkError extends MmnError {
  * writing its hook file. Not a usage error: something was sent. `post` is what was.
  */
 export class AfterSendError extends MmnError {
+  /** {@inheritDoc MmnError.kind} */
   readonly kind = "after-send";
+  /** The post that went out. */
   readonly post: Post;
 
+  /** The post that went out, and what failed after it (kept as `cause`). */
   constructor(post: Post, cause: unknown) {
     super(`the message was sent (post ${post.id}), but ${errorMessage(cause)}`, {
       cause,
@@ -146,8 +177,14 @@ const EXIT_CODES: Record<ErrorKind, number> = {
 };
 
 /**
- * The process exit code for an error; anything that is not ours is a failure (1). A rejected token is
- * configuration (3).
+ * The process exit code for an error, as the CLI ends: 1 the server or the network failed (or
+ * something after a send), 2 bad input, 3 configuration, a rejected token included; anything
+ * that is not ours is a failure (1).
+ *
+ * @example
+ * ```ts
+ * await notifyUser("done").catch((error) => process.exit(exitCodeOf(error)));
+ * ```
  */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof ServerError && error.status === 401) return EXIT_CODES.config;

@@ -1,4 +1,6 @@
 import { UsageError } from "../base/errors.ts";
+import { namedRecipient, type Recipient } from "../recipient.ts";
+
 import type { Operand } from "./command.ts";
 import type { FlagSpecs } from "./flags.ts";
 
@@ -61,16 +63,13 @@ export function timeoutOption(value: string | undefined): { totalTimeoutMs?: num
   return { totalTimeoutMs: seconds * 1000 };
 }
 
-/** -u and -c as the flags say them: at most one, and not empty. */
-export function targetOf(flags: { user?: string | undefined; channel?: string | undefined }): {
-  user?: string;
-  channel?: string;
-} {
-  const { user, channel } = flags;
-  if (user !== undefined && channel !== undefined) throw new UsageError("give -u/--user or -c/--channel, not both");
-  if (user === "") throw new UsageError("-u/--user needs a user name");
-  if (channel === "") throw new UsageError("-c/--channel needs a channel name");
-  return { ...(user ? { user } : {}), ...(channel ? { channel } : {}) };
+/** -u and -c as the flags say them: at most one, and not empty; checked as the library checks a recipient. */
+export function targetOf(flags: { user?: string | undefined; channel?: string | undefined }): Recipient | undefined {
+  return namedRecipient(flags, {
+    both: "give -u/--user or -c/--channel, not both",
+    emptyUser: "-u/--user needs a user name",
+    emptyChannel: "-c/--channel needs a channel name",
+  });
 }
 
 /** The one operand a command takes; more usually means an unquoted message. */

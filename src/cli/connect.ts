@@ -1,6 +1,7 @@
+import { Client } from "../client/client.ts";
 import { clientOptions, diskStores } from "../client-options.ts";
 import type { MmnConfig } from "../config.ts";
-import { Notify } from "../notify.ts";
+
 import type { NotifyOptions } from "../notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
@@ -18,8 +19,9 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
 
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
-  const notify = new Notify({
+  const notify = new Client({
     ...client,
+
     onRetry: ({ attempt, waitMs, reason }) => {
       if (`${attempt} ${reason}` === lastRetry) return;
       lastRetry = `${attempt} ${reason}`;

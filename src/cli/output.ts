@@ -1,6 +1,8 @@
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
-import type { Notify } from "../notify.ts";
+import type { Client } from "../client/client.ts";
+import { writeHookFile } from "../hook-file.ts";
+
 import { print, ui } from "./ui.ts";
 
 /**
@@ -12,7 +14,7 @@ import { print, ui } from "./ui.ts";
  * the post says itself that it was sent. Errors still go there, and --json still prints.
  */
 export async function printResult(options: {
-  notify: Notify;
+  notify: Client;
   post: Post;
   id: string | undefined;
   action: string;
@@ -28,7 +30,7 @@ export async function printResult(options: {
         id = `msg-${post.id}`;
         await notify.remember(id, post);
       }
-      await notify.writeMessageHookToFile(id, saveHook);
+      await writeHookFile(saveHook, await notify.hook(id));
     } catch (error) {
       hookError = error;
     }

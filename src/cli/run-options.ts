@@ -9,7 +9,7 @@ import { writeTarget } from "../base/atomic.ts";
 import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import type { LoadedConfig } from "../config.ts";
-import { validateId } from "../hooks.ts";
+import { validateId } from "../hook-file.ts";
 import { pickRecipient, type Recipient } from "../recipient.ts";
 import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";
 

@@ -28,8 +28,6 @@ type Shortened = (typeof SHORTENED)[number];
 /** How long `mmn run` waits: for each request, and the run's own timings once --interval is known. */
 export interface RunWaits {
   requestTimeoutMs: number;
-  /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole budget). */
-  endUnansweredMs: number;
   run(intervalSeconds: number): RunTiming;
 }
 
@@ -48,13 +46,13 @@ export function runWaits(env: Env): RunWaits {
   }
   return {
     requestTimeoutMs: test.REQUEST_TIMEOUT ?? 5000,
-    endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,
     run: (intervalSeconds) => ({
       intervalMs: test.INTERVAL ?? intervalSeconds * 1000,
       // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
       heartbeatMs: test.HEARTBEAT ?? Math.max(300_000, intervalSeconds * 1000),
       finishBudgetMs: test.FINISH ?? FINISH_BUDGET_MS,
       signalBudgetMs: test.SIGNAL_FINISH ?? 2500,
+      endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,
       // One scancel ends every task within a second or so: their ends make one reply.
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),

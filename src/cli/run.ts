@@ -1,7 +1,8 @@
 import { errorMessage, UsageError } from "../base/errors.ts";
+import type { Client } from "../client/client.ts";
+
 import type { LoadedConfig } from "../config.ts";
-import { validateId, writeHookFile } from "../hooks.ts";
-import type { Notify } from "../notify.ts";
+import { validateId, writeHookFile } from "../hook-file.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
 import { targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
@@ -114,7 +115,7 @@ export default defineCommand({
     const signals = catchSignals();
     ui.debug("signals are caught from now on and passed on to the command");
 
-    let notify: Notify | undefined;
+    let notify: Client | undefined;
     let loaded: LoadedConfig | undefined;
     try {
       ({ notify, config: loaded } = await connect(
@@ -123,8 +124,6 @@ export default defineCommand({
         {
           timeoutMs: waits.requestTimeoutMs,
           retries: 0,
-          // The end of a normal exit outlasts a rate limit (FINISH), not a server that does not answer.
-          endUnansweredMs: waits.endUnansweredMs,
           // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
           onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
         },
@@ -133,7 +132,7 @@ export default defineCommand({
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
     const { on, interval, tail } = configSettings(loaded, settings, notice);
-    const { recipient, mention } = audience(target, flags.mention, loaded?.config ?? {}, notice);
+    const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
     if (notify && !recipient) {
       notice(
         "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",

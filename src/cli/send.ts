@@ -1,7 +1,7 @@
 import type { Post } from "@mattermost/types/posts";
 import { unwritableReason } from "../base/atomic.ts";
 import { AfterSendError, UsageError } from "../base/errors.ts";
-import { validateId } from "../hooks.ts";
+import { validateId } from "../hook-file.ts";
 import { pickRecipient } from "../recipient.ts";
 import {
   fileFlag,
@@ -53,7 +53,7 @@ export default defineCommand({
     const id = flags.id === undefined ? undefined : validateId(flags.id);
     const replyTo = flags["reply-to"];
     if (replyTo !== undefined) validateId(replyTo);
-    if (replyTo !== undefined && (target.user || target.channel)) {
+    if (replyTo !== undefined && target) {
       throw new UsageError("--reply-to posts in that message's thread: drop -u/-c");
     }
     const saveHook = flags["save-hook"];
@@ -65,7 +65,7 @@ export default defineCommand({
     let result: { post: Post; action: string };
     try {
       result = await notify.deliver(message, {
-        to: pickRecipient(target, config.config),
+        to: target ?? pickRecipient({}, config.config),
         id,
         replyTo,
         files: flags.file,

@@ -3,9 +3,10 @@ import type { Team } from "@mattermost/types/teams";
 import { errnoText, exists } from "../base/disk.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../base/errors.ts";
 import { FileRefused, readSmallFile } from "../base/read-file.ts";
+import type { Client } from "../client/client.ts";
 import type { MmnConfig } from "../config.ts";
 import { readConfigFiles } from "../config-files.ts";
-import type { Notify } from "../notify.ts";
+
 import type { Recipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
 import { readStdin } from "./input.ts";
@@ -46,7 +47,7 @@ export function sameServer(configured: string, url: string): boolean {
 }
 
 /** A recipient nobody could send to is refused before anything is written. */
-export async function checkRecipient(notify: Notify, recipient: Recipient): Promise<string> {
+export async function checkRecipient(notify: Client, recipient: Recipient): Promise<string> {
   try {
     return await notify.checkRecipient(recipient);
   } catch (error) {
@@ -117,7 +118,7 @@ export async function rejectedToken<T>(check: Promise<T>, source: TokenSource): 
 }
 
 export async function pickTeam(
-  notify: Notify,
+  notify: Client,
   wanted: string | undefined,
   interactive: boolean,
   explicit: boolean,

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { UsageError } from "../base/errors.ts";
+import { Client } from "../client/client.ts";
+
 import { type MmnConfig, mergeConfig } from "../config.ts";
 import { userConfigPath } from "../config-files.ts";
 import { writeConfigFile } from "../config-write.ts";
 import { fetchOptions } from "../fetch-options.ts";
-import { Notify } from "../notify.ts";
 import type { NotifyOptions } from "../notify-options.ts";
 import { pickRecipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
@@ -62,7 +63,7 @@ export default defineCommand({
         ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
     };
     const client = (url: string, token: string, team?: string) =>
-      new Notify({ ...transport, url, token, ...(team ? { team } : {}) });
+      new Client({ ...transport, url, token, ...(team ? { team } : {}) });
     const interactive = values.yes !== true && isTerminal(0);
     if (values.token)
       ui.warn("--token is visible to every user of this machine in `ps`: prefer --token-file or the prompt");
@@ -94,13 +95,12 @@ export default defineCommand({
     ui.success(`token works: authenticated as @${me.username}${me.is_bot ? " (bot)" : ""}`);
 
     const team = await pickTeam(notify, values.team ?? current.team, interactive, values.team !== undefined);
-    const recipient = await answer(Boolean(flagTarget.user || flagTarget.channel))(async () => {
-      const chosen: { user?: string; channel?: string } =
-        flagTarget.user || flagTarget.channel
-          ? flagTarget
-          : interactive
-            ? await askRecipient(current)
-            : (pickRecipient({}, current) ?? {});
+    const recipient = await answer(flagTarget !== undefined)(async () => {
+      const chosen: { user?: string; channel?: string } = flagTarget
+        ? flagTarget
+        : interactive
+          ? await askRecipient(current)
+          : (pickRecipient({}, current) ?? {});
       const to = pickRecipient(chosen);
       if (to) ui.success(`default recipient ${await checkRecipient(client(url, token, team), to)} can be reached`);
       return chosen;

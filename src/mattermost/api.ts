@@ -17,12 +17,6 @@ export interface ApiOptions extends TransportOptions {
   maxRetryWaitMs?: number;
   /** The first pause before a repeat (default 200 ms), doubling to 16 times it, jittered. */
   retryBackoffMs?: number;
-  /**
-   * At the end of a run (`retryUntil`), how long failures other than a rate limit (no answer,
-   * 5xx) are tried again, within the deadline: a server that is down is not waited for as long
-   * as one that asks to wait (default: the whole deadline).
-   */
-  endUnansweredMs?: number;
   /** Called before each repeat, so a caller can tell the user why it waits. */
   onRetry?: (info: { attempt: number; waitMs: number; reason: string; request: RequestInfo }) => void;
   /** Called after each attempt with its outcome (status 0: no answer), for `--verbose`. */
@@ -43,13 +37,40 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** What a successful answer must look like; anything else is an unexpected reply. */
   shape?: Shape;
-  /** Instead of the client's tries: as many as fit before this deadline (performance.now() time). */
-  deadline?: number;
-  /**
-   * For files (an upload, or asking the size the server takes): held to the files' own
-   * deadline when retryUntil gave one.
-   */
+  /** Instead of the client's tries: as many as fit before this deadline. */
+  deadline?: Deadline | undefined;
+  /** For files (an upload, or asking the size the server takes): held to the deadline's `filesAt`. */
   forFiles?: boolean;
+}
+
+/**
+ * How long one call may take, given by its caller (the end of a run, before the scheduler's
+ * SIGKILL): its requests are tried again on transient failures while the deadline allows,
+ * instead of the client's few tries. Times are performance.now()'s: `deadlineIn` makes one.
+ */
+export interface Deadline {
+  readonly at: number;
+  /**
+   * A sooner end for failures other than a rate limit (no answer, 5xx): a server that is down
+   * is not waited for as long as one that asks to wait.
+   */
+  readonly unansweredAt?: number | undefined;
+  /** Requests for files stop here: what is left is the time to send the text without them. */
+  readonly filesAt?: number | undefined;
+}
+
+/**
+ * A deadline `ms` from now; a server that does not answer is tried for `unansweredMs` of it,
+ * and requests for files stop `filesShortMs` before its end.
+ */
+export function deadlineIn(ms: number, options: { unansweredMs?: number; filesShortMs?: number } = {}): Deadline {
+  const now = performance.now();
+  const at = now + ms;
+  return {
+    at,
+    ...(options.unansweredMs !== undefined ? { unansweredAt: Math.min(at, now + options.unansweredMs) } : {}),
+    ...(options.filesShortMs !== undefined ? { filesAt: at - options.filesShortMs } : {}),
+  };
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -59,8 +80,6 @@ const DEFAULT_TOTAL_TIMEOUT_MS = 20_000;
 export class Api {
   readonly #transport: Transport;
   readonly #options: ApiOptions;
-  #end: RetryPolicy | undefined;
-  #filesEnd: RetryPolicy | undefined;
 
   constructor(options: ApiOptions) {
     this.#transport = new Transport(options);
@@ -71,41 +90,21 @@ export class Api {
     return this.#transport.serverUrl;
   }
 
-  /**
-   * From now on every request is tried again on transient failures for as long as this
-   * deadline (Date.now() time) allows, instead of the client's few tries: the end of a run.
-   * Requests for files stop at `filesBy`: what is left is the time to send the text without them.
-   */
-  retryUntil(deadline: number, filesBy = deadline): void {
-    const now = performance.now();
-    const unanswered = this.#options.endUnansweredMs;
-    const policy = (until: number): RetryPolicy => {
-      const end = now + (until - Date.now());
-      return {
-        deadline: end,
-        unansweredDeadline: unanswered === undefined ? end : Math.min(end, now + unanswered),
-        backoffMs: this.#options.retryBackoffMs,
-      };
-    };
-    this.#end = policy(deadline);
-    this.#filesEnd = policy(Math.min(filesBy, deadline));
-  }
-
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const info: RequestInfo = { method, path };
     const json = options.body === undefined ? undefined : JSON.stringify(options.body);
     const attemptMs = options.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const policy: RetryPolicy = options.deadline
-      ? { deadline: options.deadline, backoffMs: this.#options.retryBackoffMs }
-      : ((options.forFiles ? this.#filesEnd : undefined) ??
-        this.#end ?? {
+    const { deadline } = options;
+    const policy: RetryPolicy = deadline
+      ? endPolicy(deadline, options.forFiles === true, this.#options.retryBackoffMs)
+      : {
           deadline:
             performance.now() +
             Math.max(this.#options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, options.timeoutMs ?? 0),
           retries: this.#options.retries,
           maxWaitMs: this.#options.maxRetryWaitMs,
           backoffMs: this.#options.retryBackoffMs,
-        });
+        };
     const { onAttempt, onRetry } = this.#options;
     const data = await withRetries(
       async (leftMs) => {
@@ -141,4 +140,11 @@ export class Api {
     );
     return data as T;
   }
+}
+
+/** A caller's deadline as the retry policy takes it: files held to their own, sooner end. */
+function endPolicy(deadline: Deadline, forFiles: boolean, backoffMs: number | undefined): RetryPolicy {
+  const end = forFiles && deadline.filesAt !== undefined ? Math.min(deadline.filesAt, deadline.at) : deadline.at;
+  const unanswered = deadline.unansweredAt === undefined ? end : Math.min(end, deadline.unansweredAt);
+  return { deadline: end, unansweredDeadline: unanswered, backoffMs };
 }

@@ -3,7 +3,7 @@ import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import type { Api } from "./api.ts";
+import type { Api, Deadline } from "./api.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
 import { CHANNEL, OBJECT, POST, TEAM, TEAMS, USER, uploadOf } from "./shapes.ts";
 
@@ -36,29 +36,31 @@ const seg = encodeURIComponent;
 /** Bytes per second we assume an upload gets at least, to size its timeout. */
 const MIN_UPLOAD_RATE = 512 * 1024;
 
-export const getMe = (api: Api) => api.request<UserProfile>("GET", "/users/me", { shape: USER });
+export const getMe = (api: Api, deadline?: Deadline) =>
+  api.request<UserProfile>("GET", "/users/me", { shape: USER, deadline });
 
-export const getMyTeams = (api: Api) => api.request<Team[]>("GET", "/users/me/teams", { shape: TEAMS });
+export const getMyTeams = (api: Api, deadline?: Deadline) =>
+  api.request<Team[]>("GET", "/users/me/teams", { shape: TEAMS, deadline });
 
-export const getUserByUsername = (api: Api, username: string) =>
-  api.request<UserProfile>("GET", `/users/username/${seg(username)}`, { shape: USER });
+export const getUserByUsername = (api: Api, username: string, deadline?: Deadline) =>
+  api.request<UserProfile>("GET", `/users/username/${seg(username)}`, { shape: USER, deadline });
 
-export const getTeamByName = (api: Api, name: string) =>
-  api.request<Team>("GET", `/teams/name/${seg(name)}`, { shape: TEAM });
+export const getTeamByName = (api: Api, name: string, deadline?: Deadline) =>
+  api.request<Team>("GET", `/teams/name/${seg(name)}`, { shape: TEAM, deadline });
 
-export const getChannelByName = (api: Api, team: string, channel: string) =>
-  api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`, { shape: CHANNEL });
+export const getChannelByName = (api: Api, team: string, channel: string, deadline?: Deadline) =>
+  api.request<Channel>("GET", `/teams/name/${seg(team)}/channels/name/${seg(channel)}`, { shape: CHANNEL, deadline });
 
 /** The token's user's membership: 404 when it is not a member, so it could not post there. */
-export const getMyChannelMember = (api: Api, channelId: string) =>
-  api.request<ChannelMembership>("GET", `/channels/${seg(channelId)}/members/me`, { shape: OBJECT });
+export const getMyChannelMember = (api: Api, channelId: string, deadline?: Deadline) =>
+  api.request<ChannelMembership>("GET", `/channels/${seg(channelId)}/members/me`, { shape: OBJECT, deadline });
 
 /** Returns the existing channel when there is one, so repeating it is harmless. */
-export const createDirectChannel = (api: Api, userIds: [string, string]) =>
-  api.request<Channel>("POST", "/channels/direct", { body: userIds, idempotent: true, shape: CHANNEL });
+export const createDirectChannel = (api: Api, userIds: [string, string], deadline?: Deadline) =>
+  api.request<Channel>("POST", "/channels/direct", { body: userIds, idempotent: true, shape: CHANNEL, deadline });
 
 /** A repeat may leave an unattached file on the server, which nobody sees: harmless. */
-export function uploadFiles(api: Api, channelId: string, files: readonly UploadFile[]) {
+export function uploadFiles(api: Api, channelId: string, files: readonly UploadFile[], deadline?: Deadline) {
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   return api.request<FileUploadResponse>("POST", "/files", {
     bodyFactory: () => multipartUpload(channelId, files),
@@ -66,24 +68,33 @@ export function uploadFiles(api: Api, channelId: string, files: readonly UploadF
     forFiles: true,
     shape: uploadOf(files.length),
     timeoutMs: 30_000 + (bytes / MIN_UPLOAD_RATE) * 1000,
+    deadline,
   });
 }
 
 /** The server deduplicates by `pending_post_id` (at most 64 runes), which makes a repeat harmless. */
-export const createPost = (api: Api, post: NewPost) =>
+export const createPost = (api: Api, post: NewPost, deadline?: Deadline) =>
   api.request<Post>("POST", "/posts", {
     body: { ...post, pending_post_id: post.pending_post_id ?? `mmn:${crypto.randomUUID()}` },
     idempotent: true,
     shape: POST,
+    deadline,
   });
 
-export const patchPost = (api: Api, postId: string, patch: PostPatch) =>
-  api.request<Post>("PUT", `/posts/${seg(postId)}/patch`, { body: patch, shape: POST });
+export const patchPost = (api: Api, postId: string, patch: PostPatch, deadline?: Deadline) =>
+  api.request<Post>("PUT", `/posts/${seg(postId)}/patch`, { body: patch, shape: POST, deadline });
 
-export const getPost = (api: Api, postId: string) => api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST });
+export const getPost = (api: Api, postId: string, deadline?: Deadline) =>
+  api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST, deadline });
 
 /** Asked before an upload, for MaxFileSize: held to the files' deadline like the upload. */
-export const getClientConfig = (api: Api) =>
-  api.request<ClientConfigOld>("GET", "/config/client", { query: { format: "old" }, shape: OBJECT, forFiles: true });
+export const getClientConfig = (api: Api, deadline?: Deadline) =>
+  api.request<ClientConfigOld>("GET", "/config/client", {
+    query: { format: "old" },
+    shape: OBJECT,
+    forFiles: true,
+    deadline,
+  });
 
-export const ping = (api: Api) => api.request<{ status: string }>("GET", "/system/ping", { shape: OBJECT });
+export const ping = (api: Api, deadline?: Deadline) =>
+  api.request<{ status: string }>("GET", "/system/ping", { shape: OBJECT, deadline });

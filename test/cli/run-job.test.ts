@@ -76,12 +76,13 @@ const SLEEPER = ["--", "bash", "-c", "echo ready; exec sleep 30"];
 describe("why it ended", () => {
   test("SIGTERM at the end time: the time limit in the first line, the command's own end on the card; 90 % warned before", async () => {
     resetStandIns();
-    // An 11 s limit with 2 s left: the warning comes 0.9 s from now.
+    // An 11 s limit with 3 s left: the warning comes 0.9 to 1.9 s from now (the times are whole
+    // seconds: with 2 s left, a start late in its second put the 90 % mark in the past).
     const env = {
       SLURM_JOB_ID: "77",
       SLURM_JOB_NAME: "sweep",
-      SLURM_JOB_START_TIME: String(now() - 9),
-      SLURM_JOB_END_TIME: String(now() + 2),
+      SLURM_JOB_START_TIME: String(now() - 8),
+      SLURM_JOB_END_TIME: String(now() + 3),
     };
     const proc = await startRun(SLEEPER, env);
     await waitFor(() => replies().length === 1, 5000, "the warning at 90 % of the time limit");

@@ -366,7 +366,8 @@ describe("mmn send: bad input, nothing sent", () => {
     // requests made side by side (the bot and the user looked up) wait together and say so once.
     const attempts = loud.stderr.split("\n").filter((line) => / → no answer /.test(line));
     expect(waits.length).toBeGreaterThanOrEqual(4);
-    expect(attempts.length).toBeGreaterThanOrEqual(2 * waits.length);
+    // Two requests per round, but the deadline may stop one of them before its last round.
+    expect(attempts.length).toBeGreaterThanOrEqual(2 * waits.length - 2);
     expect(loud.stderr).toContain(error);
     expect(quiet).toMatchObject({ code: 1, stderr: error });
   });

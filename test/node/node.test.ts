@@ -59,11 +59,12 @@ test("on Node, the library reads ~/.mmnrc, uploads a file and writes and reads h
   await Bun.write(join(home, "report.txt"), "numbers\n");
   const script = `
     import { wakeup, notify, exportHook, importHook, DirectoryHookStore } from "mattermost-notify";
-    const client = await wakeup({ client: { hooks: new DirectoryHookStore(process.env.HOME + "/hooks") } });
+    const hooks = new DirectoryHookStore(process.env.HOME + "/hooks");
+    await wakeup({ client: { hooks } });
     const post = await notify("with a file", { files: [process.env.HOME + "/report.txt"], id: "n2" });
     await exportHook("n2", process.env.HOME + "/n2.msg");
     const hook = await importHook(process.env.HOME + "/n2.msg");
-    const stored = await client.hooks.get("n2");
+    const stored = await hooks.get("n2");
     console.log(JSON.stringify({ id: post.id, hookPost: hook.postId, storedPost: stored?.postId }));
   `;
   const { stdout, stderr, code } = await runNode(script, { PATH: process.env.PATH!, HOME: home });

@@ -2,15 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ConfigError,
-  loadConfig,
-  normalizeUrl,
-  parseConfigText,
-  requireConnection,
-  userConfigPath,
-  writeConfigFile,
-} from "../../src/index.ts";
+import { parseConfigText, requireConnection } from "../../src/config.ts";
+import { loadConfig, userConfigPath } from "../../src/config-files.ts";
+import { ConfigError, writeConfigFile } from "../../src/index.ts";
+import { normalizeUrl } from "../../src/server-url.ts";
 
 function dirs() {
   const root = mkdtempSync(join(tmpdir(), "mmn-config-"));

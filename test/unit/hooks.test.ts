@@ -2,15 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  DirectoryHookStore,
-  defaultHookDir,
-  formatHook,
-  parseHook,
-  readHookFile,
-  UsageError,
-  validateId,
-} from "../../src/index.ts";
+import { formatHook, parseHook, readHookFile, validateId } from "../../src/hook-file.ts";
+import { DirectoryHookStore, defaultHookDir, UsageError } from "../../src/index.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mmn-hooks-"));
 /** Mattermost ids: 26 lower-case letters and digits. */

@@ -6,9 +6,12 @@
  * the array's end is told once. Each task costs the server a few requests at most, however
  * many tasks there are.
  */
+
 import { errorMessage } from "../../base/errors.ts";
-import type { MessageHook } from "../../hooks.ts";
-import type { Notify } from "../../notify.ts";
+import type { Client } from "../../client/client.ts";
+
+import type { MessageHook } from "../../hook-file.ts";
+import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import type { Recipient } from "../../recipient.ts";
 import { OnceWarning } from "../report/once-warning.ts";
 
@@ -19,7 +22,7 @@ import { board, boardHeadline, boardMessage, boardProps, endsMessage } from "./b
 import type { ArrayState, TaskRecord } from "./tasks.ts";
 
 export interface ArrayReporterOptions {
-  notify: Notify;
+  notify: Client;
   recipient: Recipient;
   array: ArrayTask;
   state: ArrayState;
@@ -27,6 +30,8 @@ export interface ArrayReporterOptions {
   intervalMs: number;
   /** How long the first of several ends waits for the others, to tell them in one reply. */
   gatherMs: number;
+  /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole end). */
+  unansweredMs?: number | undefined;
   /** The array's name on the board: the title, else the job's name. */
   name: string | undefined;
   mention: string | undefined;
@@ -45,6 +50,8 @@ export class ArrayReporter implements RunReporter {
   #started: Promise<void> | undefined;
   #editing: Promise<void> | undefined;
   readonly #trouble: OnceWarning;
+  /** The end's deadline, once the task is ending: every request after it is tried until then. */
+  #end: Deadline | undefined;
 
   constructor(private readonly options: ArrayReporterOptions) {
     this.#trouble = new OnceWarning(options.warn, options.debug);
@@ -75,7 +82,8 @@ export class ArrayReporter implements RunReporter {
 
   /** The task's end on the board; a failure's log uploaded now, for the reply that tells it. */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    this.options.notify.retryUntil(deadline);
+    const { unansweredMs } = this.options;
+    this.#end = deadlineIn(deadline - Date.now(), unansweredMs !== undefined ? { unansweredMs } : {});
     await this.#started;
     try {
       const failed = state.phase !== "succeeded";
@@ -156,7 +164,11 @@ export class ArrayReporter implements RunReporter {
     const files = tasks.flatMap((r) => r.files ?? []);
     const left = files.length > MAX_FILES ? `\n_(${files.length - MAX_FILES} more files not attached)_` : "";
     const mention = this.options.mention ? `@${this.options.mention} ` : "";
-    await this.options.notify.replyWithUploads(`${mention}${text}${left}`, { to, fileIds: files.slice(0, MAX_FILES) });
+    await this.options.notify.replyWithUploads(`${mention}${text}${left}`, {
+      to,
+      fileIds: files.slice(0, MAX_FILES),
+      deadline: this.#end,
+    });
   }
 
   async #upload(reply: FinalReply): Promise<string[] | undefined> {
@@ -164,7 +176,7 @@ export class ArrayReporter implements RunReporter {
     if (files.length === 0) return undefined;
     try {
       const hook = await this.#ensureBoard();
-      const { fileIds, skipped } = await this.options.notify.upload(hook.id, files);
+      const { fileIds, skipped } = await this.options.notify.upload(hook.id, files, { deadline: this.#end });
       if (skipped) this.options.debug(`not attached (too large): ${skipped.join(", ")}`);
       return fileIds;
     } catch (error) {
@@ -193,6 +205,7 @@ export class ArrayReporter implements RunReporter {
     this.#board = await this.options.notify.once(array.boardId, boardMessage(array, first, name), {
       to: this.options.recipient,
       props: boardProps(array, first, name),
+      deadline: this.#end,
     });
     return this.#board;
   }
@@ -213,6 +226,7 @@ export class ArrayReporter implements RunReporter {
       await this.options.notify.edit(
         { id: this.#board.postId },
         { message: boardMessage(array, b, name), props: boardProps(array, b, name) },
+        { deadline: this.#end },
       );
     } finally {
       await release();

@@ -1,3 +1,4 @@
+import { deadlineIn } from "../../mattermost/api.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
@@ -40,7 +41,7 @@ export class FinalDelivery {
    * Both are attempted whatever the run went through; what did not arrive is one line at the end.
    */
   async deliver(state: RunState, reply: FinalReply, deadline: number, live: Promise<boolean> | undefined) {
-    this.options.notify.retryUntil(deadline);
+    this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
     // A first post still on its way (a command that ended at once) is waited for: sent again,
@@ -54,12 +55,22 @@ export class FinalDelivery {
         return this.#tell();
       }
     }
+    // The end's time for a server that does not answer counts from here, where the reply starts.
+    this.post.ending(this.#end(deadline));
     await Promise.all([
       this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);
     this.#tell();
+  }
+
+  /** The end's deadline (Date.now() time) as the requests take it; files stop `filesShortMs` before it. */
+  #end(deadline: number, filesShortMs?: number) {
+    return deadlineIn(deadline - Date.now(), {
+      ...(this.options.unansweredMs !== undefined ? { unansweredMs: this.options.unansweredMs } : {}),
+      ...(filesShortMs !== undefined ? { filesShortMs } : {}),
+    });
   }
 
   /** What to say when the end's deadline passed with requests still on their way. */
@@ -127,7 +138,7 @@ export class FinalDelivery {
       this.#reply = { state: "sending" };
       // The files stop short of the deadline: the time kept back is for the reply without them, should they not get through.
       const left = Math.max(0, deadline - Date.now());
-      this.options.notify.retryUntil(deadline, deadline - Math.max(Math.min(1000, left / 3), left / 4));
+      const end = this.#end(deadline, Math.max(Math.min(1000, left / 3), left / 4));
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
         await this.post.send(content.message, {
@@ -135,6 +146,7 @@ export class FinalDelivery {
           files: content.files,
           pendingPostId: this.#replyKey,
           oversized: "fail",
+          deadline: end,
         });
         this.#missing = content.missing;
         return;

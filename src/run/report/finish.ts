@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { errorMessage } from "../../base/errors.ts";
-import type { Notify } from "../../notify.ts";
+import type { Client } from "../../client/client.ts";
+
 import { type LogLoss, logSlice, trimNote } from "./attachment.ts";
 import { type Attachments, collectAttachments } from "./attachments.ts";
 import { finalReply, type RunState } from "./render.ts";
@@ -79,6 +80,6 @@ function logName(options: EndOptions): string {
 }
 
 /** Asked once at the start, so the end knows how much log the server takes. */
-export async function serverMaxFileSize(notify: Notify): Promise<number | undefined> {
+export async function serverMaxFileSize(notify: Client): Promise<number | undefined> {
   return (await notify.serverLimits().catch(() => ({ maxFileSize: undefined }))).maxFileSize;
 }

@@ -1,19 +1,23 @@
 import type { Post } from "@mattermost/types/posts";
 import { errorMessage, ServerError } from "../../base/errors.ts";
-import type { MessageHook } from "../../hooks.ts";
-import type { Notify } from "../../notify.ts";
+import type { Client } from "../../client/client.ts";
+
+import type { MessageHook } from "../../hook-file.ts";
+import type { Deadline } from "../../mattermost/api.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
 
 export interface ReporterOptions {
-  notify: Notify;
+  notify: Client;
   recipient: Recipient;
   /** Post in the thread of the message known by this id, made first if it is not (a workflow's steps in one thread). */
   thread?: string | undefined;
   /** The hook id the status post is remembered under. */
   id: string;
+  /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole end). */
+  unansweredMs?: number | undefined;
   warn: (message: string) => void;
   debug: (message: string) => void;
 }
@@ -36,9 +40,16 @@ export class StatusPost {
    */
   #key = `mmn:${crypto.randomUUID()}`;
   readonly #thread: ThreadRoot;
+  /** The end's deadline, once the run is ending: every request of the post's is tried until it. */
+  #deadline: Deadline | undefined;
 
   constructor(private readonly options: ReporterOptions) {
     this.#thread = new ThreadRoot(options.thread, options);
+  }
+
+  /** From now on the post's requests are tried again until this deadline: the end of the run. */
+  ending(deadline: Deadline): void {
+    this.#deadline = deadline;
   }
 
   /** The post, once it is out. */
@@ -66,7 +77,7 @@ export class StatusPost {
     const props = statusProps(state);
     const current = this.#post;
     if (current && (await this.#edited(current, { message, props }))) return;
-    const thread = await this.#thread.get();
+    const thread = await this.#thread.get(this.#deadline);
     const first = { props, pendingPostId: this.#key };
     let post: Post;
     try {
@@ -101,7 +112,7 @@ export class StatusPost {
     await Promise.all(
       this.#former.map((post) =>
         this.options.notify
-          .edit(post, patch)
+          .edit(post, patch, { deadline: this.#deadline })
           .catch((error: unknown) =>
             this.options.debug(`the replaced status message ${post.id}: ${errorMessage(error)}`),
           ),
@@ -109,11 +120,8 @@ export class StatusPost {
     );
   }
 
-  send(message: string, options: SendOptions): Promise<Post> {
-    const { notify, recipient } = this.options;
-    return "user" in recipient
-      ? notify.sendToUser(message, recipient.user, options)
-      : notify.sendToChannel(message, recipient.channel, options);
+  send(message: string, options: SendOptions & { deadline?: Deadline | undefined }): Promise<Post> {
+    return this.options.notify.send(message, this.options.recipient, { deadline: this.#deadline, ...options });
   }
 
   /**
@@ -124,11 +132,11 @@ export class StatusPost {
   async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
     const { notify } = this.options;
     try {
-      await notify.edit(post, patch);
+      await notify.edit(post, patch, { deadline: this.#deadline });
       return true;
     } catch (error) {
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
-      const there = await notify.exists(post).catch(() => undefined);
+      const there = await notify.exists(post, { deadline: this.#deadline }).catch(() => undefined);
       // Unknown: the post is kept, and this edit's failure is the one told.
       if (there === undefined) throw error;
       if (!there) {
@@ -136,7 +144,7 @@ export class StatusPost {
         return false;
       }
       // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
-      await notify.edit(post, patch);
+      await notify.edit(post, patch, { deadline: this.#deadline });
       return true;
     }
   }

@@ -1,5 +1,7 @@
 import { errorMessage, UsageError } from "../../base/errors.ts";
-import type { Notify } from "../../notify.ts";
+import type { Client } from "../../client/client.ts";
+import type { Deadline } from "../../mattermost/api.ts";
+
 import type { Recipient } from "../../recipient.ts";
 
 /**
@@ -13,17 +15,17 @@ export class ThreadRoot {
 
   constructor(
     name: string | undefined,
-    private readonly options: { notify: Notify; recipient: Recipient; warn: (message: string) => void },
+    private readonly options: { notify: Client; recipient: Recipient; warn: (message: string) => void },
   ) {
     this.#name = name;
   }
 
   /** The root post's id, or undefined for a post of the run's own. */
-  get(): Promise<string | undefined> {
+  get(deadline?: Deadline): Promise<string | undefined> {
     const name = this.#name;
     if (name === undefined) return Promise.resolve(undefined);
     const { notify, recipient } = this.options;
-    this.#root ??= notify.once(name, `🧵 **${name}**`, { to: recipient }).then(
+    this.#root ??= notify.once(name, `🧵 **${name}**`, { to: recipient, deadline }).then(
       (hook) => hook.rootId || hook.postId,
       (error: unknown) => {
         this.#root = undefined;

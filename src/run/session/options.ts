@@ -1,5 +1,5 @@
-import type { MessageHook } from "../../hooks.ts";
-import type { Notify } from "../../notify.ts";
+import type { Client } from "../../client/client.ts";
+import type { MessageHook } from "../../hook-file.ts";
 import type { Recipient } from "../../recipient.ts";
 import type { ArrayTask } from "../array/array.ts";
 import type { LineEnd } from "../process/lineend.ts";
@@ -20,7 +20,7 @@ export interface WrapOptions {
 /** Where the run is told, and how it is shown there. */
 interface ReportChoices {
   /** Undefined when there is no configuration or no recipient: the command runs all the same. */
-  notify: Notify | undefined;
+  notify: Client | undefined;
   /** Who gets the messages; none without notifications. */
   recipient?: Recipient;
   /** A task of a job array, reporting to the array's one board. */
@@ -46,6 +46,8 @@ export interface RunTiming {
   /** How long to wait on the network after the command ended; less after a signal. */
   finishBudgetMs: number;
   signalBudgetMs: number;
+  /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole budget). */
+  endUnansweredMs: number;
   /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
   arrayGatherMs: number;
   /** Tests only: the system clock steps forward this much once the command has started. */

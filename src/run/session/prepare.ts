@@ -39,7 +39,8 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { warn, debug, id } = options;
   const { notify, recipient, array, thread, on, title, mention } = options.report;
   if (!notify || !recipient) return undefined;
-  if (!array) return new Reporter({ notify, recipient, id, thread, warn, debug });
+  const { endUnansweredMs: unansweredMs } = options.timing;
+  if (!array) return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug });
   return new ArrayReporter({
     notify,
     recipient,
@@ -48,6 +49,7 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
     on,
     intervalMs: options.timing.intervalMs,
     gatherMs: options.timing.arrayGatherMs,
+    unansweredMs,
     name: title ?? arrayName(array),
     mention,
     outcomeOf: outcome,

@@ -1,0 +1,300 @@
+import type { Post } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+import { UsageError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
+import { type FileInput, prepareFiles, type UploadFile } from "../files.ts";
+import type { MessageHook } from "../hook-file.ts";
+import { type HookStore, MemoryHookStore } from "../hooks.ts";
+import { Api } from "../mattermost/api.ts";
+import * as rest from "../mattermost/endpoints.ts";
+import { MemoryNameCache } from "../names.ts";
+import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../notify-options.ts";
+import { isLongMessage } from "../posting.ts";
+import type { Recipient } from "../recipient.ts";
+import { normalizeUrl } from "../server-url.ts";
+import { MAX_MESSAGE_RUNES } from "../split.ts";
+import { Targets } from "../targets.ts";
+import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
+import { KnownPosts } from "./known-posts.ts";
+
+/**
+ * What the CLI and the wrapper stand on: one server, as the token's user. Every post, edit and
+ * reply goes through its one Courier; `Notify` is the library's face over it. Arguments are
+ * checked by `Notify` (a JavaScript caller's mistakes); here they come from our own code.
+ */
+export class Client {
+  readonly #api: Api;
+  readonly hooks: HookStore;
+  readonly #targets: Targets;
+  readonly #courier: Courier;
+  readonly #maxRunes: number;
+  readonly #known: KnownPosts;
+  #limits: Promise<ServerLimits> | undefined;
+
+  constructor(options: NotifyOptions) {
+    // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
+    this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
+    this.hooks = options.hooks ?? new MemoryHookStore();
+    this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
+    this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
+    this.#courier = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    this.#known = new KnownPosts(this.hooks, this.#api);
+  }
+
+  /** The server's root URL, as the requests use it. */
+  get serverUrl(): string {
+    return this.#api.serverUrl;
+  }
+
+  me(): Promise<UserProfile> {
+    return this.#targets.me();
+  }
+
+  checkRecipient(recipient: Recipient): Promise<string> {
+    return this.#targets.check(recipient);
+  }
+
+  /** The server answers at all (`system/ping` needs no token: setup asks before it trusts a server with one). */
+  async ping(): Promise<void> {
+    await rest.ping(this.#api);
+  }
+
+  /** The token is taken: `users/me`. */
+  async checkToken(): Promise<void> {
+    await rest.getMe(this.#api);
+  }
+
+  /** The teams the token's user is in, for setup to choose from. */
+  teams(): Promise<Team[]> {
+    return rest.getMyTeams(this.#api);
+  }
+
+  /** A team by its name, as its URL shows it. */
+  team(name: string): Promise<Team> {
+    return rest.getTeamByName(this.#api, name.toLowerCase());
+  }
+
+  /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
+  serverLimits(call: Call = {}): Promise<ServerLimits> {
+    this.#limits ??= rest.getClientConfig(this.#api, call.deadline).then(
+      (config) => {
+        const size = Number(config.MaxFileSize);
+        return {
+          ...(size > 0 ? { maxFileSize: size } : {}),
+          ...(config.Version ? { version: printable(config.Version, 40) } : {}),
+        };
+      },
+      (error: unknown) => {
+        this.#limits = undefined;
+        throw error;
+      },
+    );
+    return this.#limits;
+  }
+
+  /** A new message to a user or a channel, resolved once; remembered under `id` when one is given. */
+  async send(message: string, to: Recipient, options: SendOptions & Call = {}): Promise<Post> {
+    if (options.id !== undefined) requireId(options.id);
+    // The name is checked before the files are: a mistake in either sends nothing.
+    this.#targets.of(to);
+    const files = await prepareFiles(options.files);
+    requireContent(message, files);
+    const limit = this.#maxFileSizeFor(files, message, options);
+    // Asked side by side with the recipient; a rejection is read where it is awaited.
+    limit.catch(() => {});
+    const address = options.rootId ? { to, rootId: options.rootId } : { to };
+    const sent = await this.#courier.post(message, address, {
+      files,
+      props: options.props,
+      pendingPostId: options.pendingPostId,
+      maxFileSize: await limit,
+      oversized: options.oversized ?? "skip",
+      deadline: options.deadline,
+    });
+    if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
+    return delivered(sent);
+  }
+
+  /**
+   * The message known by this id, sent first if it is not yet: one post however many
+   * processes ask at once (the tasks of an array on every node sharing $HOME share one board).
+   */
+  async once(
+    id: string,
+    message: string,
+    options: { to: Recipient; props?: Record<string, unknown> } & Call,
+  ): Promise<MessageHook> {
+    return this.#known.locked(id, async () => {
+      const known = await this.hooks.get(id);
+      if (known) return known;
+      const { to, props, deadline } = options;
+      await this.send(message, to, { id, ...(props ? { props } : {}), deadline });
+      return (await this.hooks.get(id))!;
+    });
+  }
+
+  /**
+   * The Python package's `notify()` rule: a message id that is known edits its message (files
+   * go to its thread); otherwise a new post, or a reply, remembered under the id. One process
+   * at a time per id: fifty tasks sending `id` at once make one message, not fifty.
+   */
+  async deliver(
+    message: string,
+    options: {
+      to?: Recipient | undefined;
+      id?: string | undefined;
+      replyTo?: string | undefined;
+      files?: FileInput | readonly FileInput[];
+    },
+  ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
+    const { id, replyTo, to, files } = options;
+    return this.#known.locked(id, async () => {
+      if (id !== undefined && (await this.hooks.get(id))) {
+        return {
+          post: await this.#update(message, { id, ...(files ? { files } : {}) }),
+          action: message.trim() ? "updated" : "replied",
+        };
+      }
+      const send = { ...(files ? { files } : {}), ...(id !== undefined ? { id } : {}) };
+      if (replyTo !== undefined) return { post: await this.reply(message, { to: replyTo, ...send }), action: "sent" };
+      if (!to)
+        throw new UsageError("no recipient: nobody to send to", {
+          hint: "name a user or a channel (mmn: -u NAME or -c CHANNEL), or set a default one (mmn setup)",
+        });
+      return { post: await this.send(message, to, send), action: "sent" };
+    });
+  }
+
+  /** Edits of one id are made one at a time (`append` reads, then writes). */
+  sendUpdate(message: string, options: UpdateOptions): Promise<Post> {
+    return this.#known.locked(options.id, () => this.#update(message, options));
+  }
+
+  async #update(message: string, options: UpdateOptions): Promise<Post> {
+    const hook = await this.#known.hook(options.id);
+    const files = await prepareFiles(options.files);
+    requireContent(message, files);
+    const post = refOf(hook);
+    const maxFileSize = await this.#maxFileSizeFor(files);
+    if (!message.trim()) {
+      const thread = { channelId: post.channelId, rootId: post.rootId || post.id };
+      const reply = this.#courier.post("", thread, { files, maxFileSize, oversized: "skip" });
+      return delivered(await this.#known.about(hook, reply, "answered"));
+    }
+    let whole = message;
+    if (options.append) {
+      const current = await this.#known.about(hook, rest.getPost(this.#api, hook.postId));
+      whole = current.message ? `${current.message}\n${message}` : message;
+    }
+    const long = isLongMessage(whole, this.#maxRunes);
+    const edit = this.#courier.edit(post, whole, {
+      files,
+      props: options.props,
+      maxFileSize: long ? await this.#maxFileSizeFor(files, whole) : maxFileSize,
+    });
+    return delivered(await this.#known.about(hook, edit));
+  }
+
+  /** A new post in the thread of a known message: unlike an edit, it notifies people. */
+  async reply(
+    message: string,
+    options: {
+      to: string;
+      id?: string | undefined;
+      files?: FileInput | readonly FileInput[];
+      props?: Record<string, unknown>;
+    },
+  ): Promise<Post> {
+    if (options.id !== undefined) requireId(options.id);
+    const hook = await this.#known.hook(options.to);
+    const files = await prepareFiles(options.files);
+    requireContent(message, files);
+    const maxFileSize = await this.#maxFileSizeFor(files);
+    const reply = this.#courier.post(message, threadOf(hook), {
+      files,
+      props: options.props,
+      maxFileSize,
+      oversized: "skip",
+    });
+    const sent = await this.#known.about(hook, reply, "answered");
+    if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
+    return delivered(sent);
+  }
+
+  /**
+   * Files uploaded to the channel of the message known by `to`, on no post yet: a reply made
+   * later, maybe by another process, carries them (`replyWithUploads`). An upload notifies no
+   * one. A file the server finds too large is left out, and named in `skipped`.
+   */
+  async upload(to: string, files: FileInput[], call: Call = {}): Promise<{ fileIds: string[]; skipped?: string[] }> {
+    const hook = await this.#known.hook(to);
+    const prepared = await prepareFiles(files);
+    const maxFileSize = await this.#maxFileSizeFor(prepared, "", call);
+    const { ids, skipped } = await this.#courier.upload(hook.channelId, prepared, { maxFileSize, ...call });
+    return { fileIds: ids, ...(skipped ? { skipped: skipped.files.map((file) => file.name) } : {}) };
+  }
+
+  /** A reply in the thread of the message known by `to` with files `upload` put there: one post, ten files at most. */
+  async replyWithUploads(message: string, options: { to: string; fileIds: readonly string[] } & Call): Promise<Post> {
+    const hook = await this.#known.hook(options.to);
+    const reply = this.#courier.post(message, threadOf(hook), { fileIds: options.fileIds, deadline: options.deadline });
+    return (await this.#known.about(hook, reply, "answered")).post;
+  }
+
+  /**
+   * Edit a post this caller holds (by reference: a run keeps its status post, which another
+   * run with the same id may have replaced in the hook store). Replaces message and props.
+   */
+  edit(
+    post: Pick<Post, "id">,
+    patch: { message: string; props?: Record<string, unknown> },
+    call: Call = {},
+  ): Promise<Post> {
+    return this.#courier.patch(post.id, patch, call);
+  }
+
+  /**
+   * Whether a post this caller holds is still there: an edit refused as if it were gone (a
+   * proxy's 404) is no proof. False when the server says it is not (404, or 403 for a post
+   * it will not show); any other failure is thrown.
+   */
+  exists(post: Pick<Post, "id">, call: Call = {}): Promise<boolean> {
+    return this.#known.exists(post.id, call.deadline);
+  }
+
+  /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */
+  remember(id: string, post: Post): Promise<void> {
+    requireId(id);
+    return this.#known.remember(id, post);
+  }
+
+  /** The hook of a message known by this id; a UsageError when there is none. */
+  hook(id: string): Promise<MessageHook> {
+    return this.#known.hook(id);
+  }
+
+  /** Only a send with files needs to know the limit: asked while the recipient is looked up. */
+  async #maxFileSizeFor(files: readonly UploadFile[], message = "", call: Call = {}): Promise<number | undefined> {
+    // Not told: the server's 413 says it file by file instead.
+    return files.length || isLongMessage(message, this.#maxRunes)
+      ? (await this.serverLimits(call).catch((): ServerLimits => ({}))).maxFileSize
+      : undefined;
+  }
+}
+
+const refOf = (hook: MessageHook): PostRef => ({ id: hook.postId, channelId: hook.channelId, rootId: hook.rootId });
+const threadOf = (hook: MessageHook) => ({ channelId: hook.channelId, rootId: hook.rootId || hook.postId });
+
+/** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */
+function requireContent(message: string, files: readonly UploadFile[]): void {
+  if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
+}
+
+/**
+ * An id is any name the caller likes, as in the Python package: only a hook store on disk
+ * needs one that can name a file (the CLI checks its ids before it sends).
+ */
+function requireId(id: string): void {
+  if (!id) throw new UsageError("the message id is empty");
+}
