@@ -67,11 +67,12 @@ export const slurm: Scheduler = {
     if (!this.current(env)) return "not-batch";
     const chain = above.chain;
     const at = chain.findIndex((process) => process.comm === "slurmstepd");
+    // Below the script, whether or not /proc shows root's slurmstepd (hidepid).
+    const below = at < 0 ? chain : chain.slice(0, at);
+    if (below.some((process) => process.argv.some((word) => /(^|\/)slurm_script$/.test(word)))) return "not-main";
     if (at < 0) return above.complete ? "not-batch" : "not-checked";
     if (at === 0) return "main";
-    const step = chain[at]!.argv.join(" ");
-    const batch = /\.batch\]/.test(step) || chain[at - 1]!.argv.some((word) => /(^|\/)slurm_script$/.test(word));
-    return batch ? "not-main" : "not-batch";
+    return /\.batch\]/.test(chain[at]!.argv.join(" ")) ? "not-main" : "not-batch";
   },
 
   arrayTask(env) {

@@ -126,7 +126,8 @@ test("whether mmn is the process the scheduler signals: the batch step's own, a 
   // An srun step's task, an interactive step, a salloc shell on the login node: no batch step.
   expect(mainProcess(job, tree(at(901, "bash", "bash", "-c", "mmn run -- x"), stepd("42.0"), init))).toBe("not-batch");
   expect(mainProcess(job, tree(at(901, "bash", "-bash"), at(800, "salloc", "salloc"), init))).toBe("not-batch");
-  // /proc hides root's processes (hidepid): not known.
+  // /proc hides root's processes (hidepid): the job's script still shows; without it, not known.
+  expect(mainProcess(job, tree(script))).toBe("not-main");
   expect(mainProcess(job, tree(at(901, "bash", "bash")))).toBe("not-checked");
   expect(mainProcess({}, tree(script, stepd("42.batch"), init))).toBe("not-batch");
   // PBS and LSF: how they signal a job's processes is not checked on a real one.
