@@ -68,7 +68,7 @@ Examples:
   mmn setup                                   # once: server, token, default recipient
   mmn send "training done" -f loss.png        # DM the default user with a file
   mmn run -- python train.py --epochs 50      # live status, log attached at the end
-  sbatch --wrap "mmn run -c hpc-jobs -- ./simulate"
+  sbatch --wrap "exec mmn run -c hpc-jobs -- ./simulate"
 
 Exit codes: 0 ok, 1 server or network failure, 2 bad input (nothing sent),
 3 missing or invalid configuration; \`mmn run\` exits with the command's code.`;

@@ -86,18 +86,25 @@ export function networkError(
 ): NetworkError | ConfigError {
   const { cause, timedOut, timeoutMs, url } = failure;
   if (isNotTls(cause)) return notTls(url);
-  const reason = timedOut ? `no answer within ${Math.round(timeoutMs / 100) / 10} s` : describeCause(cause);
   // A refused or unknown proxy looks to fetch like a refused or unknown server: say which it was.
   const proxy = proxyFor(url, failure.proxy);
   const via = proxy ? ` through the proxy ${safeHost(proxy)}` : "";
+  const noRoute = !proxy && !timedOut && isNoRoute(cause);
+  const reason = timedOut
+    ? `no answer within ${Math.round(timeoutMs / 100) / 10} s`
+    : `${describeCause(cause)}${noRoute ? NO_ROUTE : ""}`;
   const certificate = isCertificateError(cause);
-  const hint = timedOut
-    ? undefined
-    : certificate
-      ? "give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA"
-      : proxy
-        ? `check the proxy ${redactCredentials(proxy)} (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY`
-        : "check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=";
+  const hint = noRoute
+    ? NO_ROUTE_HINT
+    : timedOut
+      ? proxy
+        ? undefined
+        : `no answer at all is also what a compute node without a route to the server gets; ${README_SECTION}`
+      : certificate
+        ? "give the CA bundle that signed it (PEM) as ca= in the configuration or MMN_CA"
+        : proxy
+          ? `check the proxy ${redactCredentials(proxy)} (proxy=, MMN_PROXY, HTTPS_PROXY…) or leave the server out of it with NO_PROXY`
+          : "check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=";
   return new NetworkError(clean(`could not reach ${safeHost(url)}${via}: ${reason}`), {
     request: info,
     cause,
@@ -106,6 +113,21 @@ export function networkError(
     // An untrusted certificate stays untrusted: repeating cannot help.
     permanent: certificate,
   });
+}
+
+/**
+ * No route, or a connection whose packets went unanswered to an address that resolved: many
+ * clusters' compute nodes sit on a private network without a way out. Not a typo in the URL:
+ * the same address works from the login node.
+ */
+const NO_ROUTE_CODES =
+  /^(EHOSTUNREACH|ENETUNREACH|NetworkUnreachable|HostUnreachable|ETIMEDOUT|ConnectionTimedOut|UND_ERR_CONNECT_TIMEOUT)$/;
+const NO_ROUTE = ", as on a compute node without a route to the server";
+const README_SECTION = 'see README, "Compute nodes without a route"';
+const NO_ROUTE_HINT = `run mmn where the server can be reached, as on the login node; ${README_SECTION}`;
+
+function isNoRoute(cause: unknown): boolean {
+  return NO_ROUTE_CODES.test(errorCode(cause) ?? "");
 }
 
 /**
@@ -180,7 +202,8 @@ const CAUSES: Array<[RegExp, string]> = [
     "its answer is not HTTP (is something else listening at that address and port?)",
   ],
   [/^(ETIMEDOUT|ConnectionTimedOut|UND_ERR_CONNECT_TIMEOUT)$/, "the connection timed out"],
-  [/^(EHOSTUNREACH|ENETUNREACH|NetworkUnreachable|HostUnreachable)$/, "the network cannot reach it"],
+  [/^(ENETUNREACH|NetworkUnreachable)$/, "no route to it from this machine (ENETUNREACH)"],
+  [/^(EHOSTUNREACH|HostUnreachable)$/, "no route to it from this machine (EHOSTUNREACH)"],
 ];
 
 function describeCause(cause: unknown): string {

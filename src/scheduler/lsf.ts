@@ -49,6 +49,9 @@ export const lsf: Scheduler = {
     });
   },
 
+  // bkill signals the job's process group, as far as LSF's documentation says: not checked on a real LSF.
+  mainProcess: (env) => (envValue(env, "LSB_JOBID") ? "not-checked" : "not-batch"),
+
   arrayTask(env) {
     const taskId = envValue(env, "LSB_JOBINDEX");
     const arrayId = envValue(env, "LSB_JOBID");

@@ -14,6 +14,7 @@ export const none: Scheduler = {
   explainsSignals: false,
   current: () => undefined,
   arrayTask: () => undefined,
+  mainProcess: () => "not-batch",
   allocated: () => ({}),
   idText: (job) => job.jobId,
   installed: () => false,

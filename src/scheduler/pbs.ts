@@ -49,6 +49,9 @@ export const pbs: Scheduler = {
     });
   },
 
+  // qdel signals the job's whole session, as far as PBS's documentation says: not checked on a real PBS.
+  mainProcess: (env) => (envValue(env, "PBS_JOBID") ? "not-checked" : "not-batch"),
+
   arrayTask(env) {
     const taskId = envValue(env, "PBS_ARRAY_INDEX") ?? envValue(env, "PBS_ARRAYID");
     // The array's own id is PBS_ARRAY_ID; else the task's with its index emptied ("56[2].pbs" → "56[].pbs").

@@ -8,6 +8,15 @@
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Whether mmn is the process a scheduler signals at a cancel or the time limit, and so can
+ * report the end: "main" (the batch step's own process, as `exec mmn run` makes it); "not-main"
+ * (a child of the batch script, which the scheduler does not signal and kills with it);
+ * "not-batch" (no batch step: an interactive shell, an srun step, no job); "not-checked" where
+ * mmn does not know how the scheduler signals a job, or could not see its processes.
+ */
+export type MainProcess = "main" | "not-main" | "not-batch" | "not-checked";
+
 /** Who the job is. */
 export interface JobContext {
   /** The scheduler's `kind` ("slurm", "pbs", "lsf"). */
@@ -115,6 +124,8 @@ export interface Scheduler {
   current(env: Env): JobContext | undefined;
   /** The array this process's job is a task of; undefined for a job that is not one. */
   arrayTask(env: Env): ArrayMembership | undefined;
+  /** Whether this process is the one the scheduler signals (see MainProcess), from the environment and the processes above it. */
+  mainProcess(env: Env, above: Ancestry): MainProcess;
   /** What this process's job was given on this node. */
   allocated(env: Env): Allocated;
   /** The job's id in the scheduler's notation: Slurm "1234_7", PBS and LSF "1234[7]". */
@@ -137,6 +148,13 @@ export interface Scheduler {
   earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
   /** What accounting kept after the job's end, where there is any. */
   accounting(jobId: string, timeoutMs: number): Promise<Accounting | undefined>;
+}
+
+/** The processes above this one (ancestry.ts): the parent first. */
+export interface Ancestry {
+  chain: ReadonlyArray<{ pid: number; comm: string; argv: readonly string[] }>;
+  /** Whether the chain reached pid 1. */
+  complete: boolean;
 }
 
 /** An environment variable, trimmed; undefined when unset or blank. */

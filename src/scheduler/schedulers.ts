@@ -1,7 +1,7 @@
 import { lsf } from "./lsf.ts";
 import { none } from "./none.ts";
 import { pbs } from "./pbs.ts";
-import type { ArrayMembership, Env, JobContext, Scheduler } from "./scheduler.ts";
+import type { Ancestry, ArrayMembership, Env, JobContext, MainProcess, Scheduler } from "./scheduler.ts";
 import { slurm } from "./slurm.ts";
 
 /**
@@ -40,4 +40,10 @@ export function arrayMembership(env: Env): (ArrayMembership & { scheduler: Sched
     if (task) return { scheduler, ...task };
   }
   return undefined;
+}
+
+/** Whether this process is the one its job's scheduler signals (see MainProcess). */
+export function mainProcess(env: Env, above: Ancestry): MainProcess {
+  const job = jobContext(env);
+  return job ? schedulerOf(job).mainProcess(env, above) : "not-batch";
 }

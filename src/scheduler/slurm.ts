@@ -56,6 +56,25 @@ export const slurm: Scheduler = {
     });
   },
 
+  /**
+   * slurmstepd (its name in /proc, "slurmstepd: [1234.batch]" its command line) starts the
+   * batch step's script (SlurmdSpoolDir/job01234/slurm_script) and, under proctrack/cgroup,
+   * signals that process alone at a scancel or the time limit, then kills the rest of the step
+   * when it ends. mmn below the script (`sbatch --wrap "mmn run …"`, a script without exec)
+   * is not told. The step's main process is the one under the nearest slurmstepd above us.
+   */
+  mainProcess(env, above) {
+    if (!this.current(env)) return "not-batch";
+    const chain = above.chain;
+    const at = chain.findIndex((process) => process.comm === "slurmstepd");
+    // Below the script, whether or not /proc shows root's slurmstepd (hidepid).
+    const below = at < 0 ? chain : chain.slice(0, at);
+    if (below.some((process) => process.argv.some((word) => /(^|\/)slurm_script$/.test(word)))) return "not-main";
+    if (at < 0) return above.complete ? "not-batch" : "not-checked";
+    if (at === 0) return "main";
+    return /\.batch\]/.test(chain[at]!.argv.join(" ")) ? "not-main" : "not-batch";
+  },
+
   arrayTask(env) {
     const arrayId = envValue(env, "SLURM_ARRAY_JOB_ID");
     const taskId = envValue(env, "SLURM_ARRAY_TASK_ID");

@@ -283,3 +283,23 @@ describe("mmn completion", () => {
     });
   });
 });
+
+// Issue 17, item 5: a `mmn run` that a batch script merely starts is killed with it, unreported.
+test("every batch example in `mmn --help`, `mmn run --help` and README execs mmn, as it must to report a scancel", async () => {
+  const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
+  const help = (await mmn(box, ["--help"])).stdout;
+  const runHelp = (await mmn(box, ["run", "--help"])).stdout;
+  expect(help).toContain('sbatch --wrap "exec mmn run -c hpc-jobs -- ./simulate"');
+  for (const text of [help, runHelp, readme]) {
+    for (const wrapped of text.matchAll(/--wrap[ =]["']([^"']*)/g)) expect(wrapped[1]).toStartWith("exec ");
+    // A batch script's `mmn run` (a code block with #SBATCH) is its last command, exec'd.
+    const scripts = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((s) => s.includes("#SBATCH"));
+    for (const script of scripts)
+      for (const line of script.split("\n").filter((l) => /^\s*(?:\S+=\S+\s+)*mmn run\b/.test(l)))
+        expect(line).toMatch(/^\s*exec /);
+    // And one in the text: wrapping an srun step or naming the job's variables, it is in a batch script.
+    for (const line of text.split("\n").filter((l) => /mmn run [^`]*(?:-- srun|\$SLURM_)/.test(l)))
+      expect(line).toContain("exec mmn run");
+  }
+  expect(runHelp).toContain('exec mmn run --id "sim-$SLURM_JOB_ID"');
+});

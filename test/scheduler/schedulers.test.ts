@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jobContext, schedulerOf } from "../../src/scheduler/schedulers.ts";
+import { jobContext, mainProcess, schedulerOf } from "../../src/scheduler/schedulers.ts";
 import { standIns } from "../helpers/stand-ins.ts";
 
 // The one interface: the job this process runs in, from its environment; any job by its id,
@@ -107,4 +107,30 @@ test("no scheduler's programs on PATH: none, which knows nothing", async () => {
   bin.reset();
   for (const name of ["squeue", "scontrol", "sacct", "qstat", "bjobs"]) rmSync(join(bin.bin, name));
   expect(await fromLoginNode("1", `${bin.bin}:${tools}`)).toEqual({ kind: "none" });
+});
+
+test("whether mmn is the process the scheduler signals: the batch step's own, a child of its script, or no batch step", () => {
+  const at = (pid: number, comm: string, ...argv: string[]) => ({ pid, comm, argv });
+  const stepd = (step: string) => at(900, "slurmstepd", `slurmstepd: [${step}]`);
+  const script = at(901, "slurm_script", "/bin/sh", "/var/spool/slurmd/job00042/slurm_script");
+  const init = at(1, "systemd", "/sbin/init");
+  const job = { SLURM_JOB_ID: "42" };
+  const tree = (...chain: ReturnType<typeof at>[]) => ({ chain, complete: chain.at(-1)?.pid === 1 });
+  // exec mmn run: the script became mmn.
+  expect(mainProcess(job, tree(stepd("42.batch"), init))).toBe("main");
+  // sbatch --wrap "mmn run …": the script's child; known by the script's path or by slurmstepd's title.
+  expect(mainProcess(job, tree(script, stepd("42.batch"), init))).toBe("not-main");
+  expect(mainProcess(job, tree(at(902, "bash", "bash"), at(901, "bash", "bash", "x"), stepd("42.batch"), init))).toBe(
+    "not-main",
+  );
+  // An srun step's task, an interactive step, a salloc shell on the login node: no batch step.
+  expect(mainProcess(job, tree(at(901, "bash", "bash", "-c", "mmn run -- x"), stepd("42.0"), init))).toBe("not-batch");
+  expect(mainProcess(job, tree(at(901, "bash", "-bash"), at(800, "salloc", "salloc"), init))).toBe("not-batch");
+  // /proc hides root's processes (hidepid): the job's script still shows; without it, not known.
+  expect(mainProcess(job, tree(script))).toBe("not-main");
+  expect(mainProcess(job, tree(at(901, "bash", "bash")))).toBe("not-checked");
+  expect(mainProcess({}, tree(script, stepd("42.batch"), init))).toBe("not-batch");
+  // PBS and LSF: how they signal a job's processes is not checked on a real one.
+  expect(mainProcess({ PBS_JOBID: "7.pbs" }, tree(init))).toBe("not-checked");
+  expect(mainProcess({ LSB_JOBID: "7" }, tree(init))).toBe("not-checked");
 });

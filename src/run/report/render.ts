@@ -55,6 +55,8 @@ export interface RunState {
   suspendedSince?: Date;
   /** A requeued job's earlier runs, as accounting knows them. */
   restart?: RestartFacts;
+  /** Why mmn may not be able to report the end, said from the start. */
+  warning?: string;
 }
 
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
@@ -173,6 +175,7 @@ export function statusProps(state: RunState): Record<string, unknown> {
       fields.push({ title, value, short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
   fields.push({ title: "Directory", value: literal(state.cwd), short: false });
+  if (state.warning) fields.push({ title: "Warning", value: state.warning, short: false });
   const tip = state.phase === "succeeded" && state.resources && advice(state.resources, elapsedMs);
   if (tip) fields.push({ title: "Advice", value: tip, short: false });
   return {

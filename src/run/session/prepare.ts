@@ -1,6 +1,7 @@
 import { joinPath } from "../../base/disk.ts";
 import { defaultHookDir } from "../../hooks.ts";
-import { jobContext } from "../../scheduler/schedulers.ts";
+import { ancestry } from "../../scheduler/ancestry.ts";
+import { jobContext, mainProcess } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
 import { arrayName } from "../array/board.ts";
 import { ArrayState } from "../array/tasks.ts";
@@ -30,7 +31,10 @@ export function prepare(options: WrapOptions): Session {
   const tail = new TailBuffer({ lines: options.report.tailLines });
   const reporter = createReporter(options);
   const live = reporter && options.report.on === "always" ? reporter : undefined;
-  const progress = new RunProgress({ options, tail, job: jobContext(), live });
+  const job = jobContext();
+  const warning = job && mainProcess(process.env, ancestry()) === "not-main" ? NOT_MAIN : undefined;
+  if (warning) options.warn(warning);
+  const progress = new RunProgress({ options, tail, job, live, ...(warning ? { warning } : {}) });
   return { options, kept, tail, progress, reporter, live };
 }
 
@@ -57,3 +61,10 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
     debug,
   });
 }
+
+/**
+ * Said once at the start, on stderr and on the status card: a wrapper the scheduler does not
+ * signal is killed with the batch script, and its status would say "running" for ever.
+ */
+const NOT_MAIN =
+  'mmn is not the job\'s main process: a scancel or time limit will kill it before it can report; start it with `exec mmn run …` (sbatch --wrap "exec mmn run -- …")';

@@ -18,6 +18,8 @@ export interface ProgressOptions {
   job: JobContext | undefined;
   /** The reporter of live edits: none under --on failure, or without notifications. */
   live: RunReporter | undefined;
+  /** Said on the card from the start: mmn will not be able to report the end (see prepare.ts). */
+  warning?: string;
 }
 
 /**
@@ -105,6 +107,7 @@ export class RunProgress {
       ...(suspended.totalMs ? { suspendedMs: suspended.totalMs } : {}),
       ...(phase === "running" && suspended.since !== undefined ? { suspendedSince: new Date(suspended.since) } : {}),
       ...(restart ? { restart } : {}),
+      ...(this.progress.warning ? { warning: this.progress.warning } : {}),
     };
   }
 }
