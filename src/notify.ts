@@ -319,6 +319,11 @@ export class Notify {
     }
   }
 
+  /** A post as the server has it now (what `mmn relay` looks at before it edits a status post). */
+  post(post: Pick<Post, "id">): Promise<Post> {
+    return rest.getPost(this.#api, post.id);
+  }
+
   /** The server's root URL, as the requests use it. */
   get serverUrl(): string {
     return this.#api.serverUrl;

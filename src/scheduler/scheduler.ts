@@ -61,6 +61,11 @@ export interface JobState {
   /** The scheduler's own reason ("TimeLimit", PBS's comment, LSF's pending or exit reason). */
   reason?: string;
   restarts?: number;
+  /** An ended job's exit code and the signal that ended its script, where the scheduler still shows it (scontrol's ExitCode). */
+  exitCode?: number;
+  signal?: number;
+  /** How long it ran (scontrol's RunTime). */
+  elapsedMs?: number;
 }
 
 /** One run of a job that was requeued, oldest first. */
@@ -77,6 +82,8 @@ export interface Accounting {
   state: string;
   /** The scheduler's own word on why, when it gives one (LSF's exit reason, PBS's comment). */
   reason?: string;
+  /** Who cancelled it, as accounting names them (Slurm's "CANCELLED by 1000": a uid). */
+  by?: string;
   exitCode?: number;
   /** The signal that ended the job's script, by number. */
   signal?: number;

@@ -160,11 +160,16 @@ export function parseScontrol(output: string | undefined): JobState | undefined 
   if (!state) return undefined;
   const restarts = Number(field("Restarts"));
   const reason = field("Reason");
+  const [code, signal] = exitParts(field("ExitCode"));
+  const elapsedMs = parseSlurmDuration(field("RunTime") ?? "");
   return {
     state,
     states: [state],
     ...(reason && reason !== "None" ? { reason } : {}),
     ...(Number.isInteger(restarts) ? { restarts } : {}),
+    ...(code !== undefined ? { exitCode: code } : {}),
+    ...(signal ? { signal } : {}),
+    ...(elapsedMs !== undefined ? { elapsedMs } : {}),
   };
 }
 
@@ -237,11 +242,13 @@ export function parseSacct(output: string | undefined): Accounting | undefined {
   const job = rows.find(([id = ""]) => id && !id.includes("."));
   if (!job) return undefined;
   const [, state = "", exit = "", start = "", end = "", elapsed = "", cpu = ""] = job;
-  const [code, signal] = exit.split(":").map((n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+  const [code, signal] = exitParts(exit);
+  const by = /^\S+ by (\S+)/.exec(state)?.[1];
   const rss = rows.map((row) => parseMemory(row[7], 1) ?? 0);
   const maxMemory = Math.max(0, ...rss);
   return compact({
     state: state.split(" ")[0]!,
+    by,
     exitCode: code,
     signal: signal || undefined,
     startedAt: parseLocalTime(start),
@@ -250,6 +257,12 @@ export function parseSacct(output: string | undefined): Accounting | undefined {
     cpuSeconds: parseCpuTime(cpu),
     maxMemory: maxMemory || undefined,
   });
+}
+
+/** Slurm's "0:15": the script's exit code, and the signal that ended it. */
+function exitParts(text: string | undefined): [number | undefined, number | undefined] {
+  const [code, signal] = (text ?? "").split(":").map((n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+  return [code, signal];
 }
 
 /** TotalCPU: "[D-][HH:]MM:SS[.mmm]", as "1-02:03:04", "02:03:04" or "03:04.500". */

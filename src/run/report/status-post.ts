@@ -4,6 +4,7 @@ import type { MessageHook } from "../../hooks.ts";
 import type { Notify } from "../../notify.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
+import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
 
@@ -16,6 +17,8 @@ export interface ReporterOptions {
   id: string;
   warn: (message: string) => void;
   debug: (message: string) => void;
+  /** Where the run is registered for `mmn relay`, once its post is out. */
+  registration?: Registration;
 }
 
 /**
@@ -80,6 +83,7 @@ export class StatusPost {
     if (this.#post) return;
     this.#post = post;
     await this.#remember(this.hook!);
+    this.options.registration?.register(this.hook!, state, post.root_id || undefined);
   }
 
   /**

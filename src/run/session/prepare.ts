@@ -4,6 +4,7 @@ import { jobContext } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
 import { arrayName } from "../array/board.ts";
 import { ArrayState } from "../array/tasks.ts";
+import { Registration } from "../report/registration.ts";
 import { outcome } from "../report/render.ts";
 import { Reporter } from "../report/reporter.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
@@ -39,7 +40,10 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { warn, debug, id } = options;
   const { notify, recipient, array, thread, on, title, mention } = options.report;
   if (!notify || !recipient) return undefined;
-  if (!array) return new Reporter({ notify, recipient, id, thread, warn, debug });
+  if (!array) {
+    const registration = new Registration({ mention, debug });
+    return new Reporter({ notify, recipient, id, thread, warn, debug, registration });
+  }
   return new ArrayReporter({
     notify,
     recipient,

@@ -1,0 +1,104 @@
+/**
+ * Whether a registered run is over, in the words of whoever knows: the scheduler for a job
+ * (asked from a login node: the interface's `state`, then `accounting`), else the process
+ * table of the run's own host. A run that cannot be told about from here is left as it is.
+ */
+import { ask } from "../scheduler/ask.ts";
+import { compact, type Scheduler } from "../scheduler/scheduler.ts";
+import { schedulerOf } from "../scheduler/schedulers.ts";
+import { stillRunning } from "./process.ts";
+import type { RunRecord } from "./registry.ts";
+
+export type Verdict =
+  | { kind: "running" }
+  | { kind: "unknown"; why: string }
+  | {
+      kind: "ended";
+      /** "Slurm says CANCELLED", or the process gone. */
+      source: "scheduler" | "process";
+      state?: string;
+      /** Who cancelled it, by name where the uid has one. */
+      by?: string;
+      exitCode?: number;
+      signal?: number;
+      elapsedMs?: number;
+      reason?: string;
+    };
+
+/** A job in one of these states may still run, or run again: its run is not over. */
+const ACTIVE = new Set([
+  "PENDING",
+  "RUNNING",
+  "SUSPENDED",
+  "CONFIGURING",
+  "COMPLETING",
+  "REQUEUED",
+  "REQUEUE_HOLD",
+  "REQUEUE_FED",
+  "RESIZING",
+  "SIGNALING",
+  "STAGE_OUT",
+  "STOPPED",
+  "SPECIAL_EXIT",
+]);
+
+const QUERY_MS = 10_000;
+
+export interface Judge {
+  host: string;
+  /** The scheduler of a record's job; the registry's own by default. */
+  scheduler?: (kind: string) => Scheduler;
+}
+
+export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
+  const onThisHost = record.host === how.host;
+  if (!record.job) {
+    if (!onThisHost)
+      return { kind: "unknown", why: `it ran on ${record.host}: only a relay there can see its process` };
+    return stillRunning(record.pid, record.startTicks) ? { kind: "running" } : { kind: "ended", source: "process" };
+  }
+  const scheduler = (how.scheduler ?? schedulerOf)(record.job.scheduler);
+  const jobId = record.job.jobId;
+  const state = await scheduler.state(jobId, QUERY_MS);
+  if (state?.states.some((s) => ACTIVE.has(s))) {
+    // The job goes on, but the run in it may be over (mmn killed alone): its host can tell.
+    if (onThisHost && !stillRunning(record.pid, record.startTicks)) return { kind: "ended", source: "process" };
+    return { kind: "running" };
+  }
+  const accounting = await scheduler.accounting(jobId, QUERY_MS);
+  if (accounting && !ACTIVE.has(accounting.state)) {
+    return compact({
+      kind: "ended",
+      source: "scheduler",
+      state: accounting.state,
+      by: accounting.by && (await userName(accounting.by)),
+      exitCode: accounting.exitCode,
+      signal: accounting.signal,
+      elapsedMs: accounting.elapsedMs,
+      reason: accounting.reason,
+    });
+  }
+  if (state?.state) {
+    return compact({
+      kind: "ended",
+      source: "scheduler",
+      state: state.state,
+      exitCode: state.exitCode,
+      signal: state.signal,
+      elapsedMs: state.elapsedMs,
+      reason: state.reason,
+    });
+  }
+  if (onThisHost && !stillRunning(record.pid, record.startTicks)) return { kind: "ended", source: "process" };
+  return {
+    kind: "unknown",
+    why: `${scheduler.words.name} does not know job ${jobId} (any more), and keeps no accounting of it`,
+  };
+}
+
+/** A uid as a person's name, where the system knows it. */
+async function userName(uid: string): Promise<string> {
+  if (!/^\d+$/.test(uid)) return uid;
+  const name = (await ask(["id", "-nu", uid], 2000))?.trim();
+  return name && /^[\w.-]{1,64}$/.test(name) ? name : uid;
+}
