@@ -60,7 +60,11 @@ export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
   const scheduler = (how.scheduler ?? schedulerOf)(record.job.scheduler);
   const jobId = record.job.jobId;
   const state = await scheduler.state(jobId, QUERY_MS);
-  if (state?.states.some((s) => ACTIVE.has(s))) {
+  // Newer Slurm lists the state that COMPLETING hides ("FAILED", "COMPLETING"): that is its word.
+  const ended = state?.states.find((s) => !ACTIVE.has(s));
+  if (state && !ended) {
+    // COMPLETING alone: the job is ending, and its word comes with the next pass.
+    if (state.states.every((s) => s === "COMPLETING")) return { kind: "running" };
     // The job goes on, but the run in it may be over (mmn killed alone): its host can tell.
     if (onThisHost && !stillRunning(record.pid, record.startTicks)) return { kind: "ended", source: "process" };
     return { kind: "running" };
@@ -78,11 +82,11 @@ export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
       reason: accounting.reason,
     });
   }
-  if (state?.state) {
+  if (state && ended) {
     return compact({
       kind: "ended",
       source: "scheduler",
-      state: state.state,
+      state: ended,
       exitCode: state.exitCode,
       signal: state.signal,
       elapsedMs: state.elapsedMs,

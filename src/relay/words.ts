@@ -45,6 +45,8 @@ function why(record: RunRecord, verdict: Ended): string | undefined {
       "mmn could not speak: it was not the job's main process. At the end Slurm signals the batch script's shell, which does not pass the signal on, and then kills mmn with the rest of the job.",
       'Start it with `exec`: `exec mmn run -- ./train.sh` as the script\'s last line, or `sbatch --wrap "exec mmn run -- ./train.sh"`.',
     ].join("\n");
+  if (verdict.signal === 9)
+    return "mmn was killed (SIGKILL) before it could tell the end: the OOM killer, a `kill -9`, or Slurm's KillWait ran out.";
   if (verdict.state === "NODE_FAIL") return "The node failed: mmn on it could not speak.";
   if (verdict.state && STOPPED.has(verdict.state))
     return "mmn was killed before it could tell the end: a SIGKILL (`scancel -s KILL`), or Slurm's KillWait ran out first.";
