@@ -15,6 +15,7 @@ describe("Slurm: sacct -n -P -o JobID,State,ExitCode,Start,End,ElapsedRaw,TotalC
   test("the job's own line for how it ended, its steps' for the memory", () => {
     expect(parseSacct(fixture("sacct.txt"))).toEqual({
       state: "CANCELLED",
+      by: "1000",
       exitCode: 0,
       signal: 15,
       startedAt: local(1, 10, 0),
