@@ -6,10 +6,11 @@
  * never through a symlink, bounded.
  */
 import { writeFileAtomic } from "../base/atomic.ts";
-import { fs, joinPath } from "../base/disk.ts";
+import { errnoText, fs, joinPath, parentDir } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
 import { printable } from "../base/printable.ts";
-import { readStateFile } from "../base/read-file.ts";
+import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
 import { defaultHookDir } from "../hooks.ts";
 
 /** What identifies a run and where its status is, as the relay needs it. */
@@ -57,6 +58,7 @@ export class RunRegistry {
   /** One write: the run's file, named so that two runs never share one. */
   async register(record: RunRecord): Promise<string> {
     await (await fs()).mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.#ownDir();
     const file = joinPath(this.dir, `${safe(record.host)}.${record.pid}.${record.startTicks ?? record.startedAt}.run`);
     await writeFileAtomic(file, JSON.stringify(record));
     return file;
@@ -69,6 +71,14 @@ export class RunRegistry {
 
   /** Every registered run, and the claims of relays that died long ago; a broken or planted file is skipped. */
   async list(now = Date.now()): Promise<Registered[]> {
+    try {
+      await this.#ownDir();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new UsageError(`cannot read the registered runs in ${this.dir}: ${errnoText(error)}`, {
+        hint: "set MMN_HOOK_DIR to a directory only you can write, or remove that one",
+      });
+    }
     const names = await (await fs()).readdir(this.dir).catch(() => [] as string[]);
     const found: Registered[] = [];
     for (const name of names.sort()) {
@@ -104,6 +114,16 @@ export class RunRegistry {
     const now = new Date();
     await disk.utimes(claim, now, now).catch(() => {});
     return claim;
+  }
+
+  /** The directory and the one above it are ours and nobody else's to write: never another user's link or folder. */
+  async #ownDir(): Promise<void> {
+    const disk = await fs();
+    for (const dir of [parentDir(this.dir), this.dir]) {
+      const info = await disk.lstat(dir);
+      if (!info.isDirectory()) throw new FileRefused("ELOOP");
+      ownedByUs(info);
+    }
   }
 
   /** The claim given back (the server could not be reached): the next pass tries again. */

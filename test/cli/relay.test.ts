@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
@@ -145,5 +146,44 @@ describe("mmn relay --once", () => {
       process.kill(-proc.pid, "SIGKILL");
       await proc.exited;
     }
+  });
+
+  test("a registry that is a link (or another user's folder) is refused: nothing read, nothing sent", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "mmn-elsewhere-"));
+    mkdirSync(join(box.home, ".local/state/mmn/hooks"), { recursive: true, mode: 0o700 });
+    symlinkSync(elsewhere, runsDir());
+    const before = server.requests.length;
+    for (const args of [
+      ["relay", "--once"],
+      ["relay", "--status"],
+    ]) {
+      const refused = await mmn(box, args, { env: env() });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`error: cannot read the registered runs in ${runsDir()}: `);
+      expect(refused.stderr).toContain("hint: set MMN_HOOK_DIR to a directory only you can write");
+    }
+    expect(server.requests.length).toBe(before);
+  });
+
+  test("mmn relay --poll: a pass every poll, a run that dies meanwhile told on the next", async () => {
+    slurm.reset();
+    const relay = Bun.spawn([...MMN, "relay", "--poll", "1"], {
+      cwd: box.cwd,
+      env: env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const pid = await killedRun();
+      const killedAt = Date.now();
+      await waitFor(() => replies().length === 1, 5000, "the relay's reply");
+      console.log(`relay --poll 1: told ${Date.now() - killedAt} ms after the run's end`);
+      expect(replies()[0]!.message).toContain(`its process (pid ${pid} on `);
+    } finally {
+      relay.kill("SIGTERM");
+      await relay.exited;
+    }
+    expect(await new Response(relay.stdout).text()).toMatch(/^told: .* is gone\n$/);
+    expect(await new Response(relay.stderr).text()).toBe("");
   });
 });
