@@ -7,7 +7,7 @@ import { errorMessage, ServerError } from "../base/errors.ts";
 import type { Notify } from "../notify.ts";
 import type { Registered, RunRegistry } from "./registry.ts";
 import { RunPost } from "./speak.ts";
-import { type Judge, judge } from "./verdict.ts";
+import { activeJobs, type Judge, judge } from "./verdict.ts";
 import { editedMessage, editedProps, reply, saysRunning, what } from "./words.ts";
 
 export interface PassResult {
@@ -28,8 +28,17 @@ export interface ReconcileOptions extends Judge {
 
 export async function reconcile(options: ReconcileOptions): Promise<PassResult> {
   const result: PassResult = { told: 0, left: 0, failed: 0 };
-  for (const entry of await options.registry.list()) {
-    const outcome = await settle(entry, options).catch((error: unknown) => {
+  const entries = await options.registry.list();
+  // One question a pass for every job that goes on, however many runs are registered.
+  const judging = {
+    ...options,
+    active: await activeJobs(
+      entries.map((e) => e.record),
+      options,
+    ),
+  };
+  for (const entry of entries) {
+    const outcome = await settle(entry, judging).catch((error: unknown) => {
       options.warn(`${label(entry)}: ${errorMessage(error)}; tried again on the next pass`);
       return "failed" as const;
     });

@@ -46,6 +46,8 @@ const QUERY_MS = 10_000;
 
 export interface Judge {
   host: string;
+  /** The user's jobs that are not over, by scheduler kind, as one question of the pass found them (`activeJobs`). */
+  active?: ReadonlyMap<string, ReadonlyMap<string, string> | undefined>;
   /** The scheduler of a record's job; the registry's own by default. */
   scheduler?: (kind: string) => Scheduler;
 }
@@ -59,15 +61,16 @@ export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
   }
   const scheduler = (how.scheduler ?? schedulerOf)(record.job.scheduler);
   const jobId = record.job.jobId;
+  const listed = how.active?.get(scheduler.kind)?.get(jobId);
+  // The pass's one question says it goes on: nothing more to ask about it.
+  if (listed && ACTIVE.has(listed) && listed !== "COMPLETING") return goesOn(record, onThisHost);
   const state = await scheduler.state(jobId, QUERY_MS);
   // Newer Slurm lists the state that COMPLETING hides ("FAILED", "COMPLETING"): that is its word.
   const ended = state?.states.find((s) => !ACTIVE.has(s));
   if (state && !ended) {
     // COMPLETING alone: the job is ending, and its word comes with the next pass.
     if (state.states.every((s) => s === "COMPLETING")) return { kind: "running" };
-    // The job goes on, but the run in it may be over (mmn killed alone): its host can tell.
-    if (onThisHost && !stillRunning(record.pid, record.startTicks)) return { kind: "ended", source: "process" };
-    return { kind: "running" };
+    return goesOn(record, onThisHost);
   }
   const accounting = await scheduler.accounting(jobId, QUERY_MS);
   if (accounting && !ACTIVE.has(accounting.state)) {
@@ -98,6 +101,25 @@ export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
     kind: "unknown",
     why: `${scheduler.words.name} does not know job ${jobId} (any more), and keeps no accounting of it`,
   };
+}
+
+/** The job goes on, but the run in it may be over (mmn killed alone): its host can tell. */
+function goesOn(record: RunRecord, onThisHost: boolean): Verdict {
+  if (onThisHost && !stillRunning(record.pid, record.startTicks)) return { kind: "ended", source: "process" };
+  return { kind: "running" };
+}
+
+/** The user's jobs that are not over, asked once of each scheduler the records name. */
+export async function activeJobs(records: readonly RunRecord[], how: Pick<Judge, "scheduler"> = {}) {
+  const kinds = new Set(records.flatMap((r) => (r.job ? [r.job.scheduler] : [])));
+  const active = new Map<string, ReadonlyMap<string, string> | undefined>();
+  await Promise.all(
+    [...kinds].map(async (kind) => {
+      const scheduler = (how.scheduler ?? schedulerOf)(kind);
+      active.set(scheduler.kind, await scheduler.activeJobs?.(QUERY_MS));
+    }),
+  );
+  return active;
 }
 
 /** A uid as a person's name, where the system knows it. */

@@ -140,6 +140,12 @@ export interface Scheduler {
   state(jobId: string, timeoutMs: number): Promise<JobState | undefined>;
   /** Whether `state` tells who sent a stopping signal (Slurm's CANCELLED, PREEMPTED, TIMEOUT): asked at a SIGTERM. */
   readonly explainsSignals: boolean;
+  /**
+   * The user's jobs that are not over, by id with their state, in one question for all of
+   * them (the relay asks it each pass, however many runs it watches); undefined where it
+   * cannot be asked that way, or gives no answer.
+   */
+  activeJobs?(timeoutMs: number): Promise<Map<string, string> | undefined>;
   /** A requeued job's runs, oldest first, where accounting keeps them. */
   earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
   /** What accounting kept after the job's end, where there is any. */

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { ask } from "./ask.ts";
 import {
   type Accounting,
@@ -112,6 +113,12 @@ export const slurm: Scheduler = {
     return json ?? text;
   },
 
+  /** squeue lists by default only the jobs that are not over: pending, running, suspended, completing. */
+  async activeJobs(timeoutMs) {
+    const me = userInfo().username;
+    return parseSqueueJobs(await ask(["squeue", "-h", "-u", me, "-o", "%A|%T"], timeoutMs));
+  },
+
   async earlierRuns(jobId, timeoutMs) {
     const output = await ask(["sacct", "--duplicates", "-X", "-n", "-P", "-j", jobId, "-o", "Start,State"], timeoutMs);
     return output === undefined ? undefined : parseSacctRuns(output);
@@ -122,6 +129,17 @@ export const slurm: Scheduler = {
     return parseSacct(await ask(["sacct", "-n", "-P", "-j", jobId, "-o", fields], timeoutMs));
   },
 };
+
+/** `squeue -h -o "%A|%T"`: "4242|RUNNING" a line (%A: each array task's own id). */
+function parseSqueueJobs(output: string | undefined): Map<string, string> | undefined {
+  if (output === undefined) return undefined;
+  const jobs = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const [id = "", state = ""] = line.trim().split("|");
+    if (/^\d+$/.test(id) && state) jobs.set(id, state);
+  }
+  return jobs;
+}
 
 export function parseSqueueLimit(output: string | undefined): TimeLimit | undefined {
   const [end = "", limit = ""] = (output?.trim().split("\n")[0] ?? "").split("|");
