@@ -66,7 +66,8 @@ export async function judge(record: RunRecord, how: Judge): Promise<Verdict> {
   if (listed && ACTIVE.has(listed) && listed !== "COMPLETING") return goesOn(record, onThisHost);
   const state = await scheduler.state(jobId, QUERY_MS);
   // Newer Slurm lists the state that COMPLETING hides ("FAILED", "COMPLETING"): that is its word.
-  const ended = state?.states.find((s) => !ACTIVE.has(s));
+  // The state shown (scontrol's) first: squeue's JSON may list a state of its own beside it.
+  const ended = [state?.state ?? "", ...(state?.states ?? [])].find((s) => s && !ACTIVE.has(s));
   if (state && !ended) {
     // COMPLETING alone: the job is ending, and its word comes with the next pass.
     if (state.states.every((s) => s === "COMPLETING")) return { kind: "running" };

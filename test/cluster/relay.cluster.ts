@@ -109,4 +109,41 @@ describe.skipIf(skipReason !== undefined)("mmn relay under Slurm", () => {
     );
     expect(reply).toContain("mmn was killed (SIGKILL) before it could tell the end");
   }, 120_000);
+
+  (PROCTRACK === "cgroup" ? test : test.skip).concurrent(
+    "mmn relay --poll 30 left running on the login node: the truth within one poll of the job's end",
+    async () => {
+      const box = jobBox(server, cluster, "relaypoll");
+      const relay = Bun.spawn([join(DIST, "mmn"), "relay", "--poll", "30"], {
+        cwd: box.home,
+        env: { ...cluster.env, HOME: box.home, PATH: `${DIST}:${cluster.env.PATH}`, NO_COLOR: "1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      try {
+        const id = await box.submit("mmn run -- bash -c 'echo working; exec sleep 300'\n");
+        await cluster.waitForState(id, ["RUNNING"], 60_000);
+        await waitFor(
+          () => box.threads().length === 1 && registered(box).length === 1,
+          30_000,
+          "the registered status",
+        );
+        await cluster.scancel(id);
+        await cluster.waitForState(id, ["CANCELLED"], 30_000);
+        const endedAt = Date.now();
+        await waitFor(() => box.threads()[0]!.replies.length === 1, 35_000, "the relay's reply");
+        const delay = box.threads()[0]!.replies[0]!.create_at - endedAt;
+        console.log(`relay --poll 30: the phone told ${delay} ms after the job's end`);
+        expect(delay).toBeLessThan(31_000);
+        expect(box.threads()[0]!.status.message).toStartWith(
+          `🛑 **relaypoll ${id}** ended without a word from mmn: Slurm says CANCELLED`,
+        );
+      } finally {
+        relay.kill("SIGTERM");
+        await relay.exited;
+      }
+      expect(await new Response(relay.stderr).text()).toBe("");
+    },
+    120_000,
+  );
 });
