@@ -44,11 +44,27 @@ export default defineCommand({
     const steps: Array<() => Promise<PassResult>> = [
       () => reconcile({ registry, notify, host, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
     ];
+    // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
+    let stopping = false;
+    let wake = () => {};
+    const stop = () => {
+      stopping = true;
+      wake();
+    };
+    if (!flags.once) for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, stop);
     for (;;) {
       let failed = 0;
       for (const step of steps) failed += (await step()).failed;
       if (flags.once) return failed ? 1 : 0;
-      await Bun.sleep(pollS * 1000);
+      if (stopping) return 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollS * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (stopping) return 0;
     }
   },
 });
