@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -201,5 +201,20 @@ describe("mmn relay --once", () => {
     relay.kill("SIGTERM");
     expect(await relay.exited).toBe(0);
     expect(await new Response(relay.stderr).text()).toBe("");
+  });
+
+  test("a claim left by a relay that died: another relay's for ten minutes, then taken over and told once", async () => {
+    slurm.reset();
+    await killedRun();
+    const [file] = registered();
+    const claim = join(runsDir(), `${file}.claimed-99999-dead`);
+    renameSync(join(runsDir(), file!), claim);
+    expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies()).toHaveLength(0);
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    utimesSync(claim, elevenMinutesAgo, elevenMinutesAgo);
+    expect((await mmn(box, ["relay", "--once"], { env: env() })).stdout).toStartWith("told: ");
+    expect(replies()).toHaveLength(1);
+    expect(registered()).toEqual([]);
   });
 });
