@@ -39,6 +39,11 @@ export const COMMANDS: CommandTable = {
     load: async () => (await import("./test.ts")).default,
     readsConfig: true,
   },
+  relay: {
+    summary: "on a login node: give runs that died unheard the scheduler's word",
+    load: async () => (await import("./relay.ts")).default,
+    readsConfig: true,
+  },
   hook: {
     summary: "list, show, export, import or remove message hooks",
     load: async () => (await import("./hook.ts")).default,

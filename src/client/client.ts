@@ -2,7 +2,6 @@ import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { UsageError } from "../base/errors.ts";
-import { printable } from "../base/printable.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "../files.ts";
 import type { MessageHook } from "../hook-file.ts";
 import { type HookStore, MemoryHookStore } from "../hooks.ts";
@@ -17,11 +16,11 @@ import { MAX_MESSAGE_RUNES } from "../split.ts";
 import { Targets } from "../targets.ts";
 import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
 import { KnownPosts } from "./known-posts.ts";
+import { askLimits } from "./server-limits.ts";
 
 /**
- * What the CLI and the wrapper stand on: one server, as the token's user. Every post, edit and
- * reply goes through its one Courier; `Notify` is the library's face over it. Arguments are
- * checked by `Notify` (a JavaScript caller's mistakes); here they come from our own code.
+ * What the CLI, the wrapper and the relay stand on: one server, as the token's user; every post, edit and reply
+ * goes through its one Courier. `Notify`, the library's face over it, checks a caller's arguments; ours are not.
  */
 export class Client {
   readonly #api: Api;
@@ -77,19 +76,10 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
-    this.#limits ??= rest.getClientConfig(this.#api, call.deadline).then(
-      (config) => {
-        const size = Number(config.MaxFileSize);
-        return {
-          ...(size > 0 ? { maxFileSize: size } : {}),
-          ...(config.Version ? { version: printable(config.Version, 40) } : {}),
-        };
-      },
-      (error: unknown) => {
-        this.#limits = undefined;
-        throw error;
-      },
-    );
+    this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
+      this.#limits = undefined;
+      throw error;
+    });
     return this.#limits;
   }
 
@@ -261,6 +251,11 @@ export class Client {
    */
   exists(post: Pick<Post, "id">, call: Call = {}): Promise<boolean> {
     return this.#known.exists(post.id, call.deadline);
+  }
+
+  /** A post as the server has it now (what `mmn relay` looks at before it edits a status post). */
+  post(ref: Pick<Post, "id">, call: Call = {}): Promise<Post> {
+    return rest.getPost(this.#api, ref.id, call.deadline);
   }
 
   /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */

@@ -70,6 +70,11 @@ export interface JobState {
   /** The scheduler's own reason ("TimeLimit", PBS's comment, LSF's pending or exit reason). */
   reason?: string;
   restarts?: number;
+  /** An ended job's exit code and the signal that ended its script, where the scheduler still shows it (scontrol's ExitCode). */
+  exitCode?: number;
+  signal?: number;
+  /** How long it ran (scontrol's RunTime). */
+  elapsedMs?: number;
 }
 
 /** One run of a job that was requeued, oldest first. */
@@ -86,6 +91,8 @@ export interface Accounting {
   state: string;
   /** The scheduler's own word on why, when it gives one (LSF's exit reason, PBS's comment). */
   reason?: string;
+  /** Who cancelled it, as accounting names them (Slurm's "CANCELLED by 1000": a uid). */
+  by?: string;
   exitCode?: number;
   /** The signal that ended the job's script, by number. */
   signal?: number;
@@ -144,6 +151,12 @@ export interface Scheduler {
   state(jobId: string, timeoutMs: number): Promise<JobState | undefined>;
   /** Whether `state` tells who sent a stopping signal (Slurm's CANCELLED, PREEMPTED, TIMEOUT): asked at a SIGTERM. */
   readonly explainsSignals: boolean;
+  /**
+   * The user's jobs that are not over, by id with their state, in one question for all of
+   * them (the relay asks it each pass, however many runs it watches); undefined where it
+   * cannot be asked that way, or gives no answer.
+   */
+  activeJobs?(timeoutMs: number): Promise<Map<string, string> | undefined>;
   /** A requeued job's runs, oldest first, where accounting keeps them. */
   earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
   /** What accounting kept after the job's end, where there is any. */

@@ -83,7 +83,8 @@ describe("mmn hook prune", () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(listed.length);
     expect(readdirSync(hooks).sort()).toEqual(
-      [".arrays", `${fresh}.msg`, "nightly.msg", ...(ROOT ? ["run-vm-20261101-120000-zz99.msg"] : [])].sort(),
+      // .runs: the runs' registry for mmn relay, empty once they told their end.
+      [".arrays", ".runs", `${fresh}.msg`, "nightly.msg", ...(ROOT ? ["run-vm-20261101-120000-zz99.msg"] : [])].sort(),
     );
     expect(readdirSync(join(hooks, ".arrays"))).toEqual(["array-slurm-6000"]);
     // The id you named still edits its message, however old its hook.

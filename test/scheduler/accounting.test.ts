@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { lsfAccounting, lsfJob, lsfState } from "../../src/scheduler/lsf.ts";
 import { pbsAccounting, pbsJob, pbsState } from "../../src/scheduler/pbs.ts";
-import { parseSacct } from "../../src/scheduler/slurm.ts";
+import { parseSacct } from "../../src/scheduler/slurm-parse.ts";
 
 // Each scheduler's word on a job asked by its id (who it is, its state, its accounting), parsed from its documented output (fixtures/), in
 // Slurm's words where they match.
@@ -15,6 +15,7 @@ describe("Slurm: sacct -n -P -o JobID,State,ExitCode,Start,End,ElapsedRaw,TotalC
   test("the job's own line for how it ended, its steps' for the memory", () => {
     expect(parseSacct(fixture("sacct.txt"))).toEqual({
       state: "CANCELLED",
+      by: "1000",
       exitCode: 0,
       signal: 15,
       startedAt: local(1, 10, 0),

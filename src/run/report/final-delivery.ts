@@ -73,6 +73,11 @@ export class FinalDelivery {
     });
   }
 
+  /** Whether the reply that notifies arrived: the run's final word is out. */
+  get replied(): boolean {
+    return this.#reply.state === "sent";
+  }
+
   /** What to say when the end's deadline passed with requests still on their way. */
   abandoned(seconds: number): string | undefined {
     if (this.#line === "said") return undefined;

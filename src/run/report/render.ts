@@ -63,7 +63,7 @@ const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", f
 const ICONS: Record<Phase, string> = { running: "⏳", succeeded: "✅", failed: "❌", killed: "🛑" };
 
 /** The job in one line: a headline is what a phone's notification shows (see name.ts). */
-function name(state: RunState): string {
+export function runName(state: RunState): string {
   // A title's later lines would end the bold and start Markdown blocks of their own.
   if (state.title !== undefined) return firstLine(state.title.trim(), 200) || state.id;
   if (state.job) return jobLabel(state.job);
@@ -104,7 +104,7 @@ function ownOutcome(state: RunState): string {
 function headline(state: RunState): string {
   const time = runTime(state);
   const elapsed = formatDuration(time.shownMs);
-  const label = `**${name(state)}**${restartWords(state.job, state.restart?.after)}`;
+  const label = `**${runName(state)}**${restartWords(state.job, state.restart?.after)}`;
   if (state.phase === "running" && state.stopping)
     return `${ICONS.running} ${label} is stopping on ${literal(state.host)} (${elapsed}): ${runningStatus(state).replace(/^stopping: /, "")}`;
   const quiet = state.quietMs !== undefined ? `, last output ${formatAgo(state.quietMs)} ago` : "";
@@ -237,5 +237,5 @@ function shorten(text: string, max: number): string {
 /** The reply at 90 % of the time limit: it notifies, so it names the job and the time left first. */
 export function limitWarning(state: RunState, leftMs: number): string {
   const limit = state.timeLimit ? ` of its time limit of ${state.timeLimit}` : " before its time limit";
-  return `⏰ **${name(state)}**${restartWords(state.job, state.restart?.after)} has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
+  return `⏰ **${runName(state)}**${restartWords(state.job, state.restart?.after)} has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
 }

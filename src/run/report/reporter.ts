@@ -17,7 +17,7 @@ export class Reporter implements RunReporter {
   readonly #live: LiveEdits;
   readonly #end: FinalDelivery;
 
-  constructor(options: ReporterOptions) {
+  constructor(private readonly options: ReporterOptions) {
     this.#post = new StatusPost(options);
     this.#live = new LiveEdits(this.#post, options);
     this.#end = new FinalDelivery(this.#post, options);
@@ -41,8 +41,9 @@ export class Reporter implements RunReporter {
   }
 
   /** From here on the end alone edits; it does not wait for the live edit still on its way. */
-  finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    return this.#end.deliver(state, reply, deadline, this.#live.end());
+  async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
+    await this.#end.deliver(state, reply, deadline, this.#live.end());
+    if (this.#end.replied) await this.options.registration?.retire();
   }
 
   abandoned(seconds: number): string | undefined {

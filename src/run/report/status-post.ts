@@ -6,6 +6,7 @@ import type { MessageHook } from "../../hook-file.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import type { SendOptions } from "../../notify-options.ts";
 import type { Recipient } from "../../recipient.ts";
+import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
 
@@ -20,6 +21,8 @@ export interface ReporterOptions {
   unansweredMs?: number | undefined;
   warn: (message: string) => void;
   debug: (message: string) => void;
+  /** Where the run is registered for `mmn relay`, once its post is out. */
+  registration?: Registration;
 }
 
 /**
@@ -91,6 +94,7 @@ export class StatusPost {
     if (this.#post) return;
     this.#post = post;
     await this.#remember(this.hook!);
+    this.options.registration?.register(this.hook!, state, post.root_id || undefined);
   }
 
   /**

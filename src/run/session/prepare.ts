@@ -5,6 +5,7 @@ import { jobContext, mainProcess } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
 import { arrayName } from "../array/board.ts";
 import { ArrayState } from "../array/tasks.ts";
+import { Registration } from "../report/registration.ts";
 import { outcome } from "../report/render.ts";
 import { Reporter } from "../report/reporter.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
@@ -44,7 +45,10 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { notify, recipient, array, thread, on, title, mention } = options.report;
   if (!notify || !recipient) return undefined;
   const { endUnansweredMs: unansweredMs } = options.timing;
-  if (!array) return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug });
+  if (!array) {
+    const registration = new Registration({ mention, debug });
+    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration });
+  }
   return new ArrayReporter({
     notify,
     recipient,

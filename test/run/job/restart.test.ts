@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { restartFrom } from "../../../src/run/job/restart.ts";
-import { parseSacctRuns as sacctRuns } from "../../../src/scheduler/slurm.ts";
+import { parseSacctRuns as sacctRuns } from "../../../src/scheduler/slurm-parse.ts";
 
 const parseSacctRuns = (output: string | undefined) =>
   restartFrom(output === undefined ? undefined : sacctRuns(output));

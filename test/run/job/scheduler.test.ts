@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { lsfLimit } from "../../../src/scheduler/lsf.ts";
 import { pbsLimit } from "../../../src/scheduler/pbs.ts";
-import { parseScontrol, parseSlurmDuration, parseSqueueJson, parseSqueueLimit } from "../../../src/scheduler/slurm.ts";
+import {
+  parseScontrol,
+  parseSlurmDuration,
+  parseSqueueJson,
+  parseSqueueLimit,
+} from "../../../src/scheduler/slurm-parse.ts";
 import { formatLimit } from "../../../src/scheduler/units.ts";
 
 const MIN = 60_000;

@@ -1,0 +1,92 @@
+import { hostname } from "node:os";
+import { UsageError } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
+import { MemoryHookStore } from "../hooks.ts";
+import { type PassResult, reconcile } from "../relay/reconcile.ts";
+import { RunRegistry } from "../relay/registry.ts";
+import { defineCommand } from "./command.ts";
+import { connect } from "./connect.ts";
+import { print, ui } from "./ui.ts";
+
+const DEFAULT_POLL_S = 30;
+
+export default defineCommand({
+  name: "mmn relay",
+  description: `On a login node (or any machine that reaches the server and shares your home directory): finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. Each run is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
+  flags: {
+    once: { type: "boolean", description: "one pass, then exit (for cron and scrontab)" },
+    poll: {
+      type: "string",
+      description: `without --once: seconds between passes (default ${DEFAULT_POLL_S})`,
+      valueHint: "SECONDS",
+    },
+    status: {
+      type: "boolean",
+      description: "list the registered runs that still say running, and since when; ask no one",
+    },
+  },
+  examples: `  mmn relay --once                        # one pass: cron, scrontab
+  mmn relay --poll 60                     # for ever, a pass a minute: a user's systemd unit, tmux
+  mmn relay --status                      # what is registered, and since when
+  crontab:   */5 * * * * mmn relay --once
+  scrontab:  #SCRON --time=00:02:00
+             */5 * * * * mmn relay --once`,
+  async run({ flags }, ctx) {
+    const registry = new RunRegistry();
+    if (flags.status) return status(registry);
+    const pollS = pollSeconds(flags.poll);
+    if (flags.once && flags.poll !== undefined)
+      throw new UsageError("--once makes one pass: --poll is for the relay that keeps going");
+    // The relay's replies are found by the post's ids it registered, never through the user's hooks.
+    const { notify } = await connect(ctx, {}, { hooks: new MemoryHookStore() });
+    const host = hostname();
+    // One step a pass; delivering an outbox is one more here.
+    const steps: Array<() => Promise<PassResult>> = [
+      () => reconcile({ registry, notify, host, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
+    ];
+    // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
+    let stopping = false;
+    let wake = () => {};
+    const stop = () => {
+      stopping = true;
+      wake();
+    };
+    if (!flags.once) for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, stop);
+    for (;;) {
+      let failed = 0;
+      for (const step of steps) failed += (await step()).failed;
+      if (flags.once) return failed ? 1 : 0;
+      if (stopping) return 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollS * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (stopping) return 0;
+    }
+  },
+});
+
+function pollSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_POLL_S;
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
+    throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
+  return seconds;
+}
+
+async function status(registry: RunRegistry): Promise<number> {
+  const runs = await registry.list();
+  if (!runs.length) {
+    ui.info(`no run says running (${registry.dir})`);
+    return 0;
+  }
+  for (const { record, since } of runs) {
+    const where = record.job ? `job ${record.job.jobId} on ${record.host}` : `pid ${record.pid} on ${record.host}`;
+    const name = printable(record.name || record.hookId, 200);
+    print(`${name}\t${where}\tsince ${new Date(Math.min(since, record.startedAt)).toISOString()}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,220 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { standIns } from "../helpers/stand-ins.ts";
+import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
+
+// mmn relay on a "login node": runs that died without their final word get the scheduler's
+// (or the process table's), exactly once; runs that told their end are left alone.
+
+let server: TestServer;
+let box: Sandbox;
+useRunServer((s, b) => {
+  server = s;
+  box = b;
+});
+const slurm = standIns();
+
+const runsDir = () => join(box.home, ".local/state/mmn/hooks/.runs");
+const registered = () => {
+  try {
+    return readdirSync(runsDir());
+  } catch {
+    return [];
+  }
+};
+const replies = () => alicePosts(server).filter((p) => p.root_id);
+const edits = () => server.requests.filter((r) => r.method === "PUT" && /\/patch$/.test(r.path)).length;
+const env = (more: Record<string, string> = {}) => ({ ...box.env, PATH: `${slurm.bin}:${box.env.PATH}`, ...more });
+
+/** A run whose mmn is SIGKILLed once its status post is out and registered: it never tells its end. */
+async function killedRun(more: Record<string, string> = {}) {
+  const proc = Bun.spawn([...MMN, "run", "--", "sleep", "30"], {
+    cwd: box.cwd,
+    env: env(more),
+    stdout: "ignore",
+    stderr: "pipe",
+    detached: true,
+  });
+  await waitFor(() => alicePosts(server).length === 1 && registered().length === 1, 5000, "the registered status post");
+  process.kill(-proc.pid, "SIGKILL");
+  await proc.exited;
+  return proc.pid;
+}
+
+describe("mmn relay --once", () => {
+  test("a run whose process is gone: its status edited and one reply that notifies, once", async () => {
+    slurm.reset();
+    const pid = await killedRun();
+    const status = alicePosts(server)[0]!;
+    expect(status.message).toStartWith("⏳");
+    const listed = await mmn(box, ["relay", "--status"], { env: env() });
+    expect(listed.stdout).toContain(`pid ${pid} on `);
+
+    const first = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      new RegExp(`^told: .* \\(pid ${pid} on \\S+\\): its process \\(pid ${pid} on \\S+\\) is gone\\n$`),
+    );
+    const edited = server.postsIn(status.channel_id).find((p) => p.id === status.id)!;
+    expect(edited.message).toMatch(
+      /^🛑 \*\*`sleep 30`\*\* ended without a word from mmn: its process \(pid \d+ on \S+\) is gone\n/,
+    );
+    const card = (
+      edited.props.attachments as Array<{ color: string; fields: Array<{ title: string; value: string }> }>
+    )[0]!;
+    expect(card.color).toBe("danger");
+    expect(card.fields.find((f) => f.title === "Status")?.value).toStartWith("ended without a word from mmn");
+    expect(replies().map((p) => p.message)).toEqual([
+      `${edited.message.split("\n")[0]}\nmmn was killed before it could tell the end (SIGKILL, the OOM killer, or a reboot).`,
+    ]);
+    expect(replies()[0]!.root_id).toBe(status.id);
+    expect(registered()).toEqual([]);
+
+    const again = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(again).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies()).toHaveLength(1);
+    expect((await mmn(box, ["relay", "--status"], { env: env() })).stderr).toContain("no run says running");
+  });
+
+  test("two relays at once: one edit and one reply", async () => {
+    slurm.reset();
+    await killedRun();
+    const before = edits();
+    const both = await Promise.all([
+      mmn(box, ["relay", "--once"], { env: env() }),
+      mmn(box, ["relay", "--once"], { env: env() }),
+    ]);
+    expect(both.map((r) => r.code)).toEqual([0, 0]);
+    expect(both.map((r) => r.stdout.startsWith("told: ")).sort()).toEqual([false, true]);
+    expect(edits() - before).toBe(1);
+    expect(replies()).toHaveLength(1);
+  });
+
+  test("a run that told its own end is left alone", async () => {
+    slurm.reset();
+    const run = await mmn(box, ["run", "--", "true"], { env: env() });
+    expect(run.code).toBe(0);
+    expect(registered()).toEqual([]);
+    const posts = alicePosts(server).length;
+    const before = server.requests.length;
+    expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(alicePosts(server)).toHaveLength(posts);
+    expect(server.requests.length).toBe(before);
+  });
+
+  test("a job the scheduler says was cancelled: Slurm's word, who and when", async () => {
+    slurm.reset();
+    slurm.add("squeue", `case "$*" in *--json*) echo '{"jobs":[]}';; *) exit 1;; esac`);
+    slurm.add(
+      "scontrol",
+      `echo "JobId=4242 JobName=train JobState=CANCELLED Reason=None ExitCode=0:15 RunTime=02:03:10"`,
+    );
+    slurm.add("sacct", `echo "4242|CANCELLED by 0|0:15|2026-12-06T10:00:00|2026-12-06T12:03:10|7390|00:01.000|"`);
+    await killedRun({ SLURM_JOB_ID: "4242", SLURM_JOB_NAME: "train" });
+    const told = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(told.stdout).toBe("told: train 4242 (job 4242): Slurm says CANCELLED by root after 2h 03m (exit 0:15)\n");
+    expect(replies()[0]!.message).toStartWith(
+      "🛑 **train 4242** ended without a word from mmn: Slurm says CANCELLED by root after 2h 03m (exit 0:15)\n",
+    );
+    expect(slurm.askedOf("sacct")).toContain("-j 4242");
+  });
+
+  test("a run that still runs, in a job that still runs, is left running: one squeue for the pass", async () => {
+    slurm.reset();
+    slurm.add(
+      "squeue",
+      `case "$*" in *--json*) echo '{"jobs":[{"job_state":["RUNNING"]}]}';; *) echo "77|RUNNING";; esac`,
+    );
+    slurm.add("scontrol", `echo "JobId=77 JobName=train JobState=RUNNING Reason=None"`);
+    const proc = Bun.spawn([...MMN, "run", "--", "sleep", "30"], {
+      cwd: box.cwd,
+      env: env({ SLURM_JOB_ID: "77", SLURM_JOB_NAME: "train" }),
+      stdout: "ignore",
+      stderr: "ignore",
+      detached: true,
+    });
+    const forget = () => {
+      for (const name of ["squeue", "scontrol", "sacct"]) rmSync(join(slurm.bin, `${name}.args`), { force: true });
+    };
+    try {
+      await waitFor(() => registered().length === 1, 5000, "the registered run");
+      forget();
+      expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+      // The run's own question of its time limit (-h -j 77) may come late: only the relay's are counted.
+      const relays = slurm
+        .askedOf("squeue")
+        .split("\n")
+        .filter((line) => line && !line.startsWith("-h -j"));
+      expect(relays).toHaveLength(1);
+      expect(relays[0]).toMatch(/^-h -u \S+ -o %A\|%T$/);
+      expect(slurm.askedOf("scontrol") + slurm.askedOf("sacct")).toBe("");
+      // A squeue that cannot list the user's jobs: the job is asked about by its id.
+      slurm.add("squeue", `case "$*" in *--json*) echo '{"jobs":[{"job_state":["RUNNING"]}]}';; *) exit 1;; esac`);
+      forget();
+      expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(slurm.askedOf("scontrol")).toBe("show job -o 77\n");
+      expect(replies()).toHaveLength(0);
+      expect(registered()).toHaveLength(1);
+    } finally {
+      process.kill(-proc.pid, "SIGKILL");
+      await proc.exited;
+    }
+  });
+
+  test("a registry that is a link (or another user's folder) is refused: nothing read, nothing sent", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), "mmn-elsewhere-"));
+    mkdirSync(join(box.home, ".local/state/mmn/hooks"), { recursive: true, mode: 0o700 });
+    symlinkSync(elsewhere, runsDir());
+    const before = server.requests.length;
+    for (const args of [
+      ["relay", "--once"],
+      ["relay", "--status"],
+    ]) {
+      const refused = await mmn(box, args, { env: env() });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`error: cannot read the registered runs in ${runsDir()}: `);
+      expect(refused.stderr).toContain("hint: set MMN_HOOK_DIR to a directory only you can write");
+    }
+    expect(server.requests.length).toBe(before);
+  });
+
+  test("mmn relay --poll: a pass every poll, a run that dies meanwhile told on the next; SIGTERM ends it", async () => {
+    slurm.reset();
+    const relay = Bun.spawn([...MMN, "relay", "--poll", "1"], {
+      cwd: box.cwd,
+      env: env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const pid = await killedRun();
+    const killedAt = Date.now();
+    const told = await relay.stdout.getReader().read();
+    console.log(`relay --poll 1: told ${Date.now() - killedAt} ms after the run's end`);
+    expect(new TextDecoder().decode(told.value)).toMatch(new RegExp(`^told: .* \\(pid ${pid} on \\S+\\) is gone\\n$`));
+    expect(replies()).toHaveLength(1);
+    relay.kill("SIGTERM");
+    expect(await relay.exited).toBe(0);
+    expect(await new Response(relay.stderr).text()).toBe("");
+  });
+
+  test("a claim left by a relay that died: another relay's for ten minutes, then taken over and told once", async () => {
+    slurm.reset();
+    await killedRun();
+    const [file] = registered();
+    const claim = join(runsDir(), `${file}.claimed-99999-dead`);
+    renameSync(join(runsDir(), file!), claim);
+    expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies()).toHaveLength(0);
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    utimesSync(claim, elevenMinutesAgo, elevenMinutesAgo);
+    expect((await mmn(box, ["relay", "--once"], { env: env() })).stdout).toStartWith("told: ");
+    expect(replies()).toHaveLength(1);
+    expect(registered()).toEqual([]);
+  });
+});

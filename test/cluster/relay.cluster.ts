@@ -1,0 +1,149 @@
+// mmn relay on the "login node" (this machine, outside the job): a run that Slurm ended without
+// letting mmn speak gets Slurm's word. Without `exec`, proctrack/cgroup's SIGTERM reaches only the
+// batch shell and the cgroup's SIGKILL ends mmn unheard; `scancel -s KILL` ends an exec'd one alike.
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
+import { PROCTRACK, skipReason, useCluster } from "./cluster.ts";
+import { cardField, DIST, type JobBox, jobBox } from "./job.ts";
+import type { Cluster } from "./slurm.ts";
+
+let cluster: Cluster;
+let server: TestServer;
+useCluster((c, s) => {
+  cluster = c;
+  server = s;
+});
+
+const registered = (box: JobBox) => {
+  try {
+    return readdirSync(join(box.home, ".local/state/mmn/hooks/.runs"));
+  } catch {
+    return [];
+  }
+};
+
+/** `mmn relay --once` as the job's user would run it on a login node, timed. */
+async function relayOnce(box: JobBox) {
+  const startedAt = performance.now();
+  const proc = Bun.spawn([join(DIST, "mmn"), "relay", "--once"], {
+    cwd: box.home,
+    env: { ...cluster.env, HOME: box.home, PATH: `${DIST}:${cluster.env.PATH}`, NO_COLOR: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code, ms: Math.round(performance.now() - startedAt) };
+}
+
+/** A job whose mmn dies unheard: started, its status post out and registered, then ended by `end`. */
+async function unheard(name: string, script: string, end: (id: string, box: JobBox) => Promise<void>, state: string) {
+  const box = jobBox(server, cluster, name);
+  const id = await box.submit(script);
+  await cluster.waitForState(id, ["RUNNING"], 60_000);
+  await waitFor(() => box.threads().length === 1 && registered(box).length === 1, 30_000, "the registered status");
+  await end(id, box);
+  const [record] = await cluster.waitForState(id, [state], 30_000);
+  const endedAt = Date.now();
+  // Nothing more comes from the job: the status says running.
+  const { status } = box.threads()[0]!;
+  expect(status.message).toStartWith(`⏳ **${name} ${id}** is running on `);
+  expect(box.threads()[0]!.replies).toHaveLength(0);
+  const relay = await relayOnce(box);
+  const [thread] = box.threads();
+  console.log(
+    `${name}: relay pass ${relay.ms} ms, ${Date.now() - endedAt} ms after the job's end\n${relay.stdout}${thread!.replies[0]?.message}\n${record!.raw}`,
+  );
+  expect(relay.stderr).toBe("");
+  expect(relay.code).toBe(0);
+  expect(relay.stdout).toStartWith(`told: ${name} ${id} (job ${id}): Slurm says ${state} after `);
+  const said = new RegExp(
+    `^(🛑|❌) \\*\\*${name} ${id}\\*\\* ended without a word from mmn: Slurm says ${state} after \\d+s \\(exit \\d+:\\d+\\)`,
+  );
+  expect(thread!.status.message).toMatch(said);
+  expect(cardField(thread!.status, "Status")).toStartWith(`ended without a word from mmn: Slurm says ${state}`);
+  expect(thread!.replies).toHaveLength(1);
+  expect(thread!.replies[0]!.message).toMatch(said);
+  expect(registered(box)).toEqual([]);
+  // Once: a second pass finds nothing to tell.
+  expect((await relayOnce(box)).stdout).toBe("");
+  expect(box.threads()[0]!.replies).toHaveLength(1);
+  return thread!.replies[0]!.message;
+}
+
+describe.skipIf(skipReason !== undefined)("mmn relay under Slurm", () => {
+  // A batch script without exec, as sbatch --wrap's: proctrack/cgroup's SIGTERM reaches the shell alone.
+  (PROCTRACK === "cgroup" ? test : test.skip).concurrent(
+    "mmn run without exec, scancelled: the relay tells Slurm's word, and how to make mmn speak (exec)",
+    async () => {
+      const reply = await unheard(
+        "relaywrap",
+        "mmn run -- bash -c 'echo working; exec sleep 300'\n",
+        (id) => cluster.scancel(id),
+        "CANCELLED",
+      );
+      expect(reply).toContain("it was not the job's main process");
+      expect(reply).toContain('`sbatch --wrap "exec mmn run -- ./train.sh"`');
+    },
+    120_000,
+  );
+
+  // `scancel -s KILL` reaches the command first often enough that mmn tells its own end: the
+  // SIGKILL mmn never hears is its own (the OOM killer, `kill -9` on the node).
+  test.concurrent("exec mmn run, mmn SIGKILLed: the relay tells Slurm's word, and that mmn was killed", async () => {
+    const reply = await unheard(
+      "relaykill",
+      "exec mmn run -- bash -c 'echo working; exec sleep 300'\n",
+      async (_id, box) => {
+        const [file] = registered(box);
+        const { pid } = JSON.parse(readFileSync(join(box.home, ".local/state/mmn/hooks/.runs", file!), "utf8"));
+        process.kill(pid, "SIGKILL");
+      },
+      "FAILED",
+    );
+    expect(reply).toContain("mmn was killed (SIGKILL) before it could tell the end");
+  }, 120_000);
+
+  (PROCTRACK === "cgroup" ? test : test.skip).concurrent(
+    "mmn relay --poll 30 left running on the login node: the truth within one poll of the job's end",
+    async () => {
+      const box = jobBox(server, cluster, "relaypoll");
+      const relay = Bun.spawn([join(DIST, "mmn"), "relay", "--poll", "30"], {
+        cwd: box.home,
+        env: { ...cluster.env, HOME: box.home, PATH: `${DIST}:${cluster.env.PATH}`, NO_COLOR: "1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      try {
+        const id = await box.submit("mmn run -- bash -c 'echo working; exec sleep 300'\n");
+        await cluster.waitForState(id, ["RUNNING"], 60_000);
+        await waitFor(
+          () => box.threads().length === 1 && registered(box).length === 1,
+          30_000,
+          "the registered status",
+        );
+        await cluster.scancel(id);
+        await cluster.waitForState(id, ["CANCELLED"], 30_000);
+        const endedAt = Date.now();
+        await waitFor(() => box.threads()[0]!.replies.length === 1, 35_000, "the relay's reply");
+        const delay = box.threads()[0]!.replies[0]!.create_at - endedAt;
+        console.log(`relay --poll 30: the phone told ${delay} ms after the job's end`);
+        expect(delay).toBeLessThan(31_000);
+        expect(box.threads()[0]!.status.message).toStartWith(
+          `🛑 **relaypoll ${id}** ended without a word from mmn: Slurm says CANCELLED`,
+        );
+      } finally {
+        relay.kill("SIGTERM");
+        await relay.exited;
+      }
+      expect(await new Response(relay.stderr).text()).toBe("");
+    },
+    120_000,
+  );
+});
