@@ -15,17 +15,18 @@ export {
   UsageError,
 } from "./base/errors.ts";
 export { VERSION } from "./base/version.ts";
-export type { LoadOptions, MmnConfig } from "./config.ts";
-export { writeConfigFile } from "./config-write.ts";
-export type { FileInput } from "./files.ts";
-export type { NotifyCallOptions, SendCallOptions, WakeupConfig, WakeupOptions } from "./functional.ts";
-export { exportHook, importHook, notify, notifyChannel, notifyUser, sendUpdate, wakeup } from "./functional.ts";
-export type { MessageHook } from "./hook-file.ts";
-export type { HookStore } from "./hooks.ts";
-export { DirectoryHookStore, defaultHookDir, MemoryHookStore } from "./hooks.ts";
-export type { NameCache } from "./names.ts";
-export { defaultNameCachePath, FileNameCache, MemoryNameCache } from "./names.ts";
-export { Notify } from "./notify.ts";
+export type { FileInput } from "./client/files.ts";
+export type { NameCache } from "./client/names.ts";
+export { defaultNameCachePath, FileNameCache, MemoryNameCache } from "./client/names.ts";
+export type { Recipient } from "./client/recipient.ts";
+export type { LoadOptions, MmnConfig } from "./config/config.ts";
+export { writeConfigFile } from "./config/config-write.ts";
+export type { MessageHook } from "./hooks/hook-file.ts";
+export type { HookStore } from "./hooks/hooks.ts";
+export { DirectoryHookStore, defaultHookDir, MemoryHookStore } from "./hooks/hooks.ts";
+export type { NotifyCallOptions, SendCallOptions, WakeupConfig, WakeupOptions } from "./library/functional.ts";
+export { exportHook, importHook, notify, notifyChannel, notifyUser, sendUpdate, wakeup } from "./library/functional.ts";
+export { Notify } from "./library/notify.ts";
 export type {
   DeliverOptions,
   NotifyOptions,
@@ -33,5 +34,4 @@ export type {
   SendOptions,
   ServerLimits,
   UpdateOptions,
-} from "./notify-options.ts";
-export type { Recipient } from "./recipient.ts";
+} from "./library/notify-options.ts";

@@ -1,8 +1,8 @@
 import { Client } from "../client/client.ts";
-import { clientOptions, diskStores } from "../client-options.ts";
-import type { MmnConfig } from "../config.ts";
+import { clientOptions, diskStores } from "../config/client-options.ts";
+import type { MmnConfig } from "../config/config.ts";
 
-import type { NotifyOptions } from "../notify-options.ts";
+import type { NotifyOptions } from "../library/notify-options.ts";
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
 import { phase } from "./trace.ts";

@@ -1,6 +1,6 @@
-import { type ConfigFile, type LoadedConfig, type MmnConfig, mergeConfig } from "../config.ts";
-import { readConfigFiles } from "../config-files.ts";
-import { defaultNameCachePath, FileNameCache } from "../names.ts";
+import { defaultNameCachePath, FileNameCache } from "../client/names.ts";
+import { type ConfigFile, type LoadedConfig, type MmnConfig, mergeConfig } from "../config/config.ts";
+import { readConfigFiles } from "../config/config-files.ts";
 import type { GlobalFlags } from "./argv.ts";
 import type { CommandTable } from "./commands.ts";
 import { ui } from "./ui.ts";

@@ -12,7 +12,7 @@
  * environment is still left out of the command's.
  */
 import { fs } from "../base/disk.ts";
-import { openLibc } from "../libc.ts";
+import { openLibc } from "../base/libc.ts";
 
 const PR_SET_DUMPABLE = 4;
 const CORE_FILTER = "/proc/self/coredump_filter";

@@ -1,8 +1,8 @@
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
-import { formatHook, type MessageHook, readHookFile, validateId, writeHookFile } from "../hook-file.ts";
-import { parseAge, pruneHooks } from "../hook-prune.ts";
-import { DirectoryHookStore, defaultHookDir } from "../hooks.ts";
+import { formatHook, type MessageHook, readHookFile, validateId, writeHookFile } from "../hooks/hook-file.ts";
+import { parseAge, pruneHooks } from "../hooks/hook-prune.ts";
+import { DirectoryHookStore, defaultHookDir } from "../hooks/hooks.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { print, ui } from "./ui.ts";

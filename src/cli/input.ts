@@ -1,6 +1,6 @@
 import { formatBytes } from "../base/bytes.ts";
 import { UsageError } from "../base/errors.ts";
-import { MAX_MESSAGE_BYTES } from "../split.ts";
+import { MAX_MESSAGE_BYTES } from "../client/split.ts";
 import { isTerminal } from "./tty.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
-import { writeHookFile } from "../hook-file.ts";
+import { writeHookFile } from "../hooks/hook-file.ts";
 
 import { print, ui } from "./ui.ts";
 

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
-import { MemoryHookStore } from "../hooks.ts";
+import { MemoryHookStore } from "../hooks/hooks.ts";
 import { type PassResult, reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
 import { defineCommand } from "./command.ts";

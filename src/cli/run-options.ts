@@ -8,9 +8,9 @@ import { hostname } from "node:os";
 import { writeTarget } from "../base/atomic.ts";
 import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
-import type { LoadedConfig } from "../config.ts";
-import { validateId } from "../hook-file.ts";
-import { pickRecipient, type Recipient } from "../recipient.ts";
+import { pickRecipient, type Recipient } from "../client/recipient.ts";
+import type { LoadedConfig } from "../config/config.ts";
+import { validateId } from "../hooks/hook-file.ts";
 import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";
 
 type On = "always" | "failure";

@@ -1,8 +1,8 @@
 import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 
-import type { LoadedConfig } from "../config.ts";
-import { validateId, writeHookFile } from "../hook-file.ts";
+import type { LoadedConfig } from "../config/config.ts";
+import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
 import { targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";

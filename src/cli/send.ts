@@ -1,8 +1,8 @@
 import type { Post } from "@mattermost/types/posts";
 import { unwritableReason } from "../base/atomic.ts";
 import { AfterSendError, UsageError } from "../base/errors.ts";
-import { validateId } from "../hook-file.ts";
-import { pickRecipient } from "../recipient.ts";
+import { pickRecipient } from "../client/recipient.ts";
+import { validateId } from "../hooks/hook-file.ts";
 import {
   fileFlag,
   jsonFlag,

@@ -4,11 +4,10 @@ import { errnoText, exists } from "../base/disk.ts";
 import { ConfigError, MmnError, ServerError, UsageError } from "../base/errors.ts";
 import { FileRefused, readSmallFile } from "../base/read-file.ts";
 import type { Client } from "../client/client.ts";
-import type { MmnConfig } from "../config.ts";
-import { readConfigFiles } from "../config-files.ts";
-
-import type { Recipient } from "../recipient.ts";
-import { normalizeUrl } from "../server-url.ts";
+import type { Recipient } from "../client/recipient.ts";
+import type { MmnConfig } from "../config/config.ts";
+import { readConfigFiles } from "../config/config-files.ts";
+import { normalizeUrl } from "../config/server-url.ts";
 import { readStdin } from "./input.ts";
 import { ask, askSecret, Cancelled, choose } from "./prompt.ts";
 import { ui } from "./ui.ts";

@@ -1,14 +1,13 @@
 import { existsSync } from "node:fs";
 import { UsageError } from "../base/errors.ts";
 import { Client } from "../client/client.ts";
-
-import { type MmnConfig, mergeConfig } from "../config.ts";
-import { userConfigPath } from "../config-files.ts";
-import { writeConfigFile } from "../config-write.ts";
-import { fetchOptions } from "../fetch-options.ts";
-import type { NotifyOptions } from "../notify-options.ts";
-import { pickRecipient } from "../recipient.ts";
-import { normalizeUrl } from "../server-url.ts";
+import { pickRecipient } from "../client/recipient.ts";
+import { type MmnConfig, mergeConfig } from "../config/config.ts";
+import { userConfigPath } from "../config/config-files.ts";
+import { writeConfigFile } from "../config/config-write.ts";
+import { fetchOptions } from "../config/fetch-options.ts";
+import { normalizeUrl } from "../config/server-url.ts";
+import type { NotifyOptions } from "../library/notify-options.ts";
 import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { cliConfig } from "./context.ts";

@@ -1,5 +1,5 @@
 import { UsageError } from "../base/errors.ts";
-import { readHookFile, validateId } from "../hook-file.ts";
+import { readHookFile, validateId } from "../hooks/hook-file.ts";
 import { fileFlag, jsonFlag, messageOperand, oneOperand, timeoutFlag, timeoutOption } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";

@@ -2,21 +2,21 @@ import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { UsageError } from "../base/errors.ts";
-import { type FileInput, prepareFiles, type UploadFile } from "../files.ts";
-import type { MessageHook } from "../hook-file.ts";
-import { type HookStore, MemoryHookStore } from "../hooks.ts";
+import { normalizeUrl } from "../config/server-url.ts";
+import type { MessageHook } from "../hooks/hook-file.ts";
+import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
+import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { MemoryNameCache } from "../names.ts";
-import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../notify-options.ts";
-import { isLongMessage } from "../posting.ts";
-import type { Recipient } from "../recipient.ts";
-import { normalizeUrl } from "../server-url.ts";
-import { MAX_MESSAGE_RUNES } from "../split.ts";
-import { Targets } from "../targets.ts";
 import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
+import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
+import { MemoryNameCache } from "./names.ts";
+import { isLongMessage } from "./posting.ts";
+import type { Recipient } from "./recipient.ts";
 import { askLimits } from "./server-limits.ts";
+import { MAX_MESSAGE_RUNES } from "./split.ts";
+import { Targets } from "./targets.ts";
 
 /**
  * What the CLI, the wrapper and the relay stand on: one server, as the token's user; every post, edit and reply

@@ -8,12 +8,12 @@
  */
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
-import { chunk, MAX_FILES_PER_POST, type UploadFile } from "../files.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { type Oversized, Poster, type Skipped } from "../posting.ts";
-import type { Recipient } from "../recipient.ts";
-import type { Targets } from "../targets.ts";
+import { chunk, MAX_FILES_PER_POST, type UploadFile } from "./files.ts";
+import { type Oversized, Poster, type Skipped } from "./posting.ts";
+import type { Recipient } from "./recipient.ts";
+import type { Targets } from "./targets.ts";
 
 /**
  * Where a new post goes: to a user or channel by name (in a thread there, with `rootId`), or

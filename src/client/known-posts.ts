@@ -1,7 +1,7 @@
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError, ServerError, UsageError } from "../base/errors.ts";
-import type { MessageHook } from "../hook-file.ts";
-import type { HookStore } from "../hooks.ts";
+import type { MessageHook } from "../hooks/hook-file.ts";
+import type { HookStore } from "../hooks/hooks.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 

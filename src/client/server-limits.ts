@@ -1,7 +1,7 @@
 import { printable } from "../base/printable.ts";
+import type { ServerLimits } from "../library/notify-options.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import type { ServerLimits } from "../notify-options.ts";
 
 /** What the server allows: `config/client`'s MaxFileSize (and its version, shown by `mmn test`). */
 export async function askLimits(api: Api, deadline?: Deadline): Promise<ServerLimits> {

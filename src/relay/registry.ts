@@ -11,7 +11,7 @@ import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
 import { printable } from "../base/printable.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
-import { defaultHookDir } from "../hooks.ts";
+import { defaultHookDir } from "../hooks/hooks.ts";
 
 /** What identifies a run and where its status is, as the relay needs it. */
 export interface RunRecord {

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfigText, requireConnection } from "../../src/config.ts";
-import { loadConfig, userConfigPath } from "../../src/config-files.ts";
+import { parseConfigText, requireConnection } from "../../src/config/config.ts";
+import { loadConfig, userConfigPath } from "../../src/config/config-files.ts";
+import { normalizeUrl } from "../../src/config/server-url.ts";
 import { ConfigError, writeConfigFile } from "../../src/index.ts";
-import { normalizeUrl } from "../../src/server-url.ts";
 
 function dirs() {
   const root = mkdtempSync(join(tmpdir(), "mmn-config-"));

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { lockFile } from "../../src/hook-lock.ts";
+import { lockFile } from "../../src/hooks/hook-lock.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "mmn-lock-"));
 const ONCE = join(import.meta.dir, "fixtures", "lock-once.ts");

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatHook, parseHook, readHookFile, validateId } from "../../src/hook-file.ts";
+import { formatHook, parseHook, readHookFile, validateId } from "../../src/hooks/hook-file.ts";
 import { DirectoryHookStore, defaultHookDir, UsageError } from "../../src/index.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mmn-hooks-"));

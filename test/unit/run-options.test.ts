@@ -13,7 +13,7 @@ import {
   parseSetting,
   runId,
 } from "../../src/cli/run-options.ts";
-import type { LoadedConfig } from "../../src/config.ts";
+import type { LoadedConfig } from "../../src/config/config.ts";
 
 const loaded = (config: LoadedConfig["config"], file = "/home/u/.mmnrc"): LoadedConfig => ({
   config,

@@ -14,12 +14,12 @@ const text = (file: string) => readFileSync(join(SRC, file), "utf8");
 const calling = (name: string) => files.filter((f) => new RegExp(`(?<![.\\w])${name}\\(`).test(text(f)));
 
 test("wakeup() and the CLI build their client with one function", () => {
-  expect(calling("clientOptions").filter((f) => f !== "client-options.ts")).toEqual([
+  expect(calling("clientOptions").filter((f) => f !== "config/client-options.ts")).toEqual([
     "cli/connect.ts",
-    "functional.ts",
+    "library/functional.ts",
   ]);
   // Nothing else turns a loaded configuration into a connection of its own.
-  expect(calling("requireConnection").filter((f) => f !== "config.ts")).toEqual(["client-options.ts"]);
+  expect(calling("requireConnection").filter((f) => f !== "config/config.ts")).toEqual(["config/client-options.ts"]);
 });
 
 /** The code of a module without its comments, which may name a flag to say why. */

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MAX_MESSAGE_RUNES, splitMessage } from "../../src/split.ts";
+import { MAX_MESSAGE_RUNES, splitMessage } from "../../src/client/split.ts";
 
 const runes = (s: string) => Array.from(s).length;
 

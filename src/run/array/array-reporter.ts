@@ -9,10 +9,9 @@
 
 import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
-
-import type { MessageHook } from "../../hook-file.ts";
+import type { Recipient } from "../../client/recipient.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
-import type { Recipient } from "../../recipient.ts";
 import { OnceWarning } from "../report/once-warning.ts";
 
 import type { RunState } from "../report/render.ts";

@@ -8,7 +8,7 @@
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { fs, joinPath, parentDir } from "../../base/disk.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../../base/read-file.ts";
-import { lockFile, type Release } from "../../hook-lock.ts";
+import { lockFile, type Release } from "../../hooks/hook-lock.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { openLibc } from "../../libc.ts";
+import { openLibc } from "../../base/libc.ts";
 import { readSmall } from "../job/small-file.ts";
 import { INHERITED_FDS } from "./fds.ts";
 import { INHERITED_IGNORED } from "./procfs.ts";

@@ -9,7 +9,7 @@ import { closeSync } from "node:fs";
 import { basename, relative as relativeTo, resolve } from "node:path";
 import { formatBytes } from "../../base/bytes.ts";
 import { errnoText } from "../../base/disk.ts";
-import type { FileInput } from "../../files.ts";
+import type { FileInput } from "../../client/files.ts";
 import { fdPath } from "../process/samefile.ts";
 import { PathChecker } from "./checked-open.ts";
 import { literal } from "./fence.ts";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { errorMessage } from "../../base/errors.ts";
-import type { MessageHook } from "../../hook-file.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
 import { batchMain, processStart } from "../../relay/process.ts";
 import { type RunRecord, RunRegistry } from "../../relay/registry.ts";
 import { type RunState, runName } from "./render.ts";

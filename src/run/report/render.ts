@@ -1,7 +1,7 @@
 import { formatBytes } from "../../base/bytes.ts";
+import { MAX_MESSAGE_RUNES } from "../../client/split.ts";
 import { type Cause, causeEndsRun, causeStopsRun } from "../../scheduler/cause.ts";
 import type { JobContext } from "../../scheduler/scheduler.ts";
-import { MAX_MESSAGE_RUNES } from "../../split.ts";
 import type { RestartFacts } from "../job/restart.ts";
 import type { Resources } from "../job/watch.ts";
 import { formatAgo, formatDuration } from "./amounts.ts";

@@ -5,7 +5,7 @@
  * the files must not cost the notification.
  */
 import { errorMessage, NetworkError, ServerError, UsageError } from "../../base/errors.ts";
-import type { FileInput } from "../../files.ts";
+import type { FileInput } from "../../client/files.ts";
 import type { FinalReply } from "./run-reporter.ts";
 
 export class ReplyContent {

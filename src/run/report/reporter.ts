@@ -1,4 +1,4 @@
-import type { MessageHook } from "../../hook-file.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
 import { FinalDelivery } from "./final-delivery.ts";
 import { LiveEdits } from "./live-edits.ts";
 import type { RunState } from "./render.ts";

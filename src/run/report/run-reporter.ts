@@ -1,5 +1,5 @@
-import type { FileInput } from "../../files.ts";
-import type { MessageHook } from "../../hook-file.ts";
+import type { FileInput } from "../../client/files.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
 import type { RunState } from "./render.ts";
 
 type LogFile = FileInput & { size: number };

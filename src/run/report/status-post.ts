@@ -1,11 +1,10 @@
 import type { Post } from "@mattermost/types/posts";
 import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
-
-import type { MessageHook } from "../../hook-file.ts";
+import type { Recipient } from "../../client/recipient.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
+import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
-import type { SendOptions } from "../../notify-options.ts";
-import type { Recipient } from "../../recipient.ts";
 import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";

@@ -1,8 +1,7 @@
 import { errorMessage, UsageError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
+import type { Recipient } from "../../client/recipient.ts";
 import type { Deadline } from "../../mattermost/api.ts";
-
-import type { Recipient } from "../../recipient.ts";
 
 /**
  * The root of --thread's thread, made once for every run that names it. A root that cannot

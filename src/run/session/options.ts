@@ -1,6 +1,6 @@
 import type { Client } from "../../client/client.ts";
-import type { MessageHook } from "../../hook-file.ts";
-import type { Recipient } from "../../recipient.ts";
+import type { Recipient } from "../../client/recipient.ts";
+import type { MessageHook } from "../../hooks/hook-file.ts";
 import type { ArrayTask } from "../array/array.ts";
 import type { LineEnd } from "../process/lineend.ts";
 import type { SignalRelay } from "../process/signals.ts";

@@ -1,5 +1,5 @@
 import { joinPath } from "../../base/disk.ts";
-import { defaultHookDir } from "../../hooks.ts";
+import { defaultHookDir } from "../../hooks/hooks.ts";
 import { ancestry } from "../../scheduler/ancestry.ts";
 import { jobContext, mainProcess } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";

@@ -1,6 +1,6 @@
-import { fs } from "./base/disk.ts";
-import { UsageError } from "./base/errors.ts";
-import { readStateFile } from "./base/read-file.ts";
+import { fs } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
+import { readStateFile } from "../base/read-file.ts";
 
 /** A lock untouched this long belongs to an mmn that died (a node that went down): it is broken. */
 const STALE_MS = 5 * 60_000;

@@ -1,4 +1,4 @@
-import { UsageError } from "./base/errors.ts";
+import { UsageError } from "../base/errors.ts";
 
 /** Who a message goes to: a user by a direct message, or a channel. */
 export type Recipient = { user: string } | { channel: string };

@@ -1,14 +1,14 @@
 import type { Post } from "@mattermost/types/posts";
+import { ConfigError, UsageError } from "../base/errors.ts";
+import type { FileInput } from "../client/files.ts";
+import { pickRecipient } from "../client/recipient.ts";
+import { clientOptions } from "../config/client-options.ts";
+import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig } from "../config/config.ts";
+import { loadConfig } from "../config/config-files.ts";
+import type { MessageHook } from "../hooks/hook-file.ts";
 import { checkMessage, checkName, checkOptions, checkUpdate, type OptionKeys } from "./arguments.ts";
-import { ConfigError, UsageError } from "./base/errors.ts";
-import { clientOptions } from "./client-options.ts";
-import { configFromObject, LOAD_KEYS, type LoadOptions, type MmnConfig } from "./config.ts";
-import { loadConfig } from "./config-files.ts";
-import type { FileInput } from "./files.ts";
-import type { MessageHook } from "./hook-file.ts";
 import { Notify } from "./notify.ts";
 import { NOTIFY_KEYS, type NotifyOptions, type UpdateOptions } from "./notify-options.ts";
-import { pickRecipient } from "./recipient.ts";
 
 /** What `wakeup()` takes: the default recipient, and where the connection comes from. */
 export interface WakeupOptions {

@@ -1,4 +1,4 @@
-import { ConfigError } from "./base/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /** `chat.example.org/` or `https://chat.example.org/api/v4` → `https://chat.example.org`. */
 export function normalizeUrl(raw: string, source = "the URL"): string {

@@ -1,10 +1,11 @@
 /** What Notify's methods take: the options of each, in one place for the library's users. */
+
+import type { RequestInfo } from "../base/errors.ts";
+import type { FileInput } from "../client/files.ts";
+import type { NameCache } from "../client/names.ts";
+import type { Recipient } from "../client/recipient.ts";
+import type { HookStore } from "../hooks/hooks.ts";
 import type { OptionKeys } from "./arguments.ts";
-import type { RequestInfo } from "./base/errors.ts";
-import type { FileInput } from "./files.ts";
-import type { HookStore } from "./hooks.ts";
-import type { NameCache } from "./names.ts";
-import type { Recipient } from "./recipient.ts";
 
 /** What `new Notify()` takes: the server and the token, and how its requests are made. */
 export interface NotifyOptions {

@@ -1,10 +1,9 @@
 import type { Post } from "@mattermost/types/posts";
-import { formatBytes } from "./base/bytes.ts";
-import { ServerError } from "./base/errors.ts";
+import { formatBytes } from "../base/bytes.ts";
+import { ServerError } from "../base/errors.ts";
+import type { Api, Deadline } from "../mattermost/api.ts";
+import * as rest from "../mattermost/endpoints.ts";
 import { chunk, MAX_FILES_PER_POST, type UploadFile, uploadBatches } from "./files.ts";
-import type { Api, Deadline } from "./mattermost/api.ts";
-
-import * as rest from "./mattermost/endpoints.ts";
 import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";
 
 /** The name a long message's whole text is attached under. */

@@ -1,6 +1,6 @@
-import { errnoText, fs, homeDir, joinPath } from "./base/disk.ts";
-import { UsageError } from "./base/errors.ts";
-import { FileRefused } from "./base/read-file.ts";
+import { errnoText, fs, homeDir, joinPath } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
+import { FileRefused } from "../base/read-file.ts";
 import { type MessageHook, parseHook, readStoredHook, validateId, writeHookFile } from "./hook-file.ts";
 import { lockFile } from "./hook-lock.ts";
 

@@ -6,8 +6,8 @@
  * may still want it, however old it is. Only files and directories the user owns, never
  * through a symlink.
  */
-import { fs, joinPath } from "./base/disk.ts";
-import { UsageError } from "./base/errors.ts";
+import { fs, joinPath } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
 
 export interface Pruned {
   /** What it was, as `hook list` names it: an id, or a file of the store. */

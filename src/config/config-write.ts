@@ -1,6 +1,6 @@
-import { writeFileAtomic } from "./base/atomic.ts";
-import { baseName, errnoText, fs, parentDir } from "./base/disk.ts";
-import { ConfigError } from "./base/errors.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
+import { baseName, errnoText, fs, parentDir } from "../base/disk.ts";
+import { ConfigError } from "../base/errors.ts";
 import { CONFIG_KEYS, type ConfigKey, type MmnConfig, PYTHON_CONFIG_NAME } from "./config.ts";
 
 /** The Python package's names, in its case: it reads `URL=`, `TEAM_NAME=` and `TOKEN=` and needs all three. */

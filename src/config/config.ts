@@ -1,6 +1,6 @@
-import type { OptionKeys } from "./arguments.ts";
-import { ConfigError } from "./base/errors.ts";
-import { checkToken } from "./mattermost/token.ts";
+import { ConfigError } from "../base/errors.ts";
+import type { OptionKeys } from "../library/arguments.ts";
+import { checkToken } from "../mattermost/token.ts";
 import { normalizeUrl } from "./server-url.ts";
 
 export const CONFIG_KEYS = [

@@ -3,9 +3,9 @@
  * dropped silently (Python's `always_send_to_user`, a typo) would send elsewhere or fail far
  * from the call, and a message that is no string would fail inside as a raw TypeError.
  */
-import { type ConfigError, UsageError } from "./base/errors.ts";
+import { type ConfigError, UsageError } from "../base/errors.ts";
+import type { Recipient } from "../client/recipient.ts";
 import { UPDATE_KEYS, type UpdateOptions } from "./notify-options.ts";
-import type { Recipient } from "./recipient.ts";
 
 /** Every key an options object may hold, each once: typed against its interface, so that the two cannot drift. */
 export type OptionKeys<T> = { readonly [K in keyof Required<T>]: true };

@@ -1,10 +1,10 @@
 import type { Post } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
+import { ConfigError, NetworkError, ServerError, UsageError } from "../base/errors.ts";
+import { Client } from "../client/client.ts";
+import type { Recipient } from "../client/recipient.ts";
+import { type MessageHook, readHookFile, writeHookFile } from "../hooks/hook-file.ts";
 import { checkMessage, checkName, checkOptions, checkRecipient, checkUpdate } from "./arguments.ts";
-import { ConfigError, NetworkError, ServerError, UsageError } from "./base/errors.ts";
-import { Client } from "./client/client.ts";
-import { type MessageHook, readHookFile, writeHookFile } from "./hook-file.ts";
-
 import {
   DELIVER_KEYS,
   type DeliverOptions,
@@ -17,8 +17,6 @@ import {
   type ServerLimits,
   type UpdateOptions,
 } from "./notify-options.ts";
-
-import type { Recipient } from "./recipient.ts";
 
 /**
  * A connection to one Mattermost server as the token's user (usually a bot): the Python

@@ -1,6 +1,6 @@
+import { proxyFor, redactCredentials } from "../mattermost/proxy.ts";
 import { readCaBundle } from "./ca.ts";
 import type { MmnConfig } from "./config.ts";
-import { proxyFor, redactCredentials } from "./mattermost/proxy.ts";
 
 /**
  * `ca=` and `proxy=` as the client takes them. Under Node, whose fetch has neither and reads

@@ -1,8 +1,8 @@
+import { defaultNameCachePath, FileNameCache, type NameCache } from "../client/names.ts";
+import { DirectoryHookStore, defaultHookDir, type HookStore } from "../hooks/hooks.ts";
+import type { NotifyOptions } from "../library/notify-options.ts";
 import { type LoadedConfig, requireConnection } from "./config.ts";
 import { fetchOptions } from "./fetch-options.ts";
-import { DirectoryHookStore, defaultHookDir, type HookStore } from "./hooks.ts";
-import { defaultNameCachePath, FileNameCache, type NameCache } from "./names.ts";
-import type { NotifyOptions } from "./notify-options.ts";
 
 /** Where a client keeps message hooks and resolved names; in memory when left out. */
 export interface ClientStores {

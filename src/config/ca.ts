@@ -1,10 +1,10 @@
-import { errnoText } from "./base/disk.ts";
-import { readSmallFile } from "./base/read-file.ts";
+import { errnoText } from "../base/disk.ts";
+import { readSmallFile } from "../base/read-file.ts";
 
 /** A site's bundle is a few certificates; a whole system store is ~200 KiB. */
 const MAX_CA_BYTES = 4 * 1024 * 1024;
 
-import { ConfigError } from "./base/errors.ts";
+import { ConfigError } from "../base/errors.ts";
 
 /**
  * The text of a CA bundle file (`ca=` in the configuration), which fetch wants: checked

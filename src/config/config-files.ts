@@ -1,7 +1,7 @@
-import { checkOptions } from "./arguments.ts";
-import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "./base/disk.ts";
-import { ConfigError } from "./base/errors.ts";
-import { type FileFacts, readOwnFile, readSmallFile } from "./base/read-file.ts";
+import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "../base/disk.ts";
+import { ConfigError } from "../base/errors.ts";
+import { type FileFacts, readOwnFile, readSmallFile } from "../base/read-file.ts";
+import { checkOptions } from "../library/arguments.ts";
 import {
   CONFIG_KEYS,
   type ConfigFile,

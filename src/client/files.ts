@@ -1,7 +1,7 @@
-import { describe } from "./arguments.ts";
-import { baseName, errnoText, fs } from "./base/disk.ts";
-import { UsageError } from "./base/errors.ts";
-import type { UploadFile } from "./mattermost/multipart.ts";
+import { baseName, errnoText, fs } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
+import { describe } from "../library/arguments.ts";
+import type { UploadFile } from "../mattermost/multipart.ts";
 
 export type { UploadFile };
 

@@ -1,6 +1,6 @@
-import { writeFileAtomic } from "./base/atomic.ts";
-import { errnoText, fs, homeDir, joinPath, parentDir } from "./base/disk.ts";
-import { FileRefused, readStateFile } from "./base/read-file.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
+import { errnoText, fs, homeDir, joinPath, parentDir } from "../base/disk.ts";
+import { FileRefused, readStateFile } from "../base/read-file.ts";
 
 /** Thousands of names; a cache that grew past it is started again. */
 const MAX_CACHE_BYTES = 1024 * 1024;

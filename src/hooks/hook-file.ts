@@ -2,12 +2,12 @@
  * One message hook as a file: the format Mattermost Notify (Python) writes (and mmn's fifth
  * line), read within bounds and written atomically, and the ids that may name one.
  */
-import { writeFileAtomic } from "./base/atomic.ts";
-import { errnoText } from "./base/disk.ts";
-import { UsageError } from "./base/errors.ts";
-import { isId } from "./base/ids.ts";
-import { printable } from "./base/printable.ts";
-import { readSmallFile, readStateFile } from "./base/read-file.ts";
+import { writeFileAtomic } from "../base/atomic.ts";
+import { errnoText } from "../base/disk.ts";
+import { UsageError } from "../base/errors.ts";
+import { isId } from "../base/ids.ts";
+import { printable } from "../base/printable.ts";
+import { readSmallFile, readStateFile } from "../base/read-file.ts";
 
 /** Where a sent message lives, so that it can be edited later, from any process. */
 export interface MessageHook {
