@@ -10,6 +10,8 @@ import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { MemoryNameCache } from "../names.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../notify-options.ts";
+import { OutboxCourier } from "../outbox/courier.ts";
+import type { Outbox } from "../outbox/store.ts";
 import { isLongMessage } from "../posting.ts";
 import type { Recipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
@@ -28,18 +30,41 @@ export class Client {
   readonly hooks: HookStore;
   readonly #targets: Targets;
   readonly #courier: Courier;
+  readonly #direct: DirectCourier;
+  readonly #outbox: Outbox | undefined;
+  readonly #offline: boolean;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
   #limits: Promise<ServerLimits> | undefined;
 
-  constructor(options: NotifyOptions) {
+  /**
+   * `delivery.outbox`: what the network fails to deliver is kept there for later;
+   * `delivery.offline` (delivery=outbox): nothing is even tried, all is kept.
+   */
+  constructor(options: NotifyOptions, delivery: { outbox?: Outbox | undefined; offline?: boolean } = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    this.#courier = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    this.#direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    this.#outbox = delivery.outbox;
+    this.#offline = Boolean(delivery.outbox && delivery.offline);
+    this.#courier = delivery.outbox
+      ? new OutboxCourier(this.#direct, delivery.outbox, { server: this.#api.serverUrl, offline: this.#offline })
+      : this.#direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
+  }
+
+  /** What `deliverOutbox` sends through: the direct courier and the outbox. */
+  outboxParts(): { direct: Courier; outbox: Outbox } {
+    if (!this.#outbox) throw new UsageError("this client has no outbox");
+    return { direct: this.#direct, outbox: this.#outbox };
+  }
+
+  /** delivery=outbox: no request is made, everything is kept for `mmn relay`. */
+  get offline(): boolean {
+    return this.#offline;
   }
 
   /** The server's root URL, as the requests use it. */
@@ -77,6 +102,7 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
+    if (this.#offline) return Promise.resolve({});
     this.#limits ??= rest.getClientConfig(this.#api, call.deadline).then(
       (config) => {
         const size = Number(config.MaxFileSize);

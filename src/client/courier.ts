@@ -32,6 +32,8 @@ export interface PostRef {
 export interface Call {
   /** The caller's deadline for this call (the end of a run); the client's few tries otherwise. */
   deadline?: Deadline | undefined;
+  /** The end's word on a post (its final state): an outbox short of room never drops it. */
+  final?: boolean | undefined;
 }
 
 export interface PostParcel extends Call {

@@ -1,0 +1,29 @@
+/**
+ * The outbox: what the network failed to deliver, kept on the shared home and delivered
+ * later by `mmn relay` (or by the next request of the run that kept it).
+ */
+import type { Client } from "../client/client.ts";
+import { type DeliveryCounts, deliverEntries } from "./deliver.ts";
+
+export { isQueued, OutboxCourier } from "./courier.ts";
+export type { DeliveryCounts } from "./deliver.ts";
+export { defaultOutboxDir, Outbox } from "./store.ts";
+
+/**
+ * Delivers what is queued in the client's outbox, oldest first, one post's entries in order,
+ * stopping at the first failure of the network; `backoffMs` says how long to wait after a 429 or
+ * a 5xx. For `mmn relay`'s loop and `--status`.
+ */
+export function deliverOutbox(
+  client: Client,
+  options: { hostFilter?: readonly string[]; now?: number; limit?: number; warn?: (message: string) => void } = {},
+): Promise<DeliveryCounts> {
+  const { direct, outbox } = client.outboxParts();
+  return deliverEntries(direct, outbox, {
+    server: client.serverUrl,
+    hosts: options.hostFilter,
+    now: options.now,
+    limit: options.limit,
+    warn: options.warn,
+  });
+}
