@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { isTransient, NetworkError } from "../base/errors.ts";
+import { isTransient, NetworkError, ServerError } from "../base/errors.ts";
 import type { Address, Call, Courier, EditParcel, PostParcel, PostRef, Sent } from "../client/courier.ts";
 import type { UploadFile } from "../files.ts";
 import type { PostPatch } from "../mattermost/endpoints.ts";
@@ -22,6 +22,8 @@ export interface OutboxCourierOptions {
  * refusal (4xx) stays an error.
  */
 export class OutboxCourier implements Courier {
+  #flushing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly direct: Courier,
     private readonly outbox: Outbox,
@@ -32,7 +34,7 @@ export class OutboxCourier implements Courier {
     const rootId = address.rootId;
     const channelId = "channelId" in address ? address.channelId : undefined;
     let failure: unknown = offline();
-    if (!this.options.offline) {
+    if (!this.options.offline && !(rootId && (await this.#behind(rootId)))) {
       const real = await this.#resolve([
         { id: rootId, as: "id" },
         { id: channelId, as: "channel_id" },
@@ -43,7 +45,7 @@ export class OutboxCourier implements Courier {
             ? { to: address.to, ...(rootId ? { rootId: real.get(`id:${rootId}`)! } : {}) }
             : { channelId: real.get(`channel_id:${address.channelId}`)!, rootId: real.get(`id:${address.rootId}`)! };
         try {
-          return await this.direct.post(message, routed, parcel);
+          return await this.direct.post(message, routed, roomy(parcel));
         } catch (error) {
           if (!queueable(error)) throw error;
           failure = error;
@@ -90,7 +92,7 @@ export class OutboxCourier implements Courier {
   async #edit(post: PostRef, message: string, parcel: EditParcel, mode: "patch" | "edit"): Promise<Sent> {
     let failure: unknown = offline();
     let target = post.id;
-    if (!this.options.offline) {
+    if (!this.options.offline && !(await this.#behind(post.id))) {
       const real = await this.#resolve([
         { id: post.id, as: "id" },
         { id: post.rootId, as: "id" },
@@ -104,8 +106,8 @@ export class OutboxCourier implements Courier {
           rootId: post.rootId && (real.get(`id:${post.rootId}`) ?? post.rootId),
         };
         try {
-          if (mode === "edit") return await this.direct.edit(ref, message, parcel);
-          return { post: await this.direct.patch(target, { message, props: parcel.props }, parcel) };
+          if (mode === "edit") return await this.direct.edit(ref, message, roomy(parcel));
+          return { post: await this.direct.patch(target, { message, props: parcel.props }, roomy(parcel)) };
         } catch (error) {
           if (!queueable(error)) throw error;
           failure = error;
@@ -125,6 +127,37 @@ export class OutboxCourier implements Courier {
     };
     if (!(await this.outbox.put(entry))) throw failure;
     return { post: stand(post.id, post.channelId || post.id, post.rootId, message, parcel.props) };
+  }
+
+  /**
+   * Whether entries of this post still wait in this host's outbox after one try to send them:
+   * then what follows waits behind them, or it would overtake them (a reply before the one
+   * kept, a kept edit's older state last).
+   */
+  async #behind(chain: string): Promise<boolean> {
+    const waiting = async () => {
+      const { host } = this.outbox;
+      const listed = (await this.outbox.list([host])).some((e) => e.chain === chain);
+      return listed || (await this.outbox.claims(host)).chains.has(chain);
+    };
+    // After this process's own delivery, whose entries are claimed (unlisted) meanwhile.
+    await this.#flushing;
+    if (!(await waiting())) return false;
+    await this.#flush();
+    return waiting();
+  }
+
+  /** This host's outbox tried, oldest first, a few entries at most; one delivery at a time in this process. */
+  #flush(): Promise<void> {
+    const hosts = [this.outbox.host];
+    const run = this.#flushing.then(() =>
+      deliverEntries(this.direct, this.outbox, { server: this.options.server, hosts, limit: 50 }).then(
+        () => {},
+        () => {},
+      ),
+    );
+    this.#flushing = run;
+    return run;
   }
 
   #head() {
@@ -148,11 +181,8 @@ export class OutboxCourier implements Courier {
       let posted = await this.outbox.posted(id);
       if (!posted && !tried) {
         tried = true;
-        // Older entries first: this host's outbox is tried in order, a few at most.
-        const hosts = [this.outbox.host];
-        await deliverEntries(this.direct, this.outbox, { server: this.options.server, hosts, limit: 50 }).catch(
-          () => {},
-        );
+        // Older entries first: this host's outbox is tried in order.
+        await this.#flush();
         posted = await this.outbox.posted(id);
       }
       if (!posted) return undefined;
@@ -165,8 +195,34 @@ export class OutboxCourier implements Courier {
 /** A post in the outbox, not on the server yet. */
 export const isQueued = (post: Pick<Post, "id">): boolean => isStandIn(post.id);
 
-/** What is kept for later is what the network failed: never a refusal. */
-const queueable = (error: unknown): boolean => isTransient(error);
+/**
+ * The call's deadline, less a moment to keep the parcel in when the network fails: the end of
+ * a run stops waiting at its deadline, and a parcel kept after it would be kept too late.
+ */
+function roomy<T extends Call>(call: T): T {
+  const { deadline } = call;
+  if (!deadline) return call;
+  const margin = Math.min(KEEP_MS, Math.max(0, deadline.at - performance.now()) / 5);
+  const sooner = (at: number | undefined) => (at === undefined ? undefined : Math.min(at, deadline.at - margin));
+  return {
+    ...call,
+    deadline: {
+      at: deadline.at - margin,
+      unansweredAt: sooner(deadline.unansweredAt),
+      filesAt: sooner(deadline.filesAt),
+    },
+  };
+}
+
+/** What writing an entry may take, on a slow NFS home. */
+const KEEP_MS = 500;
+
+/**
+ * What is kept for later is what the network failed: never a refusal. Uploads a server that
+ * answers fails (5xx) are the caller's to leave out: the message goes now, without them.
+ */
+const queueable = (error: unknown): boolean =>
+  isTransient(error) && !(error instanceof ServerError && error.request.path.startsWith("/files"));
 
 function offline(): NetworkError {
   return new NetworkError("delivery=outbox: no request is made from this node", {

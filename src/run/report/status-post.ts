@@ -1,10 +1,10 @@
 import type { Post } from "@mattermost/types/posts";
 import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
-
 import type { MessageHook } from "../../hook-file.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import type { SendOptions } from "../../notify-options.ts";
+import { isQueued } from "../../outbox/courier.ts";
 import type { Recipient } from "../../recipient.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
@@ -42,6 +42,8 @@ export class StatusPost {
   readonly #thread: ThreadRoot;
   /** The end's deadline, once the run is ending: every request of the post's is tried until it. */
   #deadline: Deadline | undefined;
+  /** The last publish was kept in the outbox, the network failing: `mmn relay` will deliver it. */
+  #queued = false;
 
   constructor(private readonly options: ReporterOptions) {
     this.#thread = new ThreadRoot(options.thread, options);
@@ -52,7 +54,12 @@ export class StatusPost {
     this.#deadline = deadline;
   }
 
-  /** The post, once it is out. */
+  /** Whether the last publish is waiting in the outbox. */
+  get queued(): boolean {
+    return this.#queued;
+  }
+
+  /** The post, once it is out (or kept in the outbox: a stand-in the outbox's edits and replies follow). */
   get current(): Post | undefined {
     return this.#post;
   }
@@ -76,6 +83,7 @@ export class StatusPost {
     const message = statusMessage(state);
     const props = statusProps(state);
     const current = this.#post;
+    this.#queued = false;
     if (current && (await this.#edited(current, { message, props }))) return;
     const thread = await this.#thread.get(this.#deadline);
     const first = { props, pendingPostId: this.#key };
@@ -87,6 +95,7 @@ export class StatusPost {
       this.#thread.drop("its first message is gone (deleted?)");
       post = await this.send(message, first);
     }
+    this.#queued = isQueued(post);
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
@@ -131,8 +140,10 @@ export class StatusPost {
    */
   async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
     const { notify } = this.options;
+    // Edits made once the run is ending are its final word: an outbox short of room keeps them.
+    const call = { deadline: this.#deadline, final: this.#deadline !== undefined };
     try {
-      await notify.edit(post, patch, { deadline: this.#deadline });
+      this.#queued = isQueued(await notify.edit(post, patch, call));
       return true;
     } catch (error) {
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
@@ -144,7 +155,7 @@ export class StatusPost {
         return false;
       }
       // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
-      await notify.edit(post, patch, { deadline: this.#deadline });
+      this.#queued = isQueued(await notify.edit(post, patch, call));
       return true;
     }
   }
