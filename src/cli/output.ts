@@ -50,7 +50,9 @@ export async function printResult(options: {
     print(`${JSON.stringify(result)}\n`);
   } else if (!json) {
     const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
-    const what = isQueued(post) ? `queued${idText}: mmn relay on a node that reaches the server will deliver it` : `${action}${idText} (post ${post.id})`;
+    const what = isQueued(post)
+      ? `queued${idText}: mmn relay on a node that reaches the server will deliver it`
+      : `${action}${idText} (post ${post.id})`;
     const line = `${what}${hookFile ? `, hook written to ${hookFile}` : ""}`;
     if (process.env.MMN_RUN_ID) ui.debug(`✔ ${line}`);
     else ui.success(line);

@@ -62,6 +62,11 @@ export class Client {
     return { direct: this.#direct, outbox: this.#outbox };
   }
 
+  /** Why the last parcel kept in the outbox was not sent: the network's failure. */
+  get keptBecause(): unknown {
+    return this.#courier instanceof OutboxCourier ? this.#courier.lastFailure : undefined;
+  }
+
   /** delivery=outbox: no request is made, everything is kept for `mmn relay`. */
   get offline(): boolean {
     return this.#offline;

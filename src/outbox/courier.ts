@@ -23,6 +23,8 @@ export interface OutboxCourierOptions {
  */
 export class OutboxCourier implements Courier {
   #flushing: Promise<void> = Promise.resolve();
+  /** Why the last parcel was kept rather than sent: what the network said. */
+  lastFailure: unknown;
 
   constructor(
     private readonly direct: Courier,
@@ -33,12 +35,15 @@ export class OutboxCourier implements Courier {
   async post(message: string, address: Address, parcel: PostParcel): Promise<Sent> {
     const rootId = address.rootId;
     const channelId = "channelId" in address ? address.channelId : undefined;
-    let failure: unknown = offline();
-    if (!this.options.offline && !(rootId && (await this.#behind(rootId)))) {
-      const real = await this.#resolve([
-        { id: rootId, as: "id" },
-        { id: channelId, as: "channel_id" },
-      ]);
+    let failure: unknown = (this.lastFailure = offline());
+    if (!this.options.offline && !(rootId && (await this.#behind(rootId, parcel)))) {
+      const real = await this.#resolve(
+        [
+          { id: rootId, as: "id" },
+          { id: channelId, as: "channel_id" },
+        ],
+        parcel,
+      );
       if (real) {
         const routed: Address =
           "to" in address
@@ -48,7 +53,7 @@ export class OutboxCourier implements Courier {
           return await this.direct.post(message, routed, roomy(parcel));
         } catch (error) {
           if (!queueable(error)) throw error;
-          failure = error;
+          failure = this.lastFailure = error;
         }
       }
     }
@@ -90,14 +95,17 @@ export class OutboxCourier implements Courier {
   }
 
   async #edit(post: PostRef, message: string, parcel: EditParcel, mode: "patch" | "edit"): Promise<Sent> {
-    let failure: unknown = offline();
+    let failure: unknown = (this.lastFailure = offline());
     let target = post.id;
-    if (!this.options.offline && !(await this.#behind(post.id))) {
-      const real = await this.#resolve([
-        { id: post.id, as: "id" },
-        { id: post.rootId, as: "id" },
-        { id: post.channelId || undefined, as: "channel_id" },
-      ]);
+    if (!this.options.offline && !(await this.#behind(post.id, parcel))) {
+      const real = await this.#resolve(
+        [
+          { id: post.id, as: "id" },
+          { id: post.rootId, as: "id" },
+          { id: post.channelId || undefined, as: "channel_id" },
+        ],
+        parcel,
+      );
       if (real) {
         target = real.get(`id:${post.id}`) ?? post.id;
         const ref: PostRef = {
@@ -110,7 +118,7 @@ export class OutboxCourier implements Courier {
           return { post: await this.direct.patch(target, { message, props: parcel.props }, roomy(parcel)) };
         } catch (error) {
           if (!queueable(error)) throw error;
-          failure = error;
+          failure = this.lastFailure = error;
         }
       }
     }
@@ -134,7 +142,7 @@ export class OutboxCourier implements Courier {
    * then what follows waits behind them, or it would overtake them (a reply before the one
    * kept, a kept edit's older state last).
    */
-  async #behind(chain: string): Promise<boolean> {
+  async #behind(chain: string, call: Call): Promise<boolean> {
     const waiting = async () => {
       const { host } = this.outbox;
       const listed = (await this.outbox.list([host])).some((e) => e.chain === chain);
@@ -143,15 +151,16 @@ export class OutboxCourier implements Courier {
     // After this process's own delivery, whose entries are claimed (unlisted) meanwhile.
     await this.#flushing;
     if (!(await waiting())) return false;
-    await this.#flush();
+    await this.#flush(call);
     return waiting();
   }
 
   /** This host's outbox tried, oldest first, a few entries at most; one delivery at a time in this process. */
-  #flush(): Promise<void> {
+  #flush(call: Call): Promise<void> {
     const hosts = [this.outbox.host];
+    const { deadline } = roomy(call);
     const run = this.#flushing.then(() =>
-      deliverEntries(this.direct, this.outbox, { server: this.options.server, hosts, limit: 50 }).then(
+      deliverEntries(this.direct, this.outbox, { server: this.options.server, hosts, limit: 50, deadline }).then(
         () => {},
         () => {},
       ),
@@ -169,7 +178,10 @@ export class OutboxCourier implements Courier {
    * will open it), the outbox tried first when one is not sent yet; undefined while one still
    * waits. Any other id maps to itself.
    */
-  async #resolve(ids: { id: string | undefined; as: "id" | "channel_id" }[]): Promise<Map<string, string> | undefined> {
+  async #resolve(
+    ids: { id: string | undefined; as: "id" | "channel_id" }[],
+    call: Call,
+  ): Promise<Map<string, string> | undefined> {
     const map = new Map<string, string>();
     let tried = false;
     for (const { id, as } of ids) {
@@ -182,7 +194,7 @@ export class OutboxCourier implements Courier {
       if (!posted && !tried) {
         tried = true;
         // Older entries first: this host's outbox is tried in order.
-        await this.#flush();
+        await this.#flush(call);
         posted = await this.outbox.posted(id);
       }
       if (!posted) return undefined;

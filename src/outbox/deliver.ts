@@ -1,6 +1,7 @@
 import { fs } from "../base/disk.ts";
 import { errorMessage, isTransient, ServerError } from "../base/errors.ts";
 import type { Address, Courier } from "../client/courier.ts";
+import type { Deadline } from "../mattermost/api.ts";
 import { type Entry, isStandIn } from "./entry.ts";
 import type { Listed, Outbox } from "./store.ts";
 
@@ -14,6 +15,8 @@ export interface DeliverOptions {
   /** The time ages are counted from (ms). */
   now?: number | undefined;
   warn?: ((message: string) => void) | undefined;
+  /** The deadline of the call that asked for this delivery (a run's end): its requests stop there. */
+  deadline?: Deadline | undefined;
 }
 
 /** What a delivery did, for `mmn relay --status` and its loop. */
@@ -63,7 +66,7 @@ export async function deliverEntries(
     }
     const { entry, path } = claimed;
     try {
-      if (entry.server !== options.server || !(await send(direct, outbox, listed, entry))) {
+      if (entry.server !== options.server || !(await send(direct, outbox, listed, entry, options.deadline))) {
         await outbox.unclaim(listed, path);
         blocked.add(listed.chain);
         continue;
@@ -89,7 +92,13 @@ export async function deliverEntries(
 }
 
 /** One entry sent; false when a post it needs is not made yet. */
-async function send(direct: Courier, outbox: Outbox, listed: Listed, entry: Entry): Promise<boolean> {
+async function send(
+  direct: Courier,
+  outbox: Outbox,
+  listed: Listed,
+  entry: Entry,
+  deadline: Deadline | undefined,
+): Promise<boolean> {
   const real = async (id: string | undefined, as: "id" | "channel_id") => {
     if (!isStandIn(id)) return id;
     return (await outbox.posted(id))?.[as];
@@ -100,8 +109,13 @@ async function send(direct: Courier, outbox: Outbox, listed: Listed, entry: Entr
   if (entry.kind === "edit") {
     const target = await real(entry.target, "id");
     if (!target) return false;
-    if (entry.mode === "patch") await direct.patch(target, { message: entry.message, props: entry.props });
-    else await direct.edit({ id: target, channelId: channelId ?? "", rootId }, entry.message, { props: entry.props });
+    if (entry.mode === "patch")
+      await direct.patch(target, { message: entry.message, props: entry.props }, { deadline });
+    else
+      await direct.edit({ id: target, channelId: channelId ?? "", rootId }, entry.message, {
+        props: entry.props,
+        deadline,
+      });
     return true;
   }
   const address = (entry.to ? { to: entry.to, rootId } : { channelId, rootId }) as Address;
@@ -116,6 +130,7 @@ async function send(direct: Courier, outbox: Outbox, listed: Listed, entry: Entr
     ...(entry.fileIds ? { fileIds: entry.fileIds } : {}),
     props: entry.props,
     pendingPostId: entry.pendingPostId,
+    deadline,
   });
   await outbox.remember(entry.ref, post);
   return true;

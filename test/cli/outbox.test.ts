@@ -3,9 +3,9 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "../../src/client/client.ts";
 import { deliverOutbox, Outbox } from "../../src/outbox/index.ts";
+import type { Sandbox } from "../helpers/cli.ts";
 import { mmn } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
-import type { Sandbox } from "../helpers/cli.ts";
 import type { TestServer } from "../server/index.ts";
 
 let server: TestServer;

@@ -54,6 +54,11 @@ export class StatusPost {
     this.#deadline = deadline;
   }
 
+  /** Why the last parcel was kept in the outbox. */
+  get keptBecause(): unknown {
+    return this.options.notify.keptBecause;
+  }
+
   /** Whether the last publish is waiting in the outbox. */
   get queued(): boolean {
     return this.#queued;
