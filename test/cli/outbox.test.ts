@@ -80,3 +80,18 @@ test("delivery=outbox (flag, setting, MMN_DELIVERY): no request at all; a relay 
   expect(messages.filter((m) => m.includes("failed with exit code 5"))).toHaveLength(2);
   expect(existsSync(join(outboxRoot(), "posted"))).toBe(true);
 });
+
+test("mmn test and mmn setup on a node with delivery=outbox: no request, and what to do instead", async () => {
+  const env = { MMN_DELIVERY: "outbox" };
+  const checked = await mmn(box, ["test"], { env });
+  expect(checked.code).toBe(0);
+  expect(checked.stderr).toContain("this node makes no request (delivery=outbox)");
+  expect(checked.stderr).toContain("until mmn relay, on a node that reaches the server, delivers them");
+  const setup = await mmn(box, ["setup", "--yes"], { env });
+  expect(setup.code).toBe(2);
+  expect(setup.stderr).toContain("run mmn setup on a node that reaches the server");
+  const wrong = await mmn(box, ["send", "-u", "alice", "hi"], { env: { MMN_DELIVERY: "later" } });
+  expect(wrong.code).toBe(3);
+  expect(wrong.stderr).toContain('delivery="later" is neither direct nor outbox');
+  expect(server.requests).toEqual([]);
+});
