@@ -57,7 +57,7 @@ async function delivery(ctx: CliContext, config: MmnConfig, keep: boolean) {
 }
 
 /** This host's outbox, on the shared home. */
-export async function outboxOf(ctx: CliContext): Promise<Outbox> {
+async function outboxOf(ctx: CliContext): Promise<Outbox> {
   const { hostname } = await import("node:os");
   const host = (hostname().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
   return new Outbox(defaultOutboxDir(ctx.env), host, undefined, ui.warn);

@@ -63,12 +63,6 @@ export function chainOf(entry: Entry): string {
   return entry.rootId || entry.ref;
 }
 
-/** The stand-ins an entry needs mapped before it can be sent. */
-export function needs(entry: Entry): string[] {
-  const ids = entry.kind === "edit" ? [entry.target, entry.rootId, entry.channelId] : [entry.rootId, entry.channelId];
-  return ids.filter(isStandIn);
-}
-
 /** An entry read back from disk, checked for the fields delivery relies on. */
 export function parseEntry(text: string): Entry {
   const value = JSON.parse(text) as Partial<Entry>;

@@ -5,9 +5,9 @@
 import type { Client } from "../client/client.ts";
 import { type DeliveryCounts, deliverEntries } from "./deliver.ts";
 
-export { isQueued, OutboxCourier } from "./courier.ts";
+export { isQueued } from "./courier.ts";
 export type { DeliveryCounts } from "./deliver.ts";
-export { defaultOutboxDir, Outbox } from "./store.ts";
+export { Outbox } from "./store.ts";
 
 /**
  * Delivers what is queued in the client's outbox, oldest first, one post's entries in order,

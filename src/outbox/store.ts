@@ -192,7 +192,10 @@ export class Outbox {
     let total = 0;
     for (const sub of [dir, joinPath(dir, "files")]) {
       const names = await disk.readdir(sub).catch(() => [] as string[]);
-      for (const name of names) total += (await disk.lstat(joinPath(sub, name)).catch(() => undefined))?.size ?? 0;
+      for (const name of names) {
+        const info = await disk.lstat(joinPath(sub, name)).catch(() => undefined);
+        if (info?.isFile()) total += info.size;
+      }
     }
     return total;
   }

@@ -119,3 +119,28 @@ test("another user's file planted in the outbox is refused with a warning, never
   expect(alice().map((p) => p.message)).toEqual(["mine"]);
   expect(warnings.join("\n")).toContain("refused");
 });
+
+test("the outbox's bound: the oldest live edits make room, never a final edit nor a post; past it, the failure is told", async () => {
+  const root = mkdtempSync(join(tmpdir(), "mmn-outbox-"));
+  const outbox = new Outbox(root, "node1", 4000);
+  const client = clientWith(outbox, true);
+  const post = await client.send("first", { user: "alice" });
+  const long = "x".repeat(700);
+  await client.edit(post, { message: `final ${long}` }, { final: true });
+  const other = await client.send("second", { user: "alice" });
+  await client.edit(other, { message: `live ${long}` });
+  const third = await client.send("third", { user: "alice" });
+  // No room for this edit without dropping the live one of "second": it goes, the final one stays.
+  await client.edit(third, { message: `live ${long}${long}` });
+  const kept = await Promise.all(
+    readdirSync(outbox.dir())
+      .filter((n) => n.endsWith(".json"))
+      .sort()
+      .map((n) => Bun.file(join(outbox.dir(), n)).json()),
+  );
+  const messages = kept.map((e: { message: string }) => e.message.slice(0, 5));
+  expect(messages).toEqual(["first", "final", "secon", "third", "live "]);
+  expect(kept.at(-1).message.length).toBe(1405);
+  // An entry that cannot fit even then is not kept: the network's failure is the caller's.
+  await expect(client.send("y".repeat(4000), { user: "alice" })).rejects.toThrow("delivery=outbox");
+});

@@ -43,7 +43,7 @@ export function undelivered({ reply, final, missing, seconds, late }: EndReport)
 }
 
 /** What the end says when what it could not deliver is kept in the outbox. */
-export const QUEUED = "queued: mmn relay on a node that reaches the server will deliver it";
+const QUEUED = "queued: mmn relay on a node that reaches the server will deliver it";
 
 /** The reply's request went out and its answer was cut off (by the deadline or the connection). */
 function unanswered(reply: Delivery): boolean {
