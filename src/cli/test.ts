@@ -36,7 +36,7 @@ export default defineCommand({
   async run({ flags, operands }, ctx) {
     if (operands.length > 0) throw new UsageError(`mmn test takes no arguments, got ${JSON.stringify(operands[0])}`);
     const { notify, config } = await connect(ctx, {}, { retries: 1 });
-    if (notify.offline) return offlineNode(notify.outboxParts().outbox.dir(), flags.json === true);
+    if (notify.outbox?.offline) return offlineNode(notify.outbox.store.dir(), flags.json === true);
     const { team, user, channel } = config.config;
     const checks: Check[] = [];
     /** The exit code of the first failure: a rejected token is a configuration error (3), like on send. */

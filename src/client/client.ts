@@ -10,13 +10,14 @@ import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { MemoryNameCache } from "../names.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../notify-options.ts";
-import { OutboxCourier } from "../outbox/courier.ts";
+import { OutboxDelivery } from "../outbox/delivery.ts";
 import type { Outbox } from "../outbox/store.ts";
 import { isLongMessage } from "../posting.ts";
 import type { Recipient } from "../recipient.ts";
 import { normalizeUrl } from "../server-url.ts";
 import { MAX_MESSAGE_RUNES } from "../split.ts";
 import { Targets } from "../targets.ts";
+import { requireContent, requireId } from "./checks.ts";
 import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
 import { KnownPosts } from "./known-posts.ts";
 
@@ -30,46 +31,24 @@ export class Client {
   readonly hooks: HookStore;
   readonly #targets: Targets;
   readonly #courier: Courier;
-  readonly #direct: DirectCourier;
-  readonly #outbox: Outbox | undefined;
-  readonly #offline: boolean;
+  /** What the network fails is kept here for `mmn relay`, when the client has an outbox. */
+  readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
   #limits: Promise<ServerLimits> | undefined;
 
-  /**
-   * `delivery.outbox`: what the network fails to deliver is kept there for later;
-   * `delivery.offline` (delivery=outbox): nothing is even tried, all is kept.
-   */
+  /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
   constructor(options: NotifyOptions, delivery: { outbox?: Outbox | undefined; offline?: boolean } = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    this.#direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
-    this.#outbox = delivery.outbox;
-    this.#offline = Boolean(delivery.outbox && delivery.offline);
-    this.#courier = delivery.outbox
-      ? new OutboxCourier(this.#direct, delivery.outbox, { server: this.#api.serverUrl, offline: this.#offline })
-      : this.#direct;
+    const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    const { outbox, offline = false } = delivery;
+    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline });
+    this.#courier = this.outbox?.courier ?? direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
-  }
-
-  /** What `deliverOutbox` sends through: the direct courier and the outbox. */
-  outboxParts(): { direct: Courier; outbox: Outbox } {
-    if (!this.#outbox) throw new UsageError("this client has no outbox");
-    return { direct: this.#direct, outbox: this.#outbox };
-  }
-
-  /** Why the last parcel kept in the outbox was not sent: the network's failure. */
-  get keptBecause(): unknown {
-    return this.#courier instanceof OutboxCourier ? this.#courier.lastFailure : undefined;
-  }
-
-  /** delivery=outbox: no request is made, everything is kept for `mmn relay`. */
-  get offline(): boolean {
-    return this.#offline;
   }
 
   /** The server's root URL, as the requests use it. */
@@ -107,7 +86,7 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
-    if (this.#offline) return Promise.resolve({});
+    if (this.outbox?.offline) return Promise.resolve({});
     this.#limits ??= rest.getClientConfig(this.#api, call.deadline).then(
       (config) => {
         const size = Number(config.MaxFileSize);
@@ -316,16 +295,3 @@ export class Client {
 
 const refOf = (hook: MessageHook): PostRef => ({ id: hook.postId, channelId: hook.channelId, rootId: hook.rootId });
 const threadOf = (hook: MessageHook) => ({ channelId: hook.channelId, rootId: hook.rootId || hook.postId });
-
-/** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */
-function requireContent(message: string, files: readonly UploadFile[]): void {
-  if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
-}
-
-/**
- * An id is any name the caller likes, as in the Python package: only a hook store on disk
- * needs one that can name a file (the CLI checks its ids before it sends).
- */
-function requireId(id: string): void {
-  if (!id) throw new UsageError("the message id is empty");
-}

@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { isTransient, NetworkError, ServerError } from "../base/errors.ts";
+import { isTransient, NetworkError, type ServerError } from "../base/errors.ts";
 import type { Address, Call, Courier, EditParcel, PostParcel, PostRef, Sent } from "../client/courier.ts";
 import type { UploadFile } from "../files.ts";
 import type { PostPatch } from "../mattermost/endpoints.ts";
@@ -31,6 +31,10 @@ export class OutboxCourier implements Courier {
     private readonly outbox: Outbox,
     private readonly options: OutboxCourierOptions,
   ) {}
+
+  get offline(): boolean {
+    return this.options.offline;
+  }
 
   async post(message: string, address: Address, parcel: PostParcel): Promise<Sent> {
     const rootId = address.rootId;
@@ -230,11 +234,15 @@ function roomy<T extends Call>(call: T): T {
 const KEEP_MS = 500;
 
 /**
- * What is kept for later is what the network failed: never a refusal. Uploads a server that
- * answers fails (5xx) are the caller's to leave out: the message goes now, without them.
+ * What is kept for later is what the network failed: never a refusal. Uploads failing on a
+ * server that was reached (a 5xx, a connection cut mid-upload) are the caller's to leave out:
+ * the message goes now, without them. A server not reached at all keeps the files too.
  */
-const queueable = (error: unknown): boolean =>
-  isTransient(error) && !(error instanceof ServerError && error.request.path.startsWith("/files"));
+function queueable(error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const upload = (error as ServerError | NetworkError).request.path.startsWith("/files");
+  return !upload || (error instanceof NetworkError && !error.reachedServer);
+}
 
 function offline(): NetworkError {
   return new NetworkError("delivery=outbox: no request is made from this node", {

@@ -2,6 +2,7 @@
  * The outbox: what the network failed to deliver, kept on the shared home and delivered
  * later by `mmn relay` (or by the next request of the run that kept it).
  */
+import { UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { type DeliveryCounts, deliverEntries } from "./deliver.ts";
 
@@ -18,8 +19,9 @@ export function deliverOutbox(
   client: Client,
   options: { hostFilter?: readonly string[]; now?: number; limit?: number; warn?: (message: string) => void } = {},
 ): Promise<DeliveryCounts> {
-  const { direct, outbox } = client.outboxParts();
-  return deliverEntries(direct, outbox, {
+  if (!client.outbox) throw new UsageError("this client has no outbox");
+  const { direct, store } = client.outbox;
+  return deliverEntries(direct, store, {
     server: client.serverUrl,
     hosts: options.hostFilter,
     now: options.now,

@@ -43,7 +43,7 @@ export class StatusPost {
   /** The end's deadline, once the run is ending: every request of the post's is tried until it. */
   #deadline: Deadline | undefined;
   /** The last publish was kept in the outbox, the network failing: `mmn relay` will deliver it. */
-  #queued = false;
+  #last: "sent" | "queued" = "sent";
 
   constructor(private readonly options: ReporterOptions) {
     this.#thread = new ThreadRoot(options.thread, options);
@@ -56,12 +56,12 @@ export class StatusPost {
 
   /** Why the last parcel was kept in the outbox. */
   get keptBecause(): unknown {
-    return this.options.notify.keptBecause;
+    return this.options.notify.outbox?.courier.lastFailure;
   }
 
   /** Whether the last publish is waiting in the outbox. */
   get queued(): boolean {
-    return this.#queued;
+    return this.#last === "queued";
   }
 
   /** The post, once it is out (or kept in the outbox: a stand-in the outbox's edits and replies follow). */
@@ -88,7 +88,7 @@ export class StatusPost {
     const message = statusMessage(state);
     const props = statusProps(state);
     const current = this.#post;
-    this.#queued = false;
+    this.#last = "sent";
     if (current && (await this.#edited(current, { message, props }))) return;
     const thread = await this.#thread.get(this.#deadline);
     const first = { props, pendingPostId: this.#key };
@@ -100,7 +100,7 @@ export class StatusPost {
       this.#thread.drop("its first message is gone (deleted?)");
       post = await this.send(message, first);
     }
-    this.#queued = isQueued(post);
+    this.#last = isQueued(post) ? "queued" : "sent";
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
@@ -148,7 +148,7 @@ export class StatusPost {
     // Edits made once the run is ending are its final word: an outbox short of room keeps them.
     const call = { deadline: this.#deadline, final: this.#deadline !== undefined };
     try {
-      this.#queued = isQueued(await notify.edit(post, patch, call));
+      this.#last = isQueued(await notify.edit(post, patch, call)) ? "queued" : "sent";
       return true;
     } catch (error) {
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
@@ -160,7 +160,7 @@ export class StatusPost {
         return false;
       }
       // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
-      this.#queued = isQueued(await notify.edit(post, patch, call));
+      this.#last = isQueued(await notify.edit(post, patch, call)) ? "queued" : "sent";
       return true;
     }
   }
