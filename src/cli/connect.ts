@@ -49,17 +49,23 @@ export async function connect(
   return { notify, config: loaded };
 }
 
-/** The outbox a client keeps what it cannot deliver in: always with delivery=outbox, else when asked. */
+/**
+ * The outbox a client keeps what it cannot deliver in: always with delivery=outbox, else when
+ * asked. Every client has it: a message kept there (a hook naming a post not made yet) is
+ * followed, or found where mmn relay made it.
+ */
 async function delivery(ctx: CliContext, config: MmnConfig, keep: boolean) {
   const offline = deliveryOf(config) === "outbox";
-  if (!offline && !keep) return {};
-  return { outbox: await outboxOf(ctx), offline };
+  return { outbox: await outboxOf(ctx), offline, keep: keep || offline };
 }
 
 /** This host's outbox, on the shared home. */
 async function outboxOf(ctx: CliContext): Promise<Outbox> {
-  const { hostname } = await import("node:os");
-  const host = (hostname().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
+  // Read natively where the kernel tells it: node:os would cost every send a millisecond to load.
+  const name = await Bun.file("/proc/sys/kernel/hostname")
+    .text()
+    .catch(async () => (await import("node:os")).hostname());
+  const host = (name.trim().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
   return new Outbox(defaultOutboxDir(ctx.env), host, undefined, ui.warn);
 }
 

@@ -38,15 +38,18 @@ export class Client {
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
-  constructor(options: NotifyOptions, delivery: { outbox?: Outbox | undefined; offline?: boolean } = {}) {
+  constructor(
+    options: NotifyOptions,
+    delivery: { outbox?: Outbox | undefined; offline?: boolean; keep?: boolean } = {},
+  ) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
     const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
-    const { outbox, offline = false } = delivery;
-    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline });
+    const { outbox, offline = false, keep = true } = delivery;
+    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
     this.#courier = this.outbox?.courier ?? direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
   }

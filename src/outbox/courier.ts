@@ -12,6 +12,11 @@ export interface OutboxCourierOptions {
   server: string;
   /** `delivery=outbox`: never try the network, keep everything for `mmn relay`. */
   offline: boolean;
+  /**
+   * What the network fails now is kept (`mmn run`, delivery=outbox); otherwise it is an error,
+   * and the outbox only carries what follows a post still in it (`mmn update` of a queued post).
+   */
+  keep?: boolean;
 }
 
 /**
@@ -56,7 +61,7 @@ export class OutboxCourier implements Courier {
         try {
           return await this.direct.post(message, routed, roomy(parcel));
         } catch (error) {
-          if (!queueable(error)) throw error;
+          if (!queueable(error) || this.options.keep === false) throw error;
           failure = this.lastFailure = error;
         }
       }
@@ -121,7 +126,7 @@ export class OutboxCourier implements Courier {
           if (mode === "edit") return await this.direct.edit(ref, message, roomy(parcel));
           return { post: await this.direct.patch(target, { message, props: parcel.props }, roomy(parcel)) };
         } catch (error) {
-          if (!queueable(error)) throw error;
+          if (!queueable(error) || this.options.keep === false) throw error;
           failure = this.lastFailure = error;
         }
       }

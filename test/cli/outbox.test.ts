@@ -95,3 +95,20 @@ test("mmn test and mmn setup on a node with delivery=outbox: no request, and wha
   expect(wrong.stderr).toContain('delivery="later" is neither direct nor outbox');
   expect(server.requests).toEqual([]);
 });
+
+test("mmn update of a run's status post that mmn relay delivered: the edit reaches the post the relay made", async () => {
+  const ran = await mmn(box, ["run", "--id", "kept", "--delivery", "outbox", "--", "true"]);
+  expect(ran.code).toBe(0);
+  expect(await deliver()).toMatchObject({ left: 0, failed: 0 });
+  const updated = await mmn(box, ["update", "--id", "kept", "a note"]);
+  expect(updated.code).toBe(0);
+  expect(alicePosts(server)[0]!.message).toBe("a note");
+});
+
+test("mmn send with the server down, without delivery=outbox: an error as before, nothing kept", async () => {
+  await server.refuse();
+  const sent = await mmn(box, ["send", "--timeout", "1", "-u", "alice", "hi"]);
+  await server.accept();
+  expect(sent.code).toBe(1);
+  expect(existsSync(outboxRoot()) ? entries() : []).toEqual([]);
+});
