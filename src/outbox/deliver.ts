@@ -1,5 +1,5 @@
 import { fs } from "../base/disk.ts";
-import { errorMessage, isTransient, ServerError } from "../base/errors.ts";
+import { errorMessage, isTransient, NetworkError, ServerError } from "../base/errors.ts";
 import type { Address, Courier } from "../client/courier.ts";
 import type { Deadline } from "../mattermost/api.ts";
 import { type Entry, isStandIn } from "./entry.ts";
@@ -33,6 +33,8 @@ export interface DeliveryCounts {
 }
 
 const BACKOFF_MS = 5000;
+/** Clocks of the node that kept an entry and of the server differ: the look-up starts this much earlier. */
+const LOOK_BACK_MS = 10 * 60 * 1000;
 
 /**
  * The outbox's entries sent, oldest first, one post's entries in order (an entry waits while
@@ -75,7 +77,9 @@ export async function deliverEntries(
       delivered++;
     } catch (error) {
       if (isTransient(error)) {
-        await outbox.unclaim(listed, path);
+        // The server may have made the post and its answer been lost: looked up before the next attempt.
+        const maybe = !(error instanceof NetworkError) || error.reachedServer;
+        await (maybe ? outbox.retry(listed, path, entry) : outbox.unclaim(listed, path));
         backoffMs = error instanceof ServerError ? (error.retryAfterMs ?? BACKOFF_MS) : BACKOFF_MS;
         break;
       }
@@ -119,6 +123,14 @@ async function send(
     return true;
   }
   const address = (entry.to ? { to: entry.to, rootId } : { channelId, rootId }) as Address;
+  // Mattermost forgets a pending_post_id within seconds: a post an attempt made is found by its key.
+  const made = entry.tried
+    ? await direct.find?.(address, entry.key, entry.createdAt - LOOK_BACK_MS, { deadline })
+    : undefined;
+  if (made) {
+    await outbox.remember(entry.ref, made);
+    return true;
+  }
   const files = [];
   for (const file of entry.files ?? []) {
     const path = outbox.fileOf(listed.host, file.copy);
@@ -128,7 +140,7 @@ async function send(
   const { post } = await direct.post(entry.message, address, {
     files,
     ...(entry.fileIds ? { fileIds: entry.fileIds } : {}),
-    props: entry.props,
+    props: { ...entry.props, mmn_outbox: entry.key },
     pendingPostId: entry.pendingPostId,
     deadline,
   });

@@ -20,6 +20,8 @@ export interface PostEntry {
   pendingPostId: string;
   /** Copies kept beside the entry, as the post would have carried them. */
   files?: { name: string; copy: string }[];
+  /** An attempt may have made it (its answer was lost, its deliverer died): looked up before it is sent again. */
+  tried?: boolean;
   /** Files already uploaded to the channel, carried by this post. */
   fileIds?: string[];
 }

@@ -96,11 +96,20 @@ export class Outbox {
     return { chains, stale };
   }
 
-  /** Puts back a claim whose claimer died: its post carries its pending_post_id, which the server deduplicates. */
+  /** Puts back a claim whose claimer died: its post may have been made, and is looked up before it is sent again. */
   async reclaim(host: string, claimName: string): Promise<void> {
-    const dir = this.dir(host);
-    const [entry = ""] = claimName.split("~");
-    await (await fs()).rename(joinPath(dir, "claimed", claimName), joinPath(dir, entry)).catch(() => {});
+    const [name = ""] = claimName.split("~");
+    const listed = parseName(host, name);
+    const path = joinPath(this.dir(host), "claimed", claimName);
+    const read = await readStateFile(path, MAX_ENTRY_BYTES).catch(() => undefined);
+    if (listed && read) await this.retry(listed, path, parseEntry(read.text));
+  }
+
+  /** Gives a claimed entry back marked as tried: a post an attempt may have made is looked up first. */
+  async retry(listed: Listed, path: string, entry: Entry): Promise<void> {
+    if (entry.kind !== "post") return this.unclaim(listed, path);
+    await writeFileAtomic(joinPath(this.dir(listed.host), listed.name), JSON.stringify({ ...entry, tried: true }));
+    await (await fs()).rm(path, { force: true });
   }
 
   /** The entry, claimed for this process; undefined when another deliverer took it first, or it was refused. */

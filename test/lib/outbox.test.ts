@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "../../src/client/client.ts";
@@ -14,8 +14,11 @@ afterAll(() => server.close());
 beforeEach(() => server.reset());
 
 const fast = { timeoutMs: 300, totalTimeoutMs: 600, retryBackoffMs: 10 };
-const clientWith = (outbox: Outbox, offline = false) =>
-  new Client({ url: server.url, token: server.token, team: "research", ...fast }, { outbox, offline });
+const clientWith = (outbox: Outbox, offline = false, retries?: number) =>
+  new Client(
+    { url: server.url, token: server.token, team: "research", ...fast, ...(retries === undefined ? {} : { retries }) },
+    { outbox, offline },
+  );
 const newOutbox = (host = "node1") => new Outbox(mkdtempSync(join(tmpdir(), "mmn-outbox-")), host);
 const alice = () => server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
 
@@ -143,4 +146,32 @@ test("the outbox's bound: the oldest live edits make room, never a final edit no
   expect(kept.at(-1).message.length).toBe(1405);
   // An entry that cannot fit even then is not kept: the network's failure is the caller's.
   await expect(client.send("y".repeat(4000), { user: "alice" })).rejects.toThrow("delivery=outbox");
+});
+
+test("a post made by the server whose answer was lost, its pending_post_id since forgotten: looked up, not sent twice", async () => {
+  const outbox = newOutbox();
+  await clientWith(outbox, true).send("made once", { user: "alice" });
+  // The server makes the post after the deliverer gave up waiting for its answer.
+  server.fault({ kind: "delay", ms: 900, method: "POST", path: "/api/v4/posts", times: 1 });
+  const first = await deliverOutbox(clientWith(outbox, false, 0));
+  expect(first).toMatchObject({ delivered: 0, left: 1 });
+  while (alice().length < 1) await Bun.sleep(20);
+  server.forgetPendingPosts();
+  expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 1, left: 0 });
+  expect(alice().map((p) => p.message)).toEqual(["made once"]);
+  expect(server.requests.filter((q) => q.method === "GET" && q.path.endsWith("/posts")).length).toBe(1);
+});
+
+test("a deliverer killed with an entry claimed: the next one on its host takes it back, and finds the post it made", async () => {
+  const outbox = newOutbox();
+  await clientWith(outbox, true).send("claimed by the dead", { user: "alice" });
+  const [listed] = await outbox.list([outbox.host]);
+  const dead = Bun.spawnSync(["true"]).pid;
+  const claimed = join(outbox.dir(), "claimed", `${listed!.name}~${outbox.host}@${dead}`);
+  renameSync(join(outbox.dir(), listed!.name), claimed);
+  // What it sent before it died: the post, with the entry's key.
+  const entry = await Bun.file(claimed).json();
+  await clientWith(newOutbox()).send(entry.message, { user: "alice" }, { props: { mmn_outbox: entry.key } });
+  expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 1, left: 0 });
+  expect(alice().map((p) => p.message)).toEqual(["claimed by the dead"]);
 });
