@@ -6,6 +6,8 @@ import { chainOf, type Entry, parseEntry } from "./entry.ts";
 
 /** An outbox's default bound: entries and the files they keep, per host. */
 const MAX_BYTES = 64 * 1024 * 1024;
+/** A claim held longer than this is taken back: its deliverer is gone (a node that died), or stuck. */
+const CLAIM_LEASE_MS = 15 * 60 * 1000;
 /** One entry's text (its message and props): a post's text is far below. */
 const MAX_ENTRY_BYTES = 1024 * 1024;
 
@@ -82,15 +84,23 @@ export class Outbox {
     return all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** The chains with an entry claimed by someone, and the claims whose claimer is gone (this host, pid dead). */
+  /**
+   * The chains with an entry claimed by someone, and the claims whose claimer is gone: a
+   * process of this host that is no more, or any claim older than the lease (a node that died).
+   */
   async claims(host: string): Promise<{ chains: Set<string>; stale: string[] }> {
-    const names = await (await fs()).readdir(joinPath(this.dir(host), "claimed")).catch(() => [] as string[]);
+    const disk = await fs();
+    const dir = joinPath(this.dir(host), "claimed");
+    const names = await disk.readdir(dir).catch(() => [] as string[]);
     const chains = new Set<string>();
     const stale: string[] = [];
     for (const name of names) {
       const [entry = "", claimer = ""] = name.split("~");
       const [claimHost, pid] = claimer.split("@");
-      if (claimHost === this.host && pid && !alive(Number(pid))) stale.push(name);
+      // Its time is set when it is claimed.
+      const claimedAt = (await disk.lstat(joinPath(dir, name)).catch(() => undefined))?.mtimeMs ?? Date.now();
+      const dead = claimHost === this.host && pid && !alive(Number(pid));
+      if (dead || Date.now() - claimedAt > CLAIM_LEASE_MS) stale.push(name);
       else chains.add(parseName(host, entry)?.chain ?? "");
     }
     return { chains, stale };
@@ -123,6 +133,9 @@ export class Outbox {
     } catch {
       return undefined;
     }
+    // The lease counts from now: a file keeps the time it was written through a rename.
+    const now = new Date();
+    await disk.utimes(path, now, now).catch(() => {});
     try {
       const { text } = await readStateFile(path, MAX_ENTRY_BYTES);
       return { entry: parseEntry(text), path };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "../../src/client/client.ts";
@@ -174,4 +174,17 @@ test("a deliverer killed with an entry claimed: the next one on its host takes i
   await clientWith(newOutbox()).send(entry.message, { user: "alice" }, { props: { mmn_outbox: entry.key } });
   expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 1, left: 0 });
   expect(alice().map((p) => p.message)).toEqual(["claimed by the dead"]);
+});
+
+test("a claim held past its lease (a node that died) is taken back by a deliverer on any host", async () => {
+  const outbox = newOutbox();
+  await clientWith(outbox, true).send("claimed on a dead node", { user: "alice" });
+  const [listed] = await outbox.list([outbox.host]);
+  const claimed = join(outbox.dir(), "claimed", `${listed!.name}~othernode@4242`);
+  renameSync(join(outbox.dir(), listed!.name), claimed);
+  expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 0 });
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(claimed, hourAgo, hourAgo);
+  expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 1, left: 0 });
+  expect(alice().map((p) => p.message)).toEqual(["claimed on a dead node"]);
 });
