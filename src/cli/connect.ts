@@ -1,4 +1,5 @@
 import { ConfigError } from "../base/errors.ts";
+import { readSmallFile } from "../base/read-file.ts";
 import { Client } from "../client/client.ts";
 import { clientOptions, diskStores } from "../client-options.ts";
 import type { MmnConfig } from "../config.ts";
@@ -61,10 +62,9 @@ async function delivery(ctx: CliContext, config: MmnConfig, keep: boolean) {
 
 /** This host's outbox, on the shared home. */
 async function outboxOf(ctx: CliContext): Promise<Outbox> {
-  // Read natively where the kernel tells it: node:os would cost every send a millisecond to load.
-  const name = await Bun.file("/proc/sys/kernel/hostname")
-    .text()
-    .catch(async () => (await import("node:os")).hostname());
+  // Read where the kernel tells it (natively under Bun): node:os would cost every send a millisecond to load.
+  const told = await readSmallFile("/proc/sys/kernel/hostname", { maxBytes: 256 }).catch(() => undefined);
+  const name = told?.text.trim() || (await import("node:os")).hostname();
   const host = (name.trim().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
   return new Outbox(defaultOutboxDir(ctx.env), host, undefined, ui.warn);
 }
