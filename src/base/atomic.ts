@@ -7,7 +7,7 @@ import { FileRefused } from "./read-file.ts";
  * half a file, and a token is never briefly readable by others.
  * Throws the errno code (`EACCES`, `ENOSPC`…) or a `FileRefused` for the caller to word.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const file = await writeTarget(path);
   const temp = `${file}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   const { rename, rm, writeFile } = await fs();

@@ -64,13 +64,10 @@ export async function readSmallFile(path: string, options: ReadOptions): Promise
     if (!info.isFile()) throw new FileRefused("ENOTREG");
     return { text: decode(new Uint8Array(data), options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
   }
-  const info = await file.stat();
-  const pipe = info.isFIFO() || info.isSocket();
-  if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");
-  // A pipe is read as a stream: Bun's slice would ask it for a size it does not have.
-  if (pipe) return readThroughFd(path, options, { follow: true });
-  const bytes = new Uint8Array(await file.slice(0, options.maxBytes + 1).arrayBuffer());
-  return { text: decode(bytes, options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
+  // Anywhere else (--config, a CA bundle, a token file in a group directory): one descriptor,
+  // opened without waiting and checked by fstat, so that a FIFO swapped in after a look by name
+  // cannot hold the command before it starts.
+  return readThroughFd(path, options, { follow: true });
 }
 
 /**
@@ -124,8 +121,14 @@ async function readThroughFd(
     if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");
     const buffer = new Uint8Array(options.maxBytes + 1);
     let filled = 0;
+    // A FIFO opened without waiting reads as ended until its writer opens it: wait a while for one.
+    const writerBy = performance.now() + NO_WRITER_MS;
     while (filled < buffer.length) {
       const { bytesRead } = await readSome(handle, buffer, filled, pipe);
+      if (bytesRead === 0 && pipe && filled === 0 && performance.now() < writerBy) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -135,6 +138,9 @@ async function readThroughFd(
     await handle.close();
   }
 }
+
+/** How long a FIFO named as a file (`--token-file`, a hook) is given to find its writer. */
+const NO_WRITER_MS = 5000;
 
 type Handle = Awaited<ReturnType<Awaited<ReturnType<typeof fs>>["open"]>>;
 

@@ -47,6 +47,14 @@ export const timeoutFlag = {
   },
 } satisfies FlagSpecs;
 
+export const deliveryFlag = {
+  delivery: {
+    type: "enum",
+    values: ["direct", "outbox"],
+    description: "outbox: make no request from this node, keep the message for mmn relay (default: direct)",
+  },
+} satisfies FlagSpecs;
+
 export const messageOperand: Operand = {
   name: "message",
   description: "the message (Markdown); - or none reads stdin when it is not a terminal",

@@ -1,8 +1,12 @@
+import { ConfigError } from "../base/errors.ts";
+import { readSmallFile } from "../base/read-file.ts";
 import { Client } from "../client/client.ts";
 import { clientOptions, diskStores } from "../config/client-options.ts";
 import type { MmnConfig } from "../config/config.ts";
 
 import type { NotifyOptions } from "../library/notify-options.ts";
+import { defaultOutboxDir, Outbox } from "../outbox/store.ts";
+
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
 import { phase } from "./trace.ts";
@@ -10,7 +14,15 @@ import { phase } from "./trace.ts";
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
-export async function connect(ctx: CliContext, overrides: MmnConfig = {}, options: Partial<NotifyOptions> = {}) {
+export async function connect(
+  ctx: CliContext,
+  overrides: MmnConfig = {},
+  options: Partial<NotifyOptions> = {},
+  how: {
+    /** What the network fails to deliver is kept in the outbox (`mmn run`), not only with delivery=outbox. */
+    keep?: boolean;
+  } = {},
+) {
   // Names are read while the configuration is (main starts both): a send to a known name needs both.
   const stores = diskStores(ui.warn, ctx.names());
   const loaded = await cliConfig(ctx, overrides);
@@ -19,19 +31,51 @@ export async function connect(ctx: CliContext, overrides: MmnConfig = {}, option
 
   // Requests made side by side fail alike: tell each wait once.
   let lastRetry = "";
-  const notify = new Client({
-    ...client,
+  const notify = new Client(
+    {
+      ...client,
 
-    onRetry: ({ attempt, waitMs, reason }) => {
-      if (`${attempt} ${reason}` === lastRetry) return;
-      lastRetry = `${attempt} ${reason}`;
-      ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`);
+      onRetry: ({ attempt, waitMs, reason }) => {
+        if (`${attempt} ${reason}` === lastRetry) return;
+        lastRetry = `${attempt} ${reason}`;
+        ui.warn(`${reason}; trying again in ${(waitMs / 1000).toFixed(1)} s`);
+      },
+      onAttempt: ({ request, status, ms }) =>
+        ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
+      ...testBackoff(ctx.env),
+      ...options,
     },
-    onAttempt: ({ request, status, ms }) =>
-      ui.debug(`${request.method} ${request.path} → ${status || "no answer"} (${Math.round(ms)} ms)`),
-    ...testBackoff(ctx.env),
-    ...options,
-  });
+    await delivery(ctx, loaded.config, how.keep === true),
+  );
   phase("client");
   return { notify, config: loaded };
+}
+
+/**
+ * The outbox a client keeps what it cannot deliver in: always with delivery=outbox, else when
+ * asked. Every client has it: a message kept there (a hook naming a post not made yet) is
+ * followed, or found where mmn relay made it.
+ */
+async function delivery(ctx: CliContext, config: MmnConfig, keep: boolean) {
+  const offline = deliveryOf(config) === "outbox";
+  return { outbox: await outboxOf(ctx), offline, keep: keep || offline };
+}
+
+/** This host's outbox, on the shared home. */
+async function outboxOf(ctx: CliContext): Promise<Outbox> {
+  // Read where the kernel tells it (natively under Bun): node:os would cost every send a millisecond to load.
+  const told = await readSmallFile("/proc/sys/kernel/hostname", { maxBytes: 256, own: true }).catch(() => undefined);
+  const name = told?.text.trim() || (await import("node:os")).hostname();
+  const host = (name.trim().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
+  return new Outbox(defaultOutboxDir(ctx.env), host, undefined, ui.warn);
+}
+
+/** `delivery=`: `direct` (the default) or `outbox`. */
+export function deliveryOf(config: MmnConfig): "direct" | "outbox" {
+  const value = config.delivery?.trim().toLowerCase() || "direct";
+  if (value !== "direct" && value !== "outbox")
+    throw new ConfigError(`delivery=${JSON.stringify(config.delivery)} is neither direct nor outbox`, {
+      hint: "delivery=outbox on nodes without a route to the server, where mmn relay delivers for them",
+    });
+  return value;
 }

@@ -2,6 +2,7 @@ import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { writeHookFile } from "../hooks/hook-file.ts";
+import { isQueued } from "../outbox/courier.ts";
 
 import { print, ui } from "./ui.ts";
 
@@ -43,13 +44,16 @@ export async function printResult(options: {
       post_id: post.id,
       channel_id: post.channel_id,
       root_id: post.root_id || null,
-      action,
+      action: isQueued(post) ? "queued" : action,
       ...(hookFile ? { hook_file: hookFile } : {}),
     };
     print(`${JSON.stringify(result)}\n`);
   } else if (!json) {
     const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
-    const line = `${action}${idText} (post ${post.id})${hookFile ? `, hook written to ${hookFile}` : ""}`;
+    const what = isQueued(post)
+      ? `queued${idText}: mmn relay on a node that reaches the server will deliver it`
+      : `${action}${idText} (post ${post.id})`;
+    const line = `${what}${hookFile ? `, hook written to ${hookFile}` : ""}`;
     if (process.env.MMN_RUN_ID) ui.debug(`✔ ${line}`);
     else ui.success(line);
   }

@@ -1,8 +1,10 @@
 import { hostname } from "node:os";
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
+import type { Client } from "../client/client.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
-import { type PassResult, reconcile } from "../relay/reconcile.ts";
+import { deliverOutbox } from "../outbox/index.ts";
+import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -12,7 +14,7 @@ const DEFAULT_POLL_S = 30;
 
 export default defineCommand({
   name: "mmn relay",
-  description: `On a login node (or any machine that reaches the server and shares your home directory): finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. Each run is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
+  description: `On a login node (or any machine that reaches the server and shares your home directory): delivers what runs kept in the outbox on the shared home (a compute node without a route, a server down at a job's end), then finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. Each run is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
   flags: {
     once: { type: "boolean", description: "one pass, then exit (for cron and scrontab)" },
     poll: {
@@ -38,10 +40,11 @@ export default defineCommand({
     if (flags.once && flags.poll !== undefined)
       throw new UsageError("--once makes one pass: --poll is for the relay that keeps going");
     // The relay's replies are found by the post's ids it registered, never through the user's hooks.
-    const { notify } = await connect(ctx, {}, { hooks: new MemoryHookStore() });
+    const { notify } = await connect(ctx, {}, { hooks: new MemoryHookStore() }, { keep: true });
     const host = hostname();
-    // One step a pass; delivering an outbox is one more here.
-    const steps: Array<() => Promise<PassResult>> = [
+    // The outbox first: a run's own final word, kept there, makes the scheduler's needless.
+    const steps: Array<() => Promise<{ failed: number }>> = [
+      () => deliverKept(notify),
       () => reconcile({ registry, notify, host, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
     ];
     // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
@@ -89,4 +92,13 @@ async function status(registry: RunRegistry): Promise<number> {
     print(`${name}\t${where}\tsince ${new Date(Math.min(since, record.startedAt)).toISOString()}\n`);
   }
   return 0;
+}
+
+/** Every host's outbox delivered, as far as the server takes it now; what is left waits for the next pass. */
+async function deliverKept(client: Client): Promise<{ failed: number }> {
+  const counts = await deliverOutbox(client, { warn: ui.warn });
+  if (counts.delivered) print(`delivered: ${counts.delivered} kept message${counts.delivered === 1 ? "" : "s"}\n`);
+  if (counts.left)
+    ui.debug(`${counts.left} kept in the outbox, the oldest for ${Math.round((counts.oldestMs ?? 0) / 1000)} s`);
+  return { failed: counts.failed };
 }

@@ -4,7 +4,7 @@ import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
-import { targetFlags, targetOf } from "./_shared.ts";
+import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "./run-options.ts";
@@ -85,6 +85,7 @@ export default defineCommand({
       description: "attach the files matching GLOB at the end to the final reply (repeat for more)",
       valueHint: "GLOB",
     },
+    ...deliveryFlag,
     array: {
       type: "enum",
       values: ["board", "each"],
@@ -120,13 +121,15 @@ export default defineCommand({
     try {
       ({ notify, config: loaded } = await connect(
         ctx,
-        {},
+        { delivery: flags.delivery },
         {
           timeoutMs: waits.requestTimeoutMs,
           retries: 0,
           // The end repeats its requests against a deadline: the job's stderr hears of it once, at the end.
           onRetry: ({ attempt, reason }) => ui.debug(`${reason}; trying again (${attempt})`),
         },
+        // The run's status must not stay "running": what the network fails is kept for mmn relay.
+        { keep: true },
       ));
     } catch (error) {
       notice(`${errorMessage(error)}: running the command without notifications`);

@@ -4,6 +4,7 @@ import { AfterSendError, UsageError } from "../base/errors.ts";
 import { pickRecipient } from "../client/recipient.ts";
 import { validateId } from "../hooks/hook-file.ts";
 import {
+  deliveryFlag,
   fileFlag,
   jsonFlag,
   messageOperand,
@@ -40,6 +41,7 @@ export default defineCommand({
     },
     "reply-to": { type: "string", description: "reply in the thread of the message with this id", valueHint: "ID" },
     ...timeoutFlag,
+    ...deliveryFlag,
     ...jsonFlag,
   },
   examples: `  mmn send "build finished"                      # to the default user or channel
@@ -59,7 +61,7 @@ export default defineCommand({
     const saveHook = flags["save-hook"];
     const unwritable = saveHook === undefined ? undefined : await unwritableReason(saveHook);
     if (unwritable) throw new UsageError(`cannot write the hook file ${saveHook}: ${unwritable}`);
-    const { notify, config } = await connect(ctx, {}, timeoutOption(flags.timeout));
+    const { notify, config } = await connect(ctx, { delivery: flags.delivery }, timeoutOption(flags.timeout));
     const message = await readMessage(oneOperand(operands, "message"), { files: flags.file.length });
     const json = flags.json === true;
     let result: { post: Post; action: string };

@@ -10,6 +10,7 @@ import { normalizeUrl } from "../config/server-url.ts";
 import type { NotifyOptions } from "../library/notify-options.ts";
 import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
+import { deliveryOf } from "./connect.ts";
 import { cliConfig } from "./context.ts";
 import { ask, Cancelled, confirm } from "./prompt.ts";
 import {
@@ -53,6 +54,10 @@ export default defineCommand({
     const explicit = ctx.globals.config ?? process.env.MMN_CONFIG;
     const current =
       explicit && !existsSync(explicit) ? mergeConfig([], { env: ctx.env }).config : (await cliConfig(ctx)).config;
+    if (deliveryOf(current) === "outbox")
+      throw new UsageError("this node makes no request (delivery=outbox): setup cannot check the server from here", {
+        hint: "run mmn setup on a node that reaches the server (the login node: the home directory is shared), and mmn relay there",
+      });
     const path = explicit ?? (await userConfigPath());
     // A site's own CA and proxy, from the configuration or the environment, reach the server as send's would.
     const transport: Partial<NotifyOptions> = {

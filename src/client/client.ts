@@ -8,6 +8,9 @@ import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
+import { OutboxDelivery } from "../outbox/delivery.ts";
+import type { Outbox } from "../outbox/store.ts";
+import { requireContent, requireId } from "./checks.ts";
 import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
@@ -27,17 +30,26 @@ export class Client {
   readonly hooks: HookStore;
   readonly #targets: Targets;
   readonly #courier: Courier;
+  /** What the network fails is kept here for `mmn relay`, when the client has an outbox. */
+  readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
   #limits: Promise<ServerLimits> | undefined;
 
-  constructor(options: NotifyOptions) {
+  /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
+  constructor(
+    options: NotifyOptions,
+    delivery: { outbox?: Outbox | undefined; offline?: boolean; keep?: boolean } = {},
+  ) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    this.#courier = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
+    const { outbox, offline = false, keep = true } = delivery;
+    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
+    this.#courier = this.outbox?.courier ?? direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
   }
 
@@ -76,10 +88,12 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
+    if (this.outbox?.offline) return Promise.resolve({});
     this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
       this.#limits = undefined;
       throw error;
     });
+
     return this.#limits;
   }
 
@@ -280,16 +294,3 @@ export class Client {
 
 const refOf = (hook: MessageHook): PostRef => ({ id: hook.postId, channelId: hook.channelId, rootId: hook.rootId });
 const threadOf = (hook: MessageHook) => ({ channelId: hook.channelId, rootId: hook.rootId || hook.postId });
-
-/** Nothing to say is a mistake: an empty post would still notify, an empty edit blank the message. */
-function requireContent(message: string, files: readonly UploadFile[]): void {
-  if (!message.trim() && files.length === 0) throw new UsageError("the message is empty and no file is attached");
-}
-
-/**
- * An id is any name the caller likes, as in the Python package: only a hook store on disk
- * needs one that can name a file (the CLI checks its ids before it sends).
- */
-function requireId(id: string): void {
-  if (!id) throw new UsageError("the message id is empty");
-}

@@ -32,6 +32,8 @@ export interface PostRef {
 export interface Call {
   /** The caller's deadline for this call (the end of a run); the client's few tries otherwise. */
   deadline?: Deadline | undefined;
+  /** The end's word on a post (its final state): an outbox short of room never drops it. */
+  final?: boolean | undefined;
 }
 
 export interface PostParcel extends Call {
@@ -68,6 +70,11 @@ export interface Courier {
   patch(postId: string, patch: rest.PostPatch, call?: Call): Promise<Post>;
   /** Files put in a channel on no post yet, for a post that carries them later. */
   upload(channelId: string, files: UploadFile[], parcel: PostParcel): Promise<{ ids: string[]; skipped?: Skipped }>;
+  /**
+   * The post made since `since` (ms) at this address whose props carry `mmn_outbox: key`: a
+   * post an earlier attempt may have made, looked up before it is sent again.
+   */
+  find?(address: Address, key: string, since: number, call?: Call): Promise<Post | undefined>;
 }
 
 /** Delivers at once, over the REST API: a long message split, files uploaded first. */
@@ -129,6 +136,16 @@ export class DirectCourier implements Courier {
       oversized: "skip",
       deadline: parcel.deadline,
     });
+  }
+
+  async find(address: Address, key: string, since: number, call: Call = {}): Promise<Post | undefined> {
+    const look = async (channelId: string) => {
+      const { posts = {} } = await rest.getPostsSince(this.api, channelId, since, call.deadline);
+      return Object.values(posts).find((post) => post.props?.mmn_outbox === key);
+    };
+    return "to" in address
+      ? this.targets.deliver(this.targets.of(address.to), look, call.deadline)
+      : look(address.channelId);
   }
 
   /** One post with the files `upload` put in the channel, ten at most; a long text's rest in the thread. */

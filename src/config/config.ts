@@ -16,6 +16,7 @@ export const CONFIG_KEYS = [
   "on",
   "mention",
   "attach",
+  "delivery",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -48,6 +49,8 @@ export type MmnConfig = {
   mention?: string;
   /** `mmn run`: globs of files to attach at the end. */
   attach?: string;
+  /** `direct` (default), or `outbox`: never try the network, keep every message for `mmn relay`. */
+  delivery?: string;
 };
 
 /** The Python package's configuration file, in the home and the working directory. */
@@ -110,6 +113,7 @@ const ENV_KEYS: Record<string, ConfigKey> = {
   MMN_CHANNEL: "channel",
   MMN_PROXY: "proxy",
   MMN_CA: "ca",
+  MMN_DELIVERY: "delivery",
 };
 
 /**

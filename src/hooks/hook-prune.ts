@@ -52,8 +52,11 @@ export async function pruneHooks(dir: string, olderThanMs: number, dryRun: boole
     const ageMs = now - info.mtimeMs;
     if (ageMs > olderThanMs) found.push({ name: id ?? name, kind: kind ?? "leftover", ageMs, paths: [path] });
   }
+  // Whole directories are removed only below a .arrays of ours in a directory only we can write:
+  // elsewhere a neighbour's link (or one swapped in) would lead the removal into the user's own files.
   const arrays = joinPath(dir, ".arrays");
-  for (const name of await disk.readdir(arrays).catch(() => [] as string[])) {
+  const safe = [await mine(dir), await mine(arrays)].every((d) => d?.isDirectory() && !(d.mode & 0o022));
+  for (const name of safe ? await disk.readdir(arrays).catch(() => [] as string[]) : []) {
     const path = joinPath(arrays, name);
     const info = await mine(path);
     if (!info?.isDirectory()) continue;

@@ -87,6 +87,14 @@ export const patchPost = (api: Api, postId: string, patch: PostPatch, deadline?:
 export const getPost = (api: Api, postId: string, deadline?: Deadline) =>
   api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST, deadline });
 
+/** The channel's posts created or changed since a time (ms): to find a post that may have been made. */
+export const getPostsSince = (api: Api, channelId: string, since: number, deadline?: Deadline) =>
+  api.request<{ order?: string[]; posts?: Record<string, Post> }>("GET", `/channels/${seg(channelId)}/posts`, {
+    query: { since: String(since) },
+    shape: OBJECT,
+    deadline,
+  });
+
 /** Asked before an upload, for MaxFileSize: held to the files' deadline like the upload. */
 export const getClientConfig = (api: Api, deadline?: Deadline) =>
   api.request<ClientConfigOld>("GET", "/config/client", {

@@ -77,7 +77,8 @@ function pause(error: unknown, round: number, backoffMs: number): { earliest: nu
   const earliest = error.retryAfterMs;
   const widest = Math.max((error.refillMs ?? 0) - earliest, earliest / 5);
   const spread = Math.min(widest, Math.max(1000 * 2 ** Math.min(round, 10), earliest / 5));
-  return { earliest, wait: earliest + Math.random() * spread };
+  // Never sooner than the backoff: a proxy answering "Retry-After: 0" must not get a request a millisecond.
+  return { earliest, wait: Math.max(backoff, earliest + Math.random() * spread) };
 }
 
 /** The attempt, repeated under the policy; `attempt` is given the time left. */

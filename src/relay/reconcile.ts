@@ -59,6 +59,7 @@ async function settle(entry: Registered, options: ReconcileOptions): Promise<key
   // Another relay took it, or the run's own end removed it meanwhile.
   if (!claim) return "left";
   const post = new RunPost(options.notify, record);
+  let replied = false;
   try {
     const current = await post.current().catch((error: unknown) => {
       if (error instanceof ServerError && (error.status === 403 || error.status === 404)) return undefined;
@@ -68,6 +69,7 @@ async function settle(entry: Registered, options: ReconcileOptions): Promise<key
     if (current && saysRunning(current.message)) {
       // The reply first: it is what notifies, and a relay killed after it leaves a post that a later pass still edits.
       await post.reply(reply(record, verdict));
+      replied = true;
       await post.edit(
         editedMessage(current.message, record, verdict),
         editedProps(current.props as Record<string, unknown> | undefined, record, verdict),
@@ -75,8 +77,11 @@ async function settle(entry: Registered, options: ReconcileOptions): Promise<key
       options.info(`${label(entry)}: ${what(record, verdict)}`);
     }
   } catch (error) {
-    // Put back for the next pass: the server may be back by then.
-    await options.registry.unclaim(claim, entry.file);
+    // Put back for the next pass, the server may be back by then; but once the reply is out,
+    // a status the server will not let us edit (another account's post, PostEditTimeLimit)
+    // must not bring a second reply on every pass.
+    if (replied) await options.registry.retire(claim);
+    else await options.registry.unclaim(claim, entry.file);
     throw error;
   }
   await options.registry.retire(claim);

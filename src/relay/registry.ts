@@ -37,7 +37,8 @@ export interface RunRecord {
 const MAX_RECORD_BYTES = 8 * 1024;
 /** A claim older than this belongs to a relay that died in the middle: taken over. */
 const STALE_CLAIM_MS = 10 * 60_000;
-const CLAIMED = /\.run\.claimed-\d+-\w+$/;
+/** A claim's name: when it was taken (ms), by which pid, a random word. The time is in the name because a rename keeps the file's mtime. */
+const CLAIMED = /\.run\.claimed-(?:(\d{13})-)?\d+-\w+$/;
 
 /** `$MMN_HOOK_DIR/.runs`, else beside the hooks in the state directory. */
 function runsDir(env: Record<string, string | undefined> = process.env): string {
@@ -87,7 +88,9 @@ export class RunRegistry {
       const file = joinPath(this.dir, name);
       try {
         const { text, facts } = await readStateFile(file, MAX_RECORD_BYTES);
-        if (claimed && now - facts.mtimeMs < STALE_CLAIM_MS) continue;
+        // A claim is as old as its name says (or its file, for one that does not say).
+        const claimedAt = Number(CLAIMED.exec(name)?.[1]) || facts.mtimeMs;
+        if (claimed && now - Math.max(claimedAt, facts.mtimeMs) < STALE_CLAIM_MS) continue;
         const record = parseRecord(text);
         if (record) found.push({ file, record, since: facts.mtimeMs });
       } catch {
@@ -99,13 +102,15 @@ export class RunRegistry {
 
   /**
    * Takes the run for this relay alone: a rename, which one of two relays wins. The claim's
-   * time is now, so that it is not taken over while this relay works. Undefined when another
+   * time is now, in its name (a rename keeps the old mtime, which another relay listing the
+   * directory meanwhile would take for a stale claim), so that it is not taken over while
+   * this relay works. Undefined when another
    * relay (or the run's own end) was first.
    */
   async claim(entry: Registered): Promise<string | undefined> {
     const disk = await fs();
     const base = entry.file.replace(CLAIMED, ".run");
-    const claim = `${base}.claimed-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    const claim = `${base}.claimed-${Date.now()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     try {
       await disk.rename(entry.file, claim);
     } catch {

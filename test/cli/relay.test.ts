@@ -96,6 +96,18 @@ describe("mmn relay --once", () => {
     expect(replies()).toHaveLength(1);
   });
 
+  test("a status the server will not let the relay edit: one reply all the same, not one a pass", async () => {
+    slurm.reset();
+    await killedRun();
+    server.fault({ kind: "status", status: 403, method: "PUT" });
+    const first = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(first.code).toBe(1);
+    const again = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(again.code).toBe(0);
+    expect(replies()).toHaveLength(1);
+    expect(registered()).toEqual([]);
+  });
+
   test("a run that told its own end is left alone", async () => {
     slurm.reset();
     const run = await mmn(box, ["run", "--", "true"], { env: env() });
@@ -201,6 +213,18 @@ describe("mmn relay --once", () => {
     relay.kill("SIGTERM");
     expect(await relay.exited).toBe(0);
     expect(await new Response(relay.stderr).text()).toBe("");
+  });
+
+  test("a claim just taken keeps its run, though the rename kept the registry file's old mtime", async () => {
+    slurm.reset();
+    await killedRun();
+    const [file] = registered();
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    utimesSync(join(runsDir(), file!), hourAgo, hourAgo);
+    // What another relay's rename leaves before it touches the claim: the name says now, the file an hour ago.
+    renameSync(join(runsDir(), file!), join(runsDir(), `${file}.claimed-${Date.now()}-4242-abcd1234`));
+    expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies()).toHaveLength(0);
   });
 
   test("a claim left by a relay that died: another relay's for ten minutes, then taken over and told once", async () => {

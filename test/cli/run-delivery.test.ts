@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
+import { Client } from "../../src/client/client.ts";
+import { deliverOutbox, Outbox } from "../../src/outbox/index.ts";
 import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { waitFor } from "../run/helpers.ts";
@@ -156,7 +158,7 @@ describe("the end is retried within its few seconds", () => {
     expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("broke\n");
   });
 
-  test("a reply the server makes but answers after the deadline: not said to be lost, said to be unanswered", async () => {
+  test("a reply the server makes but answers after the deadline: kept in the outbox, and its delivery makes no second reply", async () => {
     // The status post at once; the reply made by the server only after mmn has given up.
     server.fault({ kind: "delay", ms: 0, method: "POST", path: "/api/v4/posts", times: 1 });
     server.fault({ kind: "delay", ms: 800, method: "POST", path: "/api/v4/posts", times: 1 });
@@ -165,9 +167,15 @@ describe("the end is retried within its few seconds", () => {
     });
     expect(r.code).toBe(4);
     const ours = r.stderr.split("\n").filter((l) => l.startsWith("mmn: ") && !l.includes("reporting as"));
-    expect(ours).toEqual(["mmn: the outcome was sent, but no answer came within 0.4 s: it may not have arrived"]);
+    expect(ours).toEqual(["mmn: queued: mmn relay on a node that reaches the server will deliver it"]);
     await waitFor(() => dmPosts().length === 2, 5000, "the reply");
     expect(dmPosts()[1]!.message).toContain("failed with exit code 4");
+    // Sent again with its pending_post_id: the server hands back the reply it made.
+    const root = join(box.home, ".local/state/mmn/outbox");
+    const [host] = readdirSync(root).filter((name) => name !== "posted");
+    const client = new Client({ url: server.url, token: server.token }, { outbox: new Outbox(root, host!) });
+    expect(await deliverOutbox(client)).toMatchObject({ left: 0, failed: 0 });
+    expect(dmPosts()).toHaveLength(2);
   });
 
   test("a normal end waits out a rate limit, each Retry-After in full; a failing server only its shorter while", async () => {

@@ -14,6 +14,7 @@ import {
   readdirSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,6 +104,22 @@ describe("a shared XDG_STATE_HOME or MMN_HOOK_DIR", () => {
     expect(r.stderr).toContain(`warning: ${link} is ignored: a symlink where none may be\n`);
     expect(await Bun.file(theirs).text()).toBe("{}");
     expect(posts(server.channels.general.id)).toEqual(["hi"]);
+  });
+
+  asRoot("mmn hook prune does not follow a planted .arrays link into the user's own directories", async () => {
+    // Alice's old project directory, which the link would pass off as an array's state.
+    const project = join(box.home, "projects", "thesis-2019");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, "thesis.tex"), "chapter 1\n");
+    for (const path of [join(box.home, "projects"), project, join(project, "thesis.tex")])
+      chownSync(path, VICTIM, VICTIM);
+    const old = new Date(Date.now() - 30 * 86_400_000);
+    for (const path of [project, join(project, "thesis.tex")]) utimesSync(path, old, old);
+    plantLink(join(box.home, "projects"), join(shared, ".arrays"));
+    const r = await mmn(box, ["hook", "prune"], { uid: VICTIM, env: { MMN_HOOK_DIR: shared } });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain("thesis-2019");
+    expect(readdirSync(project)).toEqual(["thesis.tex"]);
   });
 
   asRoot("a FIFO as x.msg.lock does not hold `mmn send --id x`: refused at once, nothing sent", async () => {

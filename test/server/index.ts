@@ -65,6 +65,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       return { arrived, release };
     },
     clearFaults: () => faults.clear(),
+    forgetPendingPosts: () => store.forgetPending(),
     reset() {
       requests.length = 0;
       faults.clear();

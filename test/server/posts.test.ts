@@ -274,3 +274,21 @@ describe("edit and read posts", () => {
     expect(missing.body).toEqual(appError("app.post.get.app_error", "Unable to get the post.", 404));
   });
 });
+
+describe("a channel's posts since a time, and pending post ids forgotten", () => {
+  test("GET /channels/{id}/posts?since= lists the posts made or changed since then; forgotten pending ids make new posts", async () => {
+    const first = await post("first", { pending_post_id: "pend-a" });
+    const since = first.update_at + 1;
+    await Bun.sleep(2);
+    const second = await post("second");
+    const r = await call("GET", `/channels/${s.channels.general.id}/posts?since=${since}`);
+    expect(r.status).toBe(200);
+    const body = r.body as { order: string[]; posts: Record<string, Post> };
+    expect(body.order).toEqual([second.id]);
+    expect(body.posts[second.id]!.message).toBe("second");
+    expect((await call("GET", `/channels/${s.channels.secret.id}/posts`)).status).toBe(403);
+    expect((await post("first again", { pending_post_id: "pend-a" })).id).toBe(first.id);
+    s.forgetPendingPosts();
+    expect((await post("first again", { pending_post_id: "pend-a" })).id).not.toBe(first.id);
+  });
+});

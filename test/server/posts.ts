@@ -158,6 +158,24 @@ export async function patchPost(ctx: Ctx): Promise<Reply> {
   return { status: 200, body: withMetadata(ctx, next) };
 }
 
+/** GET /channels/{id}/posts?since=MS: the channel's posts created or changed since then. */
+export function getChannelPosts(ctx: Ctx): Reply {
+  const me = sessionUser(ctx);
+  const channelId = param(ctx, "channel_id");
+  if (!isValidId(channelId)) throw invalidUrlParam("channel_id");
+  const channel = ctx.store.channels.get(channelId);
+  if (!channel || !ctx.store.canRead(channel, me.id)) throw permissionError();
+  const since = Number(ctx.query.get("since") ?? 0);
+  const posts = ctx.store.postsIn(channelId).filter((p) => p.update_at >= since);
+  return {
+    status: 200,
+    body: {
+      order: posts.map((p) => p.id).reverse(),
+      posts: Object.fromEntries(posts.map((p) => [p.id, withMetadata(ctx, p)])),
+    },
+  };
+}
+
 export function getPost(ctx: Ctx): Reply {
   const me = sessionUser(ctx);
   const id = param(ctx, "post_id");

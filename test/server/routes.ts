@@ -1,7 +1,7 @@
 // The API routes this server knows; everything else under /api/v4 is api.context.404.app_error.
 import { createDirectChannel, getChannelByTeamId, getChannelByTeamName, getChannelMember } from "./channels.ts";
 import type { Handler } from "./context.ts";
-import { createPost, getPost, patchPost } from "./posts.ts";
+import { createPost, getChannelPosts, getPost, patchPost } from "./posts.ts";
 import { getClientConfig, ping } from "./system.ts";
 import { uploadFiles } from "./upload.ts";
 import { getMe, getMyTeams, getTeamByName, getUser, getUserByUsername } from "./users.ts";
@@ -35,6 +35,7 @@ const ROUTES: readonly Route[] = [
   route("POST", "/posts", true, createPost),
   route("PUT", "/posts/:post_id/patch", true, patchPost),
   route("GET", "/posts/:post_id", true, getPost),
+  route("GET", "/channels/:channel_id/posts", true, getChannelPosts),
 ];
 
 function decode(value: string): string {

@@ -105,6 +105,11 @@ export class Store {
     this.pendingPosts.set(`${userId}:${pendingPostId}`, postId);
   }
 
+  /** The server's cache of pending_post_ids expires (Mattermost keeps them for seconds): a repeat is a new post. */
+  forgetPending(): void {
+    this.pendingPosts.clear();
+  }
+
   postsIn(channelId: string): Post[] {
     return [...this.posts.values()].filter((p) => p.channel_id === channelId);
   }

@@ -110,6 +110,8 @@ export interface TestServer {
    */
   hold(method: string, path: string, options?: { unread?: boolean }): { arrived: Promise<void>; release(): void };
   clearFaults(): void;
+  /** The pending_post_ids seen are forgotten, as Mattermost's cache of them expires. */
+  forgetPendingPosts(): void;
   /** Clears requests, posts, files, faults, DM channels, pending post ids and rate-limit state. */
   reset(): void;
   /** Stops listening and drops open connections; the port stays reserved for accept(). */

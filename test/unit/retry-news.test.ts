@@ -32,3 +32,18 @@ test("a refusal for good after a time-out is thrown as it is", async () => {
   );
   await expect(failing).rejects.toThrow("HTTP 401");
 });
+
+test("a 429 with Retry-After: 0 waits the backoff all the same: a broken proxy gets no request a millisecond", async () => {
+  let tries = 0;
+  const failing = withRetries(
+    async () => {
+      tries++;
+      throw new ServerError("too many requests (HTTP 429)", { status: 429, request, retryAfterMs: 0 });
+    },
+    { deadline: performance.now() + 500, backoffMs: 100 },
+    { idempotent: true },
+  );
+  await expect(failing).rejects.toThrow("HTTP 429");
+  // 100, 200 ms (jittered ±50 %) fit in half a second: a handful of tries, not hundreds.
+  expect(tries).toBeLessThan(8);
+});

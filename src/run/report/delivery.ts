@@ -5,6 +5,8 @@ export type Delivery =
   | { state: "not-sent" }
   | { state: "sending" }
   | { state: "sent" }
+  /** Kept in the outbox, the network failing: `mmn relay` delivers it. */
+  | { state: "queued" }
   | { state: "failed"; error: unknown };
 
 export interface EndReport {
@@ -23,6 +25,8 @@ export interface EndReport {
  * reply sent and not answered may have been made by a slow server: "not delivered" would be a guess.
  */
 export function undelivered({ reply, final, missing, seconds, late }: EndReport): string | undefined {
+  const kept = (delivery: Delivery) => delivery.state === "queued" || delivery.state === "sent";
+  if (kept(reply) && kept(final) && (reply.state === "queued" || final.state === "queued")) return QUEUED;
   const why = (delivery: Delivery) =>
     delivery.state === "failed" ? errorMessage(delivery.error) : `no answer within ${seconds} s`;
   const parts: string[] = [];
@@ -37,6 +41,9 @@ export function undelivered({ reply, final, missing, seconds, late }: EndReport)
   if (final.state !== "sent") parts.push(`the status message may still say "running": ${why(final)}`);
   return parts.length ? parts.join("; ") : undefined;
 }
+
+/** What the end says when what it could not deliver is kept in the outbox. */
+const QUEUED = "queued: mmn relay on a node that reaches the server will deliver it";
 
 /** The reply's request went out and its answer was cut off (by the deadline or the connection). */
 function unanswered(reply: Delivery): boolean {

@@ -1,4 +1,5 @@
 import { deadlineIn } from "../../mattermost/api.ts";
+import { isQueued } from "../../outbox/courier.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
 import { type RunState, statusMessage } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
@@ -102,7 +103,7 @@ export class FinalDelivery {
   async #finalEdit(state: RunState, message: string, live: Promise<boolean> | undefined, deadline: number) {
     // Posted just now with the final state: nothing to edit.
     if (this.post.current?.message === message) {
-      this.#final = { state: "sent" };
+      this.#final = { state: this.post.queued ? "queued" : "sent" };
       return;
     }
     this.#final = { state: "sending" };
@@ -111,7 +112,7 @@ export class FinalDelivery {
       const liveAfter = live?.then((sent) => sent && done);
       await persist(deadline, () => this.post.publish(state));
       done = true;
-      this.#final = { state: "sent" };
+      this.#final = { state: this.post.queued ? "queued" : "sent" };
       if (!liveAfter) return;
       // Not up to the deadline itself: the final edit is out, and that is no reason to give up loudly.
       const late = await Promise.race([
@@ -126,15 +127,15 @@ export class FinalDelivery {
 
   async #sendReply(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
     try {
-      await this.#replyOnce(reply, state, deadline);
-      this.#reply = { state: "sent" };
+      const queued = await this.#replyOnce(reply, state, deadline);
+      this.#reply = { state: queued ? "queued" : "sent" };
     } catch (error) {
       this.#reply = { state: "failed", error };
     }
   }
 
-  /** A status post deleted meanwhile is replaced, with the final state, and the reply goes there. */
-  async #replyOnce(reply: FinalReply, state: RunState, deadline: number): Promise<void> {
+  /** A status post deleted meanwhile is replaced, with the final state, and the reply goes there. Whether it was kept in the outbox. */
+  async #replyOnce(reply: FinalReply, state: RunState, deadline: number): Promise<boolean> {
     const content = new ReplyContent(reply, this.options.debug);
     let replaced = false;
     for (;;) {
@@ -146,7 +147,7 @@ export class FinalDelivery {
       const end = this.#end(deadline, Math.max(Math.min(1000, left / 3), left / 4));
       try {
         // A log too large is sent again smaller here: the library must not leave it out on its own.
-        await this.post.send(content.message, {
+        const sent = await this.post.send(content.message, {
           rootId: replyRoot(root),
           files: content.files,
           pendingPostId: this.#replyKey,
@@ -154,7 +155,7 @@ export class FinalDelivery {
           deadline: end,
         });
         this.#missing = content.missing;
-        return;
+        return isQueued(sent);
       } catch (error) {
         this.#reply = { state: "failed", error };
         if (!replaced && isRootGone(error)) {

@@ -34,10 +34,12 @@ export class LiveEdits {
   /** Send the state if it changed and nothing is on its way; returns at once. */
   tick(state: RunState, version: string): void {
     if (this.#live.name !== "idle" || version === this.#lastVersion) return;
+    const posted = Boolean(this.post.current);
     const edit = this.post
       .publish(state)
       .then(() => {
         this.#lastVersion = version;
+        if (this.post.queued) this.#kept(posted ? "update the status message" : "post the status message");
         return true;
       })
       .catch((error: unknown) => {
@@ -76,6 +78,15 @@ export class LiveEdits {
     const inFlight = live.name === "in-flight" ? live.edit : live.name === "ending" ? live.inFlight : undefined;
     this.#live = { name: "ending", inFlight };
     return inFlight;
+  }
+
+  /** Kept in the outbox, the network failing: said once, like a failure, with what the network said. */
+  #kept(what: string): void {
+    const reason = errorMessage(this.post.keptBecause);
+    this.#trouble.say(
+      `cannot ${what}: ${reason}; it waits in the outbox, and mmn keeps trying`,
+      `cannot ${what}: ${reason} (kept in the outbox)`,
+    );
   }
 
   #failed(error: unknown, what: string): void {

@@ -5,7 +5,9 @@ import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
 import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
+import { isQueued } from "../../outbox/courier.ts";
 import type { Registration } from "./registration.ts";
+
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
 
@@ -44,6 +46,8 @@ export class StatusPost {
   readonly #thread: ThreadRoot;
   /** The end's deadline, once the run is ending: every request of the post's is tried until it. */
   #deadline: Deadline | undefined;
+  /** The last publish was kept in the outbox, the network failing: `mmn relay` will deliver it. */
+  #last: "sent" | "queued" = "sent";
 
   constructor(private readonly options: ReporterOptions) {
     this.#thread = new ThreadRoot(options.thread, options);
@@ -54,7 +58,17 @@ export class StatusPost {
     this.#deadline = deadline;
   }
 
-  /** The post, once it is out. */
+  /** Why the last parcel was kept in the outbox. */
+  get keptBecause(): unknown {
+    return this.options.notify.outbox?.courier.lastFailure;
+  }
+
+  /** Whether the last publish is waiting in the outbox. */
+  get queued(): boolean {
+    return this.#last === "queued";
+  }
+
+  /** The post, once it is out (or kept in the outbox: a stand-in the outbox's edits and replies follow). */
   get current(): Post | undefined {
     return this.#post;
   }
@@ -78,6 +92,7 @@ export class StatusPost {
     const message = statusMessage(state);
     const props = statusProps(state);
     const current = this.#post;
+    this.#last = "sent";
     if (current && (await this.#edited(current, { message, props }))) return;
     const thread = await this.#thread.get(this.#deadline);
     const first = { props, pendingPostId: this.#key };
@@ -89,6 +104,7 @@ export class StatusPost {
       this.#thread.drop("its first message is gone (deleted?)");
       post = await this.send(message, first);
     }
+    this.#last = isQueued(post) ? "queued" : "sent";
     // A first post still on its way when the end posts the same one: remembered once.
     if (this.#post) return;
     this.#post = post;
@@ -134,8 +150,10 @@ export class StatusPost {
    */
   async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
     const { notify } = this.options;
+    // Edits made once the run is ending are its final word: an outbox short of room keeps them.
+    const call = { deadline: this.#deadline, final: this.#deadline !== undefined };
     try {
-      await notify.edit(post, patch, { deadline: this.#deadline });
+      this.#last = isQueued(await notify.edit(post, patch, call)) ? "queued" : "sent";
       return true;
     } catch (error) {
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
@@ -147,7 +165,7 @@ export class StatusPost {
         return false;
       }
       // Still there: the refusal was not the post's. Once more now; another failure waits for the next try.
-      await notify.edit(post, patch, { deadline: this.#deadline });
+      this.#last = isQueued(await notify.edit(post, patch, call)) ? "queued" : "sent";
       return true;
     }
   }
