@@ -138,7 +138,10 @@ describe("log and tail", () => {
   test("the log holds every byte of binary output, and only this run's", async () => {
     const log = tmp.path("binary.log");
     writeFileSync(log, "before\n");
-    await runHarness(["bash", "-c", `cat "${binaryFile}"; cat "${binaryFile}" >&2`], {
+    // The second copy starts once the first is in the log: read from two pipes, the end of one and
+    // the start of the other could otherwise be logged in either order.
+    const logged1 = `while [ "$(stat -c %s "${log}")" -lt ${binary.length} ]; do sleep 0.01; done`;
+    await runHarness(["bash", "-c", `cat "${binaryFile}"; ${logged1}; cat "${binaryFile}" >&2`], {
       resultPath: resultPath(),
       env: { MMN_TEST_LOG: log },
     });
