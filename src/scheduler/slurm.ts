@@ -5,8 +5,10 @@ import {
   NO_LIMIT_MS,
   parseSacct,
   parseSacctRuns,
+  parseSacctTasks,
   parseScontrol,
   parseScontrolJob,
+  parseSqueueArrays,
   parseSqueueJobs,
   parseSqueueJson,
   parseSqueueLimit,
@@ -128,6 +130,19 @@ export const slurm: Scheduler = {
   async activeJobs(timeoutMs) {
     const me = userInfo().username;
     return parseSqueueJobs(await ask(["squeue", "-h", "-u", me, "-o", "%A|%T"], timeoutMs));
+  },
+
+  /** %F is a task's array id (a job's own id outside an array); -r lists each pending task apart. */
+  async activeArrays(timeoutMs) {
+    const me = userInfo().username;
+    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%F|%T"], timeoutMs));
+  },
+
+  async arrayAccounting(arrayId, timeoutMs) {
+    return parseSacctTasks(
+      arrayId,
+      await ask(["sacct", "-n", "-P", "-X", "-j", arrayId, "-o", "JobID,State"], timeoutMs),
+    );
   },
 
   async earlierRuns(jobId, timeoutMs) {
