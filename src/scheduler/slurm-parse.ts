@@ -50,6 +50,21 @@ export function parseSacctTasks(arrayId: string, output: string | undefined): Ma
   return tasks;
 }
 
+/** `squeue -h -t PD -o "%A|%r|%j"`: the jobs whose reason is DependencyNeverSatisfied. */
+export function parseNeverSatisfied(output: string | undefined): Array<{ jobId: string; name: string }> | undefined {
+  if (output === undefined) return undefined;
+  return output.split("\n").flatMap((line) => {
+    const [jobId = "", reason = "", ...name] = line.trim().split("|");
+    return /^\d+$/.test(jobId) && reason === "DependencyNeverSatisfied" ? [{ jobId, name: name.join("|") }] : [];
+  });
+}
+
+/** `scontrol show job -o`'s Command= (the rest of the line is not the command's: it is the last field but a few). */
+export function parseScontrolCommand(output: string | undefined): string | undefined {
+  const command = / Command=(.*?)(?: WorkDir=| StdErr=| StdIn=| StdOut=|$)/.exec(output ?? "")?.[1];
+  return command && command !== "(null)" ? command : undefined;
+}
+
 export function parseSqueueLimit(output: string | undefined): TimeLimit | undefined {
   const [end = "", limit = ""] = (output?.trim().split("\n")[0] ?? "").split("|");
   const endsAt = parseLocalTime(end);

@@ -3,10 +3,12 @@ import { ask } from "./ask.ts";
 import { type ArrayMembership, bracketed, compact, digits, envValue, positive, type Scheduler } from "./scheduler.ts";
 import {
   NO_LIMIT_MS,
+  parseNeverSatisfied,
   parseSacct,
   parseSacctRuns,
   parseSacctTasks,
   parseScontrol,
+  parseScontrolCommand,
   parseScontrolJob,
   parseSqueueArrays,
   parseSqueueJobs,
@@ -19,6 +21,9 @@ import { parseMemory } from "./units.ts";
 
 /** How long the time limit's question may take: it runs beside the command and delays nothing. */
 const LIMIT_QUERY_MS = 5000;
+
+/** Jobs whose scripts are read in one pass: the rest wait for the next. */
+const MAX_NEVER_RUNNABLE = 50;
 
 export const slurm: Scheduler = {
   kind: "slurm",
@@ -142,6 +147,22 @@ export const slurm: Scheduler = {
     return parseSacctTasks(
       arrayId,
       await ask(["sacct", "-n", "-P", "-X", "-j", arrayId, "-o", "JobID,State"], timeoutMs),
+    );
+  },
+
+  /** squeue's %r is the pending reason; the script by `scontrol write batch_script ID -` (to stdout), else scontrol's Command=. */
+  async neverRunnable(timeoutMs) {
+    const me = userInfo().username;
+    const pending = parseNeverSatisfied(await ask(["squeue", "-h", "-u", me, "-t", "PD", "-o", "%A|%r|%j"], timeoutMs));
+    if (!pending) return undefined;
+    return Promise.all(
+      pending.slice(0, MAX_NEVER_RUNNABLE).map(async ({ jobId, name }) => {
+        const script =
+          (await ask(["scontrol", "write", "batch_script", jobId, "-"], timeoutMs)) ??
+          parseScontrolCommand(await ask(["scontrol", "show", "job", "-o", jobId], timeoutMs)) ??
+          "";
+        return { jobId, name, script };
+      }),
     );
   },
 
