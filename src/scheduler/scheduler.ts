@@ -176,7 +176,7 @@ export interface Scheduler {
 }
 
 /** A job that will never run: its id, its name, and its batch script (or command) as the scheduler keeps it. */
-export interface NeverRunnable {
+interface NeverRunnable {
   jobId: string;
   name: string;
   script: string;
