@@ -22,6 +22,12 @@ import { parseMemory } from "./units.ts";
 /** How long the time limit's question may take: it runs beside the command and delays nothing. */
 const LIMIT_QUERY_MS = 5000;
 
+/**
+ * Who asks, for squeue's -u: the uid, which squeue takes as well as a name. Bun's userInfo()
+ * names the user from $USER, "unknown" where it is unset (a relay started with a bare environment).
+ */
+const user = () => String(process.getuid?.() ?? userInfo().username);
+
 /** Jobs whose scripts are read in one pass: the rest wait for the next. */
 const MAX_NEVER_RUNNABLE = 50;
 
@@ -133,13 +139,13 @@ export const slurm: Scheduler = {
 
   /** squeue lists by default only the jobs that are not over: pending, running, suspended, completing. */
   async activeJobs(timeoutMs) {
-    const me = userInfo().username;
+    const me = user();
     return parseSqueueJobs(await ask(["squeue", "-h", "-u", me, "-o", "%A|%T"], timeoutMs));
   },
 
   /** %F is a task's array id (a job's own id outside an array); -r lists each pending task apart. */
   async activeArrays(timeoutMs) {
-    const me = userInfo().username;
+    const me = user();
     return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%F|%T"], timeoutMs));
   },
 
@@ -152,7 +158,7 @@ export const slurm: Scheduler = {
 
   /** squeue's %r is the pending reason; the script by `scontrol write batch_script ID -` (to stdout), else scontrol's Command=. */
   async neverRunnable(timeoutMs) {
-    const me = userInfo().username;
+    const me = user();
     const pending = parseNeverSatisfied(await ask(["squeue", "-h", "-u", me, "-t", "PD", "-o", "%A|%r|%j"], timeoutMs));
     if (!pending) return undefined;
     return Promise.all(
