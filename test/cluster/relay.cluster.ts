@@ -155,6 +155,9 @@ describe.skipIf(skipReason !== undefined)("mmn relay closes what no run can", ()
     const arrays = join(box.home, ".local/state/mmn/hooks/.arrays");
     const boardPost = () => existsSync(join(arrays, `array-slurm-${id}`, "board-post.json"));
     await waitFor(() => box.threads().length === 1 && boardPost(), 60_000, "the array's board");
+    // Tasks run and wait: the relay leaves the board to them.
+    expect(await relayOnce(box)).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(box.threads()[0]!.status.message).toStartWith("🗂️");
     await cluster.scancel(id);
     await cluster.waitForState(id, ["CANCELLED"], 60_000);
     // The tasks that ran told their own ends; the board still waits for the others.
