@@ -1,21 +1,22 @@
 /**
- * Boards of job arrays that no task will close: the array was scancelled as a whole, or its
+ * For `mmn relay` (cli/relay.ts runs it as one step of its pass; here, beside the board it
+ * draws, since relay/ is below run/): boards of job arrays that no task will close: the array was scancelled as a whole, or its
  * waiting tasks were, and the last task to end never came. When the scheduler says no task of
  * the array is pending or running, the relay closes the board: the tasks that never ran
  * counted, those that died without a word with the scheduler's state, and the one notifying
  * "array done" reply, once (the ends' lock, then a claim by rename, then a look at the board).
  */
 
-import { fs, joinPath } from "../base/disk.ts";
-import { errorMessage, ServerError } from "../base/errors.ts";
-import type { Client } from "../client/client.ts";
-import { defaultHookDir } from "../hooks/hooks.ts";
-import type { ArrayTask } from "../run/array/array.ts";
-import { board, boardHeadline, boardMessage, boardProps } from "../run/array/board.ts";
-import { ArrayState, type BoardPost, type TaskRecord } from "../run/array/tasks.ts";
-import type { Scheduler } from "../scheduler/scheduler.ts";
-import { schedulerOf } from "../scheduler/schedulers.ts";
-import type { PassResult } from "./reconcile.ts";
+import { fs, joinPath } from "../../base/disk.ts";
+import { errorMessage, ServerError } from "../../base/errors.ts";
+import type { Client } from "../../client/client.ts";
+import { defaultHookDir } from "../../hooks/hooks.ts";
+import type { PassResult } from "../../relay/reconcile.ts";
+import type { Scheduler } from "../../scheduler/scheduler.ts";
+import { schedulerOf } from "../../scheduler/schedulers.ts";
+import type { ArrayTask } from "./array.ts";
+import { board, boardHeadline, boardMessage, boardProps } from "./board.ts";
+import { ArrayState, type BoardPost, type TaskRecord } from "./tasks.ts";
 
 const QUERY_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
