@@ -4,8 +4,10 @@ import { printable } from "../base/printable.ts";
 import type { Client } from "../client/client.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
 import { deliverOutbox } from "../outbox/index.ts";
+import { tellNeverRun } from "../relay/never-run.ts";
 import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
+import { closeArrays } from "../run/index.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { print, ui } from "./ui.ts";
@@ -14,7 +16,7 @@ const DEFAULT_POLL_S = 30;
 
 export default defineCommand({
   name: "mmn relay",
-  description: `On a login node (or any machine that reaches the server and shares your home directory): delivers what runs kept in the outbox on the shared home (a compute node without a route, a server down at a job's end), then finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. Each run is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
+  description: `On a login node (or any machine that reaches the server and shares your home directory): delivers what runs kept in the outbox on the shared home (a compute node without a route, a server down at a job's end), then finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. It closes the board of a job array none of whose tasks is left pending or running (a scancel of the whole array), counting the tasks that never ran; and says in a \`--thread\` that a step waiting on a dependency that failed (DependencyNeverSatisfied) will never run. Each run and each board is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
   flags: {
     once: { type: "boolean", description: "one pass, then exit (for cron and scrontab)" },
     poll: {
@@ -46,6 +48,8 @@ export default defineCommand({
     const steps: Array<() => Promise<{ failed: number }>> = [
       () => deliverKept(notify),
       () => reconcile({ registry, notify, host, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
+      () => closeArrays({ notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
+      () => tellNeverRun({ registry, notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
     ];
     // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
     let stopping = false;

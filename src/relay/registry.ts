@@ -121,6 +121,24 @@ export class RunRegistry {
     return claim;
   }
 
+  /**
+   * A mark that something was told (a step that will never run): made by one relay alone, an
+   * exclusive create. Undefined when it was made before, by this relay or another.
+   */
+  async mark(name: string): Promise<string | undefined> {
+    const disk = await fs();
+    await disk.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.#ownDir();
+    const file = joinPath(this.dir, `${safe(name)}.told`);
+    try {
+      await (await disk.open(file, "wx", 0o600)).close();
+      return file;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      throw error;
+    }
+  }
+
   /** The directory and the one above it are ours and nobody else's to write: never another user's link or folder. */
   async #ownDir(): Promise<void> {
     const disk = await fs();

@@ -5,6 +5,7 @@
 import type { WrapOptions, WrapResult } from "./session/options.ts";
 
 export { arrayTask } from "./array/array.ts";
+export { closeArrays } from "./array/close.ts";
 export { INHERITED_FDS } from "./process/fds.ts";
 export { oneArena, softLimits, tooTight } from "./process/limits.ts";
 export { LineEnd } from "./process/lineend.ts";

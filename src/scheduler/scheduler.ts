@@ -157,10 +157,29 @@ export interface Scheduler {
    * cannot be asked that way, or gives no answer.
    */
   activeJobs?(timeoutMs: number): Promise<Map<string, string> | undefined>;
+  /**
+   * The user's job arrays that still have a task pending or running: the array's id and how
+   * many, in one question; undefined where it cannot be asked that way, or gives no answer.
+   */
+  activeArrays?(timeoutMs: number): Promise<Map<string, number> | undefined>;
+  /** An array's tasks as accounting kept them: the task's id and its state ("CANCELLED"). */
+  arrayAccounting?(arrayId: string, timeoutMs: number): Promise<Map<string, string> | undefined>;
+  /**
+   * The user's jobs that wait on a dependency that can no longer be satisfied (Slurm's
+   * DependencyNeverSatisfied), each with its batch script (where mmn's `--thread` is read).
+   */
+  neverRunnable?(timeoutMs: number): Promise<NeverRunnable[] | undefined>;
   /** A requeued job's runs, oldest first, where accounting keeps them. */
   earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
   /** What accounting kept after the job's end, where there is any. */
   accounting(jobId: string, timeoutMs: number): Promise<Accounting | undefined>;
+}
+
+/** A job that will never run: its id, its name, and its batch script (or command) as the scheduler keeps it. */
+interface NeverRunnable {
+  jobId: string;
+  name: string;
+  script: string;
 }
 
 /** The processes above this one (ancestry.ts): the parent first. */

@@ -26,6 +26,45 @@ export function parseSqueueJobs(output: string | undefined): Map<string, string>
   return jobs;
 }
 
+/** `squeue -h -r -o "%F|%T"`: how many tasks of each array are not over. */
+export function parseSqueueArrays(output: string | undefined): Map<string, number> | undefined {
+  if (output === undefined) return undefined;
+  const arrays = new Map<string, number>();
+  for (const line of output.split("\n")) {
+    const [id = "", state = ""] = line.trim().split("|");
+    if (/^\d+$/.test(id) && state) arrays.set(id, (arrays.get(id) ?? 0) + 1);
+  }
+  return arrays;
+}
+
+/** `sacct -n -P -X -j ARRAY -o JobID,State`: "5000_3|CANCELLED by 1000" a line; a range of tasks that never ran ("5000_[8-20]") is left out. */
+export function parseSacctTasks(arrayId: string, output: string | undefined): Map<string, string> | undefined {
+  if (output === undefined) return undefined;
+  const tasks = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const [id = "", state = ""] = line.trim().split("|");
+    const task = id.startsWith(`${arrayId}_`) ? id.slice(arrayId.length + 1) : "";
+    const word = state.split(" ")[0] ?? "";
+    if (/^\d+$/.test(task) && /^[A-Z_]+$/.test(word)) tasks.set(task, word);
+  }
+  return tasks;
+}
+
+/** `squeue -h -t PD -o "%A|%r|%j"`: the jobs whose reason is DependencyNeverSatisfied. */
+export function parseNeverSatisfied(output: string | undefined): Array<{ jobId: string; name: string }> | undefined {
+  if (output === undefined) return undefined;
+  return output.split("\n").flatMap((line) => {
+    const [jobId = "", reason = "", ...name] = line.trim().split("|");
+    return /^\d+$/.test(jobId) && reason === "DependencyNeverSatisfied" ? [{ jobId, name: name.join("|") }] : [];
+  });
+}
+
+/** `scontrol show job -o`'s Command= (the rest of the line is not the command's: it is the last field but a few). */
+export function parseScontrolCommand(output: string | undefined): string | undefined {
+  const command = / Command=(.*?)(?: WorkDir=| StdErr=| StdIn=| StdOut=|$)/.exec(output ?? "")?.[1];
+  return command && command !== "(null)" ? command : undefined;
+}
+
 export function parseSqueueLimit(output: string | undefined): TimeLimit | undefined {
   const [end = "", limit = ""] = (output?.trim().split("\n")[0] ?? "").split("|");
   const endsAt = parseLocalTime(end);

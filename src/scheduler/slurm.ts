@@ -3,10 +3,14 @@ import { ask } from "./ask.ts";
 import { type ArrayMembership, bracketed, compact, digits, envValue, positive, type Scheduler } from "./scheduler.ts";
 import {
   NO_LIMIT_MS,
+  parseNeverSatisfied,
   parseSacct,
   parseSacctRuns,
+  parseSacctTasks,
   parseScontrol,
+  parseScontrolCommand,
   parseScontrolJob,
+  parseSqueueArrays,
   parseSqueueJobs,
   parseSqueueJson,
   parseSqueueLimit,
@@ -17,6 +21,15 @@ import { parseMemory } from "./units.ts";
 
 /** How long the time limit's question may take: it runs beside the command and delays nothing. */
 const LIMIT_QUERY_MS = 5000;
+
+/**
+ * Who asks, for squeue's -u: the uid, which squeue takes as well as a name. Bun's userInfo()
+ * names the user from $USER, "unknown" where it is unset (a relay started with a bare environment).
+ */
+const user = () => String(process.getuid?.() ?? userInfo().username);
+
+/** Jobs whose scripts are read in one pass: the rest wait for the next. */
+const MAX_NEVER_RUNNABLE = 50;
 
 export const slurm: Scheduler = {
   kind: "slurm",
@@ -126,8 +139,37 @@ export const slurm: Scheduler = {
 
   /** squeue lists by default only the jobs that are not over: pending, running, suspended, completing. */
   async activeJobs(timeoutMs) {
-    const me = userInfo().username;
+    const me = user();
     return parseSqueueJobs(await ask(["squeue", "-h", "-u", me, "-o", "%A|%T"], timeoutMs));
+  },
+
+  /** %F is a task's array id (a job's own id outside an array); -r lists each pending task apart. */
+  async activeArrays(timeoutMs) {
+    const me = user();
+    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%F|%T"], timeoutMs));
+  },
+
+  async arrayAccounting(arrayId, timeoutMs) {
+    return parseSacctTasks(
+      arrayId,
+      await ask(["sacct", "-n", "-P", "-X", "-j", arrayId, "-o", "JobID,State"], timeoutMs),
+    );
+  },
+
+  /** squeue's %r is the pending reason; the script by `scontrol write batch_script ID -` (to stdout), else scontrol's Command=. */
+  async neverRunnable(timeoutMs) {
+    const me = user();
+    const pending = parseNeverSatisfied(await ask(["squeue", "-h", "-u", me, "-t", "PD", "-o", "%A|%r|%j"], timeoutMs));
+    if (!pending) return undefined;
+    return Promise.all(
+      pending.slice(0, MAX_NEVER_RUNNABLE).map(async ({ jobId, name }) => {
+        const script =
+          (await ask(["scontrol", "write", "batch_script", jobId, "-"], timeoutMs)) ??
+          parseScontrolCommand(await ask(["scontrol", "show", "job", "-o", jobId], timeoutMs)) ??
+          "";
+        return { jobId, name, script };
+      }),
+    );
   },
 
   async earlierRuns(jobId, timeoutMs) {

@@ -2,7 +2,7 @@
 // letting mmn speak gets Slurm's word. Without `exec`, proctrack/cgroup's SIGTERM reaches only the
 // batch shell and the cgroup's SIGKILL ends mmn unheard; `scancel -s KILL` ends an exec'd one alike.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
@@ -146,4 +146,62 @@ describe.skipIf(skipReason !== undefined)("mmn relay under Slurm", () => {
     },
     120_000,
   );
+});
+
+describe.skipIf(skipReason !== undefined)("mmn relay closes what no run can", () => {
+  test.concurrent("an array of 20, 4 at a time, scancelled as a whole with tasks waiting: the board closed, the never-run counted, one reply", async () => {
+    const box = jobBox(server, cluster, "relayarray");
+    const id = await box.submit("exec mmn run -- sleep 300\n", ["--array=1-20%4"]);
+    const arrays = join(box.home, ".local/state/mmn/hooks/.arrays");
+    const boardPost = () => existsSync(join(arrays, `array-slurm-${id}`, "board-post.json"));
+    await waitFor(() => box.threads().length === 1 && boardPost(), 60_000, "the array's board");
+    // Tasks run and wait: the relay leaves the board to them.
+    expect(await relayOnce(box)).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(box.threads()[0]!.status.message).toStartWith("🗂️");
+    await cluster.scancel(id);
+    await cluster.waitForState(id, ["CANCELLED"], 60_000);
+    // The tasks that ran told their own ends; the board still waits for the others.
+    const [before] = box.threads();
+    expect(before!.status.message).toMatch(
+      /^🗂️ \*\*relayarray\*\* \(array \d+\): 0 running, 0 succeeded, \d failed, \d+ waiting of 20 tasks/,
+    );
+    const relay = await relayOnce(box);
+    console.log(`array closed: relay pass ${relay.ms} ms\n${relay.stdout}`);
+    expect(relay.stderr).toBe("");
+    expect(relay.code).toBe(0);
+    const [, ran, never] = /(\d+) failed of 20 tasks; (\d+) waiting tasks were cancelled/.exec(relay.stdout) ?? [];
+    expect(Number(ran) + Number(never)).toBe(20);
+    expect(Number(never)).toBeGreaterThanOrEqual(16);
+    const [after] = box.threads();
+    const headline = `❌ **relayarray** (array ${id}): 0 succeeded, ${ran} failed of 20 tasks; ${never} waiting tasks were cancelled`;
+    expect(after!.status.message).toStartWith(headline);
+    expect((after!.status.props.attachments as Array<{ color: string }>)[0]!.color).toBe("danger");
+    expect(after!.replies.filter((r) => r.message.startsWith(headline))).toHaveLength(1);
+    expect((await relayOnce(box)).stdout).toBe("");
+    expect(box.threads()[0]!.replies).toHaveLength(after!.replies.length);
+  }, 150_000);
+
+  test.concurrent('an afterok chain whose first step fails: the second step\'s "will never run" in the thread', async () => {
+    const box = jobBox(server, cluster, "relaychain");
+    const first = await box.submit("exec mmn run --thread chain -- sh -c 'exit 4'\n");
+    const second = await box.submit("exec mmn run --thread chain -- true\n", [`--dependency=afterok:${first}`]);
+    await cluster.waitForState(first, ["FAILED"], 60_000);
+    // Slurm sets the reason at its next look at the queue: asked until then.
+    for (let tries = 0; !(await cluster.jobs(second))[0]?.raw.includes("Reason=DependencyNeverSatisfied"); tries++) {
+      if (tries > 60) throw new Error("the second step never said DependencyNeverSatisfied");
+      await Bun.sleep(500);
+    }
+    await waitFor(() => box.posts().some((p) => p.message.includes("exit code 4")), 20_000, "the first step's end");
+    const relay = await relayOnce(box);
+    console.log(`chain: relay pass ${relay.ms} ms\n${relay.stdout}`);
+    expect(relay.stderr).toBe("");
+    expect(relay.stdout).toBe(`told: job ${second} in thread chain: step relaychain will never run\n`);
+    const told = box.threads()[0]!.replies.map((r) => r.message);
+    expect(told.at(-1)).toBe(
+      `⛔ step relaychain (job ${second}) will never run: its dependency failed (Slurm: DependencyNeverSatisfied)`,
+    );
+    expect((await relayOnce(box)).stdout).toBe("");
+    expect(box.threads()[0]!.replies).toHaveLength(told.length);
+    await cluster.scancel(second);
+  }, 120_000);
 });

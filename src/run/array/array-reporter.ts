@@ -206,7 +206,27 @@ export class ArrayReporter implements RunReporter {
       props: boardProps(array, first, name),
       deadline: this.#end,
     });
+    await this.#leaveForRelay(this.#board);
     return this.#board;
+  }
+
+  /** Where the board is, for a relay that closes it when no task is left to (a scancel of the whole array). */
+  async #leaveForRelay(hook: MessageHook): Promise<void> {
+    const { array, state, mention, name, on, notify } = this.options;
+    if (!array.scheduler) return;
+    await state
+      .writeBoardPost({
+        scheduler: array.scheduler,
+        arrayId: array.arrayId,
+        ...(array.count !== undefined ? { count: array.count } : {}),
+        ...(name !== undefined ? { name } : {}),
+        ...(mention ? { mention } : {}),
+        on,
+        postId: hook.postId,
+        channelId: hook.channelId,
+        server: notify.serverUrl,
+      })
+      .catch((error: unknown) => this.options.debug(`the board is not left for mmn relay: ${errorMessage(error)}`));
   }
 
   /** At most one edit per interval for the whole array, by whichever task asks first. */

@@ -11,6 +11,8 @@ export interface ArrayTask {
   boardId: string;
   arrayId: string;
   taskId: string;
+  /** The scheduler's kind ("slurm"): the relay asks it whether the array still has tasks to run. */
+  scheduler?: string;
   /** How many tasks the array has, when the scheduler tells (Slurm: SLURM_ARRAY_TASK_COUNT, or MAX - MIN + 1). */
   count: number | undefined;
   /** The job's name (`#SBATCH -J sweep`), for the board's headline. */
@@ -23,5 +25,12 @@ export function arrayTask(env: Env): ArrayTask | undefined {
   if (!task) return undefined;
   const safe = task.arrayId.replace(/[^\w.-]+/g, "_");
   const { arrayId, taskId, count, name } = task;
-  return { boardId: `array-${task.scheduler.kind}-${safe}`, arrayId, taskId, count, name };
+  return {
+    boardId: `array-${task.scheduler.kind}-${safe}`,
+    arrayId,
+    taskId,
+    scheduler: task.scheduler.kind,
+    count,
+    name,
+  };
 }

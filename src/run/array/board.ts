@@ -56,6 +56,13 @@ function failures(b: Board, most = 10): string {
 
 /** The one line a notification shows. */
 export function boardHeadline(array: ArrayTask, b: Board, name?: string): string {
+  // Closed by the scheduler's word (mmn relay): the tasks that never ran are said, not hidden.
+  if (b.done && b.waiting > 0) {
+    const counts = `${b.succeeded} succeeded, ${b.failed.length} failed of ${b.total} tasks`;
+    const never = `${b.waiting} waiting ${b.waiting === 1 ? "task was" : "tasks were"} cancelled`;
+    const why = b.failed.length ? ` (${failures(b, 5)})` : "";
+    return `${b.failed.length ? "❌" : "🛑"} ${title(array, name)}: ${counts}; ${never}${why}`;
+  }
   if (b.done && b.failed.length === 0) return `✅ ${title(array, name)}: all ${b.total} tasks succeeded`;
   if (b.done) return `❌ ${title(array, name)}: ${b.failed.length} of ${b.total} tasks failed (${failures(b, 5)})`;
   const counts = [
@@ -92,7 +99,7 @@ export function boardProps(array: ArrayTask, b: Board, name?: string): Record<st
     attachments: [
       {
         fallback: boardHeadline(array, b, name).replace(/\*\*/g, ""),
-        color: b.done ? (b.failed.length ? "danger" : "good") : "#1c58d9",
+        color: b.done ? (b.failed.length || b.waiting ? "danger" : "good") : "#1c58d9",
         fields,
         footer: `mmn run · array ${array.arrayId} · ${b.total} tasks`,
       },

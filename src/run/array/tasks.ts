@@ -7,6 +7,7 @@
  */
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { fs, joinPath, parentDir } from "../../base/disk.ts";
+import { isId } from "../../base/ids.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../../base/read-file.ts";
 import { lockFile, type Release } from "../../hooks/hook-lock.ts";
 import type { Phase } from "../report/render.ts";
@@ -31,6 +32,8 @@ const MAX_FOLDED_BYTES = 16 * 1024 * 1024;
 const FINAL_EDIT_WAIT_MS = 10_000;
 const FOLDED = "board.json";
 const ANNOUNCED = "announced.json";
+/** Where the board is and what array it is for: what `mmn relay` needs to close it when no task can. */
+const BOARD_POST = "board-post.json";
 /** A task's file moved aside while it is folded: read like the file itself until it is gone. */
 const ASIDE = /\.task\.\d+\.\w+\.applied$/;
 
@@ -127,6 +130,32 @@ export class ArrayState {
     return release;
   }
 
+  /** Written once the board exists, for the relay (relay/arrays.ts). */
+  async writeBoardPost(post: BoardPost): Promise<void> {
+    await writeFileAtomic(joinPath(this.dir, BOARD_POST), JSON.stringify(post));
+  }
+
+  async boardPost(): Promise<BoardPost | undefined> {
+    return parseBoardPost(await this.#read(BOARD_POST, MAX_RECORD_BYTES));
+  }
+
+  /**
+   * The right to close the board for the relay alone: a rename, which one of two relays wins.
+   * Undefined when another relay was first (or there is no board).
+   */
+  async claimClose(): Promise<string | undefined> {
+    const claim = joinPath(this.dir, `${BOARD_POST}.claimed-${process.pid}-${crypto.randomUUID().slice(0, 8)}`);
+    return (await fs()).rename(joinPath(this.dir, BOARD_POST), claim).then(
+      () => claim,
+      () => undefined,
+    );
+  }
+
+  /** The claim given back: the server could not be reached, the next pass tries again. */
+  async unclaimClose(claim: string): Promise<void> {
+    await (await fs()).rename(claim, joinPath(this.dir, BOARD_POST)).catch(() => {});
+  }
+
   /** The array is done: no periodic edit may draw the board any more. */
   async markDone(): Promise<void> {
     await writeFileAtomic(joinPath(this.dir, "done"), "");
@@ -137,7 +166,7 @@ export class ArrayState {
     const disk = await fs();
     const names = await disk.readdir(this.dir).catch(() => [] as string[]);
     const spent = names.filter(
-      (name) => /\.task$|\.applied$/.test(name) || [FOLDED, ANNOUNCED, "edited"].includes(name),
+      (name) => /\.task$|\.applied$|^board-post\.json/.test(name) || [FOLDED, ANNOUNCED, "edited"].includes(name),
     );
     await Promise.all(spent.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
   }
@@ -175,6 +204,30 @@ export class ArrayState {
   #editing(maxWaitMs: number): Promise<Release> {
     return lockFile(joinPath(this.dir, "editing"), { maxWaitMs });
   }
+}
+
+export interface BoardPost {
+  scheduler: string;
+  arrayId: string;
+  count?: number;
+  name?: string;
+  mention?: string;
+  on: "always" | "failure";
+  postId: string;
+  channelId: string;
+  server: string;
+}
+
+function parseBoardPost(value: unknown): BoardPost | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const post = value as Partial<BoardPost>;
+  const word = (text: unknown) => typeof text === "string" && /^[\w.-]{1,64}$/.test(text);
+  if (!word(post.scheduler) || !word(post.arrayId) || !isId(post.postId) || !isId(post.channelId)) return undefined;
+  if (typeof post.server !== "string" || (post.on !== "always" && post.on !== "failure")) return undefined;
+  if (post.count !== undefined && !(Number.isInteger(post.count) && post.count > 0)) return undefined;
+  if (post.name !== undefined && typeof post.name !== "string") return undefined;
+  if (post.mention !== undefined && !word(post.mention)) return undefined;
+  return post as BoardPost;
 }
 
 /** A restart (a requeued task) starts later; of one start, its end is newer than its running. */

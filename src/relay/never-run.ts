@@ -1,0 +1,74 @@
+/**
+ * Steps of a dependency chain that will never run: a job submitted with
+ * `--dependency=afterok:X` whose X failed waits for ever (Slurm's DependencyNeverSatisfied),
+ * and its `mmn run --thread ID` never starts, so it never registered. The relay asks the
+ * scheduler for such jobs, reads `--thread` from their scripts, and says in that thread that
+ * the step will never run: once (a mark made by an exclusive create), however many relays run.
+ */
+import { errorMessage } from "../base/errors.ts";
+import { printable } from "../base/printable.ts";
+import type { Client } from "../client/client.ts";
+import { validateId } from "../hooks/hook-file.ts";
+import { DirectoryHookStore, defaultHookDir, type HookStore } from "../hooks/hooks.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import { installedScheduler } from "../scheduler/schedulers.ts";
+import type { PassResult } from "./reconcile.ts";
+import type { RunRegistry } from "./registry.ts";
+
+const QUERY_MS = 10_000;
+
+export interface NeverRunOptions {
+  registry: RunRegistry;
+  notify: Client;
+  info: (line: string) => void;
+  warn: (line: string) => void;
+  scheduler?: Scheduler;
+  /** The user's hooks, where the threads' first messages are known. */
+  hooks?: HookStore;
+}
+
+export async function tellNeverRun(options: NeverRunOptions): Promise<PassResult> {
+  const result: PassResult = { told: 0, left: 0, failed: 0 };
+  const scheduler = options.scheduler ?? installedScheduler();
+  const jobs = await scheduler.neverRunnable?.(QUERY_MS);
+  if (!jobs?.length) return result;
+  const hooks = options.hooks ?? new DirectoryHookStore(defaultHookDir());
+  for (const job of jobs) {
+    const thread = threadOf(job.script);
+    const hook = thread && (await hooks.get(thread).catch(() => undefined));
+    // Not a step of mmn's, or its thread was never started: nowhere to say it.
+    if (!hook) continue;
+    const mark = await options.registry.mark(`never-${scheduler.kind}-${job.jobId}`);
+    if (!mark) continue;
+    const name = printable(job.name, 100) || `job ${job.jobId}`;
+    const text = `⛔ step ${name} (job ${job.jobId}) will never run: its dependency failed (${scheduler.words.name}: DependencyNeverSatisfied)`;
+    try {
+      const key = `relay:thread:${thread}`;
+      await options.notify.hooks.set({ ...hook, id: key });
+      await options.notify.reply(text, { to: key });
+      options.info(`job ${job.jobId} in thread ${thread}: step ${name} will never run`);
+      result.told++;
+    } catch (error) {
+      // Told on the next pass: the mark is taken back.
+      await options.registry.retire(mark);
+      options.warn(`job ${job.jobId}: ${errorMessage(error)}; tried again on the next pass`);
+      result.failed++;
+    }
+  }
+  return result;
+}
+
+/** The `--thread ID` (or `--thread=ID`) of an `mmn run` in a job's script; undefined where there is none. */
+export function threadOf(script: string): string | undefined {
+  for (const line of script.split("\n")) {
+    if (!/\bmmn\b.*\brun\b/.test(line)) continue;
+    const id = /(?:^|\s)--thread(?:=|\s+)(["']?)([^\s"']+)\1/.exec(line)?.[2];
+    if (!id) continue;
+    try {
+      return validateId(id);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * mmn relay closes the board of a job array that no task will close: the array was scancelled
+ * as a whole with tasks still waiting. The scheduler (stand-ins) says no task is left; the
+ * board turns red with the tasks that never ran counted, and one reply notifies, once.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Post } from "@mattermost/types/posts";
+import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { standIns } from "../helpers/stand-ins.ts";
+import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
+
+let server: TestServer;
+let box: Sandbox;
+useRunServer((s, b) => {
+  server = s;
+  box = b;
+});
+const slurm = standIns();
+
+const env = (task?: number) => ({
+  ...box.env,
+  PATH: `${slurm.bin}:${box.env.PATH}`,
+  ...(task === undefined
+    ? {}
+    : {
+        SLURM_JOB_ID: String(5000 + task),
+        SLURM_JOB_NAME: "sweep",
+        SLURM_ARRAY_JOB_ID: "5000",
+        SLURM_ARRAY_TASK_ID: String(task),
+        SLURM_ARRAY_TASK_COUNT: "20",
+        MMN_TEST_INTERVAL_MS: "200",
+        MMN_TEST_ARRAY_GATHER_MS: "100",
+      }),
+});
+const stateDir = () => join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+const roots = () => alicePosts(server).filter((p) => !p.root_id);
+const replies = (root: Post) => alicePosts(server).filter((p) => p.root_id === root.id);
+
+describe("mmn relay closes an array's board", () => {
+  test("scancelled with 17 tasks waiting and one running: closed red, the never-run counted, one notifying reply, once", async () => {
+    slurm.reset();
+    expect((await mmn(box, ["run", "--", "true"], { env: env(1) })).code).toBe(0);
+    expect((await mmn(box, ["run", "--", "sh", "-c", "exit 3"], { env: env(2) })).code).toBe(3);
+    // Task 3's mmn dies with its job (SIGKILL): its record still says running.
+    const proc = Bun.spawn([...MMN, "run", "--", "sleep", "30"], {
+      cwd: box.cwd,
+      env: env(3),
+      stdout: "ignore",
+      stderr: "ignore",
+      detached: true,
+    });
+    await waitFor(() => existsSync(join(stateDir(), "3.task")), 5000, "task 3's record");
+    process.kill(-proc.pid, "SIGKILL");
+    await proc.exited;
+    const [board, ...others] = roots();
+    expect(others).toEqual([]);
+
+    // The scheduler still has tasks of the array waiting: the board is left as it is.
+    slurm.add("squeue", 'printf "5000|PENDING\\n5000|PENDING\\n4999|RUNNING\\n"');
+    const waiting = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(waiting).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(server.postsIn(board!.channel_id).find((p) => p.id === board!.id)!.message).toStartWith("🗂️");
+
+    slurm.add("squeue", 'printf "4999|RUNNING\\n"');
+    slurm.add(
+      "sacct",
+      'printf "5000_1|COMPLETED\\n5000_2|FAILED\\n5000_3|CANCELLED by 1000\\n5000_[4-20]|CANCELLED by 1000\\n"',
+    );
+    const before = replies(board!).length;
+    const closed = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(closed.stderr).toBe("");
+    expect(closed.code).toBe(0);
+    const headline =
+      "❌ **sweep** (array 5000): 1 succeeded, 2 failed of 20 tasks; 17 waiting tasks were cancelled (2: failed with exit code 3; 3: ended without a word from mmn: Slurm says CANCELLED)";
+    expect(closed.stdout).toBe(`told: array 5000: ${headline.replace(/\*\*/g, "")}\n`);
+    expect(slurm.askedOf("squeue")).toContain("-h -r -u");
+    expect(slurm.askedOf("sacct")).toContain("-j 5000 ");
+    const edited = server.postsIn(board!.channel_id).find((p) => p.id === board!.id)!;
+    expect(edited.message).toBe(headline);
+    expect((edited.props.attachments as Array<{ color: string }>)[0]!.color).toBe("danger");
+    const told = replies(board!).slice(before);
+    expect(told.map((p) => p.message)).toEqual([headline]);
+    expect(readdirSync(stateDir())).toEqual(["done"]);
+
+    const again = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(again).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies(board!).length).toBe(before + 1);
+  });
+});
