@@ -1,6 +1,5 @@
 import { UsageError } from "../base/errors.ts";
 import { namedRecipient, type Recipient } from "../client/recipient.ts";
-
 import type { Operand } from "./command.ts";
 import type { FlagSpecs } from "./flags.ts";
 

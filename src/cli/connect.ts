@@ -3,14 +3,11 @@ import { readSmallFile } from "../base/read-file.ts";
 import { Client } from "../client/client.ts";
 import { clientOptions, diskStores } from "../config/client-options.ts";
 import type { MmnConfig } from "../config/config.ts";
-
 import type { NotifyOptions } from "../library/notify-options.ts";
 import { defaultOutboxDir, Outbox } from "../outbox/store.ts";
-
 import { type CliContext, cliConfig } from "./context.ts";
 import { testBackoff } from "./run-timing.ts";
 import { phase } from "./trace.ts";
-
 import { ui } from "./ui.ts";
 
 /** The client as the CLI uses it: hooks and resolved names on disk, shared between nodes. */
@@ -34,7 +31,6 @@ export async function connect(
   const notify = new Client(
     {
       ...client,
-
       onRetry: ({ attempt, waitMs, reason }) => {
         if (`${attempt} ${reason}` === lastRetry) return;
         lastRetry = `${attempt} ${reason}`;

@@ -3,7 +3,6 @@ import { AfterSendError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { writeHookFile } from "../hooks/hook-file.ts";
 import { isQueued } from "../outbox/courier.ts";
-
 import { print, ui } from "./ui.ts";
 
 /**

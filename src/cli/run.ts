@@ -1,6 +1,5 @@
 import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
-
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";

@@ -1,7 +1,6 @@
 import type { UserProfile } from "@mattermost/types/users";
 import { ConfigError, ServerError, UsageError } from "../base/errors.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
-
 import * as rest from "../mattermost/endpoints.ts";
 import type { NameCache } from "./names.ts";
 import type { Recipient } from "./recipient.ts";

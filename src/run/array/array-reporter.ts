@@ -13,7 +13,6 @@ import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { OnceWarning } from "../report/once-warning.ts";
-
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";

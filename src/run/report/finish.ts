@@ -1,7 +1,6 @@
 import { basename } from "node:path";
 import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
-
 import { type LogLoss, logSlice, trimNote } from "./attachment.ts";
 import { type Attachments, collectAttachments } from "./attachments.ts";
 import { finalReply, type RunState } from "./render.ts";

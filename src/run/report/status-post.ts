@@ -7,7 +7,6 @@ import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
 import type { Registration } from "./registration.ts";
-
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
 
