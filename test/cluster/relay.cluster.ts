@@ -131,7 +131,13 @@ describe.skipIf(skipReason !== undefined)("mmn relay under Slurm", () => {
         await cluster.scancel(id);
         await cluster.waitForState(id, ["CANCELLED"], 30_000);
         const endedAt = Date.now();
-        await waitFor(() => box.threads()[0]!.replies.length === 1, 35_000, "the relay's reply");
+        // The reply goes first (it notifies), the edit after it: both are waited for.
+        const told = () => box.threads()[0]!;
+        await waitFor(
+          () => told().replies.length === 1 && told().status.message.startsWith("🛑"),
+          35_000,
+          "the relay's reply and edit",
+        );
         const delay = box.threads()[0]!.replies[0]!.create_at - endedAt;
         console.log(`relay --poll 30: the phone told ${delay} ms after the job's end`);
         expect(delay).toBeLessThan(31_000);
