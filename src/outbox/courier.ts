@@ -167,7 +167,7 @@ export class OutboxCourier implements Courier {
   /** This host's outbox tried, oldest first, a few entries at most; one delivery at a time in this process. */
   #flush(call: Call): Promise<void> {
     const hosts = [this.outbox.host];
-    const { deadline } = roomy(call);
+    const { deadline } = roomy(call, FLUSH_KEEP);
     const run = this.#flushing.then(() =>
       deliverEntries(this.direct, this.outbox, { server: this.options.server, hosts, limit: 50, deadline }).then(
         () => {},
@@ -220,10 +220,10 @@ export const isQueued = (post: Pick<Post, "id">): boolean => isStandIn(post.id);
  * The call's deadline, less a moment to keep the parcel in when the network fails: the end of
  * a run stops waiting at its deadline, and a parcel kept after it would be kept too late.
  */
-function roomy<T extends Call>(call: T): T {
+function roomy<T extends Call>(call: T, keep: Keep = { ms: KEEP_MS, share: 1 / 5 }): T {
   const { deadline } = call;
   if (!deadline) return call;
-  const margin = Math.min(KEEP_MS, Math.max(0, deadline.at - performance.now()) / 5);
+  const margin = Math.min(keep.ms, Math.max(0, deadline.at - performance.now()) * keep.share);
   const sooner = (at: number | undefined) => (at === undefined ? undefined : Math.min(at, deadline.at - margin));
   return {
     ...call,
@@ -237,6 +237,19 @@ function roomy<T extends Call>(call: T): T {
 
 /** What writing an entry may take, on a slow NFS home. */
 const KEEP_MS = 500;
+
+/**
+ * The outbox tried before a parcel that must wait behind it leaves that parcel more: up to half
+ * the call's time. Against a server that hangs, the try takes all it is given, and the parcel
+ * is kept after it (a 0.4 s end once kept its reply too late on a loaded machine, with 80 ms).
+ */
+const FLUSH_KEEP: Keep = { ms: 2 * KEEP_MS, share: 1 / 2 };
+
+/** The time kept back from a call's deadline: at most `ms`, and at most `share` of what is left. */
+interface Keep {
+  ms: number;
+  share: number;
+}
 
 /**
  * What is kept for later is what the network failed: never a refusal. Uploads failing on a
