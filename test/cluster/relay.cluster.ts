@@ -166,7 +166,13 @@ describe.skipIf(skipReason !== undefined)("mmn relay closes what no run can", ()
     expect(box.threads()[0]!.status.message).toStartWith("🗂️");
     await cluster.scancel(id);
     await cluster.waitForState(id, ["CANCELLED"], 60_000);
-    // The tasks that ran told their own ends; the board still waits for the others.
+    // The tasks that ran tell their own ends (the last edit may land after squeue says CANCELLED);
+    // the board still waits for the others.
+    await waitFor(
+      () => /\b0 running\b/.test(box.threads()[0]!.status.message),
+      30_000,
+      "the ends of the tasks that ran",
+    );
     const [before] = box.threads();
     expect(before!.status.message).toMatch(
       /^🗂️ \*\*relayarray\*\* \(array \d+\): 0 running, 0 succeeded, \d failed, \d+ waiting of 20 tasks/,
