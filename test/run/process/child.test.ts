@@ -106,11 +106,13 @@ describe("passthrough", () => {
   });
 
   test("python output arrives while python still runs", async () => {
-    const proc = startHarness(["python3", "-c", "import time; print('early'); time.sleep(3)"], {
-      resultPath: resultPath(),
-    });
+    // Python goes on only once its line has arrived here: buffered, the line would never come.
+    const go = tmp.path("python-go");
+    const script = `import os, time\nprint('early')\nwhile not os.path.exists(${JSON.stringify(go)}): time.sleep(0.01)`;
+    const proc = startHarness(["python3", "-c", script], { resultPath: resultPath() });
     const reader = proc.stdout.getReader();
-    const deadline = Bun.sleep(2000).then(() => undefined);
+    // Only a bound for a failure to be reported before the test's own timeout, not a measure.
+    const deadline = Bun.sleep(20_000).then(() => undefined);
     let seen = ""; // unbuffered python writes the text and its newline apart
     while (!seen.includes("\n")) {
       const next = await Promise.race([reader.read(), deadline]);
@@ -118,7 +120,7 @@ describe("passthrough", () => {
       seen += text(next.value);
     }
     expect(seen).toBe("early\n");
-    proc.kill();
+    writeFileSync(go, "");
     await proc.exited;
   });
 });
