@@ -72,7 +72,7 @@ export async function lockFile(path: string, options: LockOptions = {}): Promise
  * is moved aside before it is removed, and put back if what was moved was not what was
  * judged: a live lock broken would let two processes in.
  */
-async function breakIfStale(path: string, afterJudging?: () => Promise<void>): Promise<boolean> {
+export async function breakIfStale(path: string, afterJudging?: () => Promise<void>): Promise<boolean> {
   const disk = await fs();
   const judged = await look(path);
   // Gone already: try again to take it.

@@ -4,7 +4,8 @@
  * board turns red with the tasks that never ran counted, and one reply notifies, once.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -56,6 +57,9 @@ describe("mmn relay closes an array's board", () => {
     await waitFor(() => existsSync(join(stateDir(), "3.task")), 5000, "task 3's record");
     process.kill(-proc.pid, "SIGKILL");
     await proc.exited;
+    // Killed while it drew the board, it leaves the edit lock behind (a lock of a dead process).
+    const editing = join(stateDir(), "editing");
+    if (!existsSync(editing)) writeFileSync(editing, `${proc.pid}@${hostname()} ${new Date().toISOString()}\n`);
     const [board, ...others] = roots();
     expect(others).toEqual([]);
 

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../../base/atomic.ts";
 import { fs, joinPath, parentDir } from "../../base/disk.ts";
 import { isId } from "../../base/ids.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../../base/read-file.ts";
-import { lockFile, type Release } from "../../hooks/hook-lock.ts";
+import { breakIfStale, lockFile, type Release } from "../../hooks/hook-lock.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {
@@ -31,6 +31,7 @@ const MAX_FOLDED_BYTES = 16 * 1024 * 1024;
 /** The board waits this long for an edit on its way before its last one. */
 const FINAL_EDIT_WAIT_MS = 10_000;
 const FOLDED = "board.json";
+const EDITING = "editing";
 const ANNOUNCED = "announced.json";
 /** Where the board is and what array it is for: what `mmn relay` needs to close it when no task can. */
 const BOARD_POST = "board-post.json";
@@ -161,7 +162,10 @@ export class ArrayState {
     await writeFileAtomic(joinPath(this.dir, "done"), "");
   }
 
-  /** What the tasks of a done array kept here, removed: only the `done` mark (and locks held) stay. */
+  /**
+   * What the tasks of a done array kept here, removed: only the `done` mark (and locks held)
+   * stay. The edit lock of a task killed while it drew the board goes too.
+   */
   async clearSpent(): Promise<void> {
     const disk = await fs();
     const names = await disk.readdir(this.dir).catch(() => [] as string[]);
@@ -169,6 +173,7 @@ export class ArrayState {
       (name) => /\.task$|\.applied$|^board-post\.json/.test(name) || [FOLDED, ANNOUNCED, "edited"].includes(name),
     );
     await Promise.all(spent.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
+    if (names.includes(EDITING)) await breakIfStale(joinPath(this.dir, EDITING)).catch(() => {});
   }
 
   async isDone(): Promise<boolean> {
@@ -202,7 +207,7 @@ export class ArrayState {
   }
 
   #editing(maxWaitMs: number): Promise<Release> {
-    return lockFile(joinPath(this.dir, "editing"), { maxWaitMs });
+    return lockFile(joinPath(this.dir, EDITING), { maxWaitMs });
   }
 }
 
