@@ -14,7 +14,7 @@ import type { FlagSpecs } from "./flags.ts";
  * a hyphen that breaks a copied command line; anything beyond ASCII by its code point, which
  * every troff reads whatever the input's encoding; a line starting with `.` or `'` is text.
  */
-export function roff(text: string): string {
+function roff(text: string): string {
   let out = "";
   for (const char of text.replace(/\\/g, "\\e").replace(/-/g, "\\-")) {
     const code = char.codePointAt(0)!;
