@@ -6,7 +6,7 @@
  * `--from DIR` packs the binaries found in DIR instead of building them, and `--out DIR`
  * writes elsewhere: the install tests pack stand-ins in a second.
  *
- * gzip, not xz: xz -9 is ~18 % smaller, but it unpacks ~5x slower in CPU time on a login
+ * gzip, not xz: xz -6 is 24 % smaller, but it unpacks 3x slower in CPU time on a login
  * node (README: Install the binary, for the figures), and gzip is on every machine, macOS and
  * busybox included, where the `xz` program often is not.
  */
