@@ -13,6 +13,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,7 +91,11 @@ beforeAll(async () => {
   writeFileSync(join(root, "cpuinfo-avx2"), "flags\t\t: fpu sse2 avx avx2 bmi2\n");
   writeFileSync(join(root, "cpuinfo-old"), "flags\t\t: fpu sse2 sse4_2 avx\n");
 });
-afterAll(() => server?.stop(true));
+// Real binaries are 100 MiB each: nothing of them stays in /tmp.
+afterAll(async () => {
+  await server?.stop(true);
+  rmSync(root, { recursive: true, force: true });
+});
 
 interface Machine {
   os?: string;
