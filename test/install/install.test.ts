@@ -35,6 +35,8 @@ let server: ReturnType<typeof Bun.serve>;
 const served = new Map<string, Uint8Array>();
 const tampered = new Map<string, Uint8Array>();
 const asked: string[] = [];
+/** A download the server starts, then holds until the test lets it end (cut short). */
+let held: { name: string; arrived: () => void; finished: Promise<void> } | undefined;
 
 /** A binary for another machine, as far as install.sh can tell: it answers --version and help --man. */
 const standIn = (name: string) =>
@@ -76,6 +78,20 @@ beforeAll(async () => {
     fetch(request) {
       const name = decodeURIComponent(new URL(request.url).pathname.replace(/^\/release\//, ""));
       asked.push(name);
+      if (held?.name === name) {
+        const { arrived, finished } = held;
+        const half = served.get(name)!.subarray(0, 16);
+        return new Response(
+          new ReadableStream({
+            async start(controller) {
+              controller.enqueue(half);
+              arrived();
+              await finished;
+              controller.close();
+            },
+          }),
+        );
+      }
       const body = tampered.get(name) ?? served.get(name);
       return body ? new Response(body) : new Response("not found", { status: 404 });
     },
@@ -131,6 +147,25 @@ async function install(args: string[], machine: Machine = {}) {
     proc.exited,
   ]);
   return { home, stdout, stderr, code, asked: [...asked] };
+}
+
+/** `sh install.sh` again in that home, on an arm64 Linux, from the folder: a second install over the first. */
+function reinstall(home: string, env: Record<string, string> = {}) {
+  const as = USER === undefined ? [] : ["setpriv", `--reuid=${USER}`, `--regid=${USER}`, "--clear-groups", "--"];
+  const base = `http://127.0.0.1:${server.port}/release`;
+  return Bun.spawn([...as, "sh", join(release, "install.sh"), "--base-url", base, `--prefix=${join(home, "tools")}`], {
+    cwd: home,
+    env: {
+      HOME: home,
+      PATH: `${fakes}:/usr/bin:/bin`,
+      FAKE_OS: "Linux",
+      FAKE_ARCH: "aarch64",
+      FAKE_GLIBC: "glibc 2.36",
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
 }
 
 const run = (path: string, args: string[]) => {
@@ -210,28 +245,7 @@ describe(`install.sh${USER === undefined ? " (as this user: not root, cannot bec
     // The same home again: a mirror now serves an altered binary.
     tampered.set("mmn-linux-arm64.gz", Bun.gzipSync(new TextEncoder().encode(standIn("evil"))));
     try {
-      const again = Bun.spawn(
-        [
-          ...(USER === undefined ? [] : ["setpriv", `--reuid=${USER}`, `--regid=${USER}`, "--clear-groups", "--"]),
-          "sh",
-          join(release, "install.sh"),
-          "--base-url",
-          `http://127.0.0.1:${server.port}/release`,
-          `--prefix=${join(first.home, "tools")}`,
-        ],
-        {
-          cwd: first.home,
-          env: {
-            HOME: first.home,
-            PATH: `${fakes}:/usr/bin:/bin`,
-            FAKE_OS: "Linux",
-            FAKE_ARCH: "aarch64",
-            FAKE_GLIBC: "glibc 2.36",
-          },
-          stdout: "pipe",
-          stderr: "pipe",
-        },
-      );
+      const again = reinstall(first.home);
       const [stderr, code] = await Promise.all([new Response(again.stderr).text(), again.exited]);
       expect(code).toBe(1);
       expect(stderr).toContain("mmn install: error: mmn-linux-arm64.gz does not match its checksum in SHA256SUMS");
@@ -241,6 +255,29 @@ describe(`install.sh${USER === undefined ? " (as this user: not root, cannot bec
     }
     expect(run(bin, ["--version"])).toBe("stand-in mmn-linux-arm64");
     expect(readdirSync(join(first.home, "tools/bin"))).toEqual(["mmn"]);
+  });
+
+  test("an install stopped in the middle of the download leaves the old binary and no temporary file", async () => {
+    const first = await install(["--prefix", "tools"], { arch: "aarch64" });
+    expect(first.code).toBe(0);
+    const tmp = ownDir(join(first.home, "tmp"));
+    let arrived = () => {};
+    const asked = new Promise<void>((resolve) => (arrived = resolve));
+    let finish = () => {};
+    held = { name: "mmn-linux-arm64.gz", arrived, finished: new Promise<void>((resolve) => (finish = resolve)) };
+    try {
+      const again = reinstall(first.home, { TMPDIR: tmp });
+      await asked;
+      again.kill("SIGTERM");
+      // The shell runs its trap once curl, its foreground command, ends: the server closes the download.
+      finish();
+      expect(await again.exited).toBe(143);
+    } finally {
+      held = undefined;
+    }
+    expect(run(join(first.home, "tools/bin/mmn"), ["--version"])).toBe("stand-in mmn-linux-arm64");
+    expect(readdirSync(join(first.home, "tools/bin"))).toEqual(["mmn"]);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   test.if(Bun.which("shellcheck") !== null)("install.sh is POSIX sh that shellcheck finds nothing in", () => {
