@@ -9,9 +9,12 @@ import { requireContent } from "../client/checks.ts";
 import type { Client } from "../client/client.ts";
 import { prepareFiles } from "../client/files.ts";
 import type { Recipient } from "../client/recipient.ts";
+import type { LoadedConfig } from "../config/config.ts";
 import { arrayTask, startPreview } from "../run/index.ts";
+import { connect } from "./connect.ts";
 import type { CliContext } from "./context.ts";
-import { print } from "./ui.ts";
+import { attachGlobs, audience, configSettings, type Settings } from "./run-options.ts";
+import { print, ui } from "./ui.ts";
 
 const named = (to: Recipient) => ("user" in to ? `@${to.user}` : `~${to.channel}`);
 const quoted = (id: string) => JSON.stringify(id);
@@ -62,50 +65,74 @@ export async function previewSend(
   print(`${lines.join("\n")}\n`);
 }
 
-/** What `mmn run` would post, and when; without connect's `notify`, why it would post nothing. */
-export function previewRun(
+/** What of run's flags a dry run reads besides those every run checks first. */
+interface RunFlags {
+  delivery?: string | undefined;
+  mention?: string | true | undefined;
+  title?: string | undefined;
+  "hide-command"?: boolean | undefined;
+  logs?: boolean | undefined;
+  attach: string[];
+  array?: string | undefined;
+}
+
+/**
+ * What `mmn run` would post, and when: the configuration and the recipient chosen as the run
+ * chooses them (a broken configuration: why it would post nothing), the start message drawn.
+ */
+export async function previewRun(
   ctx: CliContext,
+  flags: RunFlags,
   ask: {
     command: readonly string[];
+    target: Recipient | undefined;
     id: string;
-    recipient: Recipient | undefined;
-    unreported: unknown;
-    on: "always" | "failure";
-    interval: number;
-    tail: number;
-    title: string | undefined;
-    hideCommand: boolean;
-    mention: string | undefined;
     thread: string | undefined;
-    logs: boolean;
-    attach: readonly string[];
-    eachTask: boolean;
+    settings: Partial<Settings>;
   },
-): number {
-  const { recipient, on, id } = ask;
-  const lines = ["dry run: the command is not run and nothing is posted", `command: ${ask.command.join(" ")}`];
-  if (ask.unreported !== undefined || !recipient) {
-    const why = ask.unreported !== undefined ? errorMessage(ask.unreported) : "no recipient (-u, -c or mmn setup)";
+): Promise<number> {
+  const { command, id, thread } = ask;
+  const lines = ["dry run: the command is not run and nothing is posted", `command: ${command.join(" ")}`];
+  let loaded: LoadedConfig | undefined;
+  let unreported: unknown;
+  try {
+    ({ config: loaded } = await connect(ctx, { delivery: flags.delivery }));
+  } catch (error) {
+    unreported = error;
+  }
+  const warn = (message: string) => ui.raw(message);
+  const { on, interval, tail } = configSettings(loaded, ask.settings, warn);
+  const { recipient, mention } = audience(ask.target ?? {}, flags.mention, loaded?.config ?? {}, warn);
+  if (unreported !== undefined || !recipient) {
+    const why = unreported !== undefined ? errorMessage(unreported) : "no recipient (-u, -c or mmn setup)";
     lines.push(`nothing would be posted: ${why}; the command would run without notifications`);
     print(`${lines.join("\n")}\n`);
     return 0;
   }
-  const array = ask.eachTask ? undefined : arrayTask(ctx.env);
-  const where = ask.thread !== undefined ? ` in the thread of the message known as ${quoted(ask.thread)}` : "";
+  const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
+  const where = thread !== undefined ? ` in the thread of the message known as ${quoted(thread)}` : "";
   lines.push(`to: ${named(recipient)}${where}, as ${quoted(id)}`);
+  const attach = attachGlobs(flags.attach, loaded?.config.attach);
   const end = [
     "the outcome",
-    ...(ask.logs ? ["the log attached"] : []),
-    ...(ask.attach.length ? [`the files matching ${ask.attach.join(", ")}`] : []),
-    ...(ask.mention ? [`mentioning @${ask.mention}`] : []),
+    ...(flags.logs !== false ? ["the log attached"] : []),
+    ...(attach.length ? [`the files matching ${attach.join(", ")}`] : []),
+    ...(mention ? [`mentioning @${mention}`] : []),
   ].join(", ");
   if (array) lines.push(`reported on the board of array ${array.arrayId} (${array.boardId}), one line per task`);
   else if (on === "failure") lines.push(`no start message; only if the command fails, one message with ${end}`);
   else {
-    const tail = ask.tail > 0 ? ` with its last ${ask.tail} lines of output` : "";
+    const start = startPreview({
+      command,
+      id,
+      title: flags.title,
+      hideCommand: flags["hide-command"] === true,
+      tailLines: tail,
+    });
+    const shown = tail > 0 ? ` with its last ${tail} lines of output` : "";
     lines.push(
-      `the start message, edited every ${ask.interval} s while it runs${tail}:`,
-      startPreview({ ...ask, tailLines: ask.tail }),
+      `the start message, edited every ${interval} s while it runs${shown}:`,
+      start,
       `at the end: the message edited, and a reply with ${end}`,
     );
   }

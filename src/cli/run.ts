@@ -1,15 +1,13 @@
 import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
-import type { Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
-import type { CliContext } from "./context.ts";
 import { previewRun } from "./dry-run.ts";
-import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId, type Settings } from "./run-options.ts";
+import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "./run-options.ts";
 import { runWaits } from "./run-timing.ts";
 import { startLinesAfter, ui } from "./ui.ts";
 
@@ -116,7 +114,7 @@ export default defineCommand({
     const id = runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
-    if (flags["dry-run"]) return preview(ctx, flags, { command, target, id, thread, settings });
+    if (flags["dry-run"]) return previewRun(ctx, flags, { command, target, id, thread, settings });
     const log = await checkLog(flags.log, notice);
     const waits = runWaits(ctx.env);
 
@@ -194,51 +192,3 @@ export default defineCommand({
     return code;
   },
 });
-
-/** What of run's flags a dry run reads besides those every run checks first. */
-interface RunFlags {
-  delivery?: string | undefined;
-  mention?: string | true | undefined;
-  title?: string | undefined;
-  "hide-command"?: boolean | undefined;
-  logs?: boolean | undefined;
-  attach: string[];
-  array?: string | undefined;
-}
-
-/** `--dry-run`: the run's checks and choices as they would be made, then what would be posted. */
-async function preview(
-  ctx: CliContext,
-  flags: RunFlags,
-  ask: {
-    command: string[];
-    target: Recipient | undefined;
-    id: string;
-    thread: string | undefined;
-    settings: Partial<Settings>;
-  },
-): Promise<number> {
-  let loaded: LoadedConfig | undefined;
-  let unreported: unknown;
-  try {
-    ({ config: loaded } = await connect(ctx, { delivery: flags.delivery }));
-  } catch (error) {
-    unreported = error;
-  }
-  const { on, interval, tail } = configSettings(loaded, ask.settings, notice);
-  const { recipient, mention } = audience(ask.target ?? {}, flags.mention, loaded?.config ?? {}, notice);
-  return previewRun(ctx, {
-    ...ask,
-    recipient,
-    unreported,
-    on,
-    interval,
-    tail,
-    title: flags.title,
-    hideCommand: flags["hide-command"] === true,
-    mention,
-    logs: flags.logs !== false,
-    attach: attachGlobs(flags.attach, loaded?.config.attach),
-    eachTask: flags.array === "each",
-  });
-}
