@@ -9,18 +9,10 @@ import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { $ } from "bun";
 import { emitDeclarations } from "./declarations.ts";
+import { TARGETS } from "./targets.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const DIST = join(ROOT, "dist");
-
-const TARGETS = [
-  { target: "bun-linux-x64", out: "mmn-linux-x64" },
-  // Old cluster nodes lack AVX2, which the default x64 build needs.
-  { target: "bun-linux-x64-baseline", out: "mmn-linux-x64-baseline" },
-  { target: "bun-linux-arm64", out: "mmn-linux-arm64" },
-  { target: "bun-linux-x64-musl", out: "mmn-linux-x64-musl" },
-  { target: "bun-darwin-arm64", out: "mmn-darwin-arm64" },
-];
 
 /**
  * ESM split into chunks: each command's code is a chunk of its own that its `import()`

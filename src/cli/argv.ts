@@ -36,6 +36,9 @@ type Valued = Exclude<GlobalName, Switch>;
 export type GlobalFlags = Record<Switch, boolean> & Partial<Record<Valued, string>>;
 const GLOBALS = Object.entries(GLOBAL_FLAGS) as Array<[GlobalName, (typeof GLOBAL_FLAGS)[GlobalName]]>;
 
+/** The same declarations as one command's flags, for the manual page. */
+export const GLOBAL_FLAG_SPECS: FlagSpecs = GLOBAL_FLAGS;
+
 /** Their names, for "did you mean". */
 export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_FLAGS);
 

@@ -1,6 +1,8 @@
 import type { ArgsDef } from "citty";
+import { GLOBAL_OPTIONS } from "./argv.ts";
 import type { CliContext } from "./context.ts";
 import type { FlagSpecs, Parsed } from "./flags.ts";
+import { isTerminal } from "./tty.ts";
 
 export interface Operand {
   name: string;
@@ -29,8 +31,19 @@ export interface Command<S extends FlagSpecs = FlagSpecs> {
  */
 export const defineCommand = <S extends FlagSpecs>(command: Command<S>): Command => command as unknown as Command;
 
+/** A command's whole help: `mmn send --help` and `mmn help send`. */
+export async function commandHelp(command: Command): Promise<string> {
+  return `${cleanUsage(await usage(command))}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${command.examples}\n`;
+}
+
+/** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
+const cleanUsage = (text: string) =>
+  (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""))
+    .replace(/[ \t]+$/gm, "")
+    .trimEnd();
+
 /** citty renders the help, from the same declarations that parse the flags. */
-export async function usage(command: Command): Promise<string> {
+async function usage(command: Command): Promise<string> {
   const { renderUsage } = await import("citty");
   const args: ArgsDef = {};
   for (const operand of command.operands ?? [])

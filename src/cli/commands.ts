@@ -48,6 +48,10 @@ export const COMMANDS: CommandTable = {
     summary: "list, show, export, import or remove message hooks",
     load: async () => (await import("./hook.ts")).default,
   },
+  help: {
+    summary: "show the help of mmn or of a command; --man: the manual page",
+    load: async () => (await import("./help.ts")).default,
+  },
   completion: {
     summary: "print a shell completion script (bash, zsh, fish)",
     load: async () => (await import("./completion.ts")).default,
@@ -57,6 +61,10 @@ export const COMMANDS: CommandTable = {
 /** The command of that name; not one of Object's own properties (`mmn constructor`). */
 export const commandNamed = (name: string | undefined): CommandEntry | undefined =>
   name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+
+/** Also the manual page's EXIT STATUS. */
+export const EXIT_CODES = `Exit codes: 0 ok, 1 server or network failure, 2 bad input (nothing sent),
+3 missing or invalid configuration; \`mmn run\` exits with the command's code.`;
 
 export const MAIN_HELP = `mmn — Mattermost notifications for long jobs
 
@@ -75,5 +83,4 @@ Examples:
   mmn run -- python train.py --epochs 50      # live status, log attached at the end
   sbatch --wrap "exec mmn run -c hpc-jobs -- ./simulate"
 
-Exit codes: 0 ok, 1 server or network failure, 2 bad input (nothing sent),
-3 missing or invalid configuration; \`mmn run\` exits with the command's code.`;
+${EXIT_CODES}`;

@@ -2,6 +2,7 @@ import { UsageError } from "../base/errors.ts";
 import { GLOBAL_FLAG_NAMES, GLOBAL_VALUE_FLAGS } from "./argv.ts";
 import { defineCommand } from "./command.ts";
 import type { CommandTable } from "./commands.ts";
+import { closest } from "./suggest.ts";
 import { print } from "./ui.ts";
 
 const examples = `  mmn completion bash > ~/.local/share/bash-completion/completions/mmn
@@ -11,12 +12,12 @@ const examples = `  mmn completion bash > ~/.local/share/bash-completion/complet
 const GLOBALS = GLOBAL_FLAG_NAMES.map((name) => `--${name}`);
 /** A shell test: the word is a global flag that takes a value (`--config`), so the next is that value. */
 const takesValue = (word: string) => GLOBAL_VALUE_FLAGS.map((flag) => `${word} == "${flag}"`).join(" || ");
-const HOOK_ACTIONS = ["list", "show", "export", "import", "rm"];
+const HOOK_ACTIONS = ["list", "show", "export", "import", "rm", "prune"];
 const SHELL_NAMES = ["bash", "zsh", "fish"];
 
 /** Words completed after a command besides its flags: hook's actions, completion's shells. */
-const operands = (name: string): string[] =>
-  name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : [];
+const operands = (name: string, commands: readonly string[]): readonly string[] =>
+  name === "hook" ? HOOK_ACTIONS : name === "completion" ? SHELL_NAMES : name === "help" ? commands : [];
 
 /** Flags of every command, read from the same declarations that parse them. */
 async function flagTable(commands: CommandTable): Promise<Record<string, string[]>> {
@@ -40,7 +41,10 @@ async function runValueFlags(commands: CommandTable): Promise<string[]> {
 
 function bash(table: Record<string, string[]>, runValues: string[]): string {
   const cases = Object.entries(table)
-    .map(([name, flags]) => `    ${name}) opts="${[...flags, ...GLOBALS, ...operands(name)].join(" ")}" ;;`)
+    .map(
+      ([name, flags]) =>
+        `    ${name}) opts="${[...flags, ...GLOBALS, ...operands(name, Object.keys(table))].join(" ")}" ;;`,
+    )
     .join("\n");
   // The command is the first word that is neither an option nor the value of a global one (--config).
   // After run's options, the wrapped command: its name, then its own words (files, by -o default).
@@ -82,7 +86,10 @@ complete -o default -F _mmn mmn
  */
 function zsh(table: Record<string, string[]>): string {
   const cases = Object.entries(table)
-    .map(([name, flags]) => `    ${name}) compadd -- ${[...flags, ...GLOBALS, ...operands(name)].join(" ")}; _files ;;`)
+    .map(
+      ([name, flags]) =>
+        `    ${name}) compadd -- ${[...flags, ...GLOBALS, ...operands(name, Object.keys(table))].join(" ")}; _files ;;`,
+    )
     .join("\n");
   return `#compdef mmn
 _mmn() {
@@ -141,7 +148,7 @@ function fish(table: Record<string, string[]>, runValues: string[]): string {
     const when = `__fish_seen_subcommand_from ${name}; and ${ours}`;
     for (const flag of flags)
       lines.push(`complete -c mmn -n "${when}" -l ${flag.slice(2)}${flag === "--on" ? ' -x -a "always failure"' : ""}`);
-    const words = operands(name);
+    const words = operands(name, Object.keys(table));
     if (words.length) lines.push(`complete -c mmn -n "${when}" -a "${words.join(" ")}"`);
   }
   lines.push(`complete -c mmn -n "__fish_seen_subcommand_from completion" -f`);
@@ -160,8 +167,12 @@ export default defineCommand({
     const shell = operands[0] ?? "";
     const render = Object.hasOwn(SHELLS, shell) ? SHELLS[shell] : undefined;
     if (operands.length > 1) throw new UsageError(`name one shell, got ${operands.length}: ${operands.join(" ")}`);
-    if (!render)
-      throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`);
+    if (!render) {
+      const near = shell ? closest(shell, SHELL_NAMES) : undefined;
+      throw new UsageError(`name a shell: bash, zsh or fish${shell ? ` (not ${JSON.stringify(shell)})` : ""}`, {
+        ...(near ? { hint: `did you mean mmn completion ${near}?` } : {}),
+      });
+    }
     print(render(await flagTable(ctx.commands), await runValueFlags(ctx.commands)));
     return 0;
   },

@@ -122,7 +122,10 @@ export function parseFlags<S extends FlagSpecs>(
     }
     if (inline === undefined) i++;
     if (spec.type === "enum" && !spec.values.includes(value)) {
-      throw new UsageError(`${shown} takes ${spec.values.join(" or ")}, not ${JSON.stringify(value)}`);
+      const near = closest(value, spec.values);
+      throw new UsageError(`${shown} takes ${spec.values.join(" or ")}, not ${JSON.stringify(value)}`, {
+        ...(near ? { hint: `did you mean ${shown} ${near}?` } : {}),
+      });
     }
     const previous = values[name];
     if (Array.isArray(previous)) values[name] = [...previous, value];

@@ -5,6 +5,7 @@ import { parseAge, pruneHooks } from "../hooks/hook-prune.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks/hooks.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
+import { closest } from "./suggest.ts";
 import { print, ui } from "./ui.ts";
 
 const examples = `  mmn hook list
@@ -53,7 +54,7 @@ export default defineCommand({
     const arity = ARITY[action];
     if (arity === undefined)
       throw new UsageError(`unknown hook action ${JSON.stringify(action)}`, {
-        hint: "use list, show, export, import, rm or prune",
+        hint: suggestion(closest(action, Object.keys(ARITY)), "use list, show, export, import, rm or prune"),
       });
     if (operands.length !== arity)
       throw new UsageError(`hook ${action} takes ${arity} argument${arity === 1 ? "" : "s"}, got ${operands.length}`, {
@@ -120,6 +121,9 @@ export default defineCommand({
     }
   },
 });
+
+const suggestion = (near: string | undefined, otherwise: string) =>
+  near ? `did you mean mmn hook ${near}? (${otherwise})` : otherwise;
 
 const days = (ms: number) =>
   ms >= 86_400_000 ? `${Math.floor(ms / 86_400_000)}d old` : `${Math.floor(ms / 3_600_000)}h old`;

@@ -1,22 +1,15 @@
 import { errnoText } from "../base/disk.ts";
 import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../base/errors.ts";
 import { VERSION } from "../base/version.ts";
-import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, GLOBAL_OPTIONS, splitArgv, wrappedCommandAt } from "./argv.ts";
-import { usage } from "./command.ts";
+import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
+import { commandHelp } from "./command.ts";
 import { COMMANDS, commandNamed, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
 import { closest } from "./suggest.ts";
 import { phase } from "./trace.ts";
-import { isTerminal } from "./tty.ts";
 import { markLines, print, setLevel, ui } from "./ui.ts";
-
-/** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */
-const cleanUsage = (text: string) =>
-  (isTerminal(1) && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""))
-    .replace(/[ \t]+$/gm, "")
-    .trimEnd();
 
 /** `--json` was asked for: a failure is told on stdout too, as one object a script can read. */
 let jsonOutput = false;
@@ -48,13 +41,21 @@ async function main(argv: string[]): Promise<number> {
     return globals.help ? 0 : 2;
   }
   const entry = commandNamed(name);
+  // A mistyped global flag before the command (`mmn --verbse send`) is taken for its name.
+  if (!entry && name.startsWith("-")) {
+    const near = closest(name.replace(/^-+/, ""), GLOBAL_FLAG_NAMES);
+    throw new UsageError(`unknown option ${name}`, {
+      hint: near ? `did you mean --${near}? (mmn --help)` : "mmn --help lists the options and commands",
+    });
+  }
   if (!entry) {
     const near = closest(name, Object.keys(COMMANDS));
     throw new UsageError(`unknown command ${JSON.stringify(name)}`, {
       hint: near ? `did you mean mmn ${near}? (mmn --help lists the commands)` : "run `mmn --help` to see the commands",
     });
   }
-  if (entry.wraps && !globals.help && "Bun" in globalThis) {
+  // A dry run runs nothing, not even alone under limits too tight for mmn.
+  if (entry.wraps && !globals.help && !ours.includes("--dry-run") && "Bun" in globalThis) {
     const code = await withoutMmn(wrapped.length === 0 ? (rest ?? []) : rest ? [...wrapped, "--", ...rest] : wrapped);
     if (code !== undefined) return code;
   }
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const command = await entry.load();
   phase("loaded");
   if (globals.help) {
-    print(`${cleanUsage(await usage(command))}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${command.examples}\n`);
+    print(await commandHelp(command));
     return 0;
   }
   // Not citty's runCommand: citty is not strict, and evaluating it costs start-up time on

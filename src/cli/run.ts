@@ -6,6 +6,7 @@ import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/in
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
+import { previewRun } from "./dry-run.ts";
 import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "./run-options.ts";
 import { runWaits } from "./run-timing.ts";
 import { startLinesAfter, ui } from "./ui.ts";
@@ -90,12 +91,17 @@ export default defineCommand({
       values: ["board", "each"],
       description: "in a job array: board (default) reports every task on one message; each: a message per task",
     },
+    "dry-run": {
+      type: "boolean",
+      description: "print the start message that would be posted, and to whom; run nothing, post nothing",
+    },
   },
   examples: `  mmn run -- python train.py --epochs 50
   mmn run -c hpc-jobs --title "ResNet sweep" --interval 60 --mention alice -- ./sweep.sh
   mmn run --on failure --mention -- make -j8
   #SBATCH --signal=B:USR1@120   # in a batch script: the job learns of its time limit
-  exec mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks`,
+  exec mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks
+  mmn run --dry-run -c hpc-jobs -- ./simulate   # the start message and its recipient; runs nothing`,
   async run({ flags, operands }, ctx) {
     // Every line of ours (marked "mmn: " since main) starts on a line of its own.
     const stderrLine = new LineEnd();
@@ -108,6 +114,7 @@ export default defineCommand({
     const id = runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
+    if (flags["dry-run"]) return previewRun(ctx, flags, { command, target, id, thread, settings });
     const log = await checkLog(flags.log, notice);
     const waits = runWaits(ctx.env);
 

@@ -15,7 +15,8 @@ import {
   timeoutOption,
 } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
-import { connect } from "./connect.ts";
+import { connect, deliveryOf } from "./connect.ts";
+import { previewSend } from "./dry-run.ts";
 import { readMessage } from "./input.ts";
 import { printResult } from "./output.ts";
 import { phase } from "./trace.ts";
@@ -43,13 +44,18 @@ export default defineCommand({
     ...timeoutFlag,
     ...deliveryFlag,
     ...jsonFlag,
+    "dry-run": {
+      type: "boolean",
+      description: "print what would be sent (recipient, message, files) and send nothing",
+    },
   },
   examples: `  mmn send "build finished"                      # to the default user or channel
   mmn send "results" -u alice -f plot.png -f log.txt
   mmn send -c town-square --id nightly "nightly: running"
   mmn send --id nightly "nightly: done ✔"         # same id: edits that message
   tail -n 50 train.log | mmn send -u alice        # message from stdin
-  mmn send --reply-to nightly "details" -f report.pdf`,
+  mmn send --reply-to nightly "details" -f report.pdf
+  mmn send --dry-run "results" -c hpc-jobs -f plot.png   # what would be sent; nothing is`,
   async run({ flags, operands }, ctx) {
     const target = targetOf(flags);
     const id = flags.id === undefined ? undefined : validateId(flags.id);
@@ -64,6 +70,12 @@ export default defineCommand({
     const { notify, config } = await connect(ctx, { delivery: flags.delivery }, timeoutOption(flags.timeout));
     const message = await readMessage(oneOperand(operands, "message"), { files: flags.file.length });
     const json = flags.json === true;
+    if (flags["dry-run"]) {
+      const to = target ?? pickRecipient({}, config.config);
+      const outbox = deliveryOf(config.config) === "outbox";
+      await previewSend(notify, { message, to, id, replyTo, files: flags.file, outbox, json });
+      return 0;
+    }
     let result: { post: Post; action: string };
     try {
       result = await notify.deliver(message, {
