@@ -103,7 +103,9 @@ test("the tarball is built by prepack from a clean tree and holds what users run
   expect(paths).toEqual(expect.arrayContaining(["dist/lib/index.d.ts", "dist/cli/mmn.js"]));
   expect(paths.filter((p) => !/^(dist\/(lib|cli)\/|LICENSE$|README\.md$|package\.json$)/.test(p))).toEqual([]);
   expect(tarball.files.find((f) => f.path === "dist/cli/mmn.js")?.mode).toBe(0o755);
-  expect(tarball.size).toBeLessThan(200_000);
+  // A bound against a tarball that takes in what it should not (sources, maps, the binary):
+  // the library and the npm CLI are ~200 kB gzipped with watch, the relay and webhooks.
+  expect(tarball.size).toBeLessThan(300_000);
 });
 
 describe("under Node 20, with no Bun on PATH", () => {
