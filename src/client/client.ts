@@ -1,12 +1,13 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import { UsageError } from "../base/errors.ts";
+import { ConfigError, UsageError } from "../base/errors.ts";
 import { normalizeUrl } from "../config/server-url.ts";
 import type { MessageHook } from "../hooks/hook-file.ts";
 import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
+import type { PostPriority } from "../mattermost/endpoints.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { OutboxDelivery } from "../outbox/delivery.ts";
 import type { Outbox } from "../outbox/store.ts";
@@ -20,6 +21,7 @@ import type { Recipient } from "./recipient.ts";
 import { askLimits } from "./server-limits.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets } from "./targets.ts";
+import { WebhookCourier, webhookCannot } from "./webhook-courier.ts";
 
 /**
  * What the CLI, the wrapper and the relay stand on: one server, as the token's user; every post, edit and reply
@@ -34,6 +36,8 @@ export class Client {
   readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
+  /** Set when the client posts through an incoming webhook (`webhook`): new posts only. */
+  readonly #hook: WebhookCourier | undefined;
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
@@ -48,8 +52,15 @@ export class Client {
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
     const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
     const { outbox, offline = false, keep = true } = delivery;
-    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
-    this.#courier = this.outbox?.courier ?? direct;
+    this.#hook = options.webhook ? new WebhookCourier(this.#api, this.#maxRunes) : undefined;
+    // A webhook's post cannot be looked up or edited later: the outbox's promises need a token.
+    if (this.#hook && offline)
+      throw new ConfigError("delivery=outbox needs a bot's token: a webhook's posts cannot be followed up");
+    this.outbox =
+      outbox && !this.#hook
+        ? new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep })
+        : undefined;
+    this.#courier = this.#hook ?? this.outbox?.courier ?? direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
   }
 
@@ -58,11 +69,18 @@ export class Client {
     return this.#api.serverUrl;
   }
 
+  /** Whether it posts through an incoming webhook: new posts only, no ids, files, edits or replies. */
+  get webhook(): boolean {
+    return this.#hook !== undefined;
+  }
+
   me(): Promise<UserProfile> {
+    if (this.#hook) return Promise.reject(webhookCannot("tell who it posts as"));
     return this.#targets.me();
   }
 
   checkRecipient(recipient: Recipient): Promise<string> {
+    if (this.#hook) return Promise.reject(webhookCannot("check a recipient without posting"));
     return this.#targets.check(recipient);
   }
 
@@ -88,7 +106,7 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
-    if (this.outbox?.offline) return Promise.resolve({});
+    if (this.outbox?.offline || this.#hook) return Promise.resolve({});
     this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
       this.#limits = undefined;
       throw error;
@@ -98,7 +116,12 @@ export class Client {
   }
 
   /** A new message to a user or a channel, resolved once; remembered under `id` when one is given. */
-  async send(message: string, to: Recipient, options: SendOptions & Call = {}): Promise<Post> {
+  async send(
+    message: string,
+    to: Recipient,
+    options: SendOptions & Call & { priority?: PostPriority | undefined } = {},
+  ): Promise<Post> {
+    if (this.#hook) return this.#throughHook(message, to, options);
     if (options.id !== undefined) requireId(options.id);
     // The name is checked before the files are: a mistake in either sends nothing.
     this.#targets.of(to);
@@ -114,10 +137,29 @@ export class Client {
       pendingPostId: options.pendingPostId,
       maxFileSize: await limit,
       oversized: options.oversized ?? "skip",
+      priority: options.priority,
       deadline: options.deadline,
     });
     if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
     return delivered(sent);
+  }
+
+  /** A new post through the webhook: to the recipient, or to the hook's own channel without one. */
+  async #throughHook(
+    message: string,
+    to: Recipient | undefined,
+    options: SendOptions & Call & { priority?: PostPriority | undefined },
+  ): Promise<Post> {
+    if (options.id !== undefined) throw webhookCannot("remember a message under an id (it answers no post to edit)");
+    if (options.rootId) throw webhookCannot("reply in a thread");
+    const files = await prepareFiles(options.files);
+    const { post } = await this.#hook!.send(message, to, {
+      files,
+      props: options.props,
+      priority: options.priority,
+      deadline: options.deadline,
+    });
+    return post;
   }
 
   /**
@@ -153,6 +195,10 @@ export class Client {
     },
   ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
     const { id, replyTo, to, files } = options;
+    if (this.#hook) {
+      if (replyTo !== undefined) throw webhookCannot("reply in a thread");
+      return { post: await this.#throughHook(message, to, { ...(files ? { files } : {}), id }), action: "sent" };
+    }
     return this.#known.locked(id, async () => {
       if (id !== undefined && (await this.hooks.get(id))) {
         return {

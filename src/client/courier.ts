@@ -46,6 +46,8 @@ export interface PostParcel extends Call {
   oversized?: Oversized;
   /** The server's MaxFileSize, when known: a larger file is not even sent. */
   maxFileSize?: number | undefined;
+  /** Message priority (a root post only), where the server allows it. */
+  priority?: rest.PostPriority | undefined;
 }
 
 export interface EditParcel extends Call {
