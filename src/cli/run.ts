@@ -18,7 +18,7 @@ const notice = (message: string) => ui.raw(message);
 export default defineCommand({
   name: "mmn run",
   description:
-    "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched.",
+    "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched. Through an incoming webhook (url=…/hooks/KEY), which cannot edit, reply or upload: a start message, then the outcome with the last lines inline, and no log.",
   wraps: true,
   operands: [
     {
@@ -133,17 +133,26 @@ export default defineCommand({
     } catch (error) {
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
-    const { on, interval, tail } = configSettings(loaded, settings, notice);
+    const configured = configSettings(loaded, settings, notice);
+    const { interval, tail } = configured;
     const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
-    if (notify && !recipient) {
+    // One board for the whole array: every task, on every node, finds it under the array's id.
+    const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
+    const hooked = notify?.webhook === true;
+    // A webhook keeps no board: an array's every task posting twice would flood the channel.
+    const on = hooked && array && configured.on === "always" ? "failure" : configured.on;
+    if (hooked && array)
+      notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
+    if (notify && !recipient && !hooked) {
       notice(
         "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",
       );
       notify = undefined;
     }
-    // One board for the whole array: every task, on every node, finds it under the array's id.
-    const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
-    if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
+    if (hooked && on === "always")
+      ui.info("reporting through the incoming webhook: a start message and a final one (a webhook cannot edit)");
+    else if (hooked) ui.info("reporting only a failure, through the incoming webhook, when the command ends");
+    else if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
     // Under --on failure nothing is posted unless the command fails: no message for `mmn update` to find until then.
     else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
     else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
@@ -154,7 +163,7 @@ export default defineCommand({
       report: {
         notify,
         ...(recipient ? { recipient } : {}),
-        ...(array ? { array } : {}),
+        ...(array && !hooked ? { array } : {}),
         ...(thread !== undefined ? { thread } : {}),
         on,
         ...(mention ? { mention } : {}),

@@ -74,6 +74,12 @@ export class Client {
     return this.#hook !== undefined;
   }
 
+  /** Whether the server takes incoming webhooks; nothing is posted (see WebhookCourier#probe). */
+  probeWebhook(): Promise<void> {
+    if (!this.#hook) return Promise.reject(new UsageError("no incoming webhook is configured"));
+    return this.#hook.probe();
+  }
+
   me(): Promise<UserProfile> {
     if (this.#hook) return Promise.reject(webhookCannot("tell who it posts as"));
     return this.#targets.me();
@@ -142,6 +148,12 @@ export class Client {
     });
     if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
     return delivered(sent);
+  }
+
+  /** A run's message through the webhook: to the recipient, or to the hook's own channel without one. */
+  postThroughHook(message: string, to: Recipient | undefined, call: Call = {}): Promise<Post> {
+    if (!this.#hook) return Promise.reject(new UsageError("no incoming webhook is configured"));
+    return this.#throughHook(message, to, call);
   }
 
   /** A new post through the webhook: to the recipient, or to the hook's own channel without one. */

@@ -1,5 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
-import { UsageError } from "../base/errors.ts";
+import { ServerError, UsageError } from "../base/errors.ts";
 import type { Api } from "../mattermost/api.ts";
 import type { PostPatch } from "../mattermost/endpoints.ts";
 import { postToWebhook } from "../mattermost/webhook.ts";
@@ -53,6 +53,20 @@ export class WebhookCourier implements Courier {
         parcel.deadline,
       );
     return { post: webhookPost(message) };
+  }
+
+  /**
+   * Whether the server takes incoming webhooks, and nothing is posted: an empty text is refused
+   * (400) after the switch is checked (501) and before the hook is looked up, so whether the
+   * hook exists is learnt only by a post.
+   */
+  async probe(): Promise<void> {
+    try {
+      await postToWebhook(this.api, { text: "" });
+    } catch (error) {
+      if (error instanceof ServerError && error.serverId === "web.incoming_webhook.text.app_error") return;
+      throw error;
+    }
   }
 
   edit(_post: PostRef, _message: string, _parcel: EditParcel): Promise<Sent> {

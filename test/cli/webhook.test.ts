@@ -114,3 +114,43 @@ describe("mmn send through an incoming webhook", () => {
       expect(readFileSync(join(f.parentPath, f.name), "utf8").includes(hook.id)).toBe(f.name === ".mmnrc");
   });
 });
+
+describe("mmn run through an incoming webhook", () => {
+  const finish = { MMN_TEST_FINISH_MS: "3000" };
+
+  test("a start message and a final one with the tail inline; nothing edited, nothing uploaded", async () => {
+    const r = await mmn(box, ["run", "-c", "town-square", "--", "sh", "-c", "echo one; echo two; exit 3"], {
+      env: finish,
+    });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("one\ntwo\n");
+    expect(r.stderr).toContain("a start message and a final one (a webhook cannot edit)");
+    const posts = server.postsIn(server.channels.townSquare.id).map((p) => p.message);
+    expect(posts).toHaveLength(2);
+    expect(posts[0]).toMatch(/^⏳ \*\*.*\*\* is running on /);
+    expect(posts[1]).toMatch(/^❌ \*\*.*\*\* failed with exit code 3 on /);
+    expect(posts[1]).toContain("one\ntwo");
+    expect(server.requests.every((q) => q.method === "POST" && q.path === `/hooks/${hook.id}`)).toBe(true);
+  });
+
+  test("the final message keeps within the server's limit: the tail's first lines go", async () => {
+    const script =
+      "i=0; while [ $i -lt 400 ]; do printf 'line %04d %s\\n' $i $(printf 'x%.0s' $(seq 60)); i=$((i+1)); done";
+    const r = await mmn(box, ["run", "--tail", "400", "--", "sh", "-c", script], { env: finish });
+    expect(r.code).toBe(0);
+    const final = server.postsIn(server.channels.general.id).at(-1)!.message;
+    expect([...final].length).toBeLessThanOrEqual(16383);
+    expect(final).toContain("line 0399");
+    expect(final).not.toContain("line 0000");
+    expect(final).toContain("more do not fit in one post");
+  });
+
+  test("--on failure: one message, and only for a failure; a refused hook never changes the exit code", async () => {
+    expect((await mmn(box, ["run", "--on", "failure", "--", "true"], { env: finish })).code).toBe(0);
+    expect(server.requests).toEqual([]);
+    server.deleteWebhook(hook.id);
+    const r = await mmn(box, ["run", "--", "sh", "-c", "exit 5"], { env: finish });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain("Invalid webhook. (HTTP 400)");
+  });
+});
