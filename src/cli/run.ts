@@ -2,7 +2,7 @@ import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
-import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
+import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, urgentChoice, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -67,6 +67,12 @@ export default defineCommand({
       values: ["always", "failure"],
       description: "always (default): report start, progress and end; failure: only a failed end",
     },
+    urgent: {
+      type: "enum",
+      values: ["failure", "never"],
+      description:
+        "failure (default): a failed run also gets a new post with urgent priority (acknowledgement and reminders where the server's licence allows), linking its thread; never: the reply alone",
+    },
     mention: {
       type: "optional",
       description: "@-mention NAME in the final reply (alone: the configured mention= or user)",
@@ -107,6 +113,7 @@ export default defineCommand({
     const target = targetOf(flags);
     const id = runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
+    const urgent = urgentChoice(flags.urgent);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
     const log = await checkLog(flags.log, notice);
     const waits = runWaits(ctx.env);
@@ -166,6 +173,7 @@ export default defineCommand({
         ...(array && !hooked ? { array } : {}),
         ...(thread !== undefined ? { thread } : {}),
         on,
+        ...(urgent ? { urgent } : {}),
         ...(mention ? { mention } : {}),
         ...(flags.title ? { title: flags.title } : {}),
         hideCommand: flags["hide-command"] === true,

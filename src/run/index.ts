@@ -12,6 +12,7 @@ export { LineEnd } from "./process/lineend.ts";
 export { runPlain } from "./process/plain.ts";
 export { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
 export { catchSignals } from "./process/signals.ts";
+export { urgentChoice } from "./report/urgent.ts";
 export type { LogChoice, RunTiming, WrapOptions, WrapResult } from "./session/options.ts";
 
 /**
