@@ -26,7 +26,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     buildNumber: "test",
     strictMultipartOrder: opts.strictMultipartOrder ?? true,
     incomingWebhooks: opts.incomingWebhooks ?? true,
-    postPriority: opts.postPriority ?? "licensed",
+    postPriority: opts.postPriority ?? "off",
     url: "",
   };
   const requests: RecordedRequest[] = [];

@@ -25,7 +25,7 @@ export interface TestServerOptions {
   strictMultipartOrder?: boolean;
   /** ServiceSettings.EnableIncomingWebhooks (default true); `settings` changes it later. */
   incomingWebhooks?: boolean;
-  /** Message priority: off, on without a licence (no acks, no persistent notifications), or licensed (default). */
+  /** Message priority: off (default), on without a licence (no acks, no persistent notifications), or licensed. */
   postPriority?: "off" | "unlicensed" | "licensed";
   /** Called once per request when it is finished (answered, destroyed or closed by close()). */
   onRequest?: (request: RecordedRequest) => void;

@@ -15,7 +15,11 @@ export function urgentChoice(value: string | undefined): UrgentChoice | undefine
   return value === "failure" || value === "never" ? value : undefined;
 }
 
-/** Whether this end is urgent under the choice. */
+/**
+ * Whether this end is urgent under the choice. A run someone cancelled (they know) or the
+ * scheduler requeued (it comes back) is no failure to wake anyone for.
+ */
 export function isUrgent(state: RunState, choice: UrgentChoice = DEFAULT_URGENT): boolean {
-  return choice === "failure" && state.phase !== "running" && state.phase !== "succeeded";
+  if (choice !== "failure" || state.phase === "running" || state.phase === "succeeded") return false;
+  return state.cause?.kind !== "cancelled" && state.cause?.kind !== "requeued";
 }
