@@ -59,6 +59,7 @@ describe("mmn send through an incoming webhook", () => {
       ["send", "x", "-f", file],
       ["send", "x", "--id", "job"],
       ["send", "x", "--reply-to", "job"],
+      ["send", "x", "--save-hook", "hook.json"],
     ]) {
       const r = await mmn(box, args);
       expect(r.code).not.toBe(0);
