@@ -145,7 +145,7 @@ export default defineCommand({
     const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
     // One board for the whole array: every task, on every node, finds it under the array's id.
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
-    const hooked = notify?.webhook === true;
+    const hooked = notify?.webhook !== undefined;
     // A webhook keeps no board: an array's every task posting twice would flood the channel.
     const on = hooked && array && configured.on === "always" ? "failure" : configured.on;
     if (hooked && array)

@@ -25,7 +25,7 @@ export async function setupWebhook(options: {
   const notify = new Client({ ...options.transport, url: hook.server, token: "", webhook: hook.url });
   await notify.ping();
   ui.success(`${hook.server} answers`);
-  await notify.probeWebhook();
+  await notify.webhook!.probe();
   ui.success(`it takes incoming webhooks (${hook.shown}); a webhook only posts: no edits, files or replies`);
   const config: MmnConfig = { ...(await ownValues(path)), url: hook.url };
   // A token beside a webhook would never be used, and would wait there to be leaked.

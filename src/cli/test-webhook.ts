@@ -32,7 +32,7 @@ export async function testWebhook(notify: Client, config: MmnConfig, options: { 
   };
   const shown = `${notify.serverUrl}/hooks/…`;
   const up = await check("server", () => notify.ping().then(() => notify.serverUrl));
-  const enabled = up && (await check("webhooks", () => notify.probeWebhook().then(() => `taken (${shown})`)));
+  const enabled = up && (await check("webhooks", () => notify.webhook!.probe().then(() => `taken (${shown})`)));
   const to = pickRecipient({}, config);
   const where = to ? ("user" in to ? `@${to.user}` : `~${to.channel}`) : "the hook's own channel";
   if (enabled && options.post)

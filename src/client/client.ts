@@ -1,18 +1,17 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import { ConfigError, UsageError } from "../base/errors.ts";
+import { UsageError } from "../base/errors.ts";
 import { normalizeUrl } from "../config/server-url.ts";
 import type { MessageHook } from "../hooks/hook-file.ts";
 import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
-import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
+import type { NotifyOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
-import type { PostPriority } from "../mattermost/endpoints.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { OutboxDelivery } from "../outbox/delivery.ts";
-import type { Outbox } from "../outbox/store.ts";
+import type { OutboxDelivery } from "../outbox/delivery.ts";
 import { requireContent, requireId } from "./checks.ts";
-import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
+import { type Call, type Courier, delivered, type PostRef, type SendCall } from "./courier.ts";
+import { chooseCourier, type DeliveryChoice } from "./couriers.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
@@ -21,7 +20,7 @@ import type { Recipient } from "./recipient.ts";
 import { askLimits } from "./server-limits.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets } from "./targets.ts";
-import { WebhookCourier, webhookCannot } from "./webhook-courier.ts";
+import { type WebhookCourier, webhookCannot } from "./webhook-courier.ts";
 
 /**
  * What the CLI, the wrapper and the relay stand on: one server, as the token's user; every post, edit and reply
@@ -36,31 +35,19 @@ export class Client {
   readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
-  /** Set when the client posts through an incoming webhook (`webhook`): new posts only. */
-  readonly #hook: WebhookCourier | undefined;
+  /** The incoming webhook it posts through, if any: new posts only, no ids, files, edits or replies. */
+  readonly webhook: WebhookCourier | undefined;
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
-  constructor(
-    options: NotifyOptions,
-    delivery: { outbox?: Outbox | undefined; offline?: boolean; keep?: boolean } = {},
-  ) {
+  constructor(options: NotifyOptions, delivery: DeliveryChoice = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
-    const { outbox, offline = false, keep = true } = delivery;
-    this.#hook = options.webhook ? new WebhookCourier(this.#api, this.#maxRunes) : undefined;
-    // A webhook's post cannot be looked up or edited later: the outbox's promises need a token.
-    if (this.#hook && offline)
-      throw new ConfigError("delivery=outbox needs a bot's token: a webhook's posts cannot be followed up");
-    this.outbox =
-      outbox && !this.#hook
-        ? new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep })
-        : undefined;
-    this.#courier = this.#hook ?? this.outbox?.courier ?? direct;
+    const chosen = chooseCourier(this.#api, this.#targets, this.#maxRunes, options.webhook, delivery);
+    ({ courier: this.#courier, hook: this.webhook, outbox: this.outbox } = chosen);
     this.#known = new KnownPosts(this.hooks, this.#api);
   }
 
@@ -69,24 +56,13 @@ export class Client {
     return this.#api.serverUrl;
   }
 
-  /** Whether it posts through an incoming webhook: new posts only, no ids, files, edits or replies. */
-  get webhook(): boolean {
-    return this.#hook !== undefined;
-  }
-
-  /** Whether the server takes incoming webhooks; nothing is posted (see WebhookCourier#probe). */
-  probeWebhook(): Promise<void> {
-    if (!this.#hook) return Promise.reject(new UsageError("no incoming webhook is configured"));
-    return this.#hook.probe();
-  }
-
   me(): Promise<UserProfile> {
-    if (this.#hook) return Promise.reject(webhookCannot("tell who it posts as"));
+    if (this.webhook) return Promise.reject(webhookCannot("tell who it posts as"));
     return this.#targets.me();
   }
 
   checkRecipient(recipient: Recipient): Promise<string> {
-    if (this.#hook) return Promise.reject(webhookCannot("check a recipient without posting"));
+    if (this.webhook) return Promise.reject(webhookCannot("check a recipient without posting"));
     return this.#targets.check(recipient);
   }
 
@@ -112,7 +88,7 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
-    if (this.outbox?.offline || this.#hook) return Promise.resolve({});
+    if (this.outbox?.offline || this.webhook) return Promise.resolve({});
     this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
       this.#limits = undefined;
       throw error;
@@ -122,12 +98,8 @@ export class Client {
   }
 
   /** A new message to a user or a channel, resolved once; remembered under `id` when one is given. */
-  async send(
-    message: string,
-    to: Recipient,
-    options: SendOptions & Call & { priority?: PostPriority | undefined } = {},
-  ): Promise<Post> {
-    if (this.#hook) return this.#throughHook(message, to, options);
+  async send(message: string, to: Recipient, options: SendCall = {}): Promise<Post> {
+    if (this.webhook) return this.webhook.message(message, to, options);
     if (options.id !== undefined) requireId(options.id);
     // The name is checked before the files are: a mistake in either sends nothing.
     this.#targets.of(to);
@@ -148,30 +120,6 @@ export class Client {
     });
     if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
     return delivered(sent);
-  }
-
-  /** A run's message through the webhook: to the recipient, or to the hook's own channel without one. */
-  postThroughHook(message: string, to: Recipient | undefined, call: Call = {}): Promise<Post> {
-    if (!this.#hook) return Promise.reject(new UsageError("no incoming webhook is configured"));
-    return this.#throughHook(message, to, call);
-  }
-
-  /** A new post through the webhook: to the recipient, or to the hook's own channel without one. */
-  async #throughHook(
-    message: string,
-    to: Recipient | undefined,
-    options: SendOptions & Call & { priority?: PostPriority | undefined },
-  ): Promise<Post> {
-    if (options.id !== undefined) throw webhookCannot("remember a message under an id (it answers no post to edit)");
-    if (options.rootId) throw webhookCannot("reply in a thread");
-    const files = await prepareFiles(options.files);
-    const { post } = await this.#hook!.send(message, to, {
-      files,
-      props: options.props,
-      priority: options.priority,
-      deadline: options.deadline,
-    });
-    return post;
   }
 
   /**
@@ -207,10 +155,8 @@ export class Client {
     },
   ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
     const { id, replyTo, to, files } = options;
-    if (this.#hook) {
-      if (replyTo !== undefined) throw webhookCannot("reply in a thread");
-      return { post: await this.#throughHook(message, to, { ...(files ? { files } : {}), id }), action: "sent" };
-    }
+    if (this.webhook && replyTo !== undefined) throw webhookCannot("reply in a thread");
+    if (this.webhook) return { post: await this.webhook.message(message, to, { files, id }), action: "sent" };
     return this.#known.locked(id, async () => {
       if (id !== undefined && (await this.hooks.get(id))) {
         return {

@@ -8,6 +8,7 @@
  */
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
+import type { SendOptions } from "../library/notify-options.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { chunk, MAX_FILES_PER_POST, type UploadFile } from "./files.ts";
@@ -35,6 +36,9 @@ export interface Call {
   /** The end's word on a post (its final state): an outbox short of room never drops it. */
   final?: boolean | undefined;
 }
+
+/** What a client's send takes: the caller's options, its deadline, and a priority for a root post. */
+export type SendCall = SendOptions & Call & { priority?: rest.PostPriority | undefined };
 
 export interface PostParcel extends Call {
   files?: UploadFile[];

@@ -3,7 +3,8 @@ import { ServerError, UsageError } from "../base/errors.ts";
 import type { Api } from "../mattermost/api.ts";
 import type { PostPatch } from "../mattermost/endpoints.ts";
 import { postToWebhook } from "../mattermost/webhook.ts";
-import type { Address, Call, Courier, EditParcel, PostParcel, PostRef, Sent } from "./courier.ts";
+import type { Address, Call, Courier, EditParcel, PostParcel, PostRef, SendCall, Sent } from "./courier.ts";
+import { prepareFiles } from "./files.ts";
 import type { Recipient } from "./recipient.ts";
 import { MAX_POSTS_PER_MESSAGE, splitMessage } from "./split.ts";
 
@@ -25,6 +26,15 @@ export class WebhookCourier implements Courier {
     private readonly api: Api,
     private readonly maxRunes: number,
   ) {}
+
+  /** A message as the client is asked for one: what a webhook cannot do refused before anything is sent. */
+  async message(message: string, to: Recipient | undefined, options: SendCall): Promise<Post> {
+    if (options.id !== undefined) throw webhookCannot("remember a message under an id (it answers no post to edit)");
+    if (options.rootId) throw webhookCannot("reply in a thread");
+    const { props, priority, deadline } = options;
+    const files = await prepareFiles(options.files);
+    return (await this.send(message, to, { files, props, priority, deadline })).post;
+  }
 
   post(message: string, address: Address, parcel: PostParcel): Promise<Sent> {
     if (!("to" in address) || address.rootId) throw webhookCannot("reply in a thread");

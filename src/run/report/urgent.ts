@@ -8,7 +8,7 @@ import type { RunState } from "./render.ts";
 export type UrgentChoice = "failure" | "never";
 
 /** The one place the default is: a failure wakes you. */
-export const DEFAULT_URGENT: UrgentChoice = "failure";
+const DEFAULT_URGENT: UrgentChoice = "failure";
 
 /** A flag's word as a choice (the flag's parser has checked it is one). */
 export function urgentChoice(value: string | undefined): UrgentChoice | undefined {

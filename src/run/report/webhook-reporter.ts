@@ -78,6 +78,7 @@ export class WebhookReporter implements RunReporter {
   #send(message: string, deadline?: number): Promise<unknown> {
     const { notify, recipient } = this.options;
     const call = deadline === undefined ? {} : { deadline: deadlineIn(Math.max(0, deadline - Date.now())) };
-    return notify.postThroughHook(message, recipient, call);
+    if (!notify.webhook) return Promise.reject(new Error("no incoming webhook is configured"));
+    return notify.webhook.message(message, recipient, call);
   }
 }
