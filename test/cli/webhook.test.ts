@@ -155,3 +155,34 @@ describe("mmn run through an incoming webhook", () => {
     expect(r.stderr).toContain("Invalid webhook. (HTTP 400)");
   });
 });
+
+describe("mmn setup with an incoming webhook", () => {
+  test("--webhook-file -: checked without a post, written 0600 with no token, the key never shown", async () => {
+    const b = sandbox(server, { user: "alice" });
+    b.secrets.push(hook.id);
+    const r = await mmn(b, ["setup", "--webhook-file", "-", "-c", "town-square", "--yes"], { stdin: `${hook.url}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("it takes incoming webhooks (");
+    expect(r.stderr).toContain("/hooks/…)");
+    expect(server.posts.size).toBe(0);
+    const file = join(b.home, ".mmnrc");
+    const written = readFileSync(file, "utf8");
+    expect(written).toContain(`url=${hook.url}\n`);
+    expect(written).toContain("channel=town-square\n");
+    expect(written).not.toContain("token=");
+    expect(written).not.toContain("user=");
+    expect((await Bun.file(file).stat()).mode & 0o777).toBe(0o600);
+    expect((await mmn(b, ["send", "set up"])).code).toBe(0);
+    expect(server.postsIn(server.channels.townSquare.id).map((p) => p.message)).toEqual(["set up"]);
+  });
+
+  test("a hook the server does not take (webhooks off): nothing written", async () => {
+    server.settings.incomingWebhooks = false;
+    const b = sandbox();
+    b.secrets.push(hook.id);
+    const r = await mmn(b, ["setup", "--webhook-file", "-", "--yes"], { stdin: hook.url });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("(HTTP 501)");
+    expect(readdirSync(b.home)).toEqual([]);
+  });
+});
