@@ -71,7 +71,7 @@ describe("mmn run: a failure that wakes you", () => {
     expect(urgentPosts()).toEqual([]);
     expect(asked().every((a) => a.status === 403)).toBe(true);
     expect(r.stderr).toContain("api.post.post_priority.priority_post_not_allowed_for_user.request_error");
-    expect(r.stderr).toContain("the server allows no message priority here: the reply alone tells the failure");
+    expect(r.stderr).toContain("the server allows no message priority here: the failure is told without");
     // Two runs, each a status post and its reply: the failure was told all the same.
     expect(roots()).toHaveLength(2);
     expect(alicePosts(server).filter((p) => p.root_id)).toHaveLength(2);

@@ -24,6 +24,7 @@ afterAll(() => server.close());
 beforeEach(() => {
   server.reset();
   server.settings.incomingWebhooks = true;
+  server.settings.postPriority = "off";
   hook = server.addWebhook(server.channels.general);
   box = hookBox();
 });
@@ -132,6 +133,27 @@ describe("mmn run through an incoming webhook", () => {
     expect(posts[1]).toMatch(/^❌ \*\*.*\*\* failed with exit code 3 on /);
     expect(posts[1]).toContain("one\ntwo");
     expect(server.requests.every((q) => q.method === "POST" && q.path === `/hooks/${hook.id}`)).toBe(true);
+  });
+
+  test("a failure's final message goes urgent where the server allows, plain where it does not", async () => {
+    server.settings.postPriority = "licensed";
+    expect((await mmn(box, ["run", "--", "false"], { env: finish })).code).toBe(1);
+    const [start, final] = server.postsIn(server.channels.general.id);
+    expect(start?.metadata.priority).toBeUndefined();
+    expect(final?.metadata.priority as unknown).toEqual({
+      priority: "urgent",
+      requested_ack: true,
+      persistent_notifications: true,
+    });
+    server.reset();
+    server.settings.postPriority = "off";
+    const r = await mmn(box, ["--verbose", "run", "--", "false"], { env: finish });
+    expect(r.code).toBe(1);
+    const posts = server.postsIn(server.channels.general.id);
+    expect(posts).toHaveLength(2);
+    expect(posts[1]?.message).toMatch(/^❌ /);
+    expect(posts[1]?.metadata.priority).toBeUndefined();
+    expect(r.stderr).toContain("the server allows no message priority here: the failure is told without");
   });
 
   test("the final message keeps within the server's limit: the tail's first lines go", async () => {

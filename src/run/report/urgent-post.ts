@@ -41,10 +41,22 @@ export async function postUrgent(
     ? `\n[the job's thread](${notify.serverUrl}/_redirect/pl/${statusPost.root_id || statusPost.id})`
     : "";
   const message = `🚨 ${finalReply(state, mention ? { mention } : {})}${link}`;
+  return withPriority((priority) => notify.send(message, recipient, { priority, deadline }), debug);
+}
+
+/**
+ * A post sent with the most priority the server allows, asked again with less after each
+ * refusal: the priority it went with, or undefined when none was allowed (nothing posted) or
+ * the post failed for another reason (said to --verbose).
+ */
+export async function withPriority(
+  send: (priority: PostPriority) => Promise<unknown>,
+  debug: (message: string) => void,
+): Promise<PostPriority | undefined> {
   for (let step = 0; step < LADDER.length; step++) {
     const priority = LADDER[step]!;
     try {
-      await notify.send(message, recipient, { priority, deadline });
+      await send(priority);
       debug(`the failure is told urgently (${describe(priority)})`);
       return priority;
     } catch (error) {
@@ -57,7 +69,7 @@ export async function postUrgent(
       if (error.serverId === "license_error.feature_unavailable") step = LADDER.length - 2;
     }
   }
-  debug("the server allows no message priority here: the reply alone tells the failure");
+  debug("the server allows no message priority here: the failure is told without");
   return undefined;
 }
 

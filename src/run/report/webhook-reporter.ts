@@ -4,15 +4,20 @@ import type { Recipient } from "../../client/recipient.ts";
 import { MAX_MESSAGE_RUNES } from "../../client/split.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
 import { deadlineIn } from "../../mattermost/api.ts";
+import type { PostPriority } from "../../mattermost/endpoints.ts";
 import { OnceWarning } from "./once-warning.ts";
 import { type RunState, statusMessage } from "./render.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
+import { isUrgent, type UrgentChoice } from "./urgent.ts";
+import { withPriority } from "./urgent-post.ts";
 
 export interface WebhookReporterOptions {
   notify: Client;
   /** Undefined: the hook's own channel. */
   recipient: Recipient | undefined;
   mention?: string | undefined;
+  /** Which ends go with urgent priority (urgent.ts): a webhook's post is a root post, which may carry one. */
+  urgent?: UrgentChoice | undefined;
   /** The server's limit on one post, in runes. */
   maxRunes?: number;
   warn: (message: string) => void;
@@ -22,7 +27,8 @@ export interface WebhookReporterOptions {
 /**
  * A run told through an incoming webhook, which can neither edit, reply nor upload: a start
  * message, then a final one with the outcome and the tail inline, both new posts, the final
- * one within the server's limit on a post (the tail loses its first lines until it fits).
+ * one within the server's limit on a post (the tail loses its first lines until it fits), with
+ * urgent priority for a failure where the server allows it.
  * Progress between them goes unsaid; the log stays on disk.
  */
 export class WebhookReporter implements RunReporter {
@@ -60,8 +66,13 @@ export class WebhookReporter implements RunReporter {
     // After the start message, not beside it: the channel reads them in order.
     if (this.#start) await Promise.race([this.#start, Bun.sleep(Math.max(0, deadline - Date.now()))]);
     this.#final = "sending";
+    const message = `${mention}${statusMessage(state, room)}`;
     try {
-      await this.#send(`${mention}${statusMessage(state, room)}`, deadline);
+      // Refused with every priority (or failed otherwise): once more as a plain post.
+      const urgent = isUrgent(state, this.options.urgent)
+        ? await withPriority((priority) => this.#send(message, deadline, priority), this.options.debug)
+        : undefined;
+      if (!urgent) await this.#send(message, deadline);
       this.#final = "sent";
     } catch (error) {
       this.#final = "not-sent";
@@ -75,9 +86,12 @@ export class WebhookReporter implements RunReporter {
       : undefined;
   }
 
-  #send(message: string, deadline?: number): Promise<unknown> {
+  #send(message: string, deadline?: number, priority?: PostPriority): Promise<unknown> {
     const { notify, recipient } = this.options;
-    const call = deadline === undefined ? {} : { deadline: deadlineIn(Math.max(0, deadline - Date.now())) };
+    const call = {
+      ...(deadline === undefined ? {} : { deadline: deadlineIn(Math.max(0, deadline - Date.now())) }),
+      ...(priority ? { priority } : {}),
+    };
     if (!notify.webhook) return Promise.reject(new Error("no incoming webhook is configured"));
     return notify.webhook.message(message, recipient, call);
   }

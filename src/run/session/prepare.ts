@@ -45,7 +45,7 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { warn, debug, id } = options;
   const { notify, recipient, array, thread, on, title, mention, urgent } = options.report;
   // A webhook needs no recipient (its own channel), and cannot keep a status post, a thread or a board.
-  if (notify?.webhook) return new WebhookReporter({ notify, recipient, mention, warn, debug });
+  if (notify?.webhook) return new WebhookReporter({ notify, recipient, mention, urgent, warn, debug });
   if (!notify || !recipient) return undefined;
   const { endUnansweredMs: unansweredMs } = options.timing;
   if (!array) {
