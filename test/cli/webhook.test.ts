@@ -1,6 +1,6 @@
 // Webhook mode through the binary: url=…/hooks/KEY without a token.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
@@ -52,6 +52,13 @@ describe("mmn send through an incoming webhook", () => {
       { text: "to town", channel: "town-square" },
       { text: "to bob", channel: "@bob" },
     ]);
+  });
+
+  test("a configuration file others can read is warned of, as one holding a token", async () => {
+    chmodSync(join(box.home, ".mmnrc"), 0o644);
+    const r = await mmn(box, ["send", "x"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("holds a webhook's URL and other users can read it: run `chmod 600");
   });
 
   test("what a webhook cannot do is refused before anything is sent", async () => {
