@@ -27,6 +27,8 @@ export function createContext(globals: GlobalFlags, rest: string[] | undefined, 
   const env = { ...process.env };
   // Whatever mmn starts (the command of `mmn run`, a scheduler query) must not inherit it.
   delete process.env.MMN_TOKEN;
+  // An incoming webhook's URL is as secret as a token.
+  if (process.env.MMN_URL?.includes("/hooks/")) delete process.env.MMN_URL;
   // Node's TLS reads it at each connection: the npm package's mmn, under Node, must not obey it
   // (README's Security). Under Bun the client says so itself, and `mmn run`'s command keeps it.
   if (!("Bun" in globalThis)) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;

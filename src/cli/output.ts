@@ -40,8 +40,8 @@ export async function printResult(options: {
   if (json && hookError === undefined) {
     const result = {
       id: id ?? null,
-      post_id: post.id,
-      channel_id: post.channel_id,
+      post_id: post.id || null,
+      channel_id: post.channel_id || null,
       root_id: post.root_id || null,
       action: isQueued(post) ? "queued" : action,
       ...(hookFile ? { hook_file: hookFile } : {}),
@@ -51,7 +51,9 @@ export async function printResult(options: {
     const idText = id !== undefined ? ` as ${JSON.stringify(id)}` : "";
     const what = isQueued(post)
       ? `queued${idText}: mmn relay on a node that reaches the server will deliver it`
-      : `${action}${idText} (post ${post.id})`;
+      : post.id
+        ? `${action}${idText} (post ${post.id})`
+        : `${action} through the incoming webhook (it names no post)`;
     const line = `${what}${hookFile ? `, hook written to ${hookFile}` : ""}`;
     if (process.env.MMN_RUN_ID) ui.debug(`✔ ${line}`);
     else ui.success(line);

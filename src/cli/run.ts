@@ -2,7 +2,7 @@ import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
-import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
+import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, urgentChoice, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -19,7 +19,7 @@ const notice = (message: string) => ui.raw(message);
 export default defineCommand({
   name: "mmn run",
   description:
-    "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched.",
+    "Run a command and report it: a status message edited while it runs, then the outcome with the log as a reply. Its output, input and exit code are untouched. Through an incoming webhook (url=…/hooks/KEY), which cannot edit, reply or upload: a start message, then the outcome with the last lines inline, and no log.",
   wraps: true,
   operands: [
     {
@@ -68,6 +68,12 @@ export default defineCommand({
       values: ["always", "failure"],
       description: "always (default): report start, progress and end; failure: only a failed end",
     },
+    urgent: {
+      type: "enum",
+      values: ["failure", "never"],
+      description:
+        "failure (default): a failed run also gets a new post with urgent priority (acknowledgement and reminders where the server's licence allows), linking its thread; never: the reply alone",
+    },
     mention: {
       type: "optional",
       description: "@-mention NAME in the final reply (alone: the configured mention= or user)",
@@ -113,6 +119,7 @@ export default defineCommand({
     const target = targetOf(flags);
     const id = runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
+    const urgent = urgentChoice(flags.urgent);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
     if (flags["dry-run"]) return previewRun(ctx, flags, { command, target, id, thread, settings });
     const log = await checkLog(flags.log, notice);
@@ -140,17 +147,26 @@ export default defineCommand({
     } catch (error) {
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
-    const { on, interval, tail } = configSettings(loaded, settings, notice);
+    const configured = configSettings(loaded, settings, notice);
+    const { interval, tail } = configured;
     const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
-    if (notify && !recipient) {
+    // One board for the whole array: every task, on every node, finds it under the array's id.
+    const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
+    const hooked = notify?.webhook !== undefined;
+    // A webhook keeps no board: an array's every task posting twice would flood the channel.
+    const on = hooked && array && configured.on === "always" ? "failure" : configured.on;
+    if (hooked && array)
+      notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
+    if (notify && !recipient && !hooked) {
       notice(
         "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",
       );
       notify = undefined;
     }
-    // One board for the whole array: every task, on every node, finds it under the array's id.
-    const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
-    if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
+    if (hooked && on === "always")
+      ui.info("reporting through the incoming webhook: a start message and a final one (a webhook cannot edit)");
+    else if (hooked) ui.info("reporting only a failure, through the incoming webhook, when the command ends");
+    else if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
     // Under --on failure nothing is posted unless the command fails: no message for `mmn update` to find until then.
     else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
     else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
@@ -161,9 +177,10 @@ export default defineCommand({
       report: {
         notify,
         ...(recipient ? { recipient } : {}),
-        ...(array ? { array } : {}),
+        ...(array && !hooked ? { array } : {}),
         ...(thread !== undefined ? { thread } : {}),
         on,
+        ...(urgent ? { urgent } : {}),
         ...(mention ? { mention } : {}),
         ...(flags.title ? { title: flags.title } : {}),
         hideCommand: flags["hide-command"] === true,

@@ -2,6 +2,7 @@ import type { Post } from "@mattermost/types/posts";
 import { unwritableReason } from "../base/atomic.ts";
 import { AfterSendError, UsageError } from "../base/errors.ts";
 import { pickRecipient } from "../client/recipient.ts";
+import { webhookCannot } from "../client/webhook-courier.ts";
 import { validateId } from "../hooks/hook-file.ts";
 import {
   deliveryFlag,
@@ -68,6 +69,8 @@ export default defineCommand({
     const unwritable = saveHook === undefined ? undefined : await unwritableReason(saveHook);
     if (unwritable) throw new UsageError(`cannot write the hook file ${saveHook}: ${unwritable}`);
     const { notify, config } = await connect(ctx, { delivery: flags.delivery }, timeoutOption(flags.timeout));
+    // No post comes back from a webhook: nothing for a hook file to name.
+    if (notify.webhook && saveHook !== undefined) throw webhookCannot("save a message's hook (it answers no post)");
     const message = await readMessage(oneOperand(operands, "message"), { files: flags.file.length });
     const json = flags.json === true;
     if (flags["dry-run"]) {

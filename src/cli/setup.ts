@@ -8,6 +8,7 @@ import { writeConfigFile } from "../config/config-write.ts";
 import { fetchOptions } from "../config/fetch-options.ts";
 import { normalizeUrl } from "../config/server-url.ts";
 import type { NotifyOptions } from "../library/notify-options.ts";
+import { webhookOf } from "../mattermost/webhook-url.ts";
 import { targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { deliveryOf } from "./connect.ts";
@@ -31,9 +32,15 @@ import { ui } from "./ui.ts";
 export default defineCommand({
   name: "mmn setup",
   description:
-    "Write the configuration (~/.mmnrc, mode 0600) after checking it against the server: address, bot token, team, default recipient.",
+    "Write the configuration (~/.mmnrc, mode 0600) after checking it against the server: address, bot token, team, default recipient; or an incoming webhook's URL instead of a server and a token.",
   flags: {
     url: { type: "string", description: "server address, as in the browser", valueHint: "URL" },
+    "webhook-file": {
+      type: "string",
+      description:
+        "read an incoming webhook's URL (…/hooks/KEY, a secret) from this file (- for stdin): no token needed",
+      valueHint: "FILE",
+    },
     team: { type: "string", description: "team whose channels -c names", valueHint: "TEAM" },
     "token-file": { type: "string", description: "read the token from this file (- for stdin)", valueHint: "FILE" },
     token: {
@@ -74,10 +81,31 @@ export default defineCommand({
     // In the wizard a wrong answer is asked again; one from a flag or the configuration is an error.
     const answer = (fromFlag: boolean) => (interactive && !fromFlag ? askAgain : once);
 
+    const hookFile = values["webhook-file"];
+    const configuredHook = webhookOf(current.url);
+    const given = hookFile !== undefined ? (await readToken(hookFile, undefined, false)).trim() : values.url;
+    if (values.url && webhookOf(values.url))
+      ui.warn("--url with a webhook is visible to every user of this machine in `ps`: prefer --webhook-file");
+    // A webhook, given or kept: its key is never shown in a prompt either.
+    const hook = webhookOf(given, hookFile ?? "--url") ?? (given === undefined ? configuredHook : undefined);
+    if (hook && (given !== undefined || !interactive))
+      return (await import("./setup-webhook.ts")).setupWebhook({
+        hook,
+        transport,
+        path,
+        recipient: flagTarget,
+        interactive,
+      });
     const url = await answer(values.url !== undefined)(async () => {
-      const raw = values.url ?? (interactive ? await ask("Mattermost server address:", current.url) : current.url);
+      const raw =
+        values.url ??
+        (interactive ? await ask("Mattermost server address:", configuredHook ? undefined : current.url) : current.url);
       if (!raw)
         throw new UsageError("no server address: give --url", { hint: "or run `mmn setup` in a terminal to be asked" });
+      if (webhookOf(raw))
+        throw new UsageError("that is an incoming webhook's URL: give it with --webhook-file FILE (- for stdin)", {
+          hint: "a file keeps the secret out of ps and of the terminal",
+        });
       const url = normalizeUrl(raw, values.url !== undefined ? "--url" : "the address");
       // No token on the way: the address may be a typo, and ping needs none.
       await client(url, "").ping();

@@ -28,8 +28,15 @@ function teamLabel(team: { name?: unknown; display_name?: unknown }): string {
 export default defineCommand({
   name: "mmn test",
   description:
-    "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing.",
-  flags: { ...jsonFlag },
+    "Check the configuration: the server answers, the token works, the team and the default recipient exist. Sends nothing (with an incoming webhook, --post sends a test message).",
+  flags: {
+    post: {
+      type: "boolean",
+      description:
+        "with an incoming webhook: post a test message, the only way to learn that the hook exists and may post to the default recipient",
+    },
+    ...jsonFlag,
+  },
   examples: `  mmn test
   mmn test --json | jq .version
   MMN_CONFIG=other.rc mmn test`,
@@ -37,6 +44,11 @@ export default defineCommand({
     if (operands.length > 0) throw new UsageError(`mmn test takes no arguments, got ${JSON.stringify(operands[0])}`);
     const { notify, config } = await connect(ctx, {}, { retries: 1 });
     if (notify.outbox?.offline) return offlineNode(notify.outbox.store.dir(), flags.json === true);
+    if (notify.webhook)
+      return (await import("./test-webhook.ts")).testWebhook(notify, config.config, {
+        post: flags.post === true,
+        json: flags.json === true,
+      });
     const { team, user, channel } = config.config;
     const checks: Check[] = [];
     /** The exit code of the first failure: a rejected token is a configuration error (3), like on send. */

@@ -5,13 +5,13 @@ import { UsageError } from "../base/errors.ts";
 import { normalizeUrl } from "../config/server-url.ts";
 import type { MessageHook } from "../hooks/hook-file.ts";
 import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
-import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
+import type { NotifyOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { OutboxDelivery } from "../outbox/delivery.ts";
-import type { Outbox } from "../outbox/store.ts";
+import type { OutboxDelivery } from "../outbox/delivery.ts";
 import { requireContent, requireId } from "./checks.ts";
-import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
+import { type Call, type Courier, delivered, type PostRef, type SendCall } from "./courier.ts";
+import { chooseCourier, type DeliveryChoice } from "./couriers.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
@@ -20,6 +20,7 @@ import type { Recipient } from "./recipient.ts";
 import { askLimits } from "./server-limits.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets } from "./targets.ts";
+import { type WebhookCourier, webhookCannot } from "./webhook-courier.ts";
 
 /**
  * What the CLI, the wrapper and the relay stand on: one server, as the token's user; every post, edit and reply
@@ -34,22 +35,19 @@ export class Client {
   readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
+  /** The incoming webhook it posts through, if any: new posts only, no ids, files, edits or replies. */
+  readonly webhook: WebhookCourier | undefined;
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
-  constructor(
-    options: NotifyOptions,
-    delivery: { outbox?: Outbox | undefined; offline?: boolean; keep?: boolean } = {},
-  ) {
+  constructor(options: NotifyOptions, delivery: DeliveryChoice = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
-    const { outbox, offline = false, keep = true } = delivery;
-    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
-    this.#courier = this.outbox?.courier ?? direct;
+    const chosen = chooseCourier(this.#api, this.#targets, this.#maxRunes, options.webhook, delivery);
+    ({ courier: this.#courier, hook: this.webhook, outbox: this.outbox } = chosen);
     this.#known = new KnownPosts(this.hooks, this.#api);
   }
 
@@ -59,10 +57,12 @@ export class Client {
   }
 
   me(): Promise<UserProfile> {
+    if (this.webhook) return Promise.reject(webhookCannot("tell who it posts as"));
     return this.#targets.me();
   }
 
   checkRecipient(recipient: Recipient): Promise<string> {
+    if (this.webhook) return Promise.reject(webhookCannot("check a recipient without posting"));
     return this.#targets.check(recipient);
   }
 
@@ -88,7 +88,7 @@ export class Client {
 
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
-    if (this.outbox?.offline) return Promise.resolve({});
+    if (this.outbox?.offline || this.webhook) return Promise.resolve({});
     this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
       this.#limits = undefined;
       throw error;
@@ -98,7 +98,8 @@ export class Client {
   }
 
   /** A new message to a user or a channel, resolved once; remembered under `id` when one is given. */
-  async send(message: string, to: Recipient, options: SendOptions & Call = {}): Promise<Post> {
+  async send(message: string, to: Recipient, options: SendCall = {}): Promise<Post> {
+    if (this.webhook) return this.webhook.message(message, to, options);
     if (options.id !== undefined) requireId(options.id);
     // The name is checked before the files are: a mistake in either sends nothing.
     this.#targets.of(to);
@@ -114,6 +115,7 @@ export class Client {
       pendingPostId: options.pendingPostId,
       maxFileSize: await limit,
       oversized: options.oversized ?? "skip",
+      priority: options.priority,
       deadline: options.deadline,
     });
     if (options.id !== undefined) await this.#known.rememberSent(options.id, sent.post);
@@ -153,6 +155,8 @@ export class Client {
     },
   ): Promise<{ post: Post; action: "sent" | "updated" | "replied" }> {
     const { id, replyTo, to, files } = options;
+    if (this.webhook && replyTo !== undefined) throw webhookCannot("reply in a thread");
+    if (this.webhook) return { post: await this.webhook.message(message, to, { files, id }), action: "sent" };
     return this.#known.locked(id, async () => {
       if (id !== undefined && (await this.hooks.get(id))) {
         return {

@@ -8,6 +8,7 @@
  */
 import type { Post } from "@mattermost/types/posts";
 import { AfterSendError } from "../base/errors.ts";
+import type { SendOptions } from "../library/notify-options.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import { chunk, MAX_FILES_PER_POST, type UploadFile } from "./files.ts";
@@ -36,6 +37,9 @@ export interface Call {
   final?: boolean | undefined;
 }
 
+/** What a client's send takes: the caller's options, its deadline, and a priority for a root post. */
+export type SendCall = SendOptions & Call & { priority?: rest.PostPriority | undefined };
+
 export interface PostParcel extends Call {
   files?: UploadFile[];
   /** Already uploaded to the channel (`upload`), carried by this post. */
@@ -46,6 +50,8 @@ export interface PostParcel extends Call {
   oversized?: Oversized;
   /** The server's MaxFileSize, when known: a larger file is not even sent. */
   maxFileSize?: number | undefined;
+  /** Message priority (a root post only), where the server allows it. */
+  priority?: rest.PostPriority | undefined;
 }
 
 export interface EditParcel extends Call {

@@ -20,6 +20,8 @@ export interface PostOptions {
   rootId?: string | undefined;
   props?: Record<string, unknown> | undefined;
   pendingPostId?: string | undefined;
+  /** Message priority, on the first post: the server refuses it on replies. */
+  priority?: rest.PostPriority | undefined;
   oversized?: Oversized;
   /** The server's MaxFileSize, when known: a larger file is not even sent. */
   maxFileSize?: number | undefined;
@@ -70,6 +72,7 @@ export class Poster {
         ...(firstFiles.length ? { file_ids: firstFiles } : {}),
         ...(options.props ? { props: options.props } : {}),
         ...(options.pendingPostId ? { pending_post_id: options.pendingPostId } : {}),
+        ...(options.priority ? { metadata: { priority: options.priority } } : {}),
       },
       options.deadline,
     );

@@ -115,6 +115,8 @@ async function readOne(candidate: Candidate): Promise<ConfigFile | undefined> {
   const warnings: string[] = [];
   if (values.token && read.facts.mode & 0o044)
     warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
+  else if (values.url?.includes("/hooks/") && read.facts.mode & 0o044)
+    warnings.push(`${path} holds a webhook's URL and other users can read it: run \`chmod 600 ${path}\``);
   for (const key of unknown)
     warnings.push(`${path}: unknown key ${JSON.stringify(key)} ignored (keys: ${CONFIG_KEYS.join(", ")})`);
   return { path, values, local: candidate.local === true, warnings };

@@ -1,6 +1,7 @@
 import { ConfigError } from "../base/errors.ts";
 import type { OptionKeys } from "../library/arguments.ts";
 import { checkToken } from "../mattermost/token.ts";
+import { webhookOf } from "../mattermost/webhook-url.ts";
 import { normalizeUrl } from "./server-url.ts";
 
 export const CONFIG_KEYS = [
@@ -25,7 +26,7 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
  * Configuration); every value is text.
  */
 export type MmnConfig = {
-  /** The server's address. */
+  /** The server's address, or an incoming webhook's URL (`…/hooks/KEY`, a secret) instead of a token. */
   url?: string;
   /** The access token: a secret. */
   token?: string;
@@ -235,6 +236,8 @@ export interface Connection {
   url: string;
   token: string;
   team?: string;
+  /** url= named an incoming webhook (`…/hooks/KEY`): posted to instead of the API, with no token. */
+  webhook?: string;
 }
 
 /** The URL and token a client needs, or a ConfigError that says how to provide them. */
@@ -242,6 +245,8 @@ export function requireConnection(loaded: LoadedConfig): Connection {
   const { url, token, team } = loaded.config;
   const hint = "run `mmn setup`, or set MMN_URL and MMN_TOKEN";
   if (!url) throw new ConfigError("no Mattermost server URL is configured", { hint });
+  const hook = webhookOf(url, loaded.sources.url);
+  if (hook) return { url: hook.server, token: "", webhook: hook.url, ...(team ? { team } : {}) };
   if (!token) throw new ConfigError("no access token is configured", { hint });
   checkToken(token, loaded.sources.token ? `the token in ${loaded.sources.token}` : undefined);
   return { url: normalizeUrl(url, loaded.sources.url), token, ...(team ? { team } : {}) };

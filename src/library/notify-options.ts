@@ -13,6 +13,11 @@ export interface NotifyOptions {
   url: string;
   /** A bot's (or a personal) access token. It never appears in an error. */
   token: string;
+  /**
+   * An incoming webhook's URL (`https://chat.example.org/hooks/KEY`) instead of a token (give
+   * `token: ""`): new posts only, no files, edits or replies. As secret as a token: never shown.
+   */
+  webhook?: string;
   /** Team of the channels named in `sendToChannel`; not needed for direct messages. */
   team?: string;
   /** Where message hooks are kept: in memory by default, as in the Python package Mattermost Notify (Python). */
@@ -115,6 +120,7 @@ export interface DeliverOptions {
 export const NOTIFY_KEYS: OptionKeys<NotifyOptions> = {
   url: true,
   token: true,
+  webhook: true,
   userAgent: true,
   proxy: true,
   ca: true,

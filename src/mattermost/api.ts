@@ -41,6 +41,8 @@ export interface RequestOptions {
   deadline?: Deadline | undefined;
   /** For files (an upload, or asking the size the server takes): held to the deadline's `filesAt`. */
   forFiles?: boolean;
+  /** To the configured incoming webhook, not to `path` below the API (which is only what is shown). */
+  hook?: boolean;
 }
 
 /**
@@ -119,6 +121,7 @@ export class Api {
             timeoutMs: Math.min(attemptMs, leftMs),
             signal: options.signal,
             shape: options.shape,
+            hook: options.hook,
           });
           status = answer.status;
           return answer.data;

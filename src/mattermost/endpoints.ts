@@ -16,6 +16,15 @@ export interface NewPost {
   props?: Record<string, unknown>;
   /** The server's deduplication key (at most 64 characters); a new one per call when absent. */
   pending_post_id?: string;
+  /** Message priority: root posts only, where the server allows it (see `mattermost/priority.ts`). */
+  metadata?: { priority: PostPriority };
+}
+
+/** `metadata.priority` of a post (model.PostPriority). */
+export interface PostPriority {
+  priority: "urgent" | "important";
+  requested_ack?: boolean;
+  persistent_notifications?: boolean;
 }
 
 export interface PostPatch {

@@ -14,6 +14,7 @@ import { UploadSourceError } from "./multipart.ts";
 import { checkProxy } from "./proxy.ts";
 import type { Shape } from "./shapes.ts";
 import { checkToken } from "./token.ts";
+import { type WebhookUrl, webhookOf, withoutHookKeys } from "./webhook-url.ts";
 
 export interface TransportOptions {
   /** Server root, e.g. `https://chat.example.org` (no `/api/v4`). */
@@ -24,6 +25,8 @@ export interface TransportOptions {
   proxy?: string;
   /** PEM text of extra CA certificates to trust. */
   ca?: string;
+  /** An incoming webhook's URL: an attempt with `hook` goes there. Its key is as secret as the token. */
+  webhook?: string | undefined;
 }
 
 export interface Attempt {
@@ -36,6 +39,8 @@ export interface Attempt {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   shape?: Shape | undefined;
+  /** To the incoming webhook instead of `info.path` (which then says `/hooks/…`). */
+  hook?: boolean | undefined;
 }
 
 /** Mattermost's answers are small (a team list of hundreds is ~1 MiB); an endless one must not fill the memory. */
@@ -47,6 +52,7 @@ export class Transport {
   readonly serverUrl: string;
   readonly #fetch: $Fetch;
   readonly #options: TransportOptions;
+  readonly #hook: WebhookUrl | undefined;
 
   constructor(options: TransportOptions) {
     // Node's fetch takes neither: silently going direct, or distrusting the server, is worse.
@@ -60,6 +66,7 @@ export class Transport {
     if (options.proxy) checkProxy(options.proxy);
     if (options.token) checkToken(options.token);
     this.#options = options;
+    this.#hook = webhookOf(options.webhook);
     this.serverUrl = options.url.replace(/\/+$/, "");
     this.#fetch = ofetch.create({
       baseURL: `${this.serverUrl}/api/v4`,
@@ -93,7 +100,9 @@ export class Transport {
     let response: Response;
     let data: unknown;
     try {
-      response = await this.#fetch.raw(info.path, {
+      // An absolute URL: ofetch leaves its base out.
+      const target = attempt.hook && this.#hook ? this.#hook.url : info.path;
+      response = await this.#fetch.raw(target, {
         method: info.method,
         signal,
         ...(attempt.query ? { query: attempt.query } : {}),
@@ -127,10 +136,11 @@ export class Transport {
     return { status: response.status, data };
   }
 
-  /** Anything shown: the token left out, wherever a server or a proxy echoed it. */
+  /** Anything shown: the token and a webhook's key left out, wherever a server or a proxy echoed them. */
   readonly #clean = (text: string): string => {
     const token = this.#options.token;
-    return token && token.length >= 4 ? text.split(token).join("[redacted]") : text;
+    const clean = token && token.length >= 4 ? text.split(token).join("[redacted]") : text;
+    return this.#hook ? withoutHookKeys(clean.split(this.#hook.key).join("[redacted]")) : clean;
   };
 }
 

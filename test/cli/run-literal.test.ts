@@ -31,7 +31,15 @@ function expectLiteral(): void {
     return postTexts({ message: body.message, props: body.props ?? {} } as Parameters<typeof postTexts>[0]);
   });
   expect(texts.length).toBeGreaterThan(0);
-  expect(texts.flatMap(markdownHazards)).toEqual([]);
+  // mmn's own link to the run's thread, in a failure's urgent post, is no name from the job.
+  const own = /^\[the job's thread\]\(http:\/\/127\.0\.0\.1:\d+\/_redirect\/pl\/[a-z0-9]{26}\)$/;
+  const shown = texts.map((text) =>
+    text
+      .split("\n")
+      .filter((line) => !own.test(line))
+      .join("\n"),
+  );
+  expect(shown.flatMap(markdownHazards)).toEqual([]);
 }
 
 test("--attach: file names in the reply's notes, the job's name and its directory are shown literally", async () => {

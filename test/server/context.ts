@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { UserProfile } from "@mattermost/types/users";
+import type { PrioritySetting } from "./priority.ts";
 import type { Store } from "./store.ts";
 import type { RecordedRequest } from "./types.ts";
 
@@ -10,6 +11,10 @@ export interface ServerConfig {
   version: string;
   buildNumber: string;
   strictMultipartOrder: boolean;
+  /** ServiceSettings.EnableIncomingWebhooks. */
+  incomingWebhooks: boolean;
+  /** PostPriority, and whether the licence allows acks and persistent notifications. */
+  postPriority: PrioritySetting;
   /** Filled in once the server listens. */
   url: string;
 }

@@ -14,6 +14,7 @@ import { matchRoute } from "./routes.ts";
 import type { Store } from "./store.ts";
 import { versionId } from "./system.ts";
 import type { Fault, RecordedRequest } from "./types.ts";
+import { handleIncomingWebhook } from "./webhooks.ts";
 
 export interface DispatchDeps {
   store: Store;
@@ -152,6 +153,27 @@ function flood(res: ServerResponse, status: number): void {
   more();
 }
 
+/** web.incomingWebhook: no session, "ok" as text/plain, an AppError as JSON (thrown to dispatch's catch). */
+async function incomingWebhook(
+  deps: DispatchDeps,
+  body: Readable,
+  res: ServerResponse,
+  rec: RecordedRequest,
+  id: string,
+): Promise<void> {
+  const raw = await readBody(body, MAX_JSON_BODY);
+  const contentType = rec.headers["content-type"] ?? "";
+  try {
+    rec.body = contentType.startsWith("application/json") ? JSON.parse(raw.toString("utf8")) : undefined;
+  } catch {
+    // not JSON: the handler says so
+  }
+  await handleIncomingWebhook(deps.store, deps.config, id, { raw, contentType });
+  res.statusCode = 200;
+  res.setHeader("Content-Type", "text/plain");
+  res.end("ok");
+}
+
 export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const rec = record(deps, req, res, url);
@@ -172,6 +194,8 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
       if (result.limited) return sendPlain(res, 429, "limit exceeded");
     }
 
+    const hook = /^\/hooks\/(?<id>[A-Za-z0-9]+)$/.exec(rec.path);
+    if (hook && rec.method === "POST") return await incomingWebhook(deps, body, res, rec, hook.groups?.id ?? "");
     const found = matchRoute(rec.method, rec.path);
     if (!found) return sendNotFound(res, meta, rec.path);
     const user = token ? deps.store.userOfToken(token) : undefined;

@@ -27,6 +27,15 @@ const MESSAGES: Record<string, string> = {
   "model.post.is_valid.file_ids.app_error":
     "Invalid file ids. Note that uploads are limited to 10 files maximum. Please use additional posts for more files.",
   "model.post.is_valid.props.app_error": "Invalid props.",
+  "web.incoming_webhook.disabled.app_error": "Incoming webhooks have been disabled by the system admin.",
+  "web.incoming_webhook.invalid.app_error": "Invalid webhook.",
+  "web.incoming_webhook.text.app_error": "No text specified.",
+  "web.incoming_webhook.parse.app_error": "Unable to parse incoming data.",
+  "web.incoming_webhook.channel.app_error": "Couldn't find the channel.",
+  "web.incoming_webhook.user.app_error": "Couldn't find the user {{.user}}.",
+  "web.incoming_webhook.channel_locked.app_error": "This webhook is not permitted to post to the requested channel.",
+  "web.incoming_webhook.permissions.app_error": "Inappropriate channel permissions.",
+  "license_error.feature_unavailable": "Feature unavailable for current license.",
 };
 
 export function translate(id: string, params: Record<string, string | number> = {}): string {

@@ -13,6 +13,7 @@ import { RateLimiter } from "./rate-limit.ts";
 import { seed } from "./seed.ts";
 import { Store } from "./store.ts";
 import type { RecordedRequest, TestServer, TestServerOptions } from "./types.ts";
+import { makeWebhook } from "./webhooks.ts";
 
 export type { RecordedRequest, TestServer, TestServerOptions } from "./types.ts";
 
@@ -24,6 +25,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     version: opts.version ?? "10.5.0",
     buildNumber: "test",
     strictMultipartOrder: opts.strictMultipartOrder ?? true,
+    incomingWebhooks: opts.incomingWebhooks ?? true,
+    postPriority: opts.postPriority ?? "off",
     url: "",
   };
   const requests: RecordedRequest[] = [];
@@ -102,6 +105,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       return store.tokenFor(userId);
     },
     postsIn: (channelId: string) => store.postsIn(channelId),
+    addWebhook(channel, options = {}) {
+      const hook = makeWebhook(store, channel, options.owner ?? fixtures.users.alice.id, options);
+      return { id: hook.id, url: `${config.url}/hooks/${hook.id}` };
+    },
+    deleteWebhook: (id: string) => void store.webhooks.delete(id),
+    settings: config,
     dmChannelWith: (userId: string) => store.findDirectChannel(fixtures.bot.id, userId),
   };
   return server;

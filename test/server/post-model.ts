@@ -80,7 +80,8 @@ export function clientMetadata(store: Store, post: Post): PostMetadata {
     const file = store.files.get(id);
     if (file) files.push(file.info);
   }
-  return (files.length > 0 ? { files } : {}) as PostMetadata;
+  const priority = post.metadata?.priority;
+  return { ...(files.length > 0 ? { files } : {}), ...(priority ? { priority } : {}) } as PostMetadata;
 }
 
 /** file_ids is `omitempty` too. */

@@ -13,6 +13,7 @@ import {
   setFileIds,
   uniqueIds,
 } from "./post-model.ts";
+import { checkPriority, priorityOf } from "./priority.ts";
 
 type Body = Record<string, unknown>;
 
@@ -70,6 +71,8 @@ export async function createPost(ctx: Ctx): Promise<Reply> {
   if (root && root.channel_id !== channel.id) throw new AppError("api.post.create_post.channel_root_id.app_error", 500);
   if (root && root.root_id !== "") throw new AppError("api.post.create_post.root_id.app_error", 400);
 
+  const priority = isObject(body.metadata) ? priorityOf(body.metadata.priority) : undefined;
+  checkPriority(ctx.config, priority, rootId);
   const message = optString(body, "message") ?? "";
   const props = optProps(body) ?? {};
   if (me.is_bot) props.from_bot = "true";
@@ -93,7 +96,7 @@ export async function createPost(ctx: Ctx): Promise<Reply> {
     reply_count: 0,
     last_reply_at: 0,
     participants: null,
-    metadata: {} as PostMetadata,
+    metadata: (priority ? { priority } : {}) as PostMetadata,
   };
   setFileIds(post, optIds(body) ?? []);
   checkPostIsValid(post);

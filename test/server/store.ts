@@ -6,6 +6,7 @@ import type { UserProfile } from "@mattermost/types/users";
 import { dmName, makeDirectChannel } from "./fixtures.ts";
 import { newId } from "./ids.ts";
 import type { StoredFile } from "./types.ts";
+import type { IncomingWebhook } from "./webhooks.ts";
 
 export class Store {
   readonly users = new Map<string, UserProfile>();
@@ -14,6 +15,8 @@ export class Store {
   /** Every post by id, in creation order. */
   readonly posts = new Map<string, Post>();
   readonly files = new Map<string, StoredFile>();
+  /** Incoming webhooks by id: the secret part of their URL. */
+  readonly webhooks = new Map<string, IncomingWebhook>();
   private readonly teamMembers = new Map<string, Set<string>>();
   private readonly channelMembers = new Map<string, Set<string>>();
   private readonly sessions = new Map<string, string>(); // token -> user id

@@ -23,6 +23,10 @@ export interface TestServerOptions {
    * strict mode makes sure clients use the streaming order. Set false to accept either order.
    */
   strictMultipartOrder?: boolean;
+  /** ServiceSettings.EnableIncomingWebhooks (default true); `settings` changes it later. */
+  incomingWebhooks?: boolean;
+  /** Message priority: off (default), on without a licence (no acks, no persistent notifications), or licensed. */
+  postPriority?: "off" | "unlicensed" | "licensed";
   /** Called once per request when it is finished (answered, destroyed or closed by close()). */
   onRequest?: (request: RecordedRequest) => void;
 }
@@ -130,4 +134,10 @@ export interface TestServer {
   addTeam(name: string, displayName?: string): Team;
   postsIn(channelId: string): Post[];
   dmChannelWith(userId: string): ServerChannel | undefined;
+  /** An incoming webhook for the channel, made by `owner` (default alice); `locked`: to that channel only. */
+  addWebhook(channel: ServerChannel, options?: { locked?: boolean; owner?: string }): { id: string; url: string };
+  /** The hook is gone: its URL answers 400 web.incoming_webhook.invalid.app_error. */
+  deleteWebhook(id: string): void;
+  /** Switches a test may turn while the server runs. */
+  settings: { incomingWebhooks: boolean; postPriority: "off" | "unlicensed" | "licensed" };
 }

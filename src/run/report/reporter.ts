@@ -1,9 +1,12 @@
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import { deadlineIn } from "../../mattermost/api.ts";
 import { FinalDelivery } from "./final-delivery.ts";
 import { LiveEdits } from "./live-edits.ts";
 import type { RunState } from "./render.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
 import { type ReporterOptions, StatusPost } from "./status-post.ts";
+import { isUrgent } from "./urgent.ts";
+import { postUrgent } from "./urgent-post.ts";
 
 /**
  * A run's own status post, kept in step with it: live edits while it goes (live-edits.ts),
@@ -44,6 +47,9 @@ export class Reporter implements RunReporter {
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
     await this.#end.deliver(state, reply, deadline, this.#live.end());
     if (this.#end.replied) await this.options.registration?.retire();
+    // Once the reply is out: a server that did not take it will not take this either.
+    if (this.#end.replied && isUrgent(state, this.options.urgent))
+      await postUrgent(this.options, state, this.#post.current, deadlineIn(Math.max(0, deadline - Date.now())));
   }
 
   abandoned(seconds: number): string | undefined {

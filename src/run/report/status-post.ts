@@ -9,6 +9,7 @@ import { isQueued } from "../../outbox/courier.ts";
 import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
+import type { UrgentChoice } from "./urgent.ts";
 
 export interface ReporterOptions {
   notify: Client;
@@ -23,6 +24,10 @@ export interface ReporterOptions {
   debug: (message: string) => void;
   /** Where the run is registered for `mmn relay`, once its post is out. */
   registration?: Registration;
+  /** Which ends also get an urgent root post (urgent.ts); the default when left out. */
+  urgent?: UrgentChoice | undefined;
+  /** Named in the urgent post, as in the final reply. */
+  mention?: string | undefined;
 }
 
 /**

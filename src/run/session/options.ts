@@ -4,6 +4,7 @@ import type { MessageHook } from "../../hooks/hook-file.ts";
 import type { ArrayTask } from "../array/array.ts";
 import type { LineEnd } from "../process/lineend.ts";
 import type { SignalRelay } from "../process/signals.ts";
+import type { UrgentChoice } from "../report/urgent.ts";
 
 /** What `mmn run` asks of a run: the command, and how it is reported, timed and connected. */
 export interface WrapOptions {
@@ -28,6 +29,8 @@ interface ReportChoices {
   /** The id of the thread the run posts in (--thread). */
   thread?: string;
   on: "always" | "failure";
+  /** Which ends also get an urgent root post (default: a failure). */
+  urgent?: UrgentChoice;
   /** Put `@name` in the final reply. */
   mention?: string;
   title?: string;

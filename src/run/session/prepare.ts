@@ -9,6 +9,7 @@ import { Registration } from "../report/registration.ts";
 import { outcome } from "../report/render.ts";
 import { Reporter } from "../report/reporter.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
+import { WebhookReporter } from "../report/webhook-reporter.ts";
 import { TailBuffer } from "../tail/tail.ts";
 import { type KeptLog, keepLog } from "./kept-log.ts";
 import type { WrapOptions } from "./options.ts";
@@ -42,12 +43,14 @@ export function prepare(options: WrapOptions): Session {
 /** A run reports on a status message of its own; an array's task on the array's board. */
 function createReporter(options: WrapOptions): RunReporter | undefined {
   const { warn, debug, id } = options;
-  const { notify, recipient, array, thread, on, title, mention } = options.report;
+  const { notify, recipient, array, thread, on, title, mention, urgent } = options.report;
+  // A webhook needs no recipient (its own channel), and cannot keep a status post, a thread or a board.
+  if (notify?.webhook) return new WebhookReporter({ notify, recipient, mention, urgent, warn, debug });
   if (!notify || !recipient) return undefined;
   const { endUnansweredMs: unansweredMs } = options.timing;
   if (!array) {
     const registration = new Registration({ mention, debug });
-    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration });
+    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration, urgent, mention });
   }
   return new ArrayReporter({
     notify,
