@@ -8,10 +8,10 @@ import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
 import type { NotifyOptions, SendOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
-import { OutboxDelivery } from "../outbox/delivery.ts";
-import type { Outbox } from "../outbox/store.ts";
+import type { OutboxDelivery } from "../outbox/delivery.ts";
 import { requireContent, requireId } from "./checks.ts";
 import { type Call, type Courier, DirectCourier, delivered, type PostRef } from "./courier.ts";
+import { type ClientDelivery, Delivery } from "./delivery.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
@@ -30,27 +30,27 @@ export class Client {
   readonly hooks: HookStore;
   readonly #targets: Targets;
   readonly #courier: Courier;
-  /** What the network fails is kept here for `mmn relay`, when the client has an outbox. */
-  readonly outbox: OutboxDelivery | undefined;
+  readonly #delivery: Delivery;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
-  constructor(
-    options: NotifyOptions,
-    delivery: { outbox?: Outbox | undefined; offline?: boolean; keep?: boolean } = {},
-  ) {
+  constructor(options: NotifyOptions, delivery: ClientDelivery = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
     const direct = new DirectCourier(this.#api, this.#targets, this.#maxRunes);
-    const { outbox, offline = false, keep = true } = delivery;
-    this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
-    this.#courier = this.outbox?.courier ?? direct;
+    this.#delivery = new Delivery(direct, this.#api.serverUrl, delivery);
+    this.#courier = this.#delivery.courier;
     this.#known = new KnownPosts(this.hooks, this.#api);
+  }
+
+  /** What the network fails is kept here for `mmn relay`, once the client has an outbox. */
+  get outbox(): OutboxDelivery | undefined {
+    return this.#delivery.outbox;
   }
 
   /** The server's root URL, as the requests use it. */
