@@ -1,16 +1,10 @@
 // The test server's own behaviour, through plain fetch. The rate limiter and the injected faults.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { FileUploadResponse } from "@mattermost/types/files";
-import { appError, fetching, form } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { appError, form, useTestServer } from "./fetching.ts";
+import { startTestServer } from "./index.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call } = fetching(() => s);
+const { server: s, call } = useTestServer();
 
 describe("rate limiting", () => {
   test("burst + 1 requests pass, then 429 text/plain with the throttled headers", async () => {
