@@ -26,7 +26,7 @@ export function form(parts: Array<[string, string] | [string, Blob, string]>): F
 }
 
 /** Requests to the server `current()` is when they are made (each test file starts its own). */
-export function fetching(current: () => TestServer) {
+function fetching(current: () => TestServer) {
   async function call(
     method: string,
     path: string,
