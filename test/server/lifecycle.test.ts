@@ -24,6 +24,7 @@ describe("recording, reset and lifecycle", () => {
         body: [s.bot.id, s.users.bob.id],
         status: 201,
         at: expect.any(Number),
+        handledAt: expect.any(Number),
       },
     ]);
   });
