@@ -119,11 +119,20 @@ async function readThroughFd(
     const info = await handle.stat();
     const pipe = info.isFIFO() || info.isSocket();
     if (!info.isFile() && !(pipe && options.allowPipe)) throw new FileRefused("ENOTREG");
-    const buffer = new Uint8Array(options.maxBytes + 1);
+    // As large as the file says it is (a page at least: a pipe, /proc), grown up to the bound
+    // if it grows meanwhile: the bound allocated whole zeroed 1 MiB on every send for a name
+    // cache of a few hundred bytes.
+    const bound = options.maxBytes + 1;
+    let buffer = new Uint8Array(Math.min(bound, Math.max(info.size + 1, 4096)));
     let filled = 0;
     // A FIFO opened without waiting reads as ended until its writer opens it: wait a while for one.
     const writerBy = performance.now() + NO_WRITER_MS;
-    while (filled < buffer.length) {
+    while (filled < bound) {
+      if (filled === buffer.length) {
+        const larger = new Uint8Array(Math.min(bound, buffer.length * 2));
+        larger.set(buffer);
+        buffer = larger;
+      }
       const { bytesRead } = await readSome(handle, buffer, filled, pipe);
       if (bytesRead === 0 && pipe && filled === 0 && performance.now() < writerBy) {
         await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,5 +1,5 @@
 import { ConfigError } from "../base/errors.ts";
-import { readSmallFile } from "../base/read-file.ts";
+import { shortHostName } from "../base/host.ts";
 import { Client } from "../client/client.ts";
 import { clientOptions, diskStores } from "../config/client-options.ts";
 import type { MmnConfig } from "../config/config.ts";
@@ -50,20 +50,18 @@ export async function connect(
 /**
  * The outbox a client keeps what it cannot deliver in: always with delivery=outbox, else when
  * asked. Every client has it: a message kept there (a hook naming a post not made yet) is
- * followed, or found where mmn relay made it.
+ * followed, or found where mmn relay made it. A client that keeps nothing finds it only when
+ * a parcel may need it (an edit, a reply): a new post goes straight.
  */
 async function delivery(ctx: CliContext, config: MmnConfig, keep: boolean) {
   const offline = deliveryOf(config) === "outbox";
-  return { outbox: await outboxOf(ctx), offline, keep: keep || offline };
+  const outbox = offline || keep ? await outboxOf(ctx) : () => outboxOf(ctx);
+  return { outbox, offline, keep: keep || offline };
 }
 
 /** This host's outbox, on the shared home. */
 async function outboxOf(ctx: CliContext): Promise<Outbox> {
-  // Read where the kernel tells it (natively under Bun): node:os would cost every send a millisecond to load.
-  const told = await readSmallFile("/proc/sys/kernel/hostname", { maxBytes: 256, own: true }).catch(() => undefined);
-  const name = told?.text.trim() || (await import("node:os")).hostname();
-  const host = (name.trim().split(".")[0] || "host").replace(/[^A-Za-z0-9_-]/g, "_");
-  return new Outbox(defaultOutboxDir(ctx.env), host, undefined, ui.warn);
+  return new Outbox(defaultOutboxDir(ctx.env), await shortHostName(), undefined, ui.warn);
 }
 
 /** `delivery=`: `direct` (the default) or `outbox`. */

@@ -4,10 +4,10 @@
  * not cost the job its run), the recipient and whom to mention picked, the log's file checked.
  */
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import { hostname } from "node:os";
 import { writeTarget } from "../base/atomic.ts";
 import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
+import { shortHostName } from "../base/host.ts";
 import { pickRecipient, type Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId } from "../hooks/hook-file.ts";
@@ -183,11 +183,8 @@ export function attachGlobs(flags: readonly string[], configured: string | undef
     .filter(Boolean);
 }
 
-export function runId(flag: string | undefined): string {
+export async function runId(flag: string | undefined): Promise<string> {
   if (flag !== undefined) return validateId(flag);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const host = hostname()
-    .split(".")[0]!
-    .replace(/[^\w-]/g, "");
-  return `run-${host}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+  return `run-${await shortHostName()}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }

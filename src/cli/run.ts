@@ -117,7 +117,7 @@ export default defineCommand({
     if (command.length === 0)
       throw new UsageError("no command to run", { hint: "put it after --: mmn run -- python train.py" });
     const target = targetOf(flags);
-    const id = runId(flags.id);
+    const id = await runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
     const urgent = urgentChoice(flags.urgent);
     const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });

@@ -17,7 +17,6 @@ import {
 } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect, deliveryOf } from "./connect.ts";
-import { previewSend } from "./dry-run.ts";
 import { readMessage } from "./input.ts";
 import { printResult } from "./output.ts";
 import { phase } from "./trace.ts";
@@ -76,6 +75,8 @@ export default defineCommand({
     if (flags["dry-run"]) {
       const to = target ?? pickRecipient({}, config.config);
       const outbox = deliveryOf(config.config) === "outbox";
+      // Loaded only for a dry run: it stands on run/'s drawing, which a send does not load.
+      const { previewSend } = await import("./dry-run.ts");
       await previewSend(notify, { message, to, id, replyTo, files: flags.file, outbox, json });
       return 0;
     }

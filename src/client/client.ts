@@ -10,10 +10,10 @@ import { Api } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
 import type { OutboxDelivery } from "../outbox/delivery.ts";
 import { requireContent, requireId } from "./checks.ts";
-import { type Call, type Courier, delivered, type PostRef, type SendCall } from "./courier.ts";
-import { chooseCourier, type DeliveryChoice } from "./couriers.ts";
+import { type Call, delivered, type SendCall } from "./courier.ts";
+import { type ClientDelivery, Delivery } from "./delivery.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
-import { KnownPosts } from "./known-posts.ts";
+import { KnownPosts, refOf, threadOf } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
 import { isLongMessage } from "./posting.ts";
 import type { Recipient } from "./recipient.ts";
@@ -30,25 +30,27 @@ export class Client {
   readonly #api: Api;
   readonly hooks: HookStore;
   readonly #targets: Targets;
-  readonly #courier: Courier;
-  /** What the network fails is kept here for `mmn relay`, when the client has an outbox. */
-  readonly outbox: OutboxDelivery | undefined;
+  readonly #delivery: Delivery;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
   /** The incoming webhook it posts through, if any: new posts only, no ids, files, edits or replies. */
   readonly webhook: WebhookCourier | undefined;
   #limits: Promise<ServerLimits> | undefined;
 
-  /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
-  constructor(options: NotifyOptions, delivery: DeliveryChoice = {}) {
+  constructor(options: NotifyOptions, delivery: ClientDelivery = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
     this.#api = new Api({ ...options, url: normalizeUrl(options.url, "url") });
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
-    const chosen = chooseCourier(this.#api, this.#targets, this.#maxRunes, options.webhook, delivery);
-    ({ courier: this.#courier, hook: this.webhook, outbox: this.outbox } = chosen);
+    this.#delivery = new Delivery(this.#api, this.#targets, this.#maxRunes, options.webhook, delivery);
+    this.webhook = this.#delivery.webhook;
     this.#known = new KnownPosts(this.hooks, this.#api);
+  }
+
+  /** What the network fails is kept here for `mmn relay`, once the client has an outbox. */
+  get outbox(): OutboxDelivery | undefined {
+    return this.#delivery.outbox;
   }
 
   /** The server's root URL, as the requests use it. */
@@ -93,7 +95,6 @@ export class Client {
       this.#limits = undefined;
       throw error;
     });
-
     return this.#limits;
   }
 
@@ -109,7 +110,7 @@ export class Client {
     // Asked side by side with the recipient; a rejection is read where it is awaited.
     limit.catch(() => {});
     const address = options.rootId ? { to, rootId: options.rootId } : { to };
-    const sent = await this.#courier.post(message, address, {
+    const sent = await this.#delivery.courier.post(message, address, {
       files,
       props: options.props,
       pendingPostId: options.pendingPostId,
@@ -187,7 +188,7 @@ export class Client {
     const maxFileSize = await this.#maxFileSizeFor(files);
     if (!message.trim()) {
       const thread = { channelId: post.channelId, rootId: post.rootId || post.id };
-      const reply = this.#courier.post("", thread, { files, maxFileSize, oversized: "skip" });
+      const reply = this.#delivery.courier.post("", thread, { files, maxFileSize, oversized: "skip" });
       return delivered(await this.#known.about(hook, reply, "answered"));
     }
     let whole = message;
@@ -196,7 +197,7 @@ export class Client {
       whole = current.message ? `${current.message}\n${message}` : message;
     }
     const long = isLongMessage(whole, this.#maxRunes);
-    const edit = this.#courier.edit(post, whole, {
+    const edit = this.#delivery.courier.edit(post, whole, {
       files,
       props: options.props,
       maxFileSize: long ? await this.#maxFileSizeFor(files, whole) : maxFileSize,
@@ -219,7 +220,7 @@ export class Client {
     const files = await prepareFiles(options.files);
     requireContent(message, files);
     const maxFileSize = await this.#maxFileSizeFor(files);
-    const reply = this.#courier.post(message, threadOf(hook), {
+    const reply = this.#delivery.courier.post(message, threadOf(hook), {
       files,
       props: options.props,
       maxFileSize,
@@ -239,14 +240,17 @@ export class Client {
     const hook = await this.#known.hook(to);
     const prepared = await prepareFiles(files);
     const maxFileSize = await this.#maxFileSizeFor(prepared, "", call);
-    const { ids, skipped } = await this.#courier.upload(hook.channelId, prepared, { maxFileSize, ...call });
+    const { ids, skipped } = await this.#delivery.courier.upload(hook.channelId, prepared, { maxFileSize, ...call });
     return { fileIds: ids, ...(skipped ? { skipped: skipped.files.map((file) => file.name) } : {}) };
   }
 
   /** A reply in the thread of the message known by `to` with files `upload` put there: one post, ten files at most. */
   async replyWithUploads(message: string, options: { to: string; fileIds: readonly string[] } & Call): Promise<Post> {
     const hook = await this.#known.hook(options.to);
-    const reply = this.#courier.post(message, threadOf(hook), { fileIds: options.fileIds, deadline: options.deadline });
+    const reply = this.#delivery.courier.post(message, threadOf(hook), {
+      fileIds: options.fileIds,
+      deadline: options.deadline,
+    });
     return (await this.#known.about(hook, reply, "answered")).post;
   }
 
@@ -259,13 +263,12 @@ export class Client {
     patch: { message: string; props?: Record<string, unknown> },
     call: Call = {},
   ): Promise<Post> {
-    return this.#courier.patch(post.id, patch, call);
+    return this.#delivery.courier.patch(post.id, patch, call);
   }
 
   /**
-   * Whether a post this caller holds is still there: an edit refused as if it were gone (a
-   * proxy's 404) is no proof. False when the server says it is not (404, or 403 for a post
-   * it will not show); any other failure is thrown.
+   * Whether a post this caller holds is still there (an edit's 404 may be a proxy's): false when the
+   * server says it is not (404, or 403 for a post it will not show); any other failure is thrown.
    */
   exists(post: Pick<Post, "id">, call: Call = {}): Promise<boolean> {
     return this.#known.exists(post.id, call.deadline);
@@ -295,6 +298,3 @@ export class Client {
       : undefined;
   }
 }
-
-const refOf = (hook: MessageHook): PostRef => ({ id: hook.postId, channelId: hook.channelId, rootId: hook.rootId });
-const threadOf = (hook: MessageHook) => ({ channelId: hook.channelId, rootId: hook.rootId || hook.postId });

@@ -4,6 +4,7 @@ import type { MessageHook } from "../hooks/hook-file.ts";
 import type { HookStore } from "../hooks/hooks.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
+import type { PostRef } from "./courier.ts";
 
 /** Messages known by an id: their hooks, the lock that makes one caller at a time per id, and the server's refusals told as what they mean for the message. */
 export class KnownPosts {
@@ -84,3 +85,12 @@ export class KnownPosts {
     }
   }
 }
+
+/** The post a hook names, as the courier takes it. */
+export const refOf = (hook: MessageHook): PostRef => ({
+  id: hook.postId,
+  channelId: hook.channelId,
+  rootId: hook.rootId,
+});
+/** The thread a reply to a hook's post goes in. */
+export const threadOf = (hook: MessageHook) => ({ channelId: hook.channelId, rootId: hook.rootId || hook.postId });

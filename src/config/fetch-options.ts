@@ -18,7 +18,7 @@ export async function fetchOptions(
   if ("Bun" in globalThis) return { ...(ca ? { ca: await readCaBundle(ca) } : {}), ...(proxy ? { proxy } : {}) };
   if (ca && !env.NODE_EXTRA_CA_CERTS) warn(`ca=${ca} is not used under Node: start it with NODE_EXTRA_CA_CERTS=${ca}`);
   if (proxy) warn(`proxy=${redactCredentials(proxy)} is not used under Node, whose fetch takes no proxy`);
-  const fromEnv = proxy || !serverUrl ? undefined : proxyFor(serverUrl, undefined, env);
+  const fromEnv = proxy || !serverUrl ? undefined : await proxyFor(serverUrl, undefined, env);
   if (fromEnv)
     warn(
       `the environment's proxy ${redactCredentials(fromEnv)} is not used under Node, whose fetch takes no proxy: ` +

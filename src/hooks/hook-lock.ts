@@ -1,5 +1,6 @@
 import { fs } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
+import { pidAlive } from "../base/pid.ts";
 import { readStateFile } from "../base/read-file.ts";
 
 /** A lock untouched this long belongs to an mmn that died (a node that went down): it is broken. */
@@ -78,7 +79,7 @@ export async function breakIfStale(path: string, afterJudging?: () => Promise<vo
   // Gone already: try again to take it.
   if (!judged) return true;
   const [, pid, host] = /^(\d+)@(\S+)/.exec(judged.text) ?? [];
-  const dead = host === hostName() && pid !== undefined && !alive(Number(pid));
+  const dead = host === hostName() && pid !== undefined && !pidAlive(Number(pid));
   if (!dead && Date.now() - judged.mtimeMs < STALE_MS) return false;
   await afterJudging?.();
   // A holder that released its lock and exited leaves no lock behind: what is at the name
@@ -115,15 +116,6 @@ async function look(path: string): Promise<{ ino: number; text: string; mtimeMs:
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

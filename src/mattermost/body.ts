@@ -1,6 +1,5 @@
 /** An answer's body, read within a bound: counted as it comes and again as it decodes. */
 import { printable } from "../base/printable.ts";
-import { DecodeError, decodeBody } from "./decode.ts";
 
 /** A 2xx answer that cannot be taken: larger than the bound, or compressed in a way it does not decode. */
 export class UnreadableReply extends Error {
@@ -28,6 +27,8 @@ export async function readBody(response: Response, limit: number): Promise<unkno
   if (cut && response.ok) throw new UnreadableReply(response.status, tooLarge);
   let body = bytes;
   if (coding && !DECODES_ITSELF) {
+    // Loaded only for a compressed answer (mmn asks for none): node:zlib at start cost every send ~2 ms of CPU.
+    const { DecodeError, decodeBody } = await import("./decode.ts");
     try {
       body = decodeBody(bytes, coding, limit, !cut);
     } catch (error) {

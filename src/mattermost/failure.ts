@@ -79,15 +79,15 @@ export function redirectError(clean: Clean, info: RequestInfo, response: Respons
   });
 }
 
-export function networkError(
+export async function networkError(
   clean: Clean,
   info: RequestInfo,
   failure: { cause: unknown; timedOut: boolean; timeoutMs: number; url: string; proxy: string | undefined },
-): NetworkError | ConfigError {
+): Promise<NetworkError | ConfigError> {
   const { cause, timedOut, timeoutMs, url } = failure;
   if (isNotTls(cause)) return notTls(url);
   // A refused or unknown proxy looks to fetch like a refused or unknown server: say which it was.
-  const proxy = proxyFor(url, failure.proxy);
+  const proxy = await proxyFor(url, failure.proxy);
   const via = proxy ? ` through the proxy ${safeHost(proxy)}` : "";
   const noRoute = !proxy && !timedOut && isNoRoute(cause);
   const reason = timedOut

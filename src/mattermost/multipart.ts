@@ -13,7 +13,12 @@ export interface UploadFile {
   content?: Uint8Array;
 }
 
-const CHUNK = 1 << 20;
+/**
+ * What is read at a time. Each chunk is garbage once sent, collected only later: a 20 MiB log
+ * read by 1 MiB raised the peak of `mmn run` through 256 MiB of output from 56 to 68 MiB, by
+ * 256 KiB to 64 (measured); smaller chunks held no less.
+ */
+const UPLOAD_CHUNK = 1 << 18;
 const encoder = new TextEncoder();
 
 /**
@@ -107,7 +112,7 @@ async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
     let position = file.offset ?? 0;
     let left = file.size;
     while (left > 0) {
-      const buffer = new Uint8Array(Math.min(CHUNK, left));
+      const buffer = new Uint8Array(Math.min(UPLOAD_CHUNK, left));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0)
         throw new UploadSourceError(

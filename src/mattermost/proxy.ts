@@ -1,4 +1,3 @@
-import { BlockList, isIP } from "node:net";
 import { ConfigError } from "../base/errors.ts";
 
 /** A proxy URL as fetch takes it, or a ConfigError that names where it came from. */
@@ -21,13 +20,13 @@ export function checkProxy(proxy: string): string {
  * from the environment (HTTPS_PROXY for https, HTTP_PROXY for http, ALL_PROXY). Only to say
  * so when it fails: Bun does the routing, and this matches NO_PROXY as Bun 1.4 does.
  */
-export function proxyFor(
+export async function proxyFor(
   target: string,
   configured: string | undefined,
   env: Record<string, string | undefined> = process.env,
-): string | undefined {
+): Promise<string | undefined> {
   const url = new URL(target);
-  if (bypassed(url, env.NO_PROXY ?? env.no_proxy ?? "")) return undefined;
+  if (await bypassed(url, env.NO_PROXY ?? env.no_proxy ?? "")) return undefined;
   if (configured) return configured;
   const scheme = url.protocol === "https:" ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   return scheme || env.ALL_PROXY || env.all_proxy || undefined;
@@ -38,21 +37,25 @@ export function proxyFor(
  * (`example.org`, `.example.org`, `*.example.org`), or only its own port with `host:port`
  * (`[::1]:8065`); an IP address, itself only; a CIDR block (`10.0.0.0/8`).
  */
-function bypassed(url: URL, noProxy: string): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  return noProxy
+async function bypassed(url: URL, noProxy: string): Promise<boolean> {
+  const entries = noProxy
     .split(",")
     .map((entry) => entry.trim().toLowerCase())
-    .filter(Boolean)
-    .some((entry) => {
-      if (entry === "*") return true;
-      if (entry.includes("/")) return inBlock(host, entry);
-      const [name, entryPort] = splitPort(entry);
-      if (entryPort !== undefined && entryPort !== port) return false;
-      const bare = name.replace(/^\*?\./, "");
-      return host === bare || (!isIP(host) && !isIP(bare) && host.endsWith(`.${bare}`));
-    });
+    .filter(Boolean);
+  if (!entries.length) return false;
+  // Loaded only to match a NO_PROXY (a failure told, Node's warning): imported at start, it cost every send ~3 ms of CPU.
+  const net = await import("node:net");
+  const { isIP } = net;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return entries.some((entry) => {
+    if (entry === "*") return true;
+    if (entry.includes("/")) return inBlock(net, host, entry);
+    const [name, entryPort] = splitPort(entry);
+    if (entryPort !== undefined && entryPort !== port) return false;
+    const bare = name.replace(/^\*?\./, "");
+    return host === bare || (!isIP(host) && !isIP(bare) && host.endsWith(`.${bare}`));
+  });
 }
 
 /** `host:port`, `[v6]:port`, or a host alone (a bare IPv6 address has colons but no port). */
@@ -63,7 +66,7 @@ function splitPort(entry: string): [string, string | undefined] {
   return withPort ? [withPort[1] ?? "", withPort[2]] : [entry, undefined];
 }
 
-function inBlock(host: string, cidr: string): boolean {
+function inBlock({ BlockList, isIP }: typeof import("node:net"), host: string, cidr: string): boolean {
   const [base = "", bits = ""] = cidr.split("/");
   const family = isIP(base);
   if (!family || isIP(host) !== family || !/^\d+$/.test(bits)) return false;

@@ -122,7 +122,7 @@ export class Transport {
       // ofetch wraps fetch's error, which under Node wraps the system's: the one with a code says what happened.
       const cause = causes.find((e) => typeof (e as { code?: unknown }).code === "string") ?? causes.at(-1);
       const timedOut = timeout.aborted && !attempt.signal?.aborted;
-      throw networkError(this.#clean, info, {
+      throw await networkError(this.#clean, info, {
         cause,
         timedOut,
         timeoutMs: attempt.timeoutMs,

@@ -1,5 +1,6 @@
 import { writeFileAtomic } from "../base/atomic.ts";
 import { errnoText, fs, homeDir, joinPath } from "../base/disk.ts";
+import { pidAlive } from "../base/pid.ts";
 import { readStateFile } from "../base/read-file.ts";
 import type { UploadFile } from "../client/files.ts";
 import { chainOf, type Entry, parseEntry } from "./entry.ts";
@@ -99,7 +100,7 @@ export class Outbox {
       const [claimHost, pid] = claimer.split("@");
       // Its time is set when it is claimed.
       const claimedAt = (await disk.lstat(joinPath(dir, name)).catch(() => undefined))?.mtimeMs ?? Date.now();
-      const dead = claimHost === this.host && pid && !alive(Number(pid));
+      const dead = claimHost === this.host && pid && !pidAlive(Number(pid));
       if (dead || Date.now() - claimedAt > CLAIM_LEASE_MS) stale.push(name);
       else chains.add(parseName(host, entry)?.chain ?? "");
     }
@@ -239,15 +240,6 @@ function parseName(host: string, name: string): Listed | undefined {
   const match = /^(\d{14})-\d+-\d+\.([a-z0-9]{26})\.json$/.exec(name);
   if (!match) return undefined;
   return { host, name, chain: match[2]!, stamp: Number(match[1]) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function readSlice(file: UploadFile): Promise<Uint8Array> {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { readSmall } from "../base/small-file.ts";
 import type { Ancestry } from "./scheduler.ts";
 
 /**
@@ -42,22 +42,4 @@ function commOf(stat: string): string {
   return stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
 }
 
-function readProc(pid: number, name: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(`/proc/${pid}/${name}`, "r");
-    const buffer = Buffer.alloc(MAX_BYTES);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, MAX_BYTES - length, null);
-      if (n <= 0) break;
-      length += n;
-      if (length === MAX_BYTES) break;
-    }
-    return buffer.toString("utf8", 0, length);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+const readProc = (pid: number, name: string) => readSmall(`/proc/${pid}/${name}`, MAX_BYTES, "utf8");

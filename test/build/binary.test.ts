@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mmn, ROOT, sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 
 // The compiled binary: built by `bun run test` (and CI) before the suites run.
 const BIN = join(ROOT, "dist/mmn");
@@ -29,11 +30,7 @@ describe.skipIf(!built)("the compiled binary", () => {
     );
     writeFileSync(join(box.cwd, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
     const proc = Bun.spawn([BIN, "run", "--", "env"], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
+    const { stdout: out, stderr: err, code } = await outputOf(proc);
     expect(code).toBe(0);
     expect(out).not.toContain("LEAKED_FROM_DOTENV");
     expect(err).toContain("no Mattermost server URL is configured");

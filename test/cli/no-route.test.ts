@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { MMN, mmn, sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 // Issue 17, item 2: a compute node without a route to the server is told as such, with where to
@@ -27,11 +28,7 @@ test.if(unshare.exitCode === 0)(
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
+    const { stdout, stderr, code } = await outputOf(proc);
     const host = new URL(server.url).host;
     expect(code).toBe(1);
     expect(stdout).toBe("");

@@ -148,7 +148,9 @@ describe("the end is retried within its few seconds", () => {
   test("the server briefly down at the end (503s): the outcome still arrives", async () => {
     server.fault({ kind: "status", status: 503, method: "POST", path: "/api/v4/posts", times: 4 });
     const started = Date.now();
-    const r = await mmn(box, ["run", "--on", "failure", "--", "bash", "-c", "echo broke; exit 2"]);
+    const r = await mmn(box, ["run", "--on", "failure", "--", "bash", "-c", "echo broke; exit 2"], {
+      env: { MMN_TEST_RETRY_BACKOFF_MS: "20" },
+    });
     expect(r.code).toBe(2);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.stderr).not.toContain("not delivered");

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import type { TestServer } from "../server/index.ts";
 
@@ -66,11 +67,7 @@ const quoted = (argv: readonly string[]) => argv.map((a) => `'${a.replace(/'/g, 
 
 async function bash(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn(["bash", "-c", line], { cwd: box.cwd, env: box.env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   return { code, stdout, stderr };
 }
 

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MMN, type Sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import type { TestServer } from "../server/index.ts";
 
@@ -25,11 +26,7 @@ async function job(line: string, env: Record<string, string> = {}) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   expect(stdout + stderr).not.toContain(server.token);
   return { code, stdout, stderr };
 }

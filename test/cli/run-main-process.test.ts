@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, type Sandbox } from "../helpers/cli.ts";
+import { outputOf } from "../helpers/output.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { standIns } from "../helpers/stand-ins.ts";
 import type { TestServer } from "../server/index.ts";
@@ -43,11 +44,7 @@ async function batch(body: string, env: Record<string, string>, asScript = true)
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const { stdout, stderr, code } = await outputOf(proc);
   return { stdout, stderr, code };
 }
 

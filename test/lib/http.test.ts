@@ -3,6 +3,7 @@ import { MemoryNameCache, NetworkError, Notify, ServerError } from "../../src/in
 import { Api } from "../../src/mattermost/api.ts";
 import * as rest from "../../src/mattermost/endpoints.ts";
 import { type RetryPolicy, retryDelay } from "../../src/mattermost/retry.ts";
+import { waitFor } from "../run/helpers.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -51,7 +52,8 @@ describe("timeouts and retries", () => {
     expect(attempts.length).toBe(2);
     const ids = attempts.map((r) => (r.body as { pending_post_id: string }).pending_post_id);
     expect(ids[0]).toBe(ids[1]!);
-    await Bun.sleep(700);
+    // The first attempt, delayed, is handled after the retry made the post: it makes no second one.
+    await waitFor(() => attempts[0]!.handledAt !== undefined, 2000, "the delayed first attempt handled");
     expect(server.postsIn(server.channels.townSquare.id).map((p) => p.message)).toEqual(["once"]);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { outputOf } from "../helpers/output.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -22,12 +23,7 @@ async function runNode(script: string, env: Record<string, string | undefined>) 
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(node.stdout).text(),
-    new Response(node.stderr).text(),
-    node.exited,
-  ]);
-  return { stdout, stderr, code };
+  return outputOf(node);
 }
 
 test("Node >= 20 imports the built library by its package name and DMs a user", async () => {

@@ -1,16 +1,9 @@
 // The test server's own behaviour, through plain fetch. Authentication and the common headers, users, teams, channels and config/client.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Channel } from "@mattermost/types/channels";
-import { type Answer, appError, fetching } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { type Answer, appError, useTestServer } from "./fetching.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call } = fetching(() => s);
+const { server: s, call } = useTestServer();
 
 describe("authentication and common headers", () => {
   test("no token and a bad token are 401 session_expired", async () => {

@@ -221,6 +221,7 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
     const detail = err instanceof Error ? err.message : String(err);
     sendError(res, meta, new AppError("api.test_server.internal.app_error", 500, {}, detail));
   } finally {
+    if (!deps.hanging.has(res)) rec.handledAt = Date.now();
     // Whatever was not read is drained, so that the client can read the answer and reuse the connection.
     if (!deps.hanging.has(res)) {
       if (!req.readableEnded && !req.destroyed) req.resume();

@@ -1,16 +1,11 @@
 // The test server's own behaviour, through plain fetch. The rate limiter and the injected faults.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { FileUploadResponse } from "@mattermost/types/files";
-import { appError, fetching, form } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { waitFor } from "../run/helpers.ts";
+import { appError, form, useTestServer } from "./fetching.ts";
+import { startTestServer } from "./index.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call } = fetching(() => s);
+const { server: s, call } = useTestServer();
 
 describe("rate limiting", () => {
   test("burst + 1 requests pass, then 429 text/plain with the throttled headers", async () => {
@@ -158,7 +153,9 @@ describe("faults", () => {
     await Bun.sleep(20);
     expect(s.requests[0]).toMatchObject({ status: 0, body: { message: "slow", pending_post_id: "p-1" } });
     expect(s.posts.size).toBe(0);
-    await Bun.sleep(300);
+    expect(s.requests[0]!.handledAt).toBeUndefined();
+    await waitFor(() => s.requests[0]!.handledAt !== undefined, 2000, "the delayed request handled");
+    expect(s.requests[0]!.handledAt! - s.requests[0]!.at).toBeGreaterThanOrEqual(290);
     expect([...s.posts.values()].map((p) => p.message)).toEqual(["slow"]);
     // The client's retry with the same pending_post_id gets that post, not a second one.
     const retry = await call("POST", "/posts", { raw: body });

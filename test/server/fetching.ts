@@ -1,8 +1,8 @@
 // Plain fetch against a test server, for the server's own tests.
-import { expect } from "bun:test";
+import { afterAll, beforeAll, beforeEach, expect } from "bun:test";
 import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import type { TestServer } from "./index.ts";
+import { startTestServer, type TestServer } from "./index.ts";
 
 export interface Answer {
   status: number;
@@ -26,7 +26,7 @@ export function form(parts: Array<[string, string] | [string, Blob, string]>): F
 }
 
 /** Requests to the server `current()` is when they are made (each test file starts its own). */
-export function fetching(current: () => TestServer) {
+function fetching(current: () => TestServer) {
   async function call(
     method: string,
     path: string,
@@ -77,4 +77,28 @@ export function fetching(current: () => TestServer) {
   }
 
   return { call, upload, post };
+}
+
+/**
+ * The test file's own server, started before its tests, reset before each and closed after
+ * them; `server` stands for it (it exists once the tests run), with plain fetch against it.
+ */
+export function useTestServer() {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer();
+  });
+  afterAll(() => current?.close());
+  beforeEach(() => current?.reset());
+  const started = (): TestServer => {
+    if (!current) throw new Error("the test server starts in beforeAll: use it inside a test");
+    return current;
+  };
+  const server = new Proxy({} as TestServer, {
+    get(_, key) {
+      const value: unknown = Reflect.get(started(), key);
+      return typeof value === "function" ? value.bind(started()) : value;
+    },
+  });
+  return { server, ...fetching(started) };
 }

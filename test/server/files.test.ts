@@ -1,16 +1,10 @@
 // The test server's own behaviour, through plain fetch. Uploads: files, their parts and their limits.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { FileUploadResponse } from "@mattermost/types/files";
-import { anyId, appError, fetching, form } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { anyId, appError, form, useTestServer } from "./fetching.ts";
+import { startTestServer } from "./index.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call } = fetching(() => s);
+const { server: s, call } = useTestServer();
 
 describe("files", () => {
   test("an upload is stored byte for byte and recorded part by part", async () => {

@@ -1,18 +1,12 @@
 // The test server's own behaviour, through plain fetch. Recording, reset, the lifecycle and the entry points.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { anyId, fetching } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { anyId, useTestServer } from "./fetching.ts";
+import { startTestServer } from "./index.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call, upload, post } = fetching(() => s);
+const { server: s, call, upload, post } = useTestServer();
 
 describe("recording, reset and lifecycle", () => {
   test("requests are recorded with headers, query and parsed JSON body", async () => {
@@ -30,6 +24,7 @@ describe("recording, reset and lifecycle", () => {
         body: [s.bot.id, s.users.bob.id],
         status: 201,
         at: expect.any(Number),
+        handledAt: expect.any(Number),
       },
     ]);
   });

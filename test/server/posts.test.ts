@@ -1,17 +1,11 @@
 // The test server's own behaviour, through plain fetch. Posts: created, threaded, edited and read.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import { anyId, appError, fetching, form } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { anyId, appError, form, useTestServer } from "./fetching.ts";
+import { startTestServer } from "./index.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
-beforeEach(() => s.reset());
-const { call, upload, post } = fetching(() => s);
+const { server: s, call, upload, post } = useTestServer();
 
 describe("posts", () => {
   test("a created post has the real server's shape", async () => {

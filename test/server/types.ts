@@ -52,6 +52,8 @@ export interface RecordedRequest {
   status: number;
   /** Date.now() when received. */
   at: number;
+  /** Date.now() when the server was done with it: answered, or handled after its client gave up (a delay). */
+  handledAt?: number;
 }
 
 export interface Fault {

@@ -1,20 +1,13 @@
 // The test server's incoming webhooks and message priority, through plain fetch.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import type { Post } from "@mattermost/types/posts";
-import { appError, fetching } from "./fetching.ts";
-import { startTestServer, type TestServer } from "./index.ts";
+import { appError, useTestServer } from "./fetching.ts";
 
-let s: TestServer;
-beforeAll(async () => {
-  s = await startTestServer();
-});
-afterAll(() => s.close());
+const { server: s, call } = useTestServer();
 beforeEach(() => {
-  s.reset();
   s.settings.incomingWebhooks = true;
   s.settings.postPriority = "licensed";
 });
-const { call } = fetching(() => s);
 
 async function hook(url: string, payload: unknown): Promise<{ status: number; type: string | null; body: unknown }> {
   const res = await fetch(url, {

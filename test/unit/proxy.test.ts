@@ -2,21 +2,25 @@ import { expect, test } from "bun:test";
 import { ConfigError } from "../../src/base/errors.ts";
 import { checkProxy, proxyFor, redactCredentials } from "../../src/mattermost/proxy.ts";
 
-test("the proxy a request goes through: configured, else by scheme, else ALL_PROXY, unless NO_PROXY", () => {
+test("the proxy a request goes through: configured, else by scheme, else ALL_PROXY, unless NO_PROXY", async () => {
   const env = { HTTPS_PROXY: "http://secure:3128", http_proxy: "http://plain:3128", ALL_PROXY: "http://all:1080" };
-  expect(proxyFor("https://chat.example.org", "http://mine:8080", env)).toBe("http://mine:8080");
-  expect(proxyFor("https://chat.example.org", "http://mine:8080", { NO_PROXY: "example.org" })).toBeUndefined();
-  expect(proxyFor("https://chat.example.org", undefined, env)).toBe("http://secure:3128");
-  expect(proxyFor("http://chat.example.org", undefined, env)).toBe("http://plain:3128");
-  expect(proxyFor("http://chat.example.org", undefined, { ALL_PROXY: "http://all:1080" })).toBe("http://all:1080");
+  expect(await proxyFor("https://chat.example.org", "http://mine:8080", env)).toBe("http://mine:8080");
+  expect(await proxyFor("https://chat.example.org", "http://mine:8080", { NO_PROXY: "example.org" })).toBeUndefined();
+  expect(await proxyFor("https://chat.example.org", undefined, env)).toBe("http://secure:3128");
+  expect(await proxyFor("http://chat.example.org", undefined, env)).toBe("http://plain:3128");
+  expect(await proxyFor("http://chat.example.org", undefined, { ALL_PROXY: "http://all:1080" })).toBe(
+    "http://all:1080",
+  );
   for (const noProxy of ["example.org", ".example.org", "chat.example.org", "*", "other, example.org"]) {
-    expect(proxyFor("https://chat.example.org", undefined, { ...env, NO_PROXY: noProxy })).toBeUndefined();
+    expect(await proxyFor("https://chat.example.org", undefined, { ...env, NO_PROXY: noProxy })).toBeUndefined();
   }
-  expect(proxyFor("https://chat.example.org", undefined, { ...env, NO_PROXY: "ample.org" })).toBe("http://secure:3128");
-  expect(proxyFor("https://chat.example.org", undefined, {})).toBeUndefined();
+  expect(await proxyFor("https://chat.example.org", undefined, { ...env, NO_PROXY: "ample.org" })).toBe(
+    "http://secure:3128",
+  );
+  expect(await proxyFor("https://chat.example.org", undefined, {})).toBeUndefined();
 });
 
-test("NO_PROXY as Bun reads it: ports, IPv6, CIDR blocks; an IP address names only itself", () => {
+test("NO_PROXY as Bun reads it: ports, IPv6, CIDR blocks; an IP address names only itself", async () => {
   const env = { HTTPS_PROXY: "http://p:3128", HTTP_PROXY: "http://p:3128" };
   const via = (target: string, noProxy: string) => proxyFor(target, undefined, { ...env, NO_PROXY: noProxy });
   for (const [target, noProxy] of [
@@ -30,7 +34,7 @@ test("NO_PROXY as Bun reads it: ports, IPv6, CIDR blocks; an IP address names on
     ["http://[fd00::5]", "fd00::/8"],
     ["https://CHAT.example.org", "Example.ORG"],
   ])
-    expect([target, noProxy, via(target!, noProxy!)]).toEqual([target, noProxy, undefined]);
+    expect([target, noProxy, await via(target!, noProxy!)]).toEqual([target, noProxy, undefined]);
   for (const [target, noProxy] of [
     ["http://127.0.0.1:8065", "127.0.0.1:9"],
     ["https://chat.example.org", "chat.example.org:8443"],
@@ -39,7 +43,7 @@ test("NO_PROXY as Bun reads it: ports, IPv6, CIDR blocks; an IP address names on
     ["http://10.1.2.3", "10.0.0.0/x"],
     ["http://chat.example.org", "10.0.0.0/8"],
   ])
-    expect([target, noProxy, via(target!, noProxy!)]).toEqual([target, noProxy, "http://p:3128"]);
+    expect([target, noProxy, await via(target!, noProxy!)]).toEqual([target, noProxy, "http://p:3128"]);
 });
 
 test("a proxy must be an http(s) URL; its credentials are never shown", () => {

@@ -3,7 +3,7 @@ import { chmodSync, lchownSync, mkdtempSync, symlinkSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errnoText } from "../../src/base/disk.ts";
-import { readOwnFile, readSmallFile } from "../../src/base/read-file.ts";
+import { readOwnFile, readSmallFile, readStateFile } from "../../src/base/read-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mmn-read-"));
 const file = (name: string, text: string, mode = 0o600) => {
@@ -47,6 +47,32 @@ describe("readSmallFile", () => {
 
   test("a missing file rejects with ENOENT", async () => {
     await expect(readSmallFile(join(dir, "missing"), { maxBytes: 10 })).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("readStateFile: the buffer is the file's size, not the bound", () => {
+  // Issue 16, item 7: the bound was allocated whole (and zeroed), 1 MiB on every send for a
+  // name cache of a few hundred bytes; a bound of 8 GiB could not be read at all.
+  test("a small file under a bound far above it is read", async () => {
+    expect((await readStateFile(file("tiny-state", "{}"), 8 * 1024 ** 3)).text).toBe("{}");
+  });
+
+  test("a pipe's text, past the first page, is read whole up to the bound and refused past it", async () => {
+    const text = "0123456789abcdef".repeat(1000);
+    const read = async (maxBytes: number) => {
+      const path = fifo(`long-fifo-${maxBytes}`);
+      const writer = Bun.spawn(["sh", "-c", `printf '%s' '${text}' > '${path}'`]);
+      try {
+        return await readSmallFile(path, { maxBytes, allowPipe: true }).then(
+          (read) => read.text,
+          (error: unknown) => errnoText(error),
+        );
+      } finally {
+        await writer.exited;
+      }
+    };
+    expect(await read(text.length)).toBe(text);
+    expect(await read(text.length - 1)).toBe(`larger than ${text.length - 1} bytes: is it the right file?`);
   });
 });
 

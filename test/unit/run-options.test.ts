@@ -103,8 +103,8 @@ describe("the log's file", () => {
 
   test("no --log: nothing to check; an id is made up when none is given", async () => {
     expect(await checkLog(undefined, () => {})).toBeUndefined();
-    expect(runId(undefined)).toMatch(/^run-[\w-]+-\d{8}-\d{6}-[a-z0-9]{1,4}$/);
-    expect(() => runId("a/b")).toThrow(UsageError);
+    expect(await runId(undefined)).toMatch(/^run-[\w-]+-\d{8}-\d{6}-[a-z0-9]{1,4}$/);
+    await expect(runId("a/b")).rejects.toThrow(UsageError);
   });
 });
 

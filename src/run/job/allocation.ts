@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
+import { readSmall } from "../../base/small-file.ts";
 import type { Env, JobContext } from "../../scheduler/scheduler.ts";
 import { schedulerOf } from "../../scheduler/schedulers.ts";
-import { readSmall } from "./small-file.ts";
 
 /** What the job was given to use on this node: CPUs and memory, and where each number comes from. */
 export interface Allocation {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import { readNumber, readSmall } from "../../base/small-file.ts";
 import type { MemoryAtEnd } from "../../scheduler/cause.ts";
-import { readNumber, readSmall } from "./small-file.ts";
 
 /**
  * The memory cgroup the job runs in, found from /proc/self/cgroup and where the hierarchy is

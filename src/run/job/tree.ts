@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { readSmall } from "./small-file.ts";
+import { readSmall } from "../../base/small-file.ts";
 
 /**
  * The command's process tree, read from /proc while it runs: CPU time and resident memory of

@@ -1,6 +1,6 @@
+import { readSmall } from "../../base/small-file.ts";
 import type { MemoryAtEnd } from "../../scheduler/cause.ts";
 import type { JobCgroup } from "./cgroup.ts";
-import { readSmall } from "./small-file.ts";
 import { ownPeak, sampleTree } from "./tree.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { constants } from "node:os";
 import { openLibc } from "../../base/libc.ts";
-import { readSmall } from "../job/small-file.ts";
+import { readSmall } from "../../base/small-file.ts";
 import { INHERITED_FDS } from "./fds.ts";
 import { INHERITED_IGNORED } from "./procfs.ts";
 

@@ -1,4 +1,4 @@
-import { readSmall } from "../job/small-file.ts";
+import { readSmall } from "../../base/small-file.ts";
 import { INHERITED_FDS } from "./fds.ts";
 
 /**

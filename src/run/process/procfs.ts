@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { readSmall } from "../job/small-file.ts";
+import { readSmall } from "../../base/small-file.ts";
 
 /**
  * What Linux's /proc tells about our signal state. Elsewhere (macOS) these answer

@@ -8,9 +8,13 @@ const buffer = Buffer.allocUnsafe(16 * 1024);
 
 /**
  * The file's first `max` bytes (16 KiB unless said) as text, or undefined when it cannot be read
- * (gone, no permission, none here).
+ * (gone, no permission, none here). Latin-1 unless said: a byte is a character.
  */
-export function readSmall(path: string, max = buffer.length): string | undefined {
+export function readSmall(
+  path: string,
+  max = buffer.length,
+  encoding: "latin1" | "utf8" = "latin1",
+): string | undefined {
   let fd: number | undefined;
   const into = max <= buffer.length ? buffer : Buffer.allocUnsafe(max);
   try {
@@ -23,7 +27,7 @@ export function readSmall(path: string, max = buffer.length): string | undefined
       length += n;
       if (length === max) break;
     }
-    return into.toString("latin1", 0, length);
+    return into.toString(encoding, 0, length);
   } catch {
     return undefined;
   } finally {
