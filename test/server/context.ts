@@ -10,6 +10,8 @@ export interface ServerConfig {
   version: string;
   buildNumber: string;
   strictMultipartOrder: boolean;
+  /** ServiceSettings.PostEditTimeLimit in seconds; -1 (the default): no limit. */
+  postEditTimeLimit: number;
   /** Filled in once the server listens. */
   url: string;
 }

@@ -24,6 +24,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     version: opts.version ?? "10.5.0",
     buildNumber: "test",
     strictMultipartOrder: opts.strictMultipartOrder ?? true,
+    postEditTimeLimit: -1,
     url: "",
   };
   const requests: RecordedRequest[] = [];
@@ -66,7 +67,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     clearFaults: () => faults.clear(),
     forgetPendingPosts: () => store.forgetPending(),
+    editTimeLimit(seconds) {
+      config.postEditTimeLimit = seconds;
+    },
     reset() {
+      config.postEditTimeLimit = -1;
       requests.length = 0;
       faults.clear();
       limiter?.clear();
