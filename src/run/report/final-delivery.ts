@@ -1,7 +1,7 @@
 import { deadlineIn } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
-import { type RunState, statusMessage } from "./render.ts";
+import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
 import type { FinalReply } from "./run-reporter.ts";
 import { isRootGone, type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
@@ -24,6 +24,8 @@ export class FinalDelivery {
   #budgetSeconds = 0;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
+  /** The final state's reply, when the status post may no longer be edited: made once too. */
+  readonly #stateKey = `mmn:${crypto.randomUUID()}`;
 
   constructor(
     private readonly post: StatusPost,
@@ -107,6 +109,7 @@ export class FinalDelivery {
       return;
     }
     this.#final = { state: "sending" };
+    if (this.post.frozen) return this.#stateReply(state, message, deadline);
     try {
       let done = false;
       const liveAfter = live?.then((sent) => sent && done);
@@ -120,6 +123,20 @@ export class FinalDelivery {
         Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false),
       ]);
       if (late) await this.post.publish(state);
+    } catch (error) {
+      if (this.post.frozen) return this.#stateReply(state, message, deadline);
+      this.#final = { state: "failed", error };
+    }
+  }
+
+  /** The status post may no longer be edited (PostEditTimeLimit): its final state, card and all, is a reply in its thread. */
+  async #stateReply(state: RunState, message: string, deadline: number): Promise<void> {
+    try {
+      const root = this.post.current!;
+      const sent = await persist(deadline, () =>
+        this.post.send(message, { rootId: replyRoot(root), props: statusProps(state), pendingPostId: this.#stateKey }),
+      );
+      this.#final = { state: isQueued(sent) ? "queued" : "sent" };
     } catch (error) {
       this.#final = { state: "failed", error };
     }

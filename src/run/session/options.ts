@@ -43,6 +43,8 @@ export interface RunTiming {
   intervalMs: number;
   /** A silent job's status is still edited this often, so that its elapsed time stays true. */
   heartbeatMs: number;
+  /** A minute of the live edits' schedule, which slows them down as the run ages (run/report/edit-pace.ts). */
+  paceMinuteMs: number;
   /** How long to wait on the network after the command ended; less after a signal. */
   finishBudgetMs: number;
   signalBudgetMs: number;

@@ -47,7 +47,8 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { endUnansweredMs: unansweredMs } = options.timing;
   if (!array) {
     const registration = new Registration({ mention, debug });
-    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration });
+    const schedule = { baseMs: options.timing.intervalMs, minuteMs: options.timing.paceMinuteMs };
+    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration, schedule });
   }
   return new ArrayReporter({
     notify,
