@@ -67,6 +67,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     clearFaults: () => faults.clear(),
     forgetPendingPosts: () => store.forgetPending(),
+    react(userId, postId, emojiName) {
+      const reaction = { user_id: userId, post_id: postId, emoji_name: emojiName, create_at: Date.now() };
+      const list = (store.reactions.get(postId) ?? []).filter(
+        (r) => !(r.user_id === userId && r.emoji_name === emojiName),
+      );
+      store.reactions.set(postId, [...list, reaction]);
+    },
     editTimeLimit(seconds) {
       config.postEditTimeLimit = seconds;
     },
