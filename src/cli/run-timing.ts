@@ -13,6 +13,7 @@ const SHORTENED = [
   "ARRAY_GATHER",
   "CLOCK_STEP",
   "PACE_MINUTE",
+  "STOP_GRACE",
 ] as const;
 
 /**
@@ -53,6 +54,8 @@ export function runWaits(env: Env): RunWaits {
       heartbeatMs: test.HEARTBEAT ?? Math.max(300_000, intervalSeconds * 1000),
       // The live edits' schedule counts in minutes (run/report/edit-pace.ts): a test's are milliseconds.
       paceMinuteMs: test.PACE_MINUTE ?? 60_000,
+      // 🛑 from the phone stops the job as scancel does: SIGTERM, then SIGKILL after Slurm's default KillWait.
+      stopGraceMs: test.STOP_GRACE ?? 30_000,
       finishBudgetMs: test.FINISH ?? FINISH_BUDGET_MS,
       signalBudgetMs: test.SIGNAL_FINISH ?? 2500,
       endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,

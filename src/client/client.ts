@@ -1,4 +1,5 @@
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { UsageError } from "../base/errors.ts";
@@ -270,6 +271,16 @@ export class Client {
   /** A post as the server has it now (what `mmn relay` looks at before it edits a status post). */
   post(ref: Pick<Post, "id">, call: Call = {}): Promise<Post> {
     return rest.getPost(this.#api, ref.id, call.deadline);
+  }
+
+  /** Who reacted to a post with what: a run's status post is its control panel from the phone. */
+  async reactions(ref: Pick<Post, "id">, call: Call = {}): Promise<Reaction[]> {
+    return (await rest.getReactions(this.#api, ref.id, call.deadline)) ?? [];
+  }
+
+  /** A user by name, for whom a run lets stop it by a reaction (`control=`). */
+  user(name: string, call: Call = {}): Promise<UserProfile> {
+    return this.#targets.userNamed(name, call.deadline);
   }
 
   /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */

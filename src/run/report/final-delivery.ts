@@ -43,7 +43,13 @@ export class FinalDelivery {
    * sent once more, so that "running" never has the last word.
    * Both are attempted whatever the run went through; what did not arrive is one line at the end.
    */
-  async deliver(state: RunState, reply: FinalReply, deadline: number, live: Promise<boolean> | undefined) {
+  async deliver(
+    state: RunState,
+    reply: FinalReply,
+    deadline: number,
+    live: Promise<boolean> | undefined,
+    silenced = false,
+  ) {
     this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
@@ -61,7 +67,8 @@ export class FinalDelivery {
     // The end's time for a server that does not answer counts from here, where the reply starts.
     this.post.ending(this.#end(deadline));
     await Promise.all([
-      this.#sendReply(reply, state, deadline),
+      // Silenced from the phone (🔕): the status post alone tells the end, and nothing is missing.
+      silenced ? (this.#reply = { state: "sent" }) : this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);

@@ -57,6 +57,8 @@ export interface RunState {
   restart?: RestartFacts;
   /** Why mmn may not be able to report the end, said from the start. */
   warning?: string;
+  /** Who stopped it from Mattermost (🛑 on the status post): a username. */
+  stoppedBy?: string;
 }
 
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
@@ -78,8 +80,14 @@ function firstLine(text: string, max: number): string {
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start", "hit its time limit". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
+  if (state.stoppedBy) return `${stoppedFromChat(state.stoppedBy)}: ${ownOutcome(state)}`;
   if (state.cause && causeEndsRun(state.cause)) return causeWords(state.cause, ownOutcome(state), state.job);
   return ownOutcome(state);
+}
+
+/** "was stopped from Mattermost by @alice (🛑)", the name unable to mention anyone. */
+export function stoppedFromChat(by: string): string {
+  return `was stopped from Mattermost by ${literal(`@${by}`)} (🛑)`;
 }
 
 /** What the command itself did. */
@@ -195,6 +203,7 @@ export function statusProps(state: RunState): Record<string, unknown> {
  * Slurm's KillWait, and the SIGKILL after that ends mmn too, before any final word.
  */
 function runningStatus(state: RunState): string {
+  if (state.stoppedBy && state.stoppingWhy) return `stopping: ${state.stoppingWhy}`;
   if (!state.stopping)
     return state.suspendedSince
       ? `suspended since ${localTime(state.suspendedSince)} (its processes are stopped)`

@@ -35,6 +35,8 @@ interface ReportChoices {
   tailLines: number;
   /** Globs of the files to attach to the final reply, matched at the end. */
   attach?: readonly string[];
+  /** Who may stop the run, ask for its tail or silence it by reacting to its status post; none: nobody. */
+  control?: readonly string[];
 }
 
 /** The run's waits, in milliseconds. */
@@ -52,6 +54,8 @@ export interface RunTiming {
   endUnansweredMs: number;
   /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
   arrayGatherMs: number;
+  /** After a 🛑 from the phone, the SIGTERM's grace before a SIGKILL (Slurm's default KillWait). */
+  stopGraceMs: number;
   /** Tests only: the system clock steps forward this much once the command has started. */
   clockStepMs?: number;
 }
