@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { JobContext } from "../../scheduler/scheduler.ts";
 import { RunClock } from "../clock.ts";
+import { UsageHistory } from "../job/history.ts";
 import { JobWatch } from "../job/watch.ts";
 import { stoppingWords } from "../report/cause.ts";
 import { displayCommand } from "../report/name.ts";
@@ -37,6 +38,7 @@ export class RunProgress {
   /** When the last output came, in the clock's milliseconds since the start. */
   #lastOutputAt: number | undefined;
   #stopping: NodeJS.Signals | undefined;
+  readonly #usage = new UsageHistory();
   /** Who stopped it from Mattermost (🛑). */
   #stoppedBy: string | undefined;
 
@@ -51,6 +53,12 @@ export class RunProgress {
       },
       debug: options.debug,
     });
+  }
+
+  /** A tick: the job's readings taken, and kept over time for the sparklines and the chart. */
+  sample(): void {
+    this.watch.tick();
+    this.#usage.record(this.clock.elapsedMs(), this.watch.resources());
   }
 
   output(bytes: number): void {
@@ -122,6 +130,7 @@ export class RunProgress {
       ...(restart ? { restart } : {}),
       ...(this.progress.warning ? { warning: this.progress.warning } : {}),
       ...(by ? { stoppedBy: by } : {}),
+      usage: this.#usage.series(),
     };
   }
 }

@@ -52,7 +52,7 @@ export function start({ options, kept, tail, progress, live }: Session): Running
         })
       : undefined;
   const timer = setInterval(() => {
-    progress.watch.tick();
+    progress.sample();
     live?.tick(progress.state("running"), progress.version());
     control?.tick();
   }, options.timing.intervalMs);
