@@ -1,5 +1,4 @@
 import type { Post } from "@mattermost/types/posts";
-import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { UsageError } from "../base/errors.ts";
@@ -16,6 +15,7 @@ import { type Call, type Courier, DirectCourier, delivered, type PostRef } from 
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
+import { PanelReads } from "./panel-reads.ts";
 import { isLongMessage } from "./posting.ts";
 import type { Recipient } from "./recipient.ts";
 import { askLimits } from "./server-limits.ts";
@@ -35,6 +35,7 @@ export class Client {
   readonly outbox: OutboxDelivery | undefined;
   readonly #maxRunes: number;
   readonly #known: KnownPosts;
+  readonly panel: PanelReads;
   #limits: Promise<ServerLimits> | undefined;
 
   /** `delivery.offline` (delivery=outbox): nothing is even tried, all is kept in `delivery.outbox`. */
@@ -52,6 +53,7 @@ export class Client {
     this.outbox = outbox && new OutboxDelivery(direct, outbox, { server: this.#api.serverUrl, offline, keep });
     this.#courier = this.outbox?.courier ?? direct;
     this.#known = new KnownPosts(this.hooks, this.#api);
+    this.panel = new PanelReads(this.#api, this.#targets);
   }
 
   /** The server's root URL, as the requests use it. */
@@ -271,16 +273,6 @@ export class Client {
   /** A post as the server has it now (what `mmn relay` looks at before it edits a status post). */
   post(ref: Pick<Post, "id">, call: Call = {}): Promise<Post> {
     return rest.getPost(this.#api, ref.id, call.deadline);
-  }
-
-  /** Who reacted to a post with what: a run's status post is its control panel from the phone. */
-  async reactions(ref: Pick<Post, "id">, call: Call = {}): Promise<Reaction[]> {
-    return (await rest.getReactions(this.#api, ref.id, call.deadline)) ?? [];
-  }
-
-  /** A user by name, for whom a run lets stop it by a reaction (`control=`). */
-  user(name: string, call: Call = {}): Promise<UserProfile> {
-    return this.#targets.userNamed(name, call.deadline);
   }
 
   /** Keep a post's hook under an id, so that `sendUpdate` and `reply` find it. */

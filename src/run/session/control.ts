@@ -45,7 +45,7 @@ export class RunControl {
   async #read(postId: string): Promise<void> {
     const { notify } = this.options;
     const commands = await this.#allowed();
-    const reactions = await notify.reactions({ id: postId });
+    const reactions = await notify.panel.reactions(postId);
     for (const command of commands.read(reactions)) this.#act(command);
   }
 
@@ -54,7 +54,7 @@ export class RunControl {
     this.#commands ??= (async () => {
       const ids = new Map<string, string>();
       for (const name of this.options.users) {
-        const user = await this.options.notify.user(name).catch((error: unknown) => {
+        const user = await this.options.notify.panel.user(name).catch((error: unknown) => {
           this.options.debug(`control: ${errorMessage(error)}`);
           return undefined;
         });
