@@ -56,6 +56,19 @@ describe("the status post as a control panel", () => {
     expect(reads().length).toBeGreaterThanOrEqual(1);
   });
 
+  test("🛑 to a command that ignores SIGTERM: the SIGKILL follows after the grace, as Slurm's KillWait", async () => {
+    const deaf = ["bash", "-c", "trap '' TERM; echo deaf; while :; do sleep 0.05; done"];
+    const run = mmn(box, ["run", "--", ...deaf], { env: { ...fast, MMN_TEST_STOP_GRACE_MS: "300" } });
+    await waitFor(() => roots().length === 1, 10_000, "the status post");
+    const status = roots()[0]!;
+    server.react(server.users.alice.id, status.id, "octagonal_sign");
+    const r = await run;
+    expect(r.code).toBe(137);
+    expect(server.posts.get(status.id)!.message).toContain(
+      `was stopped from Mattermost by ${named("alice")} (🛑): killed by SIGKILL`,
+    );
+  });
+
   test("🛑 from another user is ignored: the run goes on and ends on its own", async () => {
     const { run, status, reactedAt } = await reactDuring(server.users.bob.id, "octagonal_sign");
     await waitFor(() => reads(reactedAt).length >= 2, 10_000, "two reads after the reaction");
