@@ -174,6 +174,20 @@ function refuseForeign(path: string, fd: number): void {
     });
 }
 
+/**
+ * Who may control a run from the phone by reacting to its status post: the users `control=`
+ * lists (commas between), else the DM's recipient; `control=off` (or a channel without a list): nobody.
+ */
+export function controlUsers(configured: string | undefined, recipient: Recipient | undefined): string[] {
+  const value = configured?.trim() ?? "";
+  if (/^(off|no|none|false)$/i.test(value)) return [];
+  if (!value) return recipient && "user" in recipient ? [recipient.user] : [];
+  return value
+    .split(",")
+    .map((name) => name.trim().replace(/^@/, ""))
+    .filter(Boolean);
+}
+
 /** --attach's globs, else `attach=` of the configuration (globs separated by commas). */
 export function attachGlobs(flags: readonly string[], configured: string | undefined): string[] {
   if (flags.length) return [...flags];

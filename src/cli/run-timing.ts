@@ -12,6 +12,8 @@ const SHORTENED = [
   "SIGNAL_FINISH",
   "ARRAY_GATHER",
   "CLOCK_STEP",
+  "PACE_MINUTE",
+  "STOP_GRACE",
 ] as const;
 
 /**
@@ -50,6 +52,10 @@ export function runWaits(env: Env): RunWaits {
       intervalMs: test.INTERVAL ?? intervalSeconds * 1000,
       // Every five minutes, or at the interval when that is longer: more often than asked would be wrong.
       heartbeatMs: test.HEARTBEAT ?? Math.max(300_000, intervalSeconds * 1000),
+      // The live edits' schedule counts in minutes (run/report/edit-pace.ts): a test's are milliseconds.
+      paceMinuteMs: test.PACE_MINUTE ?? 60_000,
+      // 🛑 from the phone stops the job as scancel does: SIGTERM, then SIGKILL after Slurm's default KillWait.
+      stopGraceMs: test.STOP_GRACE ?? 30_000,
       finishBudgetMs: test.FINISH ?? FINISH_BUDGET_MS,
       signalBudgetMs: test.SIGNAL_FINISH ?? 2500,
       endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,

@@ -7,7 +7,7 @@ import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { previewRun } from "./dry-run.ts";
-import { attachGlobs, audience, checkLog, configSettings, flagSettings, runId } from "./run-options.ts";
+import { attachGlobs, audience, checkLog, configSettings, controlUsers, flagSettings, runId } from "./run-options.ts";
 import { runWaits } from "./run-timing.ts";
 import { startLinesAfter, ui } from "./ui.ts";
 
@@ -186,6 +186,7 @@ export default defineCommand({
         hideCommand: flags["hide-command"] === true,
         tailLines: tail,
         attach: attachGlobs(flags.attach, loaded?.config.attach),
+        control: controlUsers(loaded?.config.control, recipient),
       },
       timing: waits.run(interval),
       io: {

@@ -15,9 +15,10 @@ import { type ClientDelivery, Delivery } from "./delivery.ts";
 import { type FileInput, prepareFiles, type UploadFile } from "./files.ts";
 import { KnownPosts, refOf, threadOf } from "./known-posts.ts";
 import { MemoryNameCache } from "./names.ts";
+import { PanelReads } from "./panel-reads.ts";
 import { isLongMessage } from "./posting.ts";
 import type { Recipient } from "./recipient.ts";
-import { askLimits } from "./server-limits.ts";
+import { AskedLimits } from "./server-limits.ts";
 import { MAX_MESSAGE_RUNES } from "./split.ts";
 import { Targets } from "./targets.ts";
 import { type WebhookCourier, webhookCannot } from "./webhook-courier.ts";
@@ -35,7 +36,8 @@ export class Client {
   readonly #known: KnownPosts;
   /** The incoming webhook it posts through, if any: new posts only, no ids, files, edits or replies. */
   readonly webhook: WebhookCourier | undefined;
-  #limits: Promise<ServerLimits> | undefined;
+  readonly panel: PanelReads;
+  readonly #limits: AskedLimits;
 
   constructor(options: NotifyOptions, delivery: ClientDelivery = {}) {
     // As people write it (`chat.example.org`, a pasted …/api/v4): a ConfigError if it is no URL.
@@ -43,9 +45,11 @@ export class Client {
     this.hooks = options.hooks ?? new MemoryHookStore();
     this.#targets = new Targets(this.#api, options.names ?? new MemoryNameCache(), options.team);
     this.#maxRunes = options.maxMessageRunes ?? MAX_MESSAGE_RUNES;
+    this.#limits = new AskedLimits(this.#api);
     this.#delivery = new Delivery(this.#api, this.#targets, this.#maxRunes, options.webhook, delivery);
     this.webhook = this.#delivery.webhook;
     this.#known = new KnownPosts(this.hooks, this.#api);
+    this.panel = new PanelReads(this.#api, this.#targets);
   }
 
   /** What the network fails is kept here for `mmn relay`, once the client has an outbox. */
@@ -91,11 +95,7 @@ export class Client {
   /** What the server allows, asked once: `config/client`'s MaxFileSize (and version). */
   serverLimits(call: Call = {}): Promise<ServerLimits> {
     if (this.outbox?.offline || this.webhook) return Promise.resolve({});
-    this.#limits ??= askLimits(this.#api, call.deadline).catch((error: unknown) => {
-      this.#limits = undefined;
-      throw error;
-    });
-    return this.#limits;
+    return this.#limits.get(call.deadline);
   }
 
   /** A new message to a user or a channel, resolved once; remembered under `id` when one is given. */

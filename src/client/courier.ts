@@ -35,6 +35,8 @@ export interface Call {
   deadline?: Deadline | undefined;
   /** The end's word on a post (its final state): an outbox short of room never drops it. */
   final?: boolean | undefined;
+  /** A 429 is the caller's to answer (a run's live edit slows down): thrown, not kept in the outbox. */
+  ownRateLimit?: boolean | undefined;
 }
 
 /** What a client's send takes: the caller's options, its deadline, and a priority for a root post. */

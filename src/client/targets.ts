@@ -96,6 +96,11 @@ export class Targets {
     return target.label;
   }
 
+  /** A user by name (`@Alice` as `alice`): a 404 says there is none. */
+  userNamed(raw: string, deadline?: Deadline): Promise<UserProfile> {
+    return this.#user(userName(raw), deadline);
+  }
+
   #user(name: string, deadline?: Deadline): Promise<UserProfile> {
     return this.#lookup(
       rest.getUserByUsername(this.api, name, deadline),

@@ -18,6 +18,7 @@ export const CONFIG_KEYS = [
   "mention",
   "attach",
   "delivery",
+  "control",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -52,6 +53,8 @@ export type MmnConfig = {
   attach?: string;
   /** `direct` (default), or `outbox`: never try the network, keep every message for `mmn relay`. */
   delivery?: string;
+  /** `mmn run`: who may stop a run by reacting to its status post (usernames, commas between), or `off`. */
+  control?: string;
 };
 
 /** The Python package's configuration file, in the home and the working directory. */

@@ -1,11 +1,12 @@
 import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileUploadResponse } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Api, Deadline } from "./api.ts";
 import { multipartUpload, type UploadFile } from "./multipart.ts";
-import { CHANNEL, OBJECT, POST, TEAM, TEAMS, USER, uploadOf } from "./shapes.ts";
+import { CHANNEL, OBJECT, POST, REACTIONS, TEAM, TEAMS, USER, uploadOf } from "./shapes.ts";
 
 /** The fields of `POST posts` we send. */
 export interface NewPost {
@@ -95,6 +96,10 @@ export const patchPost = (api: Api, postId: string, patch: PostPatch, deadline?:
 
 export const getPost = (api: Api, postId: string, deadline?: Deadline) =>
   api.request<Post>("GET", `/posts/${seg(postId)}`, { shape: POST, deadline });
+
+/** Who reacted to a post with what (a run's status post read as a control panel); null: none. */
+export const getReactions = (api: Api, postId: string, deadline?: Deadline) =>
+  api.request<Reaction[] | null>("GET", `/posts/${seg(postId)}/reactions`, { shape: REACTIONS, deadline });
 
 /** The channel's posts created or changed since a time (ms): to find a post that may have been made. */
 export const getPostsSince = (api: Api, channelId: string, since: number, deadline?: Deadline) =>

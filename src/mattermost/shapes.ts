@@ -43,3 +43,11 @@ export const uploadOf =
     const got = value.file_infos.length;
     return got === count ? undefined : `${got} file ids for ${count} ${count === 1 ? "file" : "files"} sent`;
   };
+
+/** A post's reactions: a list (null when there are none, on some versions) of who reacted with what. */
+export const REACTIONS: Shape = (value) => {
+  if (value === null) return undefined;
+  if (!Array.isArray(value)) return "not a list of reactions";
+  const bad = value.find((r) => !isObject(r) || !isId(r.user_id) || typeof r.emoji_name !== "string");
+  return bad === undefined ? undefined : "a reaction without a valid user_id or emoji_name";
+};

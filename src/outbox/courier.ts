@@ -127,6 +127,7 @@ export class OutboxCourier implements Courier {
           return { post: await this.direct.patch(target, { message, props: parcel.props }, roomy(parcel)) };
         } catch (error) {
           if (!queueable(error) || this.options.keep === false) throw error;
+          if (parcel.ownRateLimit && (error as Partial<ServerError>).status === 429) throw error;
           failure = this.lastFailure = error;
         }
       }

@@ -15,6 +15,8 @@ export interface ServerConfig {
   incomingWebhooks: boolean;
   /** PostPriority, and whether the licence allows acks and persistent notifications. */
   postPriority: PrioritySetting;
+  /** ServiceSettings.PostEditTimeLimit in seconds; -1 (the default): no limit. */
+  postEditTimeLimit: number;
   /** Filled in once the server listens. */
   url: string;
 }

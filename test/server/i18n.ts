@@ -22,6 +22,7 @@ const MESSAGES: Record<string, string> = {
   "app.user.get_by_username.app_error":
     "Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.",
   "app.user.missing_account.const": "Unable to find the user.",
+  "api.post.update_post.permissions_time_limit.app_error": "Post edit is only allowed for {{.timeLimit}} seconds.",
   "app.post.get.app_error": "Unable to get the post.",
   "model.post.is_valid.message_length.app_error": "Post Message property is longer than the maximum permitted length.",
   "model.post.is_valid.file_ids.app_error":

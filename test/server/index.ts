@@ -27,6 +27,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     strictMultipartOrder: opts.strictMultipartOrder ?? true,
     incomingWebhooks: opts.incomingWebhooks ?? true,
     postPriority: opts.postPriority ?? "off",
+    postEditTimeLimit: -1,
     url: "",
   };
   const requests: RecordedRequest[] = [];
@@ -69,7 +70,18 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     clearFaults: () => faults.clear(),
     forgetPendingPosts: () => store.forgetPending(),
+    react(userId, postId, emojiName) {
+      const reaction = { user_id: userId, post_id: postId, emoji_name: emojiName, create_at: Date.now() };
+      const list = (store.reactions.get(postId) ?? []).filter(
+        (r) => !(r.user_id === userId && r.emoji_name === emojiName),
+      );
+      store.reactions.set(postId, [...list, reaction]);
+    },
+    editTimeLimit(seconds) {
+      config.postEditTimeLimit = seconds;
+    },
     reset() {
+      config.postEditTimeLimit = -1;
       requests.length = 0;
       faults.clear();
       limiter?.clear();

@@ -200,6 +200,31 @@ describe("edit and read posts", () => {
     expect(props.update_at).toBeGreaterThan(edited.update_at);
   });
 
+  test("past PostEditTimeLimit the message is refused (400), props still change, and reset() lifts the limit", async () => {
+    s.editTimeLimit(0);
+    const p = await post("running");
+    await Bun.sleep(2);
+    const refused = await call("PUT", `/posts/${p.id}/patch`, { json: { message: "done" } });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: appError(
+        "api.post.update_post.permissions_time_limit.app_error",
+        "Post edit is only allowed for 0 seconds.",
+        400,
+      ),
+    });
+    expect(s.posts.get(p.id)?.message).toBe("running");
+    const props = await call("PUT", `/posts/${p.id}/patch`, { json: { message: "running", props: { k: 1 } } });
+    expect(props.status).toBe(200);
+    s.editTimeLimit(3600);
+    expect((await call("PUT", `/posts/${p.id}/patch`, { json: { message: "done" } })).status).toBe(200);
+    s.editTimeLimit(0);
+    s.reset();
+    const q = await post("running");
+    await Bun.sleep(2);
+    expect((await call("PUT", `/posts/${q.id}/patch`, { json: { message: "again" } })).status).toBe(200);
+  });
+
   test("an unknown post, or someone else's, is 403; a long message is 400", async () => {
     const forbidden = appError(
       "api.context.permissions.app_error",

@@ -136,8 +136,12 @@ export async function patchPost(ctx: Ctx): Promise<Reply> {
   // Unknown post, someone else's post, or a channel the caller left: all 403, as on the real server.
   if (!old || old.user_id !== me.id || !ctx.store.isMember(old.channel_id, me.id)) throw permissionError();
 
-  const next = structuredClone(old);
   const now = Date.now();
+  // App.UpdatePost: past ServiceSettings.PostEditTimeLimit a post keeps its message (props may change).
+  const limit = ctx.config.postEditTimeLimit;
+  if (limit !== -1 && now > old.create_at + limit * 1000 && message !== undefined && message !== old.message)
+    throw new AppError("api.post.update_post.permissions_time_limit.app_error", 400, { timeLimit: limit });
+  const next = structuredClone(old);
   if (message !== undefined && message !== old.message) {
     next.message = message;
     next.hashtags = parseHashtags(message);

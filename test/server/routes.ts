@@ -2,6 +2,7 @@
 import { createDirectChannel, getChannelByTeamId, getChannelByTeamName, getChannelMember } from "./channels.ts";
 import type { Handler } from "./context.ts";
 import { createPost, getChannelPosts, getPost, patchPost } from "./posts.ts";
+import { deleteReaction, getReactions, saveReaction } from "./reactions.ts";
 import { getClientConfig, ping } from "./system.ts";
 import { uploadFiles } from "./upload.ts";
 import { getMe, getMyTeams, getTeamByName, getUser, getUserByUsername } from "./users.ts";
@@ -36,6 +37,9 @@ const ROUTES: readonly Route[] = [
   route("PUT", "/posts/:post_id/patch", true, patchPost),
   route("GET", "/posts/:post_id", true, getPost),
   route("GET", "/channels/:channel_id/posts", true, getChannelPosts),
+  route("POST", "/reactions", true, saveReaction),
+  route("GET", "/posts/:post_id/reactions", true, getReactions),
+  route("DELETE", "/users/:user_id/posts/:post_id/reactions/:emoji_name", true, deleteReaction),
 ];
 
 function decode(value: string): string {

@@ -1,6 +1,7 @@
 // In-memory state: users, teams, channels, memberships, sessions, posts and files.
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { dmName, makeDirectChannel } from "./fixtures.ts";
@@ -17,6 +18,8 @@ export class Store {
   readonly files = new Map<string, StoredFile>();
   /** Incoming webhooks by id: the secret part of their URL. */
   readonly webhooks = new Map<string, IncomingWebhook>();
+  /** Reactions by post id, in the order they were made. */
+  readonly reactions = new Map<string, Reaction[]>();
   private readonly teamMembers = new Map<string, Set<string>>();
   private readonly channelMembers = new Map<string, Set<string>>();
   private readonly sessions = new Map<string, string>(); // token -> user id
@@ -120,6 +123,7 @@ export class Store {
   /** Forget everything the API created (posts, files, DMs, pending ids); keep users, teams, channels. */
   clearActivity(): void {
     this.posts.clear();
+    this.reactions.clear();
     this.files.clear();
     this.pendingPosts.clear();
     for (const [id, c] of this.channels) {

@@ -118,6 +118,13 @@ export interface TestServer {
   clearFaults(): void;
   /** The pending_post_ids seen are forgotten, as Mattermost's cache of them expires. */
   forgetPendingPosts(): void;
+  /** A reaction by a user on a post, as if made in their app (no request recorded). */
+  react(userId: string, postId: string, emojiName: string): void;
+  /**
+   * ServiceSettings.PostEditTimeLimit (seconds, fractions allowed here; -1: none, as after reset()):
+   * a post older than that keeps its message (400 api.post.update_post.permissions_time_limit.app_error).
+   */
+  editTimeLimit(seconds: number): void;
   /** Clears requests, posts, files, faults, DM channels, pending post ids and rate-limit state. */
   reset(): void;
   /** Stops listening and drops open connections; the port stays reserved for accept(). */

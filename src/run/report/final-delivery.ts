@@ -1,7 +1,7 @@
 import { deadlineIn } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
-import { type RunState, statusMessage } from "./render.ts";
+import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ReplyContent } from "./reply-content.ts";
 import type { FinalReply } from "./run-reporter.ts";
 import { isRootGone, type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
@@ -24,6 +24,8 @@ export class FinalDelivery {
   #budgetSeconds = 0;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
+  /** The final state's reply, when the status post may no longer be edited: made once too. */
+  readonly #stateKey = `mmn:${crypto.randomUUID()}`;
 
   constructor(
     private readonly post: StatusPost,
@@ -41,7 +43,13 @@ export class FinalDelivery {
    * sent once more, so that "running" never has the last word.
    * Both are attempted whatever the run went through; what did not arrive is one line at the end.
    */
-  async deliver(state: RunState, reply: FinalReply, deadline: number, live: Promise<boolean> | undefined) {
+  async deliver(
+    state: RunState,
+    reply: FinalReply,
+    deadline: number,
+    live: Promise<boolean> | undefined,
+    silenced = false,
+  ) {
     this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
@@ -59,7 +67,8 @@ export class FinalDelivery {
     // The end's time for a server that does not answer counts from here, where the reply starts.
     this.post.ending(this.#end(deadline));
     await Promise.all([
-      this.#sendReply(reply, state, deadline),
+      // Silenced from the phone (🔕): the status post alone tells the end, and nothing is missing.
+      silenced ? (this.#reply = { state: "sent" }) : this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);
@@ -107,6 +116,7 @@ export class FinalDelivery {
       return;
     }
     this.#final = { state: "sending" };
+    if (this.post.frozen) return this.#stateReply(state, message, deadline);
     try {
       let done = false;
       const liveAfter = live?.then((sent) => sent && done);
@@ -120,6 +130,20 @@ export class FinalDelivery {
         Bun.sleep(Math.max(0, deadline - Date.now() - 50)).then(() => false),
       ]);
       if (late) await this.post.publish(state);
+    } catch (error) {
+      if (this.post.frozen) return this.#stateReply(state, message, deadline);
+      this.#final = { state: "failed", error };
+    }
+  }
+
+  /** The status post may no longer be edited (PostEditTimeLimit): its final state, card and all, is a reply in its thread. */
+  async #stateReply(state: RunState, message: string, deadline: number): Promise<void> {
+    try {
+      const root = this.post.current!;
+      const sent = await persist(deadline, () =>
+        this.post.send(message, { rootId: replyRoot(root), props: statusProps(state), pendingPostId: this.#stateKey }),
+      );
+      this.#final = { state: isQueued(sent) ? "queued" : "sent" };
     } catch (error) {
       this.#final = { state: "failed", error };
     }

@@ -3,6 +3,7 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import { type LogLoss, logSlice, trimNote } from "./attachment.ts";
 import { type Attachments, collectAttachments } from "./attachments.ts";
+import { type ChartFile, chartFile } from "./chart-file.ts";
 import { finalReply, type RunState } from "./render.ts";
 import type { RunReporter } from "./run-reporter.ts";
 
@@ -22,6 +23,7 @@ export interface EndOptions {
   mention?: string | undefined;
   /** --attach: globs matched at the end, in the directory the command ran in. */
   attach?: readonly string[] | undefined;
+  debug?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -48,6 +50,13 @@ export async function finish(
   } catch (error) {
     made = { files: [], notes: [`the files to attach could not be looked for: ${errorMessage(error)}`], close() {} };
   }
+  // The run as a picture, after the log: an array's board tells its tasks apart, not their charts.
+  let chart: ChartFile | undefined;
+  if (!reporter.reportsEveryEnd)
+    chart = await chartFile(final.usage, options.debug ?? (() => {})).catch((error: unknown) => {
+      options.debug?.(`the usage chart could not be drawn: ${errorMessage(error)}`);
+      return undefined;
+    });
   const lostLog = !log?.size && final.outputBytes > 0 && (logLoss?.full ?? logLoss?.stopped);
   // The note follows what is attached: a server that refuses the log (413) gets less of it.
   const text = (attached: number | undefined) => {
@@ -64,11 +73,13 @@ export async function finish(
     return made?.notes.length ? `${reply}\n${made.notes.map((n) => `(${n})`).join("\n")}` : reply;
   };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
-  const attachments = made?.files.length ? { attachments: made.files } : {};
+  const files = [...(chart ? [chart.file] : []), ...(made?.files ?? [])];
+  const attachments = files.length ? { attachments: files } : {};
   try {
     await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
   } finally {
     made?.close();
+    chart?.close();
   }
 }
 

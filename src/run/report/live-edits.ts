@@ -1,4 +1,5 @@
-import { errorMessage, isTransient, MmnError } from "../../base/errors.ts";
+import { errorMessage, isTransient, MmnError, ServerError } from "../../base/errors.ts";
+import { EditPace } from "./edit-pace.ts";
 import { OnceWarning } from "./once-warning.ts";
 import type { RunState } from "./render.ts";
 import { type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
@@ -23,26 +24,38 @@ export class LiveEdits {
   #live: Live = { name: "idle" };
   #lastVersion: string | undefined;
   readonly #trouble: OnceWarning;
+  /** Undefined: every tick may edit (an array's board paces itself). */
+  readonly #pace: EditPace | undefined;
 
   constructor(
     private readonly post: StatusPost,
-    options: Pick<ReporterOptions, "warn" | "debug">,
+    private readonly options: Pick<ReporterOptions, "warn" | "debug" | "schedule">,
   ) {
     this.#trouble = new OnceWarning(options.warn, options.debug);
+    this.#pace = options.schedule && new EditPace(options.schedule);
   }
 
-  /** Send the state if it changed and nothing is on its way; returns at once. */
+  /** Send the state if it changed, the pace allows and nothing is on its way; returns at once. */
   tick(state: RunState, version: string): void {
-    if (this.#live.name !== "idle" || version === this.#lastVersion) return;
+    if (!this.post.current || this.#pace?.due(state.at.getTime() - state.startedAt.getTime()) !== false)
+      this.#send(state, version);
+  }
+
+  #send(state: RunState, version: string): void {
+    // Past the server's PostEditTimeLimit no edit goes through: the end replies instead.
+    if (this.#live.name !== "idle" || version === this.#lastVersion || this.post.frozen) return;
     const posted = Boolean(this.post.current);
+    if (posted) this.#pace?.started();
     const edit = this.post
       .publish(state)
       .then(() => {
         this.#lastVersion = version;
+        this.#pace?.went();
         if (this.post.queued) this.#kept(posted ? "update the status message" : "post the status message");
         return true;
       })
       .catch((error: unknown) => {
+        if (this.#limited(error) || this.post.frozen) return false;
         this.#failed(error, this.post.current ? "update the status message" : "post the status message");
         return false;
       })
@@ -50,16 +63,27 @@ export class LiveEdits {
         const live = this.#live;
         if (live.name !== "in-flight") return;
         this.#live = { name: "idle" };
-        if (live.next) this.tick(live.next.state, live.next.version);
+        if (live.next) this.#send(live.next.state, live.next.version);
       });
     this.#live = { name: "in-flight", edit };
   }
 
-  /** Like tick, but never dropped for an edit on its way: sent right after it. For news that cannot wait. */
+  /** Like tick, but never dropped for the pace or an edit on its way: sent right after it. For news that cannot wait. */
   urgent(state: RunState, version: string): void {
     const live = this.#live;
     if (live.name === "in-flight") live.next = { state, version };
-    else this.tick(state, version);
+    else this.#send(state, version);
+  }
+
+  /**
+   * A 429 (answered, or kept in the outbox for it) slows the live edits down rather than being
+   * tried again at every tick: the edit that was refused is only the state of a moment ago.
+   */
+  #limited(error: unknown): boolean {
+    if (!(this.#pace && error instanceof ServerError && error.status === 429)) return false;
+    const slowdown = this.#pace.limited(error.retryAfterMs);
+    this.options.debug(`the server limits requests (429): live edits ${slowdown} times further apart`);
+    return true;
   }
 
   /**

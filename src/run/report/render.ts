@@ -2,6 +2,7 @@ import { formatBytes } from "../../base/bytes.ts";
 import { MAX_MESSAGE_RUNES } from "../../client/split.ts";
 import { type Cause, causeEndsRun, causeStopsRun } from "../../scheduler/cause.ts";
 import type { JobContext } from "../../scheduler/scheduler.ts";
+import type { UsageSeries } from "../job/history.ts";
 import type { RestartFacts } from "../job/restart.ts";
 import type { Resources } from "../job/watch.ts";
 import { formatAgo, formatDuration } from "./amounts.ts";
@@ -11,6 +12,7 @@ import { jobContextFields, restartWords } from "./job.ts";
 import { commandLabel, jobLabel } from "./name.ts";
 import { advice, resourceFields } from "./resources.ts";
 import { runTime, runTimeText } from "./run-time.ts";
+import { sparkFields } from "./sparkline.ts";
 
 export type Phase = "running" | "succeeded" | "failed" | "killed";
 
@@ -57,6 +59,10 @@ export interface RunState {
   restart?: RestartFacts;
   /** Why mmn may not be able to report the end, said from the start. */
   warning?: string;
+  /** Who stopped it from Mattermost (🛑 on the status post): a username. */
+  stoppedBy?: string;
+  /** What it used over time: the card's sparklines, the end's chart. */
+  usage?: UsageSeries;
 }
 
 const COLORS: Record<Phase, string> = { running: "#1c58d9", succeeded: "good", failed: "danger", killed: "danger" };
@@ -78,8 +84,14 @@ function firstLine(text: string, max: number): string {
 /** "succeeded", "failed with exit code 2", "killed by SIGTERM", "could not start", "hit its time limit". */
 export function outcome(state: RunState): string {
   if (state.startError) return `could not start: ${state.startError}`;
+  if (state.stoppedBy) return `${stoppedFromChat(state.stoppedBy)}: ${ownOutcome(state)}`;
   if (state.cause && causeEndsRun(state.cause)) return causeWords(state.cause, ownOutcome(state), state.job);
   return ownOutcome(state);
+}
+
+/** "was stopped from Mattermost by @alice (🛑)", the name unable to mention anyone. */
+export function stoppedFromChat(by: string): string {
+  return `was stopped from Mattermost by ${literal(`@${by}`)} (🛑)`;
 }
 
 /** What the command itself did. */
@@ -173,6 +185,7 @@ export function statusProps(state: RunState): Record<string, unknown> {
   if (state.resources)
     for (const [title, value] of resourceFields(state.resources, elapsedMs, final))
       fields.push({ title, value, short: true });
+  for (const [title, value] of sparkFields(state.usage)) fields.push({ title, value, short: true });
   if (state.job) for (const [title, value] of jobContextFields(state.job)) fields.push({ title, value, short: true });
   fields.push({ title: "Directory", value: literal(state.cwd), short: false });
   if (state.warning) fields.push({ title: "Warning", value: state.warning, short: false });
@@ -195,6 +208,7 @@ export function statusProps(state: RunState): Record<string, unknown> {
  * Slurm's KillWait, and the SIGKILL after that ends mmn too, before any final word.
  */
 function runningStatus(state: RunState): string {
+  if (state.stoppedBy && state.stoppingWhy) return `stopping: ${state.stoppingWhy}`;
   if (!state.stopping)
     return state.suspendedSince
       ? `suspended since ${localTime(state.suspendedSince)} (its processes are stopped)`

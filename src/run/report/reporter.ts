@@ -19,6 +19,8 @@ export class Reporter implements RunReporter {
   readonly #post: StatusPost;
   readonly #live: LiveEdits;
   readonly #end: FinalDelivery;
+  /** 🔕: the run's notifying replies stop. */
+  #replies: "on" | "off" = "on";
 
   constructor(private readonly options: ReporterOptions) {
     this.#post = new StatusPost(options);
@@ -40,12 +42,20 @@ export class Reporter implements RunReporter {
   }
 
   say(message: string): void {
+    if (this.#replies === "on") this.#live.say(message);
+  }
+
+  silence(): void {
+    this.#replies = "off";
+  }
+
+  answer(message: string): void {
     this.#live.say(message);
   }
 
   /** From here on the end alone edits; it does not wait for the live edit still on its way. */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    await this.#end.deliver(state, reply, deadline, this.#live.end());
+    await this.#end.deliver(state, reply, deadline, this.#live.end(), this.#replies === "off");
     if (this.#end.replied) await this.options.registration?.retire();
     // Once the reply is out: a server that did not take it will not take this either.
     if (this.#end.replied && isUrgent(state, this.options.urgent))

@@ -24,6 +24,10 @@ export interface RunReporter {
   urgent(state: RunState, version: string): void;
   /** A reply that notifies, during the run (the time limit is near); a reporter without one stays quiet. */
   say?(message: string): void;
+  /** 🔕 from the phone: no more notifying replies from this run (the end's included); the status post still shows all. */
+  silence?(): void;
+  /** A reply asked for from the phone (👀): sent even when silenced. */
+  answer?(message: string): void;
   finish(state: RunState, reply: FinalReply, deadline: number): Promise<void>;
   abandoned(seconds: number): string | undefined;
 }

@@ -6,6 +6,7 @@ import type { MessageHook } from "../../hooks/hook-file.ts";
 import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
+import type { LiveSchedule } from "./edit-pace.ts";
 import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
@@ -18,6 +19,8 @@ export interface ReporterOptions {
   thread?: string | undefined;
   /** The hook id the status post is remembered under. */
   id: string;
+  /** How often the live edits may go as the run ages (edit-pace.ts); none: at every tick. */
+  schedule?: LiveSchedule | undefined;
   /** At the end, how long a server that fails or does not answer is tried (a rate limit: the whole end). */
   unansweredMs?: number | undefined;
   warn: (message: string) => void;
@@ -52,6 +55,8 @@ export class StatusPost {
   #deadline: Deadline | undefined;
   /** The last publish was kept in the outbox, the network failing: `mmn relay` will deliver it. */
   #last: "sent" | "queued" = "sent";
+  /** The server refused an edit for the post's age (PostEditTimeLimit): no later edit goes through. */
+  #edits: "allowed" | "past-time-limit" = "allowed";
 
   constructor(private readonly options: ReporterOptions) {
     this.#thread = new ThreadRoot(options.thread, options);
@@ -70,6 +75,11 @@ export class StatusPost {
   /** Whether the last publish is waiting in the outbox. */
   get queued(): boolean {
     return this.#last === "queued";
+  }
+
+  /** Past the server's PostEditTimeLimit: the post keeps its message, and the end says its state in a reply. */
+  get frozen(): boolean {
+    return this.#edits === "past-time-limit";
   }
 
   /** The post, once it is out (or kept in the outbox: a stand-in the outbox's edits and replies follow). */
@@ -155,11 +165,18 @@ export class StatusPost {
   async #edited(post: Post, patch: { message: string; props: Record<string, unknown> }): Promise<boolean> {
     const { notify } = this.options;
     // Edits made once the run is ending are its final word: an outbox short of room keeps them.
-    const call = { deadline: this.#deadline, final: this.#deadline !== undefined };
+    // A live edit refused with 429 is the live edits' to slow down for (edit-pace.ts): the next carries a newer state.
+    const call = { deadline: this.#deadline, final: this.#deadline !== undefined, ownRateLimit: !this.#deadline };
     try {
       this.#last = isQueued(await notify.edit(post, patch, call)) ? "queued" : "sent";
       return true;
     } catch (error) {
+      if (isEditTimeLimit(error) && !this.frozen) {
+        this.#edits = "past-time-limit";
+        this.options.warn(
+          `${errorMessage(error)}: past the server's PostEditTimeLimit the status message keeps its last state, and the end is told in a reply`,
+        );
+      }
       if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
       const there = await notify.exists(post, { deadline: this.#deadline }).catch(() => undefined);
       // Unknown: the post is kept, and this edit's failure is the one told.
@@ -190,6 +207,15 @@ export class StatusPost {
 
 /** Where a reply to the post goes: in --thread's thread the status post is a reply itself, and its replies join it there. */
 export const replyRoot = (post: Post): string => post.root_id || post.id;
+
+/** An edit refused for the post's age: App.UpdatePost's answer past ServiceSettings.PostEditTimeLimit. */
+function isEditTimeLimit(error: unknown): boolean {
+  return (
+    error instanceof ServerError &&
+    error.status === 400 &&
+    error.serverId === "api.post.update_post.permissions_time_limit.app_error"
+  );
+}
 
 /** A post in the thread of a post that is no more: refused with this id. */
 export function isRootGone(error: unknown): boolean {

@@ -62,5 +62,6 @@ function endOptions({ options, kept }: Session, logLoss: EndOptions["logLoss"]):
     maxLogBytes: options.io.maxLogBytes,
     mention,
     attach,
+    debug: options.debug,
   };
 }

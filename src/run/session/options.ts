@@ -38,6 +38,8 @@ interface ReportChoices {
   tailLines: number;
   /** Globs of the files to attach to the final reply, matched at the end. */
   attach?: readonly string[];
+  /** Who may stop the run, ask for its tail or silence it by reacting to its status post; none: nobody. */
+  control?: readonly string[];
 }
 
 /** The run's waits, in milliseconds. */
@@ -46,6 +48,8 @@ export interface RunTiming {
   intervalMs: number;
   /** A silent job's status is still edited this often, so that its elapsed time stays true. */
   heartbeatMs: number;
+  /** A minute of the live edits' schedule, which slows them down as the run ages (run/report/edit-pace.ts). */
+  paceMinuteMs: number;
   /** How long to wait on the network after the command ended; less after a signal. */
   finishBudgetMs: number;
   signalBudgetMs: number;
@@ -53,6 +57,8 @@ export interface RunTiming {
   endUnansweredMs: number;
   /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
   arrayGatherMs: number;
+  /** After a 🛑 from the phone, the SIGTERM's grace before a SIGKILL (Slurm's default KillWait). */
+  stopGraceMs: number;
   /** Tests only: the system clock steps forward this much once the command has started. */
   clockStepMs?: number;
 }

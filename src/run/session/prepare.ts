@@ -50,7 +50,10 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   const { endUnansweredMs: unansweredMs } = options.timing;
   if (!array) {
     const registration = new Registration({ mention, debug });
-    return new Reporter({ notify, recipient, id, thread, unansweredMs, warn, debug, registration, urgent, mention });
+    const schedule = { baseMs: options.timing.intervalMs, minuteMs: options.timing.paceMinuteMs };
+    return new Reporter({
+      ...{ notify, recipient, id, thread, unansweredMs, warn, debug, registration, urgent, mention, schedule },
+    });
   }
   return new ArrayReporter({
     notify,

@@ -1,10 +1,11 @@
 import { hostname } from "node:os";
 import type { JobContext } from "../../scheduler/scheduler.ts";
 import { RunClock } from "../clock.ts";
+import { UsageHistory } from "../job/history.ts";
 import { JobWatch } from "../job/watch.ts";
 import { stoppingWords } from "../report/cause.ts";
 import { displayCommand } from "../report/name.ts";
-import { limitWarning, type Phase, type RunState } from "../report/render.ts";
+import { limitWarning, type Phase, type RunState, stoppedFromChat } from "../report/render.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
 import type { TailBuffer } from "../tail/tail.ts";
 import type { WrapOptions } from "./options.ts";
@@ -37,6 +38,9 @@ export class RunProgress {
   /** When the last output came, in the clock's milliseconds since the start. */
   #lastOutputAt: number | undefined;
   #stopping: NodeJS.Signals | undefined;
+  readonly #usage = new UsageHistory();
+  /** Who stopped it from Mattermost (🛑). */
+  #stoppedBy: string | undefined;
 
   constructor(private readonly progress: ProgressOptions) {
     const { job, live, options } = progress;
@@ -49,6 +53,12 @@ export class RunProgress {
       },
       debug: options.debug,
     });
+  }
+
+  /** A tick: the job's readings taken, and kept over time for the sparklines and the chart. */
+  sample(): void {
+    this.watch.tick();
+    this.#usage.record(this.clock.elapsedMs(), this.watch.resources());
   }
 
   output(bytes: number): void {
@@ -66,13 +76,21 @@ export class RunProgress {
     this.progress.live?.urgent(this.state("running"), this.version());
   }
 
+  /** 🛑 from Mattermost: told at once, as a SIGTERM that asks the job to stop (the command gets it next). */
+  stoppedFromChat(by: string): void {
+    if (this.#stoppedBy) return;
+    this.#stoppedBy = by;
+    this.#stopping ??= "SIGTERM";
+    this.progress.live?.urgent(this.state("running"), this.version());
+  }
+
   /** What changed since the last edit, in one word: a heartbeat every few minutes keeps a silent job's times true. */
   version(): string {
     const { watch } = this;
     const { heartbeatMs } = this.progress.options.timing;
     const beat = Math.floor(this.clock.elapsedMs() / heartbeatMs);
     const stopping = this.#stopping;
-    return `${stopping ?? ""}:${(stopping && stoppingWords(watch.stoppingCause(), this.progress.job)) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
+    return `${stopping ?? ""}:${this.#stoppedBy ?? ""}:${(stopping && stoppingWords(watch.stoppingCause(), this.progress.job)) ?? ""}:${this.progress.tail.version}:${this.#outputBytes}:${beat}:${watch.suspended.since ?? ""}`;
   }
 
   state(phase: Phase, at = this.clock.now()): RunState {
@@ -82,7 +100,10 @@ export class RunProgress {
     const { watch } = this;
     const quietMs = this.#lastOutputAt === undefined ? 0 : at.getTime() - this.startedAt.getTime() - this.#lastOutputAt;
     const stopping = this.#stopping;
-    const why = stopping && stoppingWords(watch.stoppingCause(), this.progress.job);
+    const by = this.#stoppedBy;
+    const why = by
+      ? stoppedFromChat(by).replace(/^was /, "")
+      : stopping && stoppingWords(watch.stoppingCause(), this.progress.job);
     const limit = watch.timeLimit;
     const suspended = watch.suspended;
     const restart = watch.restart;
@@ -108,6 +129,8 @@ export class RunProgress {
       ...(phase === "running" && suspended.since !== undefined ? { suspendedSince: new Date(suspended.since) } : {}),
       ...(restart ? { restart } : {}),
       ...(this.progress.warning ? { warning: this.progress.warning } : {}),
+      ...(by ? { stoppedBy: by } : {}),
+      usage: this.#usage.series(),
     };
   }
 }

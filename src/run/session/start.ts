@@ -1,6 +1,7 @@
 import { type ChildHandle, type ChildResult, startChild } from "../process/child.ts";
 import { serverMaxFileSize } from "../report/finish.ts";
 import { stepClockForTests } from "../test-clock.ts";
+import { RunControl } from "./control.ts";
 import type { Session } from "./prepare.ts";
 
 /** The command on its way, and what goes on beside it until it ends. */
@@ -36,9 +37,24 @@ export function start({ options, kept, tail, progress, live }: Session): Running
   const maxFileSize = notify && !array ? serverMaxFileSize(notify) : Promise.resolve(undefined);
   progress.watch.tick(false);
   live?.tick(progress.state("running"), "start");
+  const users = options.report.control;
+  // The status post as a control panel (🛑 👀 🔕): read at each tick, once it is out.
+  const control =
+    notify && live && users?.length && !options.report.array
+      ? new RunControl({
+          notify,
+          reporter: live,
+          users,
+          progress,
+          child,
+          graceMs: options.timing.stopGraceMs,
+          debug: options.debug,
+        })
+      : undefined;
   const timer = setInterval(() => {
-    progress.watch.tick();
+    progress.sample();
     live?.tick(progress.state("running"), progress.version());
+    control?.tick();
   }, options.timing.intervalMs);
   return { child, timer, maxFileSize };
 }
