@@ -3,10 +3,10 @@ import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
-import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import type { Registration } from "./registration.ts";
 import { type RunState, statusMessage, statusProps } from "./render.ts";
 import { ThreadRoot } from "./thread-root.ts";
@@ -120,7 +120,9 @@ export class StatusPost {
     const job = state.job;
     if (!job || this.#post) return undefined;
     const found = await this.#threads.find(threadKey(job.scheduler, job.jobId));
-    return found && found.by !== "run" && sameServer(found.server, this.options.notify.serverUrl) ? found.postId : undefined;
+    return found && found.by !== "run" && sameServer(found.server, this.options.notify.serverUrl)
+      ? found.postId
+      : undefined;
   }
 
   /** The run's status is its job's thread, for a watcher or the relay to find by the job's id. */
@@ -213,7 +215,8 @@ export class StatusPost {
 /** Where a reply to the post goes: in --thread's thread the status post is a reply itself, and its replies join it there. */
 export const replyRoot = (post: Post): string => post.root_id || post.id;
 
-const sameServer = (a: string, b: string) => a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+const sameServer = (a: string, b: string) =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
 
 /** A post in the thread of a post that is no more: refused with this id. */
 export function isRootGone(error: unknown): boolean {
