@@ -133,7 +133,11 @@ export class Watcher {
       if (this.#singles.has(jobId)) continue;
       // Not named, or (--all) a job that had ended before it was seen.
       if (wanted ? !wanted.has(jobId) : !(isActive(job) || job.state === "PENDING")) continue;
-      this.#singles.set(jobId, { story: newStory(job, now), finished: false, foreignTries: 0, wrapped: false });
+      const single: Single = { story: newStory(job, now), finished: false, foreignTries: 0, wrapped: false };
+      this.#singles.set(jobId, single);
+      // Named and already over, or waiting for ever: told as such at once.
+      const phase = single.story.phase;
+      if (phase === "ended" || phase === "never") pending.set(single, [phase === "ended" ? "end" : "never-runs"]);
     }
     for (const [jobId, single] of this.#singles) {
       // --all forgets what it told once the queue forgets it too.

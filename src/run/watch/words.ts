@@ -22,6 +22,15 @@ export interface Verdict {
   requestedMemory?: number;
 }
 
+/** A wait, as a person says it: "3h 12m", "5m 07s", "40s". */
+export function waited(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
+  return m > 0 ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
 /** `**train** (job 4242)`; the name literally, it is the job's. */
 export function jobTitle(story: JobStory): string {
   const name = printable(story.job.name, 200);
@@ -49,7 +58,7 @@ export function headline(story: JobStory, verdict: Verdict | undefined, schedule
     case "suspended":
       return `⏸️ ${title} is suspended`;
     case "running":
-      return `▶️ ${title} is running${story.waitedMs !== undefined ? `: started after ${formatDuration(story.waitedMs)} in the queue` : ""}`;
+      return `▶️ ${title} is running${story.waitedMs !== undefined ? `: started after ${waited(story.waitedMs)} in the queue` : ""}`;
     case "ended":
       return verdict ? endLine(title, verdict, story) : `🏁 ${title} ended`;
   }
@@ -74,7 +83,7 @@ function endLine(title: string, verdict: Verdict, story: JobStory): string {
 export function details(story: JobStory, verdict: Verdict | undefined): string[] {
   const lines: string[] = [];
   if (story.waitedMs !== undefined && story.phase !== "running")
-    lines.push(`started after ${formatDuration(story.waitedMs)} in the queue`);
+    lines.push(`started after ${waited(story.waitedMs)} in the queue`);
   if (story.requeues.length)
     lines.push(
       `requeued ${story.requeues.length === 1 ? "once" : `${story.requeues.length} times`} (${story.requeues.map((r) => literal(r)).join(", ")})`,
