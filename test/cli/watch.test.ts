@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -195,5 +195,79 @@ describe("mmn watch: what the scheduler says beside the run", () => {
     expect(code).toBe(4);
     expect(stderr).toContain("job 99: Slurm does not know it");
     expect(alicePosts(server)).toEqual([]);
+  });
+});
+
+/** mmn run inside job JOBID, its command a `cat` that ends when the test closes its input. */
+function wrappedRun(jobId: string) {
+  const proc = Bun.spawn([...MMN, "run", "--", "cat"], {
+    cwd: box.cwd,
+    env: env({ SLURM_JOB_ID: jobId, SLURM_JOB_NAME: "train" }),
+    stdin: "pipe",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  return proc;
+}
+const registered = () => {
+  try {
+    return readdirSync(join(box.home, ".local/state/mmn/hooks/.runs")).filter((f) => f.endsWith(".run"));
+  } catch {
+    return [];
+  }
+};
+
+describe("one thread per job, whoever speaks", () => {
+  test("watched first, then wrapped: the run's status joins the watch's thread, and only the run's end pushes", async () => {
+    const out = join(box.cwd, "train.out");
+    writeFileSync(out, "");
+    const s = scheduler([line("PENDING", "Priority")], {
+      scontrol: `JobId=42 JobName=train JobState=RUNNING Restarts=0 ExitCode=0:0 StdOut=${out}\n`,
+    });
+    const w = watch(["42"]);
+    await says(/is queued \(Priority\)/, "queued");
+    const [root] = roots();
+    s.setQueue([line("RUNNING", "None", "2026-12-07T01:30:00")]);
+    await says(/started after 30m 00s in the queue/, "started");
+    const run = wrappedRun("42");
+    await waitFor(() => replies().length === 1 && registered().length === 1, 5000, "the run's status, registered");
+    expect(replies()[0]!.root_id).toBe(root!.id);
+    // A change the watch shows, seen after the run registered.
+    writeFileSync(out, "from the job\n");
+    await says(/from the job/, "the tail");
+    run.stdin.end();
+    expect(await run.exited).toBe(0);
+    s.setSacct("42|COMPLETED|0:0|2026-12-07T01:30:00|2026-12-07T01:31:00|60|00:30.000|0|1|1G\n");
+    s.setQueue([line("COMPLETED", "None", "2026-12-07T01:30:00", "2026-12-07T01:31:00")]);
+    const { code } = await w.result();
+    expect(code).toBe(0);
+    expect(roots().map((p) => p.id)).toEqual([root!.id]);
+    expect(alicePosts(server).every((p) => p.id === root!.id || p.root_id === root!.id)).toBe(true);
+    expect(current(root!).message).toStartWith("✅ **train** (job 42) COMPLETED, exit code 0 after 1m 00s of 10m 00s");
+    // The run's status and its own end reply; the watch pushed nothing of its own.
+    expect(replies()).toHaveLength(2);
+    expect(replies().filter((p) => p.message.startsWith("✅ **train** (job 42)"))).toEqual([]);
+  });
+
+  test("wrapped first, then watched: no second status; the queue wait and the verdict are added to the run's message", async () => {
+    const s = scheduler([line("RUNNING", "None", "2026-12-07T02:00:00")]);
+    const run = wrappedRun("42");
+    await waitFor(() => roots().length === 1 && registered().length === 1, 5000, "the run's status post");
+    const [status] = roots();
+    const w = watch(["42"]);
+    run.stdin.end();
+    expect(await run.exited).toBe(0);
+    const ended = current(status!).message;
+    s.setSacct("42|COMPLETED|0:0|2026-12-07T02:00:00|2026-12-07T02:02:00|120|01:00.000|0|1|1G\n");
+    s.setQueue([line("COMPLETED", "None", "2026-12-07T02:00:00", "2026-12-07T02:02:00")]);
+    const { code, stdout } = await w.result();
+    expect(code).toBe(0);
+    expect(stdout).toContain("job 42: Slurm: ✅ **train** (job 42) COMPLETED");
+    expect(roots().map((p) => p.id)).toEqual([status!.id]);
+    expect(current(status!).message).toBe(
+      `${ended}\nSlurm: ✅ **train** (job 42) COMPLETED, exit code 0 after 2m 00s of 10m 00s\nstarted after 1h 00m in the queue\nCPU efficiency 50.0 % of 1 CPU (1m 00s of CPU time)`,
+    );
+    // The run's own end reply alone.
+    expect(replies()).toHaveLength(1);
   });
 });
