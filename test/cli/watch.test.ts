@@ -271,3 +271,36 @@ describe("one thread per job, whoever speaks", () => {
     expect(replies()).toHaveLength(1);
   });
 });
+
+describe("inside mmn relay", () => {
+  test("mmn relay --watch follows every job of the user's (squeue -u UID): one message each, the end's push", async () => {
+    const s = scheduler([
+      line("RUNNING", "None", "2026-12-07T01:00:30"),
+      `43|43|N/A|COMPLETED|None|${SUBMIT}|${SUBMIT}|${SUBMIT}|10:00|old`,
+    ]);
+    const relay = Bun.spawn([...MMN, "relay", "--watch", "--poll", "30"], {
+      cwd: box.cwd,
+      env: env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await says(/^▶️ \*\*train\*\* \(job 42\) is running: started after 30s in the queue$/, "the running job");
+    expect(slurm.askedOf("squeue")).toContain(`-u ${process.getuid!()}`);
+    s.setQueue([line("CANCELLED", "None", "2026-12-07T01:00:30", "2026-12-07T01:01:30")]);
+    await waitFor(() => replies().length === 1, 5000, "the end's reply");
+    relay.kill("SIGTERM");
+    expect(await relay.exited).toBe(0);
+    // The job that had ended before the relay began is left alone.
+    expect(roots()).toHaveLength(1);
+    expect(replies()[0]!.message).toBe("🛑 **train** (job 42) CANCELLED after 1m 00s of 10m 00s");
+    expect(await new Response(relay.stdout).text()).toContain("watched: job 42: 🛑 **train** (job 42) CANCELLED");
+  });
+
+  test("--watch with --once is refused: a watch follows jobs from pass to pass", async () => {
+    scheduler([line("RUNNING", "None")]);
+    const result = await mmn(box, ["relay", "--once", "--watch"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--watch follows jobs from pass to pass");
+    expect(alicePosts(server)).toEqual([]);
+  });
+});
