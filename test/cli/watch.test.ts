@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -302,5 +302,54 @@ describe("inside mmn relay", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--watch follows jobs from pass to pass");
     expect(alicePosts(server)).toEqual([]);
+  });
+});
+
+describe("PBS and LSF behind the same interface (their documented JSON; no real PBS or LSF here)", () => {
+  /** A PATH with the stand-ins and the few tools their scripts use: no squeue of this machine's Slurm. */
+  function bare(name: string, script: string): Record<string, string> {
+    slurm.reset();
+    const tools = join(slurm.bin, "tools");
+    mkdirSync(tools, { recursive: true });
+    for (const tool of ["cat", "wc", "sh", "grep"]) symlinkSync(Bun.which(tool)!, join(tools, tool));
+    for (const other of ["squeue", "scontrol", "sacct", "qstat", "bjobs"])
+      rmSync(join(slurm.bin, other), { force: true });
+    slurm.add(name, script);
+    return { PATH: `${slurm.bin}:${tools}` };
+  }
+  const pbsJob = (state: string, more = "") =>
+    `{"pbs_version":"14.1","Jobs":{"2.vbox":{"Job_Name":"train","job_state":"${state}","qtime":"Fri Nov 11 17:58:00 2016","stime":"Fri Nov 11 18:10:00 2016","Resource_List":{"walltime":"02:00:00"}${more}}}}`;
+
+  test("PBS: qstat -f -F json -x -t: running, then finished; exit 0", async () => {
+    const file = join(slurm.bin, "qstat.json");
+    const path = bare("qstat", `case "$*" in *"-F json"*) cat ${file};; *) exit 1;; esac`);
+    writeFileSync(file, pbsJob("R"));
+    const w = watch(["2.vbox"], path);
+    await says(/^▶️ \*\*train\*\* \(job 2\.vbox\) is running: started after 12m 00s in the queue$/, "running");
+    writeFileSync(file, pbsJob("F", `,"Exit_status":0,"obittime":"Fri Nov 11 18:40:00 2016"`));
+    const { code, stderr } = await w.result();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(replies().map((p) => p.message)).toEqual([
+      "✅ **train** (job 2.vbox) COMPLETED, exit code 0 after 30m 00s of 2h 00m 00s",
+    ]);
+    expect(slurm.askedOf("qstat")).toContain("-f -F json -x -t 2.vbox");
+  });
+
+  test("LSF: bjobs -a -hms -json -o: pending, then an exit; exit 4", async () => {
+    const file = join(slurm.bin, "bjobs.json");
+    const path = bare("bjobs", `cat ${file}`);
+    const record = (stat: string, more = "") =>
+      `{"COMMAND":"bjobs","JOBS":1,"RECORDS":[{"JOBID":"101","JOBINDEX":"0","JOB_NAME":"train","STAT":"${stat}","PEND_REASON":"${stat === "PEND" ? "New job is waiting for scheduling;" : ""}","SUBMIT_TIME":"Dec  1 09:00","RUNTIMELIMIT":"01:00:00"${more}}]}`;
+    writeFileSync(file, record("PEND"));
+    const w = watch(["101"], path);
+    await says(/^⏳ \*\*train\*\* \(job 101\) is queued \(`New job is waiting for scheduling;`\)$/, "queued");
+    writeFileSync(file, record("EXIT", `,"EXIT_CODE":"3","START_TIME":"Dec  1 09:10","FINISH_TIME":"Dec  1 09:20"`));
+    const { code } = await w.result();
+    expect(code).toBe(4);
+    expect(replies().map((p) => p.message)).toEqual([
+      "❌ **train** (job 101) FAILED, exit code 3 after 10m 00s of 1h 00m 00s",
+    ]);
+    expect(slurm.askedOf("bjobs")).toContain("-a -hms -json -o jobid jobindex");
   });
 });
