@@ -84,10 +84,11 @@ export function details(story: JobStory, verdict: Verdict | undefined): string[]
   const lines: string[] = [];
   if (story.waitedMs !== undefined && story.phase !== "running")
     lines.push(`started after ${waited(story.waitedMs)} in the queue`);
-  if (story.requeues.length)
-    lines.push(
-      `requeued ${story.requeues.length === 1 ? "once" : `${story.requeues.length} times`} (${story.requeues.map((r) => literal(r)).join(", ")})`,
-    );
+  if (story.requeues.length) {
+    const reasons = story.requeues.filter(Boolean).map((r) => literal(r));
+    const times = story.requeues.length === 1 ? "once" : `${story.requeues.length} times`;
+    lines.push(`requeued ${times}${reasons.length ? ` (${reasons.join(", ")})` : ""}`);
+  }
   if (story.suspendedMs > 0 || story.suspendedSince !== undefined)
     lines.push(
       story.suspendedSince !== undefined && story.phase === "suspended"
