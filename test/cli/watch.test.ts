@@ -90,7 +90,7 @@ describe("mmn watch JOBID", () => {
     s.setQueue([line("SUSPENDED", "None", "2026-12-07T04:12:00")]);
     await says(/is suspended/, "suspended");
     s.setQueue([line("RUNNING", "None", "2026-12-07T04:12:00")]);
-    await says(/is running[^]*suspended for \d+s, then resumed/, "resumed");
+    await says(/is running[\s\S]*suspended for \d+s, then resumed/, "resumed");
     s.setSacct(
       "42|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|0|2|2G\n42.batch|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|524288K|2|2G\n",
     );

@@ -115,15 +115,15 @@ describe.skipIf(skipReason !== undefined)("mmn watch under Slurm", () => {
     await cluster.requeue(id);
     await says(
       box,
-      new RegExp(`^🔁 \\*\\*watchrequeue\\*\\* \\(job ${id}\\) is queued[^]*\\nrequeued once`),
+      new RegExp(`^🔁 \\*\\*watchrequeue\\*\\* \\(job ${id}\\) is queued[\\s\\S]*\\nrequeued once`),
       "requeued",
     );
     await cluster.scontrol(["update", `JobId=${id}`, "StartTime=now"]);
-    await says(box, /^▶️ [^]*\nrequeued once/, "running again");
+    await says(box, /^▶️ [\s\S]*\nrequeued once/, "running again");
     await cluster.scontrol(["suspend", id]);
     await says(box, /^⏸️ \*\*watchrequeue\*\* \(job \d+\) is suspended/, "suspended");
     await cluster.scontrol(["resume", id]);
-    await says(box, /^▶️ [^]*\nsuspended for \d+s, then resumed/, "resumed");
+    await says(box, /^▶️ [\s\S]*\nsuspended for \d+s, then resumed/, "resumed");
     await cluster.scancel(id);
     const { code, stdout } = await w.result;
     console.log(`requeue: ${stdout}${roots(box)[0]!.message}`);

@@ -5,7 +5,7 @@
  */
 import type { QueuedJob } from "../../scheduler/scheduler.ts";
 
-export type Phase = "queued" | "held" | "running" | "suspended" | "ended" | "never";
+type Phase = "queued" | "held" | "running" | "suspended" | "ended" | "never";
 
 /** What happened between two polls; `policy.ts` decides which of them push. */
 export type WatchEvent =
@@ -54,10 +54,10 @@ const ENDED = new Set([
 const SUSPENDED = new Set(["SUSPENDED", "STOPPED"]);
 const REQUEUED = /^REQUEUE/;
 const HELD = /^JobHeld|held/i;
-export const NEVER_REASON = "DependencyNeverSatisfied";
+const NEVER_REASON = "DependencyNeverSatisfied";
 
 /** The phase a listing says, in Slurm's words (PBS's and LSF's are mapped to them in scheduler/). */
-export function phaseOf(job: QueuedJob): Phase {
+function phaseOf(job: QueuedJob): Phase {
   if (ENDED.has(job.state)) return "ended";
   if (SUSPENDED.has(job.state)) return "suspended";
   if (job.state === "PENDING" || REQUEUED.test(job.state)) {

@@ -41,5 +41,5 @@ export async function replyTo(notify: Client, post: Post, text: string, files: F
   await notify.reply(text, { to: key, ...(files.length ? { files } : {}) });
 }
 
-export const sameServer = (a: string, b: string): boolean =>
+const sameServer = (a: string, b: string): boolean =>
   a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();

@@ -23,7 +23,7 @@ export interface Verdict {
 }
 
 /** A wait, as a person says it: "3h 12m", "5m 07s", "40s". */
-export function waited(ms: number): string {
+function waited(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -32,7 +32,7 @@ export function waited(ms: number): string {
 }
 
 /** `**train** (job 4242)`; the name literally, it is the job's. */
-export function jobTitle(story: JobStory): string {
+function jobTitle(story: JobStory): string {
   const name = printable(story.job.name, 200);
   return `${name ? `**${literal(name)}**` : "job"} (job ${literal(story.jobId)})`;
 }
