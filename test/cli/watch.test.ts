@@ -272,6 +272,34 @@ describe("one thread per job, whoever speaks", () => {
   });
 });
 
+test("an array whose tasks run mmn run: their board is the array's, and the watch posts no second one", async () => {
+  const task = (i: number, state: string) =>
+    `${5000 + i}|5000|${i}|${state}|None|${SUBMIT}|${SUBMIT}|${state === "RUNNING" ? "N/A" : SUBMIT}|10:00|sweep`;
+  const s = scheduler([task(1, "RUNNING"), task(2, "RUNNING")]);
+  const taskEnv = (i: number) =>
+    env({
+      SLURM_JOB_ID: String(5000 + i),
+      SLURM_JOB_NAME: "sweep",
+      SLURM_ARRAY_JOB_ID: "5000",
+      SLURM_ARRAY_TASK_ID: String(i),
+      SLURM_ARRAY_TASK_COUNT: "2",
+      MMN_TEST_INTERVAL_MS: "200",
+      MMN_TEST_ARRAY_GATHER_MS: "300",
+    });
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(1) })).code).toBe(0);
+  const [board] = roots();
+  const w = watch(["5000"]);
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(2) })).code).toBe(0);
+  s.setQueue([task(1, "COMPLETED"), task(2, "COMPLETED")]);
+  const { code, stdout } = await w.result();
+  expect(code).toBe(0);
+  expect(stdout).toContain(
+    "array 5000: ✅ **sweep** (array 5000): all 2 tasks succeeded (the tasks' own board tells it)",
+  );
+  expect(roots().map((p) => p.id)).toEqual([board!.id]);
+  expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
+});
+
 describe("inside mmn relay", () => {
   test("mmn relay --watch follows every job of the user's (squeue -u UID): one message each, the end's push", async () => {
     const s = scheduler([

@@ -56,6 +56,7 @@ interface Single extends Speaker {
 }
 interface Board extends Speaker {
   story: ArrayStory;
+  foreign?: JobThread;
 }
 
 export class Watcher {
@@ -197,7 +198,7 @@ export class Watcher {
       // A wrapped run's own end reply pushed already: the scheduler's word is in the message.
       if (event === "end" && single.wrapped) continue;
       if (!pushes(weighed, this.options.policy)) continue;
-      await this.#reply(single, replyText(story, single.verdict, this.options.scheduler.words.name), event === "end");
+      await this.#reply(single, headline(story, single.verdict, this.options.scheduler.words.name), event === "end");
     }
     if (settled(story)) {
       single.finished = true;
@@ -241,7 +242,14 @@ export class Watcher {
   async #tellBoard(board: Board, now: number): Promise<void> {
     const drawn = board.story.message(now);
     const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
-    if (!board.post) board.post = (await jobThread(this.#threads, this.options.notify, key)).post;
+    if (!board.post && !board.foreign) Object.assign(board, await jobThread(this.#threads, this.options.notify, key));
+    // The tasks' own board (their `mmn run`): it tells the array, and the relay closes it.
+    if (board.foreign) {
+      if (!board.story.done) return;
+      board.finished = true;
+      this.options.info(`${this.#label(board)}: ${drawn.headline} (the tasks' own board tells it)`);
+      return;
+    }
     await this.#publish(board, drawn.message, drawn.props, key);
     if (!board.story.done) return;
     board.finished = true;
@@ -287,7 +295,3 @@ const pending = new WeakMap<Single | Board, WatchEvent[]>();
 
 const ACTIVE = /^(RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
 const isActive = (job: QueuedJob) => ACTIVE.test(job.state);
-
-function replyText(story: JobStory, verdict: Verdict | undefined, schedulerName: string): string {
-  return headline(story, verdict, schedulerName);
-}
