@@ -38,10 +38,16 @@ function scheduler(queue: string[], more: { scontrol?: string; sacct?: string } 
   writeFileSync(file("sacct.txt"), more.sacct ?? "");
   slurm.add("squeue", `cat ${file("queue.txt")}`);
   slurm.add("scontrol", `[ -s ${file("scontrol.txt")} ] || exit 1; cat ${file("scontrol.txt")}`);
-  slurm.add("sacct", `[ -s ${file("sacct.txt")} ] || exit 1; cat ${file("sacct.txt")}`);
+  writeFileSync(file("runs.txt"), "");
+  slurm.add(
+    "sacct",
+    `f=${file("sacct.txt")}; case "$*" in *--duplicates*) f=${file("runs.txt")};; esac; [ -s $f ] || exit 1; cat $f`,
+  );
   return {
     setQueue,
     setSacct: (text: string) => writeFileSync(file("sacct.txt"), text),
+    /** `sacct --duplicates -o Start,State`: a requeued job's runs. */
+    setRuns: (text: string) => writeFileSync(file("runs.txt"), text),
   };
 }
 
@@ -141,6 +147,21 @@ describe("mmn watch: what the scheduler says beside the run", () => {
       "❌ **train** (job 42) FAILED, exit code 3 after 1m 00s of 10m 00s",
     ]);
     expect(current(roots()[0]!).message).toContain("\nrequeued once (NodeDown)\n");
+  });
+
+  test("a requeue squeue gives no reason for: accounting's word on the run that ended (NODE_FAIL)", async () => {
+    const s = scheduler([line("RUNNING", "None", "2026-12-07T01:05:00")]);
+    const w = watch(["42"]);
+    await says(/is running/, "running");
+    s.setRuns("2026-12-07T01:05:00|NODE_FAIL\n2026-12-07T01:20:00|PENDING\n");
+    s.setQueue([line("PENDING", "None")]);
+    await says(
+      /^🔁 \*\*train\*\* \(job 42\) is queued\nstarted after 5m 00s in the queue\nrequeued once \(NODE_FAIL\)$/,
+      "requeued",
+    );
+    w.proc.kill("SIGTERM");
+    expect((await w.result()).code).toBe(0);
+    expect(slurm.askedOf("sacct")).toContain("--duplicates -X -n -P -j 42 -o Start,State");
   });
 
   test("an afterok chain whose first step fails: the second says it will never run, and the watch returns", async () => {

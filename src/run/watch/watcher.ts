@@ -18,7 +18,7 @@ import { type PolicyEvent, pushes } from "./policy.ts";
 import { advance, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
 import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
-import { verdictOf } from "./verdict.ts";
+import { requeueReason, verdictOf } from "./verdict.ts";
 import { details, headline, message, type Verdict } from "./words.ts";
 
 const QUERY_MS = 10_000;
@@ -183,6 +183,7 @@ export class Watcher {
     if (!single.post && !single.foreign)
       Object.assign(single, await jobThread(this.#threads, this.options.notify, key));
     if (story.phase === "running" && !single.wrapped) single.wrapped = await this.#isWrapped(story.jobId);
+    if (events.includes("requeue")) await requeueReason(story, this.options.scheduler);
     if (settled(story) && !single.verdict && story.phase === "ended")
       single.verdict = await verdictOf(story, this.options.scheduler);
     if (single.foreign) {
