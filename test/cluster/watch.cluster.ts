@@ -107,7 +107,7 @@ describe.skipIf(skipReason !== undefined)("mmn watch under Slurm", () => {
     await cluster.scancel(second);
   }, 120_000);
 
-  test("scontrol requeue: requeued with its reason, queued again, run again; then scontrol suspend and resume", async () => {
+  test("scontrol requeue: requeued (no reason here: squeue and scontrol give none, and no slurmdbd), queued again, run again; then suspend and resume", async () => {
     const box = jobBox(server, cluster, "watchrequeue");
     const id = await box.submit("exec sleep 300\n", ["--requeue"]);
     const w = watch(box, [id]);
