@@ -218,10 +218,12 @@ export class ArrayReporter implements RunReporter {
     const { array, state, mention, name, on, notify } = this.options;
     if (!array.scheduler) return;
     const thread = { postId: hook.postId, channelId: hook.channelId, server: notify.serverUrl };
-    await new JobThreads()
-      .claim({ key: threadKey(array.scheduler, array.arrayId, { array: true }), ...thread, by: "run", at: Date.now() })
+    const key = threadKey(array.scheduler, array.arrayId, { array: true });
+    // Side by side: a task is not held up by the second file.
+    const kept = new JobThreads()
+      .claim({ key, ...thread, by: "run", at: Date.now() })
       .catch((error: unknown) => this.options.debug(`cannot keep the array's thread: ${errorMessage(error)}`));
-    await state
+    const left = state
       .writeBoardPost({
         scheduler: array.scheduler,
         arrayId: array.arrayId,
@@ -234,6 +236,7 @@ export class ArrayReporter implements RunReporter {
         server: notify.serverUrl,
       })
       .catch((error: unknown) => this.options.debug(`the board is not left for mmn relay: ${errorMessage(error)}`));
+    await Promise.all([kept, left]);
   }
 
   /** At most one edit per interval for the whole array, by whichever task asks first. */
