@@ -138,3 +138,7 @@ function closeSuspension(story: JobStory, now: number): void {
 
 /** Whether the job no longer needs following: it ended, or it will never run. */
 export const settled = (story: JobStory): boolean => story.phase === "ended" || story.phase === "never";
+
+const ACTIVE = /^(RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
+/** Started and not over: what `--all` begins to follow, beside the pending. */
+export const isActive = (job: QueuedJob): boolean => ACTIVE.test(job.state);

@@ -15,7 +15,7 @@ import { RunRegistry } from "../../relay/registry.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
 import { ArrayStory } from "./array.ts";
 import { type PolicyEvent, pushes } from "./policy.ts";
-import { advance, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
+import { advance, isActive, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
 import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
 import { requeueReason, verdictOf } from "./verdict.ts";
@@ -229,15 +229,20 @@ export class Watcher {
   }
 
   async #tail(single: Single): Promise<string | undefined> {
-    const { story } = single;
-    if (story.phase !== "running" && story.phase !== "suspended") return undefined;
-    if (single.stdout === undefined) single.stdout = (await this.#stdoutOf(story)) ?? null;
-    return single.stdout ? readTail(single.stdout) : undefined;
+    const { phase } = single.story;
+    if (phase !== "running" && phase !== "suspended") return undefined;
+    const path = await this.#stdout(single);
+    return path ? readTail(path) : undefined;
   }
 
-  async #stdoutOf(story: JobStory): Promise<string | undefined> {
-    const named = story.job.stdout ?? (await this.options.scheduler.job(story.jobId, QUERY_MS))?.stdout;
-    return named ? expandOutputPath(named, story.job, this.options.user) : undefined;
+  /** The job's StdOut file, asked once (scontrol keeps an ended job's for MinJobAge). */
+  async #stdout(single: Single): Promise<string | undefined> {
+    const { job, jobId } = single.story;
+    if (single.stdout === undefined) {
+      const named = job.stdout ?? (await this.options.scheduler.job(jobId, QUERY_MS))?.stdout;
+      single.stdout = (named && expandOutputPath(named, job, this.options.user)) || null;
+    }
+    return single.stdout ?? undefined;
   }
 
   async #tellBoard(board: Board, now: number): Promise<void> {
@@ -277,7 +282,7 @@ export class Watcher {
 
   /** A reply in the job's thread: it notifies. The end's carries the job's StdOut file, bounded. */
   async #reply(entry: Single | Board, text: string, attach: boolean): Promise<void> {
-    const path = attach && "stdout" in entry ? entry.stdout : undefined;
+    const path = attach && !(entry.story instanceof ArrayStory) ? await this.#stdout(entry as Single) : undefined;
     const file = path ? await openForAttach(path, path.slice(path.lastIndexOf("/") + 1) || "stdout.txt") : undefined;
     try {
       await replyTo(this.options.notify, entry.post!, text, file ? [file.file] : []);
@@ -293,6 +298,3 @@ export class Watcher {
 
 /** Events between the listing and the telling, kept beside the entry they are of. */
 const pending = new WeakMap<Single | Board, WatchEvent[]>();
-
-const ACTIVE = /^(RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
-const isActive = (job: QueuedJob) => ACTIVE.test(job.state);
