@@ -14,6 +14,7 @@ const SHORTENED = [
   "CLOCK_STEP",
   "PACE_MINUTE",
   "STOP_GRACE",
+  "WATCH_POLL",
 ] as const;
 
 /**
@@ -64,6 +65,12 @@ export function runWaits(env: Env): RunWaits {
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };
+}
+
+/** The pause between `mmn watch`'s polls of the scheduler (and the relay's watching passes): the flag's, or a test's. */
+export function watchPollMs(env: Env, seconds: number): number {
+  const value = Number(env.MMN_TEST_WATCH_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? value : seconds * 1000;
 }
 
 /**

@@ -11,6 +11,7 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { OnceWarning } from "../report/once-warning.ts";
 import type { RunState } from "../report/render.ts";
@@ -209,11 +210,20 @@ export class ArrayReporter implements RunReporter {
     return this.#board;
   }
 
-  /** Where the board is, for a relay that closes it when no task is left to (a scancel of the whole array). */
+  /**
+   * Where the board is, for a relay that closes it when no task is left to (a scancel of the
+   * whole array), and for a watch of the array, which then posts no board of its own.
+   */
   async #leaveForRelay(hook: MessageHook): Promise<void> {
     const { array, state, mention, name, on, notify } = this.options;
     if (!array.scheduler) return;
-    await state
+    const thread = { postId: hook.postId, channelId: hook.channelId, server: notify.serverUrl };
+    const key = threadKey(array.scheduler, array.arrayId, { array: true });
+    // Side by side: a task is not held up by the second file.
+    const kept = new JobThreads()
+      .claim({ key, ...thread, by: "run", at: Date.now() })
+      .catch((error: unknown) => this.options.debug(`cannot keep the array's thread: ${errorMessage(error)}`));
+    const left = state
       .writeBoardPost({
         scheduler: array.scheduler,
         arrayId: array.arrayId,
@@ -226,6 +236,7 @@ export class ArrayReporter implements RunReporter {
         server: notify.serverUrl,
       })
       .catch((error: unknown) => this.options.debug(`the board is not left for mmn relay: ${errorMessage(error)}`));
+    await Promise.all([kept, left]);
   }
 
   /** At most one edit per interval for the whole array, by whichever task asks first. */
