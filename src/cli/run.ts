@@ -2,6 +2,7 @@ import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
+import { postsEarly } from "../policy/policy.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
@@ -63,9 +64,10 @@ export default defineCommand({
       valueHint: "FILE",
     },
     on: {
-      type: "enum",
-      values: ["always", "failure"],
-      description: "always (default): report start, progress and end; failure: only a failed end",
+      type: "string",
+      description:
+        "the events that notify, comma-separated: begin, end, fail, requeue, time-limit-50/80/90, never-runs, array-digest or array-tasks; always (default: end, fail, time-limit-90, never-runs), failure (only a failed end is posted), all, none",
+      valueHint: "EVENTS",
     },
     mention: {
       type: "optional",
@@ -145,7 +147,7 @@ export default defineCommand({
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
     if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
     // Under --on failure nothing is posted unless the command fails: no message for `mmn update` to find until then.
-    else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    else if (notify && postsEarly(on)) ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
     else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
 
     const { code, hook } = await wrap({

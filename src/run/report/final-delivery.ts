@@ -1,3 +1,4 @@
+import { errorMessage } from "../../base/errors.ts";
 import { deadlineIn } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
@@ -24,6 +25,8 @@ export class FinalDelivery {
   #budgetSeconds = 0;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
+  /** The policy pushes nothing at this end: no reply is owed. */
+  #quiet = false;
 
   constructor(
     private readonly post: StatusPost,
@@ -41,7 +44,14 @@ export class FinalDelivery {
    * sent once more, so that "running" never has the last word.
    * Both are attempted whatever the run went through; what did not arrive is one line at the end.
    */
-  async deliver(state: RunState, reply: FinalReply, deadline: number, live: Promise<boolean> | undefined) {
+  async deliver(
+    state: RunState,
+    reply: FinalReply,
+    deadline: number,
+    live: Promise<boolean> | undefined,
+    unsaid: readonly string[] = [],
+  ) {
+    this.#quiet = reply.quiet === true;
     this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
@@ -58,8 +68,13 @@ export class FinalDelivery {
     }
     // The end's time for a server that does not answer counts from here, where the reply starts.
     this.post.ending(this.#end(deadline));
+    // The start's reply (--on begin) of a command that ended before its status post was out: before the end's.
+    for (const message of unsaid)
+      await this.post
+        .send(message, { rootId: replyRoot(this.post.current!), deadline: this.#end(deadline) })
+        .catch((error: unknown) => this.options.debug(`the start's reply was not sent: ${errorMessage(error)}`));
     await Promise.all([
-      this.#sendReply(reply, state, deadline),
+      this.#quiet ? undefined : this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);
@@ -74,16 +89,21 @@ export class FinalDelivery {
     });
   }
 
-  /** Whether the reply that notifies arrived: the run's final word is out. */
+  /** Whether the reply that notifies arrived (or, with none asked for, the final edit): the run's final word is out. */
   get replied(): boolean {
-    return this.#reply.state === "sent";
+    return this.#told.state === "sent";
+  }
+
+  /** The reply, or with none owed the final edit, which then tells the end alone. */
+  get #told(): Delivery {
+    return this.#quiet ? this.#final : this.#reply;
   }
 
   /** What to say when the end's deadline passed with requests still on their way. */
   abandoned(seconds: number): string | undefined {
     if (this.#line === "said") return undefined;
     this.#line = "said";
-    return undelivered({ reply: this.#reply, final: this.#final, missing: this.#missing, seconds, late: true });
+    return undelivered({ reply: this.#told, final: this.#final, missing: this.#missing, seconds, late: true });
   }
 
   /** Said even after the live warning: nothing else tells that the end was not, or not all, delivered. */
@@ -91,7 +111,7 @@ export class FinalDelivery {
     if (this.#line === "said") return;
     this.#line = "said";
     const line = undelivered({
-      reply: this.#reply,
+      reply: this.#told,
       final: this.#final,
       missing: this.#missing,
       seconds: this.#budgetSeconds,

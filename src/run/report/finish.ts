@@ -7,6 +7,8 @@ import { finalReply, type RunState } from "./render.ts";
 import type { RunReporter } from "./run-reporter.ts";
 
 export interface EndOptions {
+  /** The policy does not push this end: the status post is edited, and no reply is made. */
+  quiet: boolean;
   command: string[];
   id: string;
   title?: string | undefined;
@@ -65,6 +67,7 @@ export async function finish(
   };
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   const attachments = made?.files.length ? { attachments: made.files } : {};
+  if (options.quiet) Object.assign(attachments, { quiet: true });
   try {
     await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
   } finally {

@@ -42,7 +42,8 @@ export class Reporter implements RunReporter {
 
   /** From here on the end alone edits; it does not wait for the live edit still on its way. */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    await this.#end.deliver(state, reply, deadline, this.#live.end());
+    const live = this.#live.end();
+    await this.#end.deliver(state, reply, deadline, live, this.#live.unsaid());
     if (this.#end.replied) await this.options.registration?.retire();
   }
 
