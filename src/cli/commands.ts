@@ -44,6 +44,11 @@ export const COMMANDS: CommandTable = {
     load: async () => (await import("./relay.ts")).default,
     readsConfig: true,
   },
+  watch: {
+    summary: "on a login node: follow jobs mmn does not wrap, one message each",
+    load: async () => (await import("./watch.ts")).default,
+    readsConfig: true,
+  },
   hook: {
     summary: "list, show, export, import or remove message hooks",
     load: async () => (await import("./hook.ts")).default,

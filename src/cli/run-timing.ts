@@ -12,6 +12,7 @@ const SHORTENED = [
   "SIGNAL_FINISH",
   "ARRAY_GATHER",
   "CLOCK_STEP",
+  "WATCH_POLL",
 ] as const;
 
 /**
@@ -58,6 +59,12 @@ export function runWaits(env: Env): RunWaits {
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };
+}
+
+/** The pause between `mmn watch`'s polls of the scheduler (and the relay's watching passes): the flag's, or a test's. */
+export function watchPollMs(env: Env, seconds: number): number {
+  const value = Number(env.MMN_TEST_WATCH_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? value : seconds * 1000;
 }
 
 /**

@@ -41,7 +41,7 @@ export async function tellNeverRun(options: NeverRunOptions): Promise<PassResult
     const mark = await options.registry.mark(`never-${scheduler.kind}-${job.jobId}`);
     if (!mark) continue;
     const name = printable(job.name, 100) || `job ${job.jobId}`;
-    const text = `⛔ step ${name} (job ${job.jobId}) will never run: its dependency failed (${scheduler.words.name}: DependencyNeverSatisfied)`;
+    const text = neverRunText(name, job.jobId, scheduler.words.name);
     try {
       const key = `relay:thread:${thread}`;
       await options.notify.hooks.set({ ...hook, id: key });
@@ -56,6 +56,11 @@ export async function tellNeverRun(options: NeverRunOptions): Promise<PassResult
     }
   }
   return result;
+}
+
+/** What is said of a step that will never run, by the relay in a `--thread` and by `mmn watch` in the job's message. */
+export function neverRunText(name: string, jobId: string, schedulerName: string): string {
+  return `⛔ step ${name} (job ${jobId}) will never run: its dependency failed (${schedulerName}: DependencyNeverSatisfied)`;
 }
 
 /** The `--thread ID` (or `--thread=ID`) of an `mmn run` in a job's script; undefined where there is none. */

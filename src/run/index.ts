@@ -14,10 +14,19 @@ export { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
 export { catchSignals } from "./process/signals.ts";
 export type { LogChoice, RunTiming, WrapOptions, WrapResult } from "./session/options.ts";
 
+import type { Watcher, WatchOptions } from "./watch/watcher.ts";
+
+export type { Watcher, WatchOptions };
+
 /**
  * The wrapper's code is loaded when the run begins, not with the command's flags: signals are
  * caught, and the configuration read, before it is.
  */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
   return (await import("./session/wrap.ts")).wrap(options);
+}
+
+/** `mmn watch`'s follower of jobs (and the relay's, with --watch): loaded when asked for. */
+export async function watcher(options: WatchOptions): Promise<Watcher> {
+  return new (await import("./watch/watcher.ts")).Watcher(options);
 }

@@ -30,6 +30,8 @@ export interface JobContext {
   nodes?: string;
   /** How many times the scheduler requeued the job before this run (SLURM_RESTART_COUNT). */
   restarts?: number;
+  /** Where the job's standard output goes, as the scheduler names it (asked of it, not the environment). */
+  stdout?: string;
 }
 
 /** A task of a job array, as its environment tells. */
@@ -103,6 +105,31 @@ export interface Accounting {
   cpuSeconds?: number;
   /** The most memory the job held, in bytes. */
   maxMemory?: number;
+  /** The CPUs it was given, and the memory it asked for (bytes, for the whole job): seff's efficiencies. */
+  cpus?: number;
+  requestedMemory?: number;
+}
+
+/** A job as the queue lists it, for `mmn watch`: one question a poll for every job it follows. */
+export interface QueuedJob {
+  /** The job's own id (an array's task has one too). */
+  jobId: string;
+  arrayJobId?: string;
+  arrayTaskId?: string;
+  name: string;
+  /** In Slurm's words: PENDING, RUNNING, SUSPENDED, COMPLETING, COMPLETED, FAILED, CANCELLED, TIMEOUT… */
+  state: string;
+  /** Why it waits (Priority, Resources, Dependency, JobHeldUser) or why it ended. */
+  reason?: string;
+  /** Epoch ms. */
+  submittedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  limitMs?: number;
+  exitCode?: number;
+  signal?: number;
+  /** Where its standard output goes, where the listing says it. */
+  stdout?: string;
 }
 
 /** The scheduler's own names, for report/ to put into words. */
@@ -169,6 +196,11 @@ export interface Scheduler {
    * DependencyNeverSatisfied), each with its batch script (where mmn's `--thread` is read).
    */
   neverRunnable?(timeoutMs: number): Promise<NeverRunnable[] | undefined>;
+  /**
+   * The jobs named (or every job of the user's, "mine"), pending, running or recently ended,
+   * in one question; undefined where it gives no answer. A job it no longer lists has ended.
+   */
+  queue?(jobs: readonly string[] | "mine", timeoutMs: number): Promise<QueuedJob[] | undefined>;
   /** A requeued job's runs, oldest first, where accounting keeps them. */
   earlierRuns(jobId: string, timeoutMs: number): Promise<EarlierRun[] | undefined>;
   /** What accounting kept after the job's end, where there is any. */

@@ -5,6 +5,7 @@ import {
   type EarlierRun,
   type JobContext,
   type JobState,
+  type QueuedJob,
   type TimeLimit,
 } from "./scheduler.ts";
 import { parseLocalTime, parseMemory } from "./units.ts";
@@ -133,6 +134,51 @@ export function parseScontrolJob(output: string | undefined): JobContext | undef
     queue: field("Partition"),
     nodes: field("NodeList"),
     restarts: restarts > 0 ? restarts : undefined,
+    stdout: field("StdOut"),
+  });
+}
+
+/** What `slurmQueue` asks squeue for: the name last, as it may hold the separator. */
+export const QUEUE_FORMAT = "%A|%F|%K|%T|%r|%V|%S|%e|%l|%j";
+
+/**
+ * `squeue -h -r -t all -o QUEUE_FORMAT`: "4242|4242|N/A|PENDING|Priority|2026-12-01T10:00:00|N/A|N/A|10:00|train"
+ * a line; an array's task has its array's id and its index. A pending job's start is the
+ * scheduler's guess: left out.
+ */
+export function parseSqueueQueue(output: string | undefined): QueuedJob[] | undefined {
+  if (output === undefined) return undefined;
+  return output.split("\n").flatMap((line) => {
+    const [
+      jobId = "",
+      arrayId = "",
+      task = "",
+      state = "",
+      reason = "",
+      submit = "",
+      start = "",
+      end = "",
+      limit = "",
+      ...name
+    ] = line.trim().split("|");
+    if (!/^\d+$/.test(jobId) || !/^[A-Z_]+$/.test(state)) return [];
+    const array = /^\d+$/.test(task) && /^\d+$/.test(arrayId);
+    const limitMs = parseSlurmDuration(limit);
+    const startedAt = state === "PENDING" ? undefined : parseLocalTime(start);
+    return [
+      compact({
+        jobId,
+        arrayJobId: array ? arrayId : undefined,
+        arrayTaskId: array ? task : undefined,
+        name: name.join("|"),
+        state,
+        reason: reason && reason !== "None" ? reason : undefined,
+        submittedAt: parseLocalTime(submit),
+        startedAt,
+        endedAt: startedAt === undefined ? undefined : parseLocalTime(end),
+        limitMs: limitMs !== undefined && limitMs < NO_LIMIT_MS ? limitMs : undefined,
+      }),
+    ];
   });
 }
 
@@ -183,7 +229,7 @@ export function parseSacct(output: string | undefined): Accounting | undefined {
     .filter((fields) => fields.length >= 8);
   const job = rows.find(([id = ""]) => id && !id.includes("."));
   if (!job) return undefined;
-  const [, state = "", exit = "", start = "", end = "", elapsed = "", cpu = ""] = job;
+  const [, state = "", exit = "", start = "", end = "", elapsed = "", cpu = "", , cpus = "", reqMem = ""] = job;
   const [code, signal] = exitParts(exit);
   const by = /^\S+ by (\S+)/.exec(state)?.[1];
   const rss = rows.map((row) => parseMemory(row[7], 1) ?? 0);
@@ -198,7 +244,17 @@ export function parseSacct(output: string | undefined): Accounting | undefined {
     elapsedMs: /^\d+$/.test(elapsed) ? Number(elapsed) * 1000 : undefined,
     cpuSeconds: parseCpuTime(cpu),
     maxMemory: maxMemory || undefined,
+    cpus: /^\d+$/.test(cpus) && Number(cpus) > 0 ? Number(cpus) : undefined,
+    requestedMemory: requested(reqMem, Number(cpus)),
   });
+}
+
+/** ReqMem: "2G" (21.08 on: per node, as a one-node job asks), before "2Gn" per node or "500Mc" per CPU. */
+function requested(text: string, cpus: number): number | undefined {
+  const match = /^(\d+(?:\.\d+)?[KMGT]?)([nc]?)$/.exec(text.trim());
+  const amount = match ? parseMemory(match[1]) : undefined;
+  if (amount === undefined) return undefined;
+  return match![2] === "c" ? (cpus > 0 ? amount * cpus : undefined) : amount;
 }
 
 /** Slurm's "0:15": the script's exit code, and the signal that ended it. */

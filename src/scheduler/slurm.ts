@@ -14,6 +14,8 @@ import {
   parseSqueueJobs,
   parseSqueueJson,
   parseSqueueLimit,
+  parseSqueueQueue,
+  QUEUE_FORMAT,
 } from "./slurm-parse.ts";
 import { parseMemory } from "./units.ts";
 
@@ -172,13 +174,30 @@ export const slurm: Scheduler = {
     );
   },
 
+  /**
+   * `-t all` keeps the jobs that ended a moment ago (MinJobAge, 300 s by default); `-r` lists
+   * each task of an array. A job id squeue no longer knows fails the question when named: then
+   * the user's jobs are asked for instead.
+   */
+  async queue(jobs, timeoutMs) {
+    const base = ["squeue", "-h", "-r", "-t", "all", "-o", QUEUE_FORMAT];
+    const mine = ["-u", user()];
+    if (jobs === "mine") return parseSqueueQueue(await ask([...base, ...mine], timeoutMs));
+    const named = parseSqueueQueue(await ask([...base, "-j", jobs.join(",")], timeoutMs));
+    if (named) return named;
+    const wanted = new Set(jobs);
+    return parseSqueueQueue(await ask([...base, ...mine], timeoutMs))?.filter(
+      (job) => wanted.has(job.jobId) || wanted.has(job.arrayJobId ?? ""),
+    );
+  },
+
   async earlierRuns(jobId, timeoutMs) {
     const output = await ask(["sacct", "--duplicates", "-X", "-n", "-P", "-j", jobId, "-o", "Start,State"], timeoutMs);
     return output === undefined ? undefined : parseSacctRuns(output);
   },
 
   async accounting(jobId, timeoutMs) {
-    const fields = "JobID,State,ExitCode,Start,End,ElapsedRaw,TotalCPU,MaxRSS";
+    const fields = "JobID,State,ExitCode,Start,End,ElapsedRaw,TotalCPU,MaxRSS,AllocCPUS,ReqMem";
     return parseSacct(await ask(["sacct", "-n", "-P", "-j", jobId, "-o", fields], timeoutMs));
   },
 };

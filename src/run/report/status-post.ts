@@ -3,6 +3,7 @@ import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
@@ -23,6 +24,8 @@ export interface ReporterOptions {
   debug: (message: string) => void;
   /** Where the run is registered for `mmn relay`, once its post is out. */
   registration?: Registration;
+  /** Where a job's one thread is found by its id (jobs/threads.ts): `mmn watch` may have opened it. */
+  threads?: JobThreads;
 }
 
 /**
@@ -93,7 +96,7 @@ export class StatusPost {
     const current = this.#post;
     this.#last = "sent";
     if (current && (await this.#edited(current, { message, props }))) return;
-    const thread = await this.#thread.get(this.#deadline);
+    const thread = (await this.#thread.get(this.#deadline)) ?? (await this.#jobThread(state));
     const first = { props, pendingPostId: this.#key };
     let post: Post;
     try {
@@ -109,6 +112,32 @@ export class StatusPost {
     this.#post = post;
     await this.#remember(this.hook!);
     this.options.registration?.register(this.hook!, state, post.root_id || undefined);
+    if (!post.root_id) await this.#claimJobThread(state, post);
+  }
+
+  /** The root of the job's thread when another speaker (`mmn watch`) opened it on this server: the run's status joins it. */
+  async #jobThread(state: RunState): Promise<string | undefined> {
+    const job = state.job;
+    if (!job || this.#post) return undefined;
+    const found = await this.#threads.find(threadKey(job.scheduler, job.jobId));
+    return found && found.by !== "run" && sameServer(found.server, this.options.notify.serverUrl)
+      ? found.postId
+      : undefined;
+  }
+
+  /** The run's status is its job's thread, for a watcher or the relay to find by the job's id. */
+  async #claimJobThread(state: RunState, post: Post): Promise<void> {
+    const job = state.job;
+    if (!job || isQueued(post)) return;
+    const entry = { key: threadKey(job.scheduler, job.jobId), postId: post.id, channelId: post.channel_id };
+    await this.#threads
+      .claim({ ...entry, server: this.options.notify.serverUrl, by: "run", at: Date.now() })
+      .catch((error: unknown) => this.options.debug(`cannot keep the job's thread: ${errorMessage(error)}`));
+  }
+
+  get #threads(): JobThreads {
+    this.options.threads ??= new JobThreads();
+    return this.options.threads;
   }
 
   /**
@@ -185,6 +214,9 @@ export class StatusPost {
 
 /** Where a reply to the post goes: in --thread's thread the status post is a reply itself, and its replies join it there. */
 export const replyRoot = (post: Post): string => post.root_id || post.id;
+
+const sameServer = (a: string, b: string) =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
 
 /** A post in the thread of a post that is no more: refused with this id. */
 export function isRootGone(error: unknown): boolean {

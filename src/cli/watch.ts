@@ -1,0 +1,99 @@
+import { userInfo } from "node:os";
+import { UsageError } from "../base/errors.ts";
+import { pickRecipient } from "../client/recipient.ts";
+import { MemoryHookStore } from "../hooks/hooks.ts";
+import { watcher as follow } from "../run/index.ts";
+import { installedScheduler } from "../scheduler/schedulers.ts";
+import { targetFlags, targetOf } from "./_shared.ts";
+import { defineCommand } from "./command.ts";
+import { connect } from "./connect.ts";
+import { watchPollMs } from "./run-timing.ts";
+import { print, ui } from "./ui.ts";
+
+const DEFAULT_POLL_S = 30;
+/** Exit code when a followed job failed, was cancelled, timed out, will never run, or is unknown. */
+export const JOB_FAILED_EXIT = 4;
+
+export default defineCommand({
+  name: "mmn watch",
+  description: `On a login node: follows jobs that mmn does not wrap, one message per job edited as it goes (queued and why, held, started after how long in the queue, suspended, resumed, requeued and why, ended: state, exit code, elapsed against the limit, CPU efficiency and MaxRSS against the request where there is accounting), the last lines of the job's StdOut file while it runs, and the file attached to the end's reply. An array is one board; a job whose dependency can no longer be satisfied says it will never run. The end and a failure reply (which notifies); everything else edits the message. A job whose own \`mmn run\` posted first keeps its one message: the queue wait and the scheduler's verdict are added to it. Returns when every job named has ended: 0 if all succeeded, ${JOB_FAILED_EXIT} if not. One squeue (qstat, bjobs) a poll for all.`,
+  operands: [
+    {
+      name: "jobs",
+      description: "the job ids to follow (an array's id follows the whole array)",
+      valueHint: "JOBID...",
+    },
+  ],
+  flags: {
+    ...targetFlags,
+    all: { type: "boolean", description: "follow every job of yours, as it comes, until stopped" },
+    poll: {
+      type: "string",
+      description: `seconds between questions to the scheduler (default ${DEFAULT_POLL_S})`,
+      valueHint: "SECONDS",
+    },
+  },
+  examples: `  mmn watch 4242                 # one job, until it ends
+  mmn watch 4242 4243 5000       # two jobs and an array
+  mmn watch --all --poll 60      # every job of yours, for ever (tmux, a user's systemd unit)
+  sbatch --parsable job.sh | xargs mmn watch`,
+  async run({ flags, operands }, ctx) {
+    const ids = operands.flatMap((word) => word.split(",")).filter(Boolean);
+    if (flags.all && ids.length) throw new UsageError("--all follows every job of yours: name no job with it");
+    if (!flags.all && !ids.length)
+      throw new UsageError("no job to watch", { hint: "mmn watch JOBID… (or --all for every job of yours)" });
+    for (const id of ids)
+      if (!/^\d+(?:[._[\]\w-]*)$/.test(id) || id.length > 64)
+        throw new UsageError(`not a job id: ${JSON.stringify(id)}`, {
+          hint: "as squeue, qstat or bjobs shows it: 4242",
+        });
+    const pollS = pollSeconds(flags.poll);
+    const target = targetOf(flags);
+    const scheduler = installedScheduler();
+    if (!scheduler.queue)
+      throw new UsageError("no batch scheduler here to ask (squeue, qstat or bjobs on PATH)", {
+        hint: "run mmn watch on a login node of the cluster",
+      });
+    const { notify, config } = await connect(ctx, {}, { hooks: new MemoryHookStore() });
+    const recipient = target ?? pickRecipient({}, config.config);
+    if (!recipient) throw new UsageError("no recipient", { hint: "give -u or -c, or set a default with `mmn setup`" });
+    const watcher = await follow({
+      notify,
+      recipient,
+      scheduler,
+      jobs: flags.all ? "mine" : ids,
+      user: process.env.USER ?? userInfo().username,
+      info: (line) => print(`${line}\n`),
+      warn: ui.warn,
+    });
+    let stopping = false;
+    let wake = () => {};
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
+      process.on(signal, () => {
+        stopping = true;
+        wake();
+      });
+    const pauseMs = watchPollMs(ctx.env, pollS);
+    for (;;) {
+      await watcher.pass();
+      if (watcher.finished) return watcher.succeeded ? 0 : JOB_FAILED_EXIT;
+      if (stopping) return 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pauseMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (stopping) return 0;
+    }
+  },
+});
+
+function pollSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_POLL_S;
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
+    throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
+  return seconds;
+}

@@ -1,0 +1,43 @@
+/** How a watched job ended: accounting's word where there is one, else scontrol's, else the queue's last listing. */
+import type { Scheduler } from "../../scheduler/scheduler.ts";
+import type { JobStory } from "./story.ts";
+import type { Verdict } from "./words.ts";
+
+const QUERY_MS = 10_000;
+/** What accounting says of a job it has not seen end (slurmdbd a moment behind). */
+const NOT_ENDED = new Set(["PENDING", "RUNNING", "REQUEUED", "SUSPENDED", "COMPLETING", ""]);
+
+export async function verdictOf(story: JobStory, scheduler: Scheduler): Promise<Verdict> {
+  const [accounting, state] = await Promise.all([
+    scheduler.accounting(story.jobId, QUERY_MS).catch(() => undefined),
+    scheduler.state(story.jobId, QUERY_MS).catch(() => undefined),
+  ]);
+  const listed = story.job.state;
+  const acct = accounting && !NOT_ENDED.has(accounting.state) ? accounting : undefined;
+  const ended = acct?.state ?? (state && !NOT_ENDED.has(state.state) ? state.state : undefined) ?? listed;
+  const exitCode = acct?.exitCode ?? state?.exitCode;
+  const signal = acct?.signal ?? state?.signal;
+  const elapsedMs =
+    acct?.elapsedMs ??
+    state?.elapsedMs ??
+    (story.job.startedAt !== undefined && story.job.endedAt !== undefined
+      ? story.job.endedAt - story.job.startedAt
+      : undefined);
+  const verdict: Verdict = {
+    state: NOT_ENDED.has(ended) ? "ENDED" : ended,
+    succeeded: ended === "COMPLETED" && (exitCode ?? 0) === 0,
+  };
+  const more: Partial<Verdict> = {
+    exitCode,
+    signal: signal || undefined,
+    by: acct?.by,
+    reason: acct?.reason ?? state?.reason,
+    elapsedMs,
+    cpuSeconds: accounting?.cpuSeconds,
+    cpus: accounting?.cpus,
+    maxMemory: accounting?.maxMemory,
+    requestedMemory: accounting?.requestedMemory,
+  };
+  for (const [key, value] of Object.entries(more)) if (value !== undefined) Object.assign(verdict, { [key]: value });
+  return verdict;
+}

@@ -1,0 +1,322 @@
+/**
+ * `mmn watch`: jobs mmn does not wrap, followed from a login node. One question to the
+ * scheduler a poll for every job followed (`Scheduler.queue`); each job one message, edited
+ * as it goes, and a reply where the policy (policy.ts) says an event pushes; an array one
+ * board. A job that has a thread already (its own `mmn run` spoke first: jobs/threads.ts) gets
+ * no second status: the queue wait and the scheduler's verdict are added to that message once
+ * its run has told its end.
+ */
+import type { Post } from "@mattermost/types/posts";
+import { errorMessage } from "../../base/errors.ts";
+import type { Client } from "../../client/client.ts";
+import type { Recipient } from "../../client/recipient.ts";
+import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
+import { RunRegistry } from "../../relay/registry.ts";
+import { saysRunning } from "../../relay/words.ts";
+import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
+import { ArrayStory } from "./array.ts";
+import { type PolicyEvent, pushes } from "./policy.ts";
+import { advance, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
+import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
+import { verdictOf } from "./verdict.ts";
+import { details, headline, message, type Verdict } from "./words.ts";
+
+const QUERY_MS = 10_000;
+/** Passes a run's own post may still say running after its job ended (the relay may be telling it) before the watcher lets it be. */
+const FOREIGN_TRIES = 3;
+
+export interface WatchOptions {
+  notify: Client;
+  recipient: Recipient;
+  scheduler: Scheduler;
+  /** The job ids (an array's id follows the whole array), or every job of the user's. */
+  jobs: readonly string[] | "mine";
+  threads?: JobThreads;
+  registry?: RunRegistry;
+  policy?: ReadonlySet<PolicyEvent>;
+  /** The user's name, for a StdOut path's %u. */
+  user: string;
+  info: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+interface Speaker {
+  post?: Post;
+  text?: string;
+  finished: boolean;
+}
+interface Single extends Speaker {
+  story: JobStory;
+  foreign?: JobThread;
+  foreignTries: number;
+  /** An `mmn run` inside the job registered: its own end reply pushed already. */
+  wrapped: boolean;
+  verdict?: Verdict;
+  stdout?: string | null;
+}
+interface Board extends Speaker {
+  story: ArrayStory;
+}
+
+export class Watcher {
+  readonly #singles = new Map<string, Single>();
+  readonly #boards = new Map<string, Board>();
+  /** Explicit ids nothing was found for. */
+  readonly #unknown = new Set<string>();
+  readonly #threads: JobThreads;
+  readonly #registry: RunRegistry;
+
+  constructor(private readonly options: WatchOptions) {
+    this.#threads = options.threads ?? new JobThreads();
+    this.#registry = options.registry ?? new RunRegistry();
+  }
+
+  /** Every job named has been told its end (or that it never runs). */
+  get finished(): boolean {
+    const all = [...this.#singles.values(), ...this.#boards.values()];
+    return this.options.jobs !== "mine" && all.every((entry) => entry.finished);
+  }
+
+  /** Every job followed succeeded. */
+  get succeeded(): boolean {
+    return (
+      this.#unknown.size === 0 &&
+      [...this.#singles.values()].every((s) => s.verdict?.succeeded === true) &&
+      [...this.#boards.values()].every((b) => b.story.succeeded)
+    );
+  }
+
+  /** One poll: the scheduler asked once, each job that changed told. */
+  async pass(now = Date.now()): Promise<{ failed: number }> {
+    const { scheduler, jobs } = this.options;
+    const listing = await scheduler.queue?.(jobs, QUERY_MS);
+    if (!listing) {
+      this.options.warn(`${scheduler.words.name} gave no answer on the jobs: asked again on the next poll`);
+      return { failed: 1 };
+    }
+    const first = this.#singles.size + this.#boards.size + this.#unknown.size === 0;
+    this.#take(listing, now);
+    if (first && jobs !== "mine") await this.#lookForGone(listing, now);
+    let failed = 0;
+    const speak = async (entry: Single | Board, tell: () => Promise<void>) => {
+      if (entry.finished) return;
+      await tell().catch((error: unknown) => {
+        failed++;
+        this.options.warn(`${this.#label(entry)}: ${errorMessage(error)}; tried again on the next poll`);
+      });
+    };
+    for (const single of this.#singles.values()) await speak(single, () => this.#tellSingle(single));
+    for (const board of this.#boards.values()) await speak(board, () => this.#tellBoard(board, now));
+    return { failed };
+  }
+
+  #take(listing: readonly QueuedJob[], now: number): void {
+    const { jobs } = this.options;
+    const wanted = jobs === "mine" ? undefined : new Set(jobs);
+    const arrays = new Map<string, QueuedJob[]>();
+    const singles = new Map<string, QueuedJob>();
+    for (const job of listing) {
+      if (job.arrayJobId) arrays.set(job.arrayJobId, [...(arrays.get(job.arrayJobId) ?? []), job]);
+      else singles.set(job.jobId, job);
+    }
+    for (const [arrayId, tasks] of arrays) {
+      let board = this.#boards.get(arrayId);
+      if (!board) {
+        if (wanted ? !wanted.has(arrayId) : tasks.every((t) => t.state !== "PENDING" && !isActive(t))) continue;
+        board = { story: new ArrayStory(arrayId, this.options.scheduler.kind), finished: false };
+        this.#boards.set(arrayId, board);
+      }
+      board.story.update(tasks, now);
+    }
+    for (const board of this.#boards.values()) if (!arrays.has(board.story.arrayId)) board.story.update([], now);
+    for (const [jobId, job] of singles) {
+      if (this.#singles.has(jobId)) continue;
+      // Not named, or (--all) a job that had ended before it was seen.
+      if (wanted ? !wanted.has(jobId) : !(isActive(job) || job.state === "PENDING")) continue;
+      const single: Single = { story: newStory(job, now), finished: false, foreignTries: 0, wrapped: false };
+      this.#singles.set(jobId, single);
+      // Named and already over, or waiting for ever: told as such at once.
+      const phase = single.story.phase;
+      if (phase === "ended" || phase === "never") pending.set(single, [phase === "ended" ? "end" : "never-runs"]);
+    }
+    for (const [jobId, single] of this.#singles) {
+      // --all forgets what it told once the queue forgets it too.
+      if (!wanted && single.finished && !singles.has(jobId)) this.#singles.delete(jobId);
+      const events = single.story.phase === "ended" ? [] : advance(single.story, singles.get(jobId), now);
+      pending.set(single, [...(pending.get(single) ?? []), ...events]);
+    }
+    if (!wanted)
+      for (const [arrayId, board] of this.#boards)
+        if (board.finished && !arrays.has(arrayId)) this.#boards.delete(arrayId);
+  }
+
+  /** Named ids the queue does not list: ended long ago (accounting's word), or unknown. */
+  async #lookForGone(listing: readonly QueuedJob[], now: number): Promise<void> {
+    if (this.options.jobs === "mine") return;
+    const listed = new Set(listing.flatMap((job) => [job.jobId, job.arrayJobId ?? ""]));
+    for (const jobId of this.options.jobs) {
+      if (listed.has(jobId)) continue;
+      const accounting = await this.options.scheduler.accounting(jobId, QUERY_MS).catch(() => undefined);
+      if (!accounting) {
+        this.#unknown.add(jobId);
+        this.options.warn(`job ${jobId}: ${this.options.scheduler.words.name} does not know it`);
+        continue;
+      }
+      const job: QueuedJob = {
+        jobId,
+        name: "",
+        state: accounting.state,
+        ...(accounting.startedAt !== undefined ? { startedAt: accounting.startedAt } : {}),
+        ...(accounting.endedAt !== undefined ? { endedAt: accounting.endedAt } : {}),
+      };
+      const single: Single = { story: newStory(job, now), finished: false, foreignTries: 0, wrapped: false };
+      this.#singles.set(jobId, single);
+      pending.set(single, ["end"]);
+    }
+  }
+
+  async #tellSingle(single: Single): Promise<void> {
+    const events = pending.get(single) ?? [];
+    const { story } = single;
+    const key = threadKey(this.options.scheduler.kind, story.jobId);
+    if (!single.post && !single.foreign) await this.#findThread(single, key);
+    if (story.phase === "running" && !single.wrapped) single.wrapped = await this.#isWrapped(story.jobId);
+    if (settled(story) && !single.verdict && story.phase === "ended")
+      single.verdict = await verdictOf(story, this.options.scheduler);
+    if (single.foreign) {
+      pending.delete(single);
+      return this.#tellForeign(single);
+    }
+    const tail = await this.#tail(single);
+    const text = message(story, single.verdict, this.options.scheduler.words.name, tail);
+    await this.#publish(single, text, undefined, key);
+    pending.delete(single);
+    for (const event of events) {
+      const weighed: PolicyEvent = event === "end" ? (single.verdict?.succeeded ? "end" : "fail") : event;
+      // A wrapped run's own end reply pushed already: the scheduler's word is in the message.
+      if (event === "end" && single.wrapped) continue;
+      if (!pushes(weighed, this.options.policy)) continue;
+      await this.#reply(single, replyText(story, single.verdict, this.options.scheduler.words.name), event === "end");
+    }
+    if (settled(story)) {
+      single.finished = true;
+      this.options.info(
+        `${this.#label(single)}: ${headline(story, single.verdict, this.options.scheduler.words.name)}`,
+      );
+    }
+  }
+
+  /** The thread another speaker opened for this job (its `mmn run`), or the message an earlier watch posted. */
+  async #findThread(single: Single, key: string): Promise<void> {
+    const found = await this.#threads.find(key);
+    if (!found || !sameServer(found.server, this.options.notify.serverUrl)) return;
+    if (found.by !== "watch") {
+      single.foreign = found;
+      return;
+    }
+    single.post = await this.options.notify.post({ id: found.postId }).catch(() => undefined);
+  }
+
+  async #isWrapped(jobId: string): Promise<boolean> {
+    const runs = await this.#registry.list().catch(() => []);
+    return runs.some(({ record }) => record.job?.jobId === jobId);
+  }
+
+  /** A run's own message: once it no longer says running, the queue wait and the scheduler's verdict are added to it. */
+  async #tellForeign(single: Single): Promise<void> {
+    if (!settled(single.story)) return;
+    const { notify } = this.options;
+    const post = await notify.post({ id: single.foreign!.postId });
+    if (saysRunning(post.message) && ++single.foreignTries < FOREIGN_TRIES) return;
+    single.finished = true;
+    const name = this.options.scheduler.words.name;
+    const added = [
+      `${name}: ${headline(single.story, single.verdict, name)}`,
+      ...details(single.story, single.verdict),
+    ];
+    if (post.message.includes(added[0]!)) return;
+    const props = post.props as Record<string, unknown> | undefined;
+    await notify.edit(post, { message: `${post.message}\n${added.join("\n")}`, ...(props ? { props } : {}) });
+    this.options.info(`${this.#label(single)}: ${added[0]}`);
+  }
+
+  async #tail(single: Single): Promise<string | undefined> {
+    const { story } = single;
+    if (story.phase !== "running" && story.phase !== "suspended") return undefined;
+    if (single.stdout === undefined) single.stdout = (await this.#stdoutOf(story)) ?? null;
+    return single.stdout ? readTail(single.stdout) : undefined;
+  }
+
+  async #stdoutOf(story: JobStory): Promise<string | undefined> {
+    const named = story.job.stdout ?? (await this.options.scheduler.job(story.jobId, QUERY_MS))?.stdout;
+    return named ? expandOutputPath(named, story.job, this.options.user) : undefined;
+  }
+
+  async #tellBoard(board: Board, now: number): Promise<void> {
+    const drawn = board.story.message(now);
+    const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
+    if (!board.post) {
+      const found = await this.#threads.find(key);
+      if (found?.by === "watch" && sameServer(found.server, this.options.notify.serverUrl))
+        board.post = await this.options.notify.post({ id: found.postId }).catch(() => undefined);
+    }
+    await this.#publish(board, drawn.message, drawn.props, key);
+    if (!board.story.done) return;
+    board.finished = true;
+    if (pushes(board.story.succeeded ? "end" : "fail", this.options.policy))
+      await this.#reply(board, drawn.headline, false);
+    this.options.info(`${this.#label(board)}: ${drawn.headline}`);
+  }
+
+  /** The message posted (and the job's thread claimed), or edited where its text changed. */
+  async #publish(entry: Speaker, text: string, props: Record<string, unknown> | undefined, key: string): Promise<void> {
+    const { notify, recipient } = this.options;
+    if (entry.post && entry.text === text) return;
+    if (entry.post) {
+      entry.post = await notify.edit(entry.post, { message: text, ...(props ? { props } : {}) });
+    } else {
+      entry.post = await notify.send(text, recipient, props ? { props } : {});
+      const thread = { key, postId: entry.post.id, channelId: entry.post.channel_id, server: notify.serverUrl };
+      await this.#threads.claim({ ...thread, by: "watch", at: Date.now() }).catch((error: unknown) => {
+        this.options.warn(`cannot keep the job's thread: ${errorMessage(error)}`);
+      });
+    }
+    entry.text = text;
+  }
+
+  /** A reply in the job's thread: it notifies. The end's carries the job's StdOut file, bounded. */
+  async #reply(entry: Single | Board, text: string, attach: boolean): Promise<void> {
+    const { notify } = this.options;
+    const post = entry.post!;
+    const key = `watch:${post.id}`;
+    await notify.hooks.set({ id: key, channelId: post.channel_id, postId: post.id });
+    const file =
+      attach && "stdout" in entry && entry.stdout
+        ? await openForAttach(entry.stdout, fileName(entry.stdout))
+        : undefined;
+    try {
+      await notify.reply(text, { to: key, ...(file ? { files: [file.file] } : {}) });
+    } finally {
+      file?.close();
+    }
+  }
+
+  #label(entry: Single | Board): string {
+    return entry.story instanceof ArrayStory ? `array ${entry.story.arrayId}` : `job ${entry.story.jobId}`;
+  }
+}
+
+/** Events between the listing and the telling, kept beside the entry they are of. */
+const pending = new WeakMap<Single | Board, WatchEvent[]>();
+
+const ACTIVE = /^(RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
+const isActive = (job: QueuedJob) => ACTIVE.test(job.state);
+
+function replyText(story: JobStory, verdict: Verdict | undefined, schedulerName: string): string {
+  return headline(story, verdict, schedulerName);
+}
+
+const fileName = (path: string) => path.slice(path.lastIndexOf("/") + 1) || "stdout.txt";
+
+const sameServer = (a: string, b: string) =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();

@@ -1,0 +1,123 @@
+/** What `mmn watch` says of a job: its one message, edited as it goes, and the replies that push. */
+import { formatBytes } from "../../base/bytes.ts";
+import { printable } from "../../base/printable.ts";
+import { neverRunText } from "../../relay/never-run.ts";
+import { formatDuration } from "../report/amounts.ts";
+import { codeBlock, literal } from "../report/fence.ts";
+import type { JobStory } from "./story.ts";
+
+/** How a job ended, from accounting where there is any, else from the queue's last word. */
+export interface Verdict {
+  state: string;
+  succeeded: boolean;
+  exitCode?: number;
+  signal?: number;
+  /** Who cancelled it, as accounting names them. */
+  by?: string;
+  reason?: string;
+  elapsedMs?: number;
+  cpuSeconds?: number;
+  cpus?: number;
+  maxMemory?: number;
+  requestedMemory?: number;
+}
+
+/** A wait, as a person says it: "3h 12m", "5m 07s", "40s". */
+export function waited(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
+  return m > 0 ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** `**train** (job 4242)`; the name literally, it is the job's. */
+export function jobTitle(story: JobStory): string {
+  const name = printable(story.job.name, 200);
+  return `${name ? `**${literal(name)}**` : "job"} (job ${literal(story.jobId)})`;
+}
+
+const ICONS: Record<string, string> = {
+  COMPLETED: "✅",
+  TIMEOUT: "⏰",
+  CANCELLED: "🛑",
+  PREEMPTED: "🛑",
+};
+
+/** The message's first line: what a notification shows. */
+export function headline(story: JobStory, verdict: Verdict | undefined, schedulerName: string): string {
+  const title = jobTitle(story);
+  const reason = story.job.reason ? ` (${literal(story.job.reason)})` : "";
+  switch (story.phase) {
+    case "queued":
+      return `${story.requeues.length ? "🔁" : "⏳"} ${title} is queued${reason}`;
+    case "held":
+      return `⏸️ ${title} is held${reason}`;
+    case "never":
+      return neverRunText(printable(story.job.name, 100) || `job ${story.jobId}`, story.jobId, schedulerName);
+    case "suspended":
+      return `⏸️ ${title} is suspended`;
+    case "running":
+      return `▶️ ${title} is running${story.waitedMs !== undefined ? `: started after ${waited(story.waitedMs)} in the queue` : ""}`;
+    case "ended":
+      return verdict ? endLine(title, verdict, story) : `🏁 ${title} ended`;
+  }
+}
+
+function endLine(title: string, verdict: Verdict, story: JobStory): string {
+  const icon = verdict.succeeded ? "✅" : (ICONS[verdict.state] ?? "❌");
+  const by = verdict.by ? ` by ${literal(verdict.by)}` : "";
+  const code =
+    verdict.exitCode !== undefined
+      ? `, exit code ${verdict.exitCode}${verdict.signal ? ` (signal ${verdict.signal})` : ""}`
+      : "";
+  const limit = story.job.limitMs;
+  const elapsed =
+    verdict.elapsedMs !== undefined
+      ? ` after ${formatDuration(verdict.elapsedMs)}${limit ? ` of ${formatDuration(limit)}` : ""}`
+      : "";
+  return `${icon} ${title} ${literal(verdict.state)}${by}${code}${elapsed}`;
+}
+
+/** What the scheduler told beside the phase: the wait, requeues, suspensions, and at the end what it used, as seff prints. */
+export function details(story: JobStory, verdict: Verdict | undefined): string[] {
+  const lines: string[] = [];
+  if (story.waitedMs !== undefined && story.phase !== "running")
+    lines.push(`started after ${waited(story.waitedMs)} in the queue`);
+  if (story.requeues.length)
+    lines.push(
+      `requeued ${story.requeues.length === 1 ? "once" : `${story.requeues.length} times`} (${story.requeues.map((r) => literal(r)).join(", ")})`,
+    );
+  if (story.suspendedMs > 0 || story.suspendedSince !== undefined)
+    lines.push(
+      story.suspendedSince !== undefined && story.phase === "suspended"
+        ? "suspended (scontrol suspend): its time stands still"
+        : `suspended for ${formatDuration(story.suspendedMs)}, then resumed`,
+    );
+  if (verdict) lines.push(...usage(verdict));
+  return lines;
+}
+
+/** seff's two lines: CPU efficiency against the CPUs given, memory against the request. */
+function usage(verdict: Verdict): string[] {
+  const lines: string[] = [];
+  const { cpuSeconds, cpus, elapsedMs, maxMemory, requestedMemory } = verdict;
+  if (cpuSeconds !== undefined && cpus && elapsedMs) {
+    const share = (cpuSeconds * 1000) / (elapsedMs * cpus);
+    lines.push(
+      `CPU efficiency ${(share * 100).toFixed(1)} % of ${cpus} CPU${cpus === 1 ? "" : "s"} (${formatDuration(cpuSeconds * 1000)} of CPU time)`,
+    );
+  }
+  if (maxMemory !== undefined)
+    lines.push(
+      `MaxRSS ${formatBytes(maxMemory)}${requestedMemory ? ` of ${formatBytes(requestedMemory)} requested (${((maxMemory / requestedMemory) * 100).toFixed(1)} %)` : ""}`,
+    );
+  return lines;
+}
+
+/** The whole message: the headline, the details, and the output's last lines while it runs. */
+export function message(story: JobStory, verdict: Verdict | undefined, schedulerName: string, tail?: string): string {
+  const lines = [headline(story, verdict, schedulerName), ...details(story, verdict)];
+  const text = lines.join("\n");
+  return tail ? `${text}\n${codeBlock(tail)}` : text;
+}

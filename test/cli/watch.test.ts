@@ -1,0 +1,199 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Post } from "@mattermost/types/posts";
+import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
+import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { standIns } from "../helpers/stand-ins.ts";
+import { waitFor } from "../run/helpers.ts";
+import type { TestServer } from "../server/index.ts";
+
+// mmn watch on a "login node": stand-ins for squeue, scontrol and sacct answer from files the
+// test rewrites; the watch polls every 30 ms, and the test waits for what the server received.
+
+let server: TestServer;
+let box: Sandbox;
+useRunServer((s, b) => {
+  server = s;
+  box = b;
+});
+const slurm = standIns();
+
+const roots = () => alicePosts(server).filter((p) => !p.root_id);
+const replies = () => alicePosts(server).filter((p) => p.root_id);
+const env = (more: Record<string, string> = {}) => ({
+  ...box.env,
+  PATH: `${slurm.bin}:${box.env.PATH}`,
+  MMN_TEST_WATCH_POLL_MS: "30",
+  ...more,
+});
+
+/** squeue, scontrol and sacct answer what the files say; the queue is rewritten as the test goes. */
+function scheduler(queue: string[], more: { scontrol?: string; sacct?: string } = {}) {
+  slurm.reset();
+  const file = (name: string) => join(slurm.bin, name);
+  const setQueue = (lines: string[]) => writeFileSync(file("queue.txt"), lines.map((l) => `${l}\n`).join(""));
+  setQueue(queue);
+  writeFileSync(file("scontrol.txt"), more.scontrol ?? "");
+  writeFileSync(file("sacct.txt"), more.sacct ?? "");
+  slurm.add("squeue", `cat ${file("queue.txt")}`);
+  slurm.add("scontrol", `[ -s ${file("scontrol.txt")} ] || exit 1; cat ${file("scontrol.txt")}`);
+  slurm.add("sacct", `[ -s ${file("sacct.txt")} ] || exit 1; cat ${file("sacct.txt")}`);
+  return {
+    setQueue,
+    setSacct: (text: string) => writeFileSync(file("sacct.txt"), text),
+  };
+}
+
+function watch(args: string[], more: Record<string, string> = {}) {
+  const proc = Bun.spawn([...MMN, "watch", ...args], { cwd: box.cwd, env: env(more), stdout: "pipe", stderr: "pipe" });
+  return {
+    proc,
+    async result() {
+      const [code, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      return { code, stdout, stderr };
+    },
+  };
+}
+
+const current = (post: Post) => server.postsIn(post.channel_id).find((p) => p.id === post.id)!;
+const says = (pattern: RegExp, what: string) =>
+  waitFor(() => roots().some((p) => pattern.test(current(p).message)), 5000, what);
+
+const SUBMIT = "2026-12-07T01:00:00";
+const line = (state: string, reason: string, start = "N/A", end = "N/A") =>
+  `42|42|N/A|${state}|${reason}|${SUBMIT}|${start}|${end}|10:00|train`;
+
+describe("mmn watch JOBID", () => {
+  test("one message from queued to ended, edited; the StdOut's tail; one reply at the end with the file; exit 0", async () => {
+    const out = join(box.cwd, "train.out");
+    writeFileSync(out, "");
+    const s = scheduler([line("PENDING", "Priority")], {
+      scontrol: `JobId=42 JobName=train JobState=RUNNING Restarts=0 ExitCode=0:0 StdOut=${out}\n`,
+    });
+    const w = watch(["42"]);
+    await says(/^⏳ \*\*train\*\* \(job 42\) is queued \(Priority\)$/, "queued");
+    s.setQueue([line("PENDING", "JobHeldUser")]);
+    await says(/is held \(JobHeldUser\)/, "held");
+    s.setQueue([line("PENDING", "Resources")]);
+    await says(/is queued \(Resources\)/, "released");
+    writeFileSync(out, "epoch 1\nepoch 2\n");
+    s.setQueue([line("RUNNING", "None", "2026-12-07T04:12:00")]);
+    await says(
+      /^▶️ \*\*train\*\* \(job 42\) is running: started after 3h 12m in the queue\n```\nepoch 1\nepoch 2\n```$/,
+      "running, with its tail",
+    );
+    s.setQueue([line("SUSPENDED", "None", "2026-12-07T04:12:00")]);
+    await says(/is suspended/, "suspended");
+    s.setQueue([line("RUNNING", "None", "2026-12-07T04:12:00")]);
+    await says(/is running[^]*suspended for \d+s, then resumed/, "resumed");
+    s.setSacct(
+      "42|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|0|2|2G\n42.batch|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|524288K|2|2G\n",
+    );
+    s.setQueue([line("COMPLETED", "None", "2026-12-07T04:12:00", "2026-12-07T04:13:02")]);
+    const { code, stdout, stderr } = await w.result();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("job 42: ✅ **train** (job 42) COMPLETED, exit code 0 after 1m 02s of 10m 00s");
+    const [status] = roots();
+    expect(roots()).toHaveLength(1);
+    expect(current(status!).message).toMatch(
+      new RegExp(
+        [
+          "^✅ \\*\\*train\\*\\* \\(job 42\\) COMPLETED, exit code 0 after 1m 02s of 10m 00s",
+          "started after 3h 12m in the queue",
+          "suspended for \\d+s, then resumed",
+          "CPU efficiency 25\\.0 % of 2 CPUs \\(31s of CPU time\\)",
+          "MaxRSS 512 MiB of 2\\.0 GiB requested \\(25\\.0 %\\)$",
+        ].join("\n"),
+      ),
+    );
+    // The end alone pushed; everything before it edited the one message.
+    expect(replies().map((p) => p.message)).toEqual([
+      "✅ **train** (job 42) COMPLETED, exit code 0 after 1m 02s of 10m 00s",
+    ]);
+    expect(replies()[0]!.root_id).toBe(status!.id);
+    expect(replies()[0]!.file_ids).toHaveLength(1);
+  });
+});
+
+describe("mmn watch: what the scheduler says beside the run", () => {
+  test("a requeue with its reason, then the run again; the scheduler's word on a failure; exit 4", async () => {
+    const s = scheduler([line("RUNNING", "None", "2026-12-07T01:05:00")]);
+    const w = watch(["42"]);
+    await says(/is running: started after 5m 00s in the queue/, "running");
+    s.setQueue([line("PENDING", "NodeDown")]);
+    await says(
+      /^🔁 \*\*train\*\* \(job 42\) is queued \(NodeDown\)\nstarted after 5m 00s in the queue\nrequeued once \(NodeDown\)$/,
+      "requeued",
+    );
+    s.setQueue([line("RUNNING", "None", "2099-01-01T00:00:00")]);
+    await says(/is running: started after/, "running again");
+    s.setSacct("42|FAILED|3:0|2099-01-01T00:00:00|2099-01-01T00:01:00|60|00:10.000|0|1|1G\n");
+    s.setQueue([line("FAILED", "NonZeroExitCode", "2099-01-01T00:00:00", "2099-01-01T00:01:00")]);
+    const { code } = await w.result();
+    expect(code).toBe(4);
+    expect(replies().map((p) => p.message)).toEqual([
+      "❌ **train** (job 42) FAILED, exit code 3 after 1m 00s of 10m 00s",
+    ]);
+    expect(current(roots()[0]!).message).toContain("\nrequeued once (NodeDown)\n");
+  });
+
+  test("an afterok chain whose first step fails: the second says it will never run, and the watch returns", async () => {
+    scheduler([
+      `50|50|N/A|FAILED|NonZeroExitCode|${SUBMIT}|${SUBMIT}|${SUBMIT}|10:00|step1`,
+      `51|51|N/A|PENDING|DependencyNeverSatisfied|${SUBMIT}|N/A|N/A|10:00|step2`,
+    ]);
+    const { code, stderr } = await watch(["50", "51"]).result();
+    expect(stderr).toBe("");
+    expect(code).toBe(4);
+    const messages = roots().map((p) => current(p).message);
+    expect(messages).toHaveLength(2);
+    expect(messages).toContain(
+      "⛔ step step2 (job 51) will never run: its dependency failed (Slurm: DependencyNeverSatisfied)",
+    );
+    expect(replies()).toHaveLength(2);
+  });
+
+  test("an array of 20 with a throttle of 4, scancelled: one board, one push", async () => {
+    const task = (i: number, state: string, start = "N/A") =>
+      `${7000 + i}|7000|${i}|${state}|${state === "PENDING" ? "JobArrayTaskLimit" : "None"}|${SUBMIT}|${start}|N/A|10:00|sweep`;
+    const tasks = (states: (i: number) => [string, string?]) =>
+      Array.from({ length: 20 }, (_, i) => task(i, ...states(i)));
+    const s = scheduler(tasks((i) => (i < 4 ? ["RUNNING", SUBMIT] : ["PENDING"])));
+    const w = watch(["7000"]);
+    await says(
+      /^🗂️ \*\*sweep\*\* \(array 7000\): 4 running, 0 succeeded, 0 failed, 16 waiting of 20 tasks$/,
+      "the board",
+    );
+    s.setQueue(tasks((i) => (i < 4 ? ["CANCELLED", SUBMIT] : ["CANCELLED"])));
+    const { code } = await w.result();
+    expect(code).toBe(4);
+    expect(roots()).toHaveLength(1);
+    expect(current(roots()[0]!).message).toBe(
+      "❌ **sweep** (array 7000): 0 succeeded, 4 failed of 20 tasks; 16 waiting tasks were cancelled (0: CANCELLED; 1: CANCELLED; 2: CANCELLED; 3: CANCELLED)",
+    );
+    expect(replies().map((p) => p.message)).toEqual([expect.stringContaining("16 waiting tasks were cancelled")]);
+  });
+
+  test("bad input: nothing asked, nothing sent", async () => {
+    scheduler([]);
+    expect(await mmn(box, ["watch"], { env: env() })).toMatchObject({ code: 2 });
+    expect(await mmn(box, ["watch", "--all", "42"], { env: env() })).toMatchObject({ code: 2 });
+    expect(await mmn(box, ["watch", "4;2"], { env: env() })).toMatchObject({ code: 2 });
+    expect(slurm.askedOf("squeue")).toBe("");
+    expect(alicePosts(server)).toEqual([]);
+  });
+
+  test("a job the scheduler does not know: said, and exit 4", async () => {
+    scheduler([]);
+    const { code, stderr } = await watch(["99"]).result();
+    expect(code).toBe(4);
+    expect(stderr).toContain("job 99: Slurm does not know it");
+    expect(alicePosts(server)).toEqual([]);
+  });
+});
