@@ -1,8 +1,12 @@
 import { hostname } from "node:os";
+import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
 import type { Client } from "../client/client.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
+import { deliverSpool } from "../mail/deliver.ts";
+import { readMailMap } from "../mail/recipients.ts";
+import { Spool } from "../mail/spool.ts";
 import { deliverOutbox } from "../outbox/index.ts";
 import { tellNeverRun } from "../relay/never-run.ts";
 import { reconcile } from "../relay/reconcile.ts";
@@ -42,7 +46,7 @@ export default defineCommand({
     if (flags.once && flags.poll !== undefined)
       throw new UsageError("--once makes one pass: --poll is for the relay that keeps going");
     // The relay's replies are found by the post's ids it registered, never through the user's hooks.
-    const { notify } = await connect(ctx, {}, { hooks: new MemoryHookStore() }, { keep: true });
+    const { notify, config } = await connect(ctx, {}, { hooks: new MemoryHookStore() }, { keep: true });
     const host = hostname();
     // The outbox first: a run's own final word, kept there, makes the scheduler's needless.
     const steps: Array<() => Promise<{ failed: number }>> = [
@@ -51,6 +55,16 @@ export default defineCommand({
       () => closeArrays({ notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
       () => tellNeverRun({ registry, notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
     ];
+    // The site's relay (its service user, the site's MMN_CONFIG): what slurm-mail kept.
+    const spool = config.config.spool;
+    if (spool) {
+      const map = await readMailMap(config.config["mail-map"]).catch((error: unknown) => {
+        throw new UsageError(`mail-map=${config.config["mail-map"]}: ${errnoText(error)}`);
+      });
+      steps.push(() =>
+        deliverSpool(notify, { spool: new Spool(spool), map, info: (line) => print(`mail: ${line}\n`), warn: ui.warn }),
+      );
+    }
     // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
     let stopping = false;
     let wake = () => {};

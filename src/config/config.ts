@@ -17,6 +17,8 @@ export const CONFIG_KEYS = [
   "mention",
   "attach",
   "delivery",
+  "spool",
+  "mail-map",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -43,7 +45,7 @@ export type MmnConfig = {
   interval?: string;
   /** `mmn run`: lines of output shown in the status. */
   tail?: string;
-  /** `mmn run`: `always` or `failure`. */
+  /** `mmn run`: the events that notify (`--on`'s words). */
   on?: string;
   /** `mmn run --mention`: whom to mention. */
   mention?: string;
@@ -51,6 +53,10 @@ export type MmnConfig = {
   attach?: string;
   /** `direct` (default), or `outbox`: never try the network, keep every message for `mmn relay`. */
   delivery?: string;
+  /** `mmn slurm-mail` and the site's `mmn relay`: the spool between them (default /var/spool/mmn). */
+  spool?: string;
+  /** `mmn relay` for slurm-mail: a file of `slurm-name mattermost-name` lines. */
+  "mail-map"?: string;
 };
 
 /** The Python package's configuration file, in the home and the working directory. */

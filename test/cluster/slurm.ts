@@ -45,7 +45,11 @@ export function chooseProctrack(): Proctrack {
   return existsSync(join(FREEZER, "cgroup.procs")) ? "cgroup" : "linuxproc";
 }
 
-export async function startCluster(opts: { killWait: number; proctrack: Proctrack }): Promise<Cluster> {
+export async function startCluster(opts: {
+  killWait: number;
+  proctrack: Proctrack;
+  mailProg?: string | undefined;
+}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "mmn-slurm-"));
   mkdirSync(join(dir, "state"));
   mkdirSync(join(dir, "spool"));
@@ -97,7 +101,17 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
     writeFileSync(join(dir, "cgroup.conf"), cgroupConf());
     writeFileSync(
       conf,
-      slurmConf({ dir, node, proctrack, host, ctldPort, slurmdPort, mungeSocket: socket, killWait: opts.killWait }),
+      slurmConf({
+        dir,
+        node,
+        proctrack,
+        host,
+        ctldPort,
+        slurmdPort,
+        mungeSocket: socket,
+        killWait: opts.killWait,
+        mailProg: opts.mailProg,
+      }),
     );
     daemon("slurmctld", ["-D", "-f", conf]);
     daemon("slurmd", ["-D", "-f", conf, "-N", node]);

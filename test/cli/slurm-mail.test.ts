@@ -1,0 +1,145 @@
+/**
+ * `mmn slurm-mail` as slurmctld's MailProg, and the site's `mmn relay` that delivers what it
+ * spooled: the environment Slurm 22.05 gives MailProg (seen on the cluster suite's Slurm),
+ * one message per job, each user's own Mattermost user, and the call's time.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
+import { startTestServer, type TestServer } from "../server/index.ts";
+
+let server: TestServer;
+const people = new Map<string, string>();
+beforeAll(async () => {
+  server = await startTestServer();
+  people.set("carol", server.addUser("carol").id);
+  for (const user of Object.values(server.users)) people.set(user.username, user.id);
+});
+afterAll(() => server.close());
+
+let box: Sandbox;
+let spool: string;
+beforeEach(() => {
+  server.reset();
+  box = sandbox(server);
+  spool = join(box.home, "spool");
+  const map = box.write("mail-map", "# slurm  mattermost\nslurmbob bob\n");
+  chmodSync(map, 0o644);
+  box.write("site.rc", `url=${server.url}\ntoken=${server.token}\nteam=research\nspool=${spool}\nmail-map=${map}\n`);
+  chmodSync(join(box.cwd, "site.rc"), 0o600);
+});
+
+/** What slurmctld 22.05 sets for MailProg (the cluster suite's dump), for job `id`. */
+function slurmEnv(id: string, type: "Began" | "Ended" | "Failed", user = "alice") {
+  const ended = type !== "Began";
+  return {
+    MMN_CONFIG: join(box.cwd, "site.rc"),
+    SLURM_JOB_ID: id,
+    SLURM_JOBID: id,
+    SLURM_JOB_USER: user,
+    SLURM_JOB_UID: "4242",
+    SLURM_JOB_NAME: "train",
+    SLURM_JOB_MAIL_TYPE: type,
+    SLURM_JOB_NODELIST: "node7",
+    SLURM_JOB_STATE: type === "Began" ? "RUNNING" : type === "Failed" ? "FAILED" : "COMPLETED",
+    ...(ended
+      ? { SLURM_JOB_RUN_TIME: "00:10:02", SLURM_JOB_EXIT_CODE_MAX: type === "Failed" ? "3" : "0" }
+      : { SLURM_JOB_QUEUED_TIME: "00:00:02" }),
+  };
+}
+const subject = (id: string, type: string) =>
+  `Slurm Job_id=${id} Name=train ${type}, Run time 00:10:02, COMPLETED, ExitCode 0`;
+
+const mail = (id: string, type: "Began" | "Ended" | "Failed", recipient: string, user?: string) =>
+  mmn(box, ["slurm-mail", "-s", subject(id, type), recipient], { env: slurmEnv(id, type, user) });
+const relay = () => mmn(box, ["relay", "--once"], { env: { MMN_CONFIG: join(box.cwd, "site.rc") } });
+const dm = (name: string) => server.postsIn(server.dmChannelWith(people.get(name)!)?.id ?? "none");
+
+describe("mmn slurm-mail", () => {
+  test("hands the event to the spool (0600 in 0700) and returns; nothing goes to the server", async () => {
+    const r = await mail("12", "Began", "alice");
+    expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(statSync(spool).mode & 0o777).toBe(0o700);
+    const [file, ...more] = readdirSync(spool);
+    expect(more).toEqual([]);
+    expect(statSync(join(spool, file!)).mode & 0o777).toBe(0o600);
+    expect(server.requests).toEqual([]);
+  });
+
+  test("BEGIN then END: one message to the user, edited, and one reply that notifies", async () => {
+    expect((await mail("12", "Began", "alice")).code).toBe(0);
+    let r = await relay();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("mail: job 12 began → @alice");
+    expect(dm("alice").map((p) => p.message)).toEqual([
+      "⏳ **train 12** is running on `node7` (started after 00:00:02 in the queue)",
+    ]);
+    expect((await mail("12", "Failed", "alice")).code).toBe(0);
+    r = await relay();
+    expect(r.code).toBe(0);
+    const [root, reply, ...more] = dm("alice");
+    expect(more).toEqual([]);
+    expect(root!.message).toBe("❌ **train 12** FAILED with exit code 3 after 00:10:02 on `node7`");
+    expect(reply!.root_id).toBe(root!.id);
+    expect(reply!.message).toBe(root!.message);
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
+  test("the subject where the environment says nothing (older Slurm)", async () => {
+    const r = await mmn(
+      box,
+      ["slurm-mail", "-s", "Slurm Job_id=40 Name=sim Ended, Run time 01:00:00, TIMEOUT, ExitCode 0", "alice"],
+      {
+        env: { MMN_CONFIG: join(box.cwd, "site.rc") },
+      },
+    );
+    expect(r.code).toBe(0);
+    await relay();
+    expect(dm("alice").map((p) => p.message)).toEqual(["⏰ **sim 40** TIMEOUT after 01:00:00"]);
+  });
+
+  test("the recipient: the same name, the mapping file's, @name directly; an unknown one logged and sent nowhere", async () => {
+    expect((await mail("21", "Ended", "slurmbob", "slurmbob")).code).toBe(0);
+    expect((await mail("22", "Ended", "@carol", "slurmcarol")).code).toBe(0);
+    expect((await mail("23", "Ended", "nobody@example.org", "dave")).code).toBe(0);
+    expect((await mail("24", "Ended", "dave", "dave")).code).toBe(0);
+    const r = await relay();
+    expect(dm("bob").map((p) => p.message)).toEqual(["✅ **train 21** COMPLETED after 00:10:02 on `node7`"]);
+    expect(dm("carol").map((p) => p.message)).toEqual(["✅ **train 22** COMPLETED after 00:10:02 on `node7`"]);
+    expect(r.stderr).toContain('job 23\'s recipient "nobody@example.org" is no Mattermost user: not sent');
+    expect(r.stderr).toContain("job 24 for @dave:");
+    const made = server.requests.filter((q) => q.method === "POST" && q.path === "/api/v4/posts");
+    expect(made).toHaveLength(2);
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
+  test("a spool open to others is refused: the call fails loudly for slurmctld's log, nothing kept", async () => {
+    mkdirSync(spool, { mode: 0o777 });
+    chmodSync(spool, 0o777);
+    const r = await mail("30", "Began", "alice");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`the spool ${spool} is open to others (mode 777)`);
+    expect(readdirSync(spool)).toEqual([]);
+  });
+
+  test("the call's time: well within 20 ms of slurmctld's (median of 15)", async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const started = performance.now();
+      const proc = Bun.spawn([...MMN, "slurm-mail", "-s", subject(String(100 + i), "Began"), "alice"], {
+        cwd: box.cwd,
+        env: { ...box.env, ...slurmEnv(String(100 + i), "Began") },
+      });
+      expect(await proc.exited).toBe(0);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[7]!;
+    console.log(
+      `slurm-mail per call: median ${median.toFixed(1)} ms, min ${times[0]!.toFixed(1)}, max ${times.at(-1)!.toFixed(1)} ms`,
+    );
+    expect(readdirSync(spool)).toHaveLength(15);
+    expect(median).toBeLessThan(100);
+  });
+});
