@@ -1,8 +1,9 @@
-import { hostname } from "node:os";
+import { hostname, userInfo } from "node:os";
 import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
 import type { Client } from "../client/client.ts";
+import { pickRecipient } from "../client/recipient.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
 import { deliverSpool } from "../mail/deliver.ts";
 import { readMailMap } from "../mail/recipients.ts";
@@ -11,9 +12,11 @@ import { deliverOutbox } from "../outbox/index.ts";
 import { tellNeverRun } from "../relay/never-run.ts";
 import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
-import { closeArrays } from "../run/index.ts";
+import { closeArrays, watcher } from "../run/index.ts";
+import { installedScheduler } from "../scheduler/schedulers.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
+import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
 
 const DEFAULT_POLL_S = 30;
@@ -32,10 +35,16 @@ export default defineCommand({
       type: "boolean",
       description: "list the registered runs that still say running, and since when; ask no one",
     },
+    watch: {
+      type: "boolean",
+      description:
+        "also follow every job of yours as `mmn watch --all` does, each pass: one message per job, one thread with its run's (not with --once)",
+    },
   },
   examples: `  mmn relay --once                        # one pass: cron, scrontab
   mmn relay --poll 60                     # for ever, a pass a minute: a user's systemd unit, tmux
   mmn relay --status                      # what is registered, and since when
+  mmn relay --watch --poll 30             # and every job of yours, wrapped or not, one message each
   crontab:   */5 * * * * mmn relay --once
   scrontab:  #SCRON --time=00:02:00
              */5 * * * * mmn relay --once`,
@@ -45,6 +54,8 @@ export default defineCommand({
     const pollS = pollSeconds(flags.poll);
     if (flags.once && flags.poll !== undefined)
       throw new UsageError("--once makes one pass: --poll is for the relay that keeps going");
+    if (flags.once && flags.watch)
+      throw new UsageError("--watch follows jobs from pass to pass: it is for the relay that keeps going, not --once");
     // The relay's replies are found by the post's ids it registered, never through the user's hooks.
     const { notify, config } = await connect(ctx, {}, { hooks: new MemoryHookStore() }, { keep: true });
     const host = hostname();
@@ -65,6 +76,24 @@ export default defineCommand({
         deliverSpool(notify, { spool: new Spool(spool), map, info: (line) => print(`mail: ${line}\n`), warn: ui.warn }),
       );
     }
+    if (flags.watch) {
+      const recipient = pickRecipient({}, config.config);
+      if (!recipient)
+        throw new UsageError("--watch posts to your default recipient: there is none", {
+          hint: "set user= or channel= with `mmn setup`",
+        });
+      const jobs = await watcher({
+        notify,
+        recipient,
+        scheduler: installedScheduler(),
+        jobs: "mine",
+        registry,
+        user: process.env.USER ?? userInfo().username,
+        info: (line) => print(`watched: ${line}\n`),
+        warn: ui.warn,
+      });
+      steps.push(() => jobs.pass());
+    }
     // Stopped (systemd, tmux's ^C) between passes, or after the one under way: no claim is left behind.
     let stopping = false;
     let wake = () => {};
@@ -79,7 +108,7 @@ export default defineCommand({
       if (flags.once) return failed ? 1 : 0;
       if (stopping) return 0;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollS * 1000);
+        const timer = setTimeout(resolve, watchPollMs(ctx.env, pollS));
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -1,4 +1,5 @@
 import { ask } from "./ask.ts";
+import { LSF_QUEUE_FIELDS, parseLsfQueue } from "./lsf-queue.ts";
 import {
   type Accounting,
   bracketed,
@@ -79,6 +80,18 @@ export const lsf: Scheduler = {
 
   async state(jobId, timeoutMs) {
     return lsfState(await ask(["bjobs", "-o", "stat pend_reason exit_reason", "-json", jobId], timeoutMs));
+  },
+
+  /** -a keeps the jobs that ended a moment ago; without ids, bjobs lists the user's own. */
+  async queue(jobs, timeoutMs) {
+    const base = ["bjobs", "-a", "-hms", "-json", "-o", LSF_QUEUE_FIELDS];
+    // A job bjobs no longer knows fails the question when named: the user's jobs are asked for instead.
+    const named = jobs === "mine" ? undefined : parseLsfQueue(await ask([...base, ...jobs], timeoutMs));
+    if (named || jobs === "mine") return named ?? parseLsfQueue(await ask(base, timeoutMs));
+    const wanted = new Set(jobs);
+    return parseLsfQueue(await ask(base, timeoutMs))?.filter(
+      (job) => wanted.has(job.jobId) || wanted.has(job.arrayJobId ?? ""),
+    );
   },
 
   // A requeued LSF job's earlier runs are in bhist -l, as prose.

@@ -1,4 +1,6 @@
+import { userInfo } from "node:os";
 import { ask } from "./ask.ts";
+import { parsePbsIds, parsePbsQueue } from "./pbs-queue.ts";
 import {
   type Accounting,
   bracketed,
@@ -80,6 +82,23 @@ export const pbs: Scheduler = {
 
   async state(jobId, timeoutMs) {
     return pbsState(await ask(["qstat", "-f", jobId], timeoutMs));
+  },
+
+  /** The jobs named, else the user's (their ids from the default display, then the details of those). */
+  async queue(jobs, timeoutMs) {
+    const full = (ids: readonly string[]) => ask(["qstat", "-f", "-F", "json", "-x", "-t", ...ids], timeoutMs);
+    if (jobs !== "mine") {
+      const named = parsePbsQueue(await full(jobs));
+      if (named) return named;
+    }
+    const user = process.env.USER ?? userInfo().username;
+    const mine = parsePbsIds(await ask(["qstat", "-x", "-t", "-u", user], timeoutMs));
+    if (!mine) return undefined;
+    if (!mine.length) return [];
+    const listed = parsePbsQueue(await full(mine));
+    if (jobs === "mine" || !listed) return listed;
+    const wanted = new Set(jobs);
+    return listed.filter((job) => wanted.has(job.jobId) || wanted.has(job.arrayJobId ?? ""));
   },
 
   // PBS does not requeue a job under the same id with its earlier runs kept.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -195,5 +195,161 @@ describe("mmn watch: what the scheduler says beside the run", () => {
     expect(code).toBe(4);
     expect(stderr).toContain("job 99: Slurm does not know it");
     expect(alicePosts(server)).toEqual([]);
+  });
+});
+
+/** mmn run inside job JOBID, its command a `cat` that ends when the test closes its input. */
+function wrappedRun(jobId: string) {
+  const proc = Bun.spawn([...MMN, "run", "--", "cat"], {
+    cwd: box.cwd,
+    env: env({ SLURM_JOB_ID: jobId, SLURM_JOB_NAME: "train" }),
+    stdin: "pipe",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  return proc;
+}
+const registered = () => {
+  try {
+    return readdirSync(join(box.home, ".local/state/mmn/hooks/.runs")).filter((f) => f.endsWith(".run"));
+  } catch {
+    return [];
+  }
+};
+
+describe("one thread per job, whoever speaks", () => {
+  test("watched first, then wrapped: the run's status joins the watch's thread, and only the run's end pushes", async () => {
+    const out = join(box.cwd, "train.out");
+    writeFileSync(out, "");
+    const s = scheduler([line("PENDING", "Priority")], {
+      scontrol: `JobId=42 JobName=train JobState=RUNNING Restarts=0 ExitCode=0:0 StdOut=${out}\n`,
+    });
+    const w = watch(["42"]);
+    await says(/is queued \(Priority\)/, "queued");
+    const [root] = roots();
+    s.setQueue([line("RUNNING", "None", "2026-12-07T01:30:00")]);
+    await says(/started after 30m 00s in the queue/, "started");
+    const run = wrappedRun("42");
+    await waitFor(() => replies().length === 1 && registered().length === 1, 5000, "the run's status, registered");
+    expect(replies()[0]!.root_id).toBe(root!.id);
+    // A change the watch shows, seen after the run registered.
+    writeFileSync(out, "from the job\n");
+    await says(/from the job/, "the tail");
+    run.stdin.end();
+    expect(await run.exited).toBe(0);
+    s.setSacct("42|COMPLETED|0:0|2026-12-07T01:30:00|2026-12-07T01:31:00|60|00:30.000|0|1|1G\n");
+    s.setQueue([line("COMPLETED", "None", "2026-12-07T01:30:00", "2026-12-07T01:31:00")]);
+    const { code } = await w.result();
+    expect(code).toBe(0);
+    expect(roots().map((p) => p.id)).toEqual([root!.id]);
+    expect(alicePosts(server).every((p) => p.id === root!.id || p.root_id === root!.id)).toBe(true);
+    expect(current(root!).message).toStartWith("✅ **train** (job 42) COMPLETED, exit code 0 after 1m 00s of 10m 00s");
+    // The run's status and its own end reply; the watch pushed nothing of its own.
+    expect(replies()).toHaveLength(2);
+    expect(replies().filter((p) => p.message.startsWith("✅ **train** (job 42)"))).toEqual([]);
+  });
+
+  test("wrapped first, then watched: no second status; the queue wait and the verdict are added to the run's message", async () => {
+    const s = scheduler([line("RUNNING", "None", "2026-12-07T02:00:00")]);
+    const run = wrappedRun("42");
+    await waitFor(() => roots().length === 1 && registered().length === 1, 5000, "the run's status post");
+    const [status] = roots();
+    const w = watch(["42"]);
+    run.stdin.end();
+    expect(await run.exited).toBe(0);
+    const ended = current(status!).message;
+    s.setSacct("42|COMPLETED|0:0|2026-12-07T02:00:00|2026-12-07T02:02:00|120|01:00.000|0|1|1G\n");
+    s.setQueue([line("COMPLETED", "None", "2026-12-07T02:00:00", "2026-12-07T02:02:00")]);
+    const { code, stdout } = await w.result();
+    expect(code).toBe(0);
+    expect(stdout).toContain("job 42: Slurm: ✅ **train** (job 42) COMPLETED");
+    expect(roots().map((p) => p.id)).toEqual([status!.id]);
+    expect(current(status!).message).toBe(
+      `${ended}\nSlurm: ✅ **train** (job 42) COMPLETED, exit code 0 after 2m 00s of 10m 00s\nstarted after 1h 00m in the queue\nCPU efficiency 50.0 % of 1 CPU (1m 00s of CPU time)`,
+    );
+    // The run's own end reply alone.
+    expect(replies()).toHaveLength(1);
+  });
+});
+
+describe("inside mmn relay", () => {
+  test("mmn relay --watch follows every job of the user's (squeue -u UID): one message each, the end's push", async () => {
+    const s = scheduler([
+      line("RUNNING", "None", "2026-12-07T01:00:30"),
+      `43|43|N/A|COMPLETED|None|${SUBMIT}|${SUBMIT}|${SUBMIT}|10:00|old`,
+    ]);
+    const relay = Bun.spawn([...MMN, "relay", "--watch", "--poll", "30"], {
+      cwd: box.cwd,
+      env: env(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await says(/^▶️ \*\*train\*\* \(job 42\) is running: started after 30s in the queue$/, "the running job");
+    expect(slurm.askedOf("squeue")).toContain(`-u ${process.getuid!()}`);
+    s.setQueue([line("CANCELLED", "None", "2026-12-07T01:00:30", "2026-12-07T01:01:30")]);
+    await waitFor(() => replies().length === 1, 5000, "the end's reply");
+    relay.kill("SIGTERM");
+    expect(await relay.exited).toBe(0);
+    // The job that had ended before the relay began is left alone.
+    expect(roots()).toHaveLength(1);
+    expect(replies()[0]!.message).toBe("🛑 **train** (job 42) CANCELLED after 1m 00s of 10m 00s");
+    expect(await new Response(relay.stdout).text()).toContain("watched: job 42: 🛑 **train** (job 42) CANCELLED");
+  });
+
+  test("--watch with --once is refused: a watch follows jobs from pass to pass", async () => {
+    scheduler([line("RUNNING", "None")]);
+    const result = await mmn(box, ["relay", "--once", "--watch"], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--watch follows jobs from pass to pass");
+    expect(alicePosts(server)).toEqual([]);
+  });
+});
+
+describe("PBS and LSF behind the same interface (their documented JSON; no real PBS or LSF here)", () => {
+  /** A PATH with the stand-ins and the few tools their scripts use: no squeue of this machine's Slurm. */
+  function bare(name: string, script: string): Record<string, string> {
+    slurm.reset();
+    const tools = join(slurm.bin, "tools");
+    mkdirSync(tools, { recursive: true });
+    for (const tool of ["cat", "wc", "sh", "grep"]) symlinkSync(Bun.which(tool)!, join(tools, tool));
+    for (const other of ["squeue", "scontrol", "sacct", "qstat", "bjobs"])
+      rmSync(join(slurm.bin, other), { force: true });
+    slurm.add(name, script);
+    return { PATH: `${slurm.bin}:${tools}` };
+  }
+  const pbsJob = (state: string, more = "") =>
+    `{"pbs_version":"14.1","Jobs":{"2.vbox":{"Job_Name":"train","job_state":"${state}","qtime":"Fri Nov 11 17:58:00 2016","stime":"Fri Nov 11 18:10:00 2016","Resource_List":{"walltime":"02:00:00"}${more}}}}`;
+
+  test("PBS: qstat -f -F json -x -t: running, then finished; exit 0", async () => {
+    const file = join(slurm.bin, "qstat.json");
+    const path = bare("qstat", `case "$*" in *"-F json"*) cat ${file};; *) exit 1;; esac`);
+    writeFileSync(file, pbsJob("R"));
+    const w = watch(["2.vbox"], path);
+    await says(/^▶️ \*\*train\*\* \(job 2\.vbox\) is running: started after 12m 00s in the queue$/, "running");
+    writeFileSync(file, pbsJob("F", `,"Exit_status":0,"obittime":"Fri Nov 11 18:40:00 2016"`));
+    const { code, stderr } = await w.result();
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(replies().map((p) => p.message)).toEqual([
+      "✅ **train** (job 2.vbox) COMPLETED, exit code 0 after 30m 00s of 2h 00m 00s",
+    ]);
+    expect(slurm.askedOf("qstat")).toContain("-f -F json -x -t 2.vbox");
+  });
+
+  test("LSF: bjobs -a -hms -json -o: pending, then an exit; exit 4", async () => {
+    const file = join(slurm.bin, "bjobs.json");
+    const path = bare("bjobs", `cat ${file}`);
+    const record = (stat: string, more = "") =>
+      `{"COMMAND":"bjobs","JOBS":1,"RECORDS":[{"JOBID":"101","JOBINDEX":"0","JOB_NAME":"train","STAT":"${stat}","PEND_REASON":"${stat === "PEND" ? "New job is waiting for scheduling;" : ""}","SUBMIT_TIME":"Dec  1 09:00","RUNTIMELIMIT":"01:00:00"${more}}]}`;
+    writeFileSync(file, record("PEND"));
+    const w = watch(["101"], path);
+    await says(/^⏳ \*\*train\*\* \(job 101\) is queued \(`New job is waiting for scheduling;`\)$/, "queued");
+    writeFileSync(file, record("EXIT", `,"EXIT_CODE":"3","START_TIME":"Dec  1 09:10","FINISH_TIME":"Dec  1 09:20"`));
+    const { code } = await w.result();
+    expect(code).toBe(4);
+    expect(replies().map((p) => p.message)).toEqual([
+      "❌ **train** (job 101) FAILED, exit code 3 after 10m 00s of 1h 00m 00s",
+    ]);
+    expect(slurm.askedOf("bjobs")).toContain("-a -hms -json -o jobid jobindex");
   });
 });

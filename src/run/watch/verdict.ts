@@ -15,8 +15,8 @@ export async function verdictOf(story: JobStory, scheduler: Scheduler): Promise<
   const listed = story.job.state;
   const acct = accounting && !NOT_ENDED.has(accounting.state) ? accounting : undefined;
   const ended = acct?.state ?? (state && !NOT_ENDED.has(state.state) ? state.state : undefined) ?? listed;
-  const exitCode = acct?.exitCode ?? state?.exitCode;
-  const signal = acct?.signal ?? state?.signal;
+  const exitCode = acct?.exitCode ?? state?.exitCode ?? story.job.exitCode;
+  const signal = acct?.signal ?? state?.signal ?? story.job.signal;
   const elapsedMs =
     acct?.elapsedMs ??
     state?.elapsedMs ??
