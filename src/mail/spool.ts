@@ -12,7 +12,7 @@ import { readStateFile } from "../base/read-file.ts";
 import { type MailEvent, parseMailEvent } from "./event.ts";
 
 /** Where it is unless the configuration says `spool=`. */
-export const DEFAULT_SPOOL = "/var/spool/mmn";
+const DEFAULT_SPOOL = "/var/spool/mmn";
 const MAX_EVENT_BYTES = 16 * 1024;
 const NAME = /^\d{13}-\d+-[\da-f]{8}\.json$/;
 
