@@ -82,6 +82,26 @@ describe("--on: the events that push", () => {
     expect(replies()).toHaveLength(1);
   });
 
+  test("requeue: a requeued job's new start replies; without it, it does not", async () => {
+    const env = {
+      SLURM_JOB_ID: "79",
+      SLURM_JOB_NAME: "sim",
+      SLURM_RESTART_COUNT: "1",
+      PATH: `/nonexistent:${box.env.PATH}`,
+    };
+    expect((await mmn(box, ["run", "--on", "requeue,end", "--", "true"], { env })).code).toBe(0);
+    expect(replies().map((p) => p.message)).toEqual([
+      expect.stringMatching(/^🔁 \*\*sim 79\*\* \(restart 1\S*\) was requeued and starts again on \S+$/),
+      expect.stringMatching(/^✅ /),
+    ]);
+    server.reset();
+    expect((await mmn(box, ["run", "--on", "begin,end", "--", "true"], { env })).code).toBe(0);
+    expect(replies().map((p) => p.message)).toEqual([
+      expect.stringMatching(/^▶️ \*\*sim 79\*\* \(restart 1/),
+      expect.stringMatching(/^✅ /),
+    ]);
+  });
+
   test("time-limit-50,time-limit-80,end: a warning at each (one already past at the start said once), then the end", async () => {
     const now = Math.floor(Date.now() / 1000);
     // A 10 s limit, 7 s gone: 50 % is past (said a moment after the start), 80 % comes in a second.
