@@ -22,6 +22,7 @@ export function useCluster(
   use: (cluster: Cluster, server: TestServer) => void,
   proctrack: Proctrack = PROCTRACK,
   mailProg?: string,
+  users?: ReadonlyArray<{ name: string; uid: number }>,
 ): void {
   if (skipReason) return;
   let cluster: Cluster | undefined;
@@ -30,7 +31,7 @@ export function useCluster(
     if (!existsSync(join(DIST, "mmn")))
       throw new Error("dist/mmn is missing: run `bun run build` first (bun run test:cluster does)");
     [cluster, server] = await Promise.all([
-      startCluster({ killWait: KILL_WAIT, proctrack, mailProg }),
+      startCluster({ killWait: KILL_WAIT, proctrack, mailProg, users }),
       startTestServer(),
     ]);
     use(cluster, server);
