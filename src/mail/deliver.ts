@@ -8,6 +8,7 @@
 import { errorMessage, isTransient } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { JobThreads, threadKey } from "../jobs/threads.ts";
+import { boardLine, fold, isEnd, parseBoard } from "./board.ts";
 import type { MailEvent } from "./event.ts";
 import { type MailMap, mattermostUser } from "./recipients.ts";
 import type { Spool } from "./spool.ts";
@@ -35,7 +36,8 @@ export async function deliverSpool(notify: Client, options: SpoolOptions): Promi
       continue;
     }
     try {
-      await deliverOne(notify, threads, event, user);
+      if (event.arrayJobId) await deliverToBoard(notify, threads, spool, event, user);
+      else await deliverOne(notify, threads, event, user);
       info(`job ${event.jobId} ${event.type.toLowerCase()} → @${user}`);
       await spool.remove(name);
     } catch (error) {
@@ -71,4 +73,40 @@ async function deliverOne(notify: Client, threads: JobThreads, event: MailEvent,
     by: "mail",
     at: Date.now(),
   });
+}
+
+/**
+ * An array's event on its one board: the first posts it, later ones edit it; a task's failure
+ * and the array's end reply, which notifies, and nothing else does (a thousand tasks' starts
+ * and successes would be a thousand pushes).
+ */
+async function deliverToBoard(
+  notify: Client,
+  threads: JobThreads,
+  spool: Spool,
+  event: MailEvent,
+  user: string,
+): Promise<void> {
+  const arrayId = event.arrayJobId!;
+  const board = fold(parseBoard(await spool.readBoard(arrayId)), event);
+  const { line, done } = boardLine(arrayId, board);
+  const key = threadKey("slurm", arrayId, { array: true });
+  const found = await threads.find(key);
+  if (found && found.server === notify.serverUrl) {
+    if (found.by === "mail") await notify.edit({ id: found.postId }, { message: line });
+    const failedTask = !event.summary && isEnd(event) && board.tasks[event.arrayTaskId ?? ""]?.state !== "COMPLETED";
+    if (done) await notify.send(line, { user }, { rootId: found.postId });
+    else if (failedTask) await notify.send(mailLine(event), { user }, { rootId: found.postId });
+  } else {
+    const post = await notify.send(line, { user });
+    await threads.claim({
+      key,
+      postId: post.id,
+      channelId: post.channel_id,
+      server: notify.serverUrl,
+      by: "mail",
+      at: Date.now(),
+    });
+  }
+  await spool.writeBoard(arrayId, JSON.stringify(board));
 }

@@ -22,7 +22,11 @@ export interface MailEvent {
   runTime?: string;
   queuedTime?: string;
   arrayJobId?: string;
+  /** None for an array's summary (`Slurm Array Summary Job_id=12_*`: the array as a whole). */
   arrayTaskId?: string;
+  arrayCount?: string;
+  /** The mail is about the whole array (sent without ARRAY_TASKS): once at its start, once at its end. */
+  summary?: true;
   node?: string;
   /** Epoch ms, when MailProg was called. */
   at: number;
@@ -44,6 +48,8 @@ export function mailEvent(
   }
   const recipient = clean(rest.at(-1)) ?? clean(env.SLURM_JOB_USER);
   const fromSubject = parseSubject(subject);
+  // A summary's environment is its last task's (SLURM_JOB_STATE, SLURM_ARRAY_TASK_ID): the subject speaks for the array.
+  const summary = /^Slurm Array Summary /.test(subject);
   const jobId = clean(env.SLURM_JOB_ID) ?? fromSubject.jobId;
   const type = clean(env.SLURM_JOB_MAIL_TYPE) ?? fromSubject.type;
   if (!jobId || !/^\d+$/.test(jobId))
@@ -54,17 +60,32 @@ export function mailEvent(
   const fields: Array<[keyof MailEvent, string | undefined]> = [
     ["user", pick(env.SLURM_JOB_USER)],
     ["name", pick(env.SLURM_JOB_NAME) ?? fromSubject.name],
-    ["state", pick(env.SLURM_JOB_STATE) ?? fromSubject.state],
-    ["exitCode", pick(env.SLURM_JOB_EXIT_CODE_MAX) ?? fromSubject.exitCode],
+    ["state", summary ? fromSubject.state : (pick(env.SLURM_JOB_STATE) ?? fromSubject.state)],
+    ["exitCode", summary ? fromSubject.exitCode : (pick(env.SLURM_JOB_EXIT_CODE_MAX) ?? fromSubject.exitCode)],
     ["runTime", pick(env.SLURM_JOB_RUN_TIME) ?? fromSubject.runTime],
     ["queuedTime", pick(env.SLURM_JOB_QUEUED_TIME)],
-    ["arrayJobId", pick(env.SLURM_ARRAY_JOB_ID)],
-    ["arrayTaskId", pick(env.SLURM_ARRAY_TASK_ID)],
+    ["arrayJobId", pick(env.SLURM_ARRAY_JOB_ID) ?? (summary ? jobId : undefined)],
+    ["arrayTaskId", summary ? undefined : pick(env.SLURM_ARRAY_TASK_ID)],
+    ["arrayCount", pick(env.SLURM_ARRAY_TASK_COUNT)],
     ["node", pick(env.SLURM_JOB_NODELIST)],
   ];
   for (const [key, value] of fields) if (value !== undefined) Object.assign(event, { [key]: value });
+  if (summary) event.summary = true;
   return event;
 }
+
+const STRINGS = [
+  "user",
+  "name",
+  "state",
+  "exitCode",
+  "runTime",
+  "queuedTime",
+  "arrayJobId",
+  "arrayTaskId",
+  "arrayCount",
+  "node",
+] as const;
 
 /** An event read back from the spool: every field checked again, nothing else kept. */
 export function parseMailEvent(text: string): MailEvent | undefined {
@@ -79,18 +100,8 @@ export function parseMailEvent(text: string): MailEvent | undefined {
   if (typeof v.jobId !== "string" || !/^\d+$/.test(v.jobId) || typeof v.at !== "number") return undefined;
   if (typeof v.type !== "string" || typeof v.recipient !== "string") return undefined;
   const out: MailEvent = { jobId: v.jobId, type: v.type, recipient: v.recipient, at: v.at };
-  for (const key of [
-    "user",
-    "name",
-    "state",
-    "exitCode",
-    "runTime",
-    "queuedTime",
-    "arrayJobId",
-    "arrayTaskId",
-    "node",
-  ] as const)
-    if (typeof v[key] === "string" && WORD.test(v[key])) out[key] = v[key];
+  for (const key of STRINGS) if (typeof v[key] === "string" && WORD.test(v[key])) out[key] = v[key];
+  if (v.summary === true) out.summary = true;
   return WORD.test(out.type) && WORD.test(out.recipient) ? out : undefined;
 }
 
@@ -99,12 +110,17 @@ function parseSubject(
   subject: string,
 ): Partial<Record<"jobId" | "name" | "type" | "state" | "exitCode" | "runTime", string>> {
   const m =
-    /Job_id=(\d+)(?:_\d+)?(?: \((\d+)\))? Name=(.*?) (Began|Ended|Failed|Requeued|Reached time limit|Reached \d+% of time limit|Staged Out|Invalid dependency)(?:, Run time ([\d:-]+), (\w+), ExitCode (\d+))?/.exec(
+    /Job_id=(\d+)(?:_(?:\d+|\*))?(?: \((\d+)\))? Name=(.*?) (Began|Ended|Failed|Requeued|Reached time limit|Reached \d+% of time limit|Staged Out|Invalid dependency)(?:, Run time ([\d:-]+))?(?:, (\w+), ExitCode (\[?[\d-]+\]?))?/.exec(
       subject,
     );
   if (!m) return {};
   const out: Record<string, string> = { jobId: m[2] ?? m[1]!, name: m[3]!, type: m[4]! };
-  if (m[5]) Object.assign(out, { runTime: m[5], state: m[6], exitCode: m[7] });
+  for (const [key, value] of [
+    ["runTime", m[5]],
+    ["state", m[6]],
+    ["exitCode", m[7]],
+  ] as const)
+    if (value) out[key] = value;
   return out;
 }
 

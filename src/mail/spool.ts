@@ -47,6 +47,28 @@ export class Spool {
     return out;
   }
 
+  /** What the relay keeps of an array's board (its own file beside the events), or "" for none yet. */
+  async readBoard(arrayId: string): Promise<string> {
+    try {
+      return (await readStateFile(this.#board(arrayId), MAX_EVENT_BYTES * 4)).text;
+    } catch {
+      return "";
+    }
+  }
+
+  async writeBoard(arrayId: string, text: string): Promise<void> {
+    const { mkdir } = await fs();
+    await mkdir(joinPath(this.dir, "boards"), { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+    await writeFileAtomic(this.#board(arrayId), text);
+  }
+
+  #board(arrayId: string): string {
+    if (!/^\d+$/.test(arrayId)) throw new UsageError(`not an array's id: ${JSON.stringify(arrayId)}`);
+    return joinPath(this.dir, "boards", `${arrayId}.json`);
+  }
+
   async remove(name: string): Promise<void> {
     if (!NAME.test(name)) return;
     const { rm } = await fs();

@@ -114,6 +114,60 @@ describe("mmn slurm-mail", () => {
     expect(readdirSync(spool)).toEqual([]);
   });
 
+  test("an array's task mails (ARRAY_TASKS) are one board: a task's failure and the array's end reply, nothing else", async () => {
+    const task = (t: number, jobId: number, type: "Began" | "Ended" | "Failed", exit = "0") =>
+      mmn(box, ["slurm-mail", "-s", `Slurm Array Task Job_id=50_${t} (${jobId}) Name=sweep ${type}`, "alice"], {
+        env: {
+          ...slurmEnv(String(jobId), type),
+          SLURM_JOB_NAME: "sweep",
+          SLURM_ARRAY_JOB_ID: "50",
+          SLURM_ARRAY_TASK_ID: String(t),
+          SLURM_ARRAY_TASK_COUNT: "3",
+          ...(type === "Began" ? {} : { SLURM_JOB_EXIT_CODE_MAX: exit }),
+        },
+      });
+    for (const [t, id] of [
+      [1, 50],
+      [2, 51],
+    ] as const)
+      expect((await task(t, id, "Began")).code).toBe(0);
+    await relay();
+    expect(dm("alice").map((p) => p.message)).toEqual([
+      "🗂️ **sweep** (array 50): 2 running, 0 succeeded, 0 failed of 3 tasks",
+    ]);
+    await task(1, 50, "Ended");
+    await task(2, 51, "Failed", "5");
+    await task(3, 52, "Began");
+    await task(3, 52, "Ended");
+    await relay();
+    const [board, ...replies] = dm("alice");
+    expect(board!.message).toBe("❌ **sweep** (array 50): 1 of 3 tasks failed (2: FAILED exit 5)");
+    expect(replies.map((p) => [p.root_id, p.message])).toEqual([
+      [board!.id, "❌ **sweep 50_2 (51)** FAILED with exit code 5 after 00:10:02 on `node7`"],
+      [board!.id, board!.message],
+    ]);
+  });
+
+  test("an array's summary (without ARRAY_TASKS): its start posts the board, its end edits it and replies", async () => {
+    const summary = (type: "Began" | "Failed", tail: string, env: Record<string, string>) =>
+      mmn(box, ["slurm-mail", "-s", `Slurm Array Summary Job_id=60_* (60) Name=sweep ${type}${tail}`, "alice"], {
+        env: { MMN_CONFIG: join(box.cwd, "site.rc"), SLURM_JOB_ID: "60", SLURM_JOB_MAIL_TYPE: type, ...env },
+      });
+    // As Slurm 22.05 sends them: the end's environment is its last task's (COMPLETED, task 3).
+    await summary("Began", "", { SLURM_JOB_STATE: "PENDING" });
+    await summary("Failed", ", Mixed, ExitCode [0-5]", {
+      SLURM_ARRAY_JOB_ID: "60",
+      SLURM_ARRAY_TASK_ID: "3",
+      SLURM_ARRAY_TASK_COUNT: "3",
+      SLURM_JOB_STATE: "COMPLETED",
+      SLURM_JOB_EXIT_CODE_MAX: "5",
+    });
+    await relay();
+    const [board, ...replies] = dm("alice");
+    expect(board!.message).toBe("❌ **sweep** (array 60) failed: Mixed, exit codes [0-5]");
+    expect(replies.map((p) => p.message)).toEqual([board!.message]);
+  });
+
   test("a spool open to others is refused: the call fails loudly for slurmctld's log, nothing kept", async () => {
     mkdirSync(spool, { mode: 0o777 });
     chmodSync(spool, 0o777);
