@@ -25,6 +25,7 @@ writeFileSync(
 );
 chmodSync(mailProg, 0o755);
 
+const people = new Map<string, string>();
 let cluster: Cluster;
 let server: TestServer;
 useCluster(
@@ -48,6 +49,21 @@ const lines = (path: string) => {
   }
 };
 
+/** `mmn relay --once` as the site's service user (here root, Slurm's SlurmUser) with the site's MMN_CONFIG. */
+async function siteRelay() {
+  const relay = Bun.spawn([join(DIST, "mmn"), "relay", "--once"], {
+    env: { ...cluster.env, MMN_CONFIG: config, HOME: site, NO_COLOR: "1" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(relay.stdout).text(),
+    new Response(relay.stderr).text(),
+    relay.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
 /** Each post of the DM between the bot and the user, with the replies in its thread. */
 function threadsOf(userId: string) {
   const all = server.postsIn(server.dmChannelWith(userId)?.id ?? "none");
@@ -61,6 +77,8 @@ describe.skipIf(Boolean(skipReason))("MailProg=mmn slurm-mail", () => {
     // Ann is mmnann on both; Ben is mmnben to Slurm and mailben to Mattermost.
     const ann = server.addUser("mmnann");
     const ben = server.addUser("mailben");
+    people.set("mmnann", ann.id);
+    people.set("mailben", ben.id);
     const map = join(site, "mail-map");
     writeFileSync(map, "mmnben mailben\n", { mode: 0o644 });
     writeFileSync(
@@ -78,16 +96,7 @@ describe.skipIf(Boolean(skipReason))("MailProg=mmn slurm-mail", () => {
     // BEGIN and END (FAIL) of each: slurmctld calls MailProg once per event.
     await waitFor(() => lines(times).length >= 4, 30_000, "MailProg's four calls");
     expect(readdirSync(spool)).toHaveLength(4);
-    const relay = Bun.spawn([join(DIST, "mmn"), "relay", "--once"], {
-      env: { ...cluster.env, MMN_CONFIG: config, HOME: site, NO_COLOR: "1" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(relay.stdout).text(),
-      new Response(relay.stderr).text(),
-      relay.exited,
-    ]);
+    const { stdout, stderr, code } = await siteRelay();
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     expect(stdout).toContain(`mail: job ${a} began → @mmnann`);
     expect(stdout).toContain(`mail: job ${b} failed → @mailben`);
@@ -110,5 +119,41 @@ describe.skipIf(Boolean(skipReason))("MailProg=mmn slurm-mail", () => {
       .sort((x, y) => x - y);
     console.log(`MailProg calls (mmn slurm-mail under slurmctld), ms: ${ms.map((m) => m.toFixed(1)).join(", ")}`);
     expect(ms.at(-1)!).toBeLessThan(1000);
+  }, 120_000);
+
+  test("arrays: each task's mails (ARRAY_TASKS) or the array's summary are one board, its failures and its end the only pushes", async () => {
+    const ann = people.get("mmnann")!;
+    const ben = people.get("mailben")!;
+    const before = lines(times).length;
+    const job = ["-D", "/tmp", "-o", "/dev/null"];
+    const a = await cluster.submitAs("mmnann", '#!/bin/sh\n[ "$SLURM_ARRAY_TASK_ID" = 3 ] && exit 2\nexit 0\n', [
+      "-J",
+      "annsweep",
+      "--array=1-4",
+      "--mail-type=ALL,ARRAY_TASKS",
+      ...job,
+    ]);
+    const b = await cluster.submitAs("mmnben", "#!/bin/sh\nexit 0\n", [
+      "-J",
+      "bensweep",
+      "--array=1-3",
+      "--mail-type=ALL",
+      ...job,
+    ]);
+    await cluster.waitForState(a, ["COMPLETED", "FAILED"], 60_000);
+    await cluster.waitForState(b, ["COMPLETED"], 60_000);
+    // Ann's four tasks begin and end (8 calls); Ben's array begins and ends once (2).
+    await waitFor(() => lines(times).length >= before + 10, 30_000, "MailProg's ten calls");
+    const { code, stderr } = await siteRelay();
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    const annBoard = threadsOf(ann).find((t) => t.status.message.includes(`(array ${a})`))!;
+    expect(annBoard.status.message).toBe(`❌ **annsweep** (array ${a}): 1 of 4 tasks failed (3: FAILED exit 2)`);
+    expect(annBoard.replies.map((p) => p.message)).toEqual([
+      expect.stringMatching(new RegExp(`^❌ \\*\\*annsweep ${a}_3 \\(\\d+\\)\\*\\* FAILED with exit code 2`)),
+      annBoard.status.message,
+    ]);
+    const benBoard = threadsOf(ben).find((t) => t.status.message.includes(`(array ${b})`))!;
+    expect(benBoard.status.message).toStartWith(`✅ **bensweep** (array ${b}) ended: COMPLETED`);
+    expect(benBoard.replies.map((p) => p.message)).toEqual([benBoard.status.message]);
   }, 120_000);
 });
