@@ -168,6 +168,33 @@ describe("mmn slurm-mail", () => {
     expect(replies.map((p) => p.message)).toEqual([board!.message]);
   });
 
+  test("a job whose wrapped run spoke first: Slurm's mail is a reply in the run's thread, the run's status left as it is", async () => {
+    const job = { SLURM_JOB_ID: "12", SLURM_JOB_NAME: "train", PATH: `/nonexistent:${box.env.PATH}` };
+    expect((await mmn(box, ["run", "-u", "alice", "--", "true"], { env: job })).code).toBe(0);
+    const [status, reply] = dm("alice");
+    expect(status!.message).toStartWith("✅ **train 12** succeeded");
+    expect((await mail("12", "Ended", "alice")).code).toBe(0);
+    expect((await relay()).code).toBe(0);
+    const posts = dm("alice");
+    expect(posts.filter((p) => !p.root_id).map((p) => p.id)).toEqual([status!.id]);
+    expect(posts.find((p) => p.id === status!.id)!.message).toBe(status!.message);
+    expect(posts.filter((p) => p.root_id === status!.id).map((p) => p.message)).toEqual([
+      reply!.message,
+      "✅ **train 12** COMPLETED after 00:10:02 on `node7`",
+    ]);
+  });
+
+  test("a job whose mail spoke first (BEGIN): its wrapped run tells its story in the mail's thread, one message for the job", async () => {
+    expect((await mail("13", "Began", "alice")).code).toBe(0);
+    expect((await relay()).code).toBe(0);
+    const [root] = dm("alice");
+    const job = { SLURM_JOB_ID: "13", SLURM_JOB_NAME: "train", PATH: `/nonexistent:${box.env.PATH}` };
+    expect((await mmn(box, ["run", "-u", "alice", "--", "true"], { env: job })).code).toBe(0);
+    const posts = dm("alice");
+    expect(posts.filter((p) => !p.root_id).map((p) => p.id)).toEqual([root!.id]);
+    expect(posts.filter((p) => p.root_id === root!.id).length).toBeGreaterThan(0);
+  });
+
   test("a spool open to others is refused: the call fails loudly for slurmctld's log, nothing kept", async () => {
     mkdirSync(spool, { mode: 0o777 });
     chmodSync(spool, 0o777);
