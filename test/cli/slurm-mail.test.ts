@@ -4,10 +4,15 @@
  * one message per job, each user's own Mattermost user, and the call's time.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
+
+const asRoot = process.geteuid?.() === 0 ? test : test.skip;
+/** Slurm's SlurmUser on a site: a second local user (setpriv, as root). */
+const SLURM_USER = 4242;
 
 let server: TestServer;
 const people = new Map<string, string>();
@@ -194,6 +199,36 @@ describe("mmn slurm-mail", () => {
     expect(posts.filter((p) => !p.root_id).map((p) => p.id)).toEqual([root!.id]);
     expect(posts.filter((p) => p.root_id === root!.id).length).toBeGreaterThan(0);
   });
+
+  asRoot(
+    "as SlurmUser (uid 4242): MMN_CONFIG root's, 0640 to its group, read without a warning; the spool made its own",
+    async () => {
+      const site = mkdtempSync(join(tmpdir(), "mmn-site-"));
+      chmodSync(site, 0o755);
+      const rc = join(site, "site.rc");
+      const slurmSpool = join(site, "var", "spool");
+      mkdirSync(join(site, "var"));
+      chownSync(join(site, "var"), SLURM_USER, SLURM_USER);
+      writeFileSync(rc, `url=${server.url}\ntoken=${server.token}\nteam=research\nspool=${slurmSpool}\n`);
+      chownSync(rc, 0, SLURM_USER);
+      chmodSync(rc, 0o640);
+      const r = await mmn(box, ["slurm-mail", "-s", subject("14", "Began"), "alice"], {
+        env: { ...slurmEnv("14", "Began"), MMN_CONFIG: rc, HOME: site },
+        uid: SLURM_USER,
+      });
+      expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
+      expect(statSync(slurmSpool)).toMatchObject({ uid: SLURM_USER, mode: 0o40700 });
+      expect(readdirSync(slurmSpool)).toHaveLength(1);
+      // Readable by others, the token is said to be: the group is the only door.
+      chmodSync(rc, 0o644);
+      const loud = await mmn(box, ["slurm-mail", "-s", subject("14", "Ended"), "alice"], {
+        env: { ...slurmEnv("14", "Ended"), MMN_CONFIG: rc, HOME: site },
+        uid: SLURM_USER,
+      });
+      expect(loud.stderr).toContain(`${rc} holds a token and other users can read it`);
+      expect(loud.stderr).not.toContain(server.token);
+    },
+  );
 
   test("a spool open to others is refused: the call fails loudly for slurmctld's log, nothing kept", async () => {
     mkdirSync(spool, { mode: 0o777 });
