@@ -21,7 +21,7 @@ import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
 import { defaultHookDir } from "../hooks/hooks.ts";
 
 /** Who made the thread: the job's own wrapper, a watcher, the relay, Slurm's MailProg. */
-export type Speaker = "run" | "watch" | "relay" | "mail";
+type Speaker = "run" | "watch" | "relay" | "mail";
 
 export interface JobThread {
   /** `threadKey`'s result. */

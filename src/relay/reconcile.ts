@@ -5,6 +5,7 @@
  */
 import { errorMessage, ServerError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
+import { JobThreads, threadKey } from "../jobs/threads.ts";
 import type { Registered, RunRegistry } from "./registry.ts";
 import { RunPost } from "./speak.ts";
 import { activeJobs, type Judge, judge } from "./verdict.ts";
@@ -24,6 +25,8 @@ export interface ReconcileOptions extends Judge {
   notify: Client;
   info: (line: string) => void;
   warn: (line: string) => void;
+  /** Where the job's one thread is kept: the run's, which a watch started later must find. */
+  threads?: JobThreads;
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<PassResult> {
@@ -75,6 +78,7 @@ async function settle(entry: Registered, options: ReconcileOptions): Promise<key
         editedProps(current.props as Record<string, unknown> | undefined, record, verdict),
       );
       options.info(`${label(entry)}: ${what(record, verdict)}`);
+      await keepThread(record, options);
     }
   } catch (error) {
     // Put back for the next pass, the server may be back by then; but once the reply is out,
@@ -96,4 +100,16 @@ function sameServer(recorded: string, configured: string): boolean | undefined {
   if (!recorded) return undefined;
   const trim = (url: string) => url.replace(/\/+$/, "").toLowerCase();
   return trim(recorded) === trim(configured);
+}
+
+/**
+ * The job's thread is the run's status post, which now holds the relay's word: kept for a watch
+ * started later (the run keeps it itself once its post is out; this covers a run that died first).
+ */
+async function keepThread(record: Registered["record"], options: ReconcileOptions): Promise<void> {
+  if (!record.job || record.post.rootId) return;
+  const { postId, channelId, server } = record.post;
+  const key = threadKey(record.job.scheduler, record.job.jobId);
+  const entry = { key, postId, channelId, server, by: "relay" as const, at: Date.now() };
+  await (options.threads ?? new JobThreads()).claim(entry).catch(() => {});
 }

@@ -38,10 +38,16 @@ function scheduler(queue: string[], more: { scontrol?: string; sacct?: string } 
   writeFileSync(file("sacct.txt"), more.sacct ?? "");
   slurm.add("squeue", `cat ${file("queue.txt")}`);
   slurm.add("scontrol", `[ -s ${file("scontrol.txt")} ] || exit 1; cat ${file("scontrol.txt")}`);
-  slurm.add("sacct", `[ -s ${file("sacct.txt")} ] || exit 1; cat ${file("sacct.txt")}`);
+  writeFileSync(file("runs.txt"), "");
+  slurm.add(
+    "sacct",
+    `f=${file("sacct.txt")}; case "$*" in *--duplicates*) f=${file("runs.txt")};; esac; [ -s $f ] || exit 1; cat $f`,
+  );
   return {
     setQueue,
     setSacct: (text: string) => writeFileSync(file("sacct.txt"), text),
+    /** `sacct --duplicates -o Start,State`: a requeued job's runs. */
+    setRuns: (text: string) => writeFileSync(file("runs.txt"), text),
   };
 }
 
@@ -90,7 +96,7 @@ describe("mmn watch JOBID", () => {
     s.setQueue([line("SUSPENDED", "None", "2026-12-07T04:12:00")]);
     await says(/is suspended/, "suspended");
     s.setQueue([line("RUNNING", "None", "2026-12-07T04:12:00")]);
-    await says(/is running[^]*suspended for \d+s, then resumed/, "resumed");
+    await says(/is running[\s\S]*suspended for \d+s, then resumed/, "resumed");
     s.setSacct(
       "42|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|0|2|2G\n42.batch|COMPLETED|0:0|2026-12-07T04:12:00|2026-12-07T04:13:02|62|00:31.000|524288K|2|2G\n",
     );
@@ -141,6 +147,21 @@ describe("mmn watch: what the scheduler says beside the run", () => {
       "❌ **train** (job 42) FAILED, exit code 3 after 1m 00s of 10m 00s",
     ]);
     expect(current(roots()[0]!).message).toContain("\nrequeued once (NodeDown)\n");
+  });
+
+  test("a requeue squeue gives no reason for: accounting's word on the run that ended (NODE_FAIL)", async () => {
+    const s = scheduler([line("RUNNING", "None", "2026-12-07T01:05:00")]);
+    const w = watch(["42"]);
+    await says(/is running/, "running");
+    s.setRuns("2026-12-07T01:05:00|NODE_FAIL\n2026-12-07T01:20:00|PENDING\n");
+    s.setQueue([line("PENDING", "None")]);
+    await says(
+      /^🔁 \*\*train\*\* \(job 42\) is queued\nstarted after 5m 00s in the queue\nrequeued once \(NODE_FAIL\)$/,
+      "requeued",
+    );
+    w.proc.kill("SIGTERM");
+    expect((await w.result()).code).toBe(0);
+    expect(slurm.askedOf("sacct")).toContain("--duplicates -X -n -P -j 42 -o Start,State");
   });
 
   test("an afterok chain whose first step fails: the second says it will never run, and the watch returns", async () => {
@@ -270,6 +291,34 @@ describe("one thread per job, whoever speaks", () => {
     // The run's own end reply alone.
     expect(replies()).toHaveLength(1);
   });
+});
+
+test("an array whose tasks run mmn run: their board is the array's, and the watch posts no second one", async () => {
+  const task = (i: number, state: string) =>
+    `${5000 + i}|5000|${i}|${state}|None|${SUBMIT}|${SUBMIT}|${state === "RUNNING" ? "N/A" : SUBMIT}|10:00|sweep`;
+  const s = scheduler([task(1, "RUNNING"), task(2, "RUNNING")]);
+  const taskEnv = (i: number) =>
+    env({
+      SLURM_JOB_ID: String(5000 + i),
+      SLURM_JOB_NAME: "sweep",
+      SLURM_ARRAY_JOB_ID: "5000",
+      SLURM_ARRAY_TASK_ID: String(i),
+      SLURM_ARRAY_TASK_COUNT: "2",
+      MMN_TEST_INTERVAL_MS: "200",
+      MMN_TEST_ARRAY_GATHER_MS: "300",
+    });
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(1) })).code).toBe(0);
+  const [board] = roots();
+  const w = watch(["5000"]);
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(2) })).code).toBe(0);
+  s.setQueue([task(1, "COMPLETED"), task(2, "COMPLETED")]);
+  const { code, stdout } = await w.result();
+  expect(code).toBe(0);
+  expect(stdout).toContain(
+    "array 5000: ✅ **sweep** (array 5000): all 2 tasks succeeded (the tasks' own board tells it)",
+  );
+  expect(roots().map((p) => p.id)).toEqual([board!.id]);
+  expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
 });
 
 describe("inside mmn relay", () => {

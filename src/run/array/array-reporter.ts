@@ -11,6 +11,7 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { type Policy, postsEarly, pushes } from "../../policy/policy.ts";
 import { OnceWarning } from "../report/once-warning.ts";
@@ -228,10 +229,17 @@ export class ArrayReporter implements RunReporter {
     return this.#board;
   }
 
-  /** Where the board is, for a relay that closes it when no task is left to (a scancel of the whole array). */
+  /**
+   * Where the board is, for a relay that closes it when no task is left to (a scancel of the
+   * whole array), and for a watch of the array, which then posts no board of its own.
+   */
   async #leaveForRelay(hook: MessageHook): Promise<void> {
     const { array, state, mention, name, policy, notify } = this.options;
     if (!array.scheduler) return;
+    const thread = { postId: hook.postId, channelId: hook.channelId, server: notify.serverUrl };
+    await new JobThreads()
+      .claim({ key: threadKey(array.scheduler, array.arrayId, { array: true }), ...thread, by: "run", at: Date.now() })
+      .catch((error: unknown) => this.options.debug(`cannot keep the array's thread: ${errorMessage(error)}`));
     await state
       .writeBoardPost({
         scheduler: array.scheduler,

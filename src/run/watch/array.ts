@@ -60,7 +60,7 @@ export class ArrayStory {
       const { job } = story;
       // Never started: a waiting task, cancelled if the array is done.
       if (story.phase === "queued" || story.phase === "held" || story.phase === "never") continue;
-      if (story.phase === "ended" && job.startedAt === undefined && job.state !== "COMPLETED") continue;
+      if (story.phase === "ended" && !story.ran) continue;
       const startedAt = job.startedAt ?? now;
       if (story.phase !== "ended") {
         records.push({ task, phase: "running", host: "", startedAt });

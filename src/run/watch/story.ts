@@ -5,7 +5,7 @@
  */
 import type { QueuedJob } from "../../scheduler/scheduler.ts";
 
-export type Phase = "queued" | "held" | "running" | "suspended" | "ended" | "never";
+type Phase = "queued" | "held" | "running" | "suspended" | "ended" | "never";
 
 /** What happened between two polls; `policy.ts` decides which of them push. */
 export type WatchEvent =
@@ -30,9 +30,11 @@ export interface JobStory {
   waitedMs?: number;
   suspendedSince?: number;
   suspendedMs: number;
-  /** Each requeue's reason, oldest first. */
+  /** Each requeue's reason, oldest first ("" until the scheduler gives one). */
   requeues: string[];
-  /** Polls in a row in which the job was not listed: ended (the scheduler forgot it). */
+  /** Whether it ever ran: a waiting task that a scancel ended shows a start time that is its end. */
+  ran: boolean;
+  /** No longer listed: ended, and forgotten by the queue. */
   gone: boolean;
 }
 
@@ -52,10 +54,10 @@ const ENDED = new Set([
 const SUSPENDED = new Set(["SUSPENDED", "STOPPED"]);
 const REQUEUED = /^REQUEUE/;
 const HELD = /^JobHeld|held/i;
-export const NEVER_REASON = "DependencyNeverSatisfied";
+const NEVER_REASON = "DependencyNeverSatisfied";
 
 /** The phase a listing says, in Slurm's words (PBS's and LSF's are mapped to them in scheduler/). */
-export function phaseOf(job: QueuedJob): Phase {
+function phaseOf(job: QueuedJob): Phase {
   if (ENDED.has(job.state)) return "ended";
   if (SUSPENDED.has(job.state)) return "suspended";
   if (job.state === "PENDING" || REQUEUED.test(job.state)) {
@@ -67,7 +69,8 @@ export function phaseOf(job: QueuedJob): Phase {
 
 export function newStory(job: QueuedJob, now: number): JobStory {
   const phase = phaseOf(job);
-  const story: JobStory = { jobId: job.jobId, job, phase, suspendedMs: 0, requeues: [], gone: false };
+  const ran = phase === "running" || phase === "suspended" || (phase === "ended" && job.startedAt !== undefined);
+  const story: JobStory = { jobId: job.jobId, job, phase, suspendedMs: 0, requeues: [], ran, gone: false };
   if (phase === "queued" || phase === "held" || phase === "never") story.queuedSince = job.submittedAt ?? now;
   if (job.startedAt !== undefined && job.submittedAt !== undefined)
     story.waitedMs = Math.max(0, job.startedAt - job.submittedAt);
@@ -90,9 +93,10 @@ export function advance(story: JobStory, listed: QueuedJob | undefined, now: num
   const after = phaseOf(listed);
   story.phase = after;
   const events: WatchEvent[] = [];
+  if (after === "running" || after === "suspended") story.ran = true;
   const waiting = (p: Phase) => p === "queued" || p === "held" || p === "never";
   if ((before === "running" || before === "suspended") && (waiting(after) || REQUEUED.test(listed.state))) {
-    story.requeues.push(listed.reason ?? listed.state);
+    story.requeues.push(listed.reason ?? "");
     story.queuedSince = now;
     closeSuspension(story, now);
     events.push("requeue");
@@ -113,7 +117,11 @@ export function advance(story: JobStory, listed: QueuedJob | undefined, now: num
   if (after === "held" && before !== "held") events.push("held");
   if (before === "held" && after === "queued") events.push("released");
   if (after === "queued" && !waiting(before) && !events.includes("requeue")) events.push("queued");
-  if (after === "queued" && before === "queued" && listed.reason !== reasonBefore) events.push("queued");
+  if (after === "queued" && before === "queued" && listed.reason !== reasonBefore) {
+    // A requeue's reason comes a poll or two after it.
+    if (story.requeues.at(-1) === "" && listed.reason) story.requeues[story.requeues.length - 1] = listed.reason;
+    events.push("queued");
+  }
   if (after === "never" && before !== "never") events.push("never-runs");
   if (after === "ended") {
     closeSuspension(story, now);

@@ -14,7 +14,7 @@ import { PathChecker } from "../report/checked-open.ts";
 const TAIL_BYTES = 4096;
 const TAIL_LINES = 15;
 /** What the end attaches: the file's last part, as `mmn run` attaches its log. */
-export const ATTACH_BYTES = 10 * 1024 * 1024;
+const ATTACH_BYTES = 10 * 1024 * 1024;
 
 /** Slurm's filename patterns (%j, %A, %a, %x, %u, %%) as the job's own ids give them; a path with others is not guessed. */
 export function expandOutputPath(

@@ -41,3 +41,15 @@ export async function verdictOf(story: JobStory, scheduler: Scheduler): Promise<
   for (const [key, value] of Object.entries(more)) if (value !== undefined) Object.assign(verdict, { [key]: value });
   return verdict;
 }
+
+/**
+ * Why a job was requeued, where squeue's reason does not say (scontrol requeue leaves "None"):
+ * accounting's word on the run that ended (NODE_FAIL, PREEMPTED), else scontrol's reason.
+ */
+export async function requeueReason(story: JobStory, scheduler: Scheduler): Promise<void> {
+  if (story.requeues.at(-1) !== "") return;
+  const runs = await scheduler.earlierRuns(story.jobId, QUERY_MS).catch(() => undefined);
+  const ended = runs?.filter((run) => !NOT_ENDED.has(run.state)).at(-1)?.state;
+  const reason = ended ?? (await scheduler.state(story.jobId, QUERY_MS).catch(() => undefined))?.reason;
+  if (reason && story.requeues.at(-1) === "") story.requeues[story.requeues.length - 1] = reason;
+}

@@ -12,13 +12,13 @@ import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
 import { RunRegistry } from "../../relay/registry.ts";
-import { saysRunning } from "../../relay/words.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
 import { ArrayStory } from "./array.ts";
 import { type PolicyEvent, pushes } from "./policy.ts";
 import { advance, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
-import { verdictOf } from "./verdict.ts";
+import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
+import { requeueReason, verdictOf } from "./verdict.ts";
 import { details, headline, message, type Verdict } from "./words.ts";
 
 const QUERY_MS = 10_000;
@@ -56,6 +56,7 @@ interface Single extends Speaker {
 }
 interface Board extends Speaker {
   story: ArrayStory;
+  foreign?: JobThread;
 }
 
 export class Watcher {
@@ -179,8 +180,10 @@ export class Watcher {
     const events = pending.get(single) ?? [];
     const { story } = single;
     const key = threadKey(this.options.scheduler.kind, story.jobId);
-    if (!single.post && !single.foreign) await this.#findThread(single, key);
+    if (!single.post && !single.foreign)
+      Object.assign(single, await jobThread(this.#threads, this.options.notify, key));
     if (story.phase === "running" && !single.wrapped) single.wrapped = await this.#isWrapped(story.jobId);
+    if (events.includes("requeue")) await requeueReason(story, this.options.scheduler);
     if (settled(story) && !single.verdict && story.phase === "ended")
       single.verdict = await verdictOf(story, this.options.scheduler);
     if (single.foreign) {
@@ -196,7 +199,7 @@ export class Watcher {
       // A wrapped run's own end reply pushed already: the scheduler's word is in the message.
       if (event === "end" && single.wrapped) continue;
       if (!pushes(weighed, this.options.policy)) continue;
-      await this.#reply(single, replyText(story, single.verdict, this.options.scheduler.words.name), event === "end");
+      await this.#reply(single, headline(story, single.verdict, this.options.scheduler.words.name), event === "end");
     }
     if (settled(story)) {
       single.finished = true;
@@ -204,17 +207,6 @@ export class Watcher {
         `${this.#label(single)}: ${headline(story, single.verdict, this.options.scheduler.words.name)}`,
       );
     }
-  }
-
-  /** The thread another speaker opened for this job (its `mmn run`), or the message an earlier watch posted. */
-  async #findThread(single: Single, key: string): Promise<void> {
-    const found = await this.#threads.find(key);
-    if (!found || !sameServer(found.server, this.options.notify.serverUrl)) return;
-    if (found.by !== "watch") {
-      single.foreign = found;
-      return;
-    }
-    single.post = await this.options.notify.post({ id: found.postId }).catch(() => undefined);
   }
 
   async #isWrapped(jobId: string): Promise<boolean> {
@@ -225,19 +217,15 @@ export class Watcher {
   /** A run's own message: once it no longer says running, the queue wait and the scheduler's verdict are added to it. */
   async #tellForeign(single: Single): Promise<void> {
     if (!settled(single.story)) return;
-    const { notify } = this.options;
-    const post = await notify.post({ id: single.foreign!.postId });
-    if (saysRunning(post.message) && ++single.foreignTries < FOREIGN_TRIES) return;
-    single.finished = true;
     const name = this.options.scheduler.words.name;
     const added = [
       `${name}: ${headline(single.story, single.verdict, name)}`,
       ...details(single.story, single.verdict),
     ];
-    if (post.message.includes(added[0]!)) return;
-    const props = post.props as Record<string, unknown> | undefined;
-    await notify.edit(post, { message: `${post.message}\n${added.join("\n")}`, ...(props ? { props } : {}) });
-    this.options.info(`${this.#label(single)}: ${added[0]}`);
+    const told = await addToRunsMessage(this.options.notify, single.foreign!.postId, added);
+    if (told === "waiting" && ++single.foreignTries < FOREIGN_TRIES) return;
+    single.finished = true;
+    if (told === "told") this.options.info(`${this.#label(single)}: ${added[0]}`);
   }
 
   async #tail(single: Single): Promise<string | undefined> {
@@ -255,10 +243,13 @@ export class Watcher {
   async #tellBoard(board: Board, now: number): Promise<void> {
     const drawn = board.story.message(now);
     const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
-    if (!board.post) {
-      const found = await this.#threads.find(key);
-      if (found?.by === "watch" && sameServer(found.server, this.options.notify.serverUrl))
-        board.post = await this.options.notify.post({ id: found.postId }).catch(() => undefined);
+    if (!board.post && !board.foreign) Object.assign(board, await jobThread(this.#threads, this.options.notify, key));
+    // The tasks' own board (their `mmn run`): it tells the array, and the relay closes it.
+    if (board.foreign) {
+      if (!board.story.done) return;
+      board.finished = true;
+      this.options.info(`${this.#label(board)}: ${drawn.headline} (the tasks' own board tells it)`);
+      return;
     }
     await this.#publish(board, drawn.message, drawn.props, key);
     if (!board.story.done) return;
@@ -286,16 +277,10 @@ export class Watcher {
 
   /** A reply in the job's thread: it notifies. The end's carries the job's StdOut file, bounded. */
   async #reply(entry: Single | Board, text: string, attach: boolean): Promise<void> {
-    const { notify } = this.options;
-    const post = entry.post!;
-    const key = `watch:${post.id}`;
-    await notify.hooks.set({ id: key, channelId: post.channel_id, postId: post.id });
-    const file =
-      attach && "stdout" in entry && entry.stdout
-        ? await openForAttach(entry.stdout, fileName(entry.stdout))
-        : undefined;
+    const path = attach && "stdout" in entry ? entry.stdout : undefined;
+    const file = path ? await openForAttach(path, path.slice(path.lastIndexOf("/") + 1) || "stdout.txt") : undefined;
     try {
-      await notify.reply(text, { to: key, ...(file ? { files: [file.file] } : {}) });
+      await replyTo(this.options.notify, entry.post!, text, file ? [file.file] : []);
     } finally {
       file?.close();
     }
@@ -311,12 +296,3 @@ const pending = new WeakMap<Single | Board, WatchEvent[]>();
 
 const ACTIVE = /^(RUNNING|SUSPENDED|COMPLETING|CONFIGURING|REQUEUE|RESIZING|SIGNALING|STAGE_OUT|STOPPED)/;
 const isActive = (job: QueuedJob) => ACTIVE.test(job.state);
-
-function replyText(story: JobStory, verdict: Verdict | undefined, schedulerName: string): string {
-  return headline(story, verdict, schedulerName);
-}
-
-const fileName = (path: string) => path.slice(path.lastIndexOf("/") + 1) || "stdout.txt";
-
-const sameServer = (a: string, b: string) =>
-  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();

@@ -23,7 +23,7 @@ export interface Verdict {
 }
 
 /** A wait, as a person says it: "3h 12m", "5m 07s", "40s". */
-export function waited(ms: number): string {
+function waited(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -32,7 +32,7 @@ export function waited(ms: number): string {
 }
 
 /** `**train** (job 4242)`; the name literally, it is the job's. */
-export function jobTitle(story: JobStory): string {
+function jobTitle(story: JobStory): string {
   const name = printable(story.job.name, 200);
   return `${name ? `**${literal(name)}**` : "job"} (job ${literal(story.jobId)})`;
 }
@@ -84,10 +84,11 @@ export function details(story: JobStory, verdict: Verdict | undefined): string[]
   const lines: string[] = [];
   if (story.waitedMs !== undefined && story.phase !== "running")
     lines.push(`started after ${waited(story.waitedMs)} in the queue`);
-  if (story.requeues.length)
-    lines.push(
-      `requeued ${story.requeues.length === 1 ? "once" : `${story.requeues.length} times`} (${story.requeues.map((r) => literal(r)).join(", ")})`,
-    );
+  if (story.requeues.length) {
+    const reasons = story.requeues.filter(Boolean).map((r) => literal(r));
+    const times = story.requeues.length === 1 ? "once" : `${story.requeues.length} times`;
+    lines.push(`requeued ${times}${reasons.length ? ` (${reasons.join(", ")})` : ""}`);
+  }
   if (story.suspendedMs > 0 || story.suspendedSince !== undefined)
     lines.push(
       story.suspendedSince !== undefined && story.phase === "suspended"
