@@ -25,8 +25,8 @@ export class FinalDelivery {
   #budgetSeconds = 0;
   /** The same for the final reply: one the server made but did not answer in time is not made twice. */
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
-  /** The policy pushes nothing at this end: no reply is owed. */
-  #quiet = false;
+  /** What the end owes: a reply that notifies, or (the policy pushes nothing at this end) the final edit alone. */
+  #owed: "reply" | "edit" = "reply";
 
   constructor(
     private readonly post: StatusPost,
@@ -51,7 +51,7 @@ export class FinalDelivery {
     live: Promise<boolean> | undefined,
     unsaid: readonly string[] = [],
   ) {
-    this.#quiet = reply.quiet === true;
+    this.#owed = reply.quiet ? "edit" : "reply";
     this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
@@ -74,7 +74,7 @@ export class FinalDelivery {
         .send(message, { rootId: replyRoot(this.post.current!), deadline: this.#end(deadline) })
         .catch((error: unknown) => this.options.debug(`the start's reply was not sent: ${errorMessage(error)}`));
     await Promise.all([
-      this.#quiet ? undefined : this.#sendReply(reply, state, deadline),
+      this.#owed === "edit" ? undefined : this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);
@@ -96,7 +96,7 @@ export class FinalDelivery {
 
   /** The reply, or with none owed the final edit, which then tells the end alone. */
   get #told(): Delivery {
-    return this.#quiet ? this.#final : this.#reply;
+    return this.#owed === "edit" ? this.#final : this.#reply;
   }
 
   /** What to say when the end's deadline passed with requests still on their way. */
