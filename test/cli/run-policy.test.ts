@@ -104,25 +104,26 @@ describe("--on: the events that push", () => {
 
   test("time-limit-50,time-limit-80,end: a warning at each (one already past at the start said once), then the end", async () => {
     const now = Math.floor(Date.now() / 1000);
-    // A 10 s limit, 7 s gone: 50 % is past (said a moment after the start), 80 % comes in a second.
+    // A 12 s limit, 6 s gone: 50 % is past (said a moment after the start), 80 % comes 3.6 s from
+    // now (a start slower than that under load would find it past too, and say only it).
     const env = {
       SLURM_JOB_ID: "78",
       SLURM_JOB_NAME: "sweep",
-      SLURM_JOB_START_TIME: String(now - 7),
-      SLURM_JOB_END_TIME: String(now + 3),
+      SLURM_JOB_START_TIME: String(now - 6),
+      SLURM_JOB_END_TIME: String(now + 6),
       PATH: `/nonexistent:${box.env.PATH}`,
     };
     const proc = Bun.spawn(
       [...MMN, "run", "--on", "time-limit-50,time-limit-80,end", "--", "bash", "-c", "echo ready; exec sleep 30"],
       { cwd: box.cwd, env: { ...box.env, ...env }, stdout: "pipe", stderr: "pipe" },
     );
-    await waitFor(() => replies().length === 2, 8000, "the two warnings");
+    await waitFor(() => replies().length === 2, 15_000, "the two warnings");
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(143);
     const messages = replies().map((p) => p.message);
     expect(messages.slice(0, 2)).toEqual([
-      expect.stringMatching(/^⏰ \*\*sweep 78\*\* has \ds left of its time limit of 0:00:10/),
-      expect.stringMatching(/^⏰ \*\*sweep 78\*\* has \ds left of its time limit of 0:00:10/),
+      expect.stringMatching(/^⏰ \*\*sweep 78\*\* has \ds left of its time limit of 0:00:12/),
+      expect.stringMatching(/^⏰ \*\*sweep 78\*\* has \ds left of its time limit of 0:00:12/),
     ]);
     expect(messages).toHaveLength(3);
   });
