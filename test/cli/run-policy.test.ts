@@ -3,7 +3,7 @@
  * its own); edits of the one message never do. Replies counted per scenario, through the binary.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
@@ -182,6 +182,28 @@ describe("--on for a job array", () => {
     expect(replies()).toHaveLength(1);
     expect(replies()[0]!.message).toStartWith("❌ **sweep** (array 6000): 16 of 16 tasks failed (");
   }, 60_000);
+
+  test("failures apart in time: a push for each by default, one at the array's end with array-digest", async () => {
+    const sweep = async (on: string[]) => {
+      for (const task of [1, 2, 3]) {
+        const command = task === 3 ? "true" : "exit 4";
+        const r = await mmn(box, ["run", ...on, "--", "sh", "-c", command], { env: slurm(task, 3) });
+        expect(r.code).toBe(task === 3 ? 0 : 4);
+      }
+      return replies().map((p) => p.message.replace(/ on \S+$/, ""));
+    };
+    expect(await sweep([])).toEqual([
+      "❌ task 1 of sweep failed with exit code 4",
+      "❌ task 2 of sweep failed with exit code 4",
+      expect.stringMatching(/^❌ \*\*sweep\*\* \(array 6000\): 2 of 3 tasks failed/),
+    ]);
+    server.reset();
+    // The same array id again: the first sweep's board is forgotten.
+    rmSync(join(box.home, ".local/state/mmn/hooks"), { recursive: true, force: true });
+    expect(await sweep(["--on", "array-digest"])).toEqual([
+      expect.stringMatching(/^❌ \*\*sweep\*\* \(array 6000\): 2 of 3 tasks failed/),
+    ]);
+  }, 30_000);
 
   test("array-tasks: one reply per task's end, and none for the whole array", async () => {
     for (const task of [1, 2, 3])
