@@ -96,6 +96,7 @@ export default defineCommand({
   examples: `  mmn run -- python train.py --epochs 50
   mmn run -c hpc-jobs --title "ResNet sweep" --interval 60 --mention alice -- ./sweep.sh
   mmn run --on failure --mention -- make -j8
+  mmn run --on begin,end,time-limit-80 -- ./train.sh   # pushed at the start, at 80 % of the time limit, at the end
   #SBATCH --signal=B:USR1@120   # in a batch script: the job learns of its time limit
   exec mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks`,
   async run({ flags, operands }, ctx) {
