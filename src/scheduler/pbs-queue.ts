@@ -25,7 +25,7 @@ const STATES: Record<string, string> = {
 export function parsePbsIds(output: string | undefined): string[] | undefined {
   if (output === undefined) return undefined;
   return output.split("\n").flatMap((line) => {
-    const id = /^(\d+(?:\[\d*\])?(?:\.[\w.-]+)?)\s/.exec(line.trim() + " ")?.[1];
+    const id = /^(\d+(?:\[\d*\])?(?:\.[\w.-]+)?)\s/.exec(`${line.trim()} `)?.[1];
     return id ? [id] : [];
   });
 }
