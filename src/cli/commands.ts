@@ -34,6 +34,11 @@ export const COMMANDS: CommandTable = {
     readsConfig: true,
     wraps: true,
   },
+  "slurm-mail": {
+    summary: "Slurm's MailProg for a whole site: hands each job's event to mmn relay",
+    load: async () => (await import("./slurm-mail.ts")).default,
+    readsConfig: true,
+  },
   test: {
     summary: "check the configuration against the server",
     load: async () => (await import("./test.ts")).default,

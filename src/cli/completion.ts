@@ -1,8 +1,8 @@
 import { UsageError } from "../base/errors.ts";
+import { closest } from "../base/suggest.ts";
 import { GLOBAL_FLAG_NAMES, GLOBAL_VALUE_FLAGS } from "./argv.ts";
 import { defineCommand } from "./command.ts";
 import type { CommandTable } from "./commands.ts";
-import { closest } from "./suggest.ts";
 import { print } from "./ui.ts";
 
 const examples = `  mmn completion bash > ~/.local/share/bash-completion/completions/mmn

@@ -10,6 +10,7 @@ import type { Client } from "../client/client.ts";
 import { prepareFiles } from "../client/files.ts";
 import type { Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
+import { postsEarly } from "../policy/policy.ts";
 import { arrayTask, startPreview } from "../run/index.ts";
 import { connect } from "./connect.ts";
 import type { CliContext } from "./context.ts";
@@ -120,7 +121,7 @@ export async function previewRun(
     ...(mention ? [`mentioning @${mention}`] : []),
   ].join(", ");
   if (array) lines.push(`reported on the board of array ${array.arrayId} (${array.boardId}), one line per task`);
-  else if (on === "failure") lines.push(`no start message; only if the command fails, one message with ${end}`);
+  else if (!postsEarly(on)) lines.push(`no start message; only if the command fails, one message with ${end}`);
   else {
     const start = startPreview({
       command,

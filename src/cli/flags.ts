@@ -7,7 +7,7 @@
  * alone, and say "sent"); a repeatable one says so (`multiple`) and keeps every value.
  */
 import { UsageError } from "../base/errors.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../base/suggest.ts";
 
 interface Described {
   description: string;

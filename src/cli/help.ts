@@ -1,8 +1,8 @@
 import { UsageError } from "../base/errors.ts";
+import { closest } from "../base/suggest.ts";
 import { commandHelp, defineCommand } from "./command.ts";
 import { EXIT_CODES, MAIN_HELP } from "./commands.ts";
 import { manPage } from "./man.ts";
-import { closest } from "./suggest.ts";
 import { print } from "./ui.ts";
 
 export default defineCommand({

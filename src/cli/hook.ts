@@ -1,11 +1,11 @@
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
+import { closest } from "../base/suggest.ts";
 import { formatHook, type MessageHook, readHookFile, validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { parseAge, pruneHooks } from "../hooks/hook-prune.ts";
 import { DirectoryHookStore, defaultHookDir } from "../hooks/hooks.ts";
 import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
-import { closest } from "./suggest.ts";
 import { print, ui } from "./ui.ts";
 
 const examples = `  mmn hook list

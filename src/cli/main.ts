@@ -1,5 +1,6 @@
 import { errnoText } from "../base/disk.ts";
 import { AfterSendError, errorMessage, exitCodeOf, MmnError, UsageError } from "../base/errors.ts";
+import { closest } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { commandHelp } from "./command.ts";
@@ -7,7 +8,6 @@ import { COMMANDS, commandNamed, MAIN_HELP } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
-import { closest } from "./suggest.ts";
 import { phase } from "./trace.ts";
 import { markLines, print, setLevel, ui } from "./ui.ts";
 

@@ -1,9 +1,13 @@
 import { hostname, userInfo } from "node:os";
+import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { printable } from "../base/printable.ts";
 import type { Client } from "../client/client.ts";
 import { pickRecipient } from "../client/recipient.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
+import { deliverSpool } from "../mail/deliver.ts";
+import { readMailMap } from "../mail/recipients.ts";
+import { Spool } from "../mail/spool.ts";
 import { deliverOutbox } from "../outbox/index.ts";
 import { tellNeverRun } from "../relay/never-run.ts";
 import { reconcile } from "../relay/reconcile.ts";
@@ -19,7 +23,7 @@ const DEFAULT_POLL_S = 30;
 
 export default defineCommand({
   name: "mmn relay",
-  description: `On a login node (or any machine that reaches the server and shares your home directory): delivers what runs kept in the outbox on the shared home (a compute node without a route, a server down at a job's end), then finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. It closes the board of a job array none of whose tasks is left pending or running (a scancel of the whole array), counting the tasks that never ran; and says in a \`--thread\` that a step waiting on a dependency that failed (DependencyNeverSatisfied) will never run. Each run and each board is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs.`,
+  description: `On a login node (or any machine that reaches the server and shares your home directory): delivers what runs kept in the outbox on the shared home (a compute node without a route, a server down at a job's end), then finds the runs of \`mmn run\` whose status still says running but whose job is over (Slurm's squeue, sacct or scontrol; PBS's and LSF's own) or whose process is gone from this host, and gives each the scheduler's word: the status edited ("ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m"), and a reply that notifies, with why mmn could not speak and how to make it. It closes the board of a job array none of whose tasks is left pending or running (a scancel of the whole array), counting the tasks that never ran; and says in a \`--thread\` that a step waiting on a dependency that failed (DependencyNeverSatisfied) will never run. Each run and each board is told once, however many relays run. Runs are registered in ${"$"}MMN_HOOK_DIR/.runs, else ~/.local/state/mmn/hooks/.runs. With spool= in the configuration (the site's relay, run as Slurm's SlurmUser with the site's MMN_CONFIG), it also delivers what \`mmn slurm-mail\` kept there: one message per job, an array as one board.`,
   flags: {
     once: { type: "boolean", description: "one pass, then exit (for cron and scrontab)" },
     poll: {
@@ -62,6 +66,16 @@ export default defineCommand({
       () => closeArrays({ notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
       () => tellNeverRun({ registry, notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
     ];
+    // The site's relay (its service user, the site's MMN_CONFIG): what slurm-mail kept.
+    const spool = config.config.spool;
+    if (spool) {
+      const map = await readMailMap(config.config["mail-map"]).catch((error: unknown) => {
+        throw new UsageError(`mail-map=${config.config["mail-map"]}: ${errnoText(error)}`);
+      });
+      steps.push(() =>
+        deliverSpool(notify, { spool: new Spool(spool), map, info: (line) => print(`mail: ${line}\n`), warn: ui.warn }),
+      );
+    }
     if (flags.watch) {
       const recipient = pickRecipient({}, config.config);
       if (!recipient)

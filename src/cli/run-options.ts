@@ -11,11 +11,11 @@ import { shortHostName } from "../base/host.ts";
 import { pickRecipient, type Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId } from "../hooks/hook-file.ts";
+import { DEFAULT_POLICY_TEXT, type Policy, parsePolicy } from "../policy/policy.ts";
 import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";
 
-type On = "always" | "failure";
-export type Settings = { on: On; interval: number; tail: number };
-export const DEFAULTS: Settings = { on: "always", interval: 30, tail: 10 };
+export type Settings = { on: Policy; interval: number; tail: number };
+export const DEFAULTS: Settings = { on: parsePolicy(DEFAULT_POLICY_TEXT) as Policy, interval: 30, tail: 10 };
 /** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
 const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = {
   interval: { value: 86_400, why: "one day" },
@@ -29,9 +29,8 @@ export function parseSetting<K extends keyof Settings>(
   value: string,
 ): { value: Settings[K] } | { error: string } {
   if (key === "on") {
-    return value === "always" || value === "failure"
-      ? { value: value as Settings[K] }
-      : { error: "takes always or failure" };
+    const policy = parsePolicy(value);
+    return "error" in policy ? policy : { value: policy as Settings[K] };
   }
   // Edits more often than every second add nothing a person can read, and an array's tasks
   // together hit the server's rate limit.
@@ -50,7 +49,9 @@ export function flagSettings(values: Partial<Record<keyof Settings, string>>): P
     const value = values[key];
     if (value === undefined) continue;
     const parsed = parseSetting(key, value);
-    if ("error" in parsed) throw new UsageError(`--${key} ${parsed.error}, not ${JSON.stringify(value)}`);
+    // The policy's error names the word that is wrong, among several.
+    if ("error" in parsed)
+      throw new UsageError(`--${key} ${parsed.error}${key === "on" ? "" : `, not ${JSON.stringify(value)}`}`);
     Object.assign(out, { [key]: parsed.value });
   }
   return out;
@@ -72,7 +73,9 @@ export function configSettings(
     const parsed = parseSetting(key, value);
     if ("value" in parsed) Object.assign(out, { [key]: parsed.value });
     else
-      warn(`${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${DEFAULTS[key]}`);
+      warn(
+        `${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${key === "on" ? DEFAULT_POLICY_TEXT : DEFAULTS[key]}`,
+      );
   }
   return out;
 }

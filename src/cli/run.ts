@@ -2,6 +2,7 @@ import { errorMessage, UsageError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
+import { FAILURES_ONLY, postsEarly } from "../policy/policy.ts";
 import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, urgentChoice, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
@@ -64,9 +65,10 @@ export default defineCommand({
       valueHint: "FILE",
     },
     on: {
-      type: "enum",
-      values: ["always", "failure"],
-      description: "always (default): report start, progress and end; failure: only a failed end",
+      type: "string",
+      description:
+        "the events that notify, comma-separated: begin, end, fail, requeue, time-limit-50/80/90, never-runs, array-digest or array-tasks; always (default: end, fail, time-limit-90, never-runs), failure (only a failed end is posted), all, none",
+      valueHint: "EVENTS",
     },
     urgent: {
       type: "enum",
@@ -105,6 +107,7 @@ export default defineCommand({
   examples: `  mmn run -- python train.py --epochs 50
   mmn run -c hpc-jobs --title "ResNet sweep" --interval 60 --mention alice -- ./sweep.sh
   mmn run --on failure --mention -- make -j8
+  mmn run --on begin,end,time-limit-80 -- ./train.sh   # pushed at the start, at 80 % of the time limit, at the end
   #SBATCH --signal=B:USR1@120   # in a batch script: the job learns of its time limit
   exec mmn run --id "sim-$SLURM_JOB_ID" -- srun ./simulate   # one message for all the step's tasks
   mmn run --dry-run -c hpc-jobs -- ./simulate   # the start message and its recipient; runs nothing`,
@@ -154,7 +157,7 @@ export default defineCommand({
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
     const hooked = notify?.webhook !== undefined;
     // A webhook keeps no board: an array's every task posting twice would flood the channel.
-    const on = hooked && array && configured.on === "always" ? "failure" : configured.on;
+    const on = hooked && array && postsEarly(configured.on) ? FAILURES_ONLY : configured.on;
     if (hooked && array)
       notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
     if (notify && !recipient && !hooked) {
@@ -163,12 +166,12 @@ export default defineCommand({
       );
       notify = undefined;
     }
-    if (hooked && on === "always")
+    if (hooked && postsEarly(on))
       ui.info("reporting through the incoming webhook: a start message and a final one (a webhook cannot edit)");
     else if (hooked) ui.info("reporting only a failure, through the incoming webhook, when the command ends");
     else if (notify && array) ui.info(`reporting on the board of array ${array.arrayId} (${array.boardId})`);
     // Under --on failure nothing is posted unless the command fails: no message for `mmn update` to find until then.
-    else if (notify && on === "always") ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
+    else if (notify && postsEarly(on)) ui.info(`reporting as ${JSON.stringify(id)} (mmn update --id ${id} …)`);
     else if (notify) ui.info(`reporting only a failure, when the command ends (as ${JSON.stringify(id)})`);
 
     const { code, hook } = await wrap({

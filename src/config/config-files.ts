@@ -113,7 +113,9 @@ async function readOne(candidate: Candidate): Promise<ConfigFile | undefined> {
   }
   const { values, unknown } = parseConfigLines(read.text);
   const warnings: string[] = [];
-  if (values.token && read.facts.mode & 0o044)
+  // A site's file (MMN_CONFIG for slurm-mail) is root's and given to its service user by group: that is no leak.
+  const sitesGroup = read.facts.uid === 0 && process.geteuid?.() !== 0;
+  if (values.token && read.facts.mode & (sitesGroup ? 0o004 : 0o044))
     warnings.push(`${path} holds a token and other users can read it: run \`chmod 600 ${path}\``);
   else if (values.url?.includes("/hooks/") && read.facts.mode & 0o044)
     warnings.push(`${path} holds a webhook's URL and other users can read it: run \`chmod 600 ${path}\``);

@@ -19,6 +19,8 @@ export const CONFIG_KEYS = [
   "attach",
   "delivery",
   "control",
+  "spool",
+  "mail-map",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -45,7 +47,7 @@ export type MmnConfig = {
   interval?: string;
   /** `mmn run`: lines of output shown in the status. */
   tail?: string;
-  /** `mmn run`: `always` or `failure`. */
+  /** `mmn run`: the events that notify (`--on`'s words). */
   on?: string;
   /** `mmn run --mention`: whom to mention. */
   mention?: string;
@@ -55,6 +57,10 @@ export type MmnConfig = {
   delivery?: string;
   /** `mmn run`: who may stop a run by reacting to its status post (usernames, commas between), or `off`. */
   control?: string;
+  /** `mmn slurm-mail` and the site's `mmn relay`: the spool between them (default /var/spool/mmn). */
+  spool?: string;
+  /** `mmn relay` for slurm-mail: a file of `slurm-name mattermost-name` lines. */
+  "mail-map"?: string;
 };
 
 /** The Python package's configuration file, in the home and the working directory. */

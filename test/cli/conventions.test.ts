@@ -137,7 +137,8 @@ describe("did you mean", () => {
       [["hook", "lst"], "hint: did you mean mmn hook list? (use list, show, export, import, rm or prune)"],
       [["completion", "bsh"], "hint: did you mean mmn completion bash?"],
       [["send", "x", "--delivery", "outbx"], "hint: did you mean --delivery outbox?"],
-      [["run", "--on", "failur", "--", "true"], "mmn: hint: did you mean --on failure?"],
+      // --on's words are the policy's, which names the likely one in its error.
+      [["run", "--on", "failur", "--", "true"], 'not "failur" (did you mean failure?)'],
       [["--verbse", "send", "x"], "hint: did you mean --verbose? (mmn --help)"],
     ] as const) {
       const r = await mmn(box, [...args]);

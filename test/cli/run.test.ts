@@ -276,7 +276,7 @@ describe("3. the live edits", () => {
   });
 
   test("a bad interval=, on= or tail= in the configuration: one warning each naming key and file, defaults used, the command runs", async () => {
-    const bad = sandbox(server, { user: "alice", interval: "5m", on: "fail", tail: "-1" });
+    const bad = sandbox(server, { user: "alice", interval: "5m", on: "sometimes", tail: "-1" });
     const rc = join(bad.home, ".mmnrc");
     const r = await mmn(bad, ["run", "--", "bash", "-c", "for i in $(seq 1 12); do echo line $i; done"]);
     expect(r.code).toBe(0);
@@ -284,7 +284,7 @@ describe("3. the live edits", () => {
     const warnings = r.stderr.split("\n").filter((l) => l.includes(rc));
     expect(warnings.sort()).toEqual([
       `mmn: interval=5m in ${rc} must be a number ≥ 1: using 30`,
-      `mmn: on=fail in ${rc} takes always or failure: using always`,
+      `mmn: on=sometimes in ${rc} takes begin, end, fail, requeue, time-limit-50, time-limit-80, time-limit-90, never-runs, array-digest, array-tasks, or always, failure, all, none: not "sometimes": using always`,
       `mmn: tail=-1 in ${rc} must be a number ≥ 0: using 10`,
     ]);
     expect(r.stderr).not.toContain("--interval");

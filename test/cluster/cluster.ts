@@ -21,6 +21,8 @@ if (skipReason) console.log(`cluster tests skipped: ${skipReason}`);
 export function useCluster(
   use: (cluster: Cluster, server: TestServer) => void,
   proctrack: Proctrack = PROCTRACK,
+  mailProg?: string,
+  users?: ReadonlyArray<{ name: string; uid: number }>,
 ): void {
   if (skipReason) return;
   let cluster: Cluster | undefined;
@@ -28,7 +30,10 @@ export function useCluster(
   beforeAll(async () => {
     if (!existsSync(join(DIST, "mmn")))
       throw new Error("dist/mmn is missing: run `bun run build` first (bun run test:cluster does)");
-    [cluster, server] = await Promise.all([startCluster({ killWait: KILL_WAIT, proctrack }), startTestServer()]);
+    [cluster, server] = await Promise.all([
+      startCluster({ killWait: KILL_WAIT, proctrack, mailProg, users }),
+      startTestServer(),
+    ]);
     use(cluster, server);
   }, 60_000);
   afterAll(async () => {

@@ -15,6 +15,8 @@ export interface ConfOptions {
   mungeSocket: string;
   /** Seconds between SIGTERM and SIGKILL at scancel and the time limit. */
   killWait: number;
+  /** The program slurmctld runs for --mail-type's events; none by default. */
+  mailProg?: string | undefined;
 }
 
 export const PARTITION = "mmn";
@@ -36,7 +38,7 @@ export function slurmConf(o: ConfOptions): string {
     `SlurmdPidFile=${o.dir}/slurmd.pid`,
     `SlurmctldLogFile=${o.dir}/slurmctld.log`,
     `SlurmdLogFile=${o.dir}/slurmd.log`,
-    "MailProg=/bin/true",
+    `MailProg=${o.mailProg ?? "/bin/true"}`,
     `ProctrackType=proctrack/${o.proctrack}`,
     o.proctrack === "cgroup" ? "TaskPlugin=task/cgroup" : "TaskPlugin=task/none",
     "JobAcctGatherType=jobacct_gather/none",

@@ -1,7 +1,7 @@
 // A private single-node Slurm for tests: munged, slurmctld and slurmd in the foreground,
 // children of the test process, with config, state, sockets and logs in one temporary
 // directory. Needs root (see prerequisites.ts).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,8 @@ export interface Cluster {
   env: Record<string, string>;
   /** `sbatch --parsable ARGS` with the script on stdin; the job id. */
   submit(script: string, args: string[]): Promise<string>;
+  /** The same as one of `users` (root's `sbatch --uid`): the job is that user's. */
+  submitAs(user: string, script: string, args: string[]): Promise<string>;
   /** The job's records from scontrol: one per array task, started or not. */
   jobs(jobId: string): Promise<JobRecord[]>;
   /** Polls until every record of the job is in one of `states`; a job that ends in another state fails. */
@@ -45,7 +47,13 @@ export function chooseProctrack(): Proctrack {
   return existsSync(join(FREEZER, "cgroup.procs")) ? "cgroup" : "linuxproc";
 }
 
-export async function startCluster(opts: { killWait: number; proctrack: Proctrack }): Promise<Cluster> {
+export async function startCluster(opts: {
+  killWait: number;
+  proctrack: Proctrack;
+  mailProg?: string | undefined;
+  /** Users that exist for this cluster alone (uid = gid): /etc/passwd and /etc/group seen with them by its daemons and sbatch, in a mount namespace of their own. */
+  users?: ReadonlyArray<{ name: string; uid: number }> | undefined;
+}): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), "mmn-slurm-"));
   mkdirSync(join(dir, "state"));
   mkdirSync(join(dir, "spool"));
@@ -60,9 +68,12 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
   };
   process.once("exit", killAll);
 
+  const withUsers = usersView(dir, opts.users);
+  // Their jobs' steps reach the batch script in the spool: the directory is passed through, not listed.
+  if (opts.users?.length) chmodSync(dir, 0o711);
   const daemon = (name: string, args: string[]) => {
     const out = Bun.file(join(dir, `${name}.out`));
-    daemons.push(Bun.spawn([program(name), ...args], { env, stdin: "ignore", stdout: out, stderr: out }));
+    daemons.push(Bun.spawn(withUsers([program(name), ...args]), { env, stdin: "ignore", stdout: out, stderr: out }));
   };
   const failure = (what: string) => {
     const logs = ["munged.out", "slurmctld.out", "slurmd.out"].map((f) => `--- ${f}\n${tailOf(join(dir, f))}`);
@@ -97,7 +108,17 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
     writeFileSync(join(dir, "cgroup.conf"), cgroupConf());
     writeFileSync(
       conf,
-      slurmConf({ dir, node, proctrack, host, ctldPort, slurmdPort, mungeSocket: socket, killWait: opts.killWait }),
+      slurmConf({
+        dir,
+        node,
+        proctrack,
+        host,
+        ctldPort,
+        slurmdPort,
+        mungeSocket: socket,
+        killWait: opts.killWait,
+        mailProg: opts.mailProg,
+      }),
     );
     daemon("slurmctld", ["-D", "-f", conf]);
     daemon("slurmd", ["-D", "-f", conf, "-N", node]);
@@ -113,6 +134,11 @@ export async function startCluster(opts: { killWait: number; proctrack: Proctrac
     env,
     async submit(script, args) {
       const r = await command(env, ["sbatch", "--parsable", ...args], false, script);
+      return r.stdout.trim().split(";")[0]!;
+    },
+    async submitAs(user, script, args) {
+      const argv = withUsers(["sbatch", "--parsable", `--uid=${user}`, `--gid=${user}`, ...args]);
+      const r = await command(env, argv, false, script);
       return r.stdout.trim().split(";")[0]!;
     },
     async jobs(jobId) {
@@ -213,4 +239,22 @@ function removeCgroup(path: string): void {
   } catch {
     // Missing, or a process still in it: nothing of ours to clean.
   }
+}
+
+/**
+ * A program run where `users` exist: /etc/passwd and /etc/group bound over by copies with them
+ * added, in a mount namespace of its own (the machine's files untouched). The program is exec'd:
+ * its pid is the one spawned, for the signals.
+ */
+function usersView(dir: string, users: ReadonlyArray<{ name: string; uid: number }> | undefined) {
+  if (!users?.length) return (argv: string[]) => argv;
+  const passwd = join(dir, "passwd");
+  const group = join(dir, "group");
+  writeFileSync(
+    passwd,
+    readFileSync("/etc/passwd", "utf8") + users.map((u) => `${u.name}:x:${u.uid}:${u.uid}::/tmp:/bin/sh\n`).join(""),
+  );
+  writeFileSync(group, readFileSync("/etc/group", "utf8") + users.map((u) => `${u.name}:x:${u.uid}:\n`).join(""));
+  const script = 'p=$1; g=$2; shift 2; mount --bind "$p" /etc/passwd && mount --bind "$g" /etc/group && exec "$@"';
+  return (argv: string[]) => ["unshare", "-m", "sh", "-c", script, "sh", passwd, group, ...argv];
 }

@@ -30,8 +30,11 @@ describe("settings", () => {
     expect(parseSetting("tail", "12.7")).toEqual({ value: 12 });
     expect(parseSetting("tail", "1001")).toEqual({ error: "must be at most 1000 (more do not fit in one post)" });
     expect(parseSetting("tail", "")).toEqual({ error: "must be a number ≥ 0" });
-    expect(parseSetting("on", "failure")).toEqual({ value: "failure" });
-    expect(parseSetting("on", "never")).toEqual({ error: "takes always or failure" });
+    expect(parseSetting("on", "failure")).toMatchObject({ value: { text: "failure" } });
+    expect(parseSetting("on", "end,nevr-runs")).toEqual({
+      error:
+        'takes begin, end, fail, requeue, time-limit-50, time-limit-80, time-limit-90, never-runs, array-digest, array-tasks, or always, failure, all, none: not "nevr-runs" (did you mean never-runs?)',
+    });
   });
 
   test("a bad flag is refused; a bad configured value is a warning naming the file, and the default", () => {

@@ -13,6 +13,7 @@ import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
 import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
+import { type Policy, postsEarly, pushes } from "../../policy/policy.ts";
 import { OnceWarning } from "../report/once-warning.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
@@ -25,7 +26,8 @@ export interface ArrayReporterOptions {
   recipient: Recipient;
   array: ArrayTask;
   state: ArrayState;
-  on: "always" | "failure";
+  /** The events that notify (--on): the tasks' ends, the array's. */
+  policy: Policy;
   intervalMs: number;
   /** How long the first of several ends waits for the others, to tell them in one reply. */
   gatherMs: number;
@@ -64,7 +66,7 @@ export class ArrayReporter implements RunReporter {
   tick(state: RunState): void {
     if (!this.#started) {
       this.#started = this.#record(state)
-        .then(() => (this.options.on === "always" ? this.#ensureBoard() : undefined))
+        .then(() => (postsEarly(this.options.policy) ? this.#ensureBoard() : undefined))
         .then(() => this.#maybeEdit())
         .catch((error: unknown) => this.#failed(error));
       return;
@@ -121,7 +123,9 @@ export class ArrayReporter implements RunReporter {
       const told = await state.announced();
       const untold = this.#untold(records, told);
       const now = board(array, records);
-      if (now.done) return await this.#tellDone(records, untold, deadline);
+      // The array's end carries every failure no reply told yet (all of them, for the digest).
+      const failures = records.filter((r) => r.phase !== "running" && r.phase !== "succeeded" && !told.has(r.task));
+      if (now.done) return await this.#tellDone(records, failures, untold, deadline);
       if (untold.length === 0) return await this.#applyCounts(now.running === 0, deadline);
       await this.#edit(await state.claimEditNow(deadline), records);
       await this.#reply(endsMessage(untold, this.options.name ?? "the array"), untold);
@@ -132,25 +136,40 @@ export class ArrayReporter implements RunReporter {
   }
 
   /** The board turns green or red, and one reply says so, with the failures not told yet. */
-  async #tellDone(records: TaskRecord[], untold: TaskRecord[], deadline: number): Promise<void> {
+  async #tellDone(
+    records: TaskRecord[],
+    failures: TaskRecord[],
+    untold: TaskRecord[],
+    deadline: number,
+  ): Promise<void> {
     const { state, array, name } = this.options;
     // From now on no task's periodic edit may draw over the final board.
     await state.markDone();
     const final = board(array, records);
-    if (this.options.on === "failure" && final.failed.length === 0) return await state.clearSpent();
+    const push = pushes(this.options.policy, { kind: "end", failed: final.failed.length > 0, array: "whole" });
+    if (!push && !untold.length && !this.#board && !postsEarly(this.options.policy)) return await state.clearSpent();
     const hook = await this.#ensureBoard(records);
     await this.#edit(await state.claimEditNow(deadline), records);
     await state.clearSpent();
-    await this.#reply(boardHeadline(array, final, name), untold, hook);
+    if (push) await this.#reply(boardHeadline(array, final, name), failures, hook);
+    // No push for the whole array (--on array-tasks): the last tasks' own ends still are.
+    else if (untold.length) await this.#reply(endsMessage(untold, name ?? "the array"), untold, hook);
   }
 
+  /** The ends the policy pushes that no reply told yet. */
   #untold(records: TaskRecord[], told: Set<string>): TaskRecord[] {
-    return records.filter((r) => r.phase !== "running" && r.phase !== "succeeded" && !told.has(r.task));
+    const { policy } = this.options;
+    return records.filter(
+      (r) =>
+        r.phase !== "running" &&
+        !told.has(r.task) &&
+        pushes(policy, { kind: "end", failed: r.phase !== "succeeded", array: "task" }),
+    );
   }
 
   /** Counts only: at the interval, or now when this was the last task running. */
   async #applyCounts(now: boolean, deadline: number): Promise<void> {
-    if (!this.#board && this.options.on === "always") await this.#ensureBoard();
+    if (!this.#board && postsEarly(this.options.policy)) await this.#ensureBoard();
     if (!this.#board) return;
     const release = now ? await this.options.state.claimEditNow(deadline) : undefined;
     if (release) await this.#edit(release);
@@ -215,7 +234,7 @@ export class ArrayReporter implements RunReporter {
    * whole array), and for a watch of the array, which then posts no board of its own.
    */
   async #leaveForRelay(hook: MessageHook): Promise<void> {
-    const { array, state, mention, name, on, notify } = this.options;
+    const { array, state, mention, name, policy, notify } = this.options;
     if (!array.scheduler) return;
     const thread = { postId: hook.postId, channelId: hook.channelId, server: notify.serverUrl };
     const key = threadKey(array.scheduler, array.arrayId, { array: true });
@@ -230,7 +249,7 @@ export class ArrayReporter implements RunReporter {
         ...(array.count !== undefined ? { count: array.count } : {}),
         ...(name !== undefined ? { name } : {}),
         ...(mention ? { mention } : {}),
-        on,
+        on: policy.text,
         postId: hook.postId,
         channelId: hook.channelId,
         server: notify.serverUrl,
@@ -241,7 +260,7 @@ export class ArrayReporter implements RunReporter {
 
   /** At most one edit per interval for the whole array, by whichever task asks first. */
   async #maybeEdit(): Promise<void> {
-    if (!this.#board && this.options.on === "always") await this.#ensureBoard();
+    if (!this.#board && postsEarly(this.options.policy)) await this.#ensureBoard();
     if (!this.#board) return;
     await this.#edit(await this.options.state.claimEdit(this.options.intervalMs));
   }

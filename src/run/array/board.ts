@@ -107,13 +107,14 @@ export function boardProps(array: ArrayTask, b: Board, name?: string): Record<st
   };
 }
 
-/** Failures told together in one reply: one task as its own line, several as a list. */
+/** Ends told together in one reply (failures; every end under --on array-tasks,end): one task as its own line, several as a list. */
 export function endsMessage(ended: readonly TaskRecord[], name: string): string {
   const [only] = ended;
+  const icon = ended.every((r) => r.phase === "succeeded") ? "✅" : "❌";
   if (ended.length === 1 && only)
-    return `❌ task ${literal(only.task)} of ${name} ${only.outcome ?? "failed"} on ${literal(only.host)}`;
+    return `${icon} task ${literal(only.task)} of ${name} ${only.outcome ?? "failed"} on ${literal(only.host)}`;
   const sorted = [...ended].sort((a, b) => Number(a.task) - Number(b.task) || a.task.localeCompare(b.task));
   const shown = sorted.slice(0, 10).map((r) => `${literal(r.task)}: ${r.outcome ?? "failed"}`);
   const more = sorted.length > shown.length ? `; and ${sorted.length - shown.length} more` : "";
-  return `❌ ${ended.length} tasks of ${name} ended: ${shown.join("; ")}${more}`;
+  return `${icon} ${ended.length} tasks of ${name} ended: ${shown.join("; ")}${more}`;
 }

@@ -5,11 +5,13 @@
  * directory does not grow with the array, and when the array is done only a `done` mark stays.
  * Writes are atomic (a temp file and a rename), reads bounded, a broken file skipped.
  */
+
 import { writeFileAtomic } from "../../base/atomic.ts";
 import { fs, joinPath, parentDir } from "../../base/disk.ts";
 import { isId } from "../../base/ids.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../../base/read-file.ts";
 import { breakIfStale, lockFile, type Release } from "../../hooks/hook-lock.ts";
+import { parsePolicy } from "../../policy/policy.ts";
 import type { Phase } from "../report/render.ts";
 
 export interface TaskRecord {
@@ -217,7 +219,8 @@ export interface BoardPost {
   count?: number;
   name?: string;
   mention?: string;
-  on: "always" | "failure";
+  /** The policy's words (--on), as the tasks were given them. */
+  on: string;
   postId: string;
   channelId: string;
   server: string;
@@ -228,7 +231,8 @@ function parseBoardPost(value: unknown): BoardPost | undefined {
   const post = value as Partial<BoardPost>;
   const word = (text: unknown) => typeof text === "string" && /^[\w.-]{1,64}$/.test(text);
   if (!word(post.scheduler) || !word(post.arrayId) || !isId(post.postId) || !isId(post.channelId)) return undefined;
-  if (typeof post.server !== "string" || (post.on !== "always" && post.on !== "failure")) return undefined;
+  if (typeof post.server !== "string" || typeof post.on !== "string" || "error" in parsePolicy(post.on))
+    return undefined;
   if (post.count !== undefined && !(Number.isInteger(post.count) && post.count > 0)) return undefined;
   if (post.name !== undefined && typeof post.name !== "string") return undefined;
   if (post.mention !== undefined && !word(post.mention)) return undefined;

@@ -35,7 +35,9 @@ export interface Resources {
 export interface WatchOptions {
   job: JobContext | undefined;
   env?: Env;
-  /** The time limit is near: said once, at 90 % of it, with the time left. */
+  /** The percentages of the time limit said (--on time-limit-50/80/90), in order. */
+  warnAt: ReadonlyArray<50 | 80 | 90>;
+  /** The time limit is near: said once at each of `warnAt`, with the time left. */
   onLimitNear: (leftMs: number) => void;
   /** The scheduler explained a stopping signal while the command still runs: worth an edit now. */
   onNews: () => void;
@@ -47,7 +49,6 @@ const STOPPING = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 const WARNING = new Set(["SIGUSR1", "SIGUSR2"]);
 /** How long the scheduler may take to say why a SIGTERM came, counted from the signal: within the 2.5 s the end has after it. */
 const STATE_WAIT_MS = 2000;
-const WARN_AT = 0.9;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LATE_WARNING_MS = 1000;
 /** Samples of the command's tree soon after the start, besides the ticks. */
@@ -63,7 +64,7 @@ export class JobWatch {
   readonly #gpu: GpuMeter | undefined;
   readonly #restartsAtStart: number;
   #limit: TimeLimit | undefined;
-  #warning: ReturnType<typeof setTimeout> | undefined;
+  readonly #warnings = new Map<number, ReturnType<typeof setTimeout>>();
   #stop: Received | undefined;
   #warned: { signal: string; at: number } | undefined;
   #asking: Promise<void> | undefined;
@@ -103,19 +104,31 @@ export class JobWatch {
       this.#options.debug?.(`time limit: ${limit ? describeLimit(limit) : "not known"} (${elapsed(asked)})`);
       if (!limit || this.#ended) return;
       this.#limit = limit;
-      this.#scheduleWarning(limit);
+      this.#scheduleWarnings(limit);
     });
   }
 
-  #scheduleWarning(limit: TimeLimit, first = true): void {
+  /** Each percentage still ahead; of those already past at the start, only the last is said. */
+  #scheduleWarnings(limit: TimeLimit): void {
+    if (!limit.limitMs) return;
+    const at = (percent: number) => limit.endsAt - (1 - percent / 100) * limit.limitMs!;
+    const past = this.#options.warnAt.filter((p) => at(p) <= Date.now());
+    for (const percent of this.#options.warnAt)
+      if (at(percent) > Date.now() || percent === past.at(-1)) this.#scheduleWarning(limit, percent);
+  }
+
+  #scheduleWarning(limit: TimeLimit, percent: number, first = true): void {
     if (!limit.limitMs || this.#ended) return;
-    const at = limit.endsAt - (1 - WARN_AT) * limit.limitMs;
-    // Started already past 90 % (a late step of a batch script): said a moment after the start, once the status is out.
+    const at = limit.endsAt - (1 - percent / 100) * limit.limitMs;
+    // Started already past it (a late step of a batch script): said a moment after the start, once the status is out.
     const wait = first ? Math.max(at - Date.now(), LATE_WARNING_MS) : at - Date.now();
     if (limit.endsAt <= Date.now()) return;
     if (wait <= 0) return this.#options.onLimitNear(Math.max(0, limit.endsAt - Date.now()));
     // A timer takes at most 2^31 - 1 ms (24.8 days); a longer limit is waited for in steps.
-    this.#warning = setTimeout(() => this.#scheduleWarning(limit, false), Math.min(wait, MAX_TIMER_MS));
+    this.#warnings.set(
+      percent,
+      setTimeout(() => this.#scheduleWarning(limit, percent, false), Math.min(wait, MAX_TIMER_MS)),
+    );
   }
 
   /** At each tick: a few small reads, and nvidia-smi started in the background. */
@@ -194,7 +207,7 @@ export class JobWatch {
    */
   async end(result: ChildResult, waitMs: number): Promise<{ cause?: Cause; resources: Resources }> {
     this.#ended = true;
-    clearTimeout(this.#warning);
+    for (const timer of this.#warnings.values()) clearTimeout(timer);
     this.#suspension.stop();
     // proctrack/linuxproc signals every process of the job: the command may die of it before our own handler runs.
     if (!this.#stop && result.signal === "SIGTERM" && this.#options.job) {
@@ -216,7 +229,7 @@ export class JobWatch {
   /** Stops the timers: nothing of ours keeps the process alive. */
   stop(): void {
     this.#ended = true;
-    clearTimeout(this.#warning);
+    for (const timer of this.#warnings.values()) clearTimeout(timer);
     this.#suspension.stop();
   }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../base/errors.ts";
 import { deadlineIn } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
 import { type Delivery, PAUSE_MS, passing, persist, undelivered } from "./delivery.ts";
@@ -26,6 +27,8 @@ export class FinalDelivery {
   readonly #replyKey = `mmn:${crypto.randomUUID()}`;
   /** The final state's reply, when the status post may no longer be edited: made once too. */
   readonly #stateKey = `mmn:${crypto.randomUUID()}`;
+  /** What the end owes: a reply that notifies, or (the policy pushes nothing at this end) the final edit alone. */
+  #owed: "reply" | "edit" = "reply";
 
   constructor(
     private readonly post: StatusPost,
@@ -48,8 +51,11 @@ export class FinalDelivery {
     reply: FinalReply,
     deadline: number,
     live: Promise<boolean> | undefined,
+    unsaid: readonly string[] = [],
     silenced = false,
   ) {
+    // Silenced from the phone (🔕), or an end the policy does not push: the status post alone tells it.
+    this.#owed = reply.quiet || silenced ? "edit" : "reply";
     this.post.ending(this.#end(deadline));
     this.#budgetSeconds = Math.round(Math.max(0, deadline - Date.now()) / 100) / 10;
     const message = statusMessage(state);
@@ -66,9 +72,13 @@ export class FinalDelivery {
     }
     // The end's time for a server that does not answer counts from here, where the reply starts.
     this.post.ending(this.#end(deadline));
+    // The start's reply (--on begin) of a command that ended before its status post was out: before the end's.
+    for (const message of unsaid)
+      await this.post
+        .send(message, { rootId: replyRoot(this.post.current!), deadline: this.#end(deadline) })
+        .catch((error: unknown) => this.options.debug(`the start's reply was not sent: ${errorMessage(error)}`));
     await Promise.all([
-      // Silenced from the phone (🔕): the status post alone tells the end, and nothing is missing.
-      silenced ? (this.#reply = { state: "sent" }) : this.#sendReply(reply, state, deadline),
+      this.#owed === "edit" ? undefined : this.#sendReply(reply, state, deadline),
       this.#finalEdit(state, message, live, deadline),
       this.post.restyleFormer(state),
     ]);
@@ -83,16 +93,21 @@ export class FinalDelivery {
     });
   }
 
-  /** Whether the reply that notifies arrived: the run's final word is out. */
+  /** Whether the reply that notifies arrived (or, with none asked for, the final edit): the run's final word is out. */
   get replied(): boolean {
-    return this.#reply.state === "sent";
+    return this.#told.state === "sent";
+  }
+
+  /** The reply, or with none owed the final edit, which then tells the end alone. */
+  get #told(): Delivery {
+    return this.#owed === "edit" ? this.#final : this.#reply;
   }
 
   /** What to say when the end's deadline passed with requests still on their way. */
   abandoned(seconds: number): string | undefined {
     if (this.#line === "said") return undefined;
     this.#line = "said";
-    return undelivered({ reply: this.#reply, final: this.#final, missing: this.#missing, seconds, late: true });
+    return undelivered({ reply: this.#told, final: this.#final, missing: this.#missing, seconds, late: true });
   }
 
   /** Said even after the live warning: nothing else tells that the end was not, or not all, delivered. */
@@ -100,7 +115,7 @@ export class FinalDelivery {
     if (this.#line === "said") return;
     this.#line = "said";
     const line = undelivered({
-      reply: this.#reply,
+      reply: this.#told,
       final: this.#final,
       missing: this.#missing,
       seconds: this.#budgetSeconds,

@@ -8,6 +8,8 @@ import { finalReply, type RunState } from "./render.ts";
 import type { RunReporter } from "./run-reporter.ts";
 
 export interface EndOptions {
+  /** The policy does not push this end: the status post is edited, and no reply is made. */
+  quiet: boolean;
   command: string[];
   id: string;
   title?: string | undefined;
@@ -75,6 +77,7 @@ export async function finish(
   const shrink = (size: number) => ({ ...log!, offset: log!.offset + log!.size - size, size });
   const files = [...(chart ? [chart.file] : []), ...(made?.files ?? [])];
   const attachments = files.length ? { attachments: files } : {};
+  if (options.quiet) Object.assign(attachments, { quiet: true });
   try {
     await reporter.finish(final, { text, ...(log && log.size > 0 ? { log } : {}), shrink, ...attachments }, deadline);
   } finally {

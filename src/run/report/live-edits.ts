@@ -23,6 +23,8 @@ type Live =
 export class LiveEdits {
   #live: Live = { name: "idle" };
   #lastVersion: string | undefined;
+  /** Replies asked for before the status post was out (the start's): sent once it is. */
+  readonly #waiting: string[] = [];
   readonly #trouble: OnceWarning;
   /** Undefined: every tick may edit (an array's board paces itself). */
   readonly #pace: EditPace | undefined;
@@ -51,6 +53,7 @@ export class LiveEdits {
       .then(() => {
         this.#lastVersion = version;
         this.#pace?.went();
+        for (const message of this.#waiting.splice(0)) this.say(message);
         if (this.post.queued) this.#kept(posted ? "update the status message" : "post the status message");
         return true;
       })
@@ -88,12 +91,21 @@ export class LiveEdits {
 
   /**
    * A reply in the status post's thread, which notifies (the time limit is near): sent once,
-   * its failure one warning like a tick's. Not before the status post is out, nor after the end began.
+   * its failure one warning like a tick's. Once the status post is out, not after the end began.
    */
   say(message: string): void {
     const root = this.post.current;
-    if (this.#live.name === "ending" || !root) return;
+    if (this.#live.name === "ending") return;
+    if (!root) {
+      this.#waiting.push(message);
+      return;
+    }
     this.post.send(message, { rootId: replyRoot(root) }).catch((error: unknown) => this.#failed(error, "post a reply"));
+  }
+
+  /** The replies asked for that the status post was not out for yet: the end sends them before its own. */
+  unsaid(): string[] {
+    return this.#waiting.splice(0);
   }
 
   /** The end begins: no more live edits. Returns the one still on its way, resolving to whether it went through. */

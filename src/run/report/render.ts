@@ -253,3 +253,11 @@ export function limitWarning(state: RunState, leftMs: number): string {
   const limit = state.timeLimit ? ` of its time limit of ${state.timeLimit}` : " before its time limit";
   return `⏰ **${runName(state)}**${restartWords(state.job, state.restart?.after)} has ${formatDuration(leftMs)} left${limit} on ${literal(state.host)}`;
 }
+
+/** The start, as a reply that notifies (--on begin; --on requeue for a requeued job's new start). */
+export function startNotice(state: RunState, requeued: boolean): string {
+  const name = `**${runName(state)}**${restartWords(state.job, state.restart?.after)}`;
+  return requeued
+    ? `🔁 ${name} was requeued and starts again on ${literal(state.host)}`
+    : `▶️ ${name} started on ${literal(state.host)}`;
+}

@@ -55,7 +55,8 @@ export class Reporter implements RunReporter {
 
   /** From here on the end alone edits; it does not wait for the live edit still on its way. */
   async finish(state: RunState, reply: FinalReply, deadline: number): Promise<void> {
-    await this.#end.deliver(state, reply, deadline, this.#live.end(), this.#replies === "off");
+    const live = this.#live.end();
+    await this.#end.deliver(state, reply, deadline, live, this.#live.unsaid(), this.#replies === "off");
     if (this.#end.replied) await this.options.registration?.retire();
     // Once the reply is out: a server that did not take it will not take this either.
     if (this.#end.replied && isUrgent(state, this.options.urgent))

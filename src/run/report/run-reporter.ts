@@ -12,6 +12,8 @@ export interface FinalReply {
   shrink: (size: number) => LogFile;
   /** What --attach found: on the reply after the log, the rest of them in its thread. */
   attachments?: FileInput[];
+  /** No reply: the policy (--on) does not push this end; the status post alone shows it. */
+  quiet?: true;
 }
 
 /** What the wrapper tells as the run goes: the run's own status post, or an array's board. */

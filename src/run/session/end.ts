@@ -1,4 +1,5 @@
 import { formatBytes } from "../../base/bytes.ts";
+import { postsEarly, pushes } from "../../policy/policy.ts";
 import { causeStopsRun } from "../../scheduler/cause.ts";
 import type { ChildResult } from "../process/child.ts";
 import { type EndOptions, finish } from "../report/finish.ts";
@@ -36,11 +37,17 @@ export async function end(session: Session, running: Running, result: ChildResul
     resources,
   };
 
-  const everyEnd = options.report.on === "always" || reporter?.reportsEveryEnd;
+  const everyEnd = postsEarly(options.report.on) || reporter?.reportsEveryEnd;
   if (!reporter || (!everyEnd && final.phase === "succeeded")) return;
   const left = Math.max(0, budget - (session.progress.clock.now().getTime() - endedAt.getTime()));
   const deadline = new Promise<"late">((resolve) => setTimeout(resolve, left, "late").unref());
-  const work = finish(reporter, final, endOptions(session, logLoss), running.maxFileSize, Date.now() + left);
+  const work = finish(
+    reporter,
+    final,
+    endOptions(session, logLoss, final.phase !== "succeeded"),
+    running.maxFileSize,
+    Date.now() + left,
+  );
   if ((await Promise.race([work, deadline])) === "late") {
     // Still on its way: a failure after we gave up is no news.
     work.catch(() => {});
@@ -49,9 +56,10 @@ export async function end(session: Session, running: Running, result: ChildResul
   }
 }
 
-function endOptions({ options, kept }: Session, logLoss: EndOptions["logLoss"]): EndOptions {
+function endOptions({ options, kept }: Session, logLoss: EndOptions["logLoss"], failed: boolean): EndOptions {
   const { title, hideCommand, mention, attach } = options.report;
   return {
+    quiet: !pushes(options.report.on, { kind: "end", failed }),
     command: options.command,
     id: options.id,
     title,

@@ -1,6 +1,7 @@
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
+import type { Policy } from "../../policy/policy.ts";
 import type { ArrayTask } from "../array/array.ts";
 import type { LineEnd } from "../process/lineend.ts";
 import type { SignalRelay } from "../process/signals.ts";
@@ -28,7 +29,8 @@ interface ReportChoices {
   array?: ArrayTask;
   /** The id of the thread the run posts in (--thread). */
   thread?: string;
-  on: "always" | "failure";
+  /** The events that notify (--on). */
+  on: Policy;
   /** Which ends also get an urgent root post (default: a failure). */
   urgent?: UrgentChoice;
   /** Put `@name` in the final reply. */

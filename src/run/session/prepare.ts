@@ -1,5 +1,6 @@
 import { joinPath } from "../../base/disk.ts";
 import { defaultHookDir } from "../../hooks/hooks.ts";
+import { limitWarnings, postsEarly } from "../../policy/policy.ts";
 import { ancestry } from "../../scheduler/ancestry.ts";
 import { jobContext, mainProcess } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
@@ -32,11 +33,12 @@ export function prepare(options: WrapOptions): Session {
   const kept = keepLog(options.io, options.id, options.warn);
   const tail = new TailBuffer({ lines: options.report.tailLines });
   const reporter = createReporter(options);
-  const live = reporter && options.report.on === "always" ? reporter : undefined;
+  const live = reporter && postsEarly(options.report.on) ? reporter : undefined;
   const job = jobContext();
   const warning = job && mainProcess(process.env, ancestry()) === "not-main" ? NOT_MAIN : undefined;
   if (warning) options.warn(warning);
-  const progress = new RunProgress({ options, tail, job, live, ...(warning ? { warning } : {}) });
+  const warnAt = limitWarnings(options.report.on);
+  const progress = new RunProgress({ options, tail, job, live, warnAt, ...(warning ? { warning } : {}) });
   return { options, kept, tail, progress, reporter, live };
 }
 
@@ -60,7 +62,7 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
     recipient,
     array,
     state: new ArrayState(joinPath(defaultHookDir(), ".arrays", array.boardId)),
-    on,
+    policy: on,
     intervalMs: options.timing.intervalMs,
     gatherMs: options.timing.arrayGatherMs,
     unansweredMs,

@@ -19,6 +19,8 @@ export interface ProgressOptions {
   job: JobContext | undefined;
   /** The reporter of live edits: none under --on failure, or without notifications. */
   live: RunReporter | undefined;
+  /** The time limit's percentages that are warned of (--on time-limit-50/80/90). */
+  warnAt: ReadonlyArray<50 | 80 | 90>;
   /** Said on the card from the start: mmn will not be able to report the end (see prepare.ts). */
   warning?: string;
 }
@@ -43,9 +45,10 @@ export class RunProgress {
   #stoppedBy: string | undefined;
 
   constructor(private readonly progress: ProgressOptions) {
-    const { job, live, options } = progress;
+    const { job, live, options, warnAt } = progress;
     this.watch = new JobWatch({
       job,
+      warnAt,
       // An array's task warns no one of its own: the board is the array's one message.
       onLimitNear: (leftMs) => live?.say?.(limitWarning(this.state("running"), leftMs)),
       onNews: () => {
