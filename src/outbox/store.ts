@@ -85,15 +85,18 @@ export class Outbox {
   }
 
   /**
-   * The chains with an entry claimed by someone, and the claims whose claimer is gone: a
+   * The chains with an entry claimed by someone (and by whom, `host@pid`), and the claims whose claimer is gone: a
    * process of this host that is no more, or any claim older than the lease (a node that died).
    */
-  async claims(host: string): Promise<{ chains: Set<string>; stale: string[] }> {
+  async claims(
+    host: string,
+  ): Promise<{ chains: Set<string>; stale: string[]; by: Map<string, Listed & { claimer: string }> }> {
     const disk = await fs();
     const dir = joinPath(this.dir(host), "claimed");
     const names = await disk.readdir(dir).catch(() => [] as string[]);
     const chains = new Set<string>();
     const stale: string[] = [];
+    const by = new Map<string, Listed & { claimer: string }>();
     for (const name of names) {
       const [entry = "", claimer = ""] = name.split("~");
       const [claimHost, pid] = claimer.split("@");
@@ -101,9 +104,13 @@ export class Outbox {
       const claimedAt = (await disk.lstat(joinPath(dir, name)).catch(() => undefined))?.mtimeMs ?? Date.now();
       const dead = claimHost === this.host && pid && !alive(Number(pid));
       if (dead || Date.now() - claimedAt > CLAIM_LEASE_MS) stale.push(name);
-      else chains.add(parseName(host, entry)?.chain ?? "");
+      else {
+        const listed = parseName(host, entry);
+        chains.add(listed?.chain ?? "");
+        if (listed && !by.has(listed.chain)) by.set(listed.chain, { ...listed, claimer });
+      }
     }
-    return { chains, stale };
+    return { chains, stale, by };
   }
 
   /** Puts back a claim whose claimer died: its post may have been made, and is looked up before it is sent again. */
