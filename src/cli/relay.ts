@@ -7,9 +7,9 @@ import { tellNeverRun } from "../relay/never-run.ts";
 import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
 import { closeArrays } from "../run/index.ts";
+import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
-import { jsonFlag } from "./_shared.ts";
 import { relayStatus } from "./relay-status.ts";
 import { print, ui } from "./ui.ts";
 

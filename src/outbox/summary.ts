@@ -1,5 +1,5 @@
-import { readStateFile } from "../base/read-file.ts";
 import { printable } from "../base/printable.ts";
+import { readStateFile } from "../base/read-file.ts";
 import { parseEntry } from "./entry.ts";
 import type { Outbox } from "./store.ts";
 
