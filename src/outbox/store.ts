@@ -153,6 +153,26 @@ export class Outbox {
     }
   }
 
+  /**
+   * Whether an older entry of the listed one's post is still waiting or claimed by another
+   * deliverer, on any of these hosts: then the listed one must not go first. A deliverer's
+   * list is a moment old when it claims; another may have claimed the older one meanwhile.
+   */
+  async hasOlder(listed: Listed, hosts: readonly string[]): Promise<boolean> {
+    const disk = await fs();
+    const mine = `~${this.host}@${process.pid}`;
+    for (const host of hosts)
+      for (const sub of ["", "claimed"]) {
+        const names = await disk.readdir(joinPath(this.dir(host), sub)).catch(() => [] as string[]);
+        for (const name of names) {
+          if (sub && name.endsWith(mine)) continue;
+          const other = parseName(host, sub ? (name.split("~")[0] ?? "") : name);
+          if (other?.chain === listed.chain && other.name < listed.name) return true;
+        }
+      }
+    return false;
+  }
+
   /** Gives a claimed entry back, to be sent by a later delivery. */
   async unclaim(listed: Listed, path: string): Promise<void> {
     await (await fs()).rename(path, joinPath(this.dir(listed.host), listed.name));
