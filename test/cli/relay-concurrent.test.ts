@@ -1,9 +1,8 @@
 import { expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PostEntry } from "../../src/outbox/entry.ts";
-import { standIn } from "../../src/outbox/entry.ts";
 import { MMN, type Sandbox } from "../helpers/cli.ts";
+import { keepPosts } from "../helpers/kept-posts.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
@@ -21,34 +20,13 @@ useRunServer((s, b) => {
 const POSTS = 20;
 const REPLIES = 49;
 
-/** The outbox as nodes without a route leave it: each post with its replies, written as the store writes them. */
 function fillOutbox(): void {
-  const root = join(box.home, ".local/state/mmn/outbox");
-  let n = 0;
-  const start = Date.now() - 60_000;
-  for (const host of ["node1", "node2"]) mkdirSync(join(root, host, "claimed"), { recursive: true, mode: 0o700 });
-  for (let p = 0; p < POSTS; p++) {
-    // Half the posts from each of two hosts, their entries interleaved in time.
-    const host = p % 2 ? "node2" : "node1";
-    const ref = standIn();
-    for (let m = 0; m <= REPLIES; m++) {
-      const entry: PostEntry = {
-        v: 1,
-        kind: "post",
-        key: crypto.randomUUID(),
-        server: server.url,
-        createdAt: start,
-        ref: m ? standIn() : ref,
-        to: { user: "alice" },
-        ...(m ? { rootId: ref } : {}),
-        message: `post ${p} message ${m}`,
-        pendingPostId: `mmn:${crypto.randomUUID()}`,
-      };
-      const stamp = String(start + m * POSTS + p).padStart(14, "0");
-      const name = `${stamp}-4242-${String(n++).padStart(6, "0")}.${ref}.json`;
-      writeFileSync(join(root, host, name), JSON.stringify(entry), { mode: 0o600 });
-    }
-  }
+  keepPosts(join(box.home, ".local/state/mmn/outbox"), {
+    server: server.url,
+    posts: POSTS,
+    replies: REPLIES,
+    hosts: ["node1", "node2"],
+  });
 }
 
 const relay = () =>
