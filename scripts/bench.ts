@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
 import { benchArray } from "./bench/array.ts";
 import { cpuSeconds, median, peakRss, resident, spawnTimed, watchProcess } from "./bench/measure.ts";
+import { editCost, relayRate } from "./bench/outbox.ts";
 import { type Marks, meanPhases, PHASES, tracedMinimal, tracedRun } from "./bench/phases.ts";
 import { tickCost } from "./bench/tick.ts";
 
@@ -221,6 +222,27 @@ try {
     "a tick with the job's readings (target <= 2 ms)",
     `${tick.medianMs.toFixed(3)} ms (p99 ${tick.p99Ms.toFixed(3)} ms)`,
   );
+
+  // 6. The outbox: what it adds to a live edit, and how fast the relay empties it.
+  const edits = await editCost(server, quick ? 101 : 401, 1000);
+  console.log("a live edit (one PUT), in the process, against the test server");
+  row("direct", `${edits.direct.toFixed(3)} ms`);
+  row("through the outbox, empty (mmn run's client)", `${edits.outbox.toFixed(3)} ms`);
+  row("ratio outbox / direct", (edits.outbox / edits.direct).toFixed(2));
+  row(`through the outbox, ${edits.busyEntries} others' entries waiting`, `${edits.outboxBusy.toFixed(3)} ms`);
+  row("ratio busy outbox / direct", (edits.outboxBusy / edits.direct).toFixed(2));
+  const kept = quick ? 200 : 1000;
+  const free = await relayRate(MMN, kept);
+  console.log(`mmn relay --once over ${kept} kept messages (${kept / 10} posts, 9 replies each, two hosts)`);
+  row("no rate limit", `${(free.messages / free.seconds).toFixed(0)} messages/s (${free.seconds.toFixed(1)} s)`);
+  const limit = { perSecond: 10, burst: 100 };
+  const limited = await relayRate(MMN, quick ? 200 : 400, limit);
+  const ceiling = limit.perSecond + (limit.burst + 1) / limited.seconds;
+  row(
+    `rate limit ${limit.perSecond}/s, burst ${limit.burst} (${limited.messages} messages)`,
+    `${(limited.messages / limited.seconds).toFixed(1)} messages/s (${limited.seconds.toFixed(1)} s, ${limited.throttled} answers 429)`,
+  );
+  row("ratio to what the limit lets through", (limited.messages / limited.seconds / ceiling).toFixed(2));
 
   const idle = await sleeperWatch;
   await sleeper.exited;

@@ -1,7 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import { errnoText } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
-import { printable } from "../base/printable.ts";
 import type { Client } from "../client/client.ts";
 import { pickRecipient } from "../client/recipient.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
@@ -14,8 +13,10 @@ import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
 import { closeArrays, watcher } from "../run/index.ts";
 import { installedScheduler } from "../scheduler/schedulers.ts";
+import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
+import { relayStatus } from "./relay-status.ts";
 import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
 
@@ -33,24 +34,27 @@ export default defineCommand({
     },
     status: {
       type: "boolean",
-      description: "list the registered runs that still say running, and since when; ask no one",
+      description:
+        "what waits in the outbox (every host's: a line a post, how many messages, since when, whether a relay is delivering it) and the runs that still say running; asks no one",
     },
     watch: {
       type: "boolean",
       description:
         "also follow every job of yours as `mmn watch --all` does, each pass: one message per job, one thread with its run's (not with --once)",
     },
+    ...jsonFlag,
   },
   examples: `  mmn relay --once                        # one pass: cron, scrontab
   mmn relay --poll 60                     # for ever, a pass a minute: a user's systemd unit, tmux
-  mmn relay --status                      # what is registered, and since when
+  mmn relay --status                      # what is queued and registered, and since when
   mmn relay --watch --poll 30             # and every job of yours, wrapped or not, one message each
   crontab:   */5 * * * * mmn relay --once
   scrontab:  #SCRON --time=00:02:00
              */5 * * * * mmn relay --once`,
   async run({ flags }, ctx) {
     const registry = new RunRegistry();
-    if (flags.status) return status(registry);
+    if (flags.status) return relayStatus(registry, ctx.env, flags.json === true);
+    if (flags.json) throw new UsageError("--json is for mmn relay --status");
     const pollS = pollSeconds(flags.poll);
     if (flags.once && flags.poll !== undefined)
       throw new UsageError("--once makes one pass: --poll is for the relay that keeps going");
@@ -125,20 +129,6 @@ function pollSeconds(value: string | undefined): number {
   if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
     throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
   return seconds;
-}
-
-async function status(registry: RunRegistry): Promise<number> {
-  const runs = await registry.list();
-  if (!runs.length) {
-    ui.info(`no run says running (${registry.dir})`);
-    return 0;
-  }
-  for (const { record, since } of runs) {
-    const where = record.job ? `job ${record.job.jobId} on ${record.host}` : `pid ${record.pid} on ${record.host}`;
-    const name = printable(record.name || record.hookId, 200);
-    print(`${name}\t${where}\tsince ${new Date(Math.min(since, record.startedAt)).toISOString()}\n`);
-  }
-  return 0;
 }
 
 /** Every host's outbox delivered, as far as the server takes it now; what is left waits for the next pass. */

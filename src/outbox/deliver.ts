@@ -67,6 +67,11 @@ export async function deliverEntries(
       continue;
     }
     const { entry, path } = claimed;
+    if (await outbox.hasOlder(listed, hosts)) {
+      await outbox.unclaim(listed, path);
+      blocked.add(listed.chain);
+      continue;
+    }
     try {
       if (entry.server !== options.server || !(await send(direct, outbox, listed, entry, options.deadline))) {
         await outbox.unclaim(listed, path);

@@ -8,7 +8,8 @@ import { type DeliveryCounts, deliverEntries } from "./deliver.ts";
 
 export { isQueued } from "./courier.ts";
 export type { DeliveryCounts } from "./deliver.ts";
-export { Outbox } from "./store.ts";
+export { defaultOutboxDir, Outbox } from "./store.ts";
+export { queuedPosts } from "./summary.ts";
 
 /**
  * Delivers what is queued in the client's outbox, oldest first, one post's entries in order,

@@ -86,15 +86,18 @@ export class Outbox {
   }
 
   /**
-   * The chains with an entry claimed by someone, and the claims whose claimer is gone: a
+   * The chains with an entry claimed by someone (and by whom, `host@pid`), and the claims whose claimer is gone: a
    * process of this host that is no more, or any claim older than the lease (a node that died).
    */
-  async claims(host: string): Promise<{ chains: Set<string>; stale: string[] }> {
+  async claims(
+    host: string,
+  ): Promise<{ chains: Set<string>; stale: string[]; by: Map<string, Listed & { claimer: string }> }> {
     const disk = await fs();
     const dir = joinPath(this.dir(host), "claimed");
     const names = await disk.readdir(dir).catch(() => [] as string[]);
     const chains = new Set<string>();
     const stale: string[] = [];
+    const by = new Map<string, Listed & { claimer: string }>();
     for (const name of names) {
       const [entry = "", claimer = ""] = name.split("~");
       const [claimHost, pid] = claimer.split("@");
@@ -102,9 +105,13 @@ export class Outbox {
       const claimedAt = (await disk.lstat(joinPath(dir, name)).catch(() => undefined))?.mtimeMs ?? Date.now();
       const dead = claimHost === this.host && pid && !pidAlive(Number(pid));
       if (dead || Date.now() - claimedAt > CLAIM_LEASE_MS) stale.push(name);
-      else chains.add(parseName(host, entry)?.chain ?? "");
+      else {
+        const listed = parseName(host, entry);
+        chains.add(listed?.chain ?? "");
+        if (listed && !by.has(listed.chain)) by.set(listed.chain, { ...listed, claimer });
+      }
     }
-    return { chains, stale };
+    return { chains, stale, by };
   }
 
   /** Puts back a claim whose claimer died: its post may have been made, and is looked up before it is sent again. */
@@ -145,6 +152,26 @@ export class Outbox {
       await disk.rename(path, joinPath(dir, `${listed.name}.refused`)).catch(() => {});
       return undefined;
     }
+  }
+
+  /**
+   * Whether an older entry of the listed one's post is still waiting or claimed by another
+   * deliverer, on any of these hosts: then the listed one must not go first. A deliverer's
+   * list is a moment old when it claims; another may have claimed the older one meanwhile.
+   */
+  async hasOlder(listed: Listed, hosts: readonly string[]): Promise<boolean> {
+    const disk = await fs();
+    const mine = `~${this.host}@${process.pid}`;
+    for (const host of hosts)
+      for (const sub of ["", "claimed"]) {
+        const names = await disk.readdir(joinPath(this.dir(host), sub)).catch(() => [] as string[]);
+        for (const name of names) {
+          if (sub && name.endsWith(mine)) continue;
+          const other = parseName(host, sub ? (name.split("~")[0] ?? "") : name);
+          if (other?.chain === listed.chain && other.name < listed.name) return true;
+        }
+      }
+    return false;
   }
 
   /** Gives a claimed entry back, to be sent by a later delivery. */

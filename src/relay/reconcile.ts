@@ -6,7 +6,8 @@
 import { errorMessage, ServerError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { JobThreads, threadKey } from "../jobs/threads.ts";
-import type { Registered, RunRegistry } from "./registry.ts";
+import { isStandIn } from "../outbox/entry.ts";
+import type { Registered, RunRecord, RunRegistry } from "./registry.ts";
 import { RunPost } from "./speak.ts";
 import { activeJobs, type Judge, judge } from "./verdict.ts";
 import { editedMessage, editedProps, reply, saysRunning, what } from "./words.ts";
@@ -39,6 +40,7 @@ export async function reconcile(options: ReconcileOptions): Promise<PassResult> 
       entries.map((e) => e.record),
       options,
     ),
+    kept: entries.length ? await keptPosts(options.notify) : new Set<string>(),
   };
   for (const entry of entries) {
     const outcome = await settle(entry, judging).catch((error: unknown) => {
@@ -50,30 +52,35 @@ export async function reconcile(options: ReconcileOptions): Promise<PassResult> 
   return result;
 }
 
-async function settle(entry: Registered, options: ReconcileOptions): Promise<keyof PassResult> {
+async function settle(entry: Registered, options: ReconcileOptions & { kept: Set<string> }): Promise<keyof PassResult> {
   const { record } = entry;
   if (sameServer(record.post.server, options.notify.serverUrl) === false) {
     options.warn(`${label(entry)} was posted on ${record.post.server}, not on this configuration's server: left`);
     return "left";
   }
+  // Its own word still waits in the outbox (another relay delivers it now, or the server failed it): that word, not the scheduler's.
+  if (options.kept.has(record.post.postId)) return "left";
   const verdict = await judge(record, options);
   if (verdict.kind !== "ended") return "left";
+  // A run on a node without a route posted its status into the outbox: told once the post is made.
+  const post = await madePost(record, options.notify);
+  if (!post || options.kept.has(post.postId)) return "left";
   const claim = await options.registry.claim(entry);
   // Another relay took it, or the run's own end removed it meanwhile.
   if (!claim) return "left";
-  const post = new RunPost(options.notify, record);
+  const run = new RunPost(options.notify, { ...record, post });
   let replied = false;
   try {
-    const current = await post.current().catch((error: unknown) => {
+    const current = await run.current().catch((error: unknown) => {
       if (error instanceof ServerError && (error.status === 403 || error.status === 404)) return undefined;
       throw error;
     });
     // Deleted, or already telling an end (mmn's own, or another relay's): nothing to add.
     if (current && saysRunning(current.message)) {
       // The reply first: it is what notifies, and a relay killed after it leaves a post that a later pass still edits.
-      await post.reply(reply(record, verdict));
+      await run.reply(reply(record, verdict));
       replied = true;
-      await post.edit(
+      await run.edit(
         editedMessage(current.message, record, verdict),
         editedProps(current.props as Record<string, unknown> | undefined, record, verdict),
       );
@@ -90,6 +97,38 @@ async function settle(entry: Registered, options: ReconcileOptions): Promise<key
   }
   await options.registry.retire(claim);
   return "told";
+}
+
+/**
+ * The posts with entries still in the outbox, waiting or being delivered, on every host: by
+ * the ids the entries name, a stand-in or, for what was kept after the post was made, its id.
+ */
+async function keptPosts(notify: Client): Promise<Set<string>> {
+  const store = notify.outbox?.store;
+  const kept = new Set<string>();
+  if (!store) return kept;
+  const hosts = await store.hosts();
+  for (const listed of await store.list(hosts)) kept.add(listed.chain);
+  for (const host of hosts) for (const chain of (await store.claims(host)).chains) kept.add(chain);
+  return kept;
+}
+
+/**
+ * The run's status post with the server's ids: a stand-in (the post kept in the outbox) is
+ * mapped to the post the outbox made; undefined while it is not made yet.
+ */
+async function madePost(record: RunRecord, notify: Client): Promise<RunRecord["post"] | undefined> {
+  const { post } = record;
+  const real = async (id: string | undefined, as: "id" | "channel_id") => {
+    if (!isStandIn(id)) return id;
+    return (await notify.outbox?.store.posted(id))?.[as];
+  };
+  const postId = await real(post.postId, "id");
+  // The channel of a direct message not opened yet is named by the stand-in of the post that opens it.
+  const channelId = await real(post.channelId, "channel_id");
+  const rootId = await real(post.rootId, "id");
+  if (!postId || !channelId || (post.rootId && !rootId)) return undefined;
+  return { ...post, postId, channelId, ...(rootId ? { rootId } : {}) };
 }
 
 const label = ({ record }: Registered) =>

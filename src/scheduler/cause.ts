@@ -12,6 +12,8 @@ export type Cause =
   | { kind: "cancelled"; certain: boolean }
   | { kind: "preempted" }
   | { kind: "requeued"; restart?: number }
+  /** The scheduler ended the job because its node failed or was set down (Slurm's NODE_FAIL). */
+  | { kind: "node-fail"; scheduler: string }
   /** A SIGTERM in a job that the scheduler did not explain in time. */
   | { kind: "scheduler"; signal: string; scheduler: string }
   /** The scheduler still ran the job: the signal came from someone else. */
@@ -102,6 +104,7 @@ export function signalCause(facts: EndFacts): Cause | undefined {
   if (has("PREEMPTED") || /preempt/i.test(state.reason ?? "")) return { kind: "preempted" };
   if ((state.restarts ?? 0) > facts.restartsAtStart || state.states.some((s) => s.startsWith("REQUEUE")))
     return { kind: "requeued", ...(state.restarts !== undefined ? { restart: state.restarts } : {}) };
+  if (has("NODE_FAIL") || state.reason === "NodeDown") return { kind: "node-fail", scheduler: job.scheduler };
   if (has("CANCELLED")) return { kind: "cancelled", certain: true };
   // Slurm shows an ending job as COMPLETING whatever ends it; before 23.02 nothing says what.
   if (state.state === "COMPLETING") return { kind: "cancelled", certain: false };

@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
@@ -80,6 +89,63 @@ describe("mmn relay --once", () => {
     expect(again).toEqual({ code: 0, stdout: "", stderr: "" });
     expect(replies()).toHaveLength(1);
     expect((await mmn(box, ["relay", "--status"], { env: env() })).stderr).toContain("no run says running");
+  });
+
+  test("a run on a node without a route (delivery=outbox), killed: the relay delivers its status post, then tells its end there", async () => {
+    slurm.reset();
+    const proc = Bun.spawn([...MMN, "run", "--", "sleep", "30"], {
+      cwd: box.cwd,
+      env: env({ MMN_DELIVERY: "outbox" }),
+      stdout: "ignore",
+      stderr: "ignore",
+      detached: true,
+    });
+    await waitFor(() => registered().length === 1, 5000, "the registered run");
+    process.kill(-proc.pid, "SIGKILL");
+    await proc.exited;
+    expect(server.requests).toEqual([]);
+    const told = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(told.stderr).toBe("");
+    expect(told.code).toBe(0);
+    expect(told.stdout).toMatch(
+      new RegExp(`^delivered: 1 kept message\\ntold: .* \\(pid ${proc.pid} on \\S+\\) is gone\\n$`),
+    );
+    const [status, ...rest] = alicePosts(server).filter((p) => !p.root_id);
+    expect(rest).toEqual([]);
+    expect(status!.message).toStartWith("🛑 **`sleep 30`** ended without a word from mmn: its process");
+    expect(replies().map((p) => p.root_id)).toEqual([status!.id]);
+    expect(registered()).toEqual([]);
+  });
+
+  test("a run whose end waits in the outbox, claimed by a relay still delivering it: no word of the scheduler's over it", async () => {
+    slurm.reset();
+    const go = join(box.cwd, "go");
+    const run = mmn(box, ["run", "--", "bash", "-c", `while [ ! -e ${go} ]; do sleep 0.05; done; exit 3`], {
+      env: { ...env(), MMN_TEST_FINISH_UNANSWERED_MS: "300", MMN_TEST_REQUEST_TIMEOUT_MS: "300" },
+    });
+    await waitFor(() => registered().length === 1, 5000, "the registered run");
+    await server.refuse();
+    writeFileSync(go, "");
+    expect((await run).code).toBe(3);
+    await server.accept();
+    // Another relay of this host, alive (this test's process), holds the run's kept end.
+    const outbox = join(box.home, ".local/state/mmn/outbox");
+    const [host] = readdirSync(outbox).filter((n) => n !== "posted");
+    const kept = readdirSync(join(outbox, host!)).filter((n) => n.endsWith(".json"));
+    mkdirSync(join(outbox, host!, "claimed"), { recursive: true });
+    for (const name of kept)
+      renameSync(join(outbox, host!, name), join(outbox, host!, "claimed", `${name}~${hostname()}@${process.pid}`));
+    expect(await mmn(box, ["relay", "--once"], { env: env() })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(replies()).toEqual([]);
+    expect(registered()).toHaveLength(1);
+    // Given back: delivered, and the run's own end makes the scheduler's needless.
+    for (const name of kept)
+      renameSync(join(outbox, host!, "claimed", `${name}~${hostname()}@${process.pid}`), join(outbox, host!, name));
+    const relayed = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(relayed.stdout).toMatch(/^delivered: \d+ kept messages\n$/);
+    expect(replies().map((p) => p.message)).toEqual([expect.stringContaining("failed with exit code 3")]);
+    expect(alicePosts(server)[0]!.message).toContain("failed with exit code 3");
+    expect(registered()).toEqual([]);
   });
 
   test("two relays at once: one edit and one reply", async () => {

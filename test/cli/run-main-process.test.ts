@@ -31,13 +31,14 @@ writeFileSync(SLURMSTEPD, '#!/bin/sh\n"$@"\nstatus=$?\nexit $status\n');
 chmodSync(SLURMSTEPD, 0o755);
 
 /** The batch script `body` (after its shebang) run under the stand-in slurmstepd, as a job of `env`. */
-async function batch(body: string, env: Record<string, string>, asScript = true) {
+async function batch(body: string, env: Record<string, string>, asScript = true, scontrol?: string) {
   const dir = join(spool, `job000${Math.floor(Math.random() * 1e6)}`);
   mkdirSync(dir);
   const script = join(dir, asScript ? "slurm_script" : "task");
   writeFileSync(script, `#!/bin/sh\n${body}\nstatus=$?\nexit $status\n`);
   chmodSync(script, 0o755);
   slurm.reset();
+  if (scontrol) slurm.add("scontrol", scontrol);
   const proc = Bun.spawn([SLURMSTEPD, script], {
     cwd: box.cwd,
     env: { ...box.env, PATH: `${slurm.bin}:${box.env.PATH}`, ...env },
@@ -64,6 +65,29 @@ describe("mmn run in a Slurm batch script", () => {
     const [status] = alicePosts(server);
     expect(status!.message).toStartWith("✅ **sim 42** succeeded");
     expect(field(status!, "Warning")).toBe(WARNING);
+  });
+
+  test("not exec'd under proctrack/linuxproc (scontrol show config says so): no warning, Slurm signals mmn too; asked once a day", async () => {
+    const config = `case "$*" in "show config") printf 'Configuration data as of 2026-12-07T01:00:00\\nProctrackType           = proctrack/linuxproc\\nPropagateResourceLimits = ALL\\n';; *) exit 1;; esac`;
+    const job = { ...JOB, SLURM_CLUSTER_NAME: "mmntest" };
+    const { stdout, stderr, code } = await batch(mmnRun, job, true, config);
+    expect(code).toBe(0);
+    expect(stdout).toBe("hello\n");
+    expect(stderr).not.toContain("main process");
+    expect(field(alicePosts(server)[0]!, "Warning")).toBeUndefined();
+    expect(slurm.askedOf("scontrol")).toContain("show config\n");
+    // The next run of the cluster reads what the first was told: no question to the controller.
+    const again = await batch(mmnRun, job, true, config);
+    expect(again.stderr).not.toContain("main process");
+    expect(slurm.askedOf("scontrol")).not.toContain("show config");
+    // proctrack/cgroup, said by another cluster's controller: warned.
+    const cgroup = await batch(
+      mmnRun,
+      { ...JOB, SLURM_CLUSTER_NAME: "other" },
+      true,
+      config.replace("linuxproc", "cgroup"),
+    );
+    expect(cgroup.stderr).toContain(`mmn: ${WARNING}`);
   });
 
   test('exec\'d (sbatch --wrap "exec mmn run …"): no warning', async () => {

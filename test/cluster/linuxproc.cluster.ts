@@ -44,4 +44,19 @@ describe.skipIf(skipReason !== undefined)("under Slurm with proctrack/linuxproc"
         new RegExp(`^${ids[i]}: 🛑 \\*\\*bravo${i} ${ids[i]}\\*\\* was cancelled \\(scancel(?:, or preempted)?\\) on `),
       );
   }, 120_000);
+
+  test("mmn run without exec: no warning (Slurm signals every process), and scancelled it tells its own end", async () => {
+    const box = jobBox(server, cluster, "linuxwrap");
+    const id = await box.submit("mmn run -- bash -c 'echo working; exec sleep 600'\n");
+    await cluster.waitForState(id, ["RUNNING"], 60_000);
+    await waitFor(() => box.threads().length === 1 && box.output(id).includes("working\n"), 30_000, "start");
+    expect(box.output(id)).not.toContain("main process");
+    await cluster.scancel(id);
+    await cluster.waitForState(id, ["CANCELLED"], 30_000);
+    await waitFor(() => finished(box), 10_000, "the final message");
+    const [thread] = box.threads();
+    console.log(`linuxproc, no exec: ${thread!.replies[0]!.message}`);
+    expect(thread!.status.message).toMatch(new RegExp(`^🛑 \\*\\*linuxwrap ${id}\\*\\* was `));
+    expect(JSON.stringify(thread!.status.props)).not.toContain("main process");
+  }, 120_000);
 });

@@ -188,3 +188,27 @@ test("a claim held past its lease (a node that died) is taken back by a delivere
   expect(await deliverOutbox(clientWith(outbox))).toMatchObject({ delivered: 1, left: 0 });
   expect(alice().map((p) => p.message)).toEqual(["claimed on a dead node"]);
 });
+
+test("an older entry of a post claimed by another deliverer between this one's look at the claims and its list: the younger waits, the order kept", async () => {
+  const outbox = newOutbox();
+  const offline = clientWith(outbox, true);
+  const post = await offline.send("the post", { user: "alice" }, { id: "raced" });
+  for (const n of [1, 2]) await offline.reply(`reply ${n}`, { to: "raced" });
+  await deliverOutbox(clientWith(outbox), { limit: 1 });
+  expect(alice().map((p) => p.message)).toEqual(["the post"]);
+  // Another deliverer claims reply 1 after this one looked at the claims and before it lists the entries.
+  const dir = outbox.dir();
+  let raced = false;
+  const racing = new (class extends Outbox {
+    override async list(hosts: readonly string[]) {
+      const [older] = await super.list(hosts);
+      if (older && !raced && (raced = true))
+        renameSync(join(dir, older.name), join(dir, "claimed", `${older.name}~login2@1`));
+      return super.list(hosts);
+    }
+  })(outbox.root, outbox.host);
+  const counts = await deliverOutbox(clientWith(racing), { limit: 1 });
+  expect(counts.delivered).toBe(0);
+  expect(alice().map((p) => p.message)).toEqual(["the post"]);
+  expect(isQueued(post)).toBe(true);
+});

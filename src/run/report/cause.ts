@@ -30,6 +30,8 @@ export function causeWords(cause: Cause, ownOutcome: string, job?: JobContext): 
       return "was preempted";
     case "requeued":
       return `was requeued${cause.restart ? ` (it runs again as restart ${cause.restart})` : ""}`;
+    case "node-fail":
+      return `was stopped: its node failed (${schedulerOf(cause.scheduler).words.name} says NODE_FAIL)`;
     case "scheduler":
       return `was stopped by ${cause.signal} (from ${schedulerOf(cause.scheduler).words.stoppers})`;
     case "not-scheduler": {
@@ -74,6 +76,7 @@ const ICONS: Record<Exclude<Cause["kind"], "warned">, string> = {
   cancelled: "🛑",
   preempted: "🛑",
   requeued: "🔁",
+  "node-fail": "🛑",
   scheduler: "🛑",
   "not-scheduler": "🛑",
   oom: "💥",

@@ -2,6 +2,7 @@ import { joinPath } from "../../base/disk.ts";
 import { defaultHookDir } from "../../hooks/hooks.ts";
 import { limitWarnings, postsEarly } from "../../policy/policy.ts";
 import { ancestry } from "../../scheduler/ancestry.ts";
+import { signalsEveryProcess } from "../../scheduler/proctrack.ts";
 import { jobContext, mainProcess } from "../../scheduler/schedulers.ts";
 import { ArrayReporter } from "../array/array-reporter.ts";
 import { arrayName } from "../array/board.ts";
@@ -29,13 +30,15 @@ export interface Session {
 }
 
 /** The first step: the log's file, the tail, the reporter and the job's watch, before anything runs. */
-export function prepare(options: WrapOptions): Session {
+export async function prepare(options: WrapOptions): Promise<Session> {
   const kept = keepLog(options.io, options.id, options.warn);
   const tail = new TailBuffer({ lines: options.report.tailLines });
   const reporter = createReporter(options);
   const live = reporter && postsEarly(options.report.on) ? reporter : undefined;
   const job = jobContext();
-  const warning = job && mainProcess(process.env, ancestry()) === "not-main" ? NOT_MAIN : undefined;
+  const notMain = job && mainProcess(process.env, ancestry()) === "not-main";
+  // Slurm signals every process of the job under proctrack/linuxproc: mmn hears it too, and speaks.
+  const warning = notMain && (await signalsEveryProcess()) !== true ? NOT_MAIN : undefined;
   if (warning) options.warn(warning);
   const warnAt = limitWarnings(options.report.on);
   const progress = new RunProgress({ options, tail, job, live, warnAt, ...(warning ? { warning } : {}) });

@@ -11,7 +11,7 @@ import { follow, start } from "./start.ts";
  * (until it ends) → end (the outcome reported within its budget) → clean up (the log).
  */
 export async function wrap(options: WrapOptions): Promise<WrapResult> {
-  const session = prepare(options);
+  const session = await prepare(options);
   const running = start(session);
   const result = await follow(running);
   // Whatever goes wrong from here on is said, never the job's exit code.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ChildResult } from "../../../src/run/process/child.ts";
 import { causeWords } from "../../../src/run/report/cause.ts";
-import { causeOf, causeStopsRun, type EndFacts } from "../../../src/scheduler/cause.ts";
+import { type Cause, causeOf, causeStopsRun, type EndFacts } from "../../../src/scheduler/cause.ts";
 import { jobContext } from "../../../src/scheduler/schedulers.ts";
 
 const MIB = 1024 ** 2;
@@ -41,6 +41,20 @@ describe("a SIGTERM in a Slurm job", () => {
     });
     // No answer in time: said so, not guessed.
     expect(early(undefined)).toEqual({ kind: "scheduler", signal: "SIGTERM", scheduler: "slurm" });
+  });
+
+  test("its node set DOWN (or failed): Slurm's NODE_FAIL, in the scheduler's words", () => {
+    const stop = term(end - 600_000);
+    const nodeFail: Cause = { kind: "node-fail", scheduler: "slurm" };
+    const state = { state: "NODE_FAIL", states: ["NODE_FAIL"], reason: "NodeDown" };
+    expect(causeOf(killed("SIGTERM"), facts({ stop, limit, state }))).toEqual(nodeFail);
+    // The reason alone, the state hidden by COMPLETING.
+    const completing = { state: "COMPLETING", states: ["COMPLETING"], reason: "NodeDown" };
+    expect(causeOf(killed("SIGTERM"), facts({ stop, limit, state: completing }))).toEqual(nodeFail);
+    expect(causeWords(nodeFail, "killed by SIGTERM", slurm)).toBe(
+      "was stopped: its node failed (Slurm says NODE_FAIL)",
+    );
+    expect(causeStopsRun(nodeFail)).toBe(true);
   });
 
   test("a requeued job's restart count is compared with its own at the start", () => {
