@@ -27,13 +27,14 @@ export function parseSqueueJobs(output: string | undefined): Map<string, string>
   return jobs;
 }
 
-/** `squeue -h -r -o "%F|%T"`: how many tasks of each array are not over. */
-export function parseSqueueArrays(output: string | undefined): Map<string, number> | undefined {
+/** `squeue -h -r -o "%i|%T"`: the tasks of each array that are not over ("5000_3|RUNNING"; `-r` lists a pending one alone). */
+export function parseSqueueArrays(output: string | undefined): Map<string, Set<string>> | undefined {
   if (output === undefined) return undefined;
-  const arrays = new Map<string, number>();
+  const arrays = new Map<string, Set<string>>();
   for (const line of output.split("\n")) {
     const [id = "", state = ""] = line.trim().split("|");
-    if (/^\d+$/.test(id) && state) arrays.set(id, (arrays.get(id) ?? 0) + 1);
+    const [, array, task] = /^(\d+)_(\d+)$/.exec(id) ?? [];
+    if (array && task && state) arrays.set(array, (arrays.get(array) ?? new Set()).add(task));
   }
   return arrays;
 }

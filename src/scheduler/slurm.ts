@@ -148,14 +148,12 @@ export const slurm: Scheduler = {
   /** %F is a task's array id (a job's own id outside an array); -r lists each pending task apart. */
   async activeArrays(timeoutMs) {
     const me = user();
-    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%F|%T"], timeoutMs));
+    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%i|%T"], timeoutMs));
   },
 
-  async arrayAccounting(arrayId, timeoutMs) {
-    return parseSacctTasks(
-      arrayId,
-      await ask(["sacct", "-n", "-P", "-X", "-j", arrayId, "-o", "JobID,State"], timeoutMs),
-    );
+  async arrayAccounting(arrayId, timeoutMs, tasks) {
+    const jobs = tasks ? tasks.map((task) => `${arrayId}_${task}`).join(",") : arrayId;
+    return parseSacctTasks(arrayId, await ask(["sacct", "-n", "-P", "-X", "-j", jobs, "-o", "JobID,State"], timeoutMs));
   },
 
   /** squeue's %r is the pending reason; the script by `scontrol write batch_script ID -` (to stdout), else scontrol's Command=. */

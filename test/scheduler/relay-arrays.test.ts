@@ -11,11 +11,11 @@ import {
 // chain that will never run (the documented formats), and the --thread of a step's script.
 
 describe("Slurm's answers for the relay", () => {
-  test("squeue -r -o %F|%T: how many tasks of each array are not over", () => {
-    expect(parseSqueueArrays("5000|PENDING\n5000|RUNNING\n4999|RUNNING\n\nbroken\n")).toEqual(
+  test("squeue -r -o %i|%T: which tasks of each array are not over; a job of no array left out", () => {
+    expect(parseSqueueArrays("5000_4|PENDING\n5000_3|RUNNING\n4999_1|RUNNING\n4998|RUNNING\n\nbroken\n")).toEqual(
       new Map([
-        ["5000", 2],
-        ["4999", 1],
+        ["5000", new Set(["4", "3"])],
+        ["4999", new Set(["1"])],
       ]),
     );
     expect(parseSqueueArrays("")).toEqual(new Map());
