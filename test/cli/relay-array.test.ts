@@ -157,4 +157,32 @@ describe("mmn relay closes an array's board", () => {
     for (const proc of [one!, two!]) process.kill(-proc.pid, "SIGKILL");
     await Promise.all([one!.exited, two!.exited]);
   });
+
+  test("under --on array-digest a task that died unheard is on the board, and pushes nothing before the array's end", async () => {
+    slurm.reset();
+    const digest = { ...env(1), SLURM_JOB_ID: "7001", SLURM_ARRAY_JOB_ID: "7000", SLURM_ARRAY_TASK_COUNT: "2" };
+    const dir = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-7000");
+    const proc = Bun.spawn([...MMN, "run", "--on", "array-digest", "--", "sleep", "60"], {
+      cwd: box.cwd,
+      env: digest,
+      stdout: "ignore",
+      stderr: "ignore",
+      detached: true,
+    });
+    await waitFor(() => existsSync(join(dir, "board-post.json")), 5000, "the board's post");
+    process.kill(-proc.pid, "SIGKILL");
+    await proc.exited;
+    const [board] = roots();
+    slurm.add("squeue", 'printf "7000_2|PENDING\\n"');
+    slurm.add("sacct", 'printf "7000_1|NODE_FAIL\\n"');
+    const before = replies(board!).length;
+    const told = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(told.stdout).toBe(
+      `told: array 7000: ❌ task 1 of sweep ended without a word from mmn: Slurm says NODE_FAIL on ${hostname()}\n`,
+    );
+    expect(server.postsIn(board!.channel_id).find((p) => p.id === board!.id)!.message).toBe(
+      "🗂️ **sweep** (array 7000): 0 running, 0 succeeded, 1 failed, 1 waiting of 2 tasks\nfailed: 1: ended without a word from mmn: Slurm says NODE_FAIL",
+    );
+    expect(replies(board!).length).toBe(before);
+  });
 });
