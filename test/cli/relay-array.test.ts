@@ -1,7 +1,8 @@
 /**
  * mmn relay closes the board of a job array that no task will close: the array was scancelled
  * as a whole with tasks still waiting. The scheduler (stand-ins) says no task is left; the
- * board turns red with the tasks that never ran counted, and one reply notifies, once.
+ * board turns red with the tasks that never ran counted, and one reply notifies, once. While
+ * the array runs, a task whose mmn died unheard is told ended on the board in sacct's word.
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
