@@ -190,8 +190,8 @@ export interface Scheduler {
    */
   activeArrays?(timeoutMs: number): Promise<Map<string, Set<string>> | undefined>;
   /**
-   * An array's tasks as accounting kept them: the task's id and its state ("CANCELLED"); of
-   * the tasks named alone, where some are.
+   * An array's tasks as accounting kept them (else as the scheduler still shows them): the
+   * task's id and its state ("CANCELLED"); of the tasks named alone, where some are.
    */
   arrayAccounting?(
     arrayId: string,

@@ -52,6 +52,18 @@ export function parseSacctTasks(arrayId: string, output: string | undefined): Ma
   return tasks;
 }
 
+/** `scontrol show job -o ARRAY` (or `ARRAY_TASK`): "JobId=5003 ArrayJobId=5000 ArrayTaskId=3 JobState=CANCELLED …" a line; pending ranges left out. */
+export function parseScontrolTasks(arrayId: string, output: string | undefined): Map<string, string> | undefined {
+  if (output === undefined) return undefined;
+  const tasks = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const field = (key: string) => new RegExp(`(?:^| )${key}=(\\S*)`).exec(line)?.[1] ?? "";
+    const [task, state] = [field("ArrayTaskId"), field("JobState")];
+    if (field("ArrayJobId") === arrayId && /^\d+$/.test(task) && /^[A-Z_]+$/.test(state)) tasks.set(task, state);
+  }
+  return tasks;
+}
+
 /** `squeue -h -t PD -o "%A|%r|%j"`: the jobs whose reason is DependencyNeverSatisfied. */
 export function parseNeverSatisfied(output: string | undefined): Array<{ jobId: string; name: string }> | undefined {
   if (output === undefined) return undefined;

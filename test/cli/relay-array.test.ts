@@ -159,7 +159,7 @@ describe("mmn relay closes an array's board", () => {
     await Promise.all([one!.exited, two!.exited]);
   });
 
-  test("under --on array-digest a task that died unheard is on the board, and pushes nothing before the array's end", async () => {
+  test("under --on array-digest a task that died unheard is on the board, in scontrol's word without accounting, and pushes nothing before the array's end", async () => {
     slurm.reset();
     const digest = { ...env(1), SLURM_JOB_ID: "7001", SLURM_ARRAY_JOB_ID: "7000", SLURM_ARRAY_TASK_COUNT: "2" };
     const dir = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-7000");
@@ -175,7 +175,8 @@ describe("mmn relay closes an array's board", () => {
     await proc.exited;
     const [board] = roots();
     slurm.add("squeue", 'printf "7000_2|PENDING\\n"');
-    slurm.add("sacct", 'printf "7000_1|NODE_FAIL\\n"');
+    // No accounting (sacct fails): scontrol still shows the ended task.
+    slurm.add("scontrol", 'printf "JobId=7001 ArrayJobId=7000 ArrayTaskId=1 JobState=NODE_FAIL Reason=NodeDown\\n"');
     const before = replies(board!).length;
     const told = await mmn(box, ["relay", "--once"], { env: env() });
     expect(told.stdout).toBe(
@@ -185,5 +186,6 @@ describe("mmn relay closes an array's board", () => {
       "🗂️ **sweep** (array 7000): 0 running, 0 succeeded, 1 failed, 1 waiting of 2 tasks\nfailed: 1: ended without a word from mmn: Slurm says NODE_FAIL",
     );
     expect(replies(board!).length).toBe(before);
+    expect(slurm.askedOf("scontrol")).toBe("show job -o 7000_1\n");
   });
 });

@@ -4,6 +4,7 @@ import {
   parseNeverSatisfied,
   parseSacctTasks,
   parseScontrolCommand,
+  parseScontrolTasks,
   parseSqueueArrays,
 } from "../../src/scheduler/slurm-parse.ts";
 
@@ -34,6 +35,22 @@ describe("Slurm's answers for the relay", () => {
         ["3", "CANCELLED"],
       ]),
     );
+  });
+
+  test("scontrol show job -o ARRAY: each task's state where there is no accounting; the pending range and other arrays left out", () => {
+    const shown = [
+      "JobId=5003 JobName=sweep ArrayJobId=5000 ArrayTaskId=3 UserId=a(1000) JobState=NODE_FAIL Reason=NodeDown",
+      "JobId=5000 ArrayJobId=5000 ArrayTaskId=4-20 JobState=PENDING Reason=None",
+      "JobId=6002 ArrayJobId=6000 ArrayTaskId=2 JobState=FAILED",
+      "JobId=5001 ArrayJobId=5000 ArrayTaskId=1 JobState=RUNNING",
+    ].join("\n");
+    expect(parseScontrolTasks("5000", shown)).toEqual(
+      new Map([
+        ["3", "NODE_FAIL"],
+        ["1", "RUNNING"],
+      ]),
+    );
+    expect(parseScontrolTasks("5000", undefined)).toBeUndefined();
   });
 
   test("squeue -t PD -o %A|%r|%j: only DependencyNeverSatisfied; scontrol's Command=", () => {
