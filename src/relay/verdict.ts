@@ -26,7 +26,7 @@ export type Verdict =
     };
 
 /** A job in one of these states may still run, or run again: its run is not over. */
-const ACTIVE = new Set([
+export const ACTIVE = new Set([
   "PENDING",
   "RUNNING",
   "SUSPENDED",

@@ -185,12 +185,19 @@ export interface Scheduler {
    */
   activeJobs?(timeoutMs: number): Promise<Map<string, string> | undefined>;
   /**
-   * The user's job arrays that still have a task pending or running: the array's id and how
-   * many, in one question; undefined where it cannot be asked that way, or gives no answer.
+   * The user's job arrays that still have a task pending or running: the array's id and those
+   * tasks' ids, in one question; undefined where it cannot be asked that way, or gives no answer.
    */
-  activeArrays?(timeoutMs: number): Promise<Map<string, number> | undefined>;
-  /** An array's tasks as accounting kept them: the task's id and its state ("CANCELLED"). */
-  arrayAccounting?(arrayId: string, timeoutMs: number): Promise<Map<string, string> | undefined>;
+  activeArrays?(timeoutMs: number): Promise<Map<string, Set<string>> | undefined>;
+  /**
+   * An array's tasks as accounting kept them (else as the scheduler still shows them): the
+   * task's id and its state ("CANCELLED"); of the tasks named alone, where some are.
+   */
+  arrayAccounting?(
+    arrayId: string,
+    timeoutMs: number,
+    tasks?: readonly string[],
+  ): Promise<Map<string, string> | undefined>;
   /**
    * The user's jobs that wait on a dependency that can no longer be satisfied (Slurm's
    * DependencyNeverSatisfied), each with its batch script (where mmn's `--thread` is read).

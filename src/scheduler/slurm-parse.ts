@@ -27,13 +27,14 @@ export function parseSqueueJobs(output: string | undefined): Map<string, string>
   return jobs;
 }
 
-/** `squeue -h -r -o "%F|%T"`: how many tasks of each array are not over. */
-export function parseSqueueArrays(output: string | undefined): Map<string, number> | undefined {
+/** `squeue -h -r -o "%i|%T"`: the tasks of each array that are not over ("5000_3|RUNNING"; `-r` lists a pending one alone). */
+export function parseSqueueArrays(output: string | undefined): Map<string, Set<string>> | undefined {
   if (output === undefined) return undefined;
-  const arrays = new Map<string, number>();
+  const arrays = new Map<string, Set<string>>();
   for (const line of output.split("\n")) {
     const [id = "", state = ""] = line.trim().split("|");
-    if (/^\d+$/.test(id) && state) arrays.set(id, (arrays.get(id) ?? 0) + 1);
+    const [, array, task] = /^(\d+)_(\d+)$/.exec(id) ?? [];
+    if (array && task && state) arrays.set(array, (arrays.get(array) ?? new Set()).add(task));
   }
   return arrays;
 }
@@ -47,6 +48,18 @@ export function parseSacctTasks(arrayId: string, output: string | undefined): Ma
     const task = id.startsWith(`${arrayId}_`) ? id.slice(arrayId.length + 1) : "";
     const word = state.split(" ")[0] ?? "";
     if (/^\d+$/.test(task) && /^[A-Z_]+$/.test(word)) tasks.set(task, word);
+  }
+  return tasks;
+}
+
+/** `scontrol show job -o ARRAY` (or `ARRAY_TASK`): "JobId=5003 ArrayJobId=5000 ArrayTaskId=3 JobState=CANCELLED …" a line; pending ranges left out. */
+export function parseScontrolTasks(arrayId: string, output: string | undefined): Map<string, string> | undefined {
+  if (output === undefined) return undefined;
+  const tasks = new Map<string, string>();
+  for (const line of output.split("\n")) {
+    const field = (key: string) => new RegExp(`(?:^| )${key}=(\\S*)`).exec(line)?.[1] ?? "";
+    const [task, state] = [field("ArrayTaskId"), field("JobState")];
+    if (field("ArrayJobId") === arrayId && /^\d+$/.test(task) && /^[A-Z_]+$/.test(state)) tasks.set(task, state);
   }
   return tasks;
 }

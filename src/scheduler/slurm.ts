@@ -10,6 +10,7 @@ import {
   parseScontrol,
   parseScontrolCommand,
   parseScontrolJob,
+  parseScontrolTasks,
   parseSqueueArrays,
   parseSqueueJobs,
   parseSqueueJson,
@@ -32,6 +33,8 @@ const user = () => String(process.getuid?.() ?? userInfo().username);
 
 /** Jobs whose scripts are read in one pass: the rest wait for the next. */
 const MAX_NEVER_RUNNABLE = 50;
+/** Tasks asked of scontrol one by one; more, and the whole array is asked once. */
+const MAX_TASKS_SHOWN = 8;
 
 export const slurm: Scheduler = {
   kind: "slurm",
@@ -145,17 +148,24 @@ export const slurm: Scheduler = {
     return parseSqueueJobs(await ask(["squeue", "-h", "-u", me, "-o", "%A|%T"], timeoutMs));
   },
 
-  /** %F is a task's array id (a job's own id outside an array); -r lists each pending task apart. */
+  /** %i is a task's ARRAY_TASK (a job's own id outside an array); -r lists each pending task apart. */
   async activeArrays(timeoutMs) {
     const me = user();
-    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%F|%T"], timeoutMs));
+    return parseSqueueArrays(await ask(["squeue", "-h", "-r", "-u", me, "-o", "%i|%T"], timeoutMs));
   },
 
-  async arrayAccounting(arrayId, timeoutMs) {
-    return parseSacctTasks(
+  /** sacct where there is accounting; else scontrol, which shows an ended task for MinJobAge (300 s by default). */
+  async arrayAccounting(arrayId, timeoutMs, tasks) {
+    const named = tasks?.map((task) => `${arrayId}_${task}`);
+    const kept = parseSacctTasks(
       arrayId,
-      await ask(["sacct", "-n", "-P", "-X", "-j", arrayId, "-o", "JobID,State"], timeoutMs),
+      await ask(["sacct", "-n", "-P", "-X", "-j", named?.join(",") ?? arrayId, "-o", "JobID,State"], timeoutMs),
     );
+    if (kept) return kept;
+    // scontrol shows one job at a time, a whole array a task a line: a few tasks asked together, else the array.
+    const jobs = named && named.length <= MAX_TASKS_SHOWN ? named : [arrayId];
+    const shown = await Promise.all(jobs.map((job) => ask(["scontrol", "show", "job", "-o", job], timeoutMs)));
+    return shown.some((text) => text !== undefined) ? parseScontrolTasks(arrayId, shown.join("\n")) : undefined;
   },
 
   /** squeue's %r is the pending reason; the script by `scontrol write batch_script ID -` (to stdout), else scontrol's Command=. */

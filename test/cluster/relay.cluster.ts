@@ -3,6 +3,7 @@
 // batch shell and the cgroup's SIGKILL ends mmn unheard; `scancel -s KILL` ends an exec'd one alike.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
@@ -192,6 +193,47 @@ describe.skipIf(skipReason !== undefined)("mmn relay closes what no run can", ()
     expect((await relayOnce(box)).stdout).toBe("");
     expect(box.threads()[0]!.replies).toHaveLength(after!.replies.length);
   }, 150_000);
+
+  test.concurrent("an array of 4, one task's mmn SIGKILLed while the others run: that task ended in Slurm's word after one pass, the others untouched", async () => {
+    const box = jobBox(server, cluster, "relaytask");
+    const id = await box.submit("exec mmn run -- sleep 300\n", ["--array=1-4"]);
+    const dir = join(box.home, ".local/state/mmn/hooks/.arrays", `array-slurm-${id}`);
+    const record = (task: number) => {
+      try {
+        return JSON.parse(readFileSync(join(dir, `${task}.task`), "utf8")) as { phase: string; pid: number };
+      } catch {
+        return undefined;
+      }
+    };
+    const tasks = [1, 2, 3, 4];
+    await waitFor(
+      () => tasks.every((t) => record(t)?.phase === "running") && existsSync(join(dir, "board-post.json")),
+      60_000,
+      "four tasks running on the board",
+    );
+    process.kill(record(2)!.pid, "SIGKILL");
+    const [ended] = await cluster.waitForState(`${id}_2`, ["FAILED"], 30_000);
+    const endedAt = Date.now();
+    const relay = await relayOnce(box);
+    console.log(
+      `array task unheard: relay pass ${relay.ms} ms, ${Date.now() - endedAt} ms after its end\n${relay.stdout}${ended!.raw}`,
+    );
+    expect(relay.stderr).toBe("");
+    expect(relay.code).toBe(0);
+    const host = hostname();
+    const reply = `❌ task 2 of relaytask ended without a word from mmn: Slurm says FAILED on ${host}`;
+    expect(relay.stdout).toBe(`told: array ${id}: ${reply}\n`);
+    const [thread] = box.threads();
+    expect(thread!.status.message).toBe(
+      `🗂️ **relaytask** (array ${id}): 3 running, 0 succeeded, 1 failed of 4 tasks\nfailed: 2: ended without a word from mmn: Slurm says FAILED`,
+    );
+    expect(thread!.replies.map((r) => r.message)).toEqual([reply]);
+    for (const task of [1, 3, 4]) expect(record(task)?.phase).toBe("running");
+    // Once: a second pass finds nothing to tell.
+    expect(await relayOnce(box)).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    expect(box.threads()[0]!.replies).toHaveLength(1);
+    await cluster.scancel(id);
+  }, 120_000);
 
   test.concurrent('an afterok chain whose first step fails: the second step\'s "will never run" in the thread', async () => {
     const box = jobBox(server, cluster, "relaychain");

@@ -4,6 +4,7 @@ import {
   parseNeverSatisfied,
   parseSacctTasks,
   parseScontrolCommand,
+  parseScontrolTasks,
   parseSqueueArrays,
 } from "../../src/scheduler/slurm-parse.ts";
 
@@ -11,11 +12,11 @@ import {
 // chain that will never run (the documented formats), and the --thread of a step's script.
 
 describe("Slurm's answers for the relay", () => {
-  test("squeue -r -o %F|%T: how many tasks of each array are not over", () => {
-    expect(parseSqueueArrays("5000|PENDING\n5000|RUNNING\n4999|RUNNING\n\nbroken\n")).toEqual(
+  test("squeue -r -o %i|%T: which tasks of each array are not over; a job of no array left out", () => {
+    expect(parseSqueueArrays("5000_4|PENDING\n5000_3|RUNNING\n4999_1|RUNNING\n4998|RUNNING\n\nbroken\n")).toEqual(
       new Map([
-        ["5000", 2],
-        ["4999", 1],
+        ["5000", new Set(["4", "3"])],
+        ["4999", new Set(["1"])],
       ]),
     );
     expect(parseSqueueArrays("")).toEqual(new Map());
@@ -34,6 +35,22 @@ describe("Slurm's answers for the relay", () => {
         ["3", "CANCELLED"],
       ]),
     );
+  });
+
+  test("scontrol show job -o ARRAY: each task's state where there is no accounting; the pending range and other arrays left out", () => {
+    const shown = [
+      "JobId=5003 JobName=sweep ArrayJobId=5000 ArrayTaskId=3 UserId=a(1000) JobState=NODE_FAIL Reason=NodeDown",
+      "JobId=5000 ArrayJobId=5000 ArrayTaskId=4-20 JobState=PENDING Reason=None",
+      "JobId=6002 ArrayJobId=6000 ArrayTaskId=2 JobState=FAILED",
+      "JobId=5001 ArrayJobId=5000 ArrayTaskId=1 JobState=RUNNING",
+    ].join("\n");
+    expect(parseScontrolTasks("5000", shown)).toEqual(
+      new Map([
+        ["3", "NODE_FAIL"],
+        ["1", "RUNNING"],
+      ]),
+    );
+    expect(parseScontrolTasks("5000", undefined)).toBeUndefined();
   });
 
   test("squeue -t PD -o %A|%r|%j: only DependencyNeverSatisfied; scontrol's Command=", () => {

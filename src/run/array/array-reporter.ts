@@ -14,6 +14,7 @@ import type { MessageHook } from "../../hooks/hook-file.ts";
 import { JobThreads, threadKey } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { type Policy, postsEarly, pushes } from "../../policy/policy.ts";
+import { processStart } from "../../relay/process.ts";
 import { OnceWarning } from "../report/once-warning.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
@@ -53,6 +54,8 @@ export class ArrayReporter implements RunReporter {
   readonly #trouble: OnceWarning;
   /** The end's deadline, once the task is ending: every request after it is tried until then. */
   #end: Deadline | undefined;
+  /** This mmn's start time, in the record: a relay tells a task whose mmn is gone from one whose pid is another's now. */
+  readonly #startTicks = processStart("self");
 
   constructor(private readonly options: ArrayReporterOptions) {
     this.#trouble = new OnceWarning(options.warn, options.debug);
@@ -210,6 +213,8 @@ export class ArrayReporter implements RunReporter {
       phase: state.phase,
       host: state.host,
       startedAt: state.startedAt.getTime(),
+      pid: process.pid,
+      ...(this.#startTicks !== undefined ? { startTicks: this.#startTicks } : {}),
       ...(state.phase === "running" ? {} : { endedAt: state.at.getTime(), outcome: this.options.outcomeOf(state) }),
       ...(files?.length ? { files } : {}),
     };

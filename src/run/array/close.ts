@@ -5,8 +5,10 @@
  * the array is pending or running, the relay closes the board: the tasks that never ran
  * counted, those that died without a word with the scheduler's state, and the one notifying
  * "array done" reply, once (the ends' lock, then a claim by rename, then a look at the board).
+ * While it still lists some, the tasks that died unheard meanwhile are told (unheard.ts).
  */
 
+import { hostname } from "node:os";
 import { fs, joinPath } from "../../base/disk.ts";
 import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
@@ -17,6 +19,7 @@ import { schedulerOf } from "../../scheduler/schedulers.ts";
 import type { ArrayTask } from "./array.ts";
 import { board, boardHeadline, boardMessage, boardProps } from "./board.ts";
 import { ArrayState, type BoardPost, type TaskRecord } from "./tasks.ts";
+import { type SettleOptions, settleUnheard, unheardEnd } from "./unheard.ts";
 
 const QUERY_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
@@ -28,6 +31,8 @@ export interface CloseOptions {
   /** Where the arrays' state directories are: `.arrays` beside the hooks by default. */
   dir?: string;
   scheduler?: (kind: string) => Scheduler;
+  /** This machine's name, as tasks' records have it (`os.hostname()` by default). */
+  host?: string;
 }
 
 interface OpenBoard {
@@ -41,23 +46,39 @@ export async function closeArrays(options: CloseOptions): Promise<PassResult> {
   if (!open.length) return result;
   const of = options.scheduler ?? schedulerOf;
   // One question a pass to each scheduler the boards name, however many arrays there are.
-  const active = new Map<string, Map<string, number> | undefined>();
+  const active = new Map<string, Map<string, Set<string>> | undefined>();
   for (const kind of new Set(open.map((b) => b.post.scheduler)))
     active.set(kind, await of(kind).activeArrays?.(QUERY_MS));
+  const settle = { notify: options.notify, host: options.host ?? hostname(), info: options.info };
   for (const found of open) {
-    const left = active.get(found.post.scheduler);
+    const { post } = found;
+    const left = active.get(post.scheduler);
     // No answer is no word: the board stays as it is.
-    if (!left || (left.get(found.post.arrayId) ?? 0) > 0) {
+    if (!left) {
       result.left++;
       continue;
     }
-    const outcome = await close(found, of(found.post.scheduler), options).catch((error: unknown) => {
-      options.warn(`array ${found.post.arrayId}: ${errorMessage(error)}; tried again on the next pass`);
+    const listed = left.get(post.arrayId);
+    const outcome = await tell(found, listed, of(post.scheduler), options, settle).catch((error: unknown) => {
+      options.warn(`array ${post.arrayId}: ${errorMessage(error)}; tried again on the next pass`);
       return "failed" as const;
     });
     result[outcome]++;
   }
   return result;
+}
+
+/** Tasks left: the board stays open, and those that ended unheard are told (on this server's boards); else it is closed. */
+async function tell(
+  found: OpenBoard,
+  listed: ReadonlySet<string> | undefined,
+  scheduler: Scheduler,
+  options: CloseOptions,
+  settle: SettleOptions,
+) {
+  if (!listed?.size) return close(found, scheduler, options);
+  if (!sameServer(found.post, options.notify)) return "left" as const;
+  return settleUnheard(found.state, found.post, listed, scheduler, settle);
 }
 
 /** The arrays' directories that are ours, not done, with a board. */
@@ -78,7 +99,7 @@ async function openBoards(dir: string): Promise<OpenBoard[]> {
 }
 
 async function close({ state, post }: OpenBoard, scheduler: Scheduler, options: CloseOptions) {
-  if (trim(post.server) !== trim(options.notify.serverUrl)) {
+  if (!sameServer(post, options.notify)) {
     options.warn(`array ${post.arrayId}'s board is on ${post.server}, not on this configuration's server: left`);
     return "left" as const;
   }
@@ -133,12 +154,10 @@ async function close({ state, post }: OpenBoard, scheduler: Scheduler, options: 
 /** Tasks whose record still says running died without a word: ended, in the scheduler's words where it kept them. */
 function unheard(records: TaskRecord[], accounting: Map<string, string> | undefined, who: string): TaskRecord[] {
   const now = Date.now();
-  return records.map((record) => {
-    if (record.phase !== "running") return record;
-    const state = accounting?.get(record.task);
-    const outcome = `ended without a word from mmn${state ? `: ${who} says ${state}` : ""}`;
-    return { ...record, phase: "killed", endedAt: Math.max(now, record.startedAt), outcome };
-  });
+  return records.map((record) =>
+    record.phase === "running" ? unheardEnd(record, accounting?.get(record.task), who, now) : record,
+  );
 }
 
+const sameServer = (post: BoardPost, notify: Client) => trim(post.server) === trim(notify.serverUrl);
 const trim = (url: string) => url.replace(/\/+$/, "").toLowerCase();

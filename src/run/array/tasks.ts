@@ -25,6 +25,11 @@ export interface TaskRecord {
   outcome?: string;
   /** A failed task's log (and --attach files), uploaded for the reply that tells its end. */
   files?: string[];
+  /** The task's mmn, as the relay judges whether it is alive on its host: its pid and start time (/proc's clock ticks). */
+  pid?: number;
+  startTicks?: number;
+  /** The end was told by `mmn relay`, from the scheduler's word: the task's own, if it comes, wins. */
+  unheard?: boolean;
 }
 
 const MAX_RECORD_BYTES = 4096;
@@ -43,9 +48,11 @@ const ASIDE = /\.task\.\d+\.\w+\.applied$/;
 export class ArrayState {
   constructor(readonly dir: string) {}
 
+  /** A task's own record; the relay's word on it (`unheard`) beside it, never in its place. */
   async write(record: TaskRecord): Promise<void> {
     await this.#ownDir();
-    await writeFileAtomic(joinPath(this.dir, `${record.task.replace(/[^\w.-]/g, "_")}.task`), JSON.stringify(record));
+    const name = `${record.task.replace(/[^\w.-]/g, "_")}${record.unheard ? ".unheard" : ""}.task`;
+    await writeFileAtomic(joinPath(this.dir, name), JSON.stringify(record));
   }
 
   /** Every task's latest record: the folded ones and those written since. */
@@ -133,7 +140,7 @@ export class ArrayState {
     return release;
   }
 
-  /** Written once the board exists, for the relay (relay/arrays.ts). */
+  /** Written once the board exists, for the relay (close.ts, unheard.ts). */
   async writeBoardPost(post: BoardPost): Promise<void> {
     await writeFileAtomic(joinPath(this.dir, BOARD_POST), JSON.stringify(post));
   }
@@ -239,10 +246,14 @@ function parseBoardPost(value: unknown): BoardPost | undefined {
   return post as BoardPost;
 }
 
-/** A restart (a requeued task) starts later; of one start, its end is newer than its running. */
+/**
+ * A restart (a requeued task) starts later; of one start, its end is newer than its running,
+ * and the task's own end is truer than the relay's.
+ */
 function newer(record: TaskRecord, than: TaskRecord | undefined): boolean {
   if (!than) return true;
   if (record.startedAt !== than.startedAt) return record.startedAt > than.startedAt;
+  if (record.phase !== "running" && than.phase !== "running") return !record.unheard && than.unheard === true;
   return record.phase !== "running" && than.phase === "running";
 }
 
@@ -256,5 +267,8 @@ function parseRecord(value: unknown): TaskRecord | undefined {
     !(Array.isArray(record.files) && record.files.every((id) => typeof id === "string"))
   )
     return undefined;
+  const from = (least: number) => (n: unknown) =>
+    n === undefined || (Number.isSafeInteger(n) && (n as number) >= least);
+  if (!from(1)(record.pid) || !from(0)(record.startTicks)) return undefined;
   return record as TaskRecord;
 }
