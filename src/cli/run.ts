@@ -3,7 +3,7 @@ import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { FAILURES_ONLY, postsEarly } from "../policy/policy.ts";
-import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, urgentChoice, wrap } from "../run/index.ts";
+import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, toldEvents, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -71,10 +71,10 @@ export default defineCommand({
       valueHint: "EVENTS",
     },
     urgent: {
-      type: "enum",
-      values: ["failure", "never"],
+      type: "string",
       description:
-        "failure (default): a failed run also gets a new post with urgent priority (acknowledgement and reminders where the server's licence allows), linking its thread; never: the reply alone",
+        "the events told by a new post with urgent priority (acknowledgement and reminders where the server's licence allows) linking the run's thread, in --on's words: fail (default: a failed run, besides its reply), end, begin, requeue, time-limit-50/80/90 (instead of the reply; told even if --on leaves them out); never: none",
+      valueHint: "EVENTS",
     },
     mention: {
       type: "optional",
@@ -122,8 +122,7 @@ export default defineCommand({
     const target = targetOf(flags);
     const id = await runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
-    const urgent = urgentChoice(flags.urgent);
-    const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
+    const settings = flagSettings({ on: flags.on, urgent: flags.urgent, interval: flags.interval, tail: flags.tail });
     if (flags["dry-run"]) return previewRun(ctx, flags, { command, target, id, thread, settings });
     const log = await checkLog(flags.log, notice);
     const waits = runWaits(ctx.env);
@@ -151,13 +150,14 @@ export default defineCommand({
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
     const configured = configSettings(loaded, settings, notice);
-    const { interval, tail } = configured;
+    const { interval, tail, urgent } = configured;
     const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
     // One board for the whole array: every task, on every node, finds it under the array's id.
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
     const hooked = notify?.webhook !== undefined;
     // A webhook keeps no board: an array's every task posting twice would flood the channel.
-    const on = hooked && array && postsEarly(configured.on) ? FAILURES_ONLY : configured.on;
+    const told = toldEvents(configured.on, urgent);
+    const on = hooked && array && postsEarly(told) ? FAILURES_ONLY : told;
     if (hooked && array)
       notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
     if (notify && !recipient && !hooked) {
@@ -183,7 +183,7 @@ export default defineCommand({
         ...(array && !hooked ? { array } : {}),
         ...(thread !== undefined ? { thread } : {}),
         on,
-        ...(urgent ? { urgent } : {}),
+        urgent,
         ...(mention ? { mention } : {}),
         ...(flags.title ? { title: flags.title } : {}),
         hideCommand: flags["hide-command"] === true,
