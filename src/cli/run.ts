@@ -61,7 +61,8 @@ export default defineCommand({
     "save-hook": {
       type: "string",
       alias: "s",
-      description: "also write the status message's hook to this file",
+      description:
+        "also write the status message's hook to this file (through a webhook: none, which is said at the start; the command runs all the same)",
       valueHint: "FILE",
     },
     on: {
@@ -160,6 +161,11 @@ export default defineCommand({
     const on = hooked && array && postsEarly(told) ? FAILURES_ONLY : told;
     if (hooked && array)
       notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
+    // Said before the command runs, not hours later; the job runs all the same (a setting, not a mistyped flag).
+    if (hooked && flags["save-hook"])
+      notice(
+        `--save-hook ${flags["save-hook"]}: nothing will be written there: a webhook's posts cannot be edited, so there is no hook to save`,
+      );
     if (notify && !recipient && !hooked) {
       notice(
         "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",

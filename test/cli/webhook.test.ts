@@ -175,6 +175,19 @@ describe("mmn run through an incoming webhook", () => {
     expect(final).toContain("more do not fit in one post");
   });
 
+  test("--save-hook: said at the start that nothing will be written; the command runs, its exit code kept", async () => {
+    const r = await mmn(box, ["run", "--save-hook", "job.hook", "--", "sh", "-c", "echo ran; exit 3"], {
+      env: finish,
+    });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("ran\n");
+    expect(r.stderr).toContain(
+      "--save-hook job.hook: nothing will be written there: a webhook's posts cannot be edited, so there is no hook to save",
+    );
+    expect(readdirSync(box.cwd)).not.toContain("job.hook");
+    expect(server.postsIn(server.channels.general.id)).toHaveLength(2);
+  });
+
   test("--on failure: one message, and only for a failure; a refused hook never changes the exit code", async () => {
     expect((await mmn(box, ["run", "--on", "failure", "--", "true"], { env: finish })).code).toBe(0);
     expect(server.requests).toEqual([]);
