@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { standIns } from "../helpers/stand-ins.ts";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 
@@ -190,5 +191,58 @@ describe("--urgent takes --on's words", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/urgent=sometimes in \S+ takes .*: using fail/);
     expect(urgentPosts()).toHaveLength(1);
+  });
+});
+
+const slurm = standIns();
+
+describe("--urgent and the ends that are no failure", () => {
+  /** A job scancelled: the scheduler says CANCELLED when mmn asks, after the SIGTERM. */
+  async function scancelled(args: string[]): Promise<number> {
+    slurm.reset();
+    slurm.add("scontrol", 'echo "JobId=71 JobName=bravo JobState=COMPLETING Restarts=0"');
+    slurm.add(
+      "squeue",
+      `case "$*" in *--json*) echo '{"jobs":[{"job_state":["CANCELLED","COMPLETING"]}]}';; *) exit 1;; esac`,
+    );
+    const proc = Bun.spawn([...MMN, "run", ...args, "--", "bash", "-c", "echo ready $$; exec sleep 30"], {
+      cwd: box.cwd,
+      env: { ...box.env, ...env, PATH: `${slurm.bin}:${box.env.PATH}`, SLURM_JOB_ID: "71", SLURM_JOB_NAME: "bravo" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const first = new TextDecoder().decode((await proc.stdout.getReader().read()).value).trim();
+    await waitFor(() => roots().length === 1, 5000, "the status post");
+    process.kill(Number(first.split(" ")[1]), "SIGTERM");
+    return proc.exited;
+  }
+
+  test("a scancelled job is no failure: not urgent under fail; urgent under end, which names every end", async () => {
+    expect(await scancelled(["--urgent", "fail"])).toBe(143);
+    expect(
+      alicePosts(server)
+        .filter((p) => p.root_id)
+        .map((p) => p.message),
+    ).toEqual([expect.stringMatching(/^🛑 \*\*bravo 71\*\* was cancelled/)]);
+    expect(asked()).toEqual([]);
+    server.reset();
+    expect(await scancelled(["--urgent", "end"])).toBe(143);
+    expect(urgentPosts().map((p) => p.message)).toEqual([
+      expect.stringMatching(/^🚨 🛑 \*\*bravo 71\*\* was cancelled/),
+    ]);
+  });
+
+  test("--urgent requeue: a requeued job's new start is an urgent root post", async () => {
+    const requeue = {
+      ...env,
+      SLURM_JOB_ID: "79",
+      SLURM_JOB_NAME: "sim",
+      SLURM_RESTART_COUNT: "1",
+      PATH: `/nonexistent:${box.env.PATH}`,
+    };
+    expect((await runUntil(box, ["run", "--on", "requeue,end", "--urgent", "requeue"], requeue, "🔁", 0)).code).toBe(0);
+    expect(urgentPosts().map((p) => p.message)).toEqual([
+      expect.stringMatching(/^🚨 🔁 \*\*sim 79\*\* \(restart 1\S*\) was requeued and starts again on /),
+    ]);
   });
 });
