@@ -11,7 +11,7 @@ import { prepareFiles } from "../client/files.ts";
 import type { Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { postsEarly } from "../policy/policy.ts";
-import { arrayTask, startPreview } from "../run/index.ts";
+import { arrayTask, startPreview, toldEvents } from "../run/index.ts";
 import { connect } from "./connect.ts";
 import type { CliContext } from "./context.ts";
 import { attachGlobs, audience, configSettings, type Settings } from "./run-options.ts";
@@ -102,7 +102,10 @@ export async function previewRun(
     unreported = error;
   }
   const warn = (message: string) => ui.raw(message);
-  const { on, interval, tail } = configSettings(loaded, ask.settings, warn);
+  const configured = configSettings(loaded, ask.settings, warn);
+  const { interval, tail } = configured;
+  // As the run would: an event --urgent names is told.
+  const on = toldEvents(configured.on, configured.urgent);
   const { recipient, mention } = audience(ask.target ?? {}, flags.mention, loaded?.config ?? {}, warn);
   if (unreported !== undefined || !recipient) {
     const why = unreported !== undefined ? errorMessage(unreported) : "no recipient (-u, -c or mmn setup)";

@@ -12,10 +12,17 @@ import { pickRecipient, type Recipient } from "../client/recipient.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId } from "../hooks/hook-file.ts";
 import { DEFAULT_POLICY_TEXT, type Policy, parsePolicy } from "../policy/policy.ts";
-import { type LogChoice, ourOutputFd, sameOpenFile } from "../run/index.ts";
+import { type LogChoice, ourOutputFd, parseUrgent, sameOpenFile, URGENT_DEFAULT } from "../run/index.ts";
 
-export type Settings = { on: Policy; interval: number; tail: number };
-export const DEFAULTS: Settings = { on: parsePolicy(DEFAULT_POLICY_TEXT) as Policy, interval: 30, tail: 10 };
+export type Settings = { on: Policy; urgent: Policy; interval: number; tail: number };
+export const DEFAULTS: Settings = {
+  on: parsePolicy(DEFAULT_POLICY_TEXT) as Policy,
+  urgent: URGENT_DEFAULT,
+  interval: 30,
+  tail: 10,
+};
+/** The settings that take the policy's words: their errors name the word that is wrong. */
+const WORDS = new Set<keyof Settings>(["on", "urgent"]);
 /** Beyond a day, timers overflow (Node and Bun fire them at once, then every millisecond). */
 const MAXIMA: Partial<Record<keyof Settings, { value: number; why: string }>> = {
   interval: { value: 86_400, why: "one day" },
@@ -28,8 +35,8 @@ export function parseSetting<K extends keyof Settings>(
   key: K,
   value: string,
 ): { value: Settings[K] } | { error: string } {
-  if (key === "on") {
-    const policy = parsePolicy(value);
+  if (key === "on" || key === "urgent") {
+    const policy = key === "on" ? parsePolicy(value) : parseUrgent(value);
     return "error" in policy ? policy : { value: policy as Settings[K] };
   }
   // Edits more often than every second add nothing a person can read, and an array's tasks
@@ -51,7 +58,7 @@ export function flagSettings(values: Partial<Record<keyof Settings, string>>): P
     const parsed = parseSetting(key, value);
     // The policy's error names the word that is wrong, among several.
     if ("error" in parsed)
-      throw new UsageError(`--${key} ${parsed.error}${key === "on" ? "" : `, not ${JSON.stringify(value)}`}`);
+      throw new UsageError(`--${key} ${parsed.error}${WORDS.has(key) ? "" : `, not ${JSON.stringify(value)}`}`);
     Object.assign(out, { [key]: parsed.value });
   }
   return out;
@@ -74,10 +81,14 @@ export function configSettings(
     if ("value" in parsed) Object.assign(out, { [key]: parsed.value });
     else
       warn(
-        `${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${key === "on" ? DEFAULT_POLICY_TEXT : DEFAULTS[key]}`,
+        `${key}=${value} in ${loaded?.sources[key] ?? "the configuration"} ${parsed.error}: using ${shown(DEFAULTS[key])}`,
       );
   }
   return out;
+}
+
+function shown(value: Settings[keyof Settings]): string {
+  return typeof value === "number" ? String(value) : value.text;
 }
 
 /** Who gets the notifying reply, and whom it @-mentions. */

@@ -3,7 +3,7 @@ import type { Client } from "../client/client.ts";
 import type { LoadedConfig } from "../config/config.ts";
 import { validateId, writeHookFile } from "../hooks/hook-file.ts";
 import { FAILURES_ONLY, postsEarly } from "../policy/policy.ts";
-import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, urgentChoice, wrap } from "../run/index.ts";
+import { arrayTask, catchSignals, INHERITED_FDS, LineEnd, toldEvents, wrap } from "../run/index.ts";
 import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
@@ -61,7 +61,8 @@ export default defineCommand({
     "save-hook": {
       type: "string",
       alias: "s",
-      description: "also write the status message's hook to this file",
+      description:
+        "also write the status message's hook to this file (through a webhook: none, which is said at the start; the command runs all the same)",
       valueHint: "FILE",
     },
     on: {
@@ -71,10 +72,10 @@ export default defineCommand({
       valueHint: "EVENTS",
     },
     urgent: {
-      type: "enum",
-      values: ["failure", "never"],
+      type: "string",
       description:
-        "failure (default): a failed run also gets a new post with urgent priority (acknowledgement and reminders where the server's licence allows), linking its thread; never: the reply alone",
+        "the events told by a new post with urgent priority (acknowledgement and reminders where the server's licence allows) linking the run's thread, in --on's words: fail (default: a failed run, besides its reply), end, begin, requeue, time-limit-50/80/90 (instead of the reply; told even if --on leaves them out); never: none",
+      valueHint: "EVENTS",
     },
     mention: {
       type: "optional",
@@ -122,8 +123,7 @@ export default defineCommand({
     const target = targetOf(flags);
     const id = await runId(flags.id);
     const thread = flags.thread === undefined ? undefined : validateId(flags.thread);
-    const urgent = urgentChoice(flags.urgent);
-    const settings = flagSettings({ on: flags.on, interval: flags.interval, tail: flags.tail });
+    const settings = flagSettings({ on: flags.on, urgent: flags.urgent, interval: flags.interval, tail: flags.tail });
     if (flags["dry-run"]) return previewRun(ctx, flags, { command, target, id, thread, settings });
     const log = await checkLog(flags.log, notice);
     const waits = runWaits(ctx.env);
@@ -151,15 +151,21 @@ export default defineCommand({
       notice(`${errorMessage(error)}: running the command without notifications`);
     }
     const configured = configSettings(loaded, settings, notice);
-    const { interval, tail } = configured;
+    const { interval, tail, urgent } = configured;
     const { recipient, mention } = audience(target ?? {}, flags.mention, loaded?.config ?? {}, notice);
     // One board for the whole array: every task, on every node, finds it under the array's id.
     const array = flags.array === "each" ? undefined : arrayTask(ctx.env);
     const hooked = notify?.webhook !== undefined;
     // A webhook keeps no board: an array's every task posting twice would flood the channel.
-    const on = hooked && array && postsEarly(configured.on) ? FAILURES_ONLY : configured.on;
+    const told = toldEvents(configured.on, urgent);
+    const on = hooked && array && postsEarly(told) ? FAILURES_ONLY : told;
     if (hooked && array)
       notice("through a webhook, the tasks of an array report only a failure: it cannot keep a board");
+    // Said before the command runs, not hours later; the job runs all the same (a setting, not a mistyped flag).
+    if (hooked && flags["save-hook"])
+      notice(
+        `--save-hook ${flags["save-hook"]}: nothing will be written there: a webhook's posts cannot be edited, so there is no hook to save`,
+      );
     if (notify && !recipient && !hooked) {
       notice(
         "no recipient (give -u or -c, or set a default with `mmn setup`): running the command without notifications",
@@ -183,7 +189,7 @@ export default defineCommand({
         ...(array && !hooked ? { array } : {}),
         ...(thread !== undefined ? { thread } : {}),
         on,
-        ...(urgent ? { urgent } : {}),
+        urgent,
         ...(mention ? { mention } : {}),
         ...(flags.title ? { title: flags.title } : {}),
         hideCommand: flags["hide-command"] === true,

@@ -15,6 +15,7 @@ export const CONFIG_KEYS = [
   "interval",
   "tail",
   "on",
+  "urgent",
   "mention",
   "attach",
   "delivery",
@@ -49,6 +50,8 @@ export type MmnConfig = {
   tail?: string;
   /** `mmn run`: the events that notify (`--on`'s words). */
   on?: string;
+  /** `mmn run`: the events told by an urgent root post (`--urgent`: `--on`'s words, or `never`). */
+  urgent?: string;
   /** `mmn run --mention`: whom to mention. */
   mention?: string;
   /** `mmn run`: globs of files to attach at the end. */

@@ -13,7 +13,7 @@ export { runPlain } from "./process/plain.ts";
 export { ourOutputFd, sameOpenFile } from "./process/samefile.ts";
 export { catchSignals } from "./process/signals.ts";
 export { startPreview } from "./report/preview.ts";
-export { urgentChoice } from "./report/urgent.ts";
+export { parseUrgent, toldEvents, URGENT_DEFAULT } from "./report/urgent.ts";
 export type { LogChoice, RunTiming, WrapOptions, WrapResult } from "./session/options.ts";
 
 import type { Watcher, WatchOptions } from "./watch/watcher.ts";

@@ -80,6 +80,9 @@ describe("--dry-run", () => {
     // Without `--`, and with --on failure.
     const failure = await mmn(box, ["run", "--dry-run", "--on", "failure", "touch", "ran"]);
     expect(failure.stdout).toContain("no start message; only if the command fails, one message with the outcome");
+    // An event --urgent names is told, as the run would: --on failure --urgent begin has a start message.
+    const woken = await mmn(box, ["run", "--dry-run", "--on", "failure", "--urgent", "begin,fail", "touch", "ran"]);
+    expect(woken.stdout).toContain("the start message, edited every 30 s");
     expect(existsSync(join(box.cwd, "ran"))).toBe(false);
     expect(server.requests).toEqual([]);
     const help = await mmn(box, ["run", "--help"]);

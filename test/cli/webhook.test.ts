@@ -1,8 +1,9 @@
 // Webhook mode through the binary: url=…/hooks/KEY without a token.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
+import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
+import { waitFor } from "../run/helpers.ts";
 import { startTestServer, type TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -173,6 +174,51 @@ describe("mmn run through an incoming webhook", () => {
     expect(final).toContain("line 0399");
     expect(final).not.toContain("line 0000");
     expect(final).toContain("more do not fit in one post");
+  });
+
+  test("--urgent time-limit-90: the warning goes urgent where the server allows, plain where it does not", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // 100 s into a limit of 108: the 90 % warning is past at the start, said a moment after it.
+    const slurm = {
+      ...finish,
+      SLURM_JOB_ID: "78",
+      SLURM_JOB_NAME: "sweep",
+      SLURM_JOB_START_TIME: String(now - 100),
+      SLURM_JOB_END_TIME: String(now + 8),
+      PATH: `/nonexistent:${box.env.PATH}`,
+    };
+    const warned = async () => {
+      const proc = Bun.spawn(
+        [...MMN, "run", "--urgent", "time-limit-90", "--", "sh", "-c", "while [ ! -e go ]; do sleep 0.05; done"],
+        { cwd: box.cwd, env: { ...box.env, ...slurm }, stdout: "pipe", stderr: "pipe" },
+      );
+      const posts = () => server.postsIn(server.channels.general.id);
+      await waitFor(() => posts().some((p) => p.message.includes("⏰")), 15_000, "the warning");
+      writeFileSync(join(box.cwd, "go"), "");
+      expect(await proc.exited).toBe(0);
+      rmSync(join(box.cwd, "go"));
+      return posts().find((p) => p.message.includes("⏰"));
+    };
+    server.settings.postPriority = "licensed";
+    const urgent = await warned();
+    expect(urgent?.message).toMatch(/^⏰ \*\*sweep 78\*\* has \ds left/);
+    expect((urgent?.metadata.priority as { priority?: string } | undefined)?.priority).toBe("urgent");
+    server.reset();
+    server.settings.postPriority = "off";
+    expect((await warned())?.metadata.priority).toBeUndefined();
+  });
+
+  test("--save-hook: said at the start that nothing will be written; the command runs, its exit code kept", async () => {
+    const r = await mmn(box, ["run", "--save-hook", "job.hook", "--", "sh", "-c", "echo ran; exit 3"], {
+      env: finish,
+    });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("ran\n");
+    expect(r.stderr).toContain(
+      "--save-hook job.hook: nothing will be written there: a webhook's posts cannot be edited, so there is no hook to save",
+    );
+    expect(readdirSync(box.cwd)).not.toContain("job.hook");
+    expect(server.postsIn(server.channels.general.id)).toHaveLength(2);
   });
 
   test("--on failure: one message, and only for a failure; a refused hook never changes the exit code", async () => {

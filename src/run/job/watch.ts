@@ -38,7 +38,7 @@ export interface WatchOptions {
   /** The percentages of the time limit said (--on time-limit-50/80/90), in order. */
   warnAt: ReadonlyArray<50 | 80 | 90>;
   /** The time limit is near: said once at each of `warnAt`, with the time left. */
-  onLimitNear: (leftMs: number) => void;
+  onLimitNear: (leftMs: number, percent: 50 | 80 | 90) => void;
   /** The scheduler explained a stopping signal while the command still runs: worth an edit now. */
   onNews: () => void;
   debug?: (message: string) => void;
@@ -117,13 +117,13 @@ export class JobWatch {
       if (at(percent) > Date.now() || percent === past.at(-1)) this.#scheduleWarning(limit, percent);
   }
 
-  #scheduleWarning(limit: TimeLimit, percent: number, first = true): void {
+  #scheduleWarning(limit: TimeLimit, percent: 50 | 80 | 90, first = true): void {
     if (!limit.limitMs || this.#ended) return;
     const at = limit.endsAt - (1 - percent / 100) * limit.limitMs;
     // Started already past it (a late step of a batch script): said a moment after the start, once the status is out.
     const wait = first ? Math.max(at - Date.now(), LATE_WARNING_MS) : at - Date.now();
     if (limit.endsAt <= Date.now()) return;
-    if (wait <= 0) return this.#options.onLimitNear(Math.max(0, limit.endsAt - Date.now()));
+    if (wait <= 0) return this.#options.onLimitNear(Math.max(0, limit.endsAt - Date.now()), percent);
     // A timer takes at most 2^31 - 1 ms (24.8 days); a longer limit is waited for in steps.
     this.#warnings.set(
       percent,

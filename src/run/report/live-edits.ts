@@ -1,10 +1,13 @@
+import type { Post } from "@mattermost/types/posts";
 import { errorMessage, isTransient, MmnError, ServerError } from "../../base/errors.ts";
 import { EditPace } from "./edit-pace.ts";
 import { OnceWarning } from "./once-warning.ts";
 import type { RunState } from "./render.ts";
 import { type ReporterOptions, replyRoot, type StatusPost } from "./status-post.ts";
+import { urgentMessage, withPriority } from "./urgent-post.ts";
 
 type Edit = { state: RunState; version: string };
+type News = { message: string; urgent: boolean };
 
 /**
  * Where the live edits stand: one request at a time (an urgent state that comes meanwhile is
@@ -24,14 +27,14 @@ export class LiveEdits {
   #live: Live = { name: "idle" };
   #lastVersion: string | undefined;
   /** Replies asked for before the status post was out (the start's): sent once it is. */
-  readonly #waiting: string[] = [];
+  readonly #waiting: News[] = [];
   readonly #trouble: OnceWarning;
   /** Undefined: every tick may edit (an array's board paces itself). */
   readonly #pace: EditPace | undefined;
 
   constructor(
     private readonly post: StatusPost,
-    private readonly options: Pick<ReporterOptions, "warn" | "debug" | "schedule">,
+    private readonly options: Pick<ReporterOptions, "notify" | "recipient" | "warn" | "debug" | "schedule">,
   ) {
     this.#trouble = new OnceWarning(options.warn, options.debug);
     this.#pace = options.schedule && new EditPace(options.schedule);
@@ -53,7 +56,7 @@ export class LiveEdits {
       .then(() => {
         this.#lastVersion = version;
         this.#pace?.went();
-        for (const message of this.#waiting.splice(0)) this.say(message);
+        for (const news of this.#waiting.splice(0)) this.say(news.message, news.urgent);
         if (this.post.queued) this.#kept(posted ? "update the status message" : "post the status message");
         return true;
       })
@@ -92,20 +95,34 @@ export class LiveEdits {
   /**
    * A reply in the status post's thread, which notifies (the time limit is near): sent once,
    * its failure one warning like a tick's. Once the status post is out, not after the end began.
+   * Urgent (--urgent): a root post with priority linking the thread instead, one push for one
+   * piece of news; the reply where the server allows no priority.
    */
-  say(message: string): void {
+  say(message: string, urgent = false): void {
     const root = this.post.current;
     if (this.#live.name === "ending") return;
     if (!root) {
-      this.#waiting.push(message);
+      this.#waiting.push({ message, urgent });
       return;
     }
+    if (urgent) void this.#urgently(message, root);
+    else this.#reply(message, root);
+  }
+
+  #reply(message: string, root: Post): void {
     this.post.send(message, { rootId: replyRoot(root) }).catch((error: unknown) => this.#failed(error, "post a reply"));
+  }
+
+  async #urgently(message: string, root: Post): Promise<void> {
+    const { notify, recipient, debug } = this.options;
+    const text = urgentMessage(message, notify.serverUrl, root);
+    const went = await withPriority((priority) => notify.send(text, recipient, { priority }), debug, "the news");
+    if (!went) this.#reply(message, root);
   }
 
   /** The replies asked for that the status post was not out for yet: the end sends them before its own. */
   unsaid(): string[] {
-    return this.#waiting.splice(0);
+    return this.#waiting.splice(0).map((news) => news.message);
   }
 
   /** The end begins: no more live edits. Returns the one still on its way, resolving to whether it went through. */

@@ -5,7 +5,7 @@ import { LiveEdits } from "./live-edits.ts";
 import type { RunState } from "./render.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
 import { type ReporterOptions, StatusPost } from "./status-post.ts";
-import { isUrgent } from "./urgent.ts";
+import { endEvent, isUrgent } from "./urgent.ts";
 import { postUrgent } from "./urgent-post.ts";
 
 /**
@@ -41,8 +41,8 @@ export class Reporter implements RunReporter {
     this.#live.urgent(state, version);
   }
 
-  say(message: string): void {
-    if (this.#replies === "on") this.#live.say(message);
+  say(message: string, urgent?: boolean): void {
+    if (this.#replies === "on") this.#live.say(message, urgent);
   }
 
   silence(): void {
@@ -59,7 +59,7 @@ export class Reporter implements RunReporter {
     await this.#end.deliver(state, reply, deadline, live, this.#live.unsaid(), this.#replies === "off");
     if (this.#end.replied) await this.options.registration?.retire();
     // Once the reply is out: a server that did not take it will not take this either.
-    if (this.#end.replied && isUrgent(state, this.options.urgent))
+    if (this.#end.replied && isUrgent(endEvent(state), this.options.urgent))
       await postUrgent(this.options, state, this.#post.current, deadlineIn(Math.max(0, deadline - Date.now())));
   }
 

@@ -24,8 +24,8 @@ export interface RunReporter {
   readonly reportsEveryEnd: boolean;
   tick(state: RunState, version: string): void;
   urgent(state: RunState, version: string): void;
-  /** A reply that notifies, during the run (the time limit is near); a reporter without one stays quiet. */
-  say?(message: string): void;
+  /** A reply that notifies, during the run (the time limit is near), or urgent (--urgent) a root post with priority; a reporter without one stays quiet. */
+  say?(message: string, urgent?: boolean): void;
   /** 🔕 from the phone: no more notifying replies from this run (the end's included); the status post still shows all. */
   silence?(): void;
   /** A reply asked for from the phone (👀): sent even when silenced. */

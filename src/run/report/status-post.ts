@@ -28,7 +28,7 @@ export interface ReporterOptions {
   debug: (message: string) => void;
   /** Where the run is registered for `mmn relay`, once its post is out. */
   registration?: Registration;
-  /** Which ends also get an urgent root post (urgent.ts); the default when left out. */
+  /** Which events are told by an urgent root post (urgent.ts); the default when left out. */
   urgent?: UrgentChoice | undefined;
   /** Named in the urgent post, as in the final reply. */
   mention?: string | undefined;

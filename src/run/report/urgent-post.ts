@@ -37,11 +37,20 @@ export async function postUrgent(
   deadline: Deadline,
 ): Promise<PostPriority | undefined> {
   const { notify, recipient, mention, debug } = options;
-  const link = statusPost?.id
-    ? `\n[the job's thread](${notify.serverUrl}/_redirect/pl/${statusPost.root_id || statusPost.id})`
-    : "";
-  const message = `🚨 ${finalReply(state, mention ? { mention } : {})}${link}`;
+  const message = urgentMessage(finalReply(state, mention ? { mention } : {}), notify.serverUrl, statusPost);
   return withPriority((priority) => notify.send(message, recipient, { priority, deadline }), debug);
+}
+
+/**
+ * What an urgent root post says: the event's words and a link to the run's thread.
+ * `/_redirect/pl/ID` is the webapp's permalink without a team (it goes on in any team of
+ * the user's, a DM's post too), and the phone apps read `_redirect` as the current team.
+ */
+export function urgentMessage(words: string, serverUrl: string, statusPost: Post | undefined): string {
+  const link = statusPost?.id
+    ? `\n[the job's thread](${serverUrl}/_redirect/pl/${statusPost.root_id || statusPost.id})`
+    : "";
+  return `🚨 ${words}${link}`;
 }
 
 /**
@@ -52,12 +61,13 @@ export async function postUrgent(
 export async function withPriority(
   send: (priority: PostPriority) => Promise<unknown>,
   debug: (message: string) => void,
+  what = "the failure",
 ): Promise<PostPriority | undefined> {
   for (let step = 0; step < LADDER.length; step++) {
     const priority = LADDER[step]!;
     try {
       await send(priority);
-      debug(`the failure is told urgently (${describe(priority)})`);
+      debug(`${what} is told urgently (${describe(priority)})`);
       return priority;
     } catch (error) {
       if (!isPriorityRefusal(error)) {
@@ -69,7 +79,7 @@ export async function withPriority(
       if (error.serverId === "license_error.feature_unavailable") step = LADDER.length - 2;
     }
   }
-  debug("the server allows no message priority here: the failure is told without");
+  debug(`the server allows no message priority here: ${what} is told without`);
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import type { PostPriority } from "../../mattermost/endpoints.ts";
 import { OnceWarning } from "./once-warning.ts";
 import { type RunState, statusMessage } from "./render.ts";
 import type { FinalReply, RunReporter } from "./run-reporter.ts";
-import { isUrgent, type UrgentChoice } from "./urgent.ts";
+import { endEvent, isUrgent, type UrgentChoice } from "./urgent.ts";
 import { withPriority } from "./urgent-post.ts";
 
 export interface WebhookReporterOptions {
@@ -53,11 +53,17 @@ export class WebhookReporter implements RunReporter {
 
   urgent(_state: RunState, _version: string): void {}
 
-  /** The time limit near: a message of its own, as a reply would be. */
-  say(message: string): void {
-    void this.#send(message).catch((error: unknown) =>
-      this.#trouble.say(`could not post a message: ${errorMessage(error)}`, errorMessage(error)),
-    );
+  /** The time limit near: a message of its own, as a reply would be; urgent, with priority where the server allows. */
+  say(message: string, urgent = false): void {
+    const { debug } = this.options;
+    const sent = urgent
+      ? withPriority((priority) => this.#send(message, undefined, priority), debug, "the news")
+      : Promise.resolve(undefined);
+    void sent
+      .then((went) => (went ? undefined : this.#send(message)))
+      .catch((error: unknown) =>
+        this.#trouble.say(`could not post a message: ${errorMessage(error)}`, errorMessage(error)),
+      );
   }
 
   async finish(state: RunState, _reply: FinalReply, deadline: number): Promise<void> {
@@ -69,7 +75,7 @@ export class WebhookReporter implements RunReporter {
     const message = `${mention}${statusMessage(state, room)}`;
     try {
       // Refused with every priority (or failed otherwise): once more as a plain post.
-      const urgent = isUrgent(state, this.options.urgent)
+      const urgent = isUrgent(endEvent(state), this.options.urgent)
         ? await withPriority((priority) => this.#send(message, deadline, priority), this.options.debug)
         : undefined;
       if (!urgent) await this.#send(message, deadline);

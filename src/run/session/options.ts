@@ -31,7 +31,7 @@ interface ReportChoices {
   thread?: string;
   /** The events that notify (--on). */
   on: Policy;
-  /** Which ends also get an urgent root post (default: a failure). */
+  /** Which events are told by an urgent root post (--urgent; default: a failure). */
   urgent?: UrgentChoice;
   /** Put `@name` in the final reply. */
   mention?: string;

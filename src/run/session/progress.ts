@@ -7,6 +7,7 @@ import { stoppingWords } from "../report/cause.ts";
 import { displayCommand } from "../report/name.ts";
 import { limitWarning, type Phase, type RunState, stoppedFromChat } from "../report/render.ts";
 import type { RunReporter } from "../report/run-reporter.ts";
+import { isUrgent } from "../report/urgent.ts";
 import type { TailBuffer } from "../tail/tail.ts";
 import type { WrapOptions } from "./options.ts";
 
@@ -50,7 +51,11 @@ export class RunProgress {
       job,
       warnAt,
       // An array's task warns no one of its own: the board is the array's one message.
-      onLimitNear: (leftMs) => live?.say?.(limitWarning(this.state("running"), leftMs)),
+      onLimitNear: (leftMs, percent) =>
+        live?.say?.(
+          limitWarning(this.state("running"), leftMs),
+          isUrgent({ kind: "time-limit", percent }, options.report.urgent),
+        ),
       onNews: () => {
         if (this.#stopping) live?.urgent(this.state("running"), this.version());
       },

@@ -2,6 +2,7 @@ import { pushes } from "../../policy/policy.ts";
 import { type ChildHandle, type ChildResult, startChild } from "../process/child.ts";
 import { serverMaxFileSize } from "../report/finish.ts";
 import { startNotice } from "../report/render.ts";
+import { isUrgent } from "../report/urgent.ts";
 import { stepClockForTests } from "../test-clock.ts";
 import { RunControl } from "./control.ts";
 import type { Session } from "./prepare.ts";
@@ -55,7 +56,9 @@ export function start({ options, kept, tail, progress, live }: Session): Running
       : undefined;
   const started = progress.state("running");
   const requeued = Boolean(started.job?.restarts) && pushes(options.report.on, { kind: "requeue" });
-  if (requeued || pushes(options.report.on, { kind: "begin" })) live?.say?.(startNotice(started, requeued));
+  const event = { kind: requeued ? "requeue" : "begin" } as const;
+  if (requeued || pushes(options.report.on, event))
+    live?.say?.(startNotice(started, requeued), isUrgent(event, options.report.urgent));
   const timer = setInterval(() => {
     progress.sample();
     live?.tick(progress.state("running"), progress.version());
