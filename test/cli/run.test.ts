@@ -624,7 +624,7 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
   });
 
   test("a command whose output ends without a newline: mmn's next line starts on a line of its own", async () => {
-    const down = { MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_MS: "300" };
+    const down = { MMN_URL: "http://127.0.0.1:1", MMN_TEST_FINISH_MS: "1500" };
     const r = await mmn(box, ["run", "--on", "failure", "--", "sh", "-c", "printf 'no newline' >&2; exit 3"], {
       env: down,
     });
