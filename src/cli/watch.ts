@@ -1,4 +1,4 @@
-import { userInfo } from "node:os";
+import { constants, userInfo } from "node:os";
 import { UsageError } from "../base/errors.ts";
 import { pickRecipient } from "../client/recipient.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
@@ -66,18 +66,20 @@ export default defineCommand({
       info: (line) => print(`${line}\n`),
       warn: ui.warn,
     });
-    let stopping = false;
+    let stopped: number | undefined;
     let wake = () => {};
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
       process.on(signal, () => {
-        stopping = true;
+        stopped = 128 + constants.signals[signal];
         wake();
       });
+    // Named jobs stopped before their end: the shell's code for the signal, not a success. --all's only end is a signal.
+    const stoppedExit = () => (flags.all ? 0 : stopped!);
     const pauseMs = watchPollMs(ctx.env, pollS);
     for (;;) {
       await watcher.pass();
       if (watcher.finished) return watcher.succeeded ? 0 : JOB_FAILED_EXIT;
-      if (stopping) return 0;
+      if (stopped !== undefined) return stoppedExit();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pauseMs);
         wake = () => {
@@ -85,7 +87,7 @@ export default defineCommand({
           resolve();
         };
       });
-      if (stopping) return 0;
+      if (stopped !== undefined) return stoppedExit();
     }
   },
 });

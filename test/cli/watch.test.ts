@@ -160,7 +160,8 @@ describe("mmn watch: what the scheduler says beside the run", () => {
       "requeued",
     );
     w.proc.kill("SIGTERM");
-    expect((await w.result()).code).toBe(0);
+    // Stopped before the job's end: not a success.
+    expect((await w.result()).code).toBe(143);
     expect(slurm.askedOf("sacct")).toContain("--duplicates -X -n -P -j 42 -o Start,State");
   });
 
@@ -199,6 +200,17 @@ describe("mmn watch: what the scheduler says beside the run", () => {
       "❌ **sweep** (array 7000): 0 succeeded, 4 failed of 20 tasks; 16 waiting tasks were cancelled (0: CANCELLED; 1: CANCELLED; 2: CANCELLED; 3: CANCELLED)",
     );
     expect(replies().map((p) => p.message)).toEqual([expect.stringContaining("16 waiting tasks were cancelled")]);
+  });
+
+  test("stopped by SIGINT before the job ends: exit 130, nothing more sent, nothing said", async () => {
+    scheduler([line("PENDING", "Priority")]);
+    const w = watch(["42"]);
+    await says(/is queued \(Priority\)/, "queued");
+    w.proc.kill("SIGINT");
+    const { code, stdout, stderr } = await w.result();
+    expect({ code, stdout, stderr }).toEqual({ code: 130, stdout: "", stderr: "" });
+    expect(roots()).toHaveLength(1);
+    expect(replies()).toEqual([]);
   });
 
   test("bad input: nothing asked, nothing sent", async () => {
