@@ -17,6 +17,7 @@ import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { relayStatus } from "./relay-status.ts";
+import { configSettings } from "./run-options.ts";
 import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
 
@@ -92,6 +93,8 @@ export default defineCommand({
         scheduler: installedScheduler(),
         jobs: "mine",
         registry,
+        // on= as mmn run and mmn watch read it.
+        policy: configSettings(config, {}, ui.warn, ["on"]).on,
         user: process.env.USER ?? userInfo().username,
         info: (line) => print(`watched: ${line}\n`),
         warn: ui.warn,

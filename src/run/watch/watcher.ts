@@ -1,7 +1,7 @@
 /**
  * `mmn watch`: jobs mmn does not wrap, followed from a login node. One question to the
  * scheduler a poll for every job followed (`Scheduler.queue`); each job one message, edited
- * as it goes, and a reply where the policy (policy.ts) says an event pushes; an array one
+ * as it goes, and a reply where the notification policy (policy/policy.ts) says an event pushes; an array one
  * board. A job that has a thread already (its own `mmn run` spoke first: jobs/threads.ts) gets
  * no second status: the queue wait and the scheduler's verdict are added to that message once
  * its run has told its end.
@@ -11,15 +11,15 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
+import { DEFAULT_POLICY_TEXT, type JobEvent, type Policy, parsePolicy, pushes } from "../../policy/policy.ts";
 import { RunRegistry } from "../../relay/registry.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
 import { ArrayStory } from "./array.ts";
-import { type PolicyEvent, pushes } from "./policy.ts";
 import { advance, isActive, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
 import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
 import { requeueReason, verdictOf } from "./verdict.ts";
-import { details, headline, message, type Verdict } from "./words.ts";
+import { details, headline, limitLine, message, type Verdict } from "./words.ts";
 
 const QUERY_MS = 10_000;
 /** Passes a run's own post may still say running after its job ended (the relay may be telling it) before the watcher lets it be. */
@@ -33,7 +33,8 @@ export interface WatchOptions {
   jobs: readonly string[] | "mine";
   threads?: JobThreads;
   registry?: RunRegistry;
-  policy?: ReadonlySet<PolicyEvent>;
+  /** Which events push (--on, on=); the default policy where none is given. */
+  policy?: Policy;
   /** The user's name, for a StdOut path's %u. */
   user: string;
   info: (line: string) => void;
@@ -57,6 +58,8 @@ interface Single extends Speaker {
 interface Board extends Speaker {
   story: ArrayStory;
   foreign?: JobThread;
+  /** Tasks whose end a reply told. */
+  told: Set<string>;
 }
 
 export class Watcher {
@@ -66,10 +69,12 @@ export class Watcher {
   readonly #unknown = new Set<string>();
   readonly #threads: JobThreads;
   readonly #registry: RunRegistry;
+  readonly #policy: Policy;
 
   constructor(private readonly options: WatchOptions) {
     this.#threads = options.threads ?? new JobThreads();
     this.#registry = options.registry ?? new RunRegistry();
+    this.#policy = options.policy ?? (parsePolicy(DEFAULT_POLICY_TEXT) as Policy);
   }
 
   /** Every job named has been told its end (or that it never runs). */
@@ -124,7 +129,7 @@ export class Watcher {
       let board = this.#boards.get(arrayId);
       if (!board) {
         if (wanted ? !wanted.has(arrayId) : tasks.every((t) => t.state !== "PENDING" && !isActive(t))) continue;
-        board = { story: new ArrayStory(arrayId, this.options.scheduler.kind), finished: false };
+        board = { story: new ArrayStory(arrayId, this.options.scheduler.kind), finished: false, told: new Set() };
         this.#boards.set(arrayId, board);
       }
       board.story.update(tasks, now);
@@ -194,12 +199,20 @@ export class Watcher {
     const text = message(story, single.verdict, this.options.scheduler.words.name, tail);
     await this.#publish(single, text, undefined, key);
     pending.delete(single);
-    for (const event of events) {
-      const weighed: PolicyEvent = event === "end" ? (single.verdict?.succeeded ? "end" : "fail") : event;
-      // A wrapped run's own end reply pushed already: the scheduler's word is in the message.
-      if (event === "end" && single.wrapped) continue;
-      if (!pushes(weighed, this.options.policy)) continue;
-      await this.#reply(single, headline(story, single.verdict, this.options.scheduler.words.name), event === "end");
+    const name = this.options.scheduler.words.name;
+    const pushed = events.flatMap((event) => {
+      const weighed = jobEvent(event, single.verdict);
+      // A wrapped run tells its own end and time limit: the scheduler's word is in the message.
+      if (single.wrapped && (weighed?.kind === "end" || weighed?.kind === "time-limit")) return [];
+      return weighed && pushes(this.#policy, weighed) ? [weighed] : [];
+    });
+    // Marks of the time limit passed together: the last is told.
+    const lastMark = pushed.findLast((e) => e.kind === "time-limit");
+    for (const event of pushed) {
+      if (event.kind === "time-limit" && event !== lastMark) continue;
+      const text =
+        event.kind === "time-limit" ? limitLine(story, event.percent) : headline(story, single.verdict, name);
+      await this.#reply(single, text, event.kind === "end");
     }
     if (settled(story)) {
       single.finished = true;
@@ -257,11 +270,29 @@ export class Watcher {
       return;
     }
     await this.#publish(board, drawn.message, drawn.props, key);
+    await this.#tellTaskEnds(board, drawn.headline, now);
     if (!board.story.done) return;
     board.finished = true;
-    if (pushes(board.story.succeeded ? "end" : "fail", this.options.policy))
-      await this.#reply(board, drawn.headline, false);
     this.options.info(`${this.#label(board)}: ${drawn.headline}`);
+  }
+
+  /**
+   * The tasks' ends the policy pushes, as `mmn run`'s tasks tell them: those seen in one poll in
+   * one reply, and the array's end one reply that carries the failures not told yet.
+   */
+  async #tellTaskEnds(board: Board, headlineNow: string, now: number): Promise<void> {
+    const { story } = board;
+    const untold = story
+      .ended(now)
+      .filter(
+        (r) =>
+          !board.told.has(r.task) &&
+          pushes(this.#policy, { kind: "end", failed: r.phase !== "succeeded", array: "task" }),
+      );
+    const whole = story.done && pushes(this.#policy, { kind: "end", failed: !story.succeeded, array: "whole" });
+    if (whole) await this.#reply(board, headlineNow, false);
+    else if (untold.length) await this.#reply(board, story.endsMessage(untold), false);
+    for (const r of untold) board.told.add(r.task);
   }
 
   /** The message posted (and the job's thread claimed), or edited where its text changed. */
@@ -293,6 +324,26 @@ export class Watcher {
 
   #label(entry: Single | Board): string {
     return entry.story instanceof ArrayStory ? `array ${entry.story.arrayId}` : `job ${entry.story.jobId}`;
+  }
+}
+
+/** A watched job's event as the policy weighs it; undefined for those that only edit (queued, held, suspended…). */
+function jobEvent(event: WatchEvent, verdict: Verdict | undefined): JobEvent | undefined {
+  switch (event) {
+    case "begin":
+    case "requeue":
+    case "never-runs":
+      return { kind: event };
+    case "time-limit-50":
+      return { kind: "time-limit", percent: 50 };
+    case "time-limit-80":
+      return { kind: "time-limit", percent: 80 };
+    case "time-limit-90":
+      return { kind: "time-limit", percent: 90 };
+    case "end":
+      return { kind: "end", failed: verdict?.succeeded !== true };
+    default:
+      return undefined;
   }
 }
 
