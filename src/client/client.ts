@@ -130,11 +130,21 @@ export class Client {
   async once(
     id: string,
     message: string,
-    options: { to: Recipient; props?: Record<string, unknown> } & Call,
+    options: {
+      to: Recipient;
+      props?: Record<string, unknown>;
+      /** A post made elsewhere that is this message (an array's board a watch posted): known under the id instead of a new one. */
+      existing?: () => Promise<MessageHook | undefined>;
+    } & Call,
   ): Promise<MessageHook> {
     return this.#known.locked(id, async () => {
       const known = await this.hooks.get(id);
       if (known) return known;
+      const adopted = await options.existing?.();
+      if (adopted) {
+        await this.hooks.set({ ...adopted, id });
+        return (await this.hooks.get(id)) ?? adopted;
+      }
       const { to, props, deadline } = options;
       await this.send(message, to, { id, ...(props ? { props } : {}), deadline });
       return (await this.hooks.get(id))!;

@@ -44,6 +44,10 @@ export function threadKey(scheduler: string, jobId: string, options: { array?: b
   return `${scheduler}:${options.array ? "array:" : ""}${jobId}`;
 }
 
+/** Whether two server URLs name the same server: a thread on another server is no thread here. */
+export const sameServer = (a: string, b: string): boolean =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+
 export class JobThreads {
   constructor(readonly dir: string = joinPath(defaultHookDir(), ".jobs")) {}
 

@@ -248,12 +248,13 @@ describe("--on: the same words as mmn run's, replies counted per policy", () => 
     const s = scheduler([line("PENDING", "Priority")]);
     const w = watch([...args, "42"], more);
     await says(/is queued \(Priority\)/, "queued");
-    const start = ago(10);
+    // 100 s in: 17 %, then 53 %, 83 % and 91 % of the lowered limit (8 s of margin under load).
+    const start = ago(100);
     const listings = [
       [line("RUNNING", "None", start)],
-      [line("RUNNING", "None", start).replace("|10:00|", "|0:19|")],
-      [line("RUNNING", "None", start).replace("|10:00|", "|0:12|")],
-      [line("RUNNING", "None", start).replace("|10:00|", "|0:11|")],
+      [line("RUNNING", "None", start).replace("|10:00|", "|3:10|")],
+      [line("RUNNING", "None", start).replace("|10:00|", "|2:00|")],
+      [line("RUNNING", "None", start).replace("|10:00|", "|1:50|")],
       [line("PENDING", "NodeDown")],
       [line("RUNNING", "None", ago(1))],
     ];
@@ -462,6 +463,40 @@ test("an array whose tasks run mmn run: their board is the array's, and the watc
   );
   expect(roots().map((p) => p.id)).toEqual([board!.id]);
   expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
+});
+
+test("an array watched first, its tasks' mmn run afterwards: they draw on the watch's board, one message, one push", async () => {
+  const task = (i: number, state: string) =>
+    `${5000 + i}|5000|${i}|${state}|None|${SUBMIT}|${SUBMIT}|${state === "RUNNING" ? "N/A" : SUBMIT}|10:00|sweep`;
+  const s = scheduler([task(1, "RUNNING"), task(2, "RUNNING")]);
+  const w = watch(["5000"]);
+  await says(/^🗂️ \*\*sweep\*\* \(array 5000\): 2 running/, "the watch's board");
+  const [board] = roots();
+  const taskEnv = (i: number) =>
+    env({
+      SLURM_JOB_ID: String(5000 + i),
+      SLURM_JOB_NAME: "sweep",
+      SLURM_ARRAY_JOB_ID: "5000",
+      SLURM_ARRAY_TASK_ID: String(i),
+      SLURM_ARRAY_TASK_COUNT: "2",
+      MMN_TEST_INTERVAL_MS: "200",
+      MMN_TEST_ARRAY_GATHER_MS: "300",
+    });
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(1) })).code).toBe(0);
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(2) })).code).toBe(0);
+  s.setQueue([task(1, "COMPLETED"), task(2, "COMPLETED")]);
+  const { code, stdout, stderr } = await w.result();
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toContain(
+    "array 5000: ✅ **sweep** (array 5000): all 2 tasks succeeded (the tasks' own board tells it)",
+  );
+  expect(roots().map((p) => p.id)).toEqual([board!.id]);
+  expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
+  // The tasks' end in the board's thread, once; the watch pushed nothing of its own.
+  expect(replies().map((p) => [p.root_id, p.message])).toEqual([
+    [board!.id, "✅ **sweep** (array 5000): all 2 tasks succeeded"],
+  ]);
 });
 
 describe("inside mmn relay", () => {

@@ -6,7 +6,7 @@
  */
 import { printable } from "../../base/printable.ts";
 import type { QueuedJob } from "../../scheduler/scheduler.ts";
-import type { ArrayTask } from "../array/array.ts";
+import { type ArrayTask, boardIdOf } from "../array/array.ts";
 import { type Board, board, boardHeadline, boardMessage, boardProps } from "../array/board.ts";
 import type { TaskRecord } from "../array/tasks.ts";
 import { literal } from "../report/fence.ts";
@@ -45,9 +45,14 @@ export class ArrayStory {
     return [...this.tasks.values()].every((t) => t.phase === "ended" && t.job.state === "COMPLETED");
   }
 
+  /** The name `mmn run`'s tasks keep this array's board under (run/array/array.ts). */
+  get boardId(): string {
+    return boardIdOf(this.scheduler, this.arrayId);
+  }
+
   #array(): ArrayTask {
     return {
-      boardId: `array-${this.scheduler}-${this.arrayId}`,
+      boardId: this.boardId,
       arrayId: this.arrayId,
       taskId: "",
       scheduler: this.scheduler,

@@ -5,7 +5,7 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Client } from "../../client/client.ts";
 import type { FileInput } from "../../client/files.ts";
-import type { JobThread, JobThreads } from "../../jobs/threads.ts";
+import { type JobThread, type JobThreads, sameServer } from "../../jobs/threads.ts";
 import { saysRunning } from "../../relay/words.ts";
 
 /** The job's thread: another speaker's (its `mmn run`), or the message an earlier watch posted; neither when there is none on this server. */
@@ -40,6 +40,3 @@ export async function replyTo(notify: Client, post: Post, text: string, files: F
   await notify.hooks.set({ id: key, channelId: post.channel_id, postId: post.id });
   await notify.reply(text, { to: key, ...(files.length ? { files } : {}) });
 }
-
-const sameServer = (a: string, b: string): boolean =>
-  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();

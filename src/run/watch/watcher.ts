@@ -7,13 +7,16 @@
  * its run has told its end.
  */
 import type { Post } from "@mattermost/types/posts";
+import { joinPath } from "../../base/disk.ts";
 import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
+import { defaultHookDir } from "../../hooks/hooks.ts";
 import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
 import { DEFAULT_POLICY_TEXT, type JobEvent, type Policy, parsePolicy, pushes } from "../../policy/policy.ts";
 import { RunRegistry } from "../../relay/registry.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
+import { ArrayState } from "../array/tasks.ts";
 import { ArrayStory } from "./array.ts";
 import { advance, isActive, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
@@ -262,6 +265,11 @@ export class Watcher {
     const drawn = board.story.message(now);
     const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
     if (!board.post && !board.foreign) Object.assign(board, await jobThread(this.#threads, this.options.notify, key));
+    // Tasks started after the watch posted draw on its board (run/array/array-reporter.ts): theirs to tell from now on.
+    if (board.post && !board.foreign && (await this.#drawnByTasks(board))) {
+      const { id: postId, channel_id: channelId } = board.post;
+      board.foreign = { key, postId, channelId, server: this.options.notify.serverUrl, by: "run", at: Date.now() };
+    }
     // The tasks' own board (their `mmn run`): it tells the array, and the relay closes it.
     if (board.foreign) {
       if (!board.story.done) return;
@@ -293,6 +301,13 @@ export class Watcher {
     if (whole) await this.#reply(board, headlineNow, false);
     else if (untold.length) await this.#reply(board, story.endsMessage(untold), false);
     for (const r of untold) board.told.add(r.task);
+  }
+
+  /** Whether the array's tasks keep the watch's post as their board (their board-post.json names it). */
+  async #drawnByTasks(board: Board): Promise<boolean> {
+    const state = new ArrayState(joinPath(defaultHookDir(), ".arrays", board.story.boardId));
+    const left = await state.boardPost().catch(() => undefined);
+    return left?.postId === board.post?.id;
   }
 
   /** The message posted (and the job's thread claimed), or edited where its text changed. */
