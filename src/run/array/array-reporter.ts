@@ -11,7 +11,7 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
-import { JobThreads, sameServer, threadKey } from "../../jobs/threads.ts";
+import { JobThreads, threadKey, watchersBoard } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { type Policy, postsEarly, pushes } from "../../policy/policy.ts";
 import { OnceWarning } from "../report/once-warning.ts";
@@ -218,29 +218,17 @@ export class ArrayReporter implements RunReporter {
 
   async #ensureBoard(known?: TaskRecord[]): Promise<MessageHook> {
     if (this.#board) return this.#board;
-    const { array, name } = this.options;
+    const { array, name, notify } = this.options;
     const first = board(array, known ?? (await this.options.state.readAll()));
-    this.#board = await this.options.notify.once(array.boardId, boardMessage(array, first, name), {
+    this.#board = await notify.once(array.boardId, boardMessage(array, first, name), {
       to: this.options.recipient,
       props: boardProps(array, first, name),
-      existing: () => this.#watchersBoard(),
+      // A board a watch posted before any task ran: drawn on, as a run's status joins a watch's thread.
+      existing: () => watchersBoard(notify, array),
       deadline: this.#end,
     });
     await this.#leaveForRelay(this.#board);
     return this.#board;
-  }
-
-  /**
-   * The board `mmn watch` posted for this array before any task ran (jobs/threads.ts, on this
-   * server): the tasks draw on it, as a run's status joins a watch's thread, so that the array
-   * stays one message; the watch sees their board-post.json name its post and lets them tell it.
-   */
-  async #watchersBoard(): Promise<MessageHook | undefined> {
-    const { array, notify } = this.options;
-    if (!array.scheduler) return undefined;
-    const found = await new JobThreads().find(threadKey(array.scheduler, array.arrayId, { array: true }));
-    if (found?.by !== "watch" || !sameServer(found.server, notify.serverUrl)) return undefined;
-    return { id: array.boardId, channelId: found.channelId, postId: found.postId, server: found.server };
   }
 
   /**

@@ -1,28 +1,18 @@
-/**
- * `mmn watch`: jobs mmn does not wrap, followed from a login node. One question to the
- * scheduler a poll for every job followed (`Scheduler.queue`); each job one message, edited
- * as it goes, and a reply where the notification policy (policy/policy.ts) says an event pushes; an array one
- * board. A job that has a thread already (its own `mmn run` spoke first: jobs/threads.ts) gets
- * no second status: the queue wait and the scheduler's verdict are added to that message once
- * its run has told its end.
- */
-import type { Post } from "@mattermost/types/posts";
-import { joinPath } from "../../base/disk.ts";
 import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
-import { defaultHookDir } from "../../hooks/hooks.ts";
-import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
-import { DEFAULT_POLICY_TEXT, type JobEvent, type Policy, parsePolicy, pushes } from "../../policy/policy.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
+import { type Policy, policyOf } from "../../policy/policy.ts";
 import { RunRegistry } from "../../relay/registry.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
-import { ArrayState } from "../array/tasks.ts";
 import { ArrayStory } from "./array.ts";
-import { advance, isActive, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
+import type { Board, Single, Speaker } from "./entries.ts";
+import { jobPushes, taskEnds } from "./pushes.ts";
+import { advance, isActive, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
-import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
+import { addToRunsMessage, drawnByTasks, jobThread, replyTo } from "./thread.ts";
 import { requeueReason, verdictOf } from "./verdict.ts";
-import { details, headline, limitLine, message, type Verdict } from "./words.ts";
+import { details, headline, limitLine, message } from "./words.ts";
 
 const QUERY_MS = 10_000;
 /** Passes a run's own post may still say running after its job ended (the relay may be telling it) before the watcher lets it be. */
@@ -44,27 +34,6 @@ export interface WatchOptions {
   warn: (line: string) => void;
 }
 
-interface Speaker {
-  post?: Post;
-  text?: string;
-  finished: boolean;
-}
-interface Single extends Speaker {
-  story: JobStory;
-  foreign?: JobThread;
-  foreignTries: number;
-  /** An `mmn run` inside the job registered: its own end reply pushed already. */
-  wrapped: boolean;
-  verdict?: Verdict;
-  stdout?: string | null;
-}
-interface Board extends Speaker {
-  story: ArrayStory;
-  foreign?: JobThread;
-  /** Tasks whose end a reply told. */
-  told: Set<string>;
-}
-
 export class Watcher {
   readonly #singles = new Map<string, Single>();
   readonly #boards = new Map<string, Board>();
@@ -77,7 +46,7 @@ export class Watcher {
   constructor(private readonly options: WatchOptions) {
     this.#threads = options.threads ?? new JobThreads();
     this.#registry = options.registry ?? new RunRegistry();
-    this.#policy = options.policy ?? (parsePolicy(DEFAULT_POLICY_TEXT) as Policy);
+    this.#policy = options.policy ?? policyOf(undefined);
   }
 
   /** Every job named has been told its end (or that it never runs). */
@@ -203,25 +172,14 @@ export class Watcher {
     await this.#publish(single, text, undefined, key);
     pending.delete(single);
     const name = this.options.scheduler.words.name;
-    const pushed = events.flatMap((event) => {
-      const weighed = jobEvent(event, single.verdict);
-      // A wrapped run tells its own end and time limit: the scheduler's word is in the message.
-      if (single.wrapped && (weighed?.kind === "end" || weighed?.kind === "time-limit")) return [];
-      return weighed && pushes(this.#policy, weighed) ? [weighed] : [];
-    });
-    // Marks of the time limit passed together: the last is told.
-    const lastMark = pushed.findLast((e) => e.kind === "time-limit");
-    for (const event of pushed) {
-      if (event.kind === "time-limit" && event !== lastMark) continue;
+    for (const event of jobPushes(this.#policy, events, single.verdict, single.wrapped)) {
       const text =
         event.kind === "time-limit" ? limitLine(story, event.percent) : headline(story, single.verdict, name);
       await this.#reply(single, text, event.kind === "end");
     }
     if (settled(story)) {
       single.finished = true;
-      this.options.info(
-        `${this.#label(single)}: ${headline(story, single.verdict, this.options.scheduler.words.name)}`,
-      );
+      this.options.info(`${this.#label(single)}: ${headline(story, single.verdict, name)}`);
     }
   }
 
@@ -266,7 +224,7 @@ export class Watcher {
     const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
     if (!board.post && !board.foreign) Object.assign(board, await jobThread(this.#threads, this.options.notify, key));
     // Tasks started after the watch posted draw on its board (run/array/array-reporter.ts): theirs to tell from now on.
-    if (board.post && !board.foreign && (await this.#drawnByTasks(board))) {
+    if (board.post && !board.foreign && (await drawnByTasks(board.story.boardId, board.post.id))) {
       const { id: postId, channel_id: channelId } = board.post;
       board.foreign = { key, postId, channelId, server: this.options.notify.serverUrl, by: "run", at: Date.now() };
     }
@@ -284,30 +242,12 @@ export class Watcher {
     this.options.info(`${this.#label(board)}: ${drawn.headline}`);
   }
 
-  /**
-   * The tasks' ends the policy pushes, as `mmn run`'s tasks tell them: those seen in one poll in
-   * one reply, and the array's end one reply that carries the failures not told yet.
-   */
+  /** The tasks' ends and the array's end, where the policy pushes them. */
   async #tellTaskEnds(board: Board, headlineNow: string, now: number): Promise<void> {
-    const { story } = board;
-    const untold = story
-      .ended(now)
-      .filter(
-        (r) =>
-          !board.told.has(r.task) &&
-          pushes(this.#policy, { kind: "end", failed: r.phase !== "succeeded", array: "task" }),
-      );
-    const whole = story.done && pushes(this.#policy, { kind: "end", failed: !story.succeeded, array: "whole" });
+    const { untold, whole } = taskEnds(this.#policy, board.story, board.told, now);
     if (whole) await this.#reply(board, headlineNow, false);
-    else if (untold.length) await this.#reply(board, story.endsMessage(untold), false);
+    else if (untold.length) await this.#reply(board, board.story.endsMessage(untold), false);
     for (const r of untold) board.told.add(r.task);
-  }
-
-  /** Whether the array's tasks keep the watch's post as their board (their board-post.json names it). */
-  async #drawnByTasks(board: Board): Promise<boolean> {
-    const state = new ArrayState(joinPath(defaultHookDir(), ".arrays", board.story.boardId));
-    const left = await state.boardPost().catch(() => undefined);
-    return left?.postId === board.post?.id;
   }
 
   /** The message posted (and the job's thread claimed), or edited where its text changed. */
@@ -339,26 +279,6 @@ export class Watcher {
 
   #label(entry: Single | Board): string {
     return entry.story instanceof ArrayStory ? `array ${entry.story.arrayId}` : `job ${entry.story.jobId}`;
-  }
-}
-
-/** A watched job's event as the policy weighs it; undefined for those that only edit (queued, held, suspended…). */
-function jobEvent(event: WatchEvent, verdict: Verdict | undefined): JobEvent | undefined {
-  switch (event) {
-    case "begin":
-    case "requeue":
-    case "never-runs":
-      return { kind: event };
-    case "time-limit-50":
-      return { kind: "time-limit", percent: 50 };
-    case "time-limit-80":
-      return { kind: "time-limit", percent: 80 };
-    case "time-limit-90":
-      return { kind: "time-limit", percent: 90 };
-    case "end":
-      return { kind: "end", failed: verdict?.succeeded !== true };
-    default:
-      return undefined;
   }
 }
 
