@@ -17,6 +17,7 @@ import { jsonFlag } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { relayStatus } from "./relay-status.ts";
+import { configSettings } from "./run-options.ts";
 import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
 
@@ -63,12 +64,21 @@ export default defineCommand({
     // The relay's replies are found by the post's ids it registered, never through the user's hooks.
     const { notify, config } = await connect(ctx, {}, { hooks: new MemoryHookStore() }, { keep: true });
     const host = hostname();
+    // on= as mmn run and mmn watch read it: for the steps that never ran and the jobs watched.
+    const { on } = configSettings(config, {}, ui.warn, ["on"]);
     // The outbox first: a run's own final word, kept there, makes the scheduler's needless.
     const steps: Array<() => Promise<{ failed: number }>> = [
       () => deliverKept(notify),
       () => reconcile({ registry, notify, host, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
       () => closeArrays({ notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
-      () => tellNeverRun({ registry, notify, info: (line) => print(`told: ${line}\n`), warn: ui.warn }),
+      () =>
+        tellNeverRun({
+          registry,
+          notify,
+          policy: on,
+          info: (line) => print(`told: ${line}\n`),
+          warn: ui.warn,
+        }),
     ];
     // The site's relay (its service user, the site's MMN_CONFIG): what slurm-mail kept.
     const spool = config.config.spool;
@@ -92,6 +102,7 @@ export default defineCommand({
         scheduler: installedScheduler(),
         jobs: "mine",
         registry,
+        policy: on,
         user: process.env.USER ?? userInfo().username,
         info: (line) => print(`watched: ${line}\n`),
         warn: ui.warn,

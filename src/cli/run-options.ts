@@ -49,6 +49,14 @@ export function parseSetting<K extends keyof Settings>(
   return { value: (key === "tail" ? Math.floor(n) : n) as Settings[K] };
 }
 
+/** `--on`, the same words for `mmn run` and `mmn watch`. */
+export const ON_FLAG = {
+  type: "string",
+  description:
+    "the events that notify, comma-separated: begin, end, fail, requeue, time-limit-50/80/90, never-runs, array-digest or array-tasks; always (default: end, fail, time-limit-90, never-runs), failure (only a failed end is posted), all, none",
+  valueHint: "EVENTS",
+} as const;
+
 /** A bad flag is the user's mistake, seen at once: refused before anything runs. */
 export function flagSettings(values: Partial<Record<keyof Settings, string>>): Partial<Settings> {
   const out: Partial<Settings> = {};
@@ -72,9 +80,11 @@ export function configSettings(
   loaded: LoadedConfig | undefined,
   flags: Partial<Settings>,
   warn: (message: string) => void,
+  /** The settings the command has (`mmn watch`: `on` alone). */
+  keys: ReadonlyArray<keyof Settings> = Object.keys(DEFAULTS) as Array<keyof Settings>,
 ): Settings {
   const out = { ...DEFAULTS, ...flags };
-  for (const key of Object.keys(DEFAULTS) as Array<keyof Settings>) {
+  for (const key of keys) {
     const value = loaded?.config[key];
     if (value === undefined || key in flags) continue;
     const parsed = parseSetting(key, value);

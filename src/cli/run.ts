@@ -8,7 +8,16 @@ import { deliveryFlag, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { previewRun } from "./dry-run.ts";
-import { attachGlobs, audience, checkLog, configSettings, controlUsers, flagSettings, runId } from "./run-options.ts";
+import {
+  attachGlobs,
+  audience,
+  checkLog,
+  configSettings,
+  controlUsers,
+  flagSettings,
+  ON_FLAG,
+  runId,
+} from "./run-options.ts";
 import { runWaits } from "./run-timing.ts";
 import { startLinesAfter, ui } from "./ui.ts";
 
@@ -65,12 +74,7 @@ export default defineCommand({
         "also write the status message's hook to this file (through a webhook: none, which is said at the start; the command runs all the same)",
       valueHint: "FILE",
     },
-    on: {
-      type: "string",
-      description:
-        "the events that notify, comma-separated: begin, end, fail, requeue, time-limit-50/80/90, never-runs, array-digest or array-tasks; always (default: end, fail, time-limit-90, never-runs), failure (only a failed end is posted), all, none",
-      valueHint: "EVENTS",
-    },
+    on: ON_FLAG,
     urgent: {
       type: "string",
       description:

@@ -3,7 +3,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { UsageError } from "../base/errors.ts";
 import { normalizeUrl } from "../config/server-url.ts";
-import type { MessageHook } from "../hooks/hook-file.ts";
+import type { FindHook, MessageHook } from "../hooks/hook-file.ts";
 import { type HookStore, MemoryHookStore } from "../hooks/hooks.ts";
 import type { NotifyOptions, ServerLimits, UpdateOptions } from "../library/notify-options.ts";
 import { Api } from "../mattermost/api.ts";
@@ -124,16 +124,16 @@ export class Client {
   }
 
   /**
-   * The message known by this id, sent first if it is not yet: one post however many
-   * processes ask at once (the tasks of an array on every node sharing $HOME share one board).
+   * The message known by this id, sent first if it is not yet (or `existing`'s, a post made elsewhere: a watch's board),
+   * one post however many processes ask at once (the tasks of an array on every node sharing $HOME share one board).
    */
   async once(
     id: string,
     message: string,
-    options: { to: Recipient; props?: Record<string, unknown> } & Call,
+    options: { to: Recipient; props?: Record<string, unknown>; existing?: FindHook } & Call,
   ): Promise<MessageHook> {
     return this.#known.locked(id, async () => {
-      const known = await this.hooks.get(id);
+      const known = (await this.hooks.get(id)) ?? (await options.existing?.());
       if (known) return known;
       const { to, props, deadline } = options;
       await this.send(message, to, { id, ...(props ? { props } : {}), deadline });

@@ -32,6 +32,9 @@ const MAX_HOOK_BYTES = 16 * 1024;
 /** A hook file named by the user (`--hook FILE`, `hook import`): a pipe is fine. */
 const readHookText = async (path: string) =>
   (await readSmallFile(path, { maxBytes: MAX_HOOK_BYTES, allowPipe: true })).text;
+/** A message made elsewhere, found (and remembered under the asked id) where one is: `Client#once`'s `existing`. */
+export type FindHook = () => Promise<MessageHook | undefined>;
+
 /** A hook in the store, which may be a shared directory: only a regular file of ours. */
 export const readStoredHook = async (path: string) => (await readStateFile(path, MAX_HOOK_BYTES)).text;
 

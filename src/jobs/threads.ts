@@ -18,6 +18,8 @@ import { errnoText, fs, joinPath, parentDir } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
+import type { Client } from "../client/client.ts";
+import type { MessageHook } from "../hooks/hook-file.ts";
 import { defaultHookDir } from "../hooks/hooks.ts";
 
 /** Who made the thread: the job's own wrapper, a watcher, the relay, Slurm's MailProg. */
@@ -42,6 +44,27 @@ const KEY = /^[a-z]+:(?:array:)?[\w.[\]-]{1,64}$/;
 /** The key of a job (its own id: a task of an array has one too) or of an array's board (the array's id). */
 export function threadKey(scheduler: string, jobId: string, options: { array?: boolean } = {}): string {
   return `${scheduler}:${options.array ? "array:" : ""}${jobId}`;
+}
+
+/** Whether two server URLs name the same server: a thread on another server is no thread here. */
+export const sameServer = (a: string, b: string): boolean =>
+  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+
+/**
+ * The board `mmn watch` posted for an array before any task ran (on this server), remembered
+ * under the tasks' board id: they draw on it, and the watch, seeing their board-post.json name
+ * its post, lets them tell it. Called under `Client#once`'s lock.
+ */
+export async function watchersBoard(
+  notify: Client,
+  { boardId, scheduler, arrayId }: { boardId: string; scheduler?: string | undefined; arrayId: string },
+): Promise<MessageHook | undefined> {
+  if (!scheduler) return undefined;
+  const found = await new JobThreads().find(threadKey(scheduler, arrayId, { array: true }));
+  if (found?.by !== "watch" || !sameServer(found.server, notify.serverUrl)) return undefined;
+  const hook = { id: boardId, channelId: found.channelId, postId: found.postId, server: found.server };
+  await notify.hooks.set(hook);
+  return hook;
 }
 
 export class JobThreads {

@@ -70,6 +70,12 @@ export function parsePolicy(text: string): Policy | { error: string } {
   return { events, text: words.join(",") };
 }
 
+/** A policy kept as text (a run's registration, an array's board): the default where there is none or it no longer parses. */
+export function policyOf(text: string | undefined): Policy {
+  const parsed = parsePolicy(text ?? DEFAULT_POLICY_TEXT);
+  return "error" in parsed ? (parsePolicy(DEFAULT_POLICY_TEXT) as Policy) : parsed;
+}
+
 /** Whether the event gets a reply that notifies. */
 export function pushes(policy: Policy, event: JobEvent): boolean {
   const has = (e: PolicyEvent) => policy.events.has(e);

@@ -7,10 +7,11 @@ import { errorMessage, ServerError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { JobThreads, threadKey } from "../jobs/threads.ts";
 import { isStandIn } from "../outbox/entry.ts";
+import { policyOf, pushes } from "../policy/policy.ts";
 import type { Registered, RunRecord, RunRegistry } from "./registry.ts";
 import { RunPost } from "./speak.ts";
 import { activeJobs, type Judge, judge } from "./verdict.ts";
-import { editedMessage, editedProps, reply, saysRunning, what } from "./words.ts";
+import { editedMessage, editedProps, reply, saysRunning, succeeded, what } from "./words.ts";
 
 export interface PassResult {
   /** Runs given the scheduler's word in this pass. */
@@ -78,8 +79,11 @@ async function settle(entry: Registered, options: ReconcileOptions & { kept: Set
     // Deleted, or already telling an end (mmn's own, or another relay's): nothing to add.
     if (current && saysRunning(current.message)) {
       // The reply first: it is what notifies, and a relay killed after it leaves a post that a later pass still edits.
-      await run.reply(reply(record, verdict));
-      replied = true;
+      // The run's policy may not want this end pushed: then the edit alone (the post must not say running).
+      if (pushes(policyOf(record.on), { kind: "end", failed: !succeeded(verdict) })) {
+        await run.reply(reply(record, verdict));
+        replied = true;
+      }
       await run.edit(
         editedMessage(current.message, record, verdict),
         editedProps(current.props as Record<string, unknown> | undefined, record, verdict),

@@ -32,6 +32,8 @@ export interface RunRecord {
   post: { postId: string; channelId: string; rootId?: string; server: string };
   hookId: string;
   mention?: string;
+  /** The run's notification policy as written (`--on`, `on=`): whether the relay's word replies. Older records have none: the default. */
+  on?: string;
 }
 
 const MAX_RECORD_BYTES = 8 * 1024;
@@ -171,6 +173,7 @@ function parseRecord(text: string): RunRecord | undefined {
   const job = value.job;
   if (job && !(typeof job.jobId === "string" && /^[\w.[\]-]{1,64}$/.test(job.jobId))) return undefined;
   if (typeof value.mention !== "string" || !/^[\w.-]{1,64}$/.test(value.mention)) delete value.mention;
+  if (typeof value.on !== "string" || !/^[\w,+ -]{1,200}$/.test(value.on)) delete value.on;
   return {
     ...value,
     host: printable(host, 100),

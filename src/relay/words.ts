@@ -17,6 +17,9 @@ function icon(verdict: Ended): string {
   return verdict.state && STOPPED.has(verdict.state) ? "🛑" : "❌";
 }
 
+/** Whether the end is a success, as the reply's icon says it. */
+export const succeeded = (verdict: Ended): boolean => icon(verdict) === "✅";
+
 /** `🛑 **train 4242** ended without a word from mmn: Slurm says CANCELLED by alice after 2h 03m (exit 0:15)`. */
 function headline(record: RunRecord, verdict: Ended): string {
   return `${icon(verdict)} **${record.name || record.hookId}** ended without a word from mmn: ${what(record, verdict)}`;

@@ -3,6 +3,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -41,15 +42,20 @@ const edits = () => server.requests.filter((r) => r.method === "PUT" && /\/patch
 const env = (more: Record<string, string> = {}) => ({ ...box.env, PATH: `${slurm.bin}:${box.env.PATH}`, ...more });
 
 /** A run whose mmn is SIGKILLed once its status post is out and registered: it never tells its end. */
-async function killedRun(more: Record<string, string> = {}) {
-  const proc = Bun.spawn([...MMN, "run", "--", "sleep", "30"], {
+async function killedRun(more: Record<string, string> = {}, args: string[] = []) {
+  const roots = alicePosts(server).filter((p) => !p.root_id).length;
+  const proc = Bun.spawn([...MMN, "run", ...args, "--", "sleep", "30"], {
     cwd: box.cwd,
     env: env(more),
     stdout: "ignore",
     stderr: "pipe",
     detached: true,
   });
-  await waitFor(() => alicePosts(server).length === 1 && registered().length === 1, 5000, "the registered status post");
+  await waitFor(
+    () => alicePosts(server).filter((p) => !p.root_id).length === roots + 1 && registered().length === 1,
+    5000,
+    "the registered status post",
+  );
   process.kill(-proc.pid, "SIGKILL");
   await proc.exited;
   return proc.pid;
@@ -146,6 +152,37 @@ describe("mmn relay --once", () => {
     expect(replies().map((p) => p.message)).toEqual([expect.stringContaining("failed with exit code 3")]);
     expect(alicePosts(server)[0]!.message).toContain("failed with exit code 3");
     expect(registered()).toEqual([]);
+  });
+
+  test("the run's policy decides whether the relay's word replies: --on begin edits alone; a record from before the policy replies", async () => {
+    slurm.reset();
+    await killedRun({}, ["--on", "begin"]);
+    const status = alicePosts(server).find((p) => !p.root_id)!;
+    const before = replies().length;
+    const told = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(told).toMatchObject({ code: 0, stderr: "" });
+    expect(told.stdout).toContain("is gone");
+    expect(replies()).toHaveLength(before);
+    // The phone never says running: the edit happens all the same.
+    expect(server.postsIn(status.channel_id).find((p) => p.id === status.id)!.message).toMatch(
+      /^🛑 .* ended without a word from mmn: its process/,
+    );
+    expect(registered()).toEqual([]);
+
+    // A record written before runs kept their policy: the default's reply.
+    await killedRun();
+    const file = join(runsDir(), registered()[0]!);
+    const record = JSON.parse(readFileSync(file, "utf8")) as { on?: string };
+    expect(record.on).toBe("always");
+    delete record.on;
+    writeFileSync(file, JSON.stringify(record), { mode: 0o600 });
+    const repliesBefore = replies().length;
+    expect((await mmn(box, ["relay", "--once"], { env: env() })).code).toBe(0);
+    expect(
+      replies()
+        .slice(repliesBefore)
+        .map((p) => p.message),
+    ).toEqual([expect.stringMatching(/^🛑 .* ended without a word from mmn: its process/)]);
   });
 
   test("two relays at once: one edit and one reply", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -160,7 +160,8 @@ describe("mmn watch: what the scheduler says beside the run", () => {
       "requeued",
     );
     w.proc.kill("SIGTERM");
-    expect((await w.result()).code).toBe(0);
+    // Stopped before the job's end: not a success.
+    expect((await w.result()).code).toBe(143);
     expect(slurm.askedOf("sacct")).toContain("--duplicates -X -n -P -j 42 -o Start,State");
   });
 
@@ -201,6 +202,17 @@ describe("mmn watch: what the scheduler says beside the run", () => {
     expect(replies().map((p) => p.message)).toEqual([expect.stringContaining("16 waiting tasks were cancelled")]);
   });
 
+  test("stopped by SIGINT before the job ends: exit 130, nothing more sent, nothing said", async () => {
+    scheduler([line("PENDING", "Priority")]);
+    const w = watch(["42"]);
+    await says(/is queued \(Priority\)/, "queued");
+    w.proc.kill("SIGINT");
+    const { code, stdout, stderr } = await w.result();
+    expect({ code, stdout, stderr }).toEqual({ code: 130, stdout: "", stderr: "" });
+    expect(roots()).toHaveLength(1);
+    expect(replies()).toEqual([]);
+  });
+
   test("bad input: nothing asked, nothing sent", async () => {
     scheduler([]);
     expect(await mmn(box, ["watch"], { env: env() })).toMatchObject({ code: 2 });
@@ -215,6 +227,138 @@ describe("mmn watch: what the scheduler says beside the run", () => {
     const { code, stderr } = await watch(["99"]).result();
     expect(code).toBe(4);
     expect(stderr).toContain("job 99: Slurm does not know it");
+    expect(alicePosts(server)).toEqual([]);
+  });
+});
+
+/** Slurm's local time without a zone, `seconds` ago. */
+const ago = (seconds: number) => {
+  const d = new Date(Date.now() - seconds * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+};
+
+describe("--on: the same words as mmn run's, replies counted per policy", () => {
+  /**
+   * Queued, started, its limit lowered past 50, 80 and 90 % (scontrol update TimeLimit: a new
+   * listing, no clock to wait for), requeued, started again, failed. Each listing is waited for
+   * through two more questions to squeue (the pass that saw it has ended).
+   */
+  async function story(args: string[], more: Record<string, string> = {}) {
+    const s = scheduler([line("PENDING", "Priority")]);
+    const w = watch([...args, "42"], more);
+    await says(/is queued \(Priority\)/, "queued");
+    // 100 s in: 17 %, then 53 %, 83 % and 91 % of the lowered limit (8 s of margin under load).
+    const start = ago(100);
+    const listings = [
+      [line("RUNNING", "None", start)],
+      [line("RUNNING", "None", start).replace("|10:00|", "|3:10|")],
+      [line("RUNNING", "None", start).replace("|10:00|", "|2:00|")],
+      [line("RUNNING", "None", start).replace("|10:00|", "|1:50|")],
+      [line("PENDING", "NodeDown")],
+      [line("RUNNING", "None", ago(1))],
+    ];
+    for (const listing of listings) {
+      const asked = slurm.askedOf("squeue").split("\n").length;
+      s.setQueue(listing);
+      await waitFor(() => slurm.askedOf("squeue").split("\n").length >= asked + 2, 5000, "two more polls");
+    }
+    s.setSacct(`42|FAILED|3:0|${ago(1)}|${ago(0)}|1|00:01.000|0|1|1G\n`);
+    s.setQueue([line("FAILED", "NonZeroExitCode", ago(1), ago(0))]);
+    const result = await w.result();
+    expect(roots()).toHaveLength(1);
+    return { ...result, replies: replies().map((p) => p.message.split("\n")[0]!) };
+  }
+  const ENDED = "❌ **train** (job 42) FAILED, exit code 3 after 1s of 10m 00s";
+
+  test("the default (always): the time limit's 90 % and the end", async () => {
+    const { code, replies: said } = await story([]);
+    expect(code).toBe(4);
+    expect(said).toEqual([
+      expect.stringMatching(/^⏰ \*\*train\*\* \(job 42\) has used 90 % of its time limit \(.+\): .+ left$/),
+      ENDED,
+    ]);
+  });
+
+  test("--on begin,requeue,time-limit-50,end: each start, the requeue, the 50 % mark, the end", async () => {
+    const { code, replies: said } = await story(["--on", "begin,requeue,time-limit-50,end"]);
+    expect(code).toBe(4);
+    expect(said).toEqual([
+      expect.stringMatching(/^▶️ \*\*train\*\* \(job 42\) is running: started after \S+ \S+ in the queue$/),
+      expect.stringMatching(/^⏰ \*\*train\*\* \(job 42\) has used 50 % of its time limit \(.+\): .+ left$/),
+      "🔁 **train** (job 42) is queued (NodeDown)",
+      expect.stringMatching(/^▶️ \*\*train\*\* \(job 42\) is running: started after/),
+      ENDED,
+    ]);
+  });
+
+  test("--on time-limit-80,time-limit-90: each mark once, told as it is passed; no end", async () => {
+    const { code, replies: said } = await story(["--on", "time-limit-80,time-limit-90"]);
+    expect(code).toBe(4);
+    expect(said).toEqual([
+      expect.stringMatching(/has used 80 % of its time limit/),
+      expect.stringMatching(/has used 90 % of its time limit/),
+    ]);
+  });
+
+  test("on=begin in the configuration, as mmn run reads it: each start replies, the end does not", async () => {
+    writeFileSync(join(box.home, ".mmnrc"), `${readFileSync(join(box.home, ".mmnrc"), "utf8")}on=begin\n`);
+    expect((await story([])).replies).toEqual([
+      expect.stringMatching(/is running: started after/),
+      expect.stringMatching(/is running: started after/),
+    ]);
+  });
+
+  test("--on none: the message alone, edited; no reply", async () => {
+    expect((await story(["--on", "none"])).replies).toEqual([]);
+  });
+
+  /** An array of 3: task 0 fails while the others run, then 1 succeeds, then 2 fails. */
+  async function arrayStory(args: string[]) {
+    const task = (i: number, state: string) =>
+      `${8000 + i}|8000|${i}|${state}|None|${SUBMIT}|${SUBMIT}|${state === "RUNNING" ? "N/A" : SUBMIT}|10:00|sweep`;
+    const s = scheduler([task(0, "RUNNING"), task(1, "RUNNING"), task(2, "RUNNING")]);
+    const w = watch([...args, "8000"]);
+    await says(/3 running/, "the board");
+    for (const listing of [
+      [task(0, "FAILED"), task(1, "RUNNING"), task(2, "RUNNING")],
+      [task(0, "FAILED"), task(1, "COMPLETED"), task(2, "RUNNING")],
+    ]) {
+      const asked = slurm.askedOf("squeue").split("\n").length;
+      s.setQueue(listing);
+      await waitFor(() => slurm.askedOf("squeue").split("\n").length >= asked + 2, 5000, "two more polls");
+    }
+    s.setQueue([task(0, "FAILED"), task(1, "COMPLETED"), task(2, "FAILED")]);
+    expect((await w.result()).code).toBe(4);
+    expect(roots()).toHaveLength(1);
+    return replies().map((p) => p.message);
+  }
+  const WHOLE = "❌ **sweep** (array 8000): 2 of 3 tasks failed (0: FAILED; 2: FAILED)";
+
+  test("an array, by default: a failure as it comes, the end once", async () => {
+    expect(await arrayStory([])).toEqual(["❌ task 0 of **sweep** (array 8000): FAILED", WHOLE]);
+  });
+
+  test("an array with --on array-digest: the end alone", async () => {
+    expect(await arrayStory(["--on", "array-digest"])).toEqual([WHOLE]);
+  });
+
+  test("an array with --on array-tasks: each task's end, as Slurm's ARRAY_TASKS", async () => {
+    expect(await arrayStory(["--on", "array-tasks"])).toEqual([
+      "❌ task 0 of **sweep** (array 8000): FAILED",
+      "✅ task 1 of **sweep** (array 8000): COMPLETED",
+      "❌ task 2 of **sweep** (array 8000): FAILED",
+    ]);
+  });
+
+  test("a word it does not know: mmn run's error, nothing asked, nothing sent", async () => {
+    scheduler([]);
+    const watched = await mmn(box, ["watch", "--on", "nevr-runs", "42"], { env: env() });
+    const ran = await mmn(box, ["run", "--on", "nevr-runs", "--", "true"], { env: env() });
+    expect(watched.code).toBe(2);
+    expect(watched.stderr).toContain("did you mean never-runs?");
+    expect(watched.stderr).toBe(ran.stderr.replace(/^mmn: /, ""));
+    expect(slurm.askedOf("squeue")).toBe("");
     expect(alicePosts(server)).toEqual([]);
   });
 });
@@ -319,6 +463,40 @@ test("an array whose tasks run mmn run: their board is the array's, and the watc
   );
   expect(roots().map((p) => p.id)).toEqual([board!.id]);
   expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
+});
+
+test("an array watched first, its tasks' mmn run afterwards: they draw on the watch's board, one message, one push", async () => {
+  const task = (i: number, state: string) =>
+    `${5000 + i}|5000|${i}|${state}|None|${SUBMIT}|${SUBMIT}|${state === "RUNNING" ? "N/A" : SUBMIT}|10:00|sweep`;
+  const s = scheduler([task(1, "RUNNING"), task(2, "RUNNING")]);
+  const w = watch(["5000"]);
+  await says(/^🗂️ \*\*sweep\*\* \(array 5000\): 2 running/, "the watch's board");
+  const [board] = roots();
+  const taskEnv = (i: number) =>
+    env({
+      SLURM_JOB_ID: String(5000 + i),
+      SLURM_JOB_NAME: "sweep",
+      SLURM_ARRAY_JOB_ID: "5000",
+      SLURM_ARRAY_TASK_ID: String(i),
+      SLURM_ARRAY_TASK_COUNT: "2",
+      MMN_TEST_INTERVAL_MS: "200",
+      MMN_TEST_ARRAY_GATHER_MS: "300",
+    });
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(1) })).code).toBe(0);
+  expect((await mmn(box, ["run", "--", "true"], { env: taskEnv(2) })).code).toBe(0);
+  s.setQueue([task(1, "COMPLETED"), task(2, "COMPLETED")]);
+  const { code, stdout, stderr } = await w.result();
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  expect(stdout).toContain(
+    "array 5000: ✅ **sweep** (array 5000): all 2 tasks succeeded (the tasks' own board tells it)",
+  );
+  expect(roots().map((p) => p.id)).toEqual([board!.id]);
+  expect(current(board!).message).toBe("✅ **sweep** (array 5000): all 2 tasks succeeded");
+  // The tasks' end in the board's thread, once; the watch pushed nothing of its own.
+  expect(replies().map((p) => [p.root_id, p.message])).toEqual([
+    [board!.id, "✅ **sweep** (array 5000): all 2 tasks succeeded"],
+  ]);
 });
 
 describe("inside mmn relay", () => {

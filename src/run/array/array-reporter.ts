@@ -11,7 +11,7 @@ import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
-import { JobThreads, threadKey } from "../../jobs/threads.ts";
+import { JobThreads, threadKey, watchersBoard } from "../../jobs/threads.ts";
 import { type Deadline, deadlineIn } from "../../mattermost/api.ts";
 import { type Policy, postsEarly, pushes } from "../../policy/policy.ts";
 import { processStart } from "../../relay/process.ts";
@@ -223,11 +223,13 @@ export class ArrayReporter implements RunReporter {
 
   async #ensureBoard(known?: TaskRecord[]): Promise<MessageHook> {
     if (this.#board) return this.#board;
-    const { array, name } = this.options;
+    const { array, name, notify } = this.options;
     const first = board(array, known ?? (await this.options.state.readAll()));
-    this.#board = await this.options.notify.once(array.boardId, boardMessage(array, first, name), {
+    this.#board = await notify.once(array.boardId, boardMessage(array, first, name), {
       to: this.options.recipient,
       props: boardProps(array, first, name),
+      // A board a watch posted before any task ran: drawn on, as a run's status joins a watch's thread.
+      existing: () => watchersBoard(notify, array),
       deadline: this.#end,
     });
     await this.#leaveForRelay(this.#board);

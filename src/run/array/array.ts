@@ -19,14 +19,17 @@ export interface ArrayTask {
   name: string | undefined;
 }
 
+/** What an array's board is kept under, by its tasks and by `mmn watch`. */
+export const boardIdOf = (scheduler: string, arrayId: string): string =>
+  `array-${scheduler}-${arrayId.replace(/[^\w.-]+/g, "_")}`;
+
 /** Slurm, PBS and LSF arrays; undefined for a job that is not a task of one. */
 export function arrayTask(env: Env): ArrayTask | undefined {
   const task = arrayMembership(env);
   if (!task) return undefined;
-  const safe = task.arrayId.replace(/[^\w.-]+/g, "_");
   const { arrayId, taskId, count, name } = task;
   return {
-    boardId: `array-${task.scheduler.kind}-${safe}`,
+    boardId: boardIdOf(task.scheduler.kind, arrayId),
     arrayId,
     taskId,
     scheduler: task.scheduler.kind,

@@ -13,7 +13,12 @@ export class Registration {
   #file: Promise<string | undefined> | undefined;
 
   constructor(
-    private readonly options: { mention?: string | undefined; debug: (message: string) => void },
+    private readonly options: {
+      mention?: string | undefined;
+      /** The run's policy as written, for the relay's word. */
+      on: string;
+      debug: (message: string) => void;
+    },
     private readonly registry = new RunRegistry(),
   ) {}
 
@@ -46,6 +51,7 @@ export class Registration {
         : {}),
       ...(main !== undefined ? { batchMain: main } : {}),
       ...(this.options.mention ? { mention: this.options.mention } : {}),
+      on: this.options.on,
     };
     const ticks = processStart("self");
     if (ticks !== undefined) record.startTicks = ticks;

@@ -3,7 +3,7 @@ import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
 import type { MessageHook } from "../../hooks/hook-file.ts";
-import { JobThreads, threadKey } from "../../jobs/threads.ts";
+import { JobThreads, sameServer, threadKey } from "../../jobs/threads.ts";
 import type { SendOptions } from "../../library/notify-options.ts";
 import type { Deadline } from "../../mattermost/api.ts";
 import { isQueued } from "../../outbox/courier.ts";
@@ -245,9 +245,6 @@ function isEditTimeLimit(error: unknown): boolean {
     error.serverId === "api.post.update_post.permissions_time_limit.app_error"
   );
 }
-
-const sameServer = (a: string, b: string) =>
-  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
 
 /** A post in the thread of a post that is no more: refused with this id. */
 export function isRootGone(error: unknown): boolean {

@@ -54,7 +54,7 @@ function createReporter(options: WrapOptions): RunReporter | undefined {
   if (!notify || !recipient) return undefined;
   const { endUnansweredMs: unansweredMs } = options.timing;
   if (!array) {
-    const registration = new Registration({ mention, debug });
+    const registration = new Registration({ mention, on: on.text, debug });
     const schedule = { baseMs: options.timing.intervalMs, minuteMs: options.timing.paceMinuteMs };
     return new Reporter({
       ...{ notify, recipient, id, thread, unansweredMs, warn, debug, registration, urgent, mention, schedule },

@@ -4,10 +4,12 @@
  * own records. A task that ended without ever starting (a mass scancel of the waiting ones)
  * counts as a waiting task that was cancelled.
  */
+import { printable } from "../../base/printable.ts";
 import type { QueuedJob } from "../../scheduler/scheduler.ts";
-import type { ArrayTask } from "../array/array.ts";
+import { type ArrayTask, boardIdOf } from "../array/array.ts";
 import { type Board, board, boardHeadline, boardMessage, boardProps } from "../array/board.ts";
 import type { TaskRecord } from "../array/tasks.ts";
+import { literal } from "../report/fence.ts";
 import { advance, type JobStory, newStory, settled } from "./story.ts";
 
 export class ArrayStory {
@@ -43,15 +45,38 @@ export class ArrayStory {
     return [...this.tasks.values()].every((t) => t.phase === "ended" && t.job.state === "COMPLETED");
   }
 
+  /** The name `mmn run`'s tasks keep this array's board under (run/array/array.ts). */
+  get boardId(): string {
+    return boardIdOf(this.scheduler, this.arrayId);
+  }
+
   #array(): ArrayTask {
     return {
-      boardId: `array-${this.scheduler}-${this.arrayId}`,
+      boardId: this.boardId,
       arrayId: this.arrayId,
       taskId: "",
       scheduler: this.scheduler,
       count: this.tasks.size,
       name: this.name || undefined,
     };
+  }
+
+  /** The tasks that ran and ended, as the board counts them. */
+  ended(now: number): TaskRecord[] {
+    return this.#records(now).filter((r) => r.phase !== "running");
+  }
+
+  /** One reply for tasks that ended together: `❌ task 3 of **sweep** (array 7000): FAILED (NonZeroExitCode)`. */
+  endsMessage(ended: readonly TaskRecord[]): string {
+    const icon = ended.every((r) => r.phase === "succeeded") ? "✅" : "❌";
+    const of = `${this.name ? `**${literal(printable(this.name, 200))}**` : "the array"} (array ${literal(this.arrayId)})`;
+    const said = (r: TaskRecord) => r.outcome ?? (r.phase === "succeeded" ? "COMPLETED" : "failed");
+    const [only] = ended;
+    if (ended.length === 1 && only) return `${icon} task ${literal(only.task)} of ${of}: ${said(only)}`;
+    const sorted = [...ended].sort((a, b) => Number(a.task) - Number(b.task) || a.task.localeCompare(b.task));
+    const shown = sorted.slice(0, 10).map((r) => `${literal(r.task)}: ${said(r)}`);
+    const more = sorted.length > shown.length ? `; and ${sorted.length - shown.length} more` : "";
+    return `${icon} ${ended.length} tasks of ${of} ended: ${shown.join("; ")}${more}`;
   }
 
   #records(now: number): TaskRecord[] {

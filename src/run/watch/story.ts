@@ -7,7 +7,7 @@ import type { QueuedJob } from "../../scheduler/scheduler.ts";
 
 type Phase = "queued" | "held" | "running" | "suspended" | "ended" | "never";
 
-/** What happened between two polls; `policy.ts` decides which of them push. */
+/** What happened between two polls; the notification policy (policy/policy.ts) decides which of them push. */
 export type WatchEvent =
   | "queued"
   | "held"
@@ -17,6 +17,9 @@ export type WatchEvent =
   | "resume"
   | "requeue"
   | "never-runs"
+  | "time-limit-50"
+  | "time-limit-80"
+  | "time-limit-90"
   | "end";
 
 export interface JobStory {
@@ -36,6 +39,8 @@ export interface JobStory {
   ran: boolean;
   /** No longer listed: ended, and forgotten by the queue. */
   gone: boolean;
+  /** The share of its time limit (50, 80, 90) it was last seen past, in this run. */
+  limitPassed: number;
 }
 
 const ENDED = new Set([
@@ -70,12 +75,33 @@ function phaseOf(job: QueuedJob): Phase {
 export function newStory(job: QueuedJob, now: number): JobStory {
   const phase = phaseOf(job);
   const ran = phase === "running" || phase === "suspended" || (phase === "ended" && job.startedAt !== undefined);
-  const story: JobStory = { jobId: job.jobId, job, phase, suspendedMs: 0, requeues: [], ran, gone: false };
+  const story: JobStory = {
+    jobId: job.jobId,
+    job,
+    phase,
+    suspendedMs: 0,
+    requeues: [],
+    ran,
+    gone: false,
+    limitPassed: 0,
+  };
   if (phase === "queued" || phase === "held" || phase === "never") story.queuedSince = job.submittedAt ?? now;
   if (job.startedAt !== undefined && job.submittedAt !== undefined)
     story.waitedMs = Math.max(0, job.startedAt - job.submittedAt);
   if (phase === "suspended") story.suspendedSince = now;
+  // Marks already past when first seen are not news.
+  story.limitPassed = limitShare(story, now);
   return story;
+}
+
+const MARKS = [90, 80, 50] as const;
+
+/** The highest mark (50, 80, 90 % of the limit) the running job has passed: its time in this run, suspensions left out, as Slurm counts it. */
+function limitShare(story: JobStory, now: number): number {
+  const { limitMs, startedAt } = story.job;
+  if (story.phase !== "running" || !limitMs || startedAt === undefined) return 0;
+  const used = now - startedAt - story.suspendedMs;
+  return MARKS.find((mark) => used >= (limitMs * mark) / 100) ?? 0;
 }
 
 /** The events a new listing (undefined: the job is no longer listed) brings, the story brought up to date. */
@@ -98,6 +124,7 @@ export function advance(story: JobStory, listed: QueuedJob | undefined, now: num
   if ((before === "running" || before === "suspended") && (waiting(after) || REQUEUED.test(listed.state))) {
     story.requeues.push(listed.reason ?? "");
     story.queuedSince = now;
+    story.limitPassed = 0;
     closeSuspension(story, now);
     events.push("requeue");
   }
@@ -123,6 +150,13 @@ export function advance(story: JobStory, listed: QueuedJob | undefined, now: num
     events.push("queued");
   }
   if (after === "never" && before !== "never") events.push("never-runs");
+  // Each mark passed since the last poll (the watcher tells the last of those the policy names);
+  // those already past when the job is first seen running are not news.
+  const share = limitShare(story, now);
+  if (before !== "running" && before !== "suspended") story.limitPassed = share;
+  for (const mark of [...MARKS].reverse())
+    if (mark > story.limitPassed && mark <= share) events.push(`time-limit-${mark}`);
+  story.limitPassed = Math.max(story.limitPassed, share);
   if (after === "ended") {
     closeSuspension(story, now);
     events.push("end");

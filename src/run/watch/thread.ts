@@ -3,10 +3,13 @@
  * opened for a job, and what the watcher adds to a run's own message instead of a status.
  */
 import type { Post } from "@mattermost/types/posts";
+import { joinPath } from "../../base/disk.ts";
 import type { Client } from "../../client/client.ts";
 import type { FileInput } from "../../client/files.ts";
-import type { JobThread, JobThreads } from "../../jobs/threads.ts";
+import { defaultHookDir } from "../../hooks/hooks.ts";
+import { type JobThread, type JobThreads, sameServer } from "../../jobs/threads.ts";
 import { saysRunning } from "../../relay/words.ts";
+import { ArrayState } from "../array/tasks.ts";
 
 /** The job's thread: another speaker's (its `mmn run`), or the message an earlier watch posted; neither when there is none on this server. */
 export async function jobThread(
@@ -34,12 +37,15 @@ export async function addToRunsMessage(notify: Client, postId: string, lines: st
   return "told";
 }
 
+/** Whether an array's tasks keep the watch's post as their board (their board-post.json names it). */
+export async function drawnByTasks(boardId: string, postId: string): Promise<boolean> {
+  const left = await new ArrayState(joinPath(defaultHookDir(), ".arrays", boardId)).boardPost().catch(() => undefined);
+  return left?.postId === postId;
+}
+
 /** A reply in the thread of a post the watcher made: it notifies. */
 export async function replyTo(notify: Client, post: Post, text: string, files: FileInput[] = []): Promise<void> {
   const key = `watch:${post.id}`;
   await notify.hooks.set({ id: key, channelId: post.channel_id, postId: post.id });
   await notify.reply(text, { to: key, ...(files.length ? { files } : {}) });
 }
-
-const sameServer = (a: string, b: string): boolean =>
-  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();

@@ -1,25 +1,18 @@
-/**
- * `mmn watch`: jobs mmn does not wrap, followed from a login node. One question to the
- * scheduler a poll for every job followed (`Scheduler.queue`); each job one message, edited
- * as it goes, and a reply where the policy (policy.ts) says an event pushes; an array one
- * board. A job that has a thread already (its own `mmn run` spoke first: jobs/threads.ts) gets
- * no second status: the queue wait and the scheduler's verdict are added to that message once
- * its run has told its end.
- */
-import type { Post } from "@mattermost/types/posts";
 import { errorMessage } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import type { Recipient } from "../../client/recipient.ts";
-import { type JobThread, JobThreads, threadKey } from "../../jobs/threads.ts";
+import { JobThreads, threadKey } from "../../jobs/threads.ts";
+import { type Policy, policyOf } from "../../policy/policy.ts";
 import { RunRegistry } from "../../relay/registry.ts";
 import type { QueuedJob, Scheduler } from "../../scheduler/scheduler.ts";
 import { ArrayStory } from "./array.ts";
-import { type PolicyEvent, pushes } from "./policy.ts";
-import { advance, isActive, type JobStory, newStory, settled, type WatchEvent } from "./story.ts";
+import type { Board, Single, Speaker } from "./entries.ts";
+import { jobPushes, taskEnds } from "./pushes.ts";
+import { advance, isActive, newStory, settled, type WatchEvent } from "./story.ts";
 import { expandOutputPath, openForAttach, readTail } from "./tail.ts";
-import { addToRunsMessage, jobThread, replyTo } from "./thread.ts";
+import { addToRunsMessage, drawnByTasks, jobThread, replyTo } from "./thread.ts";
 import { requeueReason, verdictOf } from "./verdict.ts";
-import { details, headline, message, type Verdict } from "./words.ts";
+import { details, headline, limitLine, message } from "./words.ts";
 
 const QUERY_MS = 10_000;
 /** Passes a run's own post may still say running after its job ended (the relay may be telling it) before the watcher lets it be. */
@@ -33,30 +26,12 @@ export interface WatchOptions {
   jobs: readonly string[] | "mine";
   threads?: JobThreads;
   registry?: RunRegistry;
-  policy?: ReadonlySet<PolicyEvent>;
+  /** Which events push (--on, on=); the default policy where none is given. */
+  policy?: Policy;
   /** The user's name, for a StdOut path's %u. */
   user: string;
   info: (line: string) => void;
   warn: (line: string) => void;
-}
-
-interface Speaker {
-  post?: Post;
-  text?: string;
-  finished: boolean;
-}
-interface Single extends Speaker {
-  story: JobStory;
-  foreign?: JobThread;
-  foreignTries: number;
-  /** An `mmn run` inside the job registered: its own end reply pushed already. */
-  wrapped: boolean;
-  verdict?: Verdict;
-  stdout?: string | null;
-}
-interface Board extends Speaker {
-  story: ArrayStory;
-  foreign?: JobThread;
 }
 
 export class Watcher {
@@ -66,10 +41,12 @@ export class Watcher {
   readonly #unknown = new Set<string>();
   readonly #threads: JobThreads;
   readonly #registry: RunRegistry;
+  readonly #policy: Policy;
 
   constructor(private readonly options: WatchOptions) {
     this.#threads = options.threads ?? new JobThreads();
     this.#registry = options.registry ?? new RunRegistry();
+    this.#policy = options.policy ?? policyOf(undefined);
   }
 
   /** Every job named has been told its end (or that it never runs). */
@@ -124,7 +101,7 @@ export class Watcher {
       let board = this.#boards.get(arrayId);
       if (!board) {
         if (wanted ? !wanted.has(arrayId) : tasks.every((t) => t.state !== "PENDING" && !isActive(t))) continue;
-        board = { story: new ArrayStory(arrayId, this.options.scheduler.kind), finished: false };
+        board = { story: new ArrayStory(arrayId, this.options.scheduler.kind), finished: false, told: new Set() };
         this.#boards.set(arrayId, board);
       }
       board.story.update(tasks, now);
@@ -194,18 +171,15 @@ export class Watcher {
     const text = message(story, single.verdict, this.options.scheduler.words.name, tail);
     await this.#publish(single, text, undefined, key);
     pending.delete(single);
-    for (const event of events) {
-      const weighed: PolicyEvent = event === "end" ? (single.verdict?.succeeded ? "end" : "fail") : event;
-      // A wrapped run's own end reply pushed already: the scheduler's word is in the message.
-      if (event === "end" && single.wrapped) continue;
-      if (!pushes(weighed, this.options.policy)) continue;
-      await this.#reply(single, headline(story, single.verdict, this.options.scheduler.words.name), event === "end");
+    const name = this.options.scheduler.words.name;
+    for (const event of jobPushes(this.#policy, events, single.verdict, single.wrapped)) {
+      const text =
+        event.kind === "time-limit" ? limitLine(story, event.percent) : headline(story, single.verdict, name);
+      await this.#reply(single, text, event.kind === "end");
     }
     if (settled(story)) {
       single.finished = true;
-      this.options.info(
-        `${this.#label(single)}: ${headline(story, single.verdict, this.options.scheduler.words.name)}`,
-      );
+      this.options.info(`${this.#label(single)}: ${headline(story, single.verdict, name)}`);
     }
   }
 
@@ -249,6 +223,11 @@ export class Watcher {
     const drawn = board.story.message(now);
     const key = threadKey(this.options.scheduler.kind, board.story.arrayId, { array: true });
     if (!board.post && !board.foreign) Object.assign(board, await jobThread(this.#threads, this.options.notify, key));
+    // Tasks started after the watch posted draw on its board (run/array/array-reporter.ts): theirs to tell from now on.
+    if (board.post && !board.foreign && (await drawnByTasks(board.story.boardId, board.post.id))) {
+      const { id: postId, channel_id: channelId } = board.post;
+      board.foreign = { key, postId, channelId, server: this.options.notify.serverUrl, by: "run", at: Date.now() };
+    }
     // The tasks' own board (their `mmn run`): it tells the array, and the relay closes it.
     if (board.foreign) {
       if (!board.story.done) return;
@@ -257,11 +236,18 @@ export class Watcher {
       return;
     }
     await this.#publish(board, drawn.message, drawn.props, key);
+    await this.#tellTaskEnds(board, drawn.headline, now);
     if (!board.story.done) return;
     board.finished = true;
-    if (pushes(board.story.succeeded ? "end" : "fail", this.options.policy))
-      await this.#reply(board, drawn.headline, false);
     this.options.info(`${this.#label(board)}: ${drawn.headline}`);
+  }
+
+  /** The tasks' ends and the array's end, where the policy pushes them. */
+  async #tellTaskEnds(board: Board, headlineNow: string, now: number): Promise<void> {
+    const { untold, whole } = taskEnds(this.#policy, board.story, board.told, now);
+    if (whole) await this.#reply(board, headlineNow, false);
+    else if (untold.length) await this.#reply(board, board.story.endsMessage(untold), false);
+    for (const r of untold) board.told.add(r.task);
   }
 
   /** The message posted (and the job's thread claimed), or edited where its text changed. */

@@ -64,6 +64,13 @@ export function headline(story: JobStory, verdict: Verdict | undefined, schedule
   }
 }
 
+/** The reply at a mark of the time limit: `⏰ **train** (job 42) has used 80 % of its time limit (8m 00s): 2m 00s left`. */
+export function limitLine(story: JobStory, percent: number): string {
+  const limit = story.job.limitMs ?? 0;
+  const left = formatDuration(Math.max(0, limit - (limit * percent) / 100));
+  return `⏰ ${jobTitle(story)} has used ${percent} % of its time limit (${formatDuration((limit * percent) / 100)}): ${left} left`;
+}
+
 function endLine(title: string, verdict: Verdict, story: JobStory): string {
   const icon = verdict.succeeded ? "✅" : (ICONS[verdict.state] ?? "❌");
   const by = verdict.by ? ` by ${literal(verdict.by)}` : "";

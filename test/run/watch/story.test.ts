@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_PUSHES, pushes } from "../../../src/run/watch/policy.ts";
 import { advance, newStory } from "../../../src/run/watch/story.ts";
 import type { QueuedJob } from "../../../src/scheduler/scheduler.ts";
 
@@ -43,10 +42,20 @@ describe("a watched job's story: the events each listing brings", () => {
     expect(task.ran).toBe(false);
   });
 
-  test("the default policy: the end and a failure push (and a job that will never run); the rest edits", () => {
-    expect([...DEFAULT_PUSHES].sort()).toEqual(["end", "fail", "never-runs"]);
-    for (const event of ["queued", "held", "released", "begin", "suspend", "resume", "requeue"] as const)
-      expect(pushes(event)).toBe(false);
-    expect(pushes("begin", new Set(["begin"]))).toBe(true);
+  test("the time limit's marks: each passed once in a run, suspensions left out, marks past at first sight not news", () => {
+    const limited = (state: string) => job(state, { startedAt: 0, limitMs: 100_000 });
+    const story = newStory(limited("RUNNING"), 10_000);
+    expect(advance(story, limited("RUNNING"), 49_000)).toEqual([]);
+    expect(advance(story, limited("RUNNING"), 85_000)).toEqual(["time-limit-50", "time-limit-80"]);
+    expect(advance(story, limited("SUSPENDED"), 86_000)).toEqual(["suspend"]);
+    expect(advance(story, limited("RUNNING"), 96_000)).toEqual(["resume"]);
+    expect(advance(story, limited("RUNNING"), 99_000)).toEqual([]);
+    expect(advance(story, limited("RUNNING"), 101_000)).toEqual(["time-limit-90"]);
+    expect(advance(story, limited("RUNNING"), 101_500)).toEqual([]);
+    const late = newStory(limited("RUNNING"), 95_000);
+    expect(advance(late, limited("RUNNING"), 96_000)).toEqual([]);
+    const started = newStory(limited("PENDING"), 0);
+    expect(advance(started, limited("RUNNING"), 60_000)).toEqual(["begin"]);
+    expect(advance(started, limited("RUNNING"), 80_000)).toEqual(["time-limit-80"]);
   });
 });
