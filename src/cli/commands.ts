@@ -45,7 +45,7 @@ export const COMMANDS: CommandTable = {
     readsConfig: true,
   },
   relay: {
-    summary: "on a login node: give runs that died unheard the scheduler's word",
+    summary: "on a login node: deliver the outbox, give runs that died unheard the scheduler's word",
     load: async () => (await import("./relay.ts")).default,
     readsConfig: true,
   },
@@ -74,7 +74,8 @@ export const commandNamed = (name: string | undefined): CommandEntry | undefined
 
 /** Also the manual page's EXIT STATUS. */
 export const EXIT_CODES = `Exit codes: 0 ok, 1 server or network failure, 2 bad input (nothing sent),
-3 missing or invalid configuration; \`mmn run\` exits with the command's code.`;
+3 missing or invalid configuration; \`mmn run\` exits with the command's code, \`mmn watch\` 4
+when a job it followed did not succeed.`;
 
 export const MAIN_HELP = `mmn — Mattermost notifications for long jobs
 
