@@ -5,6 +5,7 @@
  * which notifies. A recipient mmn cannot map to a Mattermost user is logged for the admin and
  * the event dropped: it never goes anywhere else.
  */
+import type { Post } from "@mattermost/types/posts";
 import { errorMessage, isTransient } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
 import { JobThreads, threadKey } from "../jobs/threads.ts";
@@ -64,15 +65,7 @@ async function deliverOne(notify: Client, threads: JobThreads, event: MailEvent,
     await notify.send(line, { user }, { rootId: found.postId });
     return;
   }
-  const post = await notify.send(line, { user });
-  await threads.claim({
-    key,
-    postId: post.id,
-    channelId: post.channel_id,
-    server: notify.serverUrl,
-    by: "mail",
-    at: Date.now(),
-  });
+  await claimNew(notify, threads, key, await notify.send(line, { user }));
 }
 
 /**
@@ -98,15 +91,19 @@ async function deliverToBoard(
     if (done) await notify.send(line, { user }, { rootId: found.postId });
     else if (failedTask) await notify.send(mailLine(event), { user }, { rootId: found.postId });
   } else {
-    const post = await notify.send(line, { user });
-    await threads.claim({
-      key,
-      postId: post.id,
-      channelId: post.channel_id,
-      server: notify.serverUrl,
-      by: "mail",
-      at: Date.now(),
-    });
+    await claimNew(notify, threads, key, await notify.send(line, { user }));
   }
   await spool.writeBoard(arrayId, JSON.stringify(board));
+}
+
+/** The mail's new post claims the job's thread (the first speaker wins: jobs/threads.ts). */
+async function claimNew(notify: Client, threads: JobThreads, key: string, post: Post): Promise<void> {
+  await threads.claim({
+    key,
+    postId: post.id,
+    channelId: post.channel_id,
+    server: notify.serverUrl,
+    by: "mail",
+    at: Date.now(),
+  });
 }
