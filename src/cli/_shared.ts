@@ -91,3 +91,15 @@ export function oneOperand(operands: string[], what: string): string | undefined
   }
   return operands[0];
 }
+
+/** `mmn relay` and `mmn watch`: seconds between passes (the scheduler asked once a pass). */
+export const DEFAULT_POLL_S = 30;
+
+/** `--poll`'s value, the default when it is not given. */
+export function pollSeconds(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_POLL_S;
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
+    throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
+  return seconds;
+}

@@ -13,15 +13,13 @@ import { reconcile } from "../relay/reconcile.ts";
 import { RunRegistry } from "../relay/registry.ts";
 import { closeArrays, watcher } from "../run/index.ts";
 import { installedScheduler } from "../scheduler/schedulers.ts";
-import { jsonFlag } from "./_shared.ts";
+import { DEFAULT_POLL_S, jsonFlag, pollSeconds } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { relayStatus } from "./relay-status.ts";
 import { configSettings } from "./run-options.ts";
 import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
-
-const DEFAULT_POLL_S = 30;
 
 export default defineCommand({
   name: "mmn relay",
@@ -133,14 +131,6 @@ export default defineCommand({
     }
   },
 });
-
-function pollSeconds(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_POLL_S;
-  const seconds = Number(value);
-  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
-    throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
-  return seconds;
-}
 
 /** Every host's outbox delivered, as far as the server takes it now; what is left waits for the next pass. */
 async function deliverKept(client: Client): Promise<{ failed: number }> {

@@ -4,14 +4,13 @@ import { pickRecipient } from "../client/recipient.ts";
 import { MemoryHookStore } from "../hooks/hooks.ts";
 import { watcher as follow } from "../run/index.ts";
 import { installedScheduler } from "../scheduler/schedulers.ts";
-import { targetFlags, targetOf } from "./_shared.ts";
+import { DEFAULT_POLL_S, pollSeconds, targetFlags, targetOf } from "./_shared.ts";
 import { defineCommand } from "./command.ts";
 import { connect } from "./connect.ts";
 import { configSettings, flagSettings, ON_FLAG } from "./run-options.ts";
 import { watchPollMs } from "./run-timing.ts";
 import { print, ui } from "./ui.ts";
 
-const DEFAULT_POLL_S = 30;
 /** Exit code when a followed job failed, was cancelled, timed out, will never run, or is unknown. */
 export const JOB_FAILED_EXIT = 4;
 
@@ -96,11 +95,3 @@ export default defineCommand({
     }
   },
 });
-
-function pollSeconds(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_POLL_S;
-  const seconds = Number(value);
-  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 1 || seconds > 86_400)
-    throw new UsageError(`--poll takes a number of seconds from 1 to 86400, not ${JSON.stringify(value)}`);
-  return seconds;
-}
