@@ -1,4 +1,5 @@
 /** What `mmn watch` says of a job: its one message, edited as it goes, and the replies that push. */
+import { constants } from "node:os";
 import { formatBytes } from "../../base/bytes.ts";
 import { printable } from "../../base/printable.ts";
 import { neverRunText } from "../../relay/never-run.ts";
@@ -71,12 +72,23 @@ export function limitLine(story: JobStory, percent: number): string {
   return `⏰ ${jobTitle(story)} has used ${percent} % of its time limit (${formatDuration((limit * percent) / 100)}): ${left} left`;
 }
 
+const SIGNALS = new Map(Object.entries(constants.signals).map(([name, num]) => [num, name]));
+
+/**
+ * Slurm's ExitCode "0:15" is a job its signal ended: the 0 is no exit code (mmn run says
+ * "killed by SIGTERM" too), and a node that failed under it must not read as a success.
+ */
+function signalName(signal: number): string {
+  return SIGNALS.get(signal) ?? `signal ${signal}`;
+}
+
 function endLine(title: string, verdict: Verdict, story: JobStory): string {
   const icon = verdict.succeeded ? "✅" : (ICONS[verdict.state] ?? "❌");
   const by = verdict.by ? ` by ${literal(verdict.by)}` : "";
-  const code =
-    verdict.exitCode !== undefined
-      ? `, exit code ${verdict.exitCode}${verdict.signal ? ` (signal ${verdict.signal})` : ""}`
+  const code = verdict.signal
+    ? `, killed by ${signalName(verdict.signal)}`
+    : verdict.exitCode !== undefined
+      ? `, exit code ${verdict.exitCode}`
       : "";
   const limit = story.job.limitMs;
   const elapsed =
