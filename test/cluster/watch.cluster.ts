@@ -159,7 +159,7 @@ describe.skipIf(skipReason !== undefined)("mmn watch under Slurm", () => {
     expect(replies(box)).toHaveLength(1);
   }, 120_000);
 
-  test("the node set DOWN under a running job: its message ends with Slurm's word, NODE_FAIL, killed by SIGTERM (ExitCode 0:15), not exit code 0; one push; exit 4", async () => {
+  test("the node set DOWN under a running job: its message ends with Slurm's word, NODE_FAIL, never exit code 0; one push; exit 4", async () => {
     const box = jobBox(server, cluster, "watchnode");
     // Not requeued, as a node failure would do by default: the job ends there.
     const id = await box.submit("exec sleep 300\n", ["--no-requeue"]);
@@ -175,11 +175,12 @@ describe.skipIf(skipReason !== undefined)("mmn watch under Slurm", () => {
         `node down: returned ${returnedMs} ms after the DOWN\n${stdout}${roots(box)[0]!.message}\n${record!.raw}`,
       );
       expect(record!.state).toBe("NODE_FAIL");
-      expect(record!.raw).toContain("ExitCode=0:15");
+      // Both seen here from one run to the next: the batch step killed by SIGTERM recorded (0:15), or not (0:0).
+      expect(record!.raw).toMatch(/ ExitCode=0:(15|0) /);
       expect(stderr).toBe("");
       expect(code).toBe(4);
     });
-    const said = new RegExp(`^❌ \\*\\*watchnode\\*\\* \\(job ${id}\\) NODE_FAIL, killed by SIGTERM after \\d+s\\b`);
+    const said = new RegExp(`^❌ \\*\\*watchnode\\*\\* \\(job ${id}\\) NODE_FAIL(, killed by SIGTERM)? after \\d+s\\b`);
     expect(roots(box)).toHaveLength(1);
     expect(roots(box)[0]!.message).toMatch(said);
     expect(roots(box)[0]!.message).toMatch(/\nstarted after \d+s in the queue$/);
