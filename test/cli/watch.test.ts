@@ -165,6 +165,30 @@ describe("mmn watch: what the scheduler says beside the run", () => {
     expect(slurm.askedOf("sacct")).toContain("--duplicates -X -n -P -j 42 -o Start,State");
   });
 
+  // Slurm 22.05 gives a job whose node was set DOWN ExitCode 0:15 or 0:0 from one run to the next (test/cluster/watch.cluster.ts).
+  test.each([
+    ["0:15", ", killed by SIGTERM"],
+    ["0:0", ""],
+  ])(
+    "the node set DOWN under it (ExitCode %s, no accounting): NODE_FAIL, never exit code 0; exit 4",
+    async (exit, words) => {
+      const s = scheduler([line("RUNNING", "None", "2026-12-07T01:05:00")]);
+      const w = watch(["42"]);
+      await says(/is running/, "running");
+      writeFileSync(
+        join(slurm.bin, "scontrol.txt"),
+        `JobId=42 JobName=train JobState=NODE_FAIL Reason=NodeDown Dependency=(null) Restarts=0 ExitCode=${exit} RunTime=00:01:00 TimeLimit=00:10:00\n`,
+      );
+      s.setQueue([line("NODE_FAIL", "NodeDown", "2026-12-07T01:05:00", "2026-12-07T01:06:00")]);
+      const { code, stderr } = await w.result();
+      expect(stderr).toBe("");
+      expect(code).toBe(4);
+      const said = `❌ **train** (job 42) NODE_FAIL${words} after 1m 00s of 10m 00s`;
+      expect(replies().map((p) => p.message)).toEqual([said]);
+      expect(current(roots()[0]!).message).toStartWith(`${said}\nstarted after 5m 00s in the queue`);
+    },
+  );
+
   test("an afterok chain whose first step fails: the second says it will never run, and the watch returns", async () => {
     scheduler([
       `50|50|N/A|FAILED|NonZeroExitCode|${SUBMIT}|${SUBMIT}|${SUBMIT}|10:00|step1`,

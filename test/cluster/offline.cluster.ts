@@ -8,6 +8,7 @@ import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 import { skipReason, useCluster } from "./cluster.ts";
 import { attachedLog, cardField, DIST, type JobBox, jobBox } from "./job.ts";
+import { withNodeDown } from "./node.ts";
 import type { Cluster } from "./slurm.ts";
 
 let cluster: Cluster;
@@ -139,40 +140,6 @@ maybe(
   180_000,
 );
 
-/** This cluster's one node. */
-async function nodeName(): Promise<string> {
-  const proc = Bun.spawn(["sinfo", "-h", "-o", "%N"], { env: cluster.env, stdout: "pipe" });
-  return (await new Response(proc.stdout).text()).trim();
-}
-
-/** The node set DOWN by an administrator (as slurmctld does to a node that stops answering), and after `run` back. */
-async function withNodeDown(run: (down: () => Promise<void>) => Promise<void>): Promise<void> {
-  const node = await nodeName();
-  try {
-    await run(() => cluster.scontrol(["update", `nodename=${node}`, "state=down", "reason=test"]));
-  } finally {
-    await resume(node);
-  }
-}
-
-/** The node idle again, for the file's next test: ReturnToService=2 may have done it, and then "resume" is refused. */
-async function resume(node: string): Promise<void> {
-  await Bun.spawn(["scontrol", "update", `nodename=${node}`, "state=resume"], {
-    env: cluster.env,
-    stderr: "ignore",
-  }).exited;
-  for (let tries = 0; ; tries++) {
-    const show = Bun.spawn(["scontrol", "show", "node", node], { env: cluster.env, stdout: "pipe" });
-    const said = await new Response(show.stdout).text();
-    if (/ State=IDLE /.test(said)) return;
-    if (tries > 150) {
-      console.log(`node ${node} not idle again: ${said}`);
-      return;
-    }
-    await Bun.sleep(200);
-  }
-}
-
 maybe(
   "the node set DOWN while a wrapped job runs, mmn alive: its own end says what Slurm says, NODE_FAIL",
   async () => {
@@ -180,7 +147,7 @@ maybe(
     const id = await box.submit("exec mmn run -- bash -c 'echo working; exec sleep 300'\n", ["--no-requeue"]);
     await cluster.waitForState(id, ["RUNNING"], 60_000);
     await waitFor(() => box.threads().length === 1 && registered(box).length === 1, 30_000, "the status post");
-    await withNodeDown(async (down) => {
+    await withNodeDown(cluster, async (down) => {
       await down();
       const [record] = await cluster.waitForState(id, ["NODE_FAIL"], 60_000);
       expect(record!.raw).toContain("Reason=NodeDown");
@@ -217,7 +184,7 @@ maybe(
     let relay: Awaited<ReturnType<typeof relayOnce>> | undefined;
     let endedAt = 0;
     try {
-      await withNodeDown(async (down) => {
+      await withNodeDown(cluster, async (down) => {
         await down();
         await cluster.waitForState(id, ["NODE_FAIL"], 60_000);
         endedAt = Date.now();

@@ -8,6 +8,7 @@ import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 import { skipReason, useCluster } from "./cluster.ts";
 import { attachedLog, DIST, type JobBox, jobBox } from "./job.ts";
+import { withNodeDown } from "./node.ts";
 import type { Cluster } from "./slurm.ts";
 
 let cluster: Cluster;
@@ -156,5 +157,34 @@ describe.skipIf(skipReason !== undefined)("mmn watch under Slurm", () => {
       `❌ **watcharray** (array ${id}): 0 succeeded, 4 failed of 20 tasks; 16 waiting tasks were cancelled`,
     );
     expect(replies(box)).toHaveLength(1);
+  }, 120_000);
+
+  test("the node set DOWN under a running job: its message ends with Slurm's word, NODE_FAIL, never exit code 0; one push; exit 4", async () => {
+    const box = jobBox(server, cluster, "watchnode");
+    // Not requeued, as a node failure would do by default: the job ends there.
+    const id = await box.submit("exec sleep 300\n", ["--no-requeue"]);
+    const w = watch(box, [id]);
+    await withNodeDown(cluster, async (down) => {
+      await says(box, /is running: started after \d+s in the queue/, "running");
+      const downAt = Date.now();
+      await down();
+      const { code, stdout, stderr } = await w.result;
+      const returnedMs = Date.now() - downAt;
+      const [record] = await cluster.jobs(id);
+      console.log(
+        `node down: returned ${returnedMs} ms after the DOWN\n${stdout}${roots(box)[0]!.message}\n${record!.raw}`,
+      );
+      expect(record!.state).toBe("NODE_FAIL");
+      // Both seen here from one run to the next: the batch step killed by SIGTERM recorded (0:15), or not (0:0).
+      expect(record!.raw).toMatch(/ ExitCode=0:(15|0) /);
+      expect(stderr).toBe("");
+      expect(code).toBe(4);
+    });
+    const said = new RegExp(`^❌ \\*\\*watchnode\\*\\* \\(job ${id}\\) NODE_FAIL(, killed by SIGTERM)? after \\d+s\\b`);
+    expect(roots(box)).toHaveLength(1);
+    expect(roots(box)[0]!.message).toMatch(said);
+    expect(roots(box)[0]!.message).toMatch(/\nstarted after \d+s in the queue$/);
+    expect(replies(box)).toHaveLength(1);
+    expect(replies(box)[0]!.message).toMatch(said);
   }, 120_000);
 });

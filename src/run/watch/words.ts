@@ -1,4 +1,5 @@
 /** What `mmn watch` says of a job: its one message, edited as it goes, and the replies that push. */
+import { constants } from "node:os";
 import { formatBytes } from "../../base/bytes.ts";
 import { printable } from "../../base/printable.ts";
 import { neverRunText } from "../../relay/never-run.ts";
@@ -71,19 +72,29 @@ export function limitLine(story: JobStory, percent: number): string {
   return `⏰ ${jobTitle(story)} has used ${percent} % of its time limit (${formatDuration((limit * percent) / 100)}): ${left} left`;
 }
 
+const SIGNALS = new Map(Object.entries(constants.signals).map(([name, num]) => [num, name]));
+
+/**
+ * ", exit code 3", ", killed by SIGTERM" (mmn run's words), or nothing. Slurm's ExitCode "0:15"
+ * is a job its signal ended, and "0:0" on a job that did not succeed (NODE_FAIL on 22.05 gives
+ * either from one run to the next; a CANCELLED one) is no exit code: neither may read as
+ * "exit code 0".
+ */
+function exitWords(verdict: Verdict): string {
+  const { exitCode, signal, succeeded } = verdict;
+  if (signal) return `, killed by ${SIGNALS.get(signal) ?? `signal ${signal}`}`;
+  return exitCode !== undefined && (exitCode !== 0 || succeeded) ? `, exit code ${exitCode}` : "";
+}
+
 function endLine(title: string, verdict: Verdict, story: JobStory): string {
   const icon = verdict.succeeded ? "✅" : (ICONS[verdict.state] ?? "❌");
   const by = verdict.by ? ` by ${literal(verdict.by)}` : "";
-  const code =
-    verdict.exitCode !== undefined
-      ? `, exit code ${verdict.exitCode}${verdict.signal ? ` (signal ${verdict.signal})` : ""}`
-      : "";
   const limit = story.job.limitMs;
   const elapsed =
     verdict.elapsedMs !== undefined
       ? ` after ${formatDuration(verdict.elapsedMs)}${limit ? ` of ${formatDuration(limit)}` : ""}`
       : "";
-  return `${icon} ${title} ${literal(verdict.state)}${by}${code}${elapsed}`;
+  return `${icon} ${title} ${literal(verdict.state)}${by}${exitWords(verdict)}${elapsed}`;
 }
 
 /** What the scheduler told beside the phase: the wait, requeues, suspensions, and at the end what it used, as seff prints. */
