@@ -101,6 +101,9 @@ describe("the status post as a control panel", () => {
     expect(server.posts.get(status.id)!.message).toContain("failed with exit code 3");
     expect(repliesTo(status)).toEqual([]);
     expect(r.stderr).not.toContain("not delivered");
+    // Silenced is silenced: the failure's urgent post (which would notify) is not made either.
+    expect(roots()).toHaveLength(1);
+    expect(server.requests.filter((q) => (q.body as { metadata?: unknown } | undefined)?.metadata)).toEqual([]);
   });
 
   test("control=off: the reactions are not even read, and 🛑 does nothing", async () => {

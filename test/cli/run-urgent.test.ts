@@ -52,6 +52,15 @@ describe("mmn run: a failure that wakes you", () => {
     expect(asked()).toEqual([]);
   });
 
+  test("an end --on does not push (a quiet end): no urgent post either, the status post alone tells it", async () => {
+    const r = await mmn(box, ["run", "--on", "begin", "--title", "train", "--", "sh", "-c", "exit 4"], { env });
+    expect(r.code).toBe(4);
+    const [status, ...others] = roots();
+    expect(others).toEqual([]);
+    expect(status?.message).toStartWith("❌ **train** failed with exit code 4");
+    expect(asked()).toEqual([]);
+  });
+
   test("without a licence: urgent alone, and --verbose says what the server refused", async () => {
     server.settings.postPriority = "unlicensed";
     const r = await mmn(box, ["--verbose", ...fail], { env });

@@ -98,6 +98,14 @@ export class FinalDelivery {
     return this.#told.state === "sent";
   }
 
+  /**
+   * Whether the end's reply, which notifies, went out: an urgent post may follow only it (an end
+   * the policy keeps quiet, or one silenced from the phone, pushes nothing at all).
+   */
+  get notified(): boolean {
+    return this.#owed === "reply" && this.#reply.state === "sent";
+  }
+
   /** The reply, or with none owed the final edit, which then tells the end alone. */
   get #told(): Delivery {
     return this.#owed === "edit" ? this.#final : this.#reply;

@@ -58,8 +58,8 @@ export class Reporter implements RunReporter {
     const live = this.#live.end();
     await this.#end.deliver(state, reply, deadline, live, this.#live.unsaid(), this.#replies === "off");
     if (this.#end.replied) await this.options.registration?.retire();
-    // Once the reply is out: a server that did not take it will not take this either.
-    if (this.#end.replied && isUrgent(endEvent(state), this.options.urgent))
+    // Once the reply is out (a server that did not take it will not take this either), and only after one.
+    if (this.#end.notified && isUrgent(endEvent(state), this.options.urgent))
       await postUrgent(this.options, state, this.#post.current, deadlineIn(Math.max(0, deadline - Date.now())));
   }
 
