@@ -166,7 +166,7 @@ export class Targets {
       try {
         return await send(cached);
       } catch (error) {
-        if (!(error instanceof ServerError && (error.status === 403 || error.status === 404))) throw error;
+        if (!refusesChannel(error)) throw error;
         await this.names.delete(target.key);
       }
     }
@@ -175,7 +175,7 @@ export class Targets {
     try {
       return await send(channelId);
     } catch (error) {
-      if (error instanceof ServerError && error.status === 403) {
+      if (refusesChannel(error) && error.status === 403) {
         const bot = (await this.me().catch(() => undefined))?.username ?? "the-bot";
         throw error.rephrase(
           `the bot may not post in ${target.label}: ${error.message}`,
@@ -196,4 +196,13 @@ export class Targets {
       throw error;
     }
   }
+}
+
+/**
+ * A refusal of the channel (403, 404), which a stale cached id explains, not of what the post
+ * carries: a message priority the server does not allow is the same 403 in any channel.
+ */
+function refusesChannel(error: unknown): error is ServerError {
+  if (!(error instanceof ServerError) || (error.status !== 403 && error.status !== 404)) return false;
+  return !error.serverId?.startsWith("api.post.post_priority.");
 }

@@ -83,6 +83,14 @@ describe("mmn run: a failure that wakes you", () => {
     expect(r.code).toBe(4);
     expect(urgentPosts()).toEqual([]);
     expect(asked().every((a) => a.status === 403)).toBe(true);
+    // A 403 for a priority without reminders is the feature off (api4's postPriorityCheck):
+    // urgent alone is not asked then. Two runs, two asks each.
+    expect(asked().map((a) => a.priority)).toEqual([
+      { priority: "urgent", requested_ack: true, persistent_notifications: true },
+      { priority: "urgent", requested_ack: true },
+      { priority: "urgent", requested_ack: true, persistent_notifications: true },
+      { priority: "urgent", requested_ack: true },
+    ]);
     expect(r.stderr).toContain("api.post.post_priority.priority_post_not_allowed_for_user.request_error");
     expect(r.stderr).toContain("the server allows no message priority here: the failure is told without");
     // Two runs, each a status post and its reply: the failure was told all the same.

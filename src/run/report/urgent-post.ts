@@ -77,6 +77,9 @@ export async function withPriority(
       debug(`the server refused ${describe(priority)}: ${errorMessage(error)}`);
       // Without the licence, acks are refused as reminders are: straight to urgent alone.
       if (error.serverId === "license_error.feature_unavailable") step = LADDER.length - 2;
+      // Forbidden without reminders asked: PostPriority itself is off (api4's postPriorityCheck
+      // gives the same 403 for persistent notifications off), so urgent alone would be too.
+      else if (error.status === 403 && !priority.persistent_notifications) break;
     }
   }
   debug(`the server allows no message priority here: ${what} is told without`);
