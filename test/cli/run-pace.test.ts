@@ -58,9 +58,13 @@ describe("the live edits' pace", () => {
     expect(r.code).toBe(3);
     const attempts = edits();
     expect(attempts.slice(0, 4).map((q) => q.status)).toEqual([429, 429, 429, 429]);
-    // After the k-th refusal the next try waits 2^k intervals (the ticks may come later, never sooner).
+    // After the k-th refusal the next try waits 2^k intervals (the ticks may come later, never
+    // sooner). Seen at the server, one request that arrives late shortens the gap after it (28 ms
+    // for 40 on a loaded CI machine): each gap within 30 ms of its wait, and all of them in full.
     const after = gaps(attempts.slice(0, 5));
-    for (const [k, gap] of after.entries()) expect(gap).toBeGreaterThanOrEqual(20 * 2 ** (k + 1) * 0.75);
+    const waits = after.map((_, k) => 20 * 2 ** (k + 1));
+    for (const [k, gap] of after.entries()) expect(gap).toBeGreaterThanOrEqual(waits[k]! - 30);
+    expect(after.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(0.9 * waits.reduce((a, b) => a + b, 0));
     expect(roots()[0]!.message).toContain("failed with exit code 3");
     expect(ours(r.stderr)).toEqual([]);
   });
