@@ -57,7 +57,11 @@ test("mmn relay --status: each queued post with its count, the oldest's age, its
   });
   try {
     // The run kept in the outbox is registered too: its status says running until the relay delivers its end.
-    await waitFor(() => readdirSync(runsDir()).length === 2, 5000, "the registered run");
+    await waitFor(
+      () => readdirSync(runsDir()).filter((name) => name.endsWith(".run")).length === 2,
+      5000,
+      "the registered run",
+    );
     const before = server.requests.length;
     const status = await mmn(box, ["relay", "--status"], { env: env() });
     expect(server.requests.length).toBe(before);

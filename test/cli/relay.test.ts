@@ -32,7 +32,8 @@ const slurm = standIns();
 const runsDir = () => join(box.home, ".local/state/mmn/hooks/.runs");
 const registered = () => {
   try {
-    return readdirSync(runsDir());
+    // Not a write's temporary file beside a run's, which a listing may catch half-written.
+    return readdirSync(runsDir()).filter((name) => name.endsWith(".run"));
   } catch {
     return [];
   }

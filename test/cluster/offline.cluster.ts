@@ -20,7 +20,8 @@ useCluster((c, s) => {
 
 const registered = (box: JobBox) => {
   const dir = join(box.home, ".local/state/mmn/hooks/.runs");
-  return existsSync(dir) ? readdirSync(dir) : [];
+  // The runs' files, not a write's temporary file beside one.
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".run")) : [];
 };
 const relayEnv = (box: JobBox) => ({
   ...cluster.env,

@@ -18,9 +18,10 @@ useCluster((c, s) => {
   server = s;
 });
 
+/** The runs' files, not a write's temporary file beside one (which a listing may catch half-written). */
 const registered = (box: JobBox) => {
   try {
-    return readdirSync(join(box.home, ".local/state/mmn/hooks/.runs"));
+    return readdirSync(join(box.home, ".local/state/mmn/hooks/.runs")).filter((name) => name.endsWith(".run"));
   } catch {
     return [];
   }
