@@ -17,6 +17,7 @@
 import { errnoText, fs, joinPath, parentDir } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
+import { jsonObject } from "../base/json.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
 import type { Client } from "../client/client.ts";
 import type { MessageHook } from "../hooks/hook-file.ts";
@@ -136,12 +137,8 @@ export class JobThreads {
 }
 
 function parse(text: string): JobThread | undefined {
-  let value: Partial<JobThread>;
-  try {
-    value = JSON.parse(text) as Partial<JobThread>;
-  } catch {
-    return undefined;
-  }
+  const value = jsonObject<JobThread>(text);
+  if (!value) return undefined;
   const { key, postId, channelId, server, by, at } = value;
   if (typeof key !== "string" || !KEY.test(key) || !isId(postId) || !isId(channelId)) return undefined;
   if (typeof server !== "string" || typeof at !== "number") return undefined;

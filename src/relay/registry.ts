@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../base/atomic.ts";
 import { errnoText, fs, joinPath, parentDir } from "../base/disk.ts";
 import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
+import { jsonObject } from "../base/json.ts";
 import { printable } from "../base/printable.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
 import { defaultHookDir } from "../hooks/hooks.ts";
@@ -160,12 +161,8 @@ export class RunRegistry {
 const safe = (text: string) => text.replace(/[^\w.-]/g, "_").slice(0, 100);
 
 function parseRecord(text: string): RunRecord | undefined {
-  let value: Partial<RunRecord>;
-  try {
-    value = JSON.parse(text) as Partial<RunRecord>;
-  } catch {
-    return undefined;
-  }
+  const value = jsonObject<RunRecord>(text);
+  if (!value) return undefined;
   const { host, pid, post, name, hookId, startedAt } = value;
   if (typeof host !== "string" || !Number.isInteger(pid) || typeof startedAt !== "number") return undefined;
   if (!post || !isId(post.postId) || !isId(post.channelId) || typeof post.server !== "string") return undefined;
