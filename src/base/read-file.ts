@@ -4,7 +4,7 @@
  * never blocking on a FIFO or a device planted where a file was expected. Bun reads
  * natively, so the common case (the user's own files) loads no node:fs.
  */
-import { fs } from "./disk.ts";
+import { fs, parentDir } from "./disk.ts";
 
 /** Why a file was refused; `code` is an errno code or one of ours, worded by `errnoText`. */
 export class FileRefused extends Error {
@@ -42,7 +42,10 @@ interface BunStat {
   mode: number;
   uid: number;
   size: number;
+  ino: number;
+  mtimeMs: number;
   isFile(): boolean;
+  isDirectory(): boolean;
   isFIFO(): boolean;
   isSocket(): boolean;
 }
@@ -94,9 +97,39 @@ export async function readOwnFile(path: string, options: ReadOptions): Promise<{
  * it is read from. Anything else was planted.
  */
 export async function readStateFile(path: string, maxBytes: number): Promise<{ text: string; facts: StateFacts }> {
-  const result = await readThroughFd(path, { maxBytes }, { follow: false });
+  const result =
+    (bun && (await readInOwnDir(bun, path, maxBytes))) || (await readThroughFd(path, { maxBytes }, { follow: false }));
   ownedByUs(result.facts);
   return result;
+}
+
+/**
+ * A state file in a directory that is ours and that nobody else can write (the default
+ * ~/.local/state/mmn, made 0700): nobody else can put a link, a FIFO or another file in its
+ * place, so once the directory is looked at, the file is read by name, natively. Through a
+ * descriptor and node:fs, the name cache cost every send 1.4-1.7 ms (four round trips to
+ * Bun's I/O threads and node:fs/promises evaluated). Undefined when the directory is not such
+ * a one: then the descriptor's checks decide.
+ */
+async function readInOwnDir(
+  files: { file(path: string): BunFileLike },
+  path: string,
+  maxBytes: number,
+): Promise<{ text: string; facts: StateFacts } | undefined> {
+  const dir = await files
+    .file(parentDir(path))
+    .stat()
+    .catch(() => undefined);
+  if (!isOwnDir(dir)) return undefined;
+  const file = files.file(path);
+  const [info, data] = await Promise.all([file.stat(), file.slice(0, maxBytes + 1).arrayBuffer()]);
+  if (!info.isFile()) throw new FileRefused("ENOTREG");
+  const facts = { mode: info.mode, uid: info.uid, ino: info.ino, mtimeMs: info.mtimeMs };
+  return { text: decode(new Uint8Array(data), maxBytes), facts };
+}
+
+function isOwnDir(facts: BunStat | undefined): boolean {
+  return facts !== undefined && facts.isDirectory() && facts.uid === process.geteuid?.() && (facts.mode & 0o022) === 0;
 }
 
 /** Throws the refusal of a file another user owns or may write. */

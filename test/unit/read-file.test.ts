@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, lchownSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { errnoText } from "../../src/base/disk.ts";
 import { readOwnFile, readSmallFile, readStateFile } from "../../src/base/read-file.ts";
 
@@ -112,5 +112,39 @@ describe("readOwnFile: a file where another user may have put it", () => {
     symlinkSync(file("mine", "url=x\n"), link);
     lchownSync(link, NOBODY, NOBODY);
     expect(await refusal(readOwnFile(link, { maxBytes: 100 }))).toBe(`a symlink owned by another user (uid ${NOBODY})`);
+  });
+});
+
+describe("readStateFile: by name in a directory only we can write, through a descriptor elsewhere", () => {
+  const stateDir = (mode: number) => {
+    const path = mkdtempSync(join(dir, "state-"));
+    chmodSync(path, mode);
+    return path;
+  };
+
+  test("in our own directory: the file's text and facts", async () => {
+    const path = join(stateDir(0o700), "names.json");
+    writeFileSync(path, '{"a":"b"}', { mode: 0o600 });
+    const { text, facts } = await readStateFile(path, 1024);
+    expect(text).toBe('{"a":"b"}');
+    expect(facts).toMatchObject({ uid: process.geteuid?.(), mode: expect.any(Number), ino: expect.any(Number) });
+    expect(await refusal(readStateFile(join(dirname(path), "missing"), 1024))).toBe("no such file or directory");
+  });
+
+  test("in a directory the group may write: a link or a FIFO put there is refused, not followed or waited on", async () => {
+    const shared = stateDir(0o770);
+    const target = join(shared, "target.json");
+    writeFileSync(target, "{}", { mode: 0o600 });
+    symlinkSync(target, join(shared, "names.json"));
+    expect(await refusal(readStateFile(join(shared, "names.json"), 1024))).toBe("a symlink where none may be");
+    expect(Bun.spawnSync(["mkfifo", join(shared, "lock")]).exitCode).toBe(0);
+    expect(await refusal(readStateFile(join(shared, "lock"), 1024))).toBe("not a regular file");
+  });
+
+  test("our own file, writable by the group, is refused in our own directory too", async () => {
+    const path = join(stateDir(0o700), "names.json");
+    writeFileSync(path, "{}");
+    chmodSync(path, 0o660);
+    expect(await refusal(readStateFile(path, 1024))).toStartWith("writable by");
   });
 });
