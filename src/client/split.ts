@@ -19,6 +19,8 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/;
  * end of one piece and opened again at the start of the next, so both render as code.
  */
 export function splitMessage(text: string, maxRunes = MAX_MESSAGE_RUNES): string[] {
+  // No more UTF-16 units than the limit: no more runes either, and no array of them to make.
+  if (text.length <= maxRunes) return [text];
   const runes = Array.from(text);
   if (runes.length <= maxRunes) return [text];
   const pieces: string[] = [];

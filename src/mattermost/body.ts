@@ -43,6 +43,9 @@ export async function readBody(response: Response, limit: number): Promise<unkno
 
 /** The body's bytes up to `limit`; `cut` when there were more. */
 async function readUpTo(response: Response, limit: number): Promise<{ bytes: Uint8Array; cut: boolean }> {
+  // Told not to decode, fetch reads what the length says and no more: one read, no stream to pump.
+  const length = DECODES_ITSELF ? Number.NaN : Number(response.headers.get("content-length") ?? Number.NaN);
+  if (length >= 0 && length <= limit) return { bytes: new Uint8Array(await response.arrayBuffer()), cut: false };
   const reader = response.body?.getReader();
   if (!reader) return { bytes: new Uint8Array(), cut: false };
   const chunks: Uint8Array[] = [];
