@@ -129,7 +129,7 @@ async function readInOwnDir(
 }
 
 function isOwnDir(facts: BunStat | undefined): boolean {
-  return facts !== undefined && facts.isDirectory() && facts.uid === process.geteuid?.() && (facts.mode & 0o022) === 0;
+  return facts?.isDirectory() === true && facts.uid === process.geteuid?.() && (facts.mode & 0o022) === 0;
 }
 
 /** Throws the refusal of a file another user owns or may write. */
