@@ -76,7 +76,7 @@ async function buildLibrary(): Promise<void> {
 
 /**
  * The npm package's `mmn`: the CLI bundled for Node >= 20 with citty and consola inside, so
- * that a library user installs neither; ofetch is the library's own dependency. Split like
+ * that a library user installs neither. Split like
  * the binary, so that a command loads only its code. Under Node, `mmn run` says it needs
  * the binary or Bun (src/cli/main.ts); under Bun this same file runs it. main.ts has no
  * `#!/usr/bin/env bun` line: with one, Bun 1.4.5 bundles for Node a second copy of every
@@ -92,7 +92,6 @@ async function buildNodeCli(): Promise<void> {
     format: "esm",
     splitting: true,
     minify: true,
-    external: ["ofetch"],
     naming: { entry: "mmn.[ext]", chunk: "chunks/[name]-[hash].[ext]" },
   });
   if (!result.success) throw new AggregateError(result.logs, "CLI build for Node failed");

@@ -3,7 +3,7 @@
  * is kept as performance.now() (monotonic, in ms from the process's time origin), and all are
  * written to stderr at exit in one line, `mmn-phases origin=MS main=MS loaded=MS …`, the
  * origin in ms since the epoch so the bench lines them up with the moment it started mmn.
- * The request and its answer are marked around fetch, which ofetch looks up at each call.
+ * The request and its answer are marked around fetch, which the transport looks up at each call.
  * Unset, it costs one look at the environment.
  */
 const marks: string[] | undefined = process.env.MMN_TRACE_PHASES === "1" ? [] : undefined;
