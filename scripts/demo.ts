@@ -65,7 +65,9 @@ async function wrapperDemo(server: TestServer): Promise<void> {
   }
 }
 
-const server = await startTestServer();
+// Message priority on, with a licence: a failure's urgent post, and the acknowledgement it asks for,
+// are taken at once (off, the server refuses them and the demo would show refused posts).
+const server = await startTestServer({ postPriority: "licensed" });
 const dir = mkdtempSync(join(tmpdir(), "mmn-demo-"));
 const log = join(dir, "results.csv");
 writeFileSync(log, "epoch,loss\n1,0.9\n2,0.5\n");

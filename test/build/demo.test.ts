@@ -13,4 +13,7 @@ test("bun run demo runs through, with no account, and shows what the server rece
   expect({ code, stderr: stderr.includes("error:") ? stderr : "" }).toEqual({ code: 0, stderr: "" });
   expect(stdout).toContain("what the server received");
   expect(stdout).toContain("Status: failed with exit code 1");
+  // What a first look shows is what mmn does, not requests the demo's server refuses.
+  expect(stdout.match(/ → [45]\d\d$/gm) ?? []).toEqual([]);
+  expect(stdout).toContain("🚨 ❌");
 }, 60_000);
