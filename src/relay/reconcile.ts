@@ -80,9 +80,11 @@ async function settle(entry: Registered, options: ReconcileOptions & { kept: Set
     if (current && saysRunning(current.message)) {
       // The reply first: it is what notifies, and a relay killed after it leaves a post that a later pass still edits.
       // The run's policy may not want this end pushed: then the edit alone (the post must not say running).
-      if (pushes(policyOf(record.on), { kind: "end", failed: !succeeded(verdict) })) {
+      replied = record.replied === true;
+      if (!replied && pushes(policyOf(record.on), { kind: "end", failed: !succeeded(verdict) })) {
         await run.reply(reply(record, verdict));
         replied = true;
+        await options.registry.replied(claim, record);
       }
       await run.edit(
         editedMessage(current.message, record, verdict),

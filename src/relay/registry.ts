@@ -35,6 +35,8 @@ export interface RunRecord {
   mention?: string;
   /** The run's notification policy as written (`--on`, `on=`): whether the relay's word replies. Older records have none: the default. */
   on?: string;
+  /** A relay replied with the run's end, then died before its edit: the relay that takes its claim over edits alone. */
+  replied?: boolean;
 }
 
 const MAX_RECORD_BYTES = 8 * 1024;
@@ -152,6 +154,11 @@ export class RunRegistry {
     }
   }
 
+  /** The reply is out: written into the claim, so that a relay taking it over (this one died) does not reply again. */
+  async replied(claim: string, record: RunRecord): Promise<void> {
+    await writeFileAtomic(claim, JSON.stringify({ ...record, replied: true }));
+  }
+
   /** The claim given back (the server could not be reached): the next pass tries again. */
   async unclaim(claim: string, file: string): Promise<void> {
     await (await fs()).rename(claim, file.replace(CLAIMED, ".run")).catch(() => {});
@@ -171,6 +178,7 @@ function parseRecord(text: string): RunRecord | undefined {
   if (job && !(typeof job.jobId === "string" && /^[\w.[\]-]{1,64}$/.test(job.jobId))) return undefined;
   if (typeof value.mention !== "string" || !/^[\w.-]{1,64}$/.test(value.mention)) delete value.mention;
   if (typeof value.on !== "string" || !/^[\w,+ -]{1,200}$/.test(value.on)) delete value.on;
+  if (value.replied !== true) delete value.replied;
   return {
     ...value,
     host: printable(host, 100),

@@ -346,4 +346,36 @@ describe("mmn relay --once", () => {
     expect(replies()).toHaveLength(1);
     expect(registered()).toEqual([]);
   });
+
+  test("a relay killed between its reply and its edit: the relay that takes the claim over edits, and replies no second time", async () => {
+    slurm.reset();
+    await killedRun();
+    const status = alicePosts(server)[0]!;
+    let arrived!: () => void;
+    const editArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    server.fault({ kind: "delay", method: "PUT", path: /\/patch$/, until: new Promise(() => {}), arrived, times: 1 });
+    const relay = Bun.spawn([...MMN, "relay", "--once"], {
+      cwd: box.cwd,
+      env: env(),
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await editArrived;
+    relay.kill("SIGKILL");
+    await relay.exited;
+    server.clearFaults();
+    expect(replies()).toHaveLength(1);
+    // Ten minutes on: the claim is another relay's to take over.
+    const [claim] = readdirSync(runsDir()).filter((name) => name.includes(".claimed-"));
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    const old = join(runsDir(), claim!.replace(/claimed-\d{13}-/, `claimed-${elevenMinutesAgo.getTime()}-`));
+    renameSync(join(runsDir(), claim!), old);
+    utimesSync(old, elevenMinutesAgo, elevenMinutesAgo);
+    expect((await mmn(box, ["relay", "--once"], { env: env() })).stdout).toStartWith("told: ");
+    expect(replies()).toHaveLength(1);
+    expect(server.postsIn(status.channel_id).find((p) => p.id === status.id)!.message).not.toStartWith("⏳");
+    expect(readdirSync(runsDir()).filter((name) => name.includes(".run"))).toEqual([]);
+  });
 });
