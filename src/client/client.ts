@@ -124,19 +124,22 @@ export class Client {
   }
 
   /**
-   * The message known by this id, sent first if it is not yet (or `existing`'s, a post made elsewhere: a watch's board),
+   * The message known by this id, sent first if it is not yet (or `existing`'s, a post made elsewhere: a watch's board;
+   * `sent` is called when this call posted it),
    * one post however many processes ask at once (the tasks of an array on every node sharing $HOME share one board).
    */
   async once(
     id: string,
     message: string,
-    options: { to: Recipient; props?: Record<string, unknown>; existing?: FindHook } & Call,
+    options: { to: Recipient; props?: Record<string, unknown>; existing?: FindHook; sent?: () => Promise<void> } & Call,
   ): Promise<MessageHook> {
     return this.#known.locked(id, async () => {
       const known = (await this.hooks.get(id)) ?? (await options.existing?.());
       if (known) return known;
       const { to, props, deadline } = options;
       await this.send(message, to, { id, ...(props ? { props } : {}), deadline });
+      // Under the lock still: what was sent is known before any other process finds the post.
+      await options.sent?.();
       return (await this.hooks.get(id))!;
     });
   }
