@@ -3,7 +3,7 @@
  * nodes sharing $HOME (here: processes sharing a HOME), with the scheduler's environment.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
@@ -107,6 +107,42 @@ describe("a job array reports on one board", () => {
     expect(board!.message).toBe("🗂️ **sweep** (array 5000): 0 running, 2 succeeded, 0 failed, 1 waiting of 3 tasks");
     expect(replies(board!)).toEqual([]);
   });
+
+  test("12 tasks ending together within an interval: one edit brings the board up to date, made by the last of them, not one per end", async () => {
+    // Twelve of thirteen tasks run (the array is never done: no final board), and no interval passes.
+    const count = 12;
+    const env = (task: number) => ({ ...slurm(task, count + 1), MMN_TEST_INTERVAL_MS: "600000" });
+    const script = "echo ready; while [ ! -e go ]; do sleep 0.01; done";
+    const tasks = Array.from({ length: count }, (_, i) => i + 1).map((task) =>
+      Bun.spawn([...MMN, "run", "--", "sh", "-c", script], {
+        cwd: box.cwd,
+        env: { ...box.env, ...env(task) },
+        stdout: "pipe",
+        stderr: "pipe",
+      }),
+    );
+    await Promise.all(tasks.map((task) => firstLine(task.stdout)));
+    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+    while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
+    while (roots().length === 0) await Bun.sleep(20);
+    const before = server.requests.length;
+    writeFileSync(join(box.cwd, "go"), "");
+    expect(await Promise.all(tasks.map((task) => task.exited))).toEqual(Array(count).fill(0));
+    for (const task of tasks)
+      expect(await new Response(task.stderr).text()).toBe(
+        "mmn: reporting on the board of array 5000 (array-slurm-5000)\n",
+      );
+    const [board, ...others] = roots();
+    expect(others).toEqual([]);
+    const edits = server.requests.slice(before).filter((q) => q.method === "PUT");
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.path).toBe(`/api/v4/posts/${board!.id}/patch`);
+    // Once the last task has exited, the board shows every end.
+    expect(board!.message).toBe(
+      `🗂️ **sweep** (array 5000): 0 running, ${count} succeeded, 0 failed, 1 waiting of 13 tasks`,
+    );
+    expect(replies(board!)).toEqual([]);
+  }, 60_000);
 
   test("16 tasks SIGTERMed at once (one scancel): one notifying reply, the board shows every task", async () => {
     const count = 16;
