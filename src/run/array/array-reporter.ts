@@ -19,8 +19,9 @@ import { OnceWarning } from "../report/once-warning.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, boardHeadline, drawing, endsMessage } from "./board.ts";
-import { type ArrayState, drawsLater, type TaskRecord } from "./tasks.ts";
+import { board, boardHeadline, endsMessage } from "./board.ts";
+import { drawing, lastToDraw } from "./draws.ts";
+import type { ArrayState, TaskRecord } from "./tasks.ts";
 
 export interface ArrayReporterOptions {
   notify: Client;
@@ -129,7 +130,7 @@ export class ArrayReporter implements RunReporter {
       // The array's end carries every failure no reply told yet (all of them, for the digest).
       const failures = records.filter((r) => r.phase !== "running" && r.phase !== "succeeded" && !told.has(r.task));
       if (now.done) return await this.#tellDone(records, failures, untold, deadline);
-      if (untold.length === 0) return await this.#applyCounts(this.#last(records), deadline);
+      if (untold.length === 0) return await this.#applyCounts(lastToDraw(records, array.taskId), deadline);
       await this.#edit(await state.claimEditNow(deadline), records);
       await this.#reply(endsMessage(untold, this.options.name ?? "the array"), untold);
       await state.markAnnounced([...told, ...untold.map((r) => r.task)]);
@@ -170,15 +171,6 @@ export class ArrayReporter implements RunReporter {
     );
   }
 
-  /**
-   * No other task will draw the board: none runs, and none that ended waits to tell it. Tasks
-   * that start and end while others end (an array of short tasks) leave the count to the last.
-   */
-  #last(records: TaskRecord[]): boolean {
-    const now = Date.now();
-    return !records.some((r) => r.task !== this.options.array.taskId && drawsLater(r, now));
-  }
-
   /** Counts only: at the interval, or now when no other task will draw them. */
   async #applyCounts(now: boolean, deadline: number): Promise<void> {
     if (!this.#board && postsEarly(this.options.policy)) await this.#ensureBoard();
@@ -216,7 +208,6 @@ export class ArrayReporter implements RunReporter {
     }
   }
 
-  /** `tellBy`, an end's deadline: until then the tasks telling before it leave the board's count to it. */
   async #record(state: RunState, files?: string[], tellBy?: number): Promise<void> {
     const record: TaskRecord = {
       task: this.options.array.taskId,
@@ -239,7 +230,6 @@ export class ArrayReporter implements RunReporter {
     this.#board = await notify.once(array.boardId, first.message, {
       to: this.options.recipient,
       props: first.props,
-      // Posted as drawn: the first edit asked is not the same board again.
       sent: () => this.options.state.markDrawn(first.digest),
       // A board a watch posted before any task ran: drawn on, as a run's status joins a watch's thread.
       existing: () => watchersBoard(notify, array),

@@ -1,5 +1,4 @@
 /** One message for a whole job array: how many tasks run, succeeded and failed, and which failed why. */
-import { createHash } from "node:crypto";
 import { literal } from "../report/fence.ts";
 import type { ArrayTask } from "./array.ts";
 import type { TaskRecord } from "./tasks.ts";
@@ -118,14 +117,4 @@ export function endsMessage(ended: readonly TaskRecord[], name: string): string 
   const shown = sorted.slice(0, 10).map((r) => `${literal(r.task)}: ${r.outcome ?? "failed"}`);
   const more = sorted.length > shown.length ? `; and ${sorted.length - shown.length} more` : "";
   return `${icon} ${ended.length} tasks of ${name} ended: ${shown.join("; ")}${more}`;
-}
-
-/** The board as the server is asked to show it, and its digest: what `drawn` keeps, so that nothing is drawn twice. */
-export function drawing(array: ArrayTask, b: Board, name?: string) {
-  const message = boardMessage(array, b, name);
-  const props = boardProps(array, b, name);
-  const digest = createHash("sha256")
-    .update(JSON.stringify([message, props]))
-    .digest("base64url");
-  return { message, props, digest };
 }

@@ -7,8 +7,9 @@
 
 import type { Client } from "../../client/client.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, drawing } from "./board.ts";
-import { type ArrayState, type BoardPost, drawsLater } from "./tasks.ts";
+import { board } from "./board.ts";
+import { drawing, lastToDraw } from "./draws.ts";
+import type { ArrayState, BoardPost } from "./tasks.ts";
 
 const LOCK_WAIT_MS = 5_000;
 
@@ -17,8 +18,7 @@ export async function redrawStale(state: ArrayState, post: BoardPost, notify: Cl
   const array: ArrayTask = { boardId: "", arrayId: post.arrayId, taskId: "", count: post.count, name: undefined };
   const stale = async () => {
     const records = await state.readAll();
-    const now = Date.now();
-    if (records.some((record) => drawsLater(record, now))) return undefined;
+    if (!lastToDraw(records)) return undefined;
     const drawn = drawing(array, board(array, records), post.name);
     return drawn.digest === (await state.drawn()) ? undefined : drawn;
   };

@@ -293,13 +293,3 @@ function parseRecord(value: unknown): TaskRecord | undefined {
   if (record.told !== undefined && typeof record.told !== "boolean") return undefined;
   return record as TaskRecord;
 }
-
-/**
- * Another task will still draw the board: it runs (and ticks), or it wrote its end and waits
- * for the lock of the ends to tell it (until its deadline). A task whose end finds none such is
- * the last for now, and draws its count whatever the interval.
- */
-export function drawsLater(record: TaskRecord, now: number): boolean {
-  if (record.phase === "running") return true;
-  return !record.told && !record.unheard && record.tellBy !== undefined && record.tellBy > now;
-}

@@ -14,7 +14,8 @@ import { stillRunning } from "../../relay/process.ts";
 import { ACTIVE } from "../../relay/verdict.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, drawing, endsMessage } from "./board.ts";
+import { board, endsMessage } from "./board.ts";
+import { drawing } from "./draws.ts";
 import type { ArrayState, BoardPost, TaskRecord } from "./tasks.ts";
 
 const QUERY_MS = 10_000;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { ArrayState, drawsLater, type TaskRecord } from "../../../src/run/array/tasks.ts";
+import { drawsLater } from "../../../src/run/array/draws.ts";
+import { ArrayState, type TaskRecord } from "../../../src/run/array/tasks.ts";
 import { unheardEnd } from "../../../src/run/array/unheard.ts";
 import { scratch } from "../helpers.ts";
 
