@@ -230,7 +230,7 @@ export class ArrayReporter implements RunReporter {
     this.#board = await notify.once(array.boardId, first.message, {
       to: this.options.recipient,
       props: first.props,
-      sent: () => this.options.state.markDrawn(first.digest).catch(() => {}),
+      sent: () => this.options.state.markDrawn(first.digest, true).catch(() => {}),
       // A board a watch posted before any task ran: drawn on, as a run's status joins a watch's thread.
       existing: () => watchersBoard(notify, array),
       deadline: this.#end,

@@ -155,8 +155,10 @@ export class ArrayState {
     return typeof value === "string" ? value : undefined;
   }
 
-  async markDrawn(digest: string): Promise<void> {
+  /** `posted`: the board was just posted, which is a drawing of the interval as an edit is. */
+  async markDrawn(digest: string, posted = false): Promise<void> {
     await writeFileAtomic(joinPath(this.dir, DRAWN), JSON.stringify(digest));
+    if (posted) await writeFileAtomic(joinPath(this.dir, "edited"), "");
   }
 
   /** Written once the board exists, for the relay (close.ts, unheard.ts). */
