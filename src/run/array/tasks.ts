@@ -149,7 +149,7 @@ export class ArrayState {
     return release;
   }
 
-  /** The digest of what the board shows, as last drawn (board.ts `drawing`); undefined before any. */
+  /** The digest of what the board shows, as last drawn (draws.ts `drawing`); undefined before any. */
   async drawn(): Promise<string | undefined> {
     const value = await this.#read(DRAWN, MAX_RECORD_BYTES);
     return typeof value === "string" ? value : undefined;
