@@ -209,7 +209,10 @@ try {
   const array = await benchArray(server, MMN, env, quick ? 200 : 1000, 16);
   console.log(`a job array of ${array.tasks} tasks, 16 at a time`);
   row("requests per task (target: a few)", array.requestsPerTask.toFixed(2));
-  row("board edits per minute (target: ~ one per interval, 5 s)", array.editsPerMinute.toFixed(1));
+  row(
+    "board edits per minute (target: ~ one per interval, 5 s)",
+    `${array.editsPerMinute.toFixed(1)} (${array.edits} edits)`,
+  );
   row("first start to the final board", `${array.seconds.toFixed(1)} s`);
   row("root posts (target: 1)", String(array.roots));
 

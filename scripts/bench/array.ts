@@ -7,7 +7,8 @@ import type { TestServer } from "../../test/server/index.ts";
 export interface ArrayFigures {
   tasks: number;
   requestsPerTask: number;
-  /** Edits of the board per minute of the array's life. */
+  /** Edits of the board (PUTs), and per minute of the array's life. */
+  edits: number;
   editsPerMinute: number;
   /** From the first task's start to the board's final state at the server. */
   seconds: number;
@@ -51,6 +52,7 @@ export async function benchArray(
   return {
     tasks,
     requestsPerTask: server.requests.length / tasks,
+    edits,
     editsPerMinute: edits / (seconds / 60),
     seconds,
     roots,

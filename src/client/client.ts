@@ -124,19 +124,19 @@ export class Client {
   }
 
   /**
-   * The message known by this id, sent first if it is not yet (or `existing`'s, a post made elsewhere: a watch's board),
-   * one post however many processes ask at once (the tasks of an array on every node sharing $HOME share one board).
+   * The message known by this id, sent first if it is not yet (`sent` then, under the lock), or `existing`'s (a post
+   * made elsewhere: a watch's board); one post however many processes ask at once (an array's tasks share one board).
    */
   async once(
     id: string,
     message: string,
-    options: { to: Recipient; props?: Record<string, unknown>; existing?: FindHook } & Call,
+    options: { to: Recipient; props?: Record<string, unknown>; existing?: FindHook; sent?: () => Promise<void> } & Call,
   ): Promise<MessageHook> {
     return this.#known.locked(id, async () => {
       const known = (await this.hooks.get(id)) ?? (await options.existing?.());
       if (known) return known;
-      const { to, props, deadline } = options;
-      await this.send(message, to, { id, ...(props ? { props } : {}), deadline });
+      const { to, props, deadline, sent } = options;
+      await this.send(message, to, { id, ...(props ? { props } : {}), deadline }).then(sent);
       return (await this.hooks.get(id))!;
     });
   }

@@ -188,4 +188,35 @@ describe("mmn relay closes an array's board", () => {
     expect(replies(board!).length).toBe(before);
     expect(slurm.askedOf("scontrol")).toBe("show job -o 7000_1\n");
   });
+
+  test("a board no task is left to bring up to date (the last task's edit refused, the others waiting) is drawn by the relay, once", async () => {
+    slurm.reset();
+    const sweep = { ...env(1), SLURM_JOB_ID: "8001", SLURM_ARRAY_JOB_ID: "8000", MMN_TEST_INTERVAL_MS: "600000" };
+    // The one edit task 1 makes, of its own end, is refused: the board still says it runs.
+    server.fault({ kind: "status", status: 403, method: "PUT", times: 1 });
+    const run = await mmn(box, ["run", "--", "true"], { env: sweep });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("cannot update the array's board");
+    const [board] = roots();
+    const boardNow = () => server.postsIn(board!.channel_id).find((p) => p.id === board!.id)!;
+    const edits = () => server.requests.filter((q) => q.method === "PUT" && q.status === 200).length;
+    expect(boardNow().message).toBe(
+      "🗂️ **sweep** (array 8000): 1 running, 0 succeeded, 0 failed, 19 waiting of 20 tasks",
+    );
+    const before = edits();
+
+    // The other tasks wait (a throttle, %1): no task is left to draw the board.
+    slurm.add("squeue", 'printf "8000_2|PENDING\\n8000_3|PENDING\\n"');
+    const drawn = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(drawn).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(boardNow().message).toBe(
+      "🗂️ **sweep** (array 8000): 0 running, 1 succeeded, 0 failed, 19 waiting of 20 tasks",
+    );
+    expect(edits()).toBe(before + 1);
+    expect(replies(board!)).toEqual([]);
+
+    const again = await mmn(box, ["relay", "--once"], { env: env() });
+    expect(again).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(edits()).toBe(before + 1);
+  });
 });

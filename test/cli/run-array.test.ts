@@ -3,11 +3,12 @@
  * nodes sharing $HOME (here: processes sharing a HOME), with the scheduler's environment.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 
 let server: TestServer;
@@ -107,6 +108,77 @@ describe("a job array reports on one board", () => {
     expect(board!.message).toBe("🗂️ **sweep** (array 5000): 0 running, 2 succeeded, 0 failed, 1 waiting of 3 tasks");
     expect(replies(board!)).toEqual([]);
   });
+
+  test("12 tasks ending together within an interval: one edit brings the board up to date, made by the last of them, not one per end", async () => {
+    // Twelve of thirteen tasks run (the array is never done: no final board), and no interval passes.
+    const count = 12;
+    const env = (task: number) => ({ ...slurm(task, count + 1), MMN_TEST_INTERVAL_MS: "600000" });
+    const script = "echo ready; while [ ! -e go ]; do sleep 0.01; done";
+    const tasks = Array.from({ length: count }, (_, i) => i + 1).map((task) =>
+      Bun.spawn([...MMN, "run", "--", "sh", "-c", script], {
+        cwd: box.cwd,
+        env: { ...box.env, ...env(task) },
+        stdout: "pipe",
+        stderr: "pipe",
+      }),
+    );
+    await Promise.all(tasks.map((task) => firstLine(task.stdout)));
+    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+    while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
+    while (roots().length === 0) await Bun.sleep(20);
+    const before = server.requests.length;
+    writeFileSync(join(box.cwd, "go"), "");
+    expect(await Promise.all(tasks.map((task) => task.exited))).toEqual(Array(count).fill(0));
+    for (const task of tasks)
+      expect(await new Response(task.stderr).text()).toBe(
+        "mmn: reporting on the board of array 5000 (array-slurm-5000)\n",
+      );
+    const [board, ...others] = roots();
+    expect(others).toEqual([]);
+    const edits = server.requests.slice(before).filter((q) => q.method === "PUT");
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.path).toBe(`/api/v4/posts/${board!.id}/patch`);
+    // Once the last task has exited, the board shows every end.
+    expect(board!.message).toBe(
+      `🗂️ **sweep** (array 5000): 0 running, ${count} succeeded, 0 failed, 1 waiting of 13 tasks`,
+    );
+    expect(replies(board!)).toEqual([]);
+  }, 60_000);
+
+  test("a task still running draws the others' ends at its interval, and nothing while nothing changes; the last to end draws its own at once", async () => {
+    const env = (task: number) => ({ ...box.env, ...slurm(task, 5), MMN_TEST_INTERVAL_MS: "300" });
+    const long = Bun.spawn([...MMN, "run", "--", "sh", "-c", "echo ready; while [ ! -e go ]; do sleep 0.01; done"], {
+      cwd: box.cwd,
+      env: env(1),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    await firstLine(long.stdout);
+    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+    await waitFor(() => existsSync(join(state, "board-post.json")), 10_000, "the board");
+    for (const task of [2, 3]) expect((await mmn(box, ["run", "--", "true"], { env: env(task) })).code).toBe(0);
+    const [board] = roots();
+    const now = () => server.postsIn(board!.channel_id).find((p) => p.id === board!.id)!.message;
+    const counts = (running: number, succeeded: number) =>
+      `🗂️ **sweep** (array 5000): ${running} running, ${succeeded} succeeded, 0 failed, 2 waiting of 5 tasks`;
+    await waitFor(() => now() === counts(1, 2), 10_000, "the board with both ends");
+    const edits = () => server.requests.filter((q) => q.method === "PUT").length;
+    const drawn = edits();
+    // Task 1's ticks look at the board again (each takes the interval: `edited` written anew) and leave it.
+    const looked = () => {
+      const { ino, mtimeMs } = statSync(join(state, "edited"));
+      return `${ino}:${mtimeMs}`;
+    };
+    for (const _ of [1, 2]) {
+      const before = looked();
+      await waitFor(() => looked() !== before, 10_000, "a tick that looks at the board");
+    }
+    expect(edits()).toBe(drawn);
+    writeFileSync(join(box.cwd, "go"), "");
+    expect(await long.exited).toBe(0);
+    expect(now()).toBe(counts(0, 3));
+    expect(edits()).toBe(drawn + 1);
+  }, 60_000);
 
   test("16 tasks SIGTERMed at once (one scancel): one notifying reply, the board shows every task", async () => {
     const count = 16;

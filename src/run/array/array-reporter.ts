@@ -19,7 +19,8 @@ import { OnceWarning } from "../report/once-warning.ts";
 import type { RunState } from "../report/render.ts";
 import type { FinalReply, RunReporter } from "../report/run-reporter.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, boardHeadline, boardMessage, boardProps, endsMessage } from "./board.ts";
+import { board, boardHeadline, endsMessage } from "./board.ts";
+import { drawing, lastToDraw } from "./draws.ts";
 import type { ArrayState, TaskRecord } from "./tasks.ts";
 
 export interface ArrayReporterOptions {
@@ -91,7 +92,7 @@ export class ArrayReporter implements RunReporter {
     await this.#started;
     try {
       const failed = state.phase !== "succeeded";
-      await this.#record(state, failed ? await this.#upload(reply) : undefined);
+      await this.#record(state, failed ? await this.#upload(reply) : undefined, deadline);
       await this.#tellEnds(deadline);
     } catch (error) {
       // The command's exit code is what mmn returns, whatever happened to the board.
@@ -122,14 +123,14 @@ export class ArrayReporter implements RunReporter {
           setTimeout(resolve, Math.min(this.options.gatherMs, (deadline - Date.now()) / 3)),
         );
       }
-      records = await state.fold();
+      records = await state.fold(array.taskId);
       const told = await state.announced();
       const untold = this.#untold(records, told);
       const now = board(array, records);
       // The array's end carries every failure no reply told yet (all of them, for the digest).
       const failures = records.filter((r) => r.phase !== "running" && r.phase !== "succeeded" && !told.has(r.task));
       if (now.done) return await this.#tellDone(records, failures, untold, deadline);
-      if (untold.length === 0) return await this.#applyCounts(now.running === 0, deadline);
+      if (untold.length === 0) return await this.#applyCounts(lastToDraw(records, array.taskId), deadline);
       await this.#edit(await state.claimEditNow(deadline), records);
       await this.#reply(endsMessage(untold, this.options.name ?? "the array"), untold);
       await state.markAnnounced([...told, ...untold.map((r) => r.task)]);
@@ -170,7 +171,7 @@ export class ArrayReporter implements RunReporter {
     );
   }
 
-  /** Counts only: at the interval, or now when this was the last task running. */
+  /** Counts only: at the interval, or now when no other task will draw them. */
   async #applyCounts(now: boolean, deadline: number): Promise<void> {
     if (!this.#board && postsEarly(this.options.policy)) await this.#ensureBoard();
     if (!this.#board) return;
@@ -207,7 +208,7 @@ export class ArrayReporter implements RunReporter {
     }
   }
 
-  async #record(state: RunState, files?: string[]): Promise<void> {
+  async #record(state: RunState, files?: string[], tellBy?: number): Promise<void> {
     const record: TaskRecord = {
       task: this.options.array.taskId,
       phase: state.phase,
@@ -217,6 +218,7 @@ export class ArrayReporter implements RunReporter {
       ...(this.#startTicks !== undefined ? { startTicks: this.#startTicks } : {}),
       ...(state.phase === "running" ? {} : { endedAt: state.at.getTime(), outcome: this.options.outcomeOf(state) }),
       ...(files?.length ? { files } : {}),
+      ...(tellBy !== undefined && state.phase !== "running" ? { tellBy } : {}),
     };
     await this.options.state.write(record);
   }
@@ -224,10 +226,11 @@ export class ArrayReporter implements RunReporter {
   async #ensureBoard(known?: TaskRecord[]): Promise<MessageHook> {
     if (this.#board) return this.#board;
     const { array, name, notify } = this.options;
-    const first = board(array, known ?? (await this.options.state.readAll()));
-    this.#board = await notify.once(array.boardId, boardMessage(array, first, name), {
+    const first = drawing(array, board(array, known ?? (await this.options.state.readAll())), name);
+    this.#board = await notify.once(array.boardId, first.message, {
       to: this.options.recipient,
-      props: boardProps(array, first, name),
+      props: first.props,
+      sent: () => this.options.state.markDrawn(first.digest, true).catch(() => {}),
       // A board a watch posted before any task ran: drawn on, as a run's status joins a watch's thread.
       existing: () => watchersBoard(notify, array),
       deadline: this.#end,
@@ -272,17 +275,19 @@ export class ArrayReporter implements RunReporter {
     await this.#edit(await this.options.state.claimEdit(this.options.intervalMs));
   }
 
-  /** The board as the records say, when the right to edit it was had. */
+  /** The board as the records say, when the right to edit it was had and it shows something else. */
   async #edit(release: (() => Promise<void>) | undefined, known?: TaskRecord[]): Promise<void> {
     if (!release || !this.#board) return release?.();
     try {
-      const b = board(this.options.array, known ?? (await this.options.state.readAll()));
-      const { array, name } = this.options;
+      const { array, name, state } = this.options;
+      const now = drawing(array, board(array, known ?? (await state.readAll())), name);
+      if (now.digest === (await state.drawn())) return;
       await this.options.notify.edit(
         { id: this.#board.postId },
-        { message: boardMessage(array, b, name), props: boardProps(array, b, name) },
+        { message: now.message, props: now.props },
         { deadline: this.#end },
       );
+      await state.markDrawn(now.digest);
     } finally {
       await release();
     }

@@ -5,7 +5,8 @@
  * the array is pending or running, the relay closes the board: the tasks that never ran
  * counted, those that died without a word with the scheduler's state, and the one notifying
  * "array done" reply, once (the ends' lock, then a claim by rename, then a look at the board).
- * While it still lists some, the tasks that died unheard meanwhile are told (unheard.ts).
+ * While it still lists some, the tasks that died unheard meanwhile are told (unheard.ts), and a
+ * board no task is left to bring up to date is drawn (redraw.ts).
  */
 
 import { hostname } from "node:os";
@@ -18,6 +19,7 @@ import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { schedulerOf } from "../../scheduler/schedulers.ts";
 import type { ArrayTask } from "./array.ts";
 import { board, boardHeadline, boardMessage, boardProps } from "./board.ts";
+import { redrawStale } from "./redraw.ts";
 import { ArrayState, type BoardPost, type TaskRecord } from "./tasks.ts";
 import { type SettleOptions, settleUnheard, unheardEnd } from "./unheard.ts";
 
@@ -78,7 +80,8 @@ async function tell(
 ) {
   if (!listed?.size) return close(found, scheduler, options);
   if (!sameServer(found.post, options.notify)) return "left" as const;
-  return settleUnheard(found.state, found.post, listed, scheduler, settle);
+  const settled = await settleUnheard(found.state, found.post, listed, scheduler, settle);
+  return settled === "told" ? settled : redrawStale(found.state, found.post, options.notify);
 }
 
 /** The arrays' directories that are ours, not done, with a board. */

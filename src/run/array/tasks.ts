@@ -30,6 +30,10 @@ export interface TaskRecord {
   startTicks?: number;
   /** The end was told by `mmn relay`, from the scheduler's word: the task's own, if it comes, wins. */
   unheard?: boolean;
+  /** An end's: by when its task tells it (under the lock of the ends), or gives up (epoch ms). */
+  tellBy?: number;
+  /** The end went through its task's telling: a task telling after it is not waited for. */
+  told?: boolean;
 }
 
 const MAX_RECORD_BYTES = 4096;
@@ -39,6 +43,8 @@ const MAX_FOLDED_BYTES = 16 * 1024 * 1024;
 const FINAL_EDIT_WAIT_MS = 10_000;
 const FOLDED = "board.json";
 const EDITING = "editing";
+/** What the board shows as last drawn (a digest of its message and card). */
+const DRAWN = "drawn";
 const ANNOUNCED = "announced.json";
 /** Where the board is and what array it is for: what `mmn relay` needs to close it when no task can. */
 const BOARD_POST = "board-post.json";
@@ -74,7 +80,7 @@ export class ArrayState {
    * The tasks' files folded into one, under the lock of the ends (`ends`): each is moved aside
    * first, so that a task writing its end meanwhile writes a new file, never one removed unread.
    */
-  async fold(): Promise<TaskRecord[]> {
+  async fold(teller?: string): Promise<TaskRecord[]> {
     const disk = await fs();
     const names = await disk.readdir(this.dir).catch(() => [] as string[]);
     const tag = `${process.pid}.${crypto.randomUUID().slice(0, 8)}.applied`;
@@ -83,7 +89,10 @@ export class ArrayState {
         .filter((name) => name.endsWith(".task"))
         .map((name) => disk.rename(joinPath(this.dir, name), joinPath(this.dir, `${name}.${tag}`)).catch(() => {})),
     );
-    const records = await this.readAll();
+    // The teller's end is told by this fold: no later teller leaves the board to it.
+    const records = (await this.readAll()).map((r) =>
+      r.task === teller && r.phase !== "running" ? { ...r, told: true } : r,
+    );
     await writeFileAtomic(joinPath(this.dir, FOLDED), JSON.stringify(records));
     const asides = (await disk.readdir(this.dir).catch(() => [] as string[])).filter((name) => ASIDE.test(name));
     await Promise.all(asides.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
@@ -140,6 +149,18 @@ export class ArrayState {
     return release;
   }
 
+  /** The digest of what the board shows, as last drawn (draws.ts `drawing`); undefined before any. */
+  async drawn(): Promise<string | undefined> {
+    const value = await this.#read(DRAWN, MAX_RECORD_BYTES);
+    return typeof value === "string" ? value : undefined;
+  }
+
+  /** `posted`: the board was just posted, which is a drawing of the interval as an edit is. */
+  async markDrawn(digest: string, posted = false): Promise<void> {
+    await writeFileAtomic(joinPath(this.dir, DRAWN), JSON.stringify(digest));
+    if (posted) await writeFileAtomic(joinPath(this.dir, "edited"), "");
+  }
+
   /** Written once the board exists, for the relay (close.ts, unheard.ts). */
   async writeBoardPost(post: BoardPost): Promise<void> {
     await writeFileAtomic(joinPath(this.dir, BOARD_POST), JSON.stringify(post));
@@ -179,7 +200,8 @@ export class ArrayState {
     const disk = await fs();
     const names = await disk.readdir(this.dir).catch(() => [] as string[]);
     const spent = names.filter(
-      (name) => /\.task$|\.applied$|^board-post\.json/.test(name) || [FOLDED, ANNOUNCED, "edited"].includes(name),
+      (name) =>
+        /\.task$|\.applied$|^board-post\.json/.test(name) || [FOLDED, ANNOUNCED, DRAWN, "edited"].includes(name),
     );
     await Promise.all(spent.map((name) => disk.rm(joinPath(this.dir, name), { force: true })));
     if (names.includes(EDITING)) await breakIfStale(joinPath(this.dir, EDITING)).catch(() => {});
@@ -269,6 +291,7 @@ function parseRecord(value: unknown): TaskRecord | undefined {
     return undefined;
   const from = (least: number) => (n: unknown) =>
     n === undefined || (Number.isSafeInteger(n) && (n as number) >= least);
-  if (!from(1)(record.pid) || !from(0)(record.startTicks)) return undefined;
+  if (!from(1)(record.pid) || !from(0)(record.startTicks) || !from(0)(record.tellBy)) return undefined;
+  if (record.told !== undefined && typeof record.told !== "boolean") return undefined;
   return record as TaskRecord;
 }

@@ -14,7 +14,8 @@ import { stillRunning } from "../../relay/process.ts";
 import { ACTIVE } from "../../relay/verdict.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import type { ArrayTask } from "./array.ts";
-import { board, boardMessage, boardProps, endsMessage } from "./board.ts";
+import { board, endsMessage } from "./board.ts";
+import { drawing } from "./draws.ts";
 import type { ArrayState, BoardPost, TaskRecord } from "./tasks.ts";
 
 const QUERY_MS = 10_000;
@@ -58,11 +59,9 @@ export async function settleUnheard(
     const array: ArrayTask = { boardId: "", arrayId: post.arrayId, taskId: "", count: post.count, name: undefined };
     try {
       for (const record of ended) await state.write(record);
-      const drawn = board(array, await state.readAll());
-      await options.notify.edit(
-        { id: post.postId },
-        { message: boardMessage(array, drawn, post.name), props: boardProps(array, drawn, post.name) },
-      );
+      const drawn = drawing(array, board(array, await state.readAll()), post.name);
+      await options.notify.edit({ id: post.postId }, { message: drawn.message, props: drawn.props });
+      await state.markDrawn(drawn.digest);
     } finally {
       await edit();
     }

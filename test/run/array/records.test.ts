@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { drawsLater } from "../../../src/run/array/draws.ts";
 import { ArrayState, type TaskRecord } from "../../../src/run/array/tasks.ts";
 import { unheardEnd } from "../../../src/run/array/unheard.ts";
 import { scratch } from "../helpers.ts";
@@ -32,6 +33,17 @@ describe("a task's records and the relay's", () => {
     await state.write(own);
     await state.write(relays);
     expect(await state.readAll()).toEqual([own]);
+  });
+
+  test("an end waiting to be told leaves the board to its task until its deadline; the fold of its telling marks it told", async () => {
+    const state = new ArrayState(dir.path("d"));
+    const ending: TaskRecord = { ...own, task: "5", tellBy: 10_000 };
+    await state.write(ending);
+    expect([drawsLater(ending, 9_999), drawsLater(ending, 10_000)]).toEqual([true, false]);
+    expect([drawsLater(running, 1e13), drawsLater(relays, 0), drawsLater(own, 0)]).toEqual([true, false, false]);
+    expect(await state.fold("5")).toEqual([{ ...ending, told: true }]);
+    expect(await state.readAll()).toEqual([{ ...ending, told: true }]);
+    expect(drawsLater((await state.readAll())[0]!, 0)).toBe(false);
   });
 
   test("a record whose pid or start time is not a count is skipped", async () => {
