@@ -77,7 +77,7 @@ export class FileNameCache implements NameCache {
   }
 
   #load(): Promise<Record<string, string>> {
-    this.#entries ??= readStateFile(this.path, MAX_CACHE_BYTES)
+    this.#entries ??= readStateFile(this.path, MAX_CACHE_BYTES, { byNameInOwnDir: true })
       .then(({ text }) => entriesOf(JSON.parse(text)))
 
       // Missing or broken: the names are looked up again.

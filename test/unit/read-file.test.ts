@@ -125,10 +125,12 @@ describe("readStateFile: by name in a directory only we can write, through a des
   test("in our own directory: the file's text and facts", async () => {
     const path = join(stateDir(0o700), "names.json");
     writeFileSync(path, '{"a":"b"}', { mode: 0o600 });
-    const { text, facts } = await readStateFile(path, 1024);
+    const { text, facts } = await readStateFile(path, 1024, { byNameInOwnDir: true });
     expect(text).toBe('{"a":"b"}');
     expect(facts).toMatchObject({ uid: process.geteuid?.(), mode: expect.any(Number), ino: expect.any(Number) });
-    expect(await refusal(readStateFile(join(dirname(path), "missing"), 1024))).toBe("no such file or directory");
+    expect(await refusal(readStateFile(join(dirname(path), "missing"), 1024, { byNameInOwnDir: true }))).toBe(
+      "no such file or directory",
+    );
   });
 
   test("in a directory the group may write: a link or a FIFO put there is refused, not followed or waited on", async () => {
@@ -136,15 +138,27 @@ describe("readStateFile: by name in a directory only we can write, through a des
     const target = join(shared, "target.json");
     writeFileSync(target, "{}", { mode: 0o600 });
     symlinkSync(target, join(shared, "names.json"));
-    expect(await refusal(readStateFile(join(shared, "names.json"), 1024))).toBe("a symlink where none may be");
+    expect(await refusal(readStateFile(join(shared, "names.json"), 1024, { byNameInOwnDir: true }))).toBe(
+      "a symlink where none may be",
+    );
     expect(Bun.spawnSync(["mkfifo", join(shared, "lock")]).exitCode).toBe(0);
-    expect(await refusal(readStateFile(join(shared, "lock"), 1024))).toBe("not a regular file");
+    expect(await refusal(readStateFile(join(shared, "lock"), 1024, { byNameInOwnDir: true }))).toBe(
+      "not a regular file",
+    );
+  });
+
+  test("unasked, a link is refused in our own directory too: hooks, locks and runs never go through one", async () => {
+    const own = stateDir(0o700);
+    writeFileSync(join(own, "target.json"), "{}", { mode: 0o600 });
+    symlinkSync(join(own, "target.json"), join(own, "x.msg"));
+    expect(await refusal(readStateFile(join(own, "x.msg"), 1024))).toBe("a symlink where none may be");
+    expect((await readStateFile(join(own, "x.msg"), 1024, { byNameInOwnDir: true })).text).toBe("{}");
   });
 
   test("our own file, writable by the group, is refused in our own directory too", async () => {
     const path = join(stateDir(0o700), "names.json");
     writeFileSync(path, "{}");
     chmodSync(path, 0o660);
-    expect(await refusal(readStateFile(path, 1024))).toStartWith("writable by");
+    expect(await refusal(readStateFile(path, 1024, { byNameInOwnDir: true }))).toStartWith("writable by");
   });
 });
