@@ -16,7 +16,7 @@ interface Section {
 }
 
 /** The allocated sections of a 64-bit little-endian ELF file, by address. */
-export function elfSections(path: string): Section[] {
+function elfSections(path: string): Section[] {
   const fd = openSync(path, "r");
   try {
     const head = Buffer.alloc(64);
@@ -99,18 +99,6 @@ function presentPages(pid: number, start: number, end: number): number | undefin
   }
 }
 
-/** Thread names, for the report (each thread has a stack, mostly untouched). */
-export function threadNames(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/task`, "utf8").split("\n");
-  } catch {
-    const { readdirSync } = require("node:fs") as typeof import("node:fs");
-    return readdirSync(`/proc/${pid}/task`).map((t) =>
-      readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim(),
-    );
-  }
-}
-
 /**
  * Resident KiB by part. The executable's sections are counted by page (a page shared by two
  * sections goes to the first); its part outside any section, and everything else, by mapping.
@@ -167,3 +155,22 @@ const SECTION_NAMES: Record<string, string> = {
   ".bss": "executable .bss/.data (Bun's globals)",
   ".data": "executable .bss/.data (Bun's globals)",
 };
+
+/** Two processes' parts side by side, in MiB, largest first; parts under 0.1 MiB in both are summed. */
+export function partsTable(left: Map<string, number>, right: Map<string, number>): string[] {
+  const names = [...new Set([...left.keys(), ...right.keys()])];
+  const mib = (kb: number) => (kb / 1024).toFixed(1).padStart(10);
+  const rows: string[] = [];
+  const small = { left: 0, right: 0 };
+  for (const name of names.sort((a, b) => (left.get(b) ?? 0) - (left.get(a) ?? 0))) {
+    const [l, r] = [left.get(name) ?? 0, right.get(name) ?? 0];
+    if (l < 100 && r < 100) {
+      small.left += l;
+      small.right += r;
+    } else rows.push(`    ${name.padEnd(56)}${mib(l)}${mib(r)}`);
+  }
+  rows.push(`    ${"the rest (ELF headers, relocations, TLS, vdso)".padEnd(56)}${mib(small.left)}${mib(small.right)}`);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  rows.push(`    ${"total".padEnd(56)}${mib(total(left))}${mib(total(right))}`);
+  return rows;
+}
