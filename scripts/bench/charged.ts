@@ -54,8 +54,12 @@ export async function chargedIdle(
     return undefined;
   }
   try {
+    // Written back first (a binary just built is dirty in the cache, and dirty pages stay), then
     // GNU dd with iflag=nocache and no count asks the kernel to drop the whole file's cached pages.
-    if (options.cold) Bun.spawnSync(["dd", `if=${argv[0]}`, "iflag=nocache", "count=0"], { stderr: "ignore" });
+    if (options.cold) {
+      Bun.spawnSync(["sync", argv[0]!], { stderr: "ignore" });
+      Bun.spawnSync(["dd", `if=${argv[0]}`, "iflag=nocache", "count=0"], { stderr: "ignore" });
+    }
     const proc = Bun.spawn(["sh", "-c", `echo $$ > ${dir}/cgroup.procs && exec "$@"`, "sh", ...argv], {
       env,
       stdout: "ignore",
