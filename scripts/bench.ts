@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
 import { benchArray } from "./bench/array.ts";
 import { chargedIdle } from "./bench/charged.ts";
+import { floorProgram } from "./bench/floor.ts";
 import { cpuSeconds, median, peakRss, resident, spawnTimed, watchProcess } from "./bench/measure.ts";
 import { editCost, relayRate } from "./bench/outbox.ts";
 import { type Marks, meanPhases, PHASES, tracedMinimal, tracedRun } from "./bench/phases.ts";
@@ -75,20 +76,22 @@ try {
   const sleeperWatch = watchProcess(sleeper.pid, 200);
   // Beside it, a compiled Bun program that only waits: what any binary of Bun holds.
   const idleExe = await compile("idle", "setTimeout(() => {}, 3_600_000);");
-  const idleBun = Bun.spawn([idleExe], {
-    env,
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  // Both settled: mmn's status post is out, nothing else happens until the command ends.
+  const idleBun = Bun.spawn([idleExe], { env, stdout: "ignore", stderr: "ignore" });
+  // And one doing only what mmn run must: the floor Bun's parts set.
+  const floorExe = await compile("floor", floorProgram(`${server.url}/api/v4/posts`, SLEEP_S));
+  const floor = Bun.spawn([floorExe], { env: { ...env, T: server.token }, stdout: "ignore", stderr: "ignore" });
+  // All settled: mmn's status post is out, nothing else happens until the command ends.
   await Bun.sleep(2000);
-  let idleMem: Record<"mmn" | "bun", ReturnType<typeof resident>>;
-  let idleParts: Record<"mmn" | "bun", ReturnType<typeof residentParts>>;
+  let idleMem: Record<"mmn" | "bun" | "floor", ReturnType<typeof resident>>;
+  let idleParts: ReturnType<typeof residentParts>[];
   try {
-    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid) };
-    idleParts = { mmn: residentParts(sleeper.pid, MMN), bun: residentParts(idleBun.pid, idleExe) };
+    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid), floor: resident(floor.pid) };
+    idleParts = [[sleeper.pid, MMN] as const, [floor.pid, floorExe] as const, [idleBun.pid, idleExe] as const].map(
+      ([pid, exe]) => residentParts(pid, exe),
+    );
   } finally {
     idleBun.kill();
+    floor.kill();
   }
 
   // 1. One message to a user whose DM channel is cached: one POST.
@@ -196,8 +199,13 @@ try {
   row("mmn run, idle (RSS; anonymous)", `${mib(idleMem.mmn.rssKb)} MiB; ${mib(idleMem.mmn.anonKb)} MiB`);
   row("idle compiled Bun program (RSS; anonymous)", `${mib(idleMem.bun.rssKb)} MiB; ${mib(idleMem.bun.anonKb)} MiB`);
   row("ratio of RSS (target <= 1.3)", (idleMem.mmn.rssKb / idleMem.bun.rssKb).toFixed(2));
-  console.log(`  where the idle RSS lies (MiB)${" ".repeat(33)}mmn run  idle Bun`);
-  for (const line of partsTable(idleParts.mmn, idleParts.bun)) console.log(line);
+  row(
+    "only what run must, compiled (RSS; anonymous)",
+    `${mib(idleMem.floor.rssKb)} MiB; ${mib(idleMem.floor.anonKb)} MiB`,
+  );
+  row("its ratio to the idle program: the floor", (idleMem.floor.rssKb / idleMem.bun.rssKb).toFixed(2));
+  console.log(`  where the idle RSS lies (MiB)${" ".repeat(33)}mmn run  run must  idle Bun`);
+  for (const line of partsTable(idleParts)) console.log(line);
 
   // 3. SIGTERM to the final message at the server.
   server.requests.length = 0;

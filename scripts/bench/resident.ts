@@ -156,21 +156,20 @@ const SECTION_NAMES: Record<string, string> = {
   ".data": "executable .bss/.data (Bun's globals)",
 };
 
-/** Two processes' parts side by side, in MiB, largest first; parts under 0.1 MiB in both are summed. */
-export function partsTable(left: Map<string, number>, right: Map<string, number>): string[] {
-  const names = [...new Set([...left.keys(), ...right.keys()])];
-  const mib = (kb: number) => (kb / 1024).toFixed(1).padStart(10);
+/** Processes' parts side by side, in MiB, largest first; parts under 0.1 MiB in all are summed. */
+export function partsTable(columns: Map<string, number>[]): string[] {
+  const names = [...new Set(columns.flatMap((parts) => [...parts.keys()]))];
+  const cells = (values: number[]) => values.map((kb) => (kb / 1024).toFixed(1).padStart(9)).join("");
+  const first = columns[0] ?? new Map<string, number>();
   const rows: string[] = [];
-  const small = { left: 0, right: 0 };
-  for (const name of names.sort((a, b) => (left.get(b) ?? 0) - (left.get(a) ?? 0))) {
-    const [l, r] = [left.get(name) ?? 0, right.get(name) ?? 0];
-    if (l < 100 && r < 100) {
-      small.left += l;
-      small.right += r;
-    } else rows.push(`    ${name.padEnd(56)}${mib(l)}${mib(r)}`);
+  const small = columns.map(() => 0);
+  for (const name of names.sort((a, b) => (first.get(b) ?? 0) - (first.get(a) ?? 0))) {
+    const values = columns.map((parts) => parts.get(name) ?? 0);
+    if (!values.every((kb) => kb < 100)) rows.push(`    ${name.padEnd(56)}${cells(values)}`);
+    else for (const [i, kb] of values.entries()) small[i]! += kb;
   }
-  rows.push(`    ${"the rest (ELF headers, relocations, TLS, vdso)".padEnd(56)}${mib(small.left)}${mib(small.right)}`);
-  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  rows.push(`    ${"total".padEnd(56)}${mib(total(left))}${mib(total(right))}`);
+  rows.push(`    ${"the rest (ELF headers, relocations, TLS, vdso)".padEnd(56)}${cells(small)}`);
+  const totals = columns.map((parts) => [...parts.values()].reduce((a, b) => a + b, 0));
+  rows.push(`    ${"total".padEnd(56)}${cells(totals)}`);
   return rows;
 }
