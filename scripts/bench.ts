@@ -80,8 +80,8 @@ try {
   // And one doing only what mmn run must: the floor Bun's parts set.
   const floorExe = await compile("floor", floorProgram(`${server.url}/api/v4/posts`, SLEEP_S));
   const floor = Bun.spawn([floorExe], { env: { ...env, T: server.token }, stdout: "ignore", stderr: "ignore" });
-  // All settled: mmn's status post is out, nothing else happens until the command ends.
-  await Bun.sleep(2000);
+  // All settled: mmn's status post is out and its heap given back (2 s after the start).
+  await Bun.sleep(3000);
   let idleMem: Record<"mmn" | "bun" | "floor", ReturnType<typeof resident>>;
   let idleParts: ReturnType<typeof residentParts>[];
   try {
