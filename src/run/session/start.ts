@@ -18,9 +18,6 @@ export interface Running {
   settle: ReturnType<typeof setTimeout>;
 }
 
-/** The start's requests are answered within this, but for a slow server's. */
-const SETTLE_MS = 2000;
-
 /** The command starts; the job is watched, the signals passed on, and the first status goes out. */
 export function start({ options, kept, tail, progress, live }: Session): Running {
   const { notify, array } = options.report;
@@ -69,7 +66,7 @@ export function start({ options, kept, tail, progress, live }: Session): Running
     live?.tick(progress.state("running"), progress.version());
     control?.tick();
   }, options.timing.intervalMs);
-  return { child, timer, maxFileSize, settle: setTimeout(giveBackHeap, SETTLE_MS) };
+  return { child, timer, maxFileSize, settle: setTimeout(giveBackHeap, options.timing.settleMs) };
 }
 
 /**
