@@ -267,8 +267,8 @@ try {
   for (const cold of [false, true])
     charges.push({
       cold,
-      mmn: await chargedIdle(runArgv, env, { settleMs: 2000, cold }),
-      bun: await chargedIdle([idleExe], env, { settleMs: 2000, cold }),
+      mmn: await chargedIdle(runArgv, env, { settleMs: 3000, cold }),
+      bun: await chargedIdle([idleExe], env, { settleMs: 3000, cold }),
     });
   console.log("what a memory cgroup holding only the idle process is charged (total: anonymous + page cache)");
   for (const { cold, mmn, bun } of charges) {
