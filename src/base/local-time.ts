@@ -25,14 +25,12 @@ interface Fields {
   offsetMinutes: number;
 }
 
-let libc: ReturnType<typeof openLocaltime> | null = null;
-
-function openLocaltime() {
-  return openLibc({ localtime_r: { args: ["ptr", "ptr"], returns: "ptr" } });
-}
+const openLocaltime = () => openLibc({ localtime_r: { args: ["ptr", "ptr"], returns: "ptr" } });
+/** Opened at the first call; false when there is no FFI, so it is not asked again. */
+let libc: ReturnType<typeof openLocaltime> | false | undefined;
 
 function fromLibc(date: Date): Fields | undefined {
-  libc ??= openLocaltime();
+  if (libc === undefined) libc = openLocaltime() ?? false;
   const seconds = Math.floor(date.getTime() / 1000);
   if (!libc || !Number.isFinite(seconds)) return undefined;
   const time = new BigInt64Array([BigInt(seconds)]);
