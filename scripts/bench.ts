@@ -10,9 +10,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startTestServer } from "../test/server/index.ts";
 import { benchArray } from "./bench/array.ts";
+import { chargedIdle } from "./bench/charged.ts";
+import { floorProgram } from "./bench/floor.ts";
 import { cpuSeconds, median, peakRss, resident, spawnTimed, watchProcess } from "./bench/measure.ts";
 import { editCost, relayRate } from "./bench/outbox.ts";
 import { type Marks, meanPhases, PHASES, tracedMinimal, tracedRun } from "./bench/phases.ts";
+import { partsTable, residentParts } from "./bench/resident.ts";
 import { tickCost } from "./bench/tick.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -72,18 +75,23 @@ try {
   });
   const sleeperWatch = watchProcess(sleeper.pid, 200);
   // Beside it, a compiled Bun program that only waits: what any binary of Bun holds.
-  const idleBun = Bun.spawn([await compile("idle", "setTimeout(() => {}, 3_600_000);")], {
-    env,
-    stdout: "ignore",
-    stderr: "ignore",
-  });
-  // Both settled: mmn's status post is out, nothing else happens until the command ends.
-  await Bun.sleep(2000);
-  let idleMem: Record<"mmn" | "bun", ReturnType<typeof resident>>;
+  const idleExe = await compile("idle", "setTimeout(() => {}, 3_600_000);");
+  const idleBun = Bun.spawn([idleExe], { env, stdout: "ignore", stderr: "ignore" });
+  // And one doing only what mmn run must: the floor Bun's parts set.
+  const floorExe = await compile("floor", floorProgram(`${server.url}/api/v4/posts`, SLEEP_S));
+  const floor = Bun.spawn([floorExe], { env: { ...env, T: server.token }, stdout: "ignore", stderr: "ignore" });
+  // All settled: mmn's status post is out and its heap given back (2 s after the start).
+  await Bun.sleep(3000);
+  let idleMem: Record<"mmn" | "bun" | "floor", ReturnType<typeof resident>>;
+  let idleParts: ReturnType<typeof residentParts>[];
   try {
-    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid) };
+    idleMem = { mmn: resident(sleeper.pid), bun: resident(idleBun.pid), floor: resident(floor.pid) };
+    idleParts = [[sleeper.pid, MMN] as const, [floor.pid, floorExe] as const, [idleBun.pid, idleExe] as const].map(
+      ([pid, exe]) => residentParts(pid, exe),
+    );
   } finally {
     idleBun.kill();
+    floor.kill();
   }
 
   // 1. One message to a user whose DM channel is cached: one POST.
@@ -191,6 +199,13 @@ try {
   row("mmn run, idle (RSS; anonymous)", `${mib(idleMem.mmn.rssKb)} MiB; ${mib(idleMem.mmn.anonKb)} MiB`);
   row("idle compiled Bun program (RSS; anonymous)", `${mib(idleMem.bun.rssKb)} MiB; ${mib(idleMem.bun.anonKb)} MiB`);
   row("ratio of RSS (target <= 1.3)", (idleMem.mmn.rssKb / idleMem.bun.rssKb).toFixed(2));
+  row(
+    "only what run must, compiled (RSS; anonymous)",
+    `${mib(idleMem.floor.rssKb)} MiB; ${mib(idleMem.floor.anonKb)} MiB`,
+  );
+  row("its ratio to the idle program: the floor", (idleMem.floor.rssKb / idleMem.bun.rssKb).toFixed(2));
+  console.log(`  where the idle RSS lies (MiB)${" ".repeat(33)}mmn run  run must  idle Bun`);
+  for (const line of partsTable(idleParts)) console.log(line);
 
   // 3. SIGTERM to the final message at the server.
   server.requests.length = 0;
@@ -249,6 +264,22 @@ try {
 
   const idle = await sleeperWatch;
   await sleeper.exited;
+  // Last: the cold case drops the binaries from the page cache, which would slow what comes after.
+  const runArgv = [MMN, "run", "--interval", "30", "--", "sleep", String(SLEEP_S)];
+  const charges = [];
+  for (const cold of [false, true])
+    charges.push({
+      cold,
+      mmn: await chargedIdle(runArgv, env, { settleMs: 3000, cold }),
+      bun: await chargedIdle([idleExe], env, { settleMs: 3000, cold }),
+    });
+  console.log("what a memory cgroup holding only the idle process is charged (total: anonymous + page cache)");
+  for (const { cold, mmn, bun } of charges) {
+    const cell = (c: typeof mmn) =>
+      c ? `${mib(c.totalKb)} (${mib(c.anonKb)} + ${mib(c.fileKb)}) MiB` : "n/a (root and a memory cgroup)";
+    row(`mmn run -- sleep, binary ${cold ? "not cached (cold)" : "already cached"}`, cell(mmn));
+    row(`idle compiled Bun program, ${cold ? "cold" : "cached"}`, cell(bun));
+  }
   console.log(`${SLEEP_S} s sleep under mmn run`);
   row("CPU time of mmn (target: near zero)", ms(cpuSeconds(idle)));
 } finally {

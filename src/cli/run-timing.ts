@@ -15,6 +15,7 @@ const SHORTENED = [
   "PACE_MINUTE",
   "STOP_GRACE",
   "WATCH_POLL",
+  "SETTLE",
 ] as const;
 
 /**
@@ -62,6 +63,8 @@ export function runWaits(env: Env): RunWaits {
       endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,
       // One scancel ends every task within a second or so: their ends make one reply.
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
+      // The start's requests are answered within it, but for a slow server's.
+      settleMs: test.SETTLE ?? 2000,
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };

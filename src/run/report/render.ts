@@ -1,4 +1,5 @@
 import { formatBytes } from "../../base/bytes.ts";
+import { localTime } from "../../base/local-time.ts";
 import { MAX_MESSAGE_RUNES } from "../../client/split.ts";
 import { type Cause, causeEndsRun, causeStopsRun } from "../../scheduler/cause.ts";
 import type { JobContext } from "../../scheduler/scheduler.ts";
@@ -216,20 +217,6 @@ function runningStatus(state: RunState): string {
   return state.stoppingWhy
     ? `stopping: ${state.stoppingWhy} (${state.stopping} received)`
     : `stopping: ${state.stopping} received`;
-}
-
-/**
- * The machine's own time, as the job's users read their clocks: "2026-12-01 14:03:05 UTC+01:00".
- * The offset, not the zone's name: Intl's names load ICU's data, 3.4 MiB more in a wrapper that
- * runs beside every job.
- */
-function localTime(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-  const offset = -date.getTimezoneOffset();
-  const zone = `UTC${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return `${day} ${time} ${zone}`;
 }
 
 /** Inline code cannot hold a blank line (the Markdown after it would break): a multi-line command gets a block. */

@@ -61,6 +61,8 @@ export interface RunTiming {
   arrayGatherMs: number;
   /** After a 🛑 from the phone, the SIGTERM's grace before a SIGKILL (Slurm's default KillWait). */
   stopGraceMs: number;
+  /** From the start to giving back the heap the start left (session/start.ts). */
+  settleMs: number;
   /** Tests only: the system clock steps forward this much once the command has started. */
   clockStepMs?: number;
 }
