@@ -27,6 +27,8 @@ const SHORTENED = [
 const FINISH_BUDGET_MS = 60_000;
 const END_UNANSWERED_MS = 10_000;
 type Shortened = (typeof SHORTENED)[number];
+/** Where 0 is a timing of its own (no wait at all), not the default: a test's "no gathering". */
+const ZERO_ALLOWED: ReadonlySet<Shortened> = new Set(["ARRAY_GATHER"]);
 
 /** How long `mmn run` waits: for each request, and the run's own timings once --interval is known. */
 export interface RunWaits {
@@ -44,8 +46,9 @@ export interface RunWaits {
 export function runWaits(env: Env): RunWaits {
   const test: Partial<Record<Shortened, number>> = {};
   for (const name of SHORTENED) {
-    const value = Number(env[`MMN_TEST_${name}_MS`]);
-    if (Number.isFinite(value) && value > 0) test[name] = value;
+    const given = env[`MMN_TEST_${name}_MS`]?.trim();
+    const value = given ? Number(given) : Number.NaN;
+    if (Number.isFinite(value) && (value > 0 || (value === 0 && ZERO_ALLOWED.has(name)))) test[name] = value;
   }
   return {
     requestTimeoutMs: test.REQUEST_TIMEOUT ?? 5000,
