@@ -142,39 +142,43 @@ describe("5. signals", () => {
     });
 
     test("SIGTERM or SIGHUP as soon as mmn catches signals, before or as the command starts: the command gets it, the end is reported (20 runs each)", async () => {
-      for (const sig of ["SIGTERM", "SIGHUP"] as const) {
-        for (let i = 0; i < 20; i++) {
-          server.reset();
-          // A unique argument tells whether this run's command outlived mmn.
-          const seconds = `30.${sig.length}${String(i).padStart(3, "0")}`;
-          const proc = Bun.spawn([...MMN, "--verbose", "run", "--id", `early-${i}`, "--", "sleep", seconds], {
-            cwd: box.cwd,
-            env: box.env,
-            stdout: "ignore",
-            stderr: "pipe",
-            detached: true,
-          });
-          try {
-            const reader = proc.stderr.getReader();
-            let stderr = "";
-            while (!stderr.includes("mmn: signals are caught from now on")) {
-              const next = await reader.read();
-              if (next.done) throw new Error(`mmn ended before catching signals:\n${stderr}`);
-              stderr += new TextDecoder().decode(next.value);
-            }
-            proc.kill(sig);
-            expect(await proc.exited).toBe(128 + (sig === "SIGTERM" ? 15 : 1));
-            const [status, reply] = dmPosts();
-            expect(status!.message).toContain(`killed by ${sig}`);
-            expect(reply!.message).toContain(`killed by ${sig}`);
-            expect(commandsRunning(seconds)).toEqual([]);
-          } finally {
-            // Whatever failed, nothing of this run is left behind.
-            try {
-              process.kill(-proc.pid, "SIGKILL");
-            } catch {}
+      const once = async (sig: "SIGTERM" | "SIGHUP", i: number) => {
+        // A unique argument tells whether this run's command outlived mmn, and which posts are this run's.
+        const seconds = `30.${sig.length}${String(i).padStart(3, "0")}`;
+        const proc = Bun.spawn([...MMN, "--verbose", "run", "--id", `early-${sig}-${i}`, "--", "sleep", seconds], {
+          cwd: box.cwd,
+          env: box.env,
+          stdout: "ignore",
+          stderr: "pipe",
+          detached: true,
+        });
+        try {
+          const reader = proc.stderr.getReader();
+          let stderr = "";
+          while (!stderr.includes("mmn: signals are caught from now on")) {
+            const next = await reader.read();
+            if (next.done) throw new Error(`mmn ended before catching signals:\n${stderr}`);
+            stderr += new TextDecoder().decode(next.value);
           }
+          proc.kill(sig);
+          expect(await proc.exited).toBe(128 + (sig === "SIGTERM" ? 15 : 1));
+          const status = dmPosts().find((p) => !p.root_id && p.message.includes(`sleep ${seconds}`));
+          expect(status?.message).toContain(`killed by ${sig}`);
+          const replies = dmPosts().filter((p) => p.root_id === status!.id);
+          expect(replies).toHaveLength(1);
+          expect(replies[0]!.message).toContain(`killed by ${sig}`);
+          expect(commandsRunning(seconds)).toEqual([]);
+        } finally {
+          // Whatever failed, nothing of this run is left behind.
+          try {
+            process.kill(-proc.pid, "SIGKILL");
+          } catch {}
         }
+      };
+      // Four runs at a time (a loaded machine stretches each run's wall, not its CPU): each its
+      // own id, command and posts, its race its own.
+      for (const sig of ["SIGTERM", "SIGHUP"] as const) {
+        for (let i = 0; i < 20; i += 4) await Promise.all([0, 1, 2, 3].map((k) => once(sig, i + k)));
       }
     }, 60_000);
 
