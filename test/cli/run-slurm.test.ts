@@ -177,12 +177,13 @@ describe("the card's figures", () => {
     slurm.reset();
     const { proc } = await startRun(SLEEPER, { SLURM_JOB_ID: "78" });
     process.kill(-proc.pid, "SIGSTOP");
-    await Bun.sleep(3500);
+    // Stopped 2.5 s: mmn's once-a-second timer comes 1.5 to 2.5 s late, which is what is not counted.
+    await Bun.sleep(2500);
     process.kill(-proc.pid, "SIGCONT");
     proc.kill("SIGTERM");
     await proc.exited;
     const duration = field(alicePosts(server)[0]!, "Duration");
-    expect(duration).toMatch(/^[01]s \(not counting [34]s suspended\)$/);
+    expect(duration).toMatch(/^[01]s \(not counting [12]s suspended\)$/);
   });
 
   test("the command stopped while mmn runs: suspended since, on the card", async () => {
