@@ -11,6 +11,7 @@ const SHORTENED = [
   "FINISH_UNANSWERED",
   "SIGNAL_FINISH",
   "ARRAY_GATHER",
+  "LATE_WARNING",
   "CLOCK_STEP",
   "PACE_MINUTE",
   "STOP_GRACE",
@@ -65,6 +66,8 @@ export function runWaits(env: Env): RunWaits {
       endUnansweredMs: test.FINISH_UNANSWERED ?? END_UNANSWERED_MS,
       // One scancel ends every task within a second or so: their ends make one reply.
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
+      // A time-limit mark already past at the start is said this long after it, once the status post is out.
+      lateWarningMs: test.LATE_WARNING ?? 1000,
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };
