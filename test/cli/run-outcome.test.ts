@@ -92,7 +92,7 @@ describe("4. the end", () => {
   test("the server's limit unknown (config/client failing): a log it refuses is sent smaller, and the note says how much", async () => {
     server.fault({ kind: "status", status: 500, path: "/api/v4/config/client" });
     const r = await mmn(box, ["run", "--", "bash", "-c", "for i in $(seq 1 12000); do echo line $i; done"], {
-      env: { MMN_TEST_FINISH_UNANSWERED_MS: "1500" },
+      env: { MMN_TEST_FINISH_UNANSWERED_MS: "500" },
     });
     expect(r.code).toBe(0);
     expect(server.requests.filter((q) => q.path === "/api/v4/files").map((q) => q.status)).toEqual([413, 201]);
