@@ -255,7 +255,8 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
   });
 
   describe("the job never suffers", () => {
-    const job = ["run", "--", "bash", "-c", "echo out; sleep 0.4; echo more; exit 5"];
+    // A second of run: a failing server is told during it, not only at the end (0.4 s was too short under load).
+    const job = ["run", "--", "bash", "-c", "echo out; sleep 1; echo more; exit 5"];
 
     test("no configuration: one warning, the command runs", async () => {
       const r = await mmn(sandbox(), job, { env: fast });
