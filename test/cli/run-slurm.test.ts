@@ -164,8 +164,9 @@ describe("the card's figures", () => {
 
   test("the memory peak is the command's own, not the copy of mmn the child was before its exec", async () => {
     slurm.reset();
-    await mmn(box, ["run", "--", "sleep", "0.1"], {
-      env: env({ SLURM_JOB_ID: "77", SLURM_MEM_PER_NODE: "500" }),
+    // Sampled at each tick (100 ms) while it runs: a loaded machine had ended a 0.1 s sleep before any sample.
+    await mmn(box, ["run", "--", "sleep", "0.5"], {
+      env: env({ SLURM_JOB_ID: "77", SLURM_MEM_PER_NODE: "500", MMN_TEST_INTERVAL_MS: "100" }),
     });
     const memory = field(alicePosts(server)[0]!, "Memory")!;
     expect(memory).toMatch(/^peak [\d.]+ of 500 MiB asked$/);
