@@ -11,6 +11,7 @@ const SHORTENED = [
   "FINISH_UNANSWERED",
   "SIGNAL_FINISH",
   "ARRAY_GATHER",
+  "LATE_WARNING",
   "CLOCK_STEP",
   "PACE_MINUTE",
   "STOP_GRACE",
@@ -28,6 +29,8 @@ const SHORTENED = [
 const FINISH_BUDGET_MS = 60_000;
 const END_UNANSWERED_MS = 10_000;
 type Shortened = (typeof SHORTENED)[number];
+/** Where 0 is a timing of its own (no wait at all), not the default: a test's "no gathering". */
+const ZERO_ALLOWED: ReadonlySet<Shortened> = new Set(["ARRAY_GATHER"]);
 
 /** How long `mmn run` waits: for each request, and the run's own timings once --interval is known. */
 export interface RunWaits {
@@ -45,8 +48,9 @@ export interface RunWaits {
 export function runWaits(env: Env): RunWaits {
   const test: Partial<Record<Shortened, number>> = {};
   for (const name of SHORTENED) {
-    const value = Number(env[`MMN_TEST_${name}_MS`]);
-    if (Number.isFinite(value) && value > 0) test[name] = value;
+    const given = env[`MMN_TEST_${name}_MS`]?.trim();
+    const value = given ? Number(given) : Number.NaN;
+    if (Number.isFinite(value) && (value > 0 || (value === 0 && ZERO_ALLOWED.has(name)))) test[name] = value;
   }
   return {
     requestTimeoutMs: test.REQUEST_TIMEOUT ?? 5000,
@@ -65,6 +69,8 @@ export function runWaits(env: Env): RunWaits {
       arrayGatherMs: test.ARRAY_GATHER ?? 1000,
       // The start's requests are answered within it, but for a slow server's.
       settleMs: test.SETTLE ?? 2000,
+      // A time-limit mark already past at the start is said this long after it, once the status post is out.
+      lateWarningMs: test.LATE_WARNING ?? 1000,
       ...(test.CLOCK_STEP ? { clockStepMs: test.CLOCK_STEP } : {}),
     }),
   };

@@ -98,6 +98,8 @@ test("an array task: the job's name on the board and in the reply that tells its
     SLURM_ARRAY_JOB_ID: "5000",
     SLURM_ARRAY_TASK_ID: "1",
     SLURM_ARRAY_TASK_COUNT: "1",
+    // The only task: no other end to wait for.
+    MMN_TEST_ARRAY_GATHER_MS: "0",
   };
   expect((await mmn(box, ["run", "--", "sh", "-c", "exit 3"], { env })).code).toBe(3);
   const [board, ...thread] = alicePosts(server);

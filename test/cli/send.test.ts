@@ -351,11 +351,12 @@ describe("mmn send: bad input, nothing sent", () => {
   });
 
   test("a server that is down: each wait told once; --quiet leaves only the error", async () => {
-    const env = { MMN_URL: "http://127.0.0.1:1" };
+    // Pauses from 50 ms, not 200: the four waits (50 to 400 ms, each jittered by half) fit in 1.5 s as 200 ms ones did in 3 s.
+    const env = { MMN_URL: "http://127.0.0.1:1", MMN_TEST_RETRY_BACKOFF_MS: "50" };
     const error =
       "error: could not reach 127.0.0.1:1: connection refused\nhint: check the URL and your network; behind a proxy, set HTTPS_PROXY or proxy=\n";
     const [loud, quiet] = await Promise.all([
-      mmn(box, ["send", "x", "-u", "alice", "--timeout", "3", "--verbose"], { env }),
+      mmn(box, ["send", "x", "-u", "alice", "--timeout", "1.5", "--verbose"], { env }),
       mmn(box, ["send", "x", "-u", "alice", "-q", "--timeout", "1"], { env }),
     ]);
     expect(loud.code).toBe(1);

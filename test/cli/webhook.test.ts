@@ -166,7 +166,8 @@ describe("mmn run through an incoming webhook", () => {
 
   test("the final message keeps within the server's limit: the tail's first lines go", async () => {
     const script =
-      "i=0; while [ $i -lt 400 ]; do printf 'line %04d %s\\n' $i $(printf 'x%.0s' $(seq 60)); i=$((i+1)); done";
+      // The 60 x made once: the lines as before, without 800 processes for them.
+      "x=$(printf 'x%.0s' $(seq 60)); i=0; while [ $i -lt 400 ]; do printf 'line %04d %s\\n' $i \"$x\"; i=$((i+1)); done";
     const r = await mmn(box, ["run", "--tail", "400", "--", "sh", "-c", script], { env: finish });
     expect(r.code).toBe(0);
     const final = server.postsIn(server.channels.general.id).at(-1)!.message;
@@ -186,6 +187,8 @@ describe("mmn run through an incoming webhook", () => {
       SLURM_JOB_START_TIME: String(now - 100),
       SLURM_JOB_END_TIME: String(now + 8),
       PATH: `/nonexistent:${box.env.PATH}`,
+      // Said 0.1 s after the start, not 1 s.
+      MMN_TEST_LATE_WARNING_MS: "100",
     };
     const warned = async () => {
       const proc = Bun.spawn(

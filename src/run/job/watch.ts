@@ -37,6 +37,8 @@ export interface WatchOptions {
   env?: Env;
   /** The percentages of the time limit said (--on time-limit-50/80/90), in order. */
   warnAt: ReadonlyArray<50 | 80 | 90>;
+  /** How long after the start a mark already past is said (default 1 s). */
+  lateWarningMs?: number;
   /** The time limit is near: said once at each of `warnAt`, with the time left. */
   onLimitNear: (leftMs: number, percent: 50 | 80 | 90) => void;
   /** The scheduler explained a stopping signal while the command still runs: worth an edit now. */
@@ -121,7 +123,7 @@ export class JobWatch {
     if (!limit.limitMs || this.#ended) return;
     const at = limit.endsAt - (1 - percent / 100) * limit.limitMs;
     // Started already past it (a late step of a batch script): said a moment after the start, once the status is out.
-    const wait = first ? Math.max(at - Date.now(), LATE_WARNING_MS) : at - Date.now();
+    const wait = first ? Math.max(at - Date.now(), this.#options.lateWarningMs ?? LATE_WARNING_MS) : at - Date.now();
     if (limit.endsAt <= Date.now()) return;
     if (wait <= 0) return this.#options.onLimitNear(Math.max(0, limit.endsAt - Date.now()), percent);
     // A timer takes at most 2^31 - 1 ms (24.8 days); a longer limit is waited for in steps.

@@ -59,6 +59,8 @@ export interface RunTiming {
   endUnansweredMs: number;
   /** How long an array task's failure waits for others ending with it, to tell them in one reply. */
   arrayGatherMs: number;
+  /** A time-limit mark already past at the start is said this long after it. */
+  lateWarningMs: number;
   /** After a 🛑 from the phone, the SIGTERM's grace before a SIGKILL (Slurm's default KillWait). */
   stopGraceMs: number;
   /** From the start to giving back the heap the start left (session/start.ts). */

@@ -50,6 +50,7 @@ export class RunProgress {
     this.watch = new JobWatch({
       job,
       warnAt,
+      lateWarningMs: options.timing.lateWarningMs,
       // An array's task warns no one of its own: the board is the array's one message.
       onLimitNear: (leftMs, percent) =>
         live?.say?.(
