@@ -101,10 +101,13 @@ async function buildNodeCli(): Promise<void> {
 }
 
 const all = process.argv.includes("--all");
-await buildLibrary();
-await buildNodeCli();
-if (process.argv.includes("--lib")) process.exit(0);
-await compile(join(DIST, "mmn"));
+// The binary is compiled by a process of its own: beside the library's build, not after it.
+const packages = buildLibrary().then(buildNodeCli);
+if (process.argv.includes("--lib")) {
+  await packages;
+  process.exit(0);
+}
+await Promise.all([packages, compile(join(DIST, "mmn"))]);
 if (all) for (const { target, out } of TARGETS) await compile(join(DIST, out), target);
 const sizes = await $`ls -l ${DIST}`.text();
 console.log(sizes.trim());

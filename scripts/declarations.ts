@@ -10,7 +10,8 @@ const ROOT = join(import.meta.dir, "..");
  * report describes what a user's compiler reads.
  */
 export async function emitDeclarations(outDir: string): Promise<void> {
-  await $`bunx tsc -p tsconfig.lib.json --outDir ${outDir}`.cwd(ROOT).quiet();
+  // --noCheck: the same files in half the time (3.1 -> 1.6 s); `bun run typecheck`, which CI runs first, checks the types.
+  await $`bunx tsc -p tsconfig.lib.json --noCheck --outDir ${outDir}`.cwd(ROOT).quiet();
   // Declarations keep our `.ts` import specifiers; consumers resolve `.js`.
   for (const file of await readdir(outDir, { recursive: true })) {
     if (!file.endsWith(".d.ts")) continue;
