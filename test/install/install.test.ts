@@ -60,7 +60,7 @@ beforeAll(async () => {
     else writeFileSync(join(binaries, out), standIn(out), { mode: 0o755 });
   }
   release = join(root, "release");
-  const pack = Bun.spawn(["bun", "scripts/release.ts", "--from", binaries, "--out", release], {
+  const pack = Bun.spawn(["bun", "scripts/release.ts", "--from", binaries, "--out", release, "--level", "1"], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
