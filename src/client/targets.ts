@@ -19,7 +19,10 @@ const USERNAME = /^[a-z0-9._-]+$/;
 const NAME = /^[a-z0-9_-]+$/;
 
 /** `@Alice` → `alice`: usernames are lower case on the server, which refuses others (HTTP 400). */
-const userName = (raw: string) => raw.trim().replace(/^@/, "").toLowerCase();
+const userName = (raw: string) => {
+  const name = raw.trim();
+  return (name.startsWith("@") ? name.slice(1) : name).toLowerCase();
+};
 
 /** Resolves names to channel ids, through a cache that is trusted until the server disagrees. */
 export class Targets {

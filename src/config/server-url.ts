@@ -1,8 +1,9 @@
 import { ConfigError } from "../base/errors.ts";
+import { hasScheme, withoutTrailingSlashes } from "../base/url-text.ts";
 
 /** `chat.example.org/` or `https://chat.example.org/api/v4` → `https://chat.example.org`. */
 export function normalizeUrl(raw: string, source = "the URL"): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  const withScheme = hasScheme(raw) ? raw : `https://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -23,9 +24,8 @@ export function normalizeUrl(raw: string, source = "the URL"): string {
   url.search = "";
   url.hash = "";
   // The address bar of a channel or a DM, pasted whole: the server is what comes before the team.
-  url.pathname = url.pathname.replace(/\/[^/]+\/(channels|messages|pl|threads)\/[^/]+\/?$/, "");
-  return url
-    .toString()
-    .replace(/\/+$/, "")
-    .replace(/\/api\/v4$/, "");
+  if (url.pathname !== "/")
+    url.pathname = url.pathname.replace(/\/[^/]+\/(channels|messages|pl|threads)\/[^/]+\/?$/, "");
+  const root = withoutTrailingSlashes(url.toString());
+  return root.endsWith("/api/v4") ? root.slice(0, -"/api/v4".length) : root;
 }

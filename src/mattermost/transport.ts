@@ -7,6 +7,7 @@
  * (README: Dependencies).
  */
 import { ConfigError, type RequestInfo, UsageError } from "../base/errors.ts";
+import { withoutTrailingSlashes } from "../base/url-text.ts";
 import { USER_AGENT } from "../base/version.ts";
 import { readBody, UnreadableReply } from "./body.ts";
 import { networkError, redirectError, serverError, unexpectedReply } from "./failure.ts";
@@ -69,7 +70,7 @@ export class Transport {
     if (options.token) checkToken(options.token);
     this.#options = options;
     this.#hook = webhookOf(options.webhook);
-    this.serverUrl = options.url.replace(/\/+$/, "");
+    this.serverUrl = withoutTrailingSlashes(options.url);
     this.#base = `${this.serverUrl}/api/v4`;
     this.#headers = {
       // No token, no header: setup pings a server before it trusts it with one.

@@ -1,4 +1,5 @@
 import { ConfigError } from "../base/errors.ts";
+import { hasScheme } from "../base/url-text.ts";
 
 /**
  * An incoming webhook's URL, `https://chat.example.org/hooks/KEY`: the key is as secret as a
@@ -20,8 +21,8 @@ const HOOK_PATH = /^(?<prefix>.*)\/hooks\/(?<key>[A-Za-z0-9]+)\/?$/;
 
 /** The webhook a URL names, or undefined when it is a server's address. */
 export function webhookOf(raw: string | undefined, source = "the URL"): WebhookUrl | undefined {
-  if (!raw || !/\/hooks\//.test(raw)) return undefined;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  if (!raw?.includes("/hooks/")) return undefined;
+  const withScheme = hasScheme(raw) ? raw : `https://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);
