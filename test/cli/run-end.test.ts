@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 
 const ROOT = process.geteuid?.() === 0;
@@ -144,5 +145,26 @@ describe("a log that does not fit keeps the end of the output", () => {
     expect(dmPosts()[1]!.message).toEndWith(
       "\nThe log stopped after 64 KiB: the file size limit (ulimit -f) is reached; the rest of the output is not in it.",
     );
+  });
+});
+
+describe("a run killed outright leaves nothing behind", () => {
+  test("SIGKILL to mmn while its command runs: its $TMPDIR is as empty as before (the log went with the process)", async () => {
+    const temp = mkdtempSync(join(tmpdir(), "mmn-end-tmp-"));
+    const proc = Bun.spawn([...MMN, "run", "--", "sh", "-c", "echo started; sleep 30"], {
+      cwd: box.cwd,
+      env: { ...box.env, TMPDIR: temp },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = proc.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("started\n");
+    await waitFor(() => dmPosts().length === 1, 10_000, "the status post");
+    // What the scheduler's SIGKILL after KillWait, or the OOM killer, does: no handler runs.
+    proc.kill("SIGKILL");
+    await proc.exited;
+    reader.releaseLock();
+    expect(readdirSync(temp)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { rmdirSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { errorMessage } from "../../base/errors.ts";
@@ -38,10 +38,31 @@ export function keepLog(io: Io, id: string, warn: (message: string) => void): Ke
   }
   if (refused) warn(`the temporary directory cannot hold the log (${refused}): it is written in ${temp.path} instead`);
   // Only the end is ever attached: the ring holds that much, and no more of $TMPDIR.
-  const log = LogFile.create(join(temp.path, `${id}.log`), io.maxLogBytes);
+  const file = join(temp.path, `${id}.log`);
+  const log = LogFile.create(file, io.maxLogBytes);
   const parent = dirname(temp.path);
   const place = process.env.TMPDIR && parent === tmpdir() ? "$TMPDIR" : parent;
-  return { tempDir: temp.path, log, ...(log.fd === undefined ? {} : { logPath: fdPath(log.fd) }), place };
+  // Written and read back through its descriptor alone: its name and directory go at once, so
+  // that a run killed outright (the scheduler's SIGKILL, the OOM killer) leaves no log of up to
+  // 20 MiB in the node's /tmp (the test suites found hundreds there).
+  const gone = log.fd !== undefined && forget(file, temp.path);
+  return {
+    ...(gone ? {} : { tempDir: temp.path }),
+    log,
+    ...(log.fd === undefined ? {} : { logPath: fdPath(log.fd) }),
+    place,
+  };
+}
+
+/** The file's name and its directory removed; false when either stays (then removed at the end). */
+function forget(file: string, dir: string): boolean {
+  try {
+    unlinkSync(file);
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** What the log lacks, worded for the place it is in. */
