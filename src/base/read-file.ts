@@ -127,16 +127,27 @@ async function readInOwnDir(
   path: string,
   maxBytes: number,
 ): Promise<{ text: string; facts: StateFacts } | undefined> {
-  const dir = await files
+  const looked = files
     .file(parentDir(path))
     .stat()
     .catch(() => undefined);
-  if (!isOwnDir(dir)) return undefined;
   const file = files.file(path);
-  const [info, data] = await Promise.all([file.stat(), file.slice(0, maxBytes + 1).arrayBuffer()]);
+  const read = () => Promise.all([file.stat(), file.slice(0, maxBytes + 1).arrayBuffer()]);
+  // In the user's home, whose files are trusted as ~/.mmnrc is, the file is read beside the look
+  // at its directory: one round trip to Bun's I/O threads instead of two (~1.1 ms each, quiet).
+  // Elsewhere a FIFO someone put there would hold a read begun before the look.
+  const early = inHome(path) ? read() : undefined;
+  early?.catch(() => {});
+  if (!isOwnDir(await looked)) return undefined;
+  const [info, data] = await (early ?? read());
   if (!info.isFile()) throw new FileRefused("ENOTREG");
   const facts = { mode: info.mode, uid: info.uid, ino: info.ino, mtimeMs: info.mtimeMs };
   return { text: decode(new Uint8Array(data), maxBytes), facts };
+}
+
+function inHome(path: string): boolean {
+  const home = process.env.HOME;
+  return !!home && path.startsWith(home.endsWith("/") ? home : `${home}/`);
 }
 
 function isOwnDir(facts: BunStat | undefined): boolean {

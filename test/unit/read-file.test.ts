@@ -155,6 +155,24 @@ describe("readStateFile: by name in a directory only we can write, through a des
     expect((await readStateFile(join(own, "x.msg"), 1024, { byNameInOwnDir: true })).text).toBe("{}");
   });
 
+  test("in the home directory (read beside the look at its directory): the same text, and the same refusals", async () => {
+    const home = process.env.HOME;
+    process.env.HOME = dir;
+    try {
+      const path = join(stateDir(0o700), "names.json");
+      writeFileSync(path, '{"in":"home"}', { mode: 0o600 });
+      expect((await readStateFile(path, 1024, { byNameInOwnDir: true })).text).toBe('{"in":"home"}');
+      const shared = stateDir(0o770);
+      writeFileSync(join(shared, "target.json"), "{}", { mode: 0o600 });
+      symlinkSync(join(shared, "target.json"), join(shared, "names.json"));
+      expect(await refusal(readStateFile(join(shared, "names.json"), 1024, { byNameInOwnDir: true }))).toBe(
+        "a symlink where none may be",
+      );
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   test("our own file, writable by the group, is refused in our own directory too", async () => {
     const path = join(stateDir(0o700), "names.json");
     writeFileSync(path, "{}");
