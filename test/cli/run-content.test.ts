@@ -3,7 +3,7 @@ import { chmodSync, lchownSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
-import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { alicePosts, cardField, useRunServer } from "../helpers/run-server.ts";
 import type { TestServer } from "../server/index.ts";
 
 // What the messages show, and what they must not.
@@ -18,9 +18,6 @@ useRunServer((s, b) => {
 const dmPosts = () => alicePosts(server);
 /** Everything the server was sent: bodies, paths and uploaded file names. */
 const sent = () => JSON.stringify(server.requests.map((q) => [q.path, q.query, q.body, q.multipart]));
-type Card = { fields: Array<{ title: string; value: string }> };
-const field = (post: Post, title: string) =>
-  (post.props.attachments as Card[])[0]!.fields.find((f) => f.title === title)?.value;
 
 test("--hide-command: neither the log's name nor a start failure gives the program away", async () => {
   chmodSync(box.write("deploy-prod-secret.sh", "#!/bin/sh\necho deployed\n"), 0o755);
@@ -127,7 +124,7 @@ test("--log naming the file our output goes to (> job.out 2>&1, #SBATCH -o): wri
 test("a multi-line command is shown in the card as a code block, which Markdown keeps whole", async () => {
   const r = await mmn(box, ["run", "--", "bash", "-c", "echo a\n\n# not a heading\necho b"]);
   expect(r.code).toBe(0);
-  expect(field(dmPosts()[0]!, "Command")).toBe("```\nbash -c 'echo a\n\n# not a heading\necho b'\n```");
+  expect(cardField(dmPosts()[0]!, "Command")).toBe("```\nbash -c 'echo a\n\n# not a heading\necho b'\n```");
 });
 
 test("a --title over several lines: the headline holds its first", async () => {

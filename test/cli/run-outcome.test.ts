@@ -1,10 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Post } from "@mattermost/types/posts";
 import { formatBytes } from "../../src/base/bytes.ts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
-import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { alicePosts, cardField, statusCard, useRunServer } from "../helpers/run-server.ts";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
 
@@ -19,9 +18,6 @@ useRunServer((s, b) => {
 });
 
 const dmPosts = () => alicePosts(server);
-type Card = { color: string; fields: Array<{ title: string; value: string }>; footer: string };
-const card = (post: Post) => (post.props.attachments as Card[])[0]!;
-const field = (post: Post, title: string) => card(post).fields.find((f) => f.title === title)?.value;
 const patches = () => server.requests.filter((r) => r.method === "PUT");
 /** Live edits every 200 ms: below the 1 s a user may ask for, so that a test need not run for seconds. */
 const fast = { MMN_TEST_INTERVAL_MS: "200" };
@@ -52,7 +48,7 @@ describe("4. the end", () => {
     expect(r.code).toBe(0);
     const [status, reply] = dmPosts();
     expect(status!.message).toStartWith("✅ **nightly build** succeeded on ");
-    expect(card(status!).color).toBe("good");
+    expect(statusCard(status!).color).toBe("good");
     expect(JSON.stringify(status)).not.toContain("bash -c");
     expect(reply!.message).toStartWith("@alice ✅ **nightly build** succeeded");
     expect(reply!.file_ids ?? []).toEqual([]);
@@ -204,22 +200,22 @@ describe("5. signals", () => {
         await waitFor(() => patches().length === 1, 5000, "the edit after SIGTERM");
         const status = dmPosts()[0]!;
         expect(status.message).toMatch(/^⏳ \*\*`bash -c .*`\*\* is stopping on \S+ \(\d+s\): SIGTERM received$/m);
-        expect(field(status, "Status")).toBe("stopping: SIGTERM received");
-        expect(card(status).color).toBe("warning");
+        expect(cardField(status, "Status")).toBe("stopping: SIGTERM received");
+        expect(statusCard(status).color).toBe("warning");
       } finally {
         // Slurm's SIGKILL after KillWait, to mmn and the job alike.
         process.kill(-proc.pid, "SIGKILL");
       }
       expect(await proc.exited).toBe(137);
       expect(dmPosts()).toHaveLength(1);
-      expect(field(dmPosts()[0]!, "Status")).toBe("stopping: SIGTERM received");
+      expect(cardField(dmPosts()[0]!, "Status")).toBe("stopping: SIGTERM received");
     });
 
     test("a command killed by a signal: 128 + N and a red card", async () => {
       const r = await mmn(box, ["run", "--", "bash", "-c", "kill -9 $$"]);
       expect(r.code).toBe(137);
       expect(dmPosts()[0]!.message).toContain("killed by SIGKILL");
-      expect(card(dmPosts()[0]!).color).toBe("danger");
+      expect(statusCard(dmPosts()[0]!).color).toBe("danger");
     });
   });
 });
@@ -330,7 +326,7 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
       expect(status!.message).toContain(
         "stopped by SIGPIPE: its output could not be written (stdout: ENOSPC: no space left on device)",
       );
-      expect(card(status!).color).toBe("danger");
+      expect(statusCard(status!).color).toBe("danger");
       expect(reply!.message).toContain("could not be written");
     });
 
@@ -343,8 +339,8 @@ describe("6. the exit code, and notifications that never hurt the job", () => {
       const [status] = dmPosts();
       expect(status!.message).toStartWith("❌ ");
       expect(status!.message).toContain("exited with code 0, but its output could not be written (stdout: ENOSPC");
-      expect(field(status!, "Status")).toContain("exited with code 0, but");
-      expect(card(status!).color).toBe("danger");
+      expect(cardField(status!, "Status")).toContain("exited with code 0, but");
+      expect(statusCard(status!).color).toBe("danger");
     });
   });
 

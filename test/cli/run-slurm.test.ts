@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox } from "../helpers/cli.ts";
-import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { alicePosts, cardField, useRunServer } from "../helpers/run-server.ts";
 import { standIns } from "../helpers/stand-ins.ts";
 import { waitFor } from "../run/helpers.ts";
 import type { TestServer } from "../server/index.ts";
@@ -18,9 +17,6 @@ useRunServer((s, b) => {
 });
 const slurm = standIns();
 
-type Card = { fields: Array<{ title: string; value: string }> };
-const field = (post: Post, title: string) =>
-  (post.props.attachments as Card[])[0]!.fields.find((f) => f.title === title)?.value;
 const replies = () => alicePosts(server).filter((p) => p.root_id);
 const now = () => Math.floor(Date.now() / 1000);
 const env = (more: Record<string, string>) => ({ ...box.env, PATH: `${slurm.bin}:${box.env.PATH}`, ...more });
@@ -98,8 +94,8 @@ describe("a checkpoint signal", () => {
     expect(reply!.message).toMatch(
       new RegExp(`^✅ \\*\\*ckpt 72\\*\\* ${said.replace(/[()]/g, "\\$&")} on \\S+ after`),
     );
-    expect(field(status!, "Status")).toBe(said);
-    expect(field(status!, "Exit")).toBeUndefined();
+    expect(cardField(status!, "Status")).toBe(said);
+    expect(cardField(status!, "Exit")).toBeUndefined();
   });
 
   test("SIGUSR1 far from the end time: scancel --signal or kill", async () => {
@@ -127,7 +123,7 @@ describe("a requeued job's restart", () => {
     expect(r.code).toBe(0);
     const [status, reply] = alicePosts(server);
     expect(reply!.message).toMatch(/^✅ \*\*rq 74\*\* \(restart 1\) succeeded on \S+ after \ds \(this restart\)$/);
-    expect(field(status!, "Duration")).toMatch(/^\ds \(this restart\)$/);
+    expect(cardField(status!, "Duration")).toMatch(/^\ds \(this restart\)$/);
     expect(slurm.askedOf("sacct")).toBe("--duplicates -X -n -P -j 74 -o Start,State\n");
   });
 
@@ -144,7 +140,7 @@ describe("a requeued job's restart", () => {
     expect(reply!.message).toMatch(
       /^✅ \*\*rq 75\*\* \(restart 1, after a node failure\) succeeded on \S+ after 1h 00m 0\ds \(since its first start\)$/,
     );
-    expect(field(status!, "Duration")).toMatch(/^1h 00m 0\ds \(since its first start\)$/);
+    expect(cardField(status!, "Duration")).toMatch(/^1h 00m 0\ds \(since its first start\)$/);
   });
 });
 
@@ -159,7 +155,7 @@ describe("the card's figures", () => {
         SLURM_JOB_END_TIME: String(start + 365 * 86_400),
       }),
     });
-    expect(field(alicePosts(server)[0]!, "Duration")).toMatch(/^\ds$/);
+    expect(cardField(alicePosts(server)[0]!, "Duration")).toMatch(/^\ds$/);
   });
 
   test("the memory peak is the command's own, not the copy of mmn the child was before its exec", async () => {
@@ -168,7 +164,7 @@ describe("the card's figures", () => {
     await mmn(box, ["run", "--", "sleep", "0.5"], {
       env: env({ SLURM_JOB_ID: "77", SLURM_MEM_PER_NODE: "500", MMN_TEST_INTERVAL_MS: "100" }),
     });
-    const memory = field(alicePosts(server)[0]!, "Memory")!;
+    const memory = cardField(alicePosts(server)[0]!, "Memory")!;
     expect(memory).toMatch(/^peak [\d.]+ of 500 MiB asked$/);
     // sleep holds a MiB or two; mmn itself some 40.
     expect(Number(/peak ([\d.]+)/.exec(memory)![1])).toBeLessThan(10);
@@ -183,7 +179,7 @@ describe("the card's figures", () => {
     process.kill(-proc.pid, "SIGCONT");
     proc.kill("SIGTERM");
     await proc.exited;
-    const duration = field(alicePosts(server)[0]!, "Duration");
+    const duration = cardField(alicePosts(server)[0]!, "Duration");
     expect(duration).toMatch(/^[01]s \(not counting [12]s suspended\)$/);
   });
 
@@ -193,12 +189,12 @@ describe("the card's figures", () => {
     const pid = Number(line.split(" ")[1]);
     process.kill(pid, "SIGSTOP");
     const status = () => alicePosts(server)[0]!;
-    await waitFor(() => field(status(), "Status")?.startsWith("suspended since ") === true, 5000, "suspended");
-    expect(field(status(), "Status")).toMatch(
+    await waitFor(() => cardField(status(), "Status")?.startsWith("suspended since ") === true, 5000, "suspended");
+    expect(cardField(status(), "Status")).toMatch(
       /^suspended since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC[+-]\d\d:\d\d \(its processes are stopped\)$/,
     );
     process.kill(pid, "SIGCONT");
-    await waitFor(() => field(status(), "Status") === "running", 5000, "running again");
+    await waitFor(() => cardField(status(), "Status") === "running", 5000, "running again");
     proc.kill("SIGTERM");
     await proc.exited;
   });

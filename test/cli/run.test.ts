@@ -1,9 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Post } from "@mattermost/types/posts";
 import { MMN, mmn, type Sandbox, sandbox } from "../helpers/cli.ts";
-import { alicePosts, useRunServer } from "../helpers/run-server.ts";
+import { alicePosts, cardField, statusCard, useRunServer } from "../helpers/run-server.ts";
 import type { TestServer } from "../server/index.ts";
 
 // Grouped as README's `mmn run` section numbers what mmn run does: 1 to 3 here, 4 to 6 in run-outcome.test.ts
@@ -17,9 +16,6 @@ useRunServer((s, b) => {
 });
 
 const dmPosts = () => alicePosts(server);
-type Card = { color: string; fields: Array<{ title: string; value: string }>; footer: string };
-const card = (post: Post) => (post.props.attachments as Card[])[0]!;
-const field = (post: Post, title: string) => card(post).fields.find((f) => f.title === title)?.value;
 const patches = () => server.requests.filter((r) => r.method === "PUT");
 /** Live edits every 200 ms: below the 1 s a user may ask for, so that a test need not run for seconds. */
 const fast = { MMN_TEST_INTERVAL_MS: "200" };
@@ -38,10 +34,10 @@ describe("1. the status message", () => {
     expect(status!.message).toStartWith("❌ **`bash -c");
     expect(status!.message).toContain("failed with exit code 3 on ");
     expect(status!.message).toContain("```\nstep 1\nstep 2\nstep 3\nprogress 100%\noops\n```");
-    expect(card(status!).color).toBe("danger");
-    expect(field(status!, "Status")).toBe("failed with exit code 3");
-    expect(field(status!, "Directory")).toBe(`\`${box.cwd}\``);
-    expect(card(status!).footer).toContain("id job-1");
+    expect(statusCard(status!).color).toBe("danger");
+    expect(cardField(status!, "Status")).toBe("failed with exit code 3");
+    expect(cardField(status!, "Directory")).toBe(`\`${box.cwd}\``);
+    expect(statusCard(status!).footer).toContain("id job-1");
     expect(patches().length).toBeGreaterThanOrEqual(2);
     const live = patches()
       .slice(0, -1)
@@ -71,8 +67,8 @@ describe("1. the status message", () => {
       SLURM_JOB_PARTITION: "gpu",
     };
     await mmn(box, ["run", "--array", "each", "--", "true"], { env });
-    expect(field(dmPosts()[0]!, "Slurm job")).toBe("4240_2 (train)");
-    expect(field(dmPosts()[0]!, "Partition")).toBe("gpu");
+    expect(cardField(dmPosts()[0]!, "Slurm job")).toBe("4240_2 (train)");
+    expect(cardField(dmPosts()[0]!, "Partition")).toBe("gpu");
   });
 
   test("a step of the system clock mid-run is not elapsed time: the start's time of day, the duration from a monotonic clock", async () => {
@@ -85,9 +81,9 @@ describe("1. the status message", () => {
     expect(status.message.split("\n")[0]).toMatch(
       /^❌ \*\*`sh -c 'echo out; exit 3'`\*\* failed with exit code 3 on \S+ after \ds$/,
     );
-    expect(field(status, "Duration")).toMatch(/^\ds$/);
+    expect(cardField(status, "Duration")).toMatch(/^\ds$/);
     // The start as the clock read it then, before the step.
-    const started = card(status).footer.match(/started \d{4}-\d\d-\d\d (\d\d:\d\d)/)?.[1];
+    const started = statusCard(status).footer.match(/started \d{4}-\d\d-\d\d (\d\d:\d\d)/)?.[1];
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
     expect([hhmm(before), hhmm(new Date())]).toContain(started ?? "none");
   });
@@ -100,7 +96,7 @@ describe("1. the status message", () => {
     server.reset();
     await mmn(box, ["run", "--", "echo", "a`b"]);
     expect(dmPosts()[1]!.message).toMatch(/^✅ \*\*`` echo 'a`b' ``\*\* succeeded on /);
-    expect(field(dmPosts()[0]!, "Command")).toBe("`` echo 'a`b' ``");
+    expect(cardField(dmPosts()[0]!, "Command")).toBe("`` echo 'a`b' ``");
   });
 
   test("--on failure says only what is true: no message to update unless the command fails, at its end", async () => {
@@ -212,7 +208,7 @@ describe("2. the command, its output and the log", () => {
     expect(r.code).toBe(0);
     expect(readFileSync(log, "utf8")).toBe("a\nb\n");
     const [status, reply] = dmPosts();
-    expect(field(status!, "Output")).toBe("4 B");
+    expect(cardField(status!, "Output")).toBe("4 B");
     expect(server.files.get(reply!.file_ids![0]!)!.content.toString()).toBe("a\nb\n");
   });
 

@@ -22,3 +22,12 @@ export function useRunServer(use: (server: TestServer, box: Sandbox) => void): v
 /** The posts of the DM between the bot and alice, oldest first. */
 export const alicePosts = (server: TestServer): Post[] =>
   server.postsIn(server.dmChannelWith(server.users.alice.id)?.id ?? "none");
+
+/** The coloured card of a run's status post (its first attachment). */
+export type StatusCard = { color: string; fields: Array<{ title: string; value: string }>; footer: string };
+
+export const statusCard = (post: Post): StatusCard => (post.props.attachments as StatusCard[])[0]!;
+
+/** A field of the status card, by its title. */
+export const cardField = (post: Post, title: string): string | undefined =>
+  statusCard(post).fields.find((f) => f.title === title)?.value;
