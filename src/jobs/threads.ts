@@ -19,6 +19,7 @@ import { UsageError } from "../base/errors.ts";
 import { isId } from "../base/ids.ts";
 import { jsonObject } from "../base/json.ts";
 import { FileRefused, ownedByUs, readStateFile } from "../base/read-file.ts";
+import { withoutTrailingSlashes } from "../base/url-text.ts";
 import type { Client } from "../client/client.ts";
 import type { MessageHook } from "../hooks/hook-file.ts";
 import { defaultHookDir } from "../hooks/hooks.ts";
@@ -49,7 +50,7 @@ export function threadKey(scheduler: string, jobId: string, options: { array?: b
 
 /** Whether two server URLs name the same server: a thread on another server is no thread here. */
 export const sameServer = (a: string, b: string): boolean =>
-  a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
+  withoutTrailingSlashes(a).toLowerCase() === withoutTrailingSlashes(b).toLowerCase();
 
 /**
  * The board `mmn watch` posted for an array before any task ran (on this server), remembered

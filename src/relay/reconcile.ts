@@ -5,7 +5,7 @@
  */
 import { errorMessage, ServerError } from "../base/errors.ts";
 import type { Client } from "../client/client.ts";
-import { JobThreads, threadKey } from "../jobs/threads.ts";
+import { JobThreads, sameServer, threadKey } from "../jobs/threads.ts";
 import { isStandIn } from "../outbox/entry.ts";
 import { policyOf, pushes } from "../policy/policy.ts";
 import type { Registered, RunRecord, RunRegistry } from "./registry.ts";
@@ -55,7 +55,8 @@ export async function reconcile(options: ReconcileOptions): Promise<PassResult> 
 
 async function settle(entry: Registered, options: ReconcileOptions & { kept: Set<string> }): Promise<keyof PassResult> {
   const { record } = entry;
-  if (sameServer(record.post.server, options.notify.serverUrl) === false) {
+  // A record that names no server is from before servers were recorded: this one's.
+  if (record.post.server && !sameServer(record.post.server, options.notify.serverUrl)) {
     options.warn(`${label(entry)} was posted on ${record.post.server}, not on this configuration's server: left`);
     return "left";
   }
@@ -139,13 +140,6 @@ async function madePost(record: RunRecord, notify: Client): Promise<RunRecord["p
 
 const label = ({ record }: Registered) =>
   `${record.name || record.hookId}${record.job ? ` (job ${record.job.jobId})` : ` (pid ${record.pid} on ${record.host})`}`;
-
-/** Whether two server URLs are the same server; undefined when the record names none. */
-function sameServer(recorded: string, configured: string): boolean | undefined {
-  if (!recorded) return undefined;
-  const trim = (url: string) => url.replace(/\/+$/, "").toLowerCase();
-  return trim(recorded) === trim(configured);
-}
 
 /**
  * The job's thread is the run's status post, which now holds the relay's word: kept for a watch

@@ -14,6 +14,7 @@ import { fs, joinPath } from "../../base/disk.ts";
 import { errorMessage, ServerError } from "../../base/errors.ts";
 import type { Client } from "../../client/client.ts";
 import { defaultHookDir } from "../../hooks/hooks.ts";
+import { sameServer } from "../../jobs/threads.ts";
 import type { PassResult } from "../../relay/reconcile.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
 import { schedulerOf } from "../../scheduler/schedulers.ts";
@@ -79,7 +80,7 @@ async function tell(
   settle: SettleOptions,
 ) {
   if (!listed?.size) return close(found, scheduler, options);
-  if (!sameServer(found.post, options.notify)) return "left" as const;
+  if (!sameServer(found.post.server, options.notify.serverUrl)) return "left" as const;
   const settled = await settleUnheard(found.state, found.post, listed, scheduler, settle);
   return settled === "told" ? settled : redrawStale(found.state, found.post, options.notify);
 }
@@ -102,7 +103,7 @@ async function openBoards(dir: string): Promise<OpenBoard[]> {
 }
 
 async function close({ state, post }: OpenBoard, scheduler: Scheduler, options: CloseOptions) {
-  if (!sameServer(post, options.notify)) {
+  if (!sameServer(post.server, options.notify.serverUrl)) {
     options.warn(`array ${post.arrayId}'s board is on ${post.server}, not on this configuration's server: left`);
     return "left" as const;
   }
@@ -161,6 +162,3 @@ function unheard(records: TaskRecord[], accounting: Map<string, string> | undefi
     record.phase === "running" ? unheardEnd(record, accounting?.get(record.task), who, now) : record,
   );
 }
-
-const sameServer = (post: BoardPost, notify: Client) => trim(post.server) === trim(notify.serverUrl);
-const trim = (url: string) => url.replace(/\/+$/, "").toLowerCase();
