@@ -61,12 +61,7 @@ const bun = (globalThis as unknown as { Bun?: { file(path: string): BunFileLike 
  */
 export async function readSmallFile(path: string, options: ReadOptions): Promise<{ text: string; facts: FileFacts }> {
   if (!bun) return readThroughFd(path, options, { follow: true });
-  const file = bun.file(path);
-  if (options.own) {
-    const [info, data] = await Promise.all([file.stat(), file.slice(0, options.maxBytes + 1).arrayBuffer()]);
-    if (!info.isFile()) throw new FileRefused("ENOTREG");
-    return { text: decode(new Uint8Array(data), options.maxBytes), facts: { mode: info.mode, uid: info.uid } };
-  }
+  if (options.own) return readByName(bun, path, options.maxBytes);
   // Anywhere else (--config, a CA bundle, a token file in a group directory): one descriptor,
   // opened without waiting and checked by fstat, so that a FIFO swapped in after a look by name
   // cannot hold the command before it starts.
@@ -131,15 +126,23 @@ async function readInOwnDir(
     .file(parentDir(path))
     .stat()
     .catch(() => undefined);
-  const file = files.file(path);
-  const read = () => Promise.all([file.stat(), file.slice(0, maxBytes + 1).arrayBuffer()]);
   // In the user's home, whose files are trusted as ~/.mmnrc is, the file is read beside the look
   // at its directory: one round trip to Bun's I/O threads instead of two (~1.1 ms each, quiet).
   // Elsewhere a FIFO someone put there would hold a read begun before the look.
-  const early = inHome(path) ? read() : undefined;
+  const early = inHome(path) ? readByName(files, path, maxBytes) : undefined;
   early?.catch(() => {});
   if (!isOwnDir(await looked)) return undefined;
-  const [info, data] = await (early ?? read());
+  return early ?? readByName(files, path, maxBytes);
+}
+
+/** A regular file by its name, natively: its facts and its bytes asked of Bun's I/O threads at once. */
+async function readByName(
+  files: { file(path: string): BunFileLike },
+  path: string,
+  maxBytes: number,
+): Promise<{ text: string; facts: StateFacts }> {
+  const file = files.file(path);
+  const [info, data] = await Promise.all([file.stat(), file.slice(0, maxBytes + 1).arrayBuffer()]);
   if (!info.isFile()) throw new FileRefused("ENOTREG");
   const facts = { mode: info.mode, uid: info.uid, ino: info.ino, mtimeMs: info.mtimeMs };
   return { text: decode(new Uint8Array(data), maxBytes), facts };
