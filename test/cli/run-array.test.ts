@@ -122,10 +122,7 @@ describe("a job array reports on one board", () => {
         stderr: "pipe",
       }),
     );
-    await Promise.all(tasks.map((task) => firstLine(task.stdout)));
-    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
-    while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
-    while (roots().length === 0) await Bun.sleep(20);
+    await onTheBoard(tasks, count);
     const before = server.requests.length;
     writeFileSync(join(box.cwd, "go"), "");
     expect(await Promise.all(tasks.map((task) => task.exited))).toEqual(Array(count).fill(0));
@@ -191,10 +188,7 @@ describe("a job array reports on one board", () => {
       }),
     );
     // Each command runs, and each task is on the board's state: then the scheduler cancels them all.
-    await Promise.all(tasks.map((task) => firstLine(task.stdout)));
-    const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
-    while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
-    while (roots().length === 0) await Bun.sleep(20);
+    const state = await onTheBoard(tasks, count);
     const before = server.requests.length;
     for (const task of tasks) task.kill("SIGTERM");
     const codes = await Promise.all(tasks.map((task) => task.exited));
@@ -218,6 +212,15 @@ describe("a job array reports on one board", () => {
     expect(readdirSync(state)).toEqual(["done"]);
   }, 60_000);
 });
+
+/** Every task's command has started, every task is in the array's state (its directory), and the board is posted. */
+async function onTheBoard(tasks: { stdout: ReadableStream<Uint8Array> }[], count: number): Promise<string> {
+  await Promise.all(tasks.map((task) => firstLine(task.stdout)));
+  const state = join(box.home, ".local/state/mmn/hooks/.arrays/array-slurm-5000");
+  while (readdirSync(state).filter((name) => name.endsWith(".task")).length < count) await Bun.sleep(20);
+  while (roots().length === 0) await Bun.sleep(20);
+  return state;
+}
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.getReader();
