@@ -50,11 +50,28 @@ export function watchProcess(pid: number, everyMs: number): Promise<Sample> {
 export const peakRss = (sample: Sample) => sample.hwmKb;
 export const cpuSeconds = (sample: Sample) => sample.ticks / CLOCK_TICKS;
 
+export interface Resident {
+  rssKb: number;
+  anonKb: number;
+}
+
 /** The resident set now, in KiB, and its anonymous part (heap and stacks: what cannot be dropped). */
-export function resident(pid: number): { rssKb: number; anonKb: number } {
+export function resident(pid: number): Resident {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return {
     rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
     anonKb: Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0),
   };
+}
+
+/** Each process's resident set every `everyMs` for `forMs`. */
+export async function sampleResident(pids: number[], forMs: number, everyMs: number): Promise<Resident[][]> {
+  const samples: Resident[][] = pids.map(() => []);
+  for (const until = performance.now() + forMs; performance.now() < until; await Bun.sleep(everyMs))
+    for (const [i, pid] of pids.entries()) samples[i]!.push(resident(pid));
+  return samples;
+}
+
+export function medianResident(samples: Resident[]): Resident {
+  return { rssKb: median(samples.map((s) => s.rssKb)), anonKb: median(samples.map((s) => s.anonKb)) };
 }

@@ -69,3 +69,45 @@ test.skipIf(!process.env.MMN_BIN || process.platform !== "linux")(
     }
   },
 );
+
+/** RssFile of a process (the pages of files it maps: the binary's code first), in MiB. */
+function fileMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^RssFile:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+}
+
+test.skipIf(!process.env.MMN_BIN || process.platform !== "linux")(
+  "idle between ticks, mmn run gives back the binary's code pages (41 MiB resident before, 6-10 after), and its ticks, edits and end go on as before",
+  async () => {
+    const proc = Bun.spawn([...MMN, "run", "--id", "pages-1", "--", "sh", "-c", "sleep 30; echo done"], {
+      cwd: box.cwd,
+      env: { ...box.env, MMN_TEST_INTERVAL_MS: "300", MMN_TEST_HEARTBEAT_MS: "300", MMN_TEST_SETTLE_MS: "200" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      await waitFor(() => alicePosts(server).length === 1, 10_000, "the status post");
+      const edits = () => server.requests.filter((q) => q.method === "PUT").length;
+      // The least over the ticks that follow: each brings some pages back for a moment.
+      let least = Number.POSITIVE_INFINITY;
+      await waitFor(
+        () => {
+          least = Math.min(least, fileMiB(proc.pid));
+          return edits() >= 3 && least < 16;
+        },
+        10_000,
+        "three heartbeat edits and the code pages given back",
+      );
+      expect(least).toBeLessThan(16);
+      expect(least).toBeGreaterThan(0.5);
+      // The pages given back are read again when used: the edits keep coming, the end is told.
+      const before = edits();
+      await waitFor(() => edits() >= before + 2, 10_000, "two more edits");
+    } finally {
+      proc.kill("SIGTERM");
+    }
+    expect(await proc.exited).toBe(143);
+    await waitFor(() => alicePosts(server).length === 2, 10_000, "the final reply");
+    expect(alicePosts(server)[1]?.message).toMatch(/cancelled|terminated|SIGTERM/i);
+  },
+);

@@ -5,6 +5,7 @@ import { startNotice } from "../report/render.ts";
 import { isUrgent } from "../report/urgent.ts";
 import { stepClockForTests } from "../test-clock.ts";
 import { RunControl } from "./control.ts";
+import { GiveBack } from "./give-back.ts";
 import type { Session } from "./prepare.ts";
 
 /** The command on its way, and what goes on beside it until it ends. */
@@ -14,8 +15,8 @@ export interface Running {
   timer: ReturnType<typeof setInterval>;
   /** The server's largest file, asked at the start so the end knows how much log it takes. */
   maxFileSize: Promise<number | undefined>;
-  /** The heap given back once the start is over. */
-  settle: ReturnType<typeof setTimeout>;
+  /** Memory given back once the start, and each tick, is over. */
+  giveBack: GiveBack;
 }
 
 /** The command starts; the job is watched, the signals passed on, and the first status goes out. */
@@ -61,29 +62,21 @@ export function start({ options, kept, tail, progress, live }: Session): Running
   const event = { kind: requeued ? "requeue" : "begin" } as const;
   if (requeued || pushes(options.report.on, event))
     live?.say?.(startNotice(started, requeued), isUrgent(event, options.report.urgent));
+  const giveBack = new GiveBack(options.timing.settleMs);
+  giveBack.soon();
   const timer = setInterval(() => {
     progress.sample();
     live?.tick(progress.state("running"), progress.version());
     control?.tick();
+    giveBack.soon();
   }, options.timing.intervalMs);
-  return { child, timer, maxFileSize, settle: setTimeout(giveBackHeap, options.timing.settleMs) };
-}
-
-/**
- * The start (flags, configuration, the status post) leaves garbage and empty heap blocks that
- * the run, idle for hours beside the job, would hold against its memory: collected once, and
- * JSC's free blocks returned (anonymous memory 6.3 -> 5.6 MiB). Bun.shrink is deprecated: a
- * Bun without it only collects.
- */
-function giveBackHeap(): void {
-  Bun.gc(true);
-  (Bun as { shrink?: () => void }).shrink?.();
+  return { child, timer, maxFileSize, giveBack };
 }
 
 /** Until the command ends; then the live edits stop. */
-export async function follow({ child, timer, settle }: Running): Promise<ChildResult> {
+export async function follow({ child, timer, giveBack }: Running): Promise<ChildResult> {
   const result = await child.done;
   clearInterval(timer);
-  clearTimeout(settle);
+  giveBack.stop();
   return result;
 }
