@@ -19,6 +19,13 @@ export interface UploadFile {
  * 256 KiB to 64 (measured); smaller chunks held no less.
  */
 const UPLOAD_CHUNK = 1 << 18;
+/**
+ * And collected only later still: under Bun, a full collection after every 2 MiB sent lowered
+ * that peak from 62.6-63.4 to 57.8-58.5 MiB (every 1 MiB: 56.4-57.4, for twice the collections
+ * of ~1 ms each). Node's library users have no Bun.gc: theirs is collected when Node decides.
+ */
+const COLLECT_EVERY_CHUNKS = 8;
+const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
 const encoder = new TextEncoder();
 
 /**
@@ -111,6 +118,7 @@ async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
   try {
     let position = file.offset ?? 0;
     let left = file.size;
+    let sent = 0;
     while (left > 0) {
       const buffer = new Uint8Array(Math.min(UPLOAD_CHUNK, left));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
@@ -122,6 +130,7 @@ async function* readFile(file: UploadFile): AsyncGenerator<Uint8Array> {
       position += bytesRead;
       left -= bytesRead;
       yield buffer.subarray(0, bytesRead);
+      if (++sent % COLLECT_EVERY_CHUNKS === 0) bun?.gc(true);
     }
   } finally {
     await handle.close();
