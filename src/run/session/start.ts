@@ -63,12 +63,12 @@ export function start({ options, kept, tail, progress, live }: Session): Running
   if (requeued || pushes(options.report.on, event))
     live?.say?.(startNotice(started, requeued), isUrgent(event, options.report.urgent));
   const giveBack = new GiveBack(options.timing.settleMs);
-  giveBack.soon();
+  giveBack.afterStart();
   const timer = setInterval(() => {
     progress.sample();
     live?.tick(progress.state("running"), progress.version());
     control?.tick();
-    giveBack.soon();
+    giveBack.afterTick();
   }, options.timing.intervalMs);
   return { child, timer, maxFileSize, giveBack };
 }
