@@ -1,5 +1,5 @@
 import type { ArgsDef } from "citty";
-import { GLOBAL_OPTIONS } from "./argv.ts";
+import { globalOptionsHelp } from "./argv.ts";
 import type { CliContext } from "./context.ts";
 import type { FlagSpecs, Parsed } from "./flags.ts";
 import { isTerminal } from "./tty.ts";
@@ -33,7 +33,7 @@ export const defineCommand = <S extends FlagSpecs>(command: Command<S>): Command
 
 /** A command's whole help: `mmn send --help` and `mmn help send`. */
 export async function commandHelp(command: Command): Promise<string> {
-  return `${cleanUsage(await usage(command))}\n\n${GLOBAL_OPTIONS}\n\nExamples:\n${command.examples}\n`;
+  return `${cleanUsage(await usage(command))}\n\n${globalOptionsHelp()}\n\nExamples:\n${command.examples}\n`;
 }
 
 /** citty's usage, without colour when it is not for a terminal, without its trailing blanks. */

@@ -1,4 +1,4 @@
-import { GLOBAL_OPTIONS } from "./argv.ts";
+import { globalOptionsHelp } from "./argv.ts";
 import type { Command } from "./command.ts";
 
 /** Loaded on demand: a command pays only for the code it runs. */
@@ -77,7 +77,8 @@ export const EXIT_CODES = `Exit codes: 0 ok, 1 server or network failure, 2 bad 
 3 missing or invalid configuration; \`mmn run\` exits with the command's code, \`mmn watch\` 4
 when a job it followed did not succeed.`;
 
-export const MAIN_HELP = `mmn — Mattermost notifications for long jobs
+/** `mmn --help`, made when asked for. */
+export const mainHelp = () => `mmn — Mattermost notifications for long jobs
 
 Usage: mmn <command> [options] [-- command for run]
 
@@ -86,7 +87,7 @@ ${Object.entries(COMMANDS)
   .map(([name, { summary }]) => `  ${name.padEnd(11)} ${summary}`)
   .join("\n")}
 
-${GLOBAL_OPTIONS}
+${globalOptionsHelp()}
 
 Examples:
   mmn setup                                   # once: server, token, default recipient

@@ -1,7 +1,7 @@
 import { UsageError } from "../base/errors.ts";
 import { closest } from "../base/suggest.ts";
 import { commandHelp, defineCommand } from "./command.ts";
-import { EXIT_CODES, MAIN_HELP } from "./commands.ts";
+import { EXIT_CODES, mainHelp } from "./commands.ts";
 import { manPage } from "./man.ts";
 import { print } from "./ui.ts";
 
@@ -27,7 +27,7 @@ export default defineCommand({
       return 0;
     }
     if (name === undefined) {
-      print(`${MAIN_HELP}\n`);
+      print(`${mainHelp()}\n`);
       return 0;
     }
     const entry = Object.hasOwn(ctx.commands, name) ? ctx.commands[name] : undefined;

@@ -4,7 +4,7 @@ import { closest } from "../base/suggest.ts";
 import { VERSION } from "../base/version.ts";
 import { commandAt, extractGlobals, GLOBAL_FLAG_NAMES, splitArgv, wrappedCommandAt } from "./argv.ts";
 import { commandHelp } from "./command.ts";
-import { COMMANDS, commandNamed, MAIN_HELP } from "./commands.ts";
+import { COMMANDS, commandNamed, mainHelp } from "./commands.ts";
 import { createContext } from "./context.ts";
 import { parseFlags } from "./flags.ts";
 import { guardSecrets } from "./harden.ts";
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!name) {
-    print(`${MAIN_HELP}\n`);
+    print(`${mainHelp()}\n`);
     return globals.help ? 0 : 2;
   }
   const entry = commandNamed(name);

@@ -123,6 +123,8 @@ export class Poster {
     files: UploadFile[],
     options: Pick<PostOptions, "oversized" | "maxFileSize" | "deadline"> = {},
   ): Promise<{ ids: string[]; skipped?: Skipped }> {
+    // Most messages have none: the filters below would be the first on a send's way (see cli/argv.ts).
+    if (files.length === 0) return { ids: [] };
     const limit = options.maxFileSize;
     const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);
     const refused: UploadFile[] = [...tooLarge];

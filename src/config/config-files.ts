@@ -55,9 +55,12 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
     userRc === homeRc ? { path: homeRc } : { path: userRc, insteadOf: homeRc },
     { path: joinPath(cwd, ".mmnrc"), local: true },
   ];
-  // In the home directory, the working directory's files are the user's own.
+  // In the home directory, the working directory's files are the user's own. Loops here and
+  // below, not filter, map or find: on every send's way (see GLOBAL_VALUE_FLAGS in cli/argv.ts).
   const seen = new Set<string>();
-  return candidates.filter(({ path }) => !seen.has(path) && seen.add(path));
+  const unique: Candidate[] = [];
+  for (const candidate of candidates) if (!seen.has(candidate.path) && seen.add(candidate.path)) unique.push(candidate);
+  return unique;
 }
 
 /**
@@ -67,10 +70,16 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
  */
 export async function readConfigFiles(options: LoadOptions = {}): Promise<ConfigFile[]> {
   const candidates = await configFiles(options);
-  const files = await Promise.all(candidates.map(readCandidate));
-  const whole = files.find((file, i) => candidates[i]?.whole && file && !file.ignored && file.values.token);
-  if (whole) return [whole];
-  return files.filter((file) => file !== undefined);
+  const reads: Promise<ConfigFile | undefined>[] = [];
+  for (const candidate of candidates) reads.push(readCandidate(candidate));
+  const files = await Promise.all(reads);
+  const found: ConfigFile[] = [];
+  for (const [i, file] of files.entries()) {
+    if (!file) continue;
+    if (candidates[i]?.whole && !file.ignored && file.values.token) return [file];
+    found.push(file);
+  }
+  return found;
 }
 
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {

@@ -150,7 +150,7 @@ export function parseConfigLines(text: string): { values: MmnConfig; unknown: st
     if (!line || line.startsWith("#") || line.startsWith(";") || eq <= 0) continue;
     const lower = line.slice(0, eq).trim().toLowerCase();
     const name = lower.startsWith("export") ? lower.replace(/^export\s+/, "") : lower;
-    const key = ALIASES[name] ?? (CONFIG_KEYS as readonly string[]).find((k) => k === name);
+    const key = ALIASES[name] ?? ((CONFIG_KEYS as readonly string[]).includes(name) ? name : undefined);
     if (!key) {
       unknown.push(name);
       continue;
@@ -191,15 +191,14 @@ export function mergeConfig(
   options: Pick<LoadOptions, "env" | "overrides"> = {},
 ): LoadedConfig {
   const env = options.env ?? process.env;
-  const layers: Array<{ values: MmnConfig; source: string; file?: ConfigFile }> = [
-    ...files.map((file) => ({ values: file.values, source: file.path, file })),
-    ...Object.entries(ENV_KEYS).map(([name, key]) => ({ values: { [key]: env[name] }, source: `$${name}` })),
-    ...Object.entries(options.overrides ?? {}).map(([key, value]) => ({
-      values: { [key]: value },
-      source: `--${key}`,
-    })),
-  ];
-  const tokenSource = layers.findLast((layer) => layer.values.token)?.source;
+  // Loops, not map or findLast: on every send's way (see GLOBAL_VALUE_FLAGS in cli/argv.ts).
+  const layers: Array<{ values: MmnConfig; source: string; file?: ConfigFile }> = [];
+  for (const file of files) layers.push({ values: file.values, source: file.path, file });
+  for (const [name, key] of Object.entries(ENV_KEYS)) layers.push({ values: { [key]: env[name] }, source: `$${name}` });
+  for (const [key, value] of Object.entries(options.overrides ?? {}))
+    layers.push({ values: { [key]: value }, source: `--${key}` });
+  let tokenSource: string | undefined;
+  for (const layer of layers) if (layer.values.token) tokenSource = layer.source;
   const result: LoadedConfig = { config: {}, sources: {}, files: [], warnings: [] };
   for (const { values, source, file } of layers) {
     let use = values;

@@ -17,8 +17,9 @@ const withIds =
   (what: string, ...fields: string[]): Shape =>
   (value) => {
     if (!isObject(value)) return `not ${what}`;
-    const bad = fields.find((field) => !isId(value[field]));
-    return bad === undefined ? undefined : `${what} without a valid ${bad}`;
+    // A loop, not find: every send checks a post (see GLOBAL_VALUE_FLAGS in cli/argv.ts).
+    for (const field of fields) if (!isId(value[field])) return `${what} without a valid ${field}`;
+    return undefined;
   };
 
 export const POST: Shape = withIds("a post", "id", "channel_id");
