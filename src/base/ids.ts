@@ -1,2 +1,5 @@
+import { lowerAlnum } from "./chars.ts";
+
 /** Mattermost's ids: 26 characters of lower-case letters and digits. */
-export const isId = (value: unknown): value is string => typeof value === "string" && /^[a-z0-9]{26}$/.test(value);
+export const isId = (value: unknown): value is string =>
+  typeof value === "string" && value.length === 26 && lowerAlnum(value);

@@ -1,4 +1,5 @@
 import type { UserProfile } from "@mattermost/types/users";
+import { lowerAlnum } from "../base/chars.ts";
 import { ConfigError, ServerError, UsageError } from "../base/errors.ts";
 import type { Api, Deadline } from "../mattermost/api.ts";
 import * as rest from "../mattermost/endpoints.ts";
@@ -15,8 +16,8 @@ export interface Target {
 }
 
 /** What the server takes in a URL (it answers others with a bare HTTP 400). */
-const USERNAME = /^[a-z0-9._-]+$/;
-const NAME = /^[a-z0-9_-]+$/;
+const isUsername = (name: string) => lowerAlnum(name, "._-");
+const isName = (name: string) => lowerAlnum(name, "_-");
 
 /** `@Alice` → `alice`: usernames are lower case on the server, which refuses others (HTTP 400). */
 const userName = (raw: string) => {
@@ -50,7 +51,7 @@ export class Targets {
   user(raw: string): Target {
     const name = userName(raw);
     if (!name) throw new UsageError("the user name is empty");
-    if (!USERNAME.test(name)) {
+    if (!isUsername(name)) {
       throw new UsageError(`${JSON.stringify(raw.trim())} is not a username`, {
         hint: "a username has letters, digits, '.', '_' and '-' only: the name after @ in Mattermost, not the display name",
       });
@@ -129,12 +130,12 @@ export class Targets {
         hint: `use the name in the channel's URL, like ${name.replace(/\s+/g, "-")}`,
       });
     }
-    if (!NAME.test(name)) {
+    if (!isName(name)) {
       throw new UsageError(`${JSON.stringify(raw.trim())} is not a channel name`, {
         hint: "write the channel as its URL shows it (town-square), or team/channel for another team",
       });
     }
-    if (team !== undefined && !NAME.test(team)) {
+    if (team !== undefined && !isName(team)) {
       throw new UsageError(`${JSON.stringify(team)} is not a team name`, {
         hint: "write the team as its URL shows it (the part before /channels/)",
       });
