@@ -1,4 +1,4 @@
-import { errnoText, exists, homeDir, isFile, joinPath, resolvePath } from "../base/disk.ts";
+import { errnoText, fileThere, homeDir, isFile, joinPath, resolvePath } from "../base/disk.ts";
 import { ConfigError } from "../base/errors.ts";
 import { type FileFacts, readOwnFile, readSmallFile } from "../base/read-file.ts";
 import { checkOptions } from "../library/arguments.ts";
@@ -101,8 +101,9 @@ async function readOne(candidate: Candidate): Promise<ConfigFile | undefined> {
   let read: { text: string; facts: FileFacts };
   try {
     const guarded = candidate.local || candidate.insteadOf !== undefined;
-    // Most working directories hold no configuration: finding that out loads no node:fs.
-    if (guarded && !(await exists(path))) return undefined;
+    // Most of these files are not there (a directory is none either, as below): finding that
+    // out costs no round trip to Bun's I/O threads, and loads no node:fs.
+    if (!candidate.explicit && !(await fileThere(path))) return undefined;
     read = guarded
       ? await readOwnFile(path, limits)
       : await readSmallFile(path, { ...limits, own: !candidate.explicit });
