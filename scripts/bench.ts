@@ -1,7 +1,7 @@
 /**
  * `bun run bench`: speed and memory of dist/mmn, each next to a baseline measured in the
  * same run on the same machine, against the test server on loopback. Prints ratios.
- *   --quick   fewer repetitions, 256 MiB instead of 1 GiB, a 10 s sleep instead of 60 s
+ *   --quick   fewer repetitions, 256 MiB instead of 1 GiB, a 20 s sleep instead of 60 s
  *   MMN_BIN=path   that binary instead of dist/mmn (one built before a change, for its figures)
  * A send's phases come from MMN_TRACE_PHASES=1 (src/cli/trace.ts), beside the minimal POST's.
  */
@@ -239,13 +239,20 @@ try {
 
   // 3. SIGTERM to the final message at the server.
   server.requests.length = 0;
+  const startedAt = Date.now();
   const victim = Bun.spawn([MMN, "run", "--", "sleep", "30"], { env, stdout: "ignore", stderr: "ignore" });
   while (!server.requests.some((r) => r.path === "/api/v4/posts")) await Bun.sleep(20);
   await Bun.sleep(200);
   const killedAt = Date.now();
   victim.kill("SIGTERM");
   await victim.exited;
-  const reply = server.requests.find((r) => r.path === "/api/v4/posts" && (r.body as { root_id?: string })?.root_id);
+  // The victim's own thread: the sleeper above may end about now, and its last reply is no answer to this SIGTERM.
+  const roots = new Set(
+    [...server.posts.values()].filter((p) => !p.root_id && p.create_at >= startedAt).map((p) => p.id),
+  );
+  const reply = server.requests.find(
+    (r) => r.path === "/api/v4/posts" && roots.has((r.body as { root_id?: string } | undefined)?.root_id ?? ""),
+  );
   console.log("SIGTERM (scancel, time limit)");
   row("SIGTERM → final reply at the server (target < 3 s)", reply ? ms((reply.at - killedAt) / 1000) : "not received");
   row("exit code (128 + 15)", String(victim.exitCode));
