@@ -4,14 +4,15 @@
  */
 
 export const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-export const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+export const isLetter = (c: number): boolean => isLower(c) || (c >= 65 && c <= 90);
 
 /** Whether every character is a lower-case ASCII letter, a digit or one of `also`; false for "". */
 export function lowerAlnum(text: string, also = ""): boolean {
   if (text.length === 0) return false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (!(c >= 97 && c <= 122) && !isDigit(c) && !also.includes(text[i]!)) return false;
+    if (!isLower(c) && !isDigit(c) && !also.includes(text[i]!)) return false;
   }
   return true;
 }

@@ -17,7 +17,7 @@ const withIds =
   (what: string, ...fields: string[]): Shape =>
   (value) => {
     if (!isObject(value)) return `not ${what}`;
-    // A loop, not find: every send checks a post (see GLOBAL_VALUE_FLAGS in cli/argv.ts).
+    // A loop, not find: every send checks a post (README: Development, issue 16's fourth pass).
     for (const field of fields) if (!isId(value[field])) return `${what} without a valid ${field}`;
     return undefined;
   };
