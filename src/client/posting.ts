@@ -123,7 +123,8 @@ export class Poster {
     files: UploadFile[],
     options: Pick<PostOptions, "oversized" | "maxFileSize" | "deadline"> = {},
   ): Promise<{ ids: string[]; skipped?: Skipped }> {
-    // Most messages have none: the filters below would be the first on a send's way (README: Development, issue 16's fourth pass).
+    // Most messages have none: the filters below would be the first on a send's way (README:
+    // Development, issue 16's fourth pass).
     if (files.length === 0) return { ids: [] };
     const limit = options.maxFileSize;
     const tooLarge = limit === undefined ? [] : files.filter((file) => file.size > limit);

@@ -56,7 +56,8 @@ async function configFiles(options: LoadOptions = {}): Promise<Candidate[]> {
     { path: joinPath(cwd, ".mmnrc"), local: true },
   ];
   // In the home directory, the working directory's files are the user's own. Loops here and
-  // below, not filter, map or find: on every send's way (README: Development, issue 16's fourth pass).
+  // below, not filter, map or find: on every send's way (README: Development, issue 16's
+  // fourth pass).
   const seen = new Set<string>();
   const unique: Candidate[] = [];
   for (const candidate of candidates) if (!seen.has(candidate.path) && seen.add(candidate.path)) unique.push(candidate);

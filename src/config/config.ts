@@ -191,7 +191,8 @@ export function mergeConfig(
   options: Pick<LoadOptions, "env" | "overrides"> = {},
 ): LoadedConfig {
   const env = options.env ?? process.env;
-  // Loops, not map or findLast: on every send's way, where each builtin's first call costs 70-100 us (README: Development, issue 16's fourth pass).
+  // Loops, not map or findLast: on every send's way, where each builtin's first call costs
+  // 70-100 us (README: Development, issue 16's fourth pass).
   const layers: Array<{ values: MmnConfig; source: string; file?: ConfigFile }> = [];
   for (const file of files) layers.push({ values: file.values, source: file.path, file });
   for (const [name, key] of Object.entries(ENV_KEYS)) layers.push({ values: { [key]: env[name] }, source: `$${name}` });
